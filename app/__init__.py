@@ -1,0 +1,1 @@
+"""icp-sync: ICP fit scores, tiers and disqualification flags for CRM accounts."""

@@ -1,0 +1,1 @@
+"""The `icp-sync` command line."""

@@ -1,0 +1,64 @@
+"""Runtime configuration from `ICP_SYNC_*` environment variables and an optional `.env` file.
+
+Secrets are `SecretStr`, so `repr()`, logs and error messages show `**********`; the database
+URL may embed a password, so it is only ever displayed through `display_database_url`.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+DEFAULT_DATABASE_URL = "sqlite:///./icp-sync.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ICP_SYNC_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        hide_input_in_errors=True,
+    )
+
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        description="SQLAlchemy URL of the store; SQLite file in the working directory by default.",
+    )
+    rubric: Path | None = Field(
+        default=None, description="Path of the rubric YAML; the shipped default when unset."
+    )
+
+    hubspot_token: SecretStr | None = None
+    hubspot_base_url: str = "https://api.hubapi.com"
+    hubspot_app_secret: SecretStr | None = None
+
+    salesforce_instance_url: str | None = None
+    salesforce_client_id: SecretStr | None = None
+    salesforce_client_secret: SecretStr | None = None
+    salesforce_username: str | None = None
+    salesforce_private_key: SecretStr | None = None
+    salesforce_ca_bundle: Path | None = None
+    salesforce_org_id: str | None = None
+    salesforce_webhook_secret: SecretStr | None = None
+
+    admin_token: SecretStr | None = None
+
+
+def display_database_url(url: str) -> str:
+    """The database URL with any password masked, for messages and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparseable database URL>"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once on first use (never at import)."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""CRM connectors: clients, record mapping and the loopback sandbox. Knows nothing of scoring."""
