@@ -29,3 +29,7 @@ class RubricError(IcpSyncError):
 
 class InputFileError(IcpSyncError):
     """An accounts file (CSV or JSONL) cannot be read."""
+
+
+class DatabaseUnavailableError(IcpSyncError):
+    """The database cannot be reached or opened (server down, wrong credentials, bad file)."""

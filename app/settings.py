@@ -9,10 +9,12 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
+
+from app.errors import ConfigError
 
 DEFAULT_DATABASE_URL = "sqlite:///./icp-sync.db"
 
@@ -54,11 +56,19 @@ def display_database_url(url: str) -> str:
     """The database URL with any password masked, for messages and logs."""
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         return "<unparseable database URL>"
 
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The process-wide settings, read once on first use (never at import)."""
-    return Settings()
+    try:
+        return Settings()
+    except ValidationError as error:
+        # Named by environment variable; the value is never shown, since it may be a secret.
+        problems = "; ".join(
+            f"ICP_SYNC_{'_'.join(str(part) for part in e['loc']).upper()}: {e['msg']}"
+            for e in error.errors()
+        )
+        raise ConfigError(f"invalid settings: {problems}") from None

@@ -1,0 +1,132 @@
+"""Reads a rubric file and turns every problem into `key.path[i].name: message, got <value>`.
+
+This is the rubric's only I/O; everything after `load_rubric` works on the validated model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+from app.errors import RubricError
+from app.rubric.model import Rubric
+
+DEFAULT_RUBRIC_PATH = Path(__file__).with_name("default.yaml")
+MAX_RUBRIC_BYTES = 1024 * 1024
+
+_MESSAGES = {
+    "float_type": "expected a number",
+    "float_parsing": "expected a number",
+    "finite_number": "expected a finite number",
+    "int_type": "expected a whole number",
+    "int_parsing": "expected a whole number",
+    "int_from_float": "expected a whole number",
+    "string_type": "expected text",
+    "bool_type": "expected true or false",
+    "list_type": "expected a list",
+    "dict_type": "expected a mapping of keys to values",
+    "model_type": "expected a mapping of keys to values",
+    "missing": "required key is missing",
+    "extra_forbidden": "unknown key",
+}
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key written twice in one mapping (PyYAML keeps the last one
+    silently, which would hide an edit)."""
+
+
+def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)
+        if key in seen:
+            mark = key_node.start_mark
+            raise yaml.constructor.ConstructorError(
+                None, None, f"key {key!r} appears twice (line {mark.line + 1})", mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node)
+
+
+_UniqueKeyLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+    _construct_unique_mapping,
+)
+
+
+def format_location(location: Sequence[int | str]) -> str:
+    """`('layers', 'firmo', 'criteria', 1, 'min')` → `layers.firmo.criteria[1].min`."""
+    text = ""
+    for part in location:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text or "(top level)"
+
+
+def _shown_value(value: object) -> str:
+    shown = repr(value)
+    return shown if len(shown) <= 60 else shown[:57] + "..."
+
+
+def describe_error(error: ErrorDetails) -> str:
+    """One line per validation problem: where, what was expected, what was found."""
+    kind = error["type"]
+    message = _MESSAGES.get(kind)
+    if message is None:
+        message = error["msg"].removeprefix("Value error, ")
+        if kind not in ("value_error", "assertion_error") and message.startswith("Input should"):
+            message = "expected" + message.removeprefix("Input should be").removeprefix(
+                "Input should"
+            )
+    value = error.get("input")
+    scalar = value is None or isinstance(value, str | int | float | bool)
+    got = f", got {_shown_value(value)}" if scalar and kind != "missing" else ""
+    return f"{format_location(error['loc'])}: {message}{got}"
+
+
+def parse_rubric(document: object, source: str = "<rubric>") -> Rubric:
+    """Validates an already-parsed document (a dict from YAML or JSON)."""
+    if not isinstance(document, dict):
+        found = "an empty file" if document is None else f"{type(document).__name__}"
+        raise RubricError(
+            source, [f"(top level): expected a mapping of keys to values, got {found}"]
+        )
+    try:
+        return Rubric.model_validate(document)
+    except ValidationError as error:
+        raise RubricError(source, [describe_error(e) for e in error.errors()]) from None
+
+
+def load_rubric(path: Path | str | None = None) -> Rubric:
+    """Reads and validates a rubric file; the shipped default when `path` is None."""
+    path = Path(path) if path is not None else DEFAULT_RUBRIC_PATH
+    try:
+        if path.stat().st_size > MAX_RUBRIC_BYTES:
+            raise RubricError(str(path), [f"file is larger than {MAX_RUBRIC_BYTES} bytes"])
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RubricError(str(path), ["file not found"]) from None
+    except IsADirectoryError:
+        raise RubricError(str(path), ["is a directory, expected a YAML file"]) from None
+    except UnicodeDecodeError as error:
+        raise RubricError(str(path), [f"not UTF-8 text (byte {error.start})"]) from None
+    except OSError as error:
+        raise RubricError(str(path), [f"cannot read: {error.strerror}"]) from None
+    try:
+        document = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = error.problem or error.context or "invalid YAML"
+        raise RubricError(str(path), [f"{where}YAML syntax error: {problem}"]) from None
+    except yaml.YAMLError as error:
+        raise RubricError(str(path), [f"YAML syntax error: {error}"]) from None
+    return parse_rubric(document, str(path))
