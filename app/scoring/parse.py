@@ -68,12 +68,13 @@ def parse_number(value: object) -> float | None:
     else:
         return number if math.isfinite(number) else None
     text = _THOUSANDS_SEPARATOR.sub("", text.lower())
-    found = _QUANTITY.match(text)
-    if found is None:
+    negative = text.startswith("-")
+    found = _QUANTITY.match(text[1:] if negative else text)
+    if found is None or (negative and found.group(3) is not None):
         return None
     low = float(found.group(1)) * _MULTIPLIERS[found.group(2)]
     if found.group(3) is None:
-        return low
+        return -low if negative else low
     # A range such as "50-100" or "$1M-5M": the unit of the upper end applies to both.
     high_unit = found.group(4)
     if found.group(2) is None and high_unit is not None:
@@ -184,6 +185,6 @@ def format_quantity(value: float) -> str:
         return f"{value / 1e9:.3g}B"
     if magnitude >= 1e6:
         return f"{value / 1e6:.3g}M"
-    if value.is_integer():
+    if float(value).is_integer():
         return f"{int(value):,}"
     return f"{value:,.2f}".rstrip("0").rstrip(".")
