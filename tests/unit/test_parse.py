@@ -30,8 +30,9 @@ junk = st.recursive(
     | st.binary().map(lambda b: b.decode("latin-1"))
     | st.datetimes()
     | st.dates(),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=5), children, max_size=3),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=5), children, max_size=3)
+    ),
     max_leaves=8,
 )
 
@@ -134,7 +135,7 @@ def test_given_the_date_shapes_crms_send_when_parsed_then_all_are_utc():
     assert parse_datetime(expected.timestamp()) == expected
     assert parse_datetime(date(2024, 8, 15)) == datetime(2024, 8, 15, tzinfo=UTC)
     assert parse_datetime("2024-08-15T19:09:13.648+02:00") == expected
-    naive = datetime(2024, 8, 15, 17, 9, 13, 648000)  # noqa: DTZ001 - naive on purpose
+    naive = datetime(2024, 8, 15, 17, 9, 13, 648000)  # naive on purpose: read as UTC
     assert parse_datetime(naive) == expected
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -345,7 +346,8 @@ def criteria(draw: st.DrawFn, index: int) -> dict[str, Any]:
             draw(st.lists(st.integers(-100, 10_000), min_size=2, max_size=5, unique=True))
         )
         base["bands"] = [
-            {"min": low, "max": high, "points": draw(points)} for low, high in zip(edges, edges[1:])
+            {"min": low, "max": high, "points": draw(points)}
+            for low, high in itertools.pairwise(edges)
         ]
     elif kind == "any_of":
         base["any_of"] = {
