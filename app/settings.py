@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -51,6 +52,16 @@ class Settings(BaseSettings):
 
     admin_token: SecretStr | None = None
 
+    @field_validator("hubspot_base_url", "salesforce_instance_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parsed = urlsplit(value)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ValueError("expected an http:// or https:// URL")
+        return value.rstrip("/")
+
 
 def display_database_url(url: str) -> str:
     """The database URL with any password masked, for messages and logs."""
@@ -68,7 +79,8 @@ def get_settings() -> Settings:
     except ValidationError as error:
         # Named by environment variable; the value is never shown, since it may be a secret.
         problems = "; ".join(
-            f"ICP_SYNC_{'_'.join(str(part) for part in e['loc']).upper()}: {e['msg']}"
+            f"ICP_SYNC_{'_'.join(str(part) for part in e['loc']).upper()}: "
+            f"{e['msg'].removeprefix('Value error, ')}"
             for e in error.errors()
         )
         raise ConfigError(f"invalid settings: {problems}") from None

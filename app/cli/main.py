@@ -22,7 +22,9 @@ class _UserErrorsAsMessages(TyperGroup):
         try:
             return super().invoke(ctx)
         except IcpSyncError as error:
-            Console(stderr=True, highlight=False).print(f"[bold red]error:[/] {escape(str(error))}")
+            Console(stderr=True, highlight=False, soft_wrap=True).print(
+                f"[bold red]error:[/] {escape(str(error))}"
+            )
             raise typer.Exit(EXIT_USER_ERROR) from None
 
 

@@ -7,7 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, model_validator
 
-Points = Annotated[float, Field(ge=0, le=100)]
+Number = Annotated[float, Field(allow_inf_nan=False)]
+Points = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 FieldName = Annotated[str, Field(min_length=1, max_length=128)]
 CrmSource = Literal["hubspot", "salesforce"]
@@ -51,8 +52,8 @@ class MatchLevel(_Strict):
 class Band(_Strict):
     """A numeric range: `min` inclusive, `max` exclusive; either may be left open."""
 
-    min: float | None = None
-    max: float | None = None
+    min: Number | None = None
+    max: Number | None = None
     points: Points
 
     @model_validator(mode="after")
@@ -93,8 +94,8 @@ class RecencyRule(_Strict):
     """Days since an event: `points` within `full_within_days`, decaying linearly to 0 at
     `zero_after_days`."""
 
-    full_within_days: Annotated[float, Field(ge=0)]
-    zero_after_days: Annotated[float, Field(gt=0)]
+    full_within_days: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+    zero_after_days: Annotated[float, Field(gt=0, allow_inf_nan=False)]
     points: Points = 100
 
     @model_validator(mode="after")
@@ -115,7 +116,7 @@ RULE_KINDS = ("match", "bands", "any_of", "count", "recency", "boolean")
 class Criterion(_Strict):
     id: Identifier
     field: FieldName
-    weight: Annotated[float, Field(gt=0)]
+    weight: Annotated[float, Field(gt=0, allow_inf_nan=False)]
     reason: Annotated[str, Field(min_length=1, max_length=80)]
     missing: MissingPolicy = 0.0
     otherwise: Points = 0
@@ -165,8 +166,8 @@ class Disqualifier(_Strict):
     reason: Annotated[str, Field(min_length=1, max_length=120)]
     applies_to: list[Identifier] | None = None
 
-    less_than: float | None = None
-    greater_than: float | None = None
+    less_than: Number | None = None
+    greater_than: Number | None = None
     one_of: list[Annotated[str, Field(min_length=1)]] | None = None
     domain_in: list[Annotated[str, Field(min_length=1)]] | None = None
     is_true: Literal[True] | None = None

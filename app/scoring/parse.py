@@ -37,7 +37,7 @@ _TRUE = frozenset({"true", "yes", "y", "1", "on", "t"})
 _FALSE = frozenset({"false", "no", "n", "0", "off", "f"})
 _LIST_SEPARATOR = re.compile(r"[;,|\n]")
 _NON_ALNUM = re.compile(r"[\W_]+")
-_DOMAIN = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$")
+_CLEAN_DOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?")
 _EPOCH_MS_THRESHOLD = 1e11
 
 
@@ -112,7 +112,16 @@ def parse_list(value: object) -> tuple[str, ...] | None:
 def parse_datetime(value: object) -> datetime | None:
     """ISO-8601 text, epoch seconds or milliseconds (HubSpot), a date or a datetime; naive
     values are taken as UTC."""
-    if isinstance(value, datetime):
+    if type(value) is str and len(value) <= MAX_TEXT and not value.isdigit():
+        try:
+            moment = datetime.fromisoformat(value)
+            if moment.tzinfo is UTC:
+                return moment
+        except ValueError:
+            moment = _datetime_from_scalar(value)  # surrounding spaces, or not a date at all
+            if moment is None:
+                return None
+    elif isinstance(value, datetime):
         if value.tzinfo is UTC:
             return value
         moment = value
@@ -157,7 +166,7 @@ def normalise_category(value: str) -> str:
 @lru_cache(maxsize=8192)
 def normalise_domain(value: str) -> str | None:
     """A bare lower-case domain from a domain, URL or e-mail address; None if it is not one."""
-    if _DOMAIN.match(value) and not value.startswith("www."):
+    if _CLEAN_DOMAIN.fullmatch(value) and _valid_labels(value) and not value.startswith("www."):
         return value
     text = value.strip().lower()
     if len(text) > MAX_TEXT:
@@ -167,7 +176,12 @@ def normalise_domain(value: str) -> str | None:
     text = text.split("://", 1)[-1]
     text = re.split(r"[/?#:]", text, maxsplit=1)[0].strip(".")
     text = text.removeprefix("www.")
-    return text if _DOMAIN.match(text) else None
+    return text if _CLEAN_DOMAIN.fullmatch(text) and _valid_labels(text) else None
+
+
+def _valid_labels(domain: str) -> bool:
+    """At least two labels, none empty, none starting or ending with `-`."""
+    return "." in domain and ".." not in domain and ".-" not in domain and "-." not in domain
 
 
 def display_category(value: str) -> str:

@@ -247,14 +247,12 @@ def compile_disqualifier(rule: Disqualifier) -> DisqualifierTest:
         return categorical
     if rule.domain_in is not None:
         domains = frozenset(d.strip().lower().strip(".") for d in rule.domain_in)
+        sub_domains = tuple(f".{d}" for d in domains)
 
         def domain(raw: object) -> str | None:
             found = normalise_domain(raw) if isinstance(raw, str) else None
-            candidate = found
-            while candidate:
-                if candidate in domains:
-                    return f"{field} {found}"
-                candidate = candidate.partition(".")[2]
+            if found is not None and (found in domains or found.endswith(sub_domains)):
+                return f"{field} {found}"
             return None
 
         return domain

@@ -1,0 +1,85 @@
+"""Settings come from ICP_SYNC_* variables and .env, and never reveal secrets."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.errors import ConfigError
+from app.settings import DEFAULT_DATABASE_URL, Settings, display_database_url, get_settings
+
+SECRET = "pat-na1-0123-very-secret-token"
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch, tmp_path):
+    for name in list(__import__("os").environ):
+        if name.startswith("ICP_SYNC_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)  # no stray .env from the checkout
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def test_given_no_configuration_when_settings_are_read_then_the_store_is_sqlite_in_the_working_directory():
+    settings = Settings()
+    assert settings.database_url == DEFAULT_DATABASE_URL == "sqlite:///./icp-sync.db"
+    assert settings.rubric is None
+    assert settings.hubspot_token is None
+
+
+def test_given_prefixed_variables_when_settings_are_read_then_they_apply(monkeypatch):
+    monkeypatch.setenv("ICP_SYNC_DATABASE_URL", "postgresql+psycopg://icp@db/icp")
+    monkeypatch.setenv("ICP_SYNC_HUBSPOT_TOKEN", SECRET)
+    monkeypatch.setenv("ICP_SYNC_RUBRIC", "rubrics/q4.yaml")
+    settings = Settings()
+    assert settings.database_url == "postgresql+psycopg://icp@db/icp"
+    assert settings.hubspot_token is not None
+    assert settings.hubspot_token.get_secret_value() == SECRET
+    assert str(settings.rubric) == "rubrics/q4.yaml"
+
+
+def test_given_a_dotenv_file_when_settings_are_read_then_it_applies_below_the_environment(
+    monkeypatch, tmp_path
+):
+    (tmp_path / ".env").write_text(
+        "ICP_SYNC_SALESFORCE_CLIENT_SECRET=from-dotenv\nICP_SYNC_ADMIN_TOKEN=dotenv-admin\n"
+    )
+    monkeypatch.setenv("ICP_SYNC_ADMIN_TOKEN", "env-admin")
+    settings = Settings()
+    assert settings.salesforce_client_secret is not None
+    assert settings.salesforce_client_secret.get_secret_value() == "from-dotenv"
+    assert settings.admin_token is not None
+    assert settings.admin_token.get_secret_value() == "env-admin"
+
+
+def test_given_secrets_when_settings_are_printed_or_dumped_then_no_secret_appears(monkeypatch):
+    names = [
+        "HUBSPOT_TOKEN", "HUBSPOT_APP_SECRET", "SALESFORCE_CLIENT_SECRET",
+        "SALESFORCE_PRIVATE_KEY", "SALESFORCE_WEBHOOK_SECRET", "ADMIN_TOKEN",
+    ]  # fmt: skip
+    for index, name in enumerate(names):
+        monkeypatch.setenv(f"ICP_SYNC_{name}", f"{SECRET}-{index}")
+    settings = Settings()
+    for text in (repr(settings), str(settings), settings.model_dump_json()):
+        assert SECRET not in text
+
+
+def test_given_a_database_url_with_a_password_when_displayed_then_the_password_is_masked():
+    shown = display_database_url("postgresql+psycopg://icp:hunter2@db:5432/icp")
+    assert "hunter2" not in shown
+    assert shown == "postgresql+psycopg://icp:***@db:5432/icp"
+    assert display_database_url("not a url") == "<unparseable database URL>"
+
+
+def test_given_an_invalid_setting_when_read_then_the_error_names_the_variable_not_the_value(
+    monkeypatch,
+):
+    monkeypatch.setenv("ICP_SYNC_HUBSPOT_BASE_URL", "ftp//secret-looking-value")
+    monkeypatch.setenv("ICP_SYNC_HUBSPOT_TOKEN", SECRET)
+    with pytest.raises(ConfigError) as raised:
+        get_settings()
+    message = str(raised.value)
+    assert "ICP_SYNC_HUBSPOT_BASE_URL: expected an http:// or https:// URL" in message
+    assert "secret-looking-value" not in message
+    assert SECRET not in message
