@@ -7,6 +7,7 @@ rubric can reference by name. Files are streamed, so a million rows do not sit i
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
 from collections.abc import Iterator
@@ -56,12 +57,29 @@ def read_accounts(path: Path) -> Iterator[AccountFacts]:
         raise InputFileError(f"{path}: file not found") from None
     except IsADirectoryError:
         raise InputFileError(f"{path}: is a directory, expected a .csv or .jsonl file") from None
-    except UnicodeDecodeError as error:
-        raise InputFileError(f"{path}: not UTF-8 text (byte {error.start})") from None
+    except UnicodeDecodeError:
+        raise InputFileError(f"{path}: {_first_undecodable(path)}") from None
     except csv.Error as error:
         raise InputFileError(f"{path}: malformed CSV: {error}") from None
     except OSError as error:
         raise InputFileError(f"{path}: cannot read: {error.strerror}") from None
+
+
+def _first_undecodable(path: Path) -> str:
+    """Where a file stops being UTF-8: decoding errors raised while streaming only know the
+    offset inside the chunk being decoded, so the file is scanned again on that error path."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset, line = 0, 1
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as error:
+                line += chunk.count(b"\n", 0, error.start)
+                return f"line {line}: not UTF-8 text (byte {offset + error.start})"
+            offset += len(chunk)
+            line += chunk.count(b"\n")
+    return "not UTF-8 text"
 
 
 def _read_csv(path: Path, handle: IO[str]) -> Iterator[AccountFacts]:

@@ -56,8 +56,8 @@ def as_of(option: str | None) -> datetime:
         return datetime.now(UTC)
     try:
         moment = datetime.fromisoformat(option)
-    except ValueError:
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise IcpSyncError(
             f"--as-of: expected an ISO-8601 date or time such as 2026-11-23, got {option!r}"
         ) from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import click
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -18,7 +17,7 @@ EXIT_USER_ERROR = 1
 
 
 class _UserErrorsAsMessages(TyperGroup):
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:  # typer vendors click; its Context type is private
         try:
             return super().invoke(ctx)
         except IcpSyncError as error:

@@ -49,6 +49,8 @@ def score_file(
     json_output: JsonOption = False,
 ) -> None:
     """Score every account in a CSV or JSONL file with the rubric (nothing is stored)."""
+    if output is not None and _same_file(input_file, output):
+        raise IcpSyncError(f"--output: {output} is the input file; choose another file")
     rubric = compile_rubric(resolve_rubric(rubric_file))
     now = as_of(as_of_option)
     scored = ((facts, score(facts, rubric, now)) for facts in read_accounts(input_file))
@@ -67,6 +69,15 @@ def score_file(
         return
     tiers = _print_table(scored, rubric)
     _print_tiers(rubric, tiers, f"Scored {sum(tiers.values())} records")
+
+
+def _same_file(first: Path, second: Path) -> bool:
+    try:
+        return first.resolve() == second.resolve() or (
+            first.exists() and second.exists() and first.samefile(second)
+        )
+    except OSError:
+        return False
 
 
 def _write(scored: Any, output: Path) -> Counter[str]:

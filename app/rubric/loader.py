@@ -33,6 +33,7 @@ _MESSAGES = {
     "model_type": "expected a mapping of keys to values",
     "missing": "required key is missing",
     "extra_forbidden": "unknown key",
+    "string_pattern_mismatch": "expected lower-case letters, digits and _, starting with a letter",
 }
 
 
@@ -42,15 +43,20 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 
 
 def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    seen: set[Any] = set()
+    first_line: dict[Any, int] = {}
     for key_node, _ in node.value:
         key = loader.construct_object(key_node)
-        if key in seen:
-            mark = key_node.start_mark
+        mark = key_node.start_mark
+        try:
+            earlier = first_line.setdefault(key, mark.line + 1)
+        except TypeError:
             raise yaml.constructor.ConstructorError(
-                None, None, f"key {key!r} appears twice (line {mark.line + 1})", mark
+                None, None, "a key must be a plain value, not a list or mapping", mark
+            ) from None
+        if earlier != mark.line + 1:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"key {key!r} appears twice (lines {earlier} and {mark.line + 1})", mark
             )
-        seen.add(key)
     return loader.construct_mapping(node)
 
 
@@ -64,6 +70,8 @@ def format_location(location: Sequence[int | str]) -> str:
     """`('layers', 'firmo', 'criteria', 1, 'min')` → `layers.firmo.criteria[1].min`."""
     text = ""
     for part in location:
+        if part == "[key]":  # pydantic's marker for an invalid dict key; the key is named already
+            continue
         if isinstance(part, int):
             text += f"[{part}]"
         else:
@@ -82,7 +90,10 @@ def describe_error(error: ErrorDetails) -> str:
     message = _MESSAGES.get(kind)
     if message is None:
         message = error["msg"].removeprefix("Value error, ")
-        if kind not in ("value_error", "assertion_error") and message.startswith("Input should"):
+        if kind == "too_short":
+            minimum = (error.get("ctx") or {}).get("min_length", 1)
+            message = f"expected at least {minimum} {'entry' if minimum == 1 else 'entries'}"
+        elif kind not in ("value_error", "assertion_error") and message.startswith("Input should"):
             message = "expected" + message.removeprefix("Input should be").removeprefix(
                 "Input should"
             )

@@ -56,7 +56,10 @@ def parse_number(value: object) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer too large for a float
+            return None
         return number if math.isfinite(number) else None
     if not isinstance(value, str) or len(value) > MAX_TEXT:
         return None
@@ -118,9 +121,10 @@ def parse_datetime(value: object) -> datetime | None:
             if moment.tzinfo is UTC:
                 return moment
         except ValueError:
-            moment = _datetime_from_scalar(value)  # surrounding spaces, or not a date at all
-            if moment is None:
+            parsed = _datetime_from_scalar(value)  # surrounding spaces, or not a date at all
+            if parsed is None:
                 return None
+            moment = parsed
     elif isinstance(value, datetime):
         if value.tzinfo is UTC:
             return value
@@ -134,7 +138,10 @@ def parse_datetime(value: object) -> datetime | None:
         moment = moment_or_none
     else:
         return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    try:
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except OverflowError:  # an offset that moves the moment outside years 1-9999
+        return None
 
 
 def _datetime_from_scalar(value: float | str) -> datetime | None:
@@ -148,6 +155,10 @@ def _datetime_from_scalar(value: float | str) -> datetime | None:
             except ValueError:
                 return None
         value = float(text)
+    try:
+        value = float(value)
+    except OverflowError:
+        return None
     if not math.isfinite(value):
         return None
     seconds = value / 1000 if abs(value) >= _EPOCH_MS_THRESHOLD else value

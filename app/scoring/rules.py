@@ -164,10 +164,11 @@ def _count(criterion: Criterion) -> Evaluator:
 
 
 def _recency(criterion: Criterion) -> Evaluator:
-    """Scores whole days elapsed, so the outcome for a given day count is memoised too."""
+    """Scores whole days elapsed, so the outcome for a given day count is memoised too. A date
+    in the future counts as today."""
     rule = criterion.recency
     assert rule is not None
-    full, zero, top = rule.full_within_days, rule.zero_after_days, rule.points
+    full, zero, top = rule.full_within_days, rule.zero_after_days, float(rule.points)
     by_days: dict[int, Outcome] = {}  # bounded: one entry per day count seen
 
     def evaluate(raw: object, now: datetime) -> Outcome | None:

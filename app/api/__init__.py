@@ -1,0 +1,1 @@
+"""The HTTP service (FastAPI): webhooks, health checks."""

@@ -1,0 +1,27 @@
+"""What route handlers receive: the per-app resources built by `create_app`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, cast
+
+from fastapi import Depends, Request
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.settings import Settings
+
+
+@dataclass(frozen=True)
+class Resources:
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    head_revision: str
+
+
+def get_resources(request: Request) -> Resources:
+    return cast(Resources, request.app.state.resources)
+
+
+ResourcesDep = Annotated[Resources, Depends(get_resources)]

@@ -1,0 +1,1 @@
+"""Persistence: the canonical records (SQLAlchemy tables), engines and schema migrations."""

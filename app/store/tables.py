@@ -1,0 +1,219 @@
+"""The canonical records: SQLAlchemy 2.0 typed tables, the source of every migration.
+
+Timestamps are `UTCDateTime` (tz-aware UTC in, tz-aware UTC out) and are always supplied by
+the caller, never defaulted from the clock here, so pipeline code can pass its own `now`.
+Free text copied from a CRM is `Text` (no length a CRM could exceed); identifiers and our own
+enumerations are bounded strings.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from app.store.types import JSONDocument, UTCDateTime
+
+# Deterministic constraint and index names, so autogenerate and hand-written migrations agree
+# and a later migration can drop a constraint by name on both databases.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Money = Numeric(20, 2)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _account_fk() -> ForeignKey:
+    return ForeignKey("accounts.id", ondelete="CASCADE")
+
+
+class Account(Base):
+    """A HubSpot company, a Salesforce account or a Salesforce lead."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (UniqueConstraint("source", "object_type", "crm_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(32))  # hubspot | salesforce | file
+    object_type: Mapped[str] = mapped_column(String(16))  # company | account | lead
+    crm_id: Mapped[str] = mapped_column(String(64))
+
+    name: Mapped[str | None] = mapped_column(Text)
+    # Normalised: lower-case, no scheme, no "www.".
+    domain: Mapped[str | None] = mapped_column(String(255), index=True)
+    industry: Mapped[str | None] = mapped_column(Text)
+    employees: Mapped[int | None] = mapped_column(Integer)
+    annual_revenue: Mapped[Decimal | None] = mapped_column(Money)
+    country: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str | None] = mapped_column(Text)
+    technologies: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
+    # Every raw CRM property pulled, so a rubric may reference any of them.
+    properties: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
+    email: Mapped[str | None] = mapped_column(String(320))  # leads only
+    title: Mapped[str | None] = mapped_column(Text)  # leads only
+
+    crm_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    crm_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Deal(Base):
+    """A HubSpot deal or a Salesforce opportunity."""
+
+    __tablename__ = "deals"
+    __table_args__ = (UniqueConstraint("source", "crm_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(32))
+    crm_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str | None] = mapped_column(Text)
+    stage: Mapped[str | None] = mapped_column(String(255))
+    pipeline: Mapped[str | None] = mapped_column(String(255))
+    is_closed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    is_won: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    amount: Mapped[Decimal | None] = mapped_column(Money)
+    close_date: Mapped[date | None] = mapped_column(Date)
+    crm_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    crm_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    properties: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DealAccount(Base):
+    """A deal's link to an account, kept by CRM id: a deal may be pulled before its company.
+
+    Join to `accounts` on (deals.source, account_crm_id) = (accounts.source, accounts.crm_id).
+    """
+
+    __tablename__ = "deal_accounts"
+
+    deal_id: Mapped[int] = mapped_column(
+        ForeignKey("deals.id", ondelete="CASCADE"), primary_key=True
+    )
+    account_crm_id: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+
+
+class Score(Base):
+    """The current score of an account."""
+
+    __tablename__ = "scores"
+
+    account_id: Mapped[int] = mapped_column(_account_fk(), primary_key=True)
+    score: Mapped[int] = mapped_column(Integer)
+    tier: Mapped[str] = mapped_column(String(32))
+    disqualified: Mapped[bool] = mapped_column(Boolean)
+    flags: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
+    reasons: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
+    criteria: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
+    rubric_version: Mapped[str] = mapped_column(String(64))
+    # Hash of the facts that were scored: an unchanged hash (and rubric) skips rescoring.
+    input_hash: Mapped[str] = mapped_column(String(64))
+    scored_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ScoreHistory(Base):
+    """Append-only: a row only when an account's score, tier or flags change."""
+
+    __tablename__ = "score_history"
+    __table_args__ = (Index(None, "account_id", "scored_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(_account_fk())
+    score: Mapped[int] = mapped_column(Integer)
+    tier: Mapped[str] = mapped_column(String(32))
+    disqualified: Mapped[bool] = mapped_column(Boolean)
+    flags: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
+    reasons: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
+    rubric_version: Mapped[str] = mapped_column(String(64))
+    scored_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WritebackState(Base):
+    """What was last written to the CRM for an account, and whether it is still owed."""
+
+    __tablename__ = "writeback_state"
+    __table_args__ = (Index(None, "status", "next_attempt_at"),)
+
+    account_id: Mapped[int] = mapped_column(_account_fk(), primary_key=True)
+    values: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
+    values_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))  # pending | written | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    written_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SyncState(Base):
+    """Per source and object type: the incremental cursor and the last run's outcome."""
+
+    __tablename__ = "sync_state"
+
+    source: Mapped[str] = mapped_column(String(32), primary_key=True)
+    object_type: Mapped[str] = mapped_column(String(16), primary_key=True)
+    # Cursor = (modified time, CRM id) so records sharing a timestamp are not skipped.
+    cursor_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cursor_id: Mapped[str | None] = mapped_column(String(64))
+    full_sync_completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_run_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_run_finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_status: Mapped[str | None] = mapped_column(String(16))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    stats: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
+
+
+class WebhookEvent(Base):
+    """The durable inbox: an event is stored before the webhook is answered, once per id."""
+
+    __tablename__ = "webhook_events"
+    __table_args__ = (
+        UniqueConstraint("source", "event_id"),
+        Index(None, "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(32))
+    event_id: Mapped[str] = mapped_column(String(128))
+    event_type: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[str] = mapped_column(String(64))  # the record's CRM id
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
+    # pending | processing | done | dead
+    status: Mapped[str] = mapped_column(
+        String(16), default="pending", server_default=text("'pending'")
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
