@@ -12,8 +12,6 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from app.errors import ConfigError
 
@@ -65,6 +63,9 @@ class Settings(BaseSettings):
 
 def display_database_url(url: str) -> str:
     """The database URL with any password masked, for messages and logs."""
+    from sqlalchemy.engine import make_url  # SQLAlchemy is slow to import; needed only here
+    from sqlalchemy.exc import ArgumentError
+
     try:
         return make_url(url).render_as_string(hide_password=True)
     except (ArgumentError, ValueError):  # ValueError: a port that is not a number

@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 
 from app.settings import display_database_url, get_settings
-from app.store.migrate import current_revision, head_revision, upgrade_to_head
+
+# Alembic and SQLAlchemy are imported inside the commands: `icp-sync --help` stays fast.
 
 cli = typer.Typer(help="Manage the database schema (ICP_SYNC_DATABASE_URL).", no_args_is_help=True)
 
@@ -18,6 +19,8 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print a JSON object.")
 @cli.command()
 def upgrade(as_json: JsonOption = False) -> None:
     """Apply pending migrations, bringing the database to the newest schema."""
+    from app.store.migrate import current_revision, upgrade_to_head
+
     url = get_settings().database_url
     before = current_revision(url)
     upgrade_to_head(url)
@@ -34,6 +37,8 @@ def upgrade(as_json: JsonOption = False) -> None:
 @cli.command()
 def current(as_json: JsonOption = False) -> None:
     """Show the revision the database is at and whether it is the newest."""
+    from app.store.migrate import current_revision, head_revision
+
     url = get_settings().database_url
     revision, head = current_revision(url), head_revision()
     report = {

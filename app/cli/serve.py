@@ -5,9 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-import uvicorn
 
-from app.api.app import create_app
 from app.settings import get_settings
 
 
@@ -20,4 +18,8 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port to listen on.")] = 8000,
 ) -> None:
     """Run the service (webhooks, health checks); pending migrations are applied on start."""
+    import uvicorn  # the web stack is imported only by the command that serves
+
+    from app.api.app import create_app
+
     uvicorn.run(create_app(get_settings()), host=host, port=port)

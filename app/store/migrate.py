@@ -1,6 +1,8 @@
 """Schema migrations through Alembic's Python API, with the configuration built in code.
 
 The `alembic.ini` at the repository root is only for the `alembic` command (new revisions).
+Alembic's migration context is process-global: run one upgrade at a time per process (across
+processes, PostgreSQL upgrades are serialised by an advisory lock in migrations/env.py).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from app.errors import DatabaseUnavailableError
 from app.settings import display_database_url
@@ -71,7 +73,7 @@ def is_at_head(url: str) -> bool:
 def _reported(url: str) -> Iterator[None]:
     try:
         yield
-    except OperationalError as error:
+    except DBAPIError as error:  # server down, bad credentials, not a database, no permission
         lines = str(error.orig).strip().splitlines()
         reason = lines[0] if lines else type(error.orig).__name__
         raise DatabaseUnavailableError(

@@ -1,0 +1,107 @@
+"""Shared fixtures: every store test runs on SQLite and on PostgreSQL.
+
+PostgreSQL: a fresh, uniquely named database per test session (dropped at the end) on the
+server at ICP_SYNC_TEST_POSTGRES_URL, else 127.0.0.1:5432 as user postgres, then root. Each test
+starts from an empty `public` schema. Unreachable server: skipped, or failed when
+ICP_SYNC_REQUIRE_POSTGRES=1.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
+from sqlalchemy import URL, make_url
+
+REQUIRE_POSTGRES = "ICP_SYNC_REQUIRE_POSTGRES"
+POSTGRES_URL = "ICP_SYNC_TEST_POSTGRES_URL"
+DEFAULT_POSTGRES_URLS = (
+    "postgresql+psycopg://postgres@127.0.0.1:5432/test",
+    "postgresql+psycopg://root@127.0.0.1:5432/test",
+)
+
+
+def _conninfo(url: URL) -> str:
+    """libpq connection string for a SQLAlchemy URL (psycopg does not take `+psycopg` URLs)."""
+    params = {
+        "host": url.host,
+        "port": url.port,
+        "user": url.username,
+        "password": url.password,
+        "dbname": url.database,
+        "connect_timeout": 3,
+    }
+    return make_conninfo("", **{k: v for k, v in params.items() if v is not None})
+
+
+def _reachable_admin_url() -> URL:
+    configured = os.environ.get(POSTGRES_URL)
+    candidates = [configured] if configured else list(DEFAULT_POSTGRES_URLS)
+    failures = []
+    for candidate in candidates:
+        url = make_url(candidate)
+        try:
+            psycopg.connect(_conninfo(url)).close()
+        except psycopg.Error as error:
+            first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+            failures.append(f"{url.render_as_string(hide_password=True)} ({first_line})")
+        else:
+            return url
+    message = f"PostgreSQL not reachable at {', '.join(failures)}"
+    if os.environ.get(REQUIRE_POSTGRES) == "1":
+        pytest.fail(f"{message}: required because {REQUIRE_POSTGRES}=1", pytrace=False)
+    pytest.skip(f"{message}: set {REQUIRE_POSTGRES}=1 to fail instead")
+
+
+@pytest.fixture(scope="session")
+def postgres_session_url() -> Iterator[str]:
+    """URL of a database created for this test session on the PostgreSQL test server."""
+    admin = _reachable_admin_url()
+    name = f"icp_sync_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(_conninfo(admin), autocommit=True) as connection:
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield admin.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(_conninfo(admin), autocommit=True) as connection:
+            connection.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+def _reset_postgres(url: str) -> None:
+    """Empty the database: close other sessions (a leaked pool would block), recreate `public`."""
+    with psycopg.connect(_conninfo(make_url(url)), autocommit=True) as connection:
+        connection.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        connection.execute("DROP SCHEMA public CASCADE")
+        connection.execute("CREATE SCHEMA public")
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
+    ]
+)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """URL of an empty database, SQLite file or PostgreSQL, private to the test."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'icp-sync.db'}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+@pytest.fixture
+def postgres_url(postgres_session_url: str) -> str:
+    """URL of an empty PostgreSQL database, for tests that only make sense there."""
+    _reset_postgres(postgres_session_url)
+    return postgres_session_url
