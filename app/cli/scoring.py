@@ -219,17 +219,15 @@ def _print_explanation(facts: AccountFacts, result: ScoreResult, rubric: Compile
         f"[bold]{title}[/]: score [bold]{result.score}[/] → {_tier_text(rubric, result.tier)}"
     )
     table = Table()
-    for column in ("layer", "criterion", "weight", "points", "adds", "reason"):
-        table.add_column(
-            column, justify="right" if column in ("weight", "points", "adds") else "left"
-        )
+    table.add_column("criterion", no_wrap=True)
+    table.add_column("weight", justify="right")
+    table.add_column("points", justify="right")
+    table.add_column("reason, and what it adds to the score", overflow="fold")
     for c in result.criteria:
         table.add_row(
-            c.layer,
             c.id,
             f"{c.weight:g}",
             "—" if c.points is None else f"{c.points:.0f}",
-            f"{c.contribution:.1f}",
             escape(c.reason),
         )
     out.print(table)
