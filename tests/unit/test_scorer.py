@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from app.rubric import load_rubric, parse_rubric
 from app.scoring import AccountFacts, compile_rubric, score
+from app.scoring.scorer import score_reference
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 TIERS = [
@@ -234,6 +235,19 @@ def test_given_true_one_and_one_point_zero_when_scored_in_turn_then_memoisation_
     assert outcomes[0].criteria[0].outcome == "unreadable"
     assert outcomes[1].criteria[0].outcome == "unmatched"
     assert outcomes[3] == outcomes[0]
+
+
+def test_given_true_and_one_when_disqualifiers_are_checked_in_turn_then_memoisation_keeps_them_apart():
+    document = rubric_with(
+        INDUSTRY,
+        disqualifiers=[{"id": "small", "field": "employees", "reason": "Small", "less_than": 10}],
+    )
+    compiled = compile_rubric(parse_rubric(document))
+    flags = [
+        score(AccountFacts("r", {"employees": value}), compiled, NOW).flags
+        for value in (1, True, 0, False, 1.0)
+    ]
+    assert flags == [("small",), (), ("small",), (), ("small",)]
 
 
 DISQUALIFIERS = [
@@ -490,3 +504,26 @@ def test_given_one_compiled_rubric_when_many_records_are_scored_then_each_matche
         facts = AccountFacts("r", values)
         fresh = compile_rubric(parse_rubric(document))
         assert score(facts, shared, NOW) == score(facts, fresh, NOW)
+
+
+@property_settings
+@given(rubrics(), st.lists(records, min_size=1, max_size=6), object_types)
+def test_given_generated_rubrics_when_the_fast_path_scores_then_it_agrees_with_the_reference(
+    document, batch, object_type
+):
+    document = {**document, "fields": {"f0": {"hubspot": "p0"}, "f2": {"hubspot": "f3"}}}
+    compiled = compile_rubric(parse_rubric(document))
+    for values in batch + batch:  # the second pass is served from the memos
+        for source in (None, "hubspot", "salesforce"):
+            properties = {"p0": values.get("f1"), "f3": values.get("f4"), "f1": values.get("f0")}
+            facts = AccountFacts(
+                "r", values, object_type=object_type, source=source, properties=properties
+            )
+            assert score(facts, compiled, NOW) == score_reference(facts, compiled, NOW)
+
+
+def test_given_a_rubric_without_skipped_criteria_when_compiled_then_its_plans_use_the_fast_path():
+    compiled = compile_rubric(load_rubric())
+    assert compiled.plan_for("company", "hubspot").fast is not None
+    skipping = compile_rubric(parse_rubric(rubric_with({**EMPLOYEES, "missing": "skip"})))
+    assert skipping.plan_for("company", None).fast is None
