@@ -59,7 +59,9 @@ class CompiledCriterion:
     """Result per evaluation, for the other rules (recency), under the same condition."""
 
     def evaluation(self, raw: object, now: datetime) -> Evaluation:
-        evaluated = None if raw is None else self.evaluate(raw, now)
+        if raw is None or raw == "":
+            return self.when_missing
+        evaluated = self.evaluate(raw, now)
         if evaluated is not None:
             return evaluated
         if is_missing(raw):

@@ -54,7 +54,15 @@ def generate_scorer(plan: Plan, tiers: tuple[tuple[int, str], ...], version: str
         namespace |= {f"K{index}": key, f"C{index}": criterion, f"w{index}": criterion.weight}
         lines += _read("raw", f"K{index}", from_properties)
         if criterion.by_value is None:
-            lines.append(f"    r{index} = C{index}.memoised_result(raw, now, W)")
+            # Recency: evaluate (its rule memoises per day count), then the result per outcome.
+            namespace |= {f"E{index}": criterion.evaluate, f"B{index}": criterion.by_evaluation}
+            lines += [
+                f"    evaluated = E{index}(raw, now) if raw else None",
+                "    try:",
+                f"        r{index} = B{index}[evaluated]",
+                "    except KeyError:",
+                f"        r{index} = C{index}.memoised_result(raw, now, W)",
+            ]
         else:
             namespace[f"M{index}"] = criterion.by_value
             lines += [
