@@ -28,7 +28,7 @@ from app.scoring.rules import (
 
 Evaluation = tuple[float | None, str, Outcome]
 FastScorer = Callable[[AccountFacts, datetime], ScoreResult]
-MEMO_LIMIT = 4096
+MEMO_LIMIT = 16_384  # per criterion; a few MiB at most
 _SHOWN_VALUE_LENGTH = 40
 _UNSEEN = object()
 

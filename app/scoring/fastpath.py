@@ -15,7 +15,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from app.rubric.model import DISQUALIFIED_TIER
+from app.scoring.parse import normalise_domain
 from app.scoring.results import ScoreResult
+from app.scoring.rules import DomainIn
 
 if TYPE_CHECKING:
     from app.scoring.compiled import FastScorer, Plan
@@ -31,6 +33,31 @@ def _read(target: str, key: str, from_properties: bool) -> list[str]:
         f"    {target} = values.get({key})",
         f"    if {target} is None:",
         f"        {target} = properties.get({key})",
+    ]
+
+
+def _domain_rule(
+    index: int,
+    rule: DomainIn,
+    source: tuple[str, bool],
+    normalised: dict[tuple[str, bool], str],
+    namespace: dict[str, Any],
+) -> list[str]:
+    """Domain rules reading the same field share one normalisation per record."""
+    namespace |= {"normalise_domain": normalise_domain, f"DH{index}": rule.holds_for}
+    lines = []
+    local = normalised.get(source)
+    if local is None:
+        local = normalised[source] = f"domain{len(normalised)}"
+        lines += _read("raw", f"DK{index}", source[1])
+        lines.append(f"    {local} = normalise_domain(raw) if raw.__class__ is str else None")
+    return [
+        *lines,
+        f"    if {local} is not None:",
+        f"        why = DH{index}({local})",
+        "        if why is not None:",
+        f"            flags.append(F{index})",
+        f"            reasons.append(D{index}.line(why))",
     ]
 
 
@@ -58,6 +85,8 @@ def generate_scorer(plan: Plan, tiers: tuple[tuple[int, str], ...], version: str
             namespace |= {f"E{index}": criterion.evaluate, f"B{index}": criterion.by_evaluation}
             lines += [
                 f"    evaluated = E{index}(raw, now) if raw else None",
+                "    if evaluated is None:",
+                f"        evaluated = C{index}.evaluation(raw, now)",
                 "    try:",
                 f"        r{index} = B{index}[evaluated]",
                 "    except KeyError:",
@@ -82,8 +111,13 @@ def generate_scorer(plan: Plan, tiers: tuple[tuple[int, str], ...], version: str
         f"    reasons = [{', '.join(f'r{i}[{_REASON}]' for i in range(count))}]",
         "    flags = []",
     ]
+    normalised_domains: dict[tuple[str, bool], str] = {}
     for index, (disqualifier, key, from_properties) in enumerate(plan.disqualifiers):
         namespace |= {f"DK{index}": key, f"D{index}": disqualifier, f"F{index}": disqualifier.id}
+        if isinstance(disqualifier.holds, DomainIn):
+            lines += _domain_rule(index, disqualifier.holds, (key, from_properties),
+                                  normalised_domains, namespace)  # fmt: skip
+            continue
         lines += _read("raw", f"DK{index}", from_properties)
         lines.append("    if raw is not None:")
         if disqualifier.by_value is None:

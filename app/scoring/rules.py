@@ -221,6 +221,26 @@ def compile_criterion(criterion: Criterion) -> Evaluator:
     return _boolean(criterion)
 
 
+class DomainIn:
+    """`domain_in`: the value's domain (from a domain, URL or e-mail) is a listed domain or a
+    sub-domain of one. Split in two steps so that the generated scorer normalises a field once
+    for all the domain rules that read it."""
+
+    def __init__(self, field: str, listed: Iterable[str]) -> None:
+        self.field = field
+        self.domains = frozenset(d.strip().lower().strip(".") for d in listed)
+        self.sub_domains = tuple(f".{d}" for d in sorted(self.domains))
+
+    def __call__(self, raw: object) -> str | None:
+        return self.holds_for(normalise_domain(raw) if isinstance(raw, str) else None)
+
+    def holds_for(self, found: str | None) -> str | None:
+        """The detail when the already-normalised domain `found` is listed, else None."""
+        if found is not None and (found in self.domains or found.endswith(self.sub_domains)):
+            return f"{self.field} {found}"
+        return None
+
+
 def compile_disqualifier(rule: Disqualifier) -> DisqualifierTest:
     field = rule.field
     if rule.less_than is not None or rule.greater_than is not None:
@@ -247,16 +267,7 @@ def compile_disqualifier(rule: Disqualifier) -> DisqualifierTest:
 
         return categorical
     if rule.domain_in is not None:
-        domains = frozenset(d.strip().lower().strip(".") for d in rule.domain_in)
-        sub_domains = tuple(f".{d}" for d in domains)
-
-        def domain(raw: object) -> str | None:
-            found = normalise_domain(raw) if isinstance(raw, str) else None
-            if found is not None and (found in domains or found.endswith(sub_domains)):
-                return f"{field} {found}"
-            return None
-
-        return domain
+        return DomainIn(field, rule.domain_in)
 
     def truthy(raw: object) -> str | None:
         return f"{field} is true" if parse_bool(raw) is True else None

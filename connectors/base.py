@@ -1,0 +1,80 @@
+"""The one protocol through which the service drives any CRM (HubSpot, Salesforce)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from connectors.records import (
+    CrmAccount,
+    CrmDeal,
+    Cursor,
+    Page,
+    PropertyUpdate,
+    Source,
+    WriteOutcome,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AccountScore:
+    """A score as the service hands it to a connector to render as CRM property values."""
+
+    score: int
+    tier: str
+    disqualified: bool
+    flags: tuple[str, ...]
+    reasons: tuple[str, ...]
+    rubric_version: str
+    scored_at: datetime
+
+
+@dataclass(slots=True)
+class ApiStats:
+    """Counters a connector keeps for the sync summary and the metrics."""
+
+    calls: int = 0
+    rate_limited: int = 0
+    retries: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaChange:
+    """One definition `setup` created or updated (or found already right)."""
+
+    kind: str
+    name: str
+    action: str  # "created" | "updated" | "unchanged"
+
+
+class CrmConnector(Protocol):
+    source: Source
+    stats: ApiStats
+
+    def pull_accounts(self, since: Cursor | None) -> Iterator[Page[CrmAccount]]:
+        """Accounts modified at or after `since` (minus a small overlap), oldest first, archived
+        ones included with `archived=True`. `since=None` is a full pull that does not rely on
+        search, so no search-result cap can hide a record."""
+        ...
+
+    def pull_deals(self, since: Cursor | None) -> Iterator[Page[CrmDeal]]:
+        """Deals (with their account ids), with the same cursor semantics as accounts."""
+        ...
+
+    def fetch_accounts(self, crm_ids: Sequence[str]) -> list[CrmAccount]:
+        """The current state of these accounts; ids the CRM does not know are left out."""
+        ...
+
+    def render_score(self, score: AccountScore) -> Mapping[str, str]:
+        """The CRM property values that carry this score (names as the CRM knows them)."""
+        ...
+
+    def write(self, updates: Sequence[PropertyUpdate]) -> list[WriteOutcome]:
+        """Writes in batches of the CRM's maximum; one outcome per update, in order."""
+        ...
+
+    def ensure_schema(self) -> list[SchemaChange]:
+        """Creates the property group and properties the writeback needs; idempotent."""
+        ...

@@ -1,0 +1,101 @@
+"""Neutral records that cross the boundary between a CRM connector and the service.
+
+A connector maps its CRM's objects to these and back; the service never sees a CRM payload.
+Every raw property pulled is kept in `properties`, so a rubric can score any of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Generic, Literal, TypeVar
+
+Source = Literal["hubspot", "salesforce"]
+AccountType = Literal["company", "account", "lead"]
+RawProperties = Mapping[str, str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """Where an incremental pull stands: the last-modified time of the last record handled,
+    with its id as the tie-break among records modified in the same instant."""
+
+    modified_at: datetime
+    crm_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class CrmAccount:
+    """A HubSpot company, Salesforce Account or Salesforce Lead."""
+
+    source: Source
+    object_type: AccountType
+    crm_id: str
+    modified_at: datetime
+    name: str | None = None
+    domain: str | None = None
+    industry: str | None = None
+    employees: int | None = None
+    annual_revenue: Decimal | None = None
+    country: str | None = None
+    state: str | None = None
+    technologies: tuple[str, ...] = ()
+    email: str | None = None
+    title: str | None = None
+    created_at: datetime | None = None
+    archived: bool = False
+    properties: RawProperties = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class CrmDeal:
+    """A HubSpot deal or Salesforce Opportunity, with the ids of the accounts it belongs to."""
+
+    source: Source
+    crm_id: str
+    modified_at: datetime
+    name: str | None = None
+    stage: str | None = None
+    pipeline: str | None = None
+    is_closed: bool = False
+    is_won: bool = False
+    amount: Decimal | None = None
+    close_date: date | None = None
+    created_at: datetime | None = None
+    archived: bool = False
+    account_ids: tuple[str, ...] = ()
+    properties: RawProperties = field(default_factory=dict)
+
+
+RecordT = TypeVar("RecordT", CrmAccount, CrmDeal)
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[RecordT]):
+    """One page of a pull. `cursor` is where to resume once this page is stored; None when the
+    pull does not resume by cursor (a full pull restarts from the beginning)."""
+
+    records: tuple[RecordT, ...]
+    cursor: Cursor | None
+
+
+@dataclass(frozen=True, slots=True)
+class PropertyUpdate:
+    """Values to write on one CRM record: CRM property name → value as the CRM's API takes it."""
+
+    object_type: AccountType
+    crm_id: str
+    values: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class WriteOutcome:
+    """What happened to one PropertyUpdate; `error` names the property and value when the CRM
+    refused it (never a secret)."""
+
+    crm_id: str
+    written: bool
+    error: str | None = None
+    retryable: bool = False
