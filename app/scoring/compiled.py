@@ -9,6 +9,7 @@ anything but the value (recency: whole days elapsed, which its rule memoises its
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -165,6 +166,8 @@ class CompiledRubric:
     criteria: tuple[CompiledCriterion, ...]
     disqualifiers: tuple[CompiledDisqualifier, ...]
     tiers: tuple[tuple[int, str], ...]
+    fingerprint: str
+    """Digest of the whole rubric: a changed rubric rescores even under the same version."""
     _plans: dict[tuple[str, str | None], Plan] = field(default_factory=dict, repr=False)
 
     @property
@@ -205,6 +208,16 @@ class CompiledRubric:
             plan.fixed_weight,
             fast=generate_scorer(plan, self.tiers, self.version),
         )
+
+    def inputs(self, facts: AccountFacts) -> list[tuple[str, object]]:
+        """Every (field, raw value) the plan for `facts` reads: what a score depends on, so
+        an unchanged hash of these (with the rubric version) means an unchanged score."""
+        plan = self.plan_for(facts.object_type, facts.source)
+        read: list[tuple[str, object]] = []
+        for _, key, from_properties in (*plan.criteria, *plan.disqualifiers):
+            value = None if from_properties else facts.values.get(key)
+            read.append((key, facts.properties.get(key) if value is None else value))
+        return read
 
     def tier_for(self, score: int) -> str:
         for min_score, name in self.tiers:
@@ -256,4 +269,5 @@ def compile_rubric(rubric: Rubric) -> CompiledRubric:
         for d in rubric.disqualifiers
     )
     tiers = tuple((tier.min_score, tier.name) for tier in rubric.tiers)
-    return CompiledRubric(rubric, tuple(criteria), disqualifiers, tiers)
+    fingerprint = hashlib.sha256(rubric.model_dump_json().encode()).hexdigest()
+    return CompiledRubric(rubric, tuple(criteria), disqualifiers, tiers, fingerprint)
