@@ -18,11 +18,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from score_throughput import NOW, synthetic_accounts  # noqa: E402
+from score_throughput import NOW, synthetic_accounts
 
-from app.rubric import load_rubric  # noqa: E402
-from app.rubric.model import Rubric  # noqa: E402
-from app.scoring import compile_rubric, score  # noqa: E402
+from app.rubric import load_rubric
+from app.rubric.model import Rubric
+from app.scoring import compile_rubric, score
 
 
 def variants() -> dict[str, dict[str, Any]]:
@@ -50,7 +50,9 @@ def main() -> int:
     parser.add_argument("--passes", type=int, default=7)
     args = parser.parse_args()
     accounts = list(synthetic_accounts(args.records, seed=7))
-    compiled = {name: compile_rubric(Rubric.model_validate(doc)) for name, doc in variants().items()}
+    compiled = {
+        name: compile_rubric(Rubric.model_validate(doc)) for name, doc in variants().items()
+    }
     fastest = dict.fromkeys(compiled, float("inf"))
     for _ in range(args.passes):
         for name, rubric in compiled.items():
