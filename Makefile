@@ -20,10 +20,10 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 
 install: $(VENV)/.synced
 
+# The whole job against the built-in HubSpot sandbox: setup, sync, score and write back on a
+# fresh embedded SQLite store (./icp-sync-demo.db), then read a few companies back.
 demo: install
-	$(BIN)/icp-sync rubric check app/rubric/default.yaml
-	$(BIN)/icp-sync score --input app/samples/accounts.csv
-	$(BIN)/icp-sync explain --input app/samples/accounts.csv --record northwind-robotics
+	$(BIN)/icp-sync demo
 
 # The suite runs every store test on SQLite and on PostgreSQL (127.0.0.1:5432, database `test`).
 # Without a reachable PostgreSQL those tests are skipped with a message, unless

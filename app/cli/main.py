@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from typer.core import TyperGroup
 
-from app.cli import db, rubric, scoring, serve
+from app.cli import db, demo, rubric, sandbox, scoring, serve, sync
 from app.errors import IcpSyncError
 
 EXIT_USER_ERROR = 1
@@ -38,7 +38,10 @@ cli = typer.Typer(
 cli.add_typer(db.cli, name="db")
 cli.add_typer(rubric.cli, name="rubric")
 scoring.register(cli)
+sync.register(cli)
 serve.register(cli)
+sandbox.register(cli)
+demo.register(cli)
 
 
 def run() -> None:

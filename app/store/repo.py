@@ -1,0 +1,183 @@
+"""Reads and writes of the canonical records. Never commits: the caller owns the transaction,
+so a page of records and its cursor checkpoint land together or not at all."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from app.store.tables import Account, Deal, DealAccount, SyncState
+from connectors.records import CrmAccount, CrmDeal, Cursor
+
+
+def upsert_accounts(
+    session: Session, records: Sequence[CrmAccount], *, fetched_at: datetime
+) -> list[Account]:
+    """Inserts or updates one row per record (by source, object type and CRM id); returns the
+    rows in the order of `records`."""
+    if not records:
+        return []
+    source = records[0].source
+    existing = {
+        (a.object_type, a.crm_id): a
+        for a in session.scalars(
+            select(Account).where(
+                Account.source == source, Account.crm_id.in_({r.crm_id for r in records})
+            )
+        )
+    }
+    rows = []
+    for record in records:
+        row = existing.get((record.object_type, record.crm_id))
+        if row is None:
+            row = Account(
+                source=record.source, object_type=record.object_type, crm_id=record.crm_id
+            )
+            session.add(row)
+            existing[(record.object_type, record.crm_id)] = row
+        row.name = record.name
+        row.domain = record.domain
+        row.industry = record.industry
+        row.employees = record.employees
+        row.annual_revenue = record.annual_revenue
+        row.country = record.country
+        row.state = record.state
+        row.technologies = list(record.technologies)
+        row.properties = dict(record.properties)
+        row.email = record.email
+        row.title = record.title
+        row.crm_created_at = record.created_at
+        row.crm_updated_at = record.modified_at
+        row.archived = record.archived
+        row.fetched_at = fetched_at
+        rows.append(row)
+    session.flush()
+    return rows
+
+
+def upsert_deals(session: Session, records: Sequence[CrmDeal], *, fetched_at: datetime) -> set[str]:
+    """Inserts or updates deals and replaces their account links; returns the CRM ids of every
+    account linked before or after, whose deal-derived facts may have changed."""
+    if not records:
+        return set()
+    source = records[0].source
+    existing = {
+        d.crm_id: d
+        for d in session.scalars(
+            select(Deal).where(Deal.source == source, Deal.crm_id.in_({r.crm_id for r in records}))
+        )
+    }
+    touched: set[str] = set()
+    if existing:
+        touched.update(
+            session.scalars(
+                select(DealAccount.account_crm_id).where(
+                    DealAccount.deal_id.in_([d.id for d in existing.values()])
+                )
+            )
+        )
+        session.execute(
+            delete(DealAccount).where(DealAccount.deal_id.in_([d.id for d in existing.values()]))
+        )
+    rows: list[tuple[Deal, CrmDeal]] = []
+    for record in records:
+        row = existing.get(record.crm_id)
+        if row is None:
+            row = Deal(source=record.source, crm_id=record.crm_id)
+            session.add(row)
+            existing[record.crm_id] = row
+        row.name = record.name
+        row.stage = record.stage
+        row.pipeline = record.pipeline
+        row.is_closed = record.is_closed
+        row.is_won = record.is_won
+        row.amount = record.amount
+        row.close_date = record.close_date
+        row.crm_created_at = record.created_at
+        row.crm_updated_at = record.modified_at
+        row.properties = dict(record.properties)
+        row.archived = record.archived
+        row.fetched_at = fetched_at
+        rows.append((row, record))
+    session.flush()
+    links = {(row.id, account_id) for row, record in rows for account_id in record.account_ids}
+    session.add_all(DealAccount(deal_id=deal_id, account_crm_id=crm) for deal_id, crm in links)
+    touched.update(crm for _, crm in links)
+    session.flush()
+    return touched
+
+
+def accounts_by_crm_ids(session: Session, source: str, crm_ids: Iterable[str]) -> list[Account]:
+    ids = set(crm_ids)
+    if not ids:
+        return []
+    return list(
+        session.scalars(
+            select(Account)
+            .where(Account.source == source, Account.crm_id.in_(ids))
+            .order_by(Account.id)
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DealCounts:
+    open: int = 0
+    won: int = 0
+    lost: int = 0
+
+
+def deal_counts(
+    session: Session, source: str, account_crm_ids: Iterable[str]
+) -> dict[str, DealCounts]:
+    """Open, won and lost (not archived) deals per account CRM id."""
+    ids = set(account_crm_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(
+            DealAccount.account_crm_id,
+            func.count().filter(Deal.is_closed.is_(False)),
+            func.count().filter(Deal.is_closed.is_(True), Deal.is_won.is_(True)),
+            func.count().filter(Deal.is_closed.is_(True), Deal.is_won.is_(False)),
+        )
+        .join(Deal, Deal.id == DealAccount.deal_id)
+        .where(
+            Deal.source == source,
+            Deal.archived.is_(False),
+            DealAccount.account_crm_id.in_(ids),
+        )
+        .group_by(DealAccount.account_crm_id)
+    )
+    return {crm_id: DealCounts(int(o), int(w), int(lost)) for crm_id, o, w, lost in rows}
+
+
+def load_cursor(session: Session, source: str, object_type: str) -> Cursor | None:
+    state = session.get(SyncState, (source, object_type))
+    if state is None or state.cursor_updated_at is None or state.cursor_id is None:
+        return None
+    return Cursor(state.cursor_updated_at, state.cursor_id)
+
+
+def sync_state(session: Session, source: str, object_type: str) -> SyncState:
+    state = session.get(SyncState, (source, object_type))
+    if state is None:
+        state = SyncState(source=source, object_type=object_type, stats={})
+        session.add(state)
+    return state
+
+
+def save_cursor(session: Session, source: str, object_type: str, cursor: Cursor) -> None:
+    """Moves the cursor forward only: a page older than the checkpoint never rewinds it."""
+    state = sync_state(session, source, object_type)
+    current = load_cursor(session, source, object_type)
+    if current is None or (cursor.modified_at, cursor.crm_id) > (
+        current.modified_at,
+        current.crm_id,
+    ):
+        state.cursor_updated_at = cursor.modified_at
+        state.cursor_id = cursor.crm_id

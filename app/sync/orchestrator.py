@@ -1,0 +1,188 @@
+"""One sync of one CRM: pull accounts and deals page by page (each page stored, scored and
+checkpointed in one transaction, so a killed sync resumes where it stopped with nothing lost
+or duplicated), then write back what changed.
+
+`dry_run` does all of it inside one transaction that is rolled back, and writes nothing to the
+CRM: what it reports is exactly what a real run would write.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from time import monotonic
+from typing import Protocol
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.scoring import CompiledRubric
+from app.store.repo import (
+    accounts_by_crm_ids,
+    load_cursor,
+    save_cursor,
+    sync_state,
+    upsert_accounts,
+    upsert_deals,
+)
+from app.sync.rescore import RescoreReport, rescore
+from app.sync.writeback import due, record_outcomes, updates_for
+from connectors.base import CrmConnector
+from connectors.records import CrmAccount, CrmDeal, Page, RecordT
+
+ACCOUNTS, DEALS = "accounts", "deals"
+PLAN_SAMPLE = 10
+
+
+class SyncProgress(Protocol):
+    """What a front end (progress bars, logs) hears while a sync runs."""
+
+    def pulled(self, stream: str, records: int) -> None: ...
+
+    def written(self, records: int, failed: int) -> None: ...
+
+
+class _Silent:
+    def pulled(self, stream: str, records: int) -> None:
+        pass
+
+    def written(self, records: int, failed: int) -> None:
+        pass
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedWrite:
+    crm_id: str
+    name: str | None
+    values: dict[str, str]
+
+
+@dataclass
+class SyncReport:
+    source: str
+    full: bool
+    dry_run: bool
+    pulled: Counter[str] = field(default_factory=Counter)
+    rescore: RescoreReport = field(default_factory=RescoreReport)
+    written: int = 0
+    failed: int = 0
+    planned: int = 0
+    plan_sample: list[PlannedWrite] = field(default_factory=list)
+    api_calls: int = 0
+    rate_limited: int = 0
+    retries: int = 0
+    seconds: float = 0.0
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def run_sync(
+    connector: CrmConnector,
+    session_factory: sessionmaker[Session],
+    rubric: CompiledRubric,
+    *,
+    full: bool = False,
+    dry_run: bool = False,
+    write_batch: int = 500,
+    clock: Callable[[], datetime] = utc_now,
+    progress: SyncProgress | None = None,
+) -> SyncReport:
+    listener: SyncProgress = progress or _Silent()
+    started, started_at = monotonic(), clock()
+    report = SyncReport(source=connector.source, full=full, dry_run=dry_run)
+    calls_before = (connector.stats.calls, connector.stats.rate_limited, connector.stats.retries)
+    with session_factory() as session:
+        checkpoint = session.flush if dry_run else session.commit
+
+        def pull(
+            stream: str,
+            pages: Callable[[], Iterable[Page[RecordT]]],
+            store: Callable[[Page[RecordT]], None],
+        ) -> None:
+            for page in pages():
+                store(page)
+                if page.cursor is not None:
+                    save_cursor(session, connector.source, stream, page.cursor)
+                checkpoint()
+                report.pulled[stream] += len(page.records)
+                listener.pulled(stream, len(page.records))
+
+        def store_accounts(page: Page[CrmAccount]) -> None:
+            rows = upsert_accounts(session, page.records, fetched_at=clock())
+            report.rescore.add(
+                rescore(session, rows, rubric=rubric, render=connector.render_score, now=clock())
+            )
+
+        def store_deals(page: Page[CrmDeal]) -> None:
+            touched = upsert_deals(session, page.records, fetched_at=clock())
+            rows = accounts_by_crm_ids(session, connector.source, touched)
+            report.rescore.add(
+                rescore(session, rows, rubric=rubric, render=connector.render_score, now=clock())
+            )
+
+        account_cursor = None if full else load_cursor(session, connector.source, ACCOUNTS)
+        deal_cursor = None if full else load_cursor(session, connector.source, DEALS)
+        pull(ACCOUNTS, lambda: connector.pull_accounts(account_cursor), store_accounts)
+        pull(DEALS, lambda: connector.pull_deals(deal_cursor), store_deals)
+
+        if dry_run:
+            _plan(session, connector.source, clock(), report)
+            session.rollback()
+        else:
+            _write_back(session, connector, clock, write_batch, report, listener)
+            _record_run(session, connector.source, started_at, clock(), report)
+            session.commit()
+    report.api_calls = connector.stats.calls - calls_before[0]
+    report.rate_limited = connector.stats.rate_limited - calls_before[1]
+    report.retries = connector.stats.retries - calls_before[2]
+    report.seconds = monotonic() - started
+    return report
+
+
+def _plan(session: Session, source: str, now: datetime, report: SyncReport) -> None:
+    pairs = due(session, source, now, limit=1_000_000)
+    report.planned = len(pairs)
+    report.plan_sample = [
+        PlannedWrite(account.crm_id, account.name, dict(state.values))
+        for state, account in pairs[:PLAN_SAMPLE]
+    ]
+
+
+def _write_back(
+    session: Session,
+    connector: CrmConnector,
+    clock: Callable[[], datetime],
+    batch: int,
+    report: SyncReport,
+    progress: SyncProgress,
+) -> None:
+    """Writes owed values in batches until none is due; a failed record gets a retry time in
+    the future, so it is not picked again in this run."""
+    while pairs := due(session, connector.source, clock(), limit=batch):
+        outcomes = connector.write(updates_for(pairs))
+        written, failed = record_outcomes(pairs, outcomes, clock())
+        session.commit()
+        report.written += written
+        report.failed += failed
+        progress.written(written, failed)
+
+
+def _record_run(
+    session: Session, source: str, started: datetime, finished: datetime, report: SyncReport
+) -> None:
+    state = sync_state(session, source, ACCOUNTS)
+    state.last_run_started_at = started
+    state.last_run_finished_at = finished
+    state.last_status = "ok" if report.failed == 0 else "partial"
+    state.stats = {
+        "pulled": dict(report.pulled),
+        "scored": report.rescore.scored,
+        "changed": report.rescore.changed,
+        "written": report.written,
+        "failed": report.failed,
+    }
+    if report.full:
+        state.full_sync_completed_at = finished

@@ -1,0 +1,135 @@
+"""Scores the accounts whose inputs changed, keeps the score history, and records the values
+the CRM should now hold (the writeback's desired state)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.scoring import CompiledRubric, ScoreResult, score
+from app.store.repo import DealCounts, deal_counts
+from app.store.tables import Account, Score, ScoreHistory, WritebackState
+from app.sync.facts import account_facts, input_hash
+from app.sync.writeback import mark_desired
+from connectors.base import AccountScore
+
+NEW = "new"
+Renderer = Callable[[AccountScore], Mapping[str, str]]
+
+
+@dataclass
+class RescoreReport:
+    considered: int = 0
+    scored: int = 0
+    changed: int = 0
+    """Accounts whose score, tier or flags changed (a score history row each)."""
+    transitions: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """(tier before or "new", tier after) → accounts."""
+
+    def add(self, other: RescoreReport) -> None:
+        self.considered += other.considered
+        self.scored += other.scored
+        self.changed += other.changed
+        self.transitions.update(other.transitions)
+
+
+def rescore(
+    session: Session,
+    accounts: Sequence[Account],
+    *,
+    rubric: CompiledRubric,
+    render: Renderer,
+    now: datetime,
+) -> RescoreReport:
+    report = RescoreReport(considered=len(accounts))
+    if not accounts:
+        return report
+    ids = [a.id for a in accounts]
+    scores = {
+        s.account_id: s for s in session.scalars(select(Score).where(Score.account_id.in_(ids)))
+    }
+    states = {
+        w.account_id: w
+        for w in session.scalars(select(WritebackState).where(WritebackState.account_id.in_(ids)))
+    }
+    counts = deal_counts(session, accounts[0].source, [a.crm_id for a in accounts])
+    for account in accounts:
+        facts = account_facts(account, counts.get(account.crm_id, DealCounts()))
+        digest = input_hash(rubric, facts)
+        current = scores.get(account.id)
+        if current is not None and current.input_hash == digest:
+            continue
+        result = score(facts, rubric, now)
+        report.scored += 1
+        if current is None or _differs(current, result):
+            report.changed += 1
+            report.transitions[(current.tier if current else NEW, result.tier)] += 1
+            session.add(_history(account.id, result, now))
+        current = _store(session, current, account.id, result, digest, now)
+        desired = render(
+            AccountScore(
+                score=current.score,
+                tier=current.tier,
+                disqualified=current.disqualified,
+                flags=tuple(current.flags),
+                reasons=tuple(current.reasons),
+                rubric_version=current.rubric_version,
+                scored_at=current.scored_at,
+            )
+        )
+        states[account.id] = mark_desired(session, states.get(account.id), account.id, desired, now)
+    session.flush()
+    return report
+
+
+def _differs(current: Score, result: ScoreResult) -> bool:
+    return (current.score, current.tier, list(current.flags), list(current.reasons)) != (
+        result.score,
+        result.tier,
+        list(result.flags),
+        list(result.reasons),
+    ) or current.rubric_version != result.rubric_version
+
+
+def _store(
+    session: Session,
+    current: Score | None,
+    account_id: int,
+    result: ScoreResult,
+    digest: str,
+    now: datetime,
+) -> Score:
+    """`scored_at` moves only when the score's content changes, so re-scoring to the same
+    result renders the same CRM values and writes nothing."""
+    if current is None:
+        current = Score(account_id=account_id, scored_at=now)
+        session.add(current)
+    elif _differs(current, result):
+        current.scored_at = now
+    current.score = result.score
+    current.tier = result.tier
+    current.disqualified = result.disqualified
+    current.flags = list(result.flags)
+    current.reasons = list(result.reasons)
+    current.criteria = {c.id: c.points for c in result.criteria}
+    current.rubric_version = result.rubric_version
+    current.input_hash = digest
+    return current
+
+
+def _history(account_id: int, result: ScoreResult, now: datetime) -> ScoreHistory:
+    return ScoreHistory(
+        account_id=account_id,
+        score=result.score,
+        tier=result.tier,
+        disqualified=result.disqualified,
+        flags=list(result.flags),
+        reasons=list(result.reasons),
+        rubric_version=result.rubric_version,
+        scored_at=now,
+    )
