@@ -1,0 +1,126 @@
+"""`icp-sync sandbox`: a simulated HubSpot on loopback, seeded with deterministic data."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+from typing import Annotated
+
+import typer
+
+from app.errors import IcpSyncError
+
+BASE_URL_KEY = "ICP_SYNC_HUBSPOT_BASE_URL"
+TOKEN_KEY = "ICP_SYNC_HUBSPOT_TOKEN"  # noqa: S105 - the name of a setting
+
+
+def register(cli: typer.Typer) -> None:
+    cli.command("sandbox")(sandbox)
+
+
+def sandbox(
+    hubspot_port: Annotated[
+        int, typer.Option(help="Port of the HubSpot API on 127.0.0.1 (0 picks a free one).")
+    ] = 8101,
+    seed: Annotated[
+        int, typer.Option(help="Seed of the generated data (same seed, same data).")
+    ] = 7,
+    companies: Annotated[int, typer.Option(min=0, help="Companies to generate.")] = 200,
+    deals_per_company: Annotated[
+        float, typer.Option(min=0, max=50, help="Average deals per company.")
+    ] = 2.0,
+    rate_limit: Annotated[
+        int | None,
+        typer.Option(min=1, help="HubSpot burst limit: requests per rolling 10 s. Default: none."),
+    ] = None,
+    hubspot_token: Annotated[
+        str | None,
+        typer.Option(help="Bearer token to accept. Default: a random pat-sandbox-… one."),
+    ] = None,
+    env_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write the ICP_SYNC_* settings into this file (other lines are kept) "
+            "instead of printing them."
+        ),
+    ] = None,
+) -> None:
+    """Serve a simulated HubSpot CRM API until Ctrl-C, and print the settings that point
+    icp-sync at it."""
+    from connectors.sandbox import SandboxError, start_sandbox
+
+    try:
+        running = start_sandbox(
+            seed=seed,
+            companies=companies,
+            deals_per_company=deals_per_company,
+            hubspot_port=hubspot_port,
+            hubspot_token=hubspot_token,
+            rate_limit=rate_limit,
+        )
+    except SandboxError as error:
+        hint = "; choose another with --hubspot-port (0 picks a free one)"
+        raise IcpSyncError(f"sandbox: {error}{hint if 'in use' in str(error) else ''}") from None
+    with running:
+        settings = {BASE_URL_KEY: running.hubspot_url, TOKEN_KEY: running.hubspot_token}
+        if env_file is not None:
+            _write_env_file(env_file, settings)
+            _note(f"wrote {', '.join(settings)} to {env_file}")
+        else:
+            for key, value in settings.items():
+                typer.echo(f"{key}={value}")
+        state = running.hubspot
+        _note(
+            f"HubSpot sandbox on {running.hubspot_url}: {state.count('companies')} companies, "
+            f"{state.count('deals')} deals (seed {seed}). Ctrl-C to stop."
+        )
+        _serve_until_signalled()
+    _note("sandbox stopped")
+
+
+def _note(message: str) -> None:
+    """Progress goes to stderr, so stdout carries only the settings."""
+    sys.stderr.write(message + "\n")
+    sys.stderr.flush()
+
+
+def _serve_until_signalled() -> None:
+    stop = threading.Event()
+
+    def on_signal(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _write_env_file(path: Path, settings: dict[str, str]) -> None:
+    """Replaces our keys in the file (a `.env`), keeping every other line."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    except (OSError, UnicodeDecodeError) as error:
+        raise IcpSyncError(f"--env-file: cannot read {path}: {error}") from None
+    kept = [line for line in lines if _env_key(line) not in settings]
+    kept.extend(f"{key}={value}" for key, value in settings.items())
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write("\n".join(kept) + "\n")
+    except OSError as error:
+        raise IcpSyncError(f"--env-file: cannot write {path}: {error.strerror}") from None
+
+
+def _env_key(line: str) -> str:
+    text = line.strip()
+    if text.startswith("export "):
+        text = text[len("export ") :]
+    return text.split("=", 1)[0].strip()

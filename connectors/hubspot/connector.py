@@ -1,0 +1,220 @@
+"""`HubSpotConnector`: the `CrmConnector` protocol for HubSpot companies and deals.
+
+Pull semantics (full vs incremental, overlap, archived records, cursors) are documented in
+`connectors.hubspot.pull`; writeback batching and per-record isolation in
+`connectors.hubspot.write`; the property definitions in `connectors.hubspot.schema`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import timedelta
+from types import TracebackType
+
+from connectors.base import AccountScore, ApiStats, SchemaChange
+from connectors.hubspot import schema
+from connectors.hubspot.client import DEFAULT_TIMEOUT, HubSpotClient, Json, Timeout
+from connectors.hubspot.mapping import company_to_account, deal_to_deal
+from connectors.hubspot.pull import SEARCH_RESULT_CAP, Puller, Stream, search_body_size
+from connectors.hubspot.render import render_score
+from connectors.hubspot.write import BatchWriter
+from connectors.records import (
+    CrmAccount,
+    CrmDeal,
+    Cursor,
+    Page,
+    PropertyUpdate,
+    Source,
+    WriteOutcome,
+)
+from connectors.retry import Retrier, RetryPolicy, Sleep
+
+MAX_PAGE_SIZE = 100
+MAX_SEARCH_BODY = 3_000
+DEFAULT_OVERLAP = timedelta(minutes=5)
+DEFAULT_TIERS = ("tier_1", "tier_2", "tier_3")
+
+COMPANY_PROPERTIES = (
+    "name",
+    "domain",
+    "website",
+    "industry",
+    "numberofemployees",
+    "annualrevenue",
+    "country",
+    "state",
+    "city",
+    "web_technologies",
+    "lifecyclestage",
+    "type",
+    "founded_year",
+    "hubspot_owner_id",
+    "hs_num_open_deals",
+    "num_associated_deals",
+    "total_revenue",
+    "recent_deal_amount",
+    "recent_deal_close_date",
+    "notes_last_updated",
+    "hs_ideal_customer_profile",
+    "hs_is_target_account",
+    "createdate",
+    "hs_lastmodifieddate",
+    "hs_object_id",
+    *schema.WRITEBACK_PROPERTIES,  # what HubSpot holds, so the writeback can skip no-ops
+)
+DEAL_PROPERTIES = (
+    "dealname",
+    "amount",
+    "dealstage",
+    "pipeline",
+    "closedate",
+    "dealtype",
+    "hs_is_closed",
+    "hs_is_closed_won",
+    "hs_deal_stage_probability",
+    "hubspot_owner_id",
+    "createdate",
+    "hs_lastmodifieddate",
+    "hs_object_id",
+)
+
+
+class HubSpotConnector:
+    """HubSpot companies (as `company` accounts) and deals, through `hubspot-api-client`.
+
+    `tiers` and `flags` are the rubric's tier names and disqualifier ids (the options of
+    `icp_tier` and `icp_flags`). `extra_properties` adds company properties to pull, e.g. the
+    custom ones a rubric maps. `overlap` re-reads that much before each cursor (search indexing
+    lag). `retry` bounds retries per call; `timeout` is (connect, read) seconds per request.
+    """
+
+    source: Source = "hubspot"
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        tiers: Sequence[str] = DEFAULT_TIERS,
+        flags: Sequence[str] = (),
+        page_size: int = MAX_PAGE_SIZE,
+        overlap: timedelta = DEFAULT_OVERLAP,
+        retry: RetryPolicy | None = None,
+        timeout: Timeout = DEFAULT_TIMEOUT,
+        extra_properties: Sequence[str] = (),
+        sleep: Sleep = time.sleep,
+        search_cap: int = SEARCH_RESULT_CAP,
+    ) -> None:
+        if not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise ValueError(f"page_size must be 1-{MAX_PAGE_SIZE}, got {page_size}")
+        if overlap < timedelta(0):
+            raise ValueError("overlap must not be negative")
+        company_properties = tuple(dict.fromkeys([*COMPANY_PROPERTIES, *extra_properties]))
+        for properties in (company_properties, DEAL_PROPERTIES):
+            size = search_body_size(properties, page_size)
+            if size > MAX_SEARCH_BODY:
+                raise ValueError(
+                    f"{len(properties)} properties make a {size}-character search body; "
+                    f"HubSpot refuses more than {MAX_SEARCH_BODY}: pull fewer properties"
+                )
+        self.stats = ApiStats()
+        self._client = HubSpotClient(
+            base_url,
+            token,
+            retrier=Retrier(policy=retry or RetryPolicy(), stats=self.stats, sleep=sleep),
+            timeout=timeout,
+        )
+        self._specs = schema.writeback_properties(tiers, flags)
+        self._writer = BatchWriter(self._client)
+        self._company_properties = company_properties
+        self._companies: Puller[CrmAccount] = Puller(
+            self._client,
+            Stream(
+                "companies",
+                company_properties,
+                (),
+                from_list=_companies,
+                from_search=_companies,
+            ),
+            page_size=page_size,
+            overlap=overlap,
+            search_cap=search_cap,
+        )
+        self._deals: Puller[CrmDeal] = Puller(
+            self._client,
+            Stream(
+                "deals",
+                DEAL_PROPERTIES,
+                ("companies",),
+                from_list=_deals_with_associations,
+                from_search=self._deals_from_search,
+            ),
+            page_size=page_size,
+            overlap=overlap,
+            search_cap=search_cap,
+        )
+
+    def __repr__(self) -> str:
+        return f"HubSpotConnector({self._client!r})"
+
+    def __enter__(self) -> HubSpotConnector:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._client.close()
+
+    # -- CrmConnector ---------------------------------------------------------------------
+
+    def pull_accounts(self, since: Cursor | None) -> Iterator[Page[CrmAccount]]:
+        """Companies: everything when `since` is None, else those modified at or after
+        `since.modified_at - overlap` plus archived ones; cursor semantics in `pull`."""
+        return self._companies.full() if since is None else self._companies.incremental(since)
+
+    def pull_deals(self, since: Cursor | None) -> Iterator[Page[CrmDeal]]:
+        """Deals with their company ids, with the same semantics as `pull_accounts`."""
+        return self._deals.full() if since is None else self._deals.incremental(since)
+
+    def fetch_accounts(self, crm_ids: Sequence[str]) -> list[CrmAccount]:
+        """Current state by batch read (100 ids a call), in the order asked; unknown ids are
+        left out."""
+        wanted = list(dict.fromkeys(crm_ids))
+        found: dict[str, CrmAccount] = {}
+        for start in range(0, len(wanted), MAX_PAGE_SIZE):
+            chunk = wanted[start : start + MAX_PAGE_SIZE]
+            payload = self._client.batch_read("companies", chunk, self._company_properties)
+            for account in _companies(payload.get("results") or []):
+                found[account.crm_id] = account
+        return [found[i] for i in wanted if i in found]
+
+    def render_score(self, score: AccountScore) -> Mapping[str, str]:
+        return render_score(score)
+
+    def write(self, updates: Sequence[PropertyUpdate]) -> list[WriteOutcome]:
+        return self._writer.write(updates)
+
+    def ensure_schema(self) -> list[SchemaChange]:
+        return schema.ensure_schema(self._client, self._specs)
+
+    # -- mapping with associations ---------------------------------------------------------
+
+    def _deals_from_search(self, objects: Sequence[Json]) -> list[CrmDeal]:
+        """Search results carry no associations: one v4 batch read per page fills them in."""
+        companies = self._client.deal_company_ids([str(o.get("id")) for o in objects])
+        return [deal_to_deal(o, companies.get(str(o.get("id")), ())) for o in objects]
+
+
+def _companies(objects: Sequence[Json]) -> list[CrmAccount]:
+    return [company_to_account(o) for o in objects if isinstance(o, Mapping)]
+
+
+def _deals_with_associations(objects: Sequence[Json]) -> list[CrmDeal]:
+    return [deal_to_deal(o) for o in objects if isinstance(o, Mapping)]

@@ -1,0 +1,291 @@
+"""Paging HubSpot objects out: the full pull (list endpoint) and the incremental pull (search).
+
+Cursor semantics (one `Cursor` = the `(modified_at, crm_id)` of a record; pairs compare in that
+order):
+
+* **Full pull** (`since=None`): the list endpoint, `archived=false` then `archived=true`, so every
+  object comes exactly once (archived ones with `archived=True`) and no search cap can hide one.
+  Pages carry `cursor=None` — a full pull interrupted half way must restart, as the list is in id
+  order — except the last page, which carries the newest `(modified_at, id)` seen, capped at
+  the *signpost* (below). An empty portal ends with `cursor=None` (the next pull is full again).
+
+* **Incremental pull** (`since=Cursor`): a closed window from `since.modified_at - overlap`.
+  1. Archived objects first. Search never returns them, so the list endpoint with
+     `archived=true` is read and filtered client-side to `modified_at ≥ window start`
+     (`modified_at` of an archived object includes its `archivedAt`). These pages carry
+     `since` unchanged: they must not move the cursor past records the search has not read.
+  2. Then search on `hs_lastmodifieddate GTE start`, ascending, paged by *keyset*: every page is
+     a new search from the newest timestamp seen so far (`after` stays 0), and ids already
+     handled at exactly that timestamp are skipped. Offset paging (`after=100, 200…`) would
+     silently skip a record whenever an earlier one is modified mid-pull (it moves to the end
+     and everything behind it shifts one place forward) — our own writebacks do exactly that —
+     and the keyset never comes near the 10,000-result cap. Only a tie group larger than a page
+     (many records modified in the same millisecond) is walked with `after`; a tie group past
+     the cap falls back to a filtered list pass.
+  Each page carries the newest `(modified_at, id)` delivered so far (never less than `since`),
+  capped at the signpost: store the page, then save its cursor.
+
+* **Overlap**: records in `[since - overlap, since]` are delivered again. That is deliberate:
+  search indexing lags by seconds, so a record modified just before the last cursor may not
+  have been searchable then. Re-delivery is harmless (upserts are idempotent). The id in the
+  cursor is therefore a tie-break for comparing cursors, not a filter: HubSpot search does not
+  order ties by id, so skipping `(t, id) ≤ cursor` could drop an unseen record sharing `t`.
+  The overlap must exceed the indexing lag.
+
+* **Signpost**: before paging, one search (`DESCENDING`, `limit=1`) reads the newest
+  `hs_lastmodifieddate` HubSpot holds. No cursor goes past it, so a record modified while the
+  pull runs (possibly after the id-ordered list passed it, or archived after the archived pass)
+  is pulled again next time. It is HubSpot's own clock, so local clock skew does not matter.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Generic
+
+from connectors.errors import ConnectorError
+from connectors.hubspot.client import HubSpotClient, Json, ObjectType
+from connectors.hubspot.mapping import EPOCH, parse_datetime
+from connectors.records import Cursor, Page, RecordT
+
+LAST_MODIFIED = "hs_lastmodifieddate"
+SEARCH_RESULT_CAP = 10_000
+_ONE_MS = timedelta(milliseconds=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Stream(Generic[RecordT]):
+    """One HubSpot object type as a stream of neutral records."""
+
+    object_type: ObjectType
+    properties: tuple[str, ...]
+    list_associations: tuple[str, ...]
+    from_list: Callable[[Sequence[Json]], list[RecordT]]
+    """Maps objects from the list endpoint (which carry `associations`)."""
+    from_search: Callable[[Sequence[Json]], list[RecordT]]
+    """Maps objects from search (no `associations`: may read them separately)."""
+
+
+class Puller(Generic[RecordT]):
+    def __init__(
+        self,
+        client: HubSpotClient,
+        stream: Stream[RecordT],
+        *,
+        page_size: int,
+        overlap: timedelta,
+        search_cap: int = SEARCH_RESULT_CAP,
+    ) -> None:
+        self._client = client
+        self._stream: Stream[RecordT] = stream
+        self._page_size = page_size
+        self._overlap = overlap
+        self._search_cap = search_cap
+
+    # -- full -----------------------------------------------------------------------------
+
+    def full(self) -> Iterator[Page[RecordT]]:
+        signpost = self._signpost()
+        newest: Cursor | None = None
+        held: list[RecordT] | None = None  # one page held back so the last can carry the cursor
+        for archived in (False, True):
+            for objects in self._list_pages(archived=archived):
+                records = self._stream.from_list(objects)
+                newest = later(newest, newest_of(records))
+                if held is not None:
+                    yield Page(tuple(held), None)
+                held = records
+        final = capped(newest, signpost) if newest is not None else None
+        yield Page(tuple(held or ()), final)
+
+    # -- incremental ----------------------------------------------------------------------
+
+    def incremental(self, since: Cursor) -> Iterator[Page[RecordT]]:
+        signpost = self._signpost()
+        start = since.modified_at - self._overlap
+        for objects in self._list_pages(archived=True):
+            records = [r for r in self._stream.from_list(objects) if r.modified_at >= start]
+            if records:
+                yield Page(tuple(records), since)
+        cursor = since
+        for records in self._search_pages(start):
+            newest = newest_of(records)
+            if newest is not None:
+                cursor = later(cursor, capped(newest, signpost)) or cursor
+            yield Page(tuple(records), cursor)
+
+    def _search_pages(self, start: datetime) -> Iterator[list[RecordT]]:
+        lower = to_ms(start)
+        seen: set[str] = set()  # ids already delivered whose timestamp is exactly `lower`
+        offset = 0
+        while True:
+            payload = self._client.search(self._stream.object_type, self._search(lower, offset))
+            objects = _results(payload)
+            fresh = [o for o in objects if not (sort_key(o) == lower and object_id(o) in seen)]
+            if fresh:
+                yield self._stream.from_search(fresh)
+            if not objects or not _has_next(payload):
+                return
+            last = sort_key(objects[-1])
+            if last > lower:
+                lower = last
+                seen = {object_id(o) for o in objects if sort_key(o) == last}
+                offset = 0
+            else:  # the whole page shares one timestamp: walk the tie group by offset
+                seen.update(object_id(o) for o in objects)
+                offset += len(objects)
+                if offset >= self._search_cap:
+                    yield from self._filtered_list_pages(lower, seen)
+                    return
+
+    def _filtered_list_pages(self, lower: int, seen: set[str]) -> Iterator[list[RecordT]]:
+        """More than `search_cap` records share one millisecond: search cannot page past them,
+        so read the (uncapped) list endpoint and keep what the search would have returned."""
+        for objects in self._list_pages(archived=False):
+            kept = [
+                o
+                for o in objects
+                if sort_key(o) > lower or (sort_key(o) == lower and object_id(o) not in seen)
+            ]
+            if kept:
+                yield self._stream.from_list(kept)
+
+    # -- requests -------------------------------------------------------------------------
+
+    def _signpost(self) -> Cursor | None:
+        """The newest modification HubSpot holds right now (see the module docstring)."""
+        body = {
+            "filterGroups": [],
+            "sorts": [{"propertyName": LAST_MODIFIED, "direction": "DESCENDING"}],
+            "properties": [LAST_MODIFIED],
+            "limit": 1,
+        }
+        objects = _results(self._client.search(self._stream.object_type, body))
+        if not objects:
+            return None
+        return Cursor(from_ms(sort_key(objects[0])), object_id(objects[0]))
+
+    def _search(self, lower: int, offset: int) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "filterGroups": [
+                {
+                    "filters": [
+                        {"propertyName": LAST_MODIFIED, "operator": "GTE", "value": str(lower)}
+                    ]
+                }
+            ],
+            "sorts": [{"propertyName": LAST_MODIFIED, "direction": "ASCENDING"}],
+            "properties": list(self._stream.properties),
+            "limit": self._page_size,
+        }
+        if offset:
+            body["after"] = str(offset)
+        return body
+
+    def _list_pages(self, *, archived: bool) -> Iterator[list[Json]]:
+        after: str | None = None
+        while True:
+            payload = self._client.list_page(
+                self._stream.object_type,
+                limit=self._page_size,
+                after=after,
+                properties=self._stream.properties,
+                associations=self._stream.list_associations,
+                archived=archived,
+            )
+            yield _results(payload)
+            following = _next_after(payload)
+            if following is None:
+                return
+            if following == after:
+                raise ConnectorError(
+                    f"{self._stream.object_type}.list: HubSpot returned the same paging cursor "
+                    "twice; stopping rather than looping"
+                )
+            after = following
+
+
+def search_body_size(properties: Iterable[str], page_size: int) -> int:
+    """Characters of the largest search body a pull sends (HubSpot refuses over 3,000)."""
+    probe = {
+        "filterGroups": [
+            {"filters": [{"propertyName": LAST_MODIFIED, "operator": "GTE", "value": "9" * 13}]}
+        ],
+        "sorts": [{"propertyName": LAST_MODIFIED, "direction": "ASCENDING"}],
+        "properties": list(properties),
+        "limit": page_size,
+        "after": "9999",
+    }
+    return len(json.dumps(probe))
+
+
+# -- cursors ------------------------------------------------------------------------------
+
+
+def cursor_key(cursor: Cursor) -> tuple[datetime, str]:
+    return (cursor.modified_at, cursor.crm_id)
+
+
+def later(a: Cursor | None, b: Cursor | None) -> Cursor | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return b if cursor_key(b) > cursor_key(a) else a
+
+
+def capped(cursor: Cursor, signpost: Cursor | None) -> Cursor:
+    if signpost is None or cursor_key(cursor) <= cursor_key(signpost):
+        return cursor
+    return signpost
+
+
+def newest_of(records: Iterable[RecordT]) -> Cursor | None:
+    best: Cursor | None = None
+    for record in records:
+        best = later(best, Cursor(record.modified_at, record.crm_id))
+    return best
+
+
+# -- payload helpers ----------------------------------------------------------------------
+
+
+def to_ms(moment: datetime) -> int:
+    return (moment - EPOCH) // _ONE_MS
+
+
+def from_ms(ms: int) -> datetime:
+    return EPOCH + ms * _ONE_MS
+
+
+def sort_key(obj: Mapping[str, Any]) -> int:
+    """What search sorts on: `hs_lastmodifieddate` in epoch ms (`updatedAt` if missing)."""
+    props = obj.get("properties")
+    value = props.get(LAST_MODIFIED) if isinstance(props, Mapping) else None
+    moment = parse_datetime(value) or parse_datetime(obj.get("updatedAt")) or EPOCH
+    return to_ms(moment)
+
+
+def object_id(obj: Mapping[str, Any]) -> str:
+    return str(obj.get("id", ""))
+
+
+def _results(payload: Mapping[str, Any]) -> list[Json]:
+    results = payload.get("results")
+    if not isinstance(results, list):
+        return []
+    return [item for item in results if isinstance(item, dict)]
+
+
+def _next_after(payload: Mapping[str, Any]) -> str | None:
+    paging = payload.get("paging")
+    following = paging.get("next") if isinstance(paging, Mapping) else None
+    after = following.get("after") if isinstance(following, Mapping) else None
+    return str(after) if after not in (None, "") else None
+
+
+def _has_next(payload: Mapping[str, Any]) -> bool:
+    return _next_after(payload) is not None

@@ -1,0 +1,35 @@
+"""Small, CRM-agnostic value normalisers the connectors share (connectors never import `app`).
+
+`normalise_domain` gives the same answers as `app.scoring.parse.normalise_domain` (a test keeps
+them in step); the app can import this one instead so the rule lives in one place.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+MAX_DOMAIN_INPUT = 200
+_CLEAN_DOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?")
+
+
+@lru_cache(maxsize=8192)
+def normalise_domain(value: str) -> str | None:
+    """A bare lower-case domain from a domain, URL or e-mail address (`https://www.Acme.com/x`
+    → `acme.com`); None if it is not one."""
+    if _CLEAN_DOMAIN.fullmatch(value) and _valid_labels(value) and not value.startswith("www."):
+        return value
+    text = value.strip().lower()
+    if len(text) > MAX_DOMAIN_INPUT:
+        return None
+    if "@" in text:
+        text = text.rsplit("@", 1)[1]
+    text = text.split("://", 1)[-1]
+    text = re.split(r"[/?#:]", text, maxsplit=1)[0].strip(".")
+    text = text.removeprefix("www.")
+    return text if _CLEAN_DOMAIN.fullmatch(text) and _valid_labels(text) else None
+
+
+def _valid_labels(domain: str) -> bool:
+    """At least two labels, none empty, none starting or ending with `-`."""
+    return "." in domain and ".." not in domain and ".-" not in domain and "-." not in domain

@@ -1,0 +1,193 @@
+"""Serving the sandbox: uvicorn in a background thread on loopback.
+
+    with start_sandbox(seed=7, companies=200) as sandbox:
+        client = hubspot.Client.create(
+            access_token=sandbox.hubspot_token, host=sandbox.hubspot_url
+        )
+        sandbox.hubspot.touch_company(company_id, industry="INTERNET")
+
+`hubspot_port=0` picks a free port; `start_sandbox` returns once the server accepts
+connections, and `stop()` (or leaving the `with` block) shuts it down.
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from connectors.sandbox.hubspot_state import HubSpotState
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
+    from connectors.sandbox.hubspot_api import BatchUpdateMissing
+    from connectors.sandbox.hubspot_limits import RateLimiter
+
+LOOPBACK = "127.0.0.1"
+START_TIMEOUT_S = 15.0
+STOP_TIMEOUT_S = 10.0
+
+
+class SandboxError(Exception):
+    """The sandbox cannot start (port taken, bad argument); the message says why."""
+
+
+class _ServerThread:
+    """One ASGI app served by uvicorn on an already-bound socket, in a daemon thread."""
+
+    def __init__(self, app: Any, sock: socket.socket, name: str) -> None:
+        import uvicorn  # the web server is needed only when a sandbox runs
+
+        config = uvicorn.Config(
+            app,
+            log_config=None,  # leave the host process's logging alone
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            http="h11",
+            loop="asyncio",
+            timeout_graceful_shutdown=2,
+        )
+        self.server = uvicorn.Server(config)
+        self.sock = sock
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def _run(self) -> None:
+        try:
+            self.server.run(sockets=[self.sock])
+        except BaseException as error:  # reported to the starting thread
+            self.error = error
+
+    def start(self) -> None:
+        self.thread.start()
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                reason = f": {self.error}" if self.error else ""
+                raise SandboxError(f"the sandbox server did not start{reason}")
+            time.sleep(0.005)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        if self.thread.is_alive():
+            self.thread.join(STOP_TIMEOUT_S)
+        self.sock.close()
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    if not 0 <= port <= 65_535:
+        raise SandboxError(f"port {port} is not a TCP port (0-65535; 0 picks a free one)")
+    # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY on accepted connections only when
+    # the socket says it is TCP, and without it every keep-alive answer waits ~40 ms for ACKs.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(1024)
+    except OSError as error:
+        sock.close()
+        if error.errno == errno.EADDRINUSE:
+            raise SandboxError(f"port {port} on {host} is already in use") from None
+        raise SandboxError(f"cannot listen on {host}:{port}: {error.strerror}") from None
+    return sock
+
+
+@dataclass
+class RunningSandbox:
+    """A started sandbox. `hubspot` is the state: inspect and mutate it directly in tests."""
+
+    hubspot_url: str
+    hubspot_token: str
+    hubspot: HubSpotState
+    hubspot_app: Starlette
+    _servers: list[_ServerThread] = field(default_factory=list, repr=False)
+
+    @property
+    def hubspot_port(self) -> int:
+        return int(self.hubspot_url.rsplit(":", 1)[1])
+
+    @property
+    def hubspot_limiter(self) -> RateLimiter:
+        """The HubSpot rate limiter: change `burst`, `retry_after`, … or `reset()` it."""
+        limiter: RateLimiter = self.hubspot_app.state.limiter
+        return limiter
+
+    def stop(self) -> None:
+        while self._servers:
+            self._servers.pop().stop()
+
+    def __enter__(self) -> RunningSandbox:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def start_sandbox(
+    *,
+    seed: int = 7,
+    companies: int = 200,
+    deals_per_company: float = 2.0,
+    hubspot_port: int = 0,
+    hubspot_token: str | None = None,
+    rate_limit: int | None = None,
+    search_rate_limit: int | None = 5,
+    daily_limit: int | None = 250_000,
+    retry_after: bool = True,
+    batch_update_missing: BatchUpdateMissing = "errors",
+    as_of: datetime | date | None = None,
+) -> RunningSandbox:
+    """Seeds a HubSpot sandbox and serves it on 127.0.0.1 until `stop()`.
+
+    `rate_limit`: requests per rolling 10 s per token (None: no burst limit);
+    `search_rate_limit`: search requests per second; `as_of`: the seed's "now" (default the
+    start of today, UTC). Raises `SandboxError` if the port is taken.
+    """
+    from connectors.sandbox.hubspot_api import create_hubspot_app
+
+    if companies < 0:
+        raise SandboxError(f"companies must be at least 0, got {companies}")
+    if not 0 <= deals_per_company <= 50:
+        raise SandboxError(f"deals per company must be within 0-50, got {deals_per_company}")
+    if rate_limit is not None and rate_limit < 1:
+        raise SandboxError(f"rate limit must be at least 1 request per 10 s, got {rate_limit}")
+    token = hubspot_token or f"pat-sandbox-{uuid.uuid4()}"
+    sock = _bind(LOOPBACK, hubspot_port)
+    try:
+        state = HubSpotState.seeded(seed, companies, deals_per_company, as_of=as_of)
+        app = create_hubspot_app(
+            state,
+            token=token,
+            rate_limit=rate_limit,
+            daily_limit=daily_limit,
+            search_rate_limit=search_rate_limit,
+            retry_after=retry_after,
+            batch_update_missing=batch_update_missing,
+        )
+        server = _ServerThread(app, sock, name="hubspot-sandbox")
+    except BaseException:
+        sock.close()
+        raise
+    server.start()
+    port = sock.getsockname()[1]
+    return RunningSandbox(
+        hubspot_url=f"http://{LOOPBACK}:{port}",
+        hubspot_token=token,
+        hubspot=state,
+        hubspot_app=app,
+        _servers=[server],
+    )

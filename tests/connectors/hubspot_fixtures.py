@@ -1,0 +1,47 @@
+"""Helpers shared by the HubSpot connector tests (imported by name: tests are not a package)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from connectors.hubspot.connector import HubSpotConnector
+from connectors.sandbox.server import RunningSandbox
+
+FLAGS = ("too_small", "excluded_industry", "personal_email_domain", "competitor")
+TIERS = ("tier_1", "tier_2", "tier_3")
+
+
+class RecordingSleep:
+    """Records every wait instead of waiting; `on_sleep` runs after each (e.g. to let a
+    sandbox rate-limit window pass without real time passing)."""
+
+    def __init__(self, on_sleep: Callable[[float], None] | None = None) -> None:
+        self.waits: list[float] = []
+        self.on_sleep = on_sleep
+
+    def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        if self.on_sleep is not None:
+            self.on_sleep(seconds)
+
+    @property
+    def retry_waits(self) -> list[float]:
+        """Waits other than search pacing (which is at most a quarter second)."""
+        return [w for w in self.waits if w > 0.25]
+
+
+ConnectorFactory = Callable[..., HubSpotConnector]
+
+
+def set_modified(sandbox: RunningSandbox, company_ids: list[str], at: datetime) -> None:
+    """Gives these companies one and the same last-modified instant (a tie)."""
+    at_ms = int(at.timestamp() * 1000)
+    text = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{at_ms % 1000:03d}Z"
+    state = sandbox.hubspot
+    with state.lock:
+        for company_id in company_ids:
+            record = state.store("companies").records[company_id]  # the live one, not a copy
+            record.updated_ms = at_ms
+            record.properties["hs_lastmodifieddate"] = text
+        state.clock.observe(at_ms)

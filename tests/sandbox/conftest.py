@@ -1,0 +1,26 @@
+"""Fixtures for the sandbox tests: one seeded HubSpot sandbox on loopback for the session, and
+the official client pointed at it (only the host differs from a real portal)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import hubspot
+import pytest
+
+from connectors.sandbox import RunningSandbox, start_sandbox
+
+AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[RunningSandbox]:
+    # No search limit: the search tests page quickly; the limit has its own test.
+    with start_sandbox(seed=11, companies=250, as_of=AS_OF, search_rate_limit=None) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def client(sandbox: RunningSandbox) -> hubspot.Client:
+    return hubspot.Client.create(access_token=sandbox.hubspot_token, host=sandbox.hubspot_url)
