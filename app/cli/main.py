@@ -12,6 +12,7 @@ from typer.core import TyperGroup
 
 from app.cli import db, demo, rubric, sandbox, scoring, serve, sync
 from app.errors import IcpSyncError
+from connectors.errors import ConnectorError
 
 EXIT_USER_ERROR = 1
 
@@ -20,7 +21,9 @@ class _UserErrorsAsMessages(TyperGroup):
     def invoke(self, ctx: Any) -> Any:  # typer vendors click; its Context type is private
         try:
             return super().invoke(ctx)
-        except IcpSyncError as error:
+        except (IcpSyncError, ConnectorError) as error:
+            # A CRM refusing or failing is reported like bad input: its message names the
+            # call and HubSpot's or Salesforce's reason, never a credential.
             Console(stderr=True, highlight=False, soft_wrap=True).print(
                 f"[bold red]error:[/] {escape(str(error))}"
             )
