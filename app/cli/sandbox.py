@@ -8,7 +8,7 @@ import sys
 import threading
 from pathlib import Path
 from types import FrameType
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -53,32 +53,35 @@ def sandbox(
     icp-sync at it."""
     from connectors.sandbox import SandboxError, start_sandbox
 
-    try:
-        running = start_sandbox(
-            seed=seed,
-            companies=companies,
-            deals_per_company=deals_per_company,
-            hubspot_port=hubspot_port,
-            hubspot_token=hubspot_token,
-            rate_limit=rate_limit,
-        )
-    except SandboxError as error:
-        hint = "; choose another with --hubspot-port (0 picks a free one)"
-        raise IcpSyncError(f"sandbox: {error}{hint if 'in use' in str(error) else ''}") from None
-    with running:
-        settings = {BASE_URL_KEY: running.hubspot_url, TOKEN_KEY: running.hubspot_token}
-        if env_file is not None:
-            _write_env_file(env_file, settings)
-            _note(f"wrote {', '.join(settings)} to {env_file}")
-        else:
-            for key, value in settings.items():
-                typer.echo(f"{key}={value}")
-        state = running.hubspot
-        _note(
-            f"HubSpot sandbox on {running.hubspot_url}: {state.count('companies')} companies, "
-            f"{state.count('deals')} deals (seed {seed}). Ctrl-C to stop."
-        )
-        _serve_until_signalled()
+    with _StopOnSignal() as stop:  # from the start: a SIGTERM during startup stops cleanly
+        try:
+            running = start_sandbox(
+                seed=seed,
+                companies=companies,
+                deals_per_company=deals_per_company,
+                hubspot_port=hubspot_port,
+                hubspot_token=hubspot_token,
+                rate_limit=rate_limit,
+            )
+        except SandboxError as error:
+            hint = "; choose another with --hubspot-port (0 picks a free one)"
+            in_use = "in use" in str(error)
+            raise IcpSyncError(f"sandbox: {error}{hint if in_use else ''}") from None
+        with running:
+            settings = {BASE_URL_KEY: running.hubspot_url, TOKEN_KEY: running.hubspot_token}
+            if env_file is not None:
+                _write_env_file(env_file, settings)
+                _note(f"wrote {', '.join(settings)} to {env_file}")
+            else:
+                for key, value in settings.items():
+                    typer.echo(f"{key}={value}")
+            state = running.hubspot
+            _note(
+                f"HubSpot sandbox on {running.hubspot_url}: {state.count('companies')} "
+                f"companies, {state.count('deals')} deals (seed {seed}). Ctrl-C to stop."
+            )
+            while not stop.wait(0.5):
+                pass
     _note("sandbox stopped")
 
 
@@ -88,19 +91,24 @@ def _note(message: str) -> None:
     sys.stderr.flush()
 
 
-def _serve_until_signalled() -> None:
-    stop = threading.Event()
+class _StopOnSignal:
+    """An event set by SIGINT (Ctrl-C) or SIGTERM while inside the `with` block."""
 
-    def on_signal(_signum: int, _frame: FrameType | None) -> None:
-        stop.set()
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self._previous: dict[int, Any] = {}
 
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        while not stop.wait(0.5):
-            pass
-    finally:
-        for sig, handler in previous.items():
+    def __enter__(self) -> threading.Event:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            self._previous[sig] = signal.signal(sig, self._on_signal)
+        return self._event
+
+    def __exit__(self, *_exc: object) -> None:
+        for sig, handler in self._previous.items():
             signal.signal(sig, handler)
+
+    def _on_signal(self, _signum: int, _frame: FrameType | None) -> None:
+        self._event.set()
 
 
 def _write_env_file(path: Path, settings: dict[str, str]) -> None:

@@ -9,7 +9,20 @@ from __future__ import annotations
 import math
 import re
 from datetime import UTC, date, datetime
-from functools import lru_cache
+
+from connectors.normalise import normalise_domain
+
+__all__ = [
+    "display_category",
+    "format_quantity",
+    "is_missing",
+    "normalise_category",
+    "normalise_domain",
+    "parse_bool",
+    "parse_datetime",
+    "parse_list",
+    "parse_number",
+]
 
 MAX_TEXT = 200
 
@@ -37,7 +50,6 @@ _TRUE = frozenset({"true", "yes", "y", "1", "on", "t"})
 _FALSE = frozenset({"false", "no", "n", "0", "off", "f"})
 _LIST_SEPARATOR = re.compile(r"[;,|\n]")
 _NON_ALNUM = re.compile(r"[\W_]+")
-_CLEAN_DOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?")
 _EPOCH_MS_THRESHOLD = 1e11
 
 
@@ -172,27 +184,6 @@ def normalise_category(value: str) -> str:
     """`COMPUTER_SOFTWARE`, `Computer Software` and `computer-software` all become
     `computer software`, so HubSpot, Salesforce and spreadsheet spellings compare equal."""
     return _NON_ALNUM.sub(" ", value.casefold()).strip()
-
-
-@lru_cache(maxsize=8192)
-def normalise_domain(value: str) -> str | None:
-    """A bare lower-case domain from a domain, URL or e-mail address; None if it is not one."""
-    if _CLEAN_DOMAIN.fullmatch(value) and _valid_labels(value) and not value.startswith("www."):
-        return value
-    text = value.strip().lower()
-    if len(text) > MAX_TEXT:
-        return None
-    if "@" in text:
-        text = text.rsplit("@", 1)[1]
-    text = text.split("://", 1)[-1]
-    text = re.split(r"[/?#:]", text, maxsplit=1)[0].strip(".")
-    text = text.removeprefix("www.")
-    return text if _CLEAN_DOMAIN.fullmatch(text) and _valid_labels(text) else None
-
-
-def _valid_labels(domain: str) -> bool:
-    """At least two labels, none empty, none starting or ending with `-`."""
-    return "." in domain and ".." not in domain and ".-" not in domain and "-." not in domain
 
 
 def display_category(value: str) -> str:

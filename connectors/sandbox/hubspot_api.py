@@ -33,6 +33,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
+from urllib.parse import urlencode
 
 from starlette.applications import Starlette
 from starlette.datastructures import QueryParams
@@ -107,6 +108,12 @@ class Call:
     query: QueryParams
     body: Any = None
     body_chars: int = 0
+    url: str = ""  # scheme, host and path, without the query
+
+    def link(self, **replace: str) -> str:
+        """This request's URL with some query parameters replaced (for `paging.next.link`)."""
+        pairs = [(k, v) for k, v in self.query.multi_items() if k not in replace]
+        return f"{self.url}?{urlencode([*pairs, *replace.items()])}"
 
 
 @dataclass(slots=True)
@@ -235,7 +242,11 @@ def _endpoint(
             if authorization != expected:
                 raise _unauthorized(authorization)
             headers = limiter.admit(token, search=search)
-            call = Call(path=request.path_params, query=request.query_params)
+            call = Call(
+                path=request.path_params,
+                query=request.query_params,
+                url=f"{request.base_url}".rstrip("/") + request.url.path,
+            )
             if method in ("POST", "PATCH", "PUT"):
                 raw = await request.body()
                 call.body_chars = len(raw)
@@ -576,8 +587,7 @@ class _Api:
         }
         if next_record is not None:
             after = _cursor(next_record.id)
-            link = f"/crm/v3/objects/{store.object_type}?limit={limit}&after={after}"
-            body["paging"] = {"next": {"after": after, "link": link}}
+            body["paging"] = {"next": {"after": after, "link": call.link(after=after)}}
         return Reply(200, body)
 
     def get_object(self, call: Call) -> Reply:

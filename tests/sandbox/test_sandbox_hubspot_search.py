@@ -48,7 +48,15 @@ def test_given_a_watermark_when_searching_gte_sorted_ascending_then_only_later_r
     page = _search(
         client,
         filter_groups=[
-            {"filters": [{"propertyName": "hs_lastmodifieddate", "operator": "GTE", "value": str(watermark)}]}
+            {
+                "filters": [
+                    {
+                        "propertyName": "hs_lastmodifieddate",
+                        "operator": "GTE",
+                        "value": str(watermark),
+                    }
+                ]
+            }
         ],
         sorts=[{"propertyName": "hs_lastmodifieddate", "direction": "ASCENDING"}],
         properties=["city"],
@@ -56,7 +64,8 @@ def test_given_a_watermark_when_searching_gte_sorted_ascending_then_only_later_r
     )
 
     assert [r.id for r in page.results] == touched
-    assert page.total == 3 and page.paging is None
+    assert page.total == 3
+    assert page.paging is None
     assert all(r.properties["city"] == "Tampere" for r in page.results)
     stamps = [r.updated_at for r in page.results]
     assert stamps == sorted(stamps)
@@ -75,7 +84,9 @@ def test_given_a_body_over_3000_characters_when_searching_then_400(client: hubsp
     with pytest.raises(ApiException) as raised:
         _search(
             client,
-            filter_groups=[{"filters": [{"propertyName": "hs_object_id", "operator": "IN", "values": many}]}],
+            filter_groups=[
+                {"filters": [{"propertyName": "hs_object_id", "operator": "IN", "values": many}]}
+            ],
         )
 
     assert raised.value.status == 400
@@ -148,7 +159,9 @@ def test_given_a_string_sort_descending_when_searching_then_records_come_in_that
 ) -> None:
     page = _search(
         client,
-        filter_groups=[{"filters": [{"propertyName": "numberofemployees", "operator": "HAS_PROPERTY"}]}],
+        filter_groups=[
+            {"filters": [{"propertyName": "numberofemployees", "operator": "HAS_PROPERTY"}]}
+        ],
         sorts=["-numberofemployees"],
         properties=["numberofemployees"],
         limit=20,
@@ -166,13 +179,18 @@ def test_given_a_case_different_string_when_searching_eq_then_it_matches_ignorin
     domain = sandbox.hubspot.company(target)["domain"]
 
     page = _search(
-        client, filter_groups=[{"filters": [{"propertyName": "domain", "operator": "EQ", "value": domain.upper()}]}]
+        client,
+        filter_groups=[
+            {"filters": [{"propertyName": "domain", "operator": "EQ", "value": domain.upper()}]}
+        ],
     )
 
     assert target in [r.id for r in page.results]
 
 
-def test_given_an_unknown_property_or_operator_when_searching_then_400(client: hubspot.Client) -> None:
+def test_given_an_unknown_property_or_operator_when_searching_then_400(
+    client: hubspot.Client,
+) -> None:
     for condition in (
         {"propertyName": "no_such_property", "operator": "EQ", "value": "x"},
         {"propertyName": "city", "operator": "SOUNDS_LIKE", "value": "x"},
@@ -199,6 +217,7 @@ def test_given_the_search_limit_when_exceeded_then_429_without_rate_limit_header
 
     assert raised.value.status == 429
     body = json.loads(raised.value.body)
-    assert body["errorType"] == "RATE_LIMIT" and body["policyName"] == "SECONDLY"
+    assert body["errorType"] == "RATE_LIMIT"
+    assert body["policyName"] == "SECONDLY"
     assert not any(name.lower().startswith("x-hubspot-ratelimit") for name in raised.value.headers)
     assert "X-HubSpot-RateLimit-Daily" in listed[2]  # other endpoints do send them

@@ -103,7 +103,8 @@ def test_given_closed_deals_when_grouped_by_true_icp_then_true_icp_companies_win
     icp_rate = won[True] / closed[True]
     other_rate = won[False] / closed[False]
 
-    assert closed[True] > 200 and closed[False] > 200
+    assert closed[True] > 200
+    assert closed[False] > 200
     assert icp_rate > 2 * other_rate
     assert icp_rate > 0.5 > other_rate
 

@@ -1,0 +1,111 @@
+"""`icp-sync sandbox`: prints (or writes) the settings, serves until SIGTERM, and refuses a
+taken port with a message instead of a traceback."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from app.cli.main import cli
+from app.cli.sandbox import _write_env_file
+
+COMMAND = [sys.executable, "-c", "from app.cli.main import run; run()", "sandbox"]
+
+
+@pytest.fixture
+def taken_port() -> Iterator[int]:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        yield listener.getsockname()[1]
+
+
+def _start(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [*COMMAND, "--hubspot-port", "0", "--companies", "20", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _stop(process: subprocess.Popen[str]) -> tuple[str, str]:
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    return out, err
+
+
+def test_given_the_command_when_started_then_it_prints_settings_that_reach_a_serving_api() -> None:
+    process = _start("--seed", "4")
+    try:
+        assert process.stdout is not None
+        url_line = process.stdout.readline().strip()
+        token_line = process.stdout.readline().strip()
+        key, url = url_line.split("=", 1)
+        token_key, token = token_line.split("=", 1)
+        response = httpx.get(
+            f"{url}/crm/v3/objects/companies",
+            params={"limit": 100},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    finally:
+        _out, err = _stop(process)
+
+    assert (key, token_key) == ("ICP_SYNC_HUBSPOT_BASE_URL", "ICP_SYNC_HUBSPOT_TOKEN")
+    assert url.startswith("http://127.0.0.1:")
+    assert token.startswith("pat-sandbox-")
+    assert response.status_code == 200
+    assert 15 <= len(response.json()["results"]) <= 20
+    assert "sandbox stopped" in err
+    assert "Traceback" not in err
+
+
+def test_given_an_env_file_when_started_then_our_keys_are_replaced_and_other_lines_kept(
+    tmp_path: Path,
+) -> None:
+    env = tmp_path / ".env"
+    env.write_text("ICP_SYNC_DATABASE_URL=sqlite:///x.db\nICP_SYNC_HUBSPOT_TOKEN=old\n")
+    process = _start("--env-file", str(env), "--hubspot-token", "pat-sandbox-fixed")
+    try:
+        assert process.stderr is not None
+        assert "wrote" in process.stderr.readline()
+        written = env.read_text()
+    finally:
+        out, _ = _stop(process)
+
+    lines = written.splitlines()
+    assert lines[0] == "ICP_SYNC_DATABASE_URL=sqlite:///x.db"
+    assert "ICP_SYNC_HUBSPOT_TOKEN=pat-sandbox-fixed" in lines
+    assert "ICP_SYNC_HUBSPOT_TOKEN=old" not in lines
+    assert any(line.startswith("ICP_SYNC_HUBSPOT_BASE_URL=http://127.0.0.1:") for line in lines)
+    assert out == ""  # the token went to the file only
+
+
+def test_given_no_env_file_yet_when_written_then_only_the_owner_can_read_it(tmp_path: Path) -> None:
+    env = tmp_path / "sandbox.env"
+
+    _write_env_file(env, {"ICP_SYNC_HUBSPOT_TOKEN": "pat-sandbox-x"})
+
+    assert env.read_text() == "ICP_SYNC_HUBSPOT_TOKEN=pat-sandbox-x\n"
+    assert env.stat().st_mode & 0o077 == 0
+
+
+def test_given_a_taken_port_when_started_then_a_clear_error_and_exit_code_1(
+    taken_port: int,
+) -> None:
+    result = CliRunner().invoke(cli, ["sandbox", "--hubspot-port", str(taken_port)])
+
+    assert result.exit_code == 1, (result.stdout, result.stderr)
+    assert f"port {taken_port}" in result.stderr
+    assert "already in use" in result.stderr
+    assert "--hubspot-port" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
