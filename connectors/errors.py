@@ -249,7 +249,7 @@ def problem_of(detail: Mapping[str, Any]) -> PropertyProblem:
 
 _QUOTED_PROPERTY = re.compile(r'[Pp]roperty \\?"([A-Za-z][A-Za-z0-9_]*)\\?"')
 _REFUSED_VALUE = re.compile(
-    r'^\s*"?(?P<value>.*?)"? was not (?:one of the allowed options|a valid\b)', re.DOTALL
+    r'^\s*"?(?P<value>.*?)"? (?:was|is) not (?:one of the allowed options|a valid\b)', re.DOTALL
 )
 
 

@@ -1,7 +1,7 @@
 """Small, CRM-agnostic value normalisers the connectors share (connectors never import `app`).
 
-`normalise_domain` gives the same answers as `app.scoring.parse.normalise_domain` (a test keeps
-them in step); the app can import this one instead so the rule lives in one place.
+`normalise_domain` is the one domain rule: the mappers store it and `app.scoring.parse`
+re-exports it, so the store and the scorer cannot disagree on what a domain is.
 """
 
 from __future__ import annotations

@@ -209,6 +209,13 @@ class CompiledRubric:
             fast=generate_scorer(plan, self.tiers, self.version),
         )
 
+    @property
+    def fields_read(self) -> frozenset[str]:
+        """Every field name a criterion or disqualifier reads (before CRM mapping)."""
+        return frozenset(c.field_name for c in self.criteria) | frozenset(
+            d.field_name for d in self.disqualifiers
+        )
+
     def inputs(self, facts: AccountFacts) -> list[tuple[str, object]]:
         """Every (field, raw value) the plan for `facts` reads: what a score depends on, so
         an unchanged hash of these (with the rubric version) means an unchanged score."""

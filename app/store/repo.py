@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.store.tables import Account, Deal, DealAccount, SyncState
@@ -138,22 +138,32 @@ def deal_counts(
     ids = set(account_crm_ids)
     if not ids:
         return {}
-    rows = session.execute(
-        select(
-            DealAccount.account_crm_id,
-            func.count().filter(Deal.is_closed.is_(False)),
-            func.count().filter(Deal.is_closed.is_(True), Deal.is_won.is_(True)),
-            func.count().filter(Deal.is_closed.is_(True), Deal.is_won.is_(False)),
+    # Two indexed look-ups rather than one join: left to itself, SQLite's planner may scan
+    # every deal per call, which makes a large sync quadratic.
+    links = session.execute(
+        select(DealAccount.account_crm_id, DealAccount.deal_id).where(
+            DealAccount.account_crm_id.in_(ids)
         )
-        .join(Deal, Deal.id == DealAccount.deal_id)
-        .where(
-            Deal.source == source,
-            Deal.archived.is_(False),
-            DealAccount.account_crm_id.in_(ids),
+    ).all()
+    if not links:
+        return {}
+    deals = {
+        deal_id: (is_closed, is_won)
+        for deal_id, is_closed, is_won in session.execute(
+            select(Deal.id, Deal.is_closed, Deal.is_won).where(
+                Deal.id.in_({deal_id for _, deal_id in links}),
+                Deal.source == source,
+                Deal.archived.is_(False),
+            )
         )
-        .group_by(DealAccount.account_crm_id)
-    )
-    return {crm_id: DealCounts(int(o), int(w), int(lost)) for crm_id, o, w, lost in rows}
+    }
+    tallies: dict[str, list[int]] = {}
+    for crm_id, deal_id in links:
+        if deal_id in deals:
+            is_closed, is_won = deals[deal_id]
+            tally = tallies.setdefault(crm_id, [0, 0, 0])
+            tally[0 if not is_closed else 1 if is_won else 2] += 1
+    return {crm_id: DealCounts(*tally) for crm_id, tally in tallies.items()}
 
 
 def load_cursor(session: Session, source: str, object_type: str) -> Cursor | None:

@@ -9,6 +9,8 @@ from app.scoring import AccountFacts, CompiledRubric
 from app.store.repo import DealCounts
 from app.store.tables import Account
 
+DEAL_FIELDS = frozenset({"deals_open", "deals_won", "deals_lost"})
+
 
 def account_facts(account: Account, deals: DealCounts) -> AccountFacts:
     """Canonical columns, deal counts (`deals_open`, `deals_won`, `deals_lost`) and every raw

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from app.scoring import CompiledRubric, ScoreResult, score
 from app.store.repo import DealCounts, deal_counts
 from app.store.tables import Account, Score, ScoreHistory, WritebackState
-from app.sync.facts import account_facts, input_hash
+from app.sync.facts import DEAL_FIELDS, account_facts, input_hash
 from app.sync.writeback import mark_desired
 from connectors.base import AccountScore
 
@@ -57,7 +57,11 @@ def rescore(
         w.account_id: w
         for w in session.scalars(select(WritebackState).where(WritebackState.account_id.in_(ids)))
     }
-    counts = deal_counts(session, accounts[0].source, [a.crm_id for a in accounts])
+    counts = (
+        deal_counts(session, accounts[0].source, [a.crm_id for a in accounts])
+        if rubric.fields_read & DEAL_FIELDS
+        else {}
+    )
     for account in accounts:
         facts = account_facts(account, counts.get(account.crm_id, DealCounts()))
         digest = input_hash(rubric, facts)

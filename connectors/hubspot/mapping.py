@@ -170,7 +170,7 @@ def parse_datetime(value: object) -> datetime | None:
         text = value.strip()
         if not text or len(text) > MAX_DATE_TEXT:
             return None
-        if text.isdigit():
+        if text.isascii() and text.isdigit():  # not str.isdigit alone: "²" is a digit to it
             return _from_epoch(int(text))
         try:
             moment = datetime.fromisoformat(text)

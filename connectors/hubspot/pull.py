@@ -43,7 +43,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Generic
 
 from connectors.errors import ConnectorError
@@ -104,6 +104,8 @@ class Puller(Generic[RecordT]):
     # -- incremental ----------------------------------------------------------------------
 
     def incremental(self, since: Cursor) -> Iterator[Page[RecordT]]:
+        if since.modified_at.tzinfo is None:  # SQLite hands stored datetimes back naive
+            since = Cursor(since.modified_at.replace(tzinfo=UTC), since.crm_id)
         signpost = self._signpost()
         start = since.modified_at - self._overlap
         for objects in self._list_pages(archived=True):

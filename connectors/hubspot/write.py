@@ -7,9 +7,10 @@
   records still land:
   1. HubSpot names each refused property and, in its message, the value
      (`tier_9 was not one of the allowed options`): the records sending exactly that value for
-     that property fail (same property, same value, same verdict), the rest are sent again —
-     one extra call for one bad record. `PROPERTY_DOESNT_EXIST` fails every record writing the
-     property, whatever the value.
+     that property (or, for a multi-checkbox, that option among theirs) fail — same property,
+     same value, same verdict — and the rest are sent again: one extra call for one bad
+     record. `PROPERTY_DOESNT_EXIST` fails every record writing the property, whatever the
+     value.
   2. When the refusal names nothing we can match, bisect: each half is sent again, down to the
      record HubSpot refuses (about 2·log₂(100) ≈ 14 extra calls for one bad record).
 * The error of a refused record names the property and the value we sent (`icp_tier='tier_9'`).
@@ -88,20 +89,28 @@ class BatchWriter:
     def _isolate(
         self, batch: list[_Item], error: RejectedError, outcomes: list[WriteOutcome | None]
     ) -> None:
-        refused = _refused(batch, error.problems)
-        if len(batch) == 1 or refused:
-            for item in batch if len(batch) == 1 else [i for i in batch if i.index in refused]:
-                problem = refused.get(item.index)
-                outcomes[item.index] = WriteOutcome(
-                    item.update.crm_id, False, describe(item, problem, error.message)
-                )
-            rest = [i for i in batch if i.index not in refused] if len(batch) > 1 else []
-            if rest:
-                self._write(rest, outcomes)
+        if len(batch) == 1:  # whatever HubSpot names is about this record
+            item = batch[0]
+            named = (p for p in error.problems if p.name in item.update.values)
+            problem = _refused(batch, error.problems).get(item.index) or next(named, None)
+            outcomes[item.index] = WriteOutcome(
+                item.update.crm_id, False, describe(item, problem, error.message)
+            )
             return
-        middle = len(batch) // 2
-        self._write(batch[:middle], outcomes)
-        self._write(batch[middle:], outcomes)
+        refused = _refused(batch, error.problems)
+        if not refused:
+            middle = len(batch) // 2
+            self._write(batch[:middle], outcomes)
+            self._write(batch[middle:], outcomes)
+            return
+        for item in batch:
+            if item.index in refused:
+                outcomes[item.index] = WriteOutcome(
+                    item.update.crm_id, False, describe(item, refused[item.index], error.message)
+                )
+        rest = [item for item in batch if item.index not in refused]
+        if rest:
+            self._write(rest, outcomes)
 
 
 def _refused(batch: list[_Item], problems: Sequence[PropertyProblem]) -> dict[int, PropertyProblem]:
@@ -114,7 +123,8 @@ def _refused(batch: list[_Item], problems: Sequence[PropertyProblem]) -> dict[in
                 continue
             sent = item.update.values[problem.name]
             if problem.code in SYSTEMATIC_CODES or (
-                problem.value is not None and sent == problem.value
+                problem.value is not None
+                and (sent == problem.value or problem.value in sent.split(";"))
             ):
                 found[item.index] = problem
                 break

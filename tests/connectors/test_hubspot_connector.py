@@ -114,6 +114,23 @@ def test_given_nothing_changed_when_pulled_incrementally_then_only_the_overlap_i
     assert all(p.cursor == cursor for p in pages)
 
 
+def test_given_a_naive_cursor_from_the_store_when_pulled_then_it_is_read_as_utc(
+    sandbox: RunningSandbox, make_connector: ConnectorFactory
+):
+    connector = make_connector(overlap=timedelta(0))
+    cursor = final_cursor(list(connector.pull_accounts(None)))
+    naive = Cursor(cursor.modified_at.replace(tzinfo=None), cursor.crm_id)
+    sandbox.hubspot.touch_company(sandbox.hubspot.company_ids()[7], city="Rome")
+
+    pages = list(connector.pull_accounts(naive))
+
+    assert {r.crm_id for r in records_of(pages)} == {
+        cursor.crm_id,
+        sandbox.hubspot.company_ids()[7],
+    }
+    assert all(p.cursor is not None and p.cursor.modified_at.tzinfo is not None for p in pages)
+
+
 def test_given_a_tie_group_larger_than_a_page_when_pulled_then_none_is_missed_or_repeated(
     sandbox: RunningSandbox, make_connector: ConnectorFactory
 ):
@@ -292,7 +309,7 @@ def test_given_one_invalid_record_in_a_batch_when_written_then_the_rest_land_and
     assert sandbox.hubspot.stats.calls("batch/update") - before <= 3
 
 
-def test_given_invalid_values_hubspot_does_not_quote_when_written_then_bisection_isolates_them(
+def test_given_refusals_that_quote_no_value_when_written_then_bisection_isolates_them(
     sandbox: RunningSandbox, make_connector: ConnectorFactory
 ):
     connector = make_connector()
@@ -300,14 +317,67 @@ def test_given_invalid_values_hubspot_does_not_quote_when_written_then_bisection
     ids = sandbox.hubspot.company_ids()[:40]
     good = connector.render_score(a_score())
     updates = [PropertyUpdate("company", i, good) for i in ids]
-    for bad in (3, 29):
-        updates[bad] = PropertyUpdate("company", ids[bad], {**good, "icp_fit_score": "eighty"})
+    for bad in (3, 29):  # STRING_TOO_LONG names the property, not the value
+        updates[bad] = PropertyUpdate("company", ids[bad], {**good, "icp_reasons": "x" * 70_000})
+    before = sandbox.hubspot.stats.calls("batch/update")
 
     outcomes = connector.write(updates)
 
     assert [o.written for o in outcomes] == [i not in (3, 29) for i in range(40)]
-    assert "icp_fit_score='eighty'" in (outcomes[3].error or "")
+    assert "icp_reasons='xxx" in (outcomes[3].error or "")
+    assert len(outcomes[3].error or "") < 1000  # the 70,000-character value is cut short
     assert sandbox.hubspot.company(ids[4])["icp_fit_score"] == "74"
+    assert sandbox.hubspot.stats.calls("batch/update") - before > 3  # it really bisected
+
+
+def test_given_values_hubspot_refuses_by_name_when_written_then_each_is_named_in_few_calls(
+    sandbox: RunningSandbox, make_connector: ConnectorFactory
+):
+    connector = make_connector()
+    connector.ensure_schema()
+    ids = sandbox.hubspot.company_ids()[:100]
+    good = connector.render_score(a_score())
+    updates = [PropertyUpdate("company", i, good) for i in ids]
+    bad = {
+        10: ("icp_fit_score", "eighty"),
+        20: ("icp_scored_at", "soon"),
+        30: ("icp_flags", "too_small;bogus"),
+        40: ("icp_fit_score", "eighty"),
+    }
+    for index, (name, value) in bad.items():
+        updates[index] = PropertyUpdate("company", ids[index], {**good, name: value})
+    before = sandbox.hubspot.stats.calls("batch/update")
+
+    outcomes = connector.write(updates)
+
+    assert [i for i, o in enumerate(outcomes) if not o.written] == sorted(bad)
+    for index, (name, value) in bad.items():
+        assert f"{name}={value!r}" in (outcomes[index].error or "")
+    assert sandbox.hubspot.stats.calls("batch/update") - before <= 4
+
+
+def test_given_the_same_record_twice_when_written_then_separate_batches_and_the_last_wins(
+    sandbox: RunningSandbox, make_connector: ConnectorFactory
+):
+    connector = make_connector()
+    connector.ensure_schema()
+    first, second = sandbox.hubspot.company_ids()[:2]
+    updates = [
+        PropertyUpdate("company", first, {"icp_fit_score": "10"}),
+        PropertyUpdate("company", second, {"icp_fit_score": "20"}),
+        PropertyUpdate("company", first, {"icp_fit_score": "30"}),
+    ]
+    before = sandbox.hubspot.stats.calls("batch/update")
+
+    outcomes = connector.write(updates)
+
+    assert [(o.crm_id, o.written) for o in outcomes] == [
+        (first, True),
+        (second, True),
+        (first, True),
+    ]
+    assert sandbox.hubspot.stats.calls("batch/update") - before == 2
+    assert sandbox.hubspot.company(first)["icp_fit_score"] == "30"
 
 
 def test_given_an_unknown_and_an_archived_record_when_written_then_both_reported_not_written(

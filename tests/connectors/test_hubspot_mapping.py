@@ -6,10 +6,10 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from hypothesis import given, settings
+import pytest
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from app.scoring.parse import normalise_domain as app_normalise_domain
 from connectors.hubspot.mapping import (
     EPOCH,
     company_to_account,
@@ -224,6 +224,12 @@ property_dicts = st.dictionaries(st.one_of(known_names, st.text()), property_val
 top_level = st.one_of(st.none(), st.text(), st.booleans(), st.integers(), st.lists(st.text()))
 
 
+@example(
+    properties={"hs_lastmodifieddate": "²", "numberofemployees": "٣٤٥"},
+    updated="²",
+    archived=None,
+    archived_at="¹²",
+)
 @settings(max_examples=300, deadline=None)
 @given(properties=property_dicts, updated=top_level, archived=top_level, archived_at=top_level)
 def test_given_arbitrary_properties_when_mapped_then_never_raises_and_keeps_every_raw_property(
@@ -255,6 +261,27 @@ def test_given_non_string_property_values_when_mapped_then_kept_as_text(value: A
     assert isinstance(account.properties["numberofemployees"], str)
 
 
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("acme.com", "acme.com"),
+        ("https://www.Acme.com/pricing?x=1", "acme.com"),
+        ("WWW.ACME.CO.UK", "acme.co.uk"),
+        ("jane@Sub.Acme.io", "sub.acme.io"),
+        ("  acme.com.  ", "acme.com"),
+        ("acme.com:8443", "acme.com"),
+        ("localhost", None),
+        ("not a domain", None),
+        ("-bad-.com", None),
+        ("", None),
+    ],
+)
+def test_given_domain_spellings_when_normalised_then_bare_lower_case_or_none(
+    raw: str, expected: str | None
+):
+    assert normalise_domain(raw) == expected
+
+
 @settings(max_examples=300)
 @given(
     value=st.one_of(
@@ -263,5 +290,11 @@ def test_given_non_string_property_values_when_mapped_then_kept_as_text(value: A
         st.emails(),
     )
 )
-def test_given_any_text_when_domains_normalised_then_connectors_agree_with_the_app(value: str):
-    assert normalise_domain(value) == app_normalise_domain(value)
+def test_given_any_text_when_domains_normalised_then_result_is_canonical_and_stable(value: str):
+    domain = normalise_domain(value)
+
+    if domain is not None:
+        assert domain == domain.lower()
+        assert "://" not in domain
+        assert not domain.startswith("www.")
+        assert normalise_domain(domain) == domain

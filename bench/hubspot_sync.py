@@ -1,0 +1,129 @@
+"""Full sync + score + writeback against the HubSpot sandbox, then a no-change re-sync, then
+the full sync again with the sandbox's rate limit on.
+
+    .venv/bin/python bench/hubspot_sync.py [--companies 20000] [--deals-per-company 2]
+        [--rate-limit 190] [--database-url URL] [--json]
+
+Everything runs on loopback: the sandbox serves the HubSpot API from this process (in a thread),
+the connector talks to it over real HTTP through hubspot-api-client, the store is a fresh SQLite
+file (or the PostgreSQL database given). Reported per run: wall seconds, records/s, API calls,
+and API calls against the minimum the batch limits allow (100 records a list page, 100 updates
+a batch); for the rate-limited run, throughput as a fraction of what the limit allows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from app.crm import hubspot_connector
+from app.rubric import load_rubric
+from app.scoring import compile_rubric
+from app.store.engine import make_engine, make_session_factory
+from app.store.migrate import upgrade_to_head
+from app.sync.orchestrator import SyncReport, run_sync
+from connectors.sandbox.server import RunningSandbox, start_sandbox
+
+BATCH = 100
+
+
+def minimum_calls(sandbox: RunningSandbox, written: int) -> int:
+    """List pages for live and archived companies and deals, plus update batches."""
+    state = sandbox.hubspot
+    pages = sum(
+        math.ceil(state.count(kind, archived=archived) / BATCH) or 1
+        for kind in ("companies", "deals")
+        for archived in (False, True)
+    )
+    return pages + math.ceil(written / BATCH)
+
+
+def figures(label: str, report: SyncReport, seconds: float, minimum: int | None) -> dict[str, Any]:
+    records = report.pulled["accounts"] + report.pulled["deals"]
+    row: dict[str, Any] = {
+        "run": label,
+        "seconds": round(seconds, 1),
+        "pulled_companies": report.pulled["accounts"],
+        "pulled_deals": report.pulled["deals"],
+        "records_per_second": round(records / seconds) if seconds else None,
+        "scored": report.rescore.scored,
+        "written": report.written,
+        "failed": report.failed,
+        "api_calls": report.api_calls,
+        "rate_limited_429s": report.rate_limited,
+    }
+    if minimum is not None:
+        row["minimum_calls"] = minimum
+        row["calls_over_minimum"] = round(report.api_calls / minimum, 3)
+        if report.written:
+            row["calls_per_written_company"] = round(report.api_calls / report.written, 4)
+    return row
+
+
+def one_run(
+    args: argparse.Namespace, database_url: str, rate_limit: int | None
+) -> list[dict[str, Any]]:
+    rubric = load_rubric()
+    compiled = compile_rubric(rubric)
+    upgrade_to_head(database_url)
+    engine = make_engine(database_url)
+    sessions = make_session_factory(engine)
+    rows = []
+    with start_sandbox(
+        seed=args.seed,
+        companies=args.companies,
+        deals_per_company=args.deals_per_company,
+        rate_limit=rate_limit,
+    ) as sandbox:
+        connector = hubspot_connector(sandbox.hubspot_url, sandbox.hubspot_token, rubric)
+        connector.ensure_schema()
+        started = time.perf_counter()
+        full = run_sync(connector, sessions, compiled)
+        seconds = time.perf_counter() - started
+        label = "full sync" if rate_limit is None else f"full sync, rate limit {rate_limit}/10 s"
+        row = figures(label, full, seconds, minimum_calls(sandbox, full.written))
+        if rate_limit is not None:
+            allowed_seconds = full.api_calls / (rate_limit / 10)
+            row["share_of_allowed_throughput"] = round(allowed_seconds / seconds, 3)
+        rows.append(row)
+        if rate_limit is None:
+            started = time.perf_counter()
+            again = run_sync(connector, sessions, compiled)
+            rows.append(figures("no-change re-sync", again, time.perf_counter() - started, None))
+    engine.dispose()
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--companies", type=int, default=20_000)
+    parser.add_argument("--deals-per-company", type=float, default=2.0)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--rate-limit", type=int, default=190, help="requests per 10 s; 0: skip")
+    parser.add_argument("--database-url", help="default: a fresh SQLite file per run")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        for limit in (None, args.rate_limit or None) if args.rate_limit else (None,):
+            url = args.database_url or f"sqlite:///{Path(folder) / f'bench-{limit}.db'}"
+            rows += one_run(args, url, limit)
+    meta = {"python": platform.python_version(), "machine": platform.machine()}
+    if args.json:
+        print(json.dumps({"runs": rows, **meta}))
+    else:
+        for row in rows:
+            print("; ".join(f"{key}={value}" for key, value in row.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
