@@ -26,6 +26,7 @@ from app.store.repo import (
     upsert_accounts,
     upsert_deals,
 )
+from app.sync.prefetch import prefetched
 from app.sync.rescore import RescoreReport, rescore
 from app.sync.writeback import due, record_outcomes, updates_for
 from connectors.base import CrmConnector
@@ -110,7 +111,7 @@ def run_sync(
             pages: Callable[[], Iterable[Page[RecordT]]],
             store: Callable[[Page[RecordT]], None],
         ) -> None:
-            for page in pages():
+            for page in prefetched(pages()):
                 store(page)
                 if page.cursor is not None:
                     save_cursor(session, connector.source, stream, page.cursor)
