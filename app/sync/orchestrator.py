@@ -9,7 +9,8 @@ CRM: what it reports is exactly what a real run would write.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from time import monotonic
@@ -74,6 +75,8 @@ class SyncReport:
     rate_limited: int = 0
     retries: int = 0
     seconds: float = 0.0
+    phases: dict[str, tuple[float, int]] = field(default_factory=dict)
+    """Per phase (pull accounts, pull deals, write back): (seconds, API calls)."""
 
 
 def utc_now() -> datetime:
@@ -134,14 +137,17 @@ def run_sync(
 
         account_cursor = None if full else load_cursor(session, connector.source, ACCOUNTS)
         deal_cursor = None if full else load_cursor(session, connector.source, DEALS)
-        pull(ACCOUNTS, lambda: connector.pull_accounts(account_cursor), store_accounts)
-        pull(DEALS, lambda: connector.pull_deals(deal_cursor), store_deals)
+        with _phase(report, connector, f"pull {ACCOUNTS}"):
+            pull(ACCOUNTS, lambda: connector.pull_accounts(account_cursor), store_accounts)
+        with _phase(report, connector, f"pull {DEALS}"):
+            pull(DEALS, lambda: connector.pull_deals(deal_cursor), store_deals)
 
         if dry_run:
             _plan(session, connector.source, clock(), report)
             session.rollback()
         else:
-            _write_back(session, connector, clock, write_batch, report, listener)
+            with _phase(report, connector, "write back"):
+                _write_back(session, connector, clock, write_batch, report, listener)
             _record_run(session, connector.source, started_at, clock(), report)
             session.commit()
     report.api_calls = connector.stats.calls - calls_before[0]
@@ -149,6 +155,15 @@ def run_sync(
     report.retries = connector.stats.retries - calls_before[2]
     report.seconds = monotonic() - started
     return report
+
+
+@contextmanager
+def _phase(report: SyncReport, connector: CrmConnector, name: str) -> Iterator[None]:
+    started, calls = monotonic(), connector.stats.calls
+    try:
+        yield
+    finally:
+        report.phases[name] = (monotonic() - started, connector.stats.calls - calls)
 
 
 def _plan(session: Session, source: str, now: datetime, report: SyncReport) -> None:
