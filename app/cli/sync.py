@@ -117,6 +117,7 @@ def sync(
             {"from": old, "to": new, "accounts": count}
             for (old, new), count in sorted(report.rescore.transitions.items())
         ],
+        "deleted_in_crm": report.deleted,
         "written": report.written,
         "failed": report.failed,
         "planned_writes": report.planned if dry_run else None,
@@ -144,6 +145,8 @@ def _print_summary(summary: dict[str, Any]) -> None:
         table.add_row(f"pulled {stream}", str(count))
     table.add_row("scored", str(summary["scored"]))
     table.add_row("changed score/tier/flags", str(summary["changed"]))
+    if summary["deleted_in_crm"]:
+        table.add_row("deleted in the CRM (no longer written)", str(summary["deleted_in_crm"]))
     if summary["dry_run"]:
         table.add_row("would write", str(summary["planned_writes"]))
     else:

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from app.store.tables import Account, Deal, DealAccount, SyncState
@@ -53,10 +53,34 @@ def upsert_accounts(
         row.crm_created_at = record.created_at
         row.crm_updated_at = record.modified_at
         row.archived = record.archived
+        row.deleted_at = None
         row.fetched_at = fetched_at
         rows.append(row)
     session.flush()
     return rows
+
+
+def mark_unseen_deleted(
+    session: Session,
+    source: str,
+    object_types: Iterable[str],
+    *,
+    pulled_since: datetime,
+    now: datetime,
+) -> int:
+    """After a complete full pull: rows of these types the pull did not return no longer exist
+    in the CRM (deleted for good). Returns how many were marked."""
+    result = session.execute(
+        update(Account)
+        .where(
+            Account.source == source,
+            Account.object_type.in_(set(object_types)),
+            Account.fetched_at < pulled_since,
+            Account.deleted_at.is_(None),
+        )
+        .values(deleted_at=now)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def upsert_deals(session: Session, records: Sequence[CrmDeal], *, fetched_at: datetime) -> set[str]:

@@ -22,6 +22,7 @@ from app.scoring import CompiledRubric
 from app.store.repo import (
     accounts_by_crm_ids,
     load_cursor,
+    mark_unseen_deleted,
     save_cursor,
     sync_state,
     upsert_accounts,
@@ -67,6 +68,8 @@ class SyncReport:
     dry_run: bool
     pulled: Counter[str] = field(default_factory=Counter)
     rescore: RescoreReport = field(default_factory=RescoreReport)
+    deleted: int = 0
+    """Stored accounts a full pull no longer found in the CRM (marked, never written again)."""
     written: int = 0
     failed: int = 0
     planned: int = 0
@@ -122,7 +125,10 @@ def run_sync(
                 report.pulled[stream] += len(page.records)
                 listener.pulled(stream, len(page.records))
 
+        account_types: set[str] = set()
+
         def store_accounts(page: Page[CrmAccount]) -> None:
+            account_types.update(record.object_type for record in page.records)
             rows = upsert_accounts(session, page.records, fetched_at=clock())
             report.rescore.add(
                 rescore(session, rows, rubric=rubric, render=connector.render_score, now=clock())
@@ -138,7 +144,17 @@ def run_sync(
         account_cursor = None if full else load_cursor(session, connector.source, ACCOUNTS)
         deal_cursor = None if full else load_cursor(session, connector.source, DEALS)
         with _phase(report, connector, f"pull {ACCOUNTS}"):
+            pull_started = clock()
             pull(ACCOUNTS, lambda: connector.pull_accounts(account_cursor), store_accounts)
+            if account_cursor is None:  # a complete full pull: what it did not return is gone
+                report.deleted = mark_unseen_deleted(
+                    session,
+                    connector.source,
+                    account_types,
+                    pulled_since=pull_started,
+                    now=clock(),
+                )
+                checkpoint()
         with _phase(report, connector, f"pull {DEALS}"):
             pull(DEALS, lambda: connector.pull_deals(deal_cursor), store_deals)
 

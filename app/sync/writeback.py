@@ -49,13 +49,15 @@ def mark_desired(
 def due(
     session: Session, source: str, now: datetime, limit: int
 ) -> list[tuple[WritebackState, Account]]:
-    """Owed writes, and failed ones whose retry time has come; never for archived records."""
+    """Owed writes, and failed ones whose retry time has come; never for archived records nor
+    for records deleted from the CRM."""
     rows = session.execute(
         select(WritebackState, Account)
         .join(Account, Account.id == WritebackState.account_id)
         .where(
             Account.source == source,
             Account.archived.is_(False),
+            Account.deleted_at.is_(None),
             or_(
                 WritebackState.status == PENDING,
                 (WritebackState.status == FAILED) & (WritebackState.next_attempt_at <= now),

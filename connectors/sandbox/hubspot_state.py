@@ -523,6 +523,15 @@ class HubSpotState:
             record = self.stores[object_type].records[str(object_id)]
             self.set_archived(object_type, record, True, source="SANDBOX")
 
+    def purge(self, object_type: ObjectType, object_id: str) -> None:
+        """Deletes a record for good, as HubSpot does 90 days after archiving it (or on a GDPR
+        delete): no endpoint returns it any more, archived or not."""
+        with self.lock:
+            store = self.stores[object_type]
+            record = store.records.pop(str(object_id))
+            store.ordered.remove(record)
+            store.ids.remove(int(record.id))
+
     def restore(self, object_type: ObjectType, object_id: str) -> None:
         with self.lock:
             record = self.stores[object_type].records[str(object_id)]

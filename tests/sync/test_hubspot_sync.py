@@ -267,3 +267,26 @@ def test_given_a_dry_run_when_syncing_then_it_plans_every_write_and_writes_nothi
     assert not written_ids(sandbox)
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(Account)) == 0
+
+
+def test_given_a_company_deleted_for_good_when_a_full_sync_runs_then_it_is_marked_and_never_written(
+    sandbox, sessions, rubric
+):
+    connector = connect(sandbox, rubric)
+    run_sync(connector, sessions, compile_rubric(rubric))
+    target = sorted(live_ids(sandbox))[0]
+    sandbox.hubspot.purge("companies", target)
+    sandbox.hubspot.clear_writes()
+
+    full = run_sync(connector, sessions, compile_rubric(rubric), full=True)
+    changed = copy.deepcopy(rubric.model_dump())
+    changed["version"] = "test-after-delete"
+    rewrite = run_sync(connector, sessions, compile_rubric(Rubric.model_validate(changed)))
+
+    assert full.deleted == 1
+    with sessions() as session:
+        deleted = session.scalars(select(Account.crm_id).where(Account.deleted_at.is_not(None)))
+        assert list(deleted) == [target]
+    assert rewrite.failed == 0
+    assert rewrite.written == len(live_ids(sandbox))
+    assert target not in written_ids(sandbox)
