@@ -3,7 +3,7 @@ connector class serves which source."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from app.errors import ConfigError
 from app.rubric import Rubric
@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     from connectors.hubspot.connector import HubSpotConnector
 
 SOURCES = ("hubspot",)
-SourceName = Literal["hubspot"]
 
 
 def rubric_properties(rubric: Rubric, source: str) -> list[str]:
