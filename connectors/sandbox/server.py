@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
     from connectors.sandbox.hubspot_api import BatchUpdateMissing
     from connectors.sandbox.hubspot_limits import RateLimiter
+    from connectors.sandbox.salesforce_server import RunningSalesforce
+    from connectors.sandbox.salesforce_state import SalesforceState
 
 LOOPBACK = "127.0.0.1"
 START_TIMEOUT_S = 15.0
@@ -42,7 +44,15 @@ class SandboxError(Exception):
 class _ServerThread:
     """One ASGI app served by uvicorn on an already-bound socket, in a daemon thread."""
 
-    def __init__(self, app: Any, sock: socket.socket, name: str) -> None:
+    def __init__(
+        self,
+        app: Any,
+        sock: socket.socket,
+        name: str,
+        *,
+        ssl_certfile: str | None = None,
+        ssl_keyfile: str | None = None,
+    ) -> None:
         import uvicorn  # the web server is needed only when a sandbox runs
 
         config = uvicorn.Config(
@@ -54,6 +64,8 @@ class _ServerThread:
             http="h11",
             loop="asyncio",
             timeout_graceful_shutdown=2,
+            ssl_certfile=ssl_certfile,  # TLS when given (the Salesforce sandbox)
+            ssl_keyfile=ssl_keyfile,
         )
         self.server = uvicorn.Server(config)
         self.sock = sock
@@ -109,6 +121,13 @@ class RunningSandbox:
     hubspot_token: str
     hubspot: HubSpotState
     hubspot_app: Starlette
+    # The Salesforce sandbox (HTTPS), when started with `salesforce_port`; else all None.
+    salesforce_url: str | None = None
+    salesforce_ca_bundle: str | None = None
+    salesforce_client_id: str | None = None
+    salesforce_client_secret: str | None = None
+    salesforce: SalesforceState | None = None
+    salesforce_sandbox: RunningSalesforce | None = field(default=None, repr=False)
     _servers: list[_ServerThread] = field(default_factory=list, repr=False)
 
     @property
@@ -122,6 +141,8 @@ class RunningSandbox:
         return limiter
 
     def stop(self) -> None:
+        if self.salesforce_sandbox is not None:
+            self.salesforce_sandbox.stop()
         while self._servers:
             self._servers.pop().stop()
 
@@ -150,12 +171,15 @@ def start_sandbox(
     retry_after: bool = True,
     batch_update_missing: BatchUpdateMissing = "errors",
     as_of: datetime | date | None = None,
+    salesforce_port: int | None = None,
 ) -> RunningSandbox:
     """Seeds a HubSpot sandbox and serves it on 127.0.0.1 until `stop()`.
 
     `rate_limit`: requests per rolling 10 s per token (None: no burst limit);
     `search_rate_limit`: search requests per second; `as_of`: the seed's "now" (default the
-    start of today, UTC). Raises `SandboxError` if the port is taken.
+    start of today, UTC). `salesforce_port`: also serve the Salesforce sandbox (same seed) over
+    HTTPS on that port (0 picks a free one; None, the default, does not start it). Raises
+    `SandboxError` if a port is taken.
     """
     from connectors.sandbox.hubspot_api import create_hubspot_app
 
@@ -184,10 +208,31 @@ def start_sandbox(
         raise
     server.start()
     port = sock.getsockname()[1]
-    return RunningSandbox(
+    running = RunningSandbox(
         hubspot_url=f"http://{LOOPBACK}:{port}",
         hubspot_token=token,
         hubspot=state,
         hubspot_app=app,
         _servers=[server],
     )
+    if salesforce_port is not None:
+        from connectors.sandbox.salesforce_server import start_salesforce_sandbox
+
+        try:
+            org = start_salesforce_sandbox(
+                seed=seed,
+                companies=companies,
+                deals_per_company=deals_per_company,
+                port=salesforce_port,
+                as_of=as_of,
+            )
+        except BaseException:
+            running.stop()
+            raise
+        running.salesforce_sandbox = org
+        running.salesforce_url = org.url
+        running.salesforce_ca_bundle = org.ca_bundle
+        running.salesforce_client_id = org.client_id
+        running.salesforce_client_secret = org.client_secret
+        running.salesforce = org.salesforce
+    return running

@@ -1,0 +1,171 @@
+"""Serving the Salesforce sandbox over HTTPS on loopback, with a CA made at start (trustme).
+
+    with start_salesforce_sandbox(seed=7, companies=200) as org:
+        token = requests.post(org.token_url, data={"grant_type": "client_credentials",
+            "client_id": org.client_id, "client_secret": org.client_secret},
+            verify=org.ca_bundle).json()["access_token"]
+        session = requests.Session(); session.trust_env = False; session.verify = org.ca_bundle
+        sf = simple_salesforce.Salesforce(session_id=token, instance_url=org.url, session=session)
+
+simple-salesforce rebuilds every URL as `https://`, so the sandbox must speak TLS: a fresh CA
+and a server certificate for `127.0.0.1` and `localhost` are generated per start, and the CA's
+PEM is written to `ca_bundle` (a temporary file removed by `stop()`). Set
+`session.trust_env = False` (or `REQUESTS_CA_BUNDLE`): the environment variable overrides
+`session.verify` otherwise.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from connectors.sandbox.salesforce_state import SalesforceState
+from connectors.sandbox.server import LOOPBACK, SandboxError, _bind, _ServerThread
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
+    from connectors.sandbox.salesforce_api import ApiUsage, SalesforceAuth
+
+
+@dataclass
+class RunningSalesforce:
+    """A started Salesforce sandbox. `salesforce` is the org state: inspect or mutate it."""
+
+    url: str  # the instance URL, https://127.0.0.1:<port>
+    ca_bundle: str  # path of the PEM file of the CA that signed the server certificate
+    client_id: str
+    client_secret: str
+    salesforce: SalesforceState
+    app: Starlette
+    _server: _ServerThread | None = field(default=None, repr=False)
+    _tempdir: str | None = field(default=None, repr=False)
+
+    @property
+    def token_url(self) -> str:
+        return f"{self.url}/services/oauth2/token"
+
+    @property
+    def auth(self) -> SalesforceAuth:
+        """Issued tokens: `expire_all()` forces a re-auth; `token_ttl_s` sets new lifetimes."""
+        auth: SalesforceAuth = self.app.state.auth
+        return auth
+
+    @property
+    def usage(self) -> ApiUsage:
+        """The daily API counter: set `used` / `daily_limit` to test REQUEST_LIMIT_EXCEEDED."""
+        usage: ApiUsage = self.app.state.usage
+        return usage
+
+    def stop(self) -> None:
+        if self._server is not None:
+            _abort_connections(self._server)
+            self._server.stop()
+            self._server = None
+        if self._tempdir is not None:
+            shutil.rmtree(self._tempdir, ignore_errors=True)
+            self._tempdir = None
+
+    def __enter__(self) -> RunningSalesforce:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def _abort_connections(server: _ServerThread) -> None:
+    """Aborts the server's open connections. A client that hangs up without a TLS
+    close_notify (urllib3 does) leaves asyncio's side waiting 30 s for one, which would stall
+    uvicorn's graceful shutdown and leak the transport; nothing is in flight when we stop."""
+    state: Any = getattr(server.server, "server_state", None)
+    connections: Any = getattr(state, "connections", ())
+    for _ in range(3):
+        try:
+            protocols = list(connections)
+        except RuntimeError:  # changed size while copied: the server thread is busy
+            continue
+        for protocol in protocols:
+            transport, loop = getattr(protocol, "transport", None), getattr(protocol, "loop", None)
+            if transport is not None and loop is not None:
+                loop.call_soon_threadsafe(transport.abort)
+        return
+
+
+def start_salesforce_sandbox(
+    *,
+    seed: int = 7,
+    companies: int = 200,
+    deals_per_company: float = 2.0,
+    port: int = 0,
+    client_id: str | None = None,
+    client_secret: str | None = None,
+    token_ttl_s: float = 7200.0,
+    daily_limit: int = 15_000,
+    page_size: int = 2000,
+    as_of: datetime | date | None = None,
+) -> RunningSalesforce:
+    """Seeds an org and serves it over HTTPS on 127.0.0.1 until `stop()`.
+
+    `port=0` picks a free port; `token_ttl_s` is the session lifetime; `page_size` the
+    default query page (Salesforce's is 2,000). Raises `SandboxError` if the port is taken.
+    """
+    import trustme
+
+    from connectors.sandbox.salesforce_api import SalesforceAuth, create_salesforce_app
+
+    if companies < 0:
+        raise SandboxError(f"companies must be at least 0, got {companies}")
+    if not 0 <= deals_per_company <= 50:
+        raise SandboxError(f"deals per company must be within 0-50, got {deals_per_company}")
+    if not 1 <= page_size <= 2000:
+        raise SandboxError(f"page size must be within 1-2000, got {page_size}")
+    sock = _bind(LOOPBACK, port)
+    tempdir = tempfile.mkdtemp(prefix="sf-sandbox-")
+    try:
+        ca = trustme.CA()
+        cert = ca.issue_cert("127.0.0.1", "localhost")
+        ca_path = str(Path(tempdir) / "ca.pem")
+        cert_path = str(Path(tempdir) / "server.pem")
+        ca.cert_pem.write_to_path(ca_path)
+        cert.private_key_and_cert_chain_pem.write_to_path(cert_path)
+        state = SalesforceState.seeded(seed, companies, deals_per_company, as_of=as_of)
+        url = f"https://{LOOPBACK}:{sock.getsockname()[1]}"
+        auth = SalesforceAuth(
+            client_id=client_id or f"3MVG9sandbox{uuid.uuid4().hex}",
+            client_secret=client_secret or uuid.uuid4().hex,
+            token_ttl_s=token_ttl_s,
+            instance_url=url,
+        )
+        app = create_salesforce_app(state, auth=auth, daily_limit=daily_limit,
+                                    page_size=page_size)  # fmt: skip
+        server = _ServerThread(app, sock, name="salesforce-sandbox", ssl_certfile=cert_path)
+    except BaseException:
+        sock.close()
+        shutil.rmtree(tempdir, ignore_errors=True)
+        raise
+    try:
+        server.start()
+    except BaseException:
+        shutil.rmtree(tempdir, ignore_errors=True)
+        raise
+    return RunningSalesforce(
+        url=url,
+        ca_bundle=ca_path,
+        client_id=auth.client_id,
+        client_secret=auth.client_secret,
+        salesforce=state,
+        app=app,
+        _server=server,
+        _tempdir=tempdir,
+    )

@@ -1,0 +1,372 @@
+"""The Salesforce sandbox over real HTTPS, driven by the official simple-salesforce client."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import requests
+from simple_salesforce import Salesforce
+from simple_salesforce.exceptions import (
+    SalesforceExpiredSession,
+    SalesforceMalformedRequest,
+    SalesforceRefusedRequest,
+    SalesforceResourceNotFound,
+)
+
+from connectors.sandbox.salesforce_server import RunningSalesforce, start_salesforce_sandbox
+from connectors.sandbox.salesforce_state import sf_datetime
+
+AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def org() -> Iterator[RunningSalesforce]:
+    with start_salesforce_sandbox(seed=11, companies=450, as_of=AS_OF) as running:
+        yield running
+
+
+@pytest.fixture
+def session(org: RunningSalesforce) -> Iterator[requests.Session]:
+    http = requests.Session()
+    http.trust_env = False  # REQUESTS_CA_BUNDLE would override verify otherwise
+    http.verify = org.ca_bundle
+    yield http
+    http.close()
+
+
+def client_credentials(org: RunningSalesforce, http: requests.Session) -> dict[str, Any]:
+    response = http.post(
+        org.token_url,
+        data={
+            "grant_type": "client_credentials",
+            "client_id": org.client_id,
+            "client_secret": org.client_secret,
+        },
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+@pytest.fixture
+def sf(org: RunningSalesforce, session: requests.Session) -> Salesforce:
+    token = client_credentials(org, session)
+    return Salesforce(
+        session_id=token["access_token"], instance_url=token["instance_url"], session=session
+    )
+
+
+def _b64(payload: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+
+
+def jwt(claims: dict[str, Any], alg: str = "RS256") -> str:
+    return f"{_b64({'alg': alg})}.{_b64(claims)}.{_b64({'sig': 'unchecked'})}"
+
+
+# --- auth -----------------------------------------------------------------------------------
+
+
+def test_given_client_credentials_when_token_requested_then_token_json_has_instance_url(
+    org: RunningSalesforce, session: requests.Session
+) -> None:
+    body = client_credentials(org, session)
+    assert body["instance_url"] == org.url
+    assert body["token_type"] == "Bearer"
+    assert body["access_token"].startswith("00D")
+    assert org.auth.valid(body["access_token"])
+
+
+def test_given_basic_auth_or_bad_secret_when_token_requested_then_ok_or_invalid_client(
+    org: RunningSalesforce, session: requests.Session
+) -> None:
+    good = session.post(
+        org.token_url,
+        data={"grant_type": "client_credentials"},
+        auth=(org.client_id, org.client_secret),
+    )
+    assert good.status_code == 200
+    bad = session.post(
+        org.token_url,
+        data={"grant_type": "client_credentials", "client_id": org.client_id,
+              "client_secret": "wrong"},
+    )  # fmt: skip
+    assert bad.status_code == 400
+    assert bad.json()["error"] == "invalid_client"
+
+
+def test_given_jwt_assertions_when_exchanged_then_valid_claims_pass_and_bad_ones_are_invalid_grant(
+    org: RunningSalesforce, session: requests.Session
+) -> None:
+    grant = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+    now = int(time.time())
+    base = {"iss": org.client_id, "sub": "icp@acme.test", "aud": "https://login.salesforce.com"}
+    ok = session.post(org.token_url, data={"grant_type": grant,
+                                           "assertion": jwt({**base, "exp": now + 120})})  # fmt: skip
+    assert ok.status_code == 200, ok.text
+    assert org.auth.valid(ok.json()["access_token"])
+    for assertion in (
+        jwt({**base, "exp": now - 10}),
+        jwt({**base, "exp": now + 120, "aud": "https://evil.example"}),
+        jwt({**base, "exp": now + 120, "iss": "someone-else"}),
+        jwt({**base, "exp": now + 120}, alg="HS256"),
+        "not.a-jwt",
+    ):
+        refused = session.post(org.token_url, data={"grant_type": grant, "assertion": assertion})
+        assert refused.status_code == 400
+        assert refused.json()["error"] == "invalid_grant"
+
+
+def test_given_expired_session_when_querying_then_expired_session_and_reauth_works(
+    org: RunningSalesforce, session: requests.Session
+) -> None:
+    org.auth.token_ttl_s = 0.2
+    try:
+        token = client_credentials(org, session)["access_token"]
+    finally:
+        org.auth.token_ttl_s = 7200.0
+    short = Salesforce(session_id=token, instance_url=org.url, session=session)
+    assert short.query("SELECT Id FROM Lead LIMIT 1")["totalSize"] == 1
+    time.sleep(0.3)
+    with pytest.raises(SalesforceExpiredSession) as caught:
+        short.query("SELECT Id FROM Lead LIMIT 1")
+    assert caught.value.status == 401
+    assert caught.value.content == [
+        {"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}
+    ]
+    fresh = Salesforce(
+        session_id=client_credentials(org, session)["access_token"],
+        instance_url=org.url,
+        session=session,
+    )
+    assert fresh.query("SELECT Id FROM Lead LIMIT 1")["totalSize"] == 1
+
+
+# --- query ----------------------------------------------------------------------------------
+
+
+def test_given_more_rows_than_a_page_when_query_all_then_next_records_url_pages_are_followed(
+    org: RunningSalesforce, sf: Salesforce
+) -> None:
+    text = "SELECT Id, Name, SystemModstamp FROM Account ORDER BY SystemModstamp, Id"
+    first = sf.query(text, headers={"Sforce-Query-Options": "batchSize=200"})
+    assert first["done"] is False
+    assert len(first["records"]) == 200
+    assert first["nextRecordsUrl"].startswith("/services/data/v59.0/query/01g")
+    assert first["nextRecordsUrl"].endswith("-200")
+    everything = sf.query_all(text, headers={"Sforce-Query-Options": "batchSize=200"})
+    live = org.salesforce.snapshot("Account")
+    assert everything["totalSize"] == len(live) == first["totalSize"]
+    ids = [r["Id"] for r in everything["records"]]
+    assert len(set(ids)) == len(ids) == len(live)
+    stamps = [r["SystemModstamp"] for r in everything["records"]]
+    assert stamps == sorted(stamps)
+    assert everything["records"][0]["attributes"] == {
+        "type": "Account",
+        "url": f"/services/data/v59.0/sobjects/Account/{ids[0]}",
+    }
+
+
+def test_given_modstamp_window_when_queried_then_only_rows_inside_are_returned(
+    org: RunningSalesforce, sf: Salesforce
+) -> None:
+    rows = org.salesforce.snapshot("Account")
+    stamps = sorted(int(r["SystemModstamp"]) for r in rows)
+    low, high = stamps[len(stamps) // 4], stamps[3 * len(stamps) // 4]
+    low_text = datetime.fromtimestamp(low / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    high_text = datetime.fromtimestamp(high / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    result = sf.query_all(
+        f"SELECT Id, SystemModstamp FROM Account WHERE SystemModstamp > {low_text} "
+        f"AND SystemModstamp <= {high_text} ORDER BY SystemModstamp"
+    )
+    low_s, high_s = low // 1000 * 1000, high // 1000 * 1000
+    expected = {r["Id"] for r in rows if low_s < int(r["SystemModstamp"]) <= high_s}
+    assert {r["Id"] for r in result["records"]} == expected
+    assert expected
+    assert all(r["SystemModstamp"].endswith("+0000") for r in result["records"])
+
+
+def test_given_deleted_account_when_query_all_with_include_deleted_then_it_shows_is_deleted(
+    org: RunningSalesforce, sf: Salesforce
+) -> None:
+    victim = str(org.salesforce.snapshot("Account")[5]["Id"])
+    sf.Account.delete(victim)
+    text = f"SELECT Id, IsDeleted FROM Account WHERE Id = '{victim}'"
+    try:
+        assert sf.query(text)["totalSize"] == 0
+        deleted = sf.query_all(text, include_deleted=True)
+        assert deleted["records"][0]["IsDeleted"] is True
+        with pytest.raises(SalesforceResourceNotFound):
+            sf.Account.get(victim)
+    finally:
+        org.salesforce.undelete("Account", victim)
+
+
+def test_given_malformed_and_invalid_queries_when_sent_then_malformed_request_with_error_code(
+    sf: Salesforce,
+) -> None:
+    with pytest.raises(SalesforceMalformedRequest) as malformed:
+        sf.query("SELECT Id FROM Account WHERE")
+    assert malformed.value.content[0]["errorCode"] == "MALFORMED_QUERY"
+    with pytest.raises(SalesforceMalformedRequest) as invalid:
+        sf.query("SELECT ICP_Nope__c FROM Account")
+    assert invalid.value.content[0]["errorCode"] == "INVALID_FIELD"
+    assert "No such column 'ICP_Nope__c'" in invalid.value.content[0]["message"]
+
+
+# --- writes ---------------------------------------------------------------------------------
+
+
+def test_given_account_patch_when_sent_then_204_and_the_value_and_modstamp_change(
+    org: RunningSalesforce, sf: Salesforce
+) -> None:
+    account = org.salesforce.snapshot("Account")[7]
+    status = sf.Account.update(account["Id"], {"ICP_Fit_Score__c": 77, "ICP_Tier__c": "tier_2"})
+    assert status == 204
+    fetched = sf.Account.get(account["Id"])
+    assert fetched["ICP_Fit_Score__c"] == 77
+    assert fetched["ICP_Tier__c"] == "tier_2"
+    assert fetched["SystemModstamp"] > sf_datetime(int(account["SystemModstamp"]))
+
+
+def test_given_collection_with_bad_records_when_patched_then_per_record_results_in_order(
+    org: RunningSalesforce, sf: Salesforce
+) -> None:
+    accounts = org.salesforce.snapshot("Account")[10:13]
+    lead = org.salesforce.snapshot("Lead")[0]
+    results = sf.restful(
+        "composite/sobjects",
+        method="PATCH",
+        json={
+            "allOrNone": False,
+            "records": [
+                {"attributes": {"type": "Account"}, "id": accounts[0]["Id"],
+                 "ICP_Fit_Score__c": 91, "ICP_Tier__c": "tier_1"},
+                {"attributes": {"type": "Account"}, "id": accounts[1]["Id"],
+                 "ICP_Tier__c": "Platinum"},
+                {"attributes": {"type": "Account"}, "id": accounts[2]["Id"], "Bogus__c": 1},
+                {"attributes": {"type": "Lead"}, "id": lead["Id"], "ICP_Fit_Score__c": 12},
+            ],
+        },
+    )  # fmt: skip
+    assert [r["success"] for r in results] == [True, False, False, True]
+    assert results[0] == {"id": accounts[0]["Id"], "success": True, "errors": []}
+    assert results[1]["errors"][0]["statusCode"] == "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST"
+    assert results[2]["errors"][0]["statusCode"] == "INVALID_FIELD"
+    assert org.salesforce.get("Account", accounts[0]["Id"])["ICP_Fit_Score__c"] == 91
+    assert org.salesforce.get("Account", accounts[1]["Id"])["ICP_Tier__c"] is None
+    assert org.salesforce.get("Lead", lead["Id"])["OwnerId"] == lead["OwnerId"]  # no routing
+
+
+def test_given_all_or_none_with_one_bad_record_when_patched_then_nothing_is_saved(
+    org: RunningSalesforce, sf: Salesforce
+) -> None:
+    accounts = org.salesforce.snapshot("Account")[20:22]
+    results = sf.restful(
+        "composite/sobjects",
+        method="PATCH",
+        json={
+            "allOrNone": True,
+            "records": [
+                {"attributes": {"type": "Account"}, "id": accounts[0]["Id"], "ICP_Fit_Score__c": 5},
+                {"attributes": {"type": "Account"}, "id": accounts[1]["Id"], "ICP_Tier__c": "x"},
+            ],
+        },
+    )
+    assert results[0]["errors"][0]["statusCode"] == "ALL_OR_NONE_OPERATION_ROLLED_BACK"
+    assert org.salesforce.get("Account", accounts[0]["Id"])["ICP_Fit_Score__c"] is None
+
+
+def test_given_more_than_200_records_when_patched_then_exceeded_id_limit(
+    org: RunningSalesforce, sf: Salesforce
+) -> None:
+    account_id = org.salesforce.snapshot("Account")[0]["Id"]
+    records = [{"attributes": {"type": "Account"}, "id": account_id}] * 201
+    with pytest.raises(SalesforceMalformedRequest) as caught:
+        sf.restful("composite/sobjects", method="PATCH", json={"records": records})
+    assert caught.value.content[0]["errorCode"] == "EXCEEDED_ID_LIMIT"
+
+
+def test_given_lead_tier_patch_when_auto_assign_default_or_false_then_owner_changes_or_stays(
+    org: RunningSalesforce, sf: Salesforce
+) -> None:
+    leads = org.salesforce.snapshot("Lead")
+    routed, kept = leads[1], leads[2]
+    assert sf.Lead.update(routed["Id"], {"ICP_Tier__c": "tier_1"}) == 204
+    assert sf.Lead.get(routed["Id"])["OwnerId"] == org.salesforce.queues["Enterprise"]
+    assert (
+        sf.Lead.update(
+            kept["Id"], {"ICP_Tier__c": "tier_1"}, headers={"Sforce-Auto-Assign": "FALSE"}
+        )
+        == 204
+    )
+    assert sf.Lead.get(kept["Id"])["OwnerId"] == kept["OwnerId"]
+    sf.Lead.update(
+        kept["Id"], {"ICP_Tier__c": "disqualified"}, headers={"Sforce-Auto-Assign": "TRUE"}
+    )
+    assert sf.Lead.get(kept["Id"])["OwnerId"] == org.salesforce.queues["Nurture"]
+
+
+def test_given_describe_and_tooling_field_when_created_then_describe_lists_it_and_duplicate_fails(
+    sf: Salesforce,
+) -> None:
+    describe = sf.Lead.describe()
+    tier = next(f for f in describe["fields"] if f["name"] == "ICP_Tier__c")
+    assert tier["restrictedPicklist"] is True
+    assert [v["value"] for v in tier["picklistValues"]][:1] == ["tier_1"]
+    body = {"FullName": "Lead.ICP_Version__c", "Metadata": {"label": "ICP Version", "type": "Text",
+                                                             "length": 40}}  # fmt: skip
+    created = sf.toolingexecute("sobjects/CustomField", method="POST", data=body)
+    assert created["success"] is True
+    assert created["id"].startswith("00N")
+    assert "ICP_Version__c" in {f["name"] for f in sf.Lead.describe()["fields"]}
+    with pytest.raises(SalesforceMalformedRequest) as caught:
+        sf.toolingexecute("sobjects/CustomField", method="POST", data=body)
+    assert caught.value.content[0]["errorCode"] == "DUPLICATE_DEVELOPER_NAME"
+
+
+# --- limits ---------------------------------------------------------------------------------
+
+
+def test_given_daily_limit_reached_when_calling_then_403_request_limit_exceeded_with_usage_header(
+    org: RunningSalesforce, sf: Salesforce
+) -> None:
+    sf.query("SELECT Id FROM Lead LIMIT 1")
+    usage = sf.api_usage["api-usage"]
+    assert usage.total == org.usage.daily_limit
+    assert usage.used == org.usage.used
+    saved = org.usage.used
+    org.usage.used = org.usage.daily_limit
+    try:
+        with pytest.raises(SalesforceRefusedRequest) as caught:
+            sf.query("SELECT Id FROM Lead LIMIT 1")
+        assert caught.value.status == 403
+        assert caught.value.content[0]["errorCode"] == "REQUEST_LIMIT_EXCEEDED"
+    finally:
+        org.usage.used = saved
+
+
+def test_given_new_lead_when_created_with_tier_then_201_id_and_routing_unless_auto_assign_false(
+    org: RunningSalesforce, sf: Salesforce
+) -> None:
+    routed = sf.Lead.create({"LastName": "Ng", "Company": "Acme", "ICP_Tier__c": "tier_2"})
+    assert routed["success"] is True
+    assert routed["id"].startswith("00Q")
+    assert len(routed["id"]) == 18
+    assert sf.Lead.get(routed["id"])["OwnerId"] == org.salesforce.queues["SDR"]
+    kept = sf.Lead.create(
+        {"LastName": "Ng", "Company": "Acme", "ICP_Tier__c": "tier_2"},
+        headers={"Sforce-Auto-Assign": "FALSE"},
+    )
+    fetched = sf.Lead.get(kept["id"])
+    assert fetched["OwnerId"] == org.salesforce.integration_user_id
+    assert fetched["Status"] == "Open - Not Contacted"
+    with pytest.raises(SalesforceMalformedRequest) as caught:
+        sf.Lead.create({"LastName": "Ng"})
+    assert caught.value.content[0]["errorCode"] == "REQUIRED_FIELD_MISSING"
