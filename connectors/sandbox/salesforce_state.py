@@ -431,6 +431,26 @@ class SalesforceState:
         with self._lock:
             return dict(self._find(object_name, record_id, allow_deleted=True))
 
+    def _check_writable(self, object_name: str, values: Mapping[str, Any]) -> None:
+        """Every field exists on the object, is writable, and has a value of its type."""
+        fields_ = self.schema[object_name]
+        for name, value in values.items():
+            definition = fields_.get(name)
+            if definition is None:
+                raise SalesforceError(
+                    "INVALID_FIELD",
+                    f"No such column '{name}' on sobject of type {object_name}",
+                )
+            if not definition.updateable:
+                raise SalesforceError(
+                    "INVALID_FIELD_FOR_INSERT_UPDATE",
+                    f"Unable to create/update fields: {name}. Please check the security "
+                    "settings of this field and verify that it is read/write for your "
+                    "profile or permission set.",
+                    fields=(name,),
+                )
+            _check_value(definition, value)
+
     def _find(self, object_name: str, record_id: str, *, allow_deleted: bool) -> dict[str, Any]:
         if object_name not in self.records:
             raise SalesforceError("NOT_FOUND", "The requested resource does not exist", status=404)
@@ -458,23 +478,7 @@ class SalesforceState:
                 raise SalesforceError(
                     "CANNOT_UPDATE_CONVERTED_LEAD", "cannot reference converted lead"
                 )
-            fields_ = self.schema[object_name]
-            for name, value in values.items():
-                definition = fields_.get(name)
-                if definition is None:
-                    raise SalesforceError(
-                        "INVALID_FIELD",
-                        f"No such column '{name}' on sobject of type {object_name}",
-                    )
-                if not definition.updateable:
-                    raise SalesforceError(
-                        "INVALID_FIELD_FOR_INSERT_UPDATE",
-                        f"Unable to create/update fields: {name}. Please check the security "
-                        "settings of this field and verify that it is read/write for your "
-                        "profile or permission set.",
-                        fields=(name,),
-                    )
-                _check_value(definition, value)
+            self._check_writable(object_name, values)
             return str(record["Id"])
 
     def update(
@@ -521,23 +525,8 @@ class SalesforceState:
             if object_name not in self.schema:
                 raise SalesforceError("NOT_FOUND", "The requested resource does not exist",
                                       status=404)  # fmt: skip
+            self._check_writable(object_name, values)
             fields_ = self.schema[object_name]
-            for name, value in values.items():
-                definition = fields_.get(name)
-                if definition is None:
-                    raise SalesforceError(
-                        "INVALID_FIELD",
-                        f"No such column '{name}' on sobject of type {object_name}",
-                    )
-                if not definition.updateable:
-                    raise SalesforceError(
-                        "INVALID_FIELD_FOR_INSERT_UPDATE",
-                        f"Unable to create/update fields: {name}. Please check the security "
-                        "settings of this field and verify that it is read/write for your "
-                        "profile or permission set.",
-                        fields=(name,),
-                    )
-                _check_value(definition, value)
             record: dict[str, Any] = {
                 name: False if definition.type == "boolean" else None
                 for name, definition in fields_.items()
