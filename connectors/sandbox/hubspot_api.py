@@ -857,36 +857,33 @@ class _Api:
         return Reply(200, body)
 
     def v4_batch_read(self, call: Call) -> Reply:
-        started = _now_iso()
-        object_type = _object_type(call.path["objectType"])
-        to_type = _object_type(call.path["toObjectType"])
-        results: list[JsonObject] = []
-        errors: list[JsonObject] = []
-        for position, item in enumerate(_inputs(call.body, maximum=MAX_ASSOCIATION_BATCH_INPUTS)):
-            object_id = _input_id(item, position)
-            linked = self._linked(object_type, object_id) if to_type != object_type else []
-            if not linked:
-                errors.append(_no_associations(object_type, to_type, object_id))
-                continue
-            results.append(
+        def targets(object_type: ObjectType, object_id: str, linked: list[str]) -> list[JsonObject]:
+            return [
                 {
-                    "from": {"id": object_id},
-                    "to": [
-                        {
-                            "toObjectId": int(other),
-                            "associationTypes": self._v4_types(object_type, object_id, other, i),
-                        }
-                        for i, other in enumerate(linked)
-                    ],
+                    "toObjectId": int(other),
+                    "associationTypes": self._v4_types(object_type, object_id, other, i),
                 }
-            )
-        return _batch(results, started, errors)
+                for i, other in enumerate(linked)
+            ]
+
+        return self._association_batch(call, targets)
 
     def v3_batch_read(self, call: Call) -> Reply:
+        def targets(
+            object_type: ObjectType, _object_id: str, linked: list[str]
+        ) -> list[JsonObject]:
+            primary, _ = _V3_TYPE_NAMES[object_type]
+            return [{"id": other, "type": primary} for other in linked]
+
+        return self._association_batch(call, targets)
+
+    def _association_batch(
+        self, call: Call, targets: Callable[[ObjectType, str, list[str]], list[JsonObject]]
+    ) -> Reply:
+        """The v3 and v4 association batch reads differ only in how a target is written."""
         started = _now_iso()
         object_type = _object_type(call.path["objectType"])
         to_type = _object_type(call.path["toObjectType"])
-        primary, _ = _V3_TYPE_NAMES[object_type]
         results: list[JsonObject] = []
         errors: list[JsonObject] = []
         for position, item in enumerate(_inputs(call.body, maximum=MAX_ASSOCIATION_BATCH_INPUTS)):
@@ -896,10 +893,7 @@ class _Api:
                 errors.append(_no_associations(object_type, to_type, object_id))
                 continue
             results.append(
-                {
-                    "from": {"id": object_id},
-                    "to": [{"id": other, "type": primary} for other in linked],
-                }
+                {"from": {"id": object_id}, "to": targets(object_type, object_id, linked)}
             )
         return _batch(results, started, errors)
 
