@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from connectors.records import (
+    AccountType,
     CrmAccount,
     CrmDeal,
     Cursor,
@@ -52,9 +53,16 @@ class SchemaChange:
 class CrmConnector(Protocol):
     source: Source
     stats: ApiStats
+    account_types: tuple[AccountType, ...]
+    """The account-like objects this CRM has, each pulled as its own stream with its own
+    cursor, in this order (HubSpot: companies; Salesforce: accounts, then leads, so a lead can
+    fall back on the account already stored for its domain)."""
 
-    def pull_accounts(self, since: Cursor | None) -> Iterator[Page[CrmAccount]]:
-        """Accounts modified at or after `since` (minus a small overlap), oldest first, archived
+    def pull_accounts(
+        self, since: Cursor | None, object_type: AccountType | None = None
+    ) -> Iterator[Page[CrmAccount]]:
+        """Records of `object_type` (default: the first of `account_types`) modified at or
+        after `since` (minus a small overlap), oldest first, archived, deleted or converted
         ones included with `archived=True`. `since=None` is a full pull that does not rely on
         search, so no search-result cap can hide a record."""
         ...
@@ -64,7 +72,8 @@ class CrmConnector(Protocol):
         ...
 
     def fetch_accounts(self, crm_ids: Sequence[str]) -> list[CrmAccount]:
-        """The current state of these accounts; ids the CRM does not know are left out."""
+        """The current state of these accounts (any of `account_types`); ids the CRM does not
+        know, or that are not well-formed ids, are left out."""
         ...
 
     def render_score(self, score: AccountScore) -> Mapping[str, str]:
@@ -77,4 +86,8 @@ class CrmConnector(Protocol):
 
     def ensure_schema(self) -> list[SchemaChange]:
         """Creates the property group and properties the writeback needs; idempotent."""
+        ...
+
+    def close(self) -> None:
+        """Releases the HTTP connections."""
         ...

@@ -88,6 +88,9 @@ class PropertyUpdate:
     object_type: AccountType
     crm_id: str
     values: Mapping[str, str]
+    new_record: bool = False
+    """The first write to a record created since the last complete full sync: a connector may
+    ask the CRM to run its assignment rules for it (Salesforce leads), and for no other."""
 
 
 @dataclass(frozen=True, slots=True)

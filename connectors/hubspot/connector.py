@@ -20,6 +20,7 @@ from connectors.hubspot.pull import SEARCH_RESULT_CAP, Puller, Stream, search_bo
 from connectors.hubspot.render import render_score
 from connectors.hubspot.write import BatchWriter
 from connectors.records import (
+    AccountType,
     CrmAccount,
     CrmDeal,
     Cursor,
@@ -90,6 +91,7 @@ class HubSpotConnector:
     """
 
     source: Source = "hubspot"
+    account_types: tuple[AccountType, ...] = ("company",)
 
     def __init__(
         self,
@@ -174,9 +176,13 @@ class HubSpotConnector:
 
     # -- CrmConnector ---------------------------------------------------------------------
 
-    def pull_accounts(self, since: Cursor | None) -> Iterator[Page[CrmAccount]]:
+    def pull_accounts(
+        self, since: Cursor | None, object_type: AccountType | None = None
+    ) -> Iterator[Page[CrmAccount]]:
         """Companies: everything when `since` is None, else those modified at or after
         `since.modified_at - overlap` plus archived ones; cursor semantics in `pull`."""
+        if object_type not in (None, "company"):
+            raise ValueError(f"HubSpot has no {object_type!r} records")
         return self._companies.full() if since is None else self._companies.incremental(since)
 
     def pull_deals(self, since: Cursor | None) -> Iterator[Page[CrmDeal]]:
