@@ -148,6 +148,29 @@ def accounts_by_crm_ids(session: Session, source: str, crm_ids: Iterable[str]) -
     )
 
 
+def accounts_by_domains(
+    session: Session, source: str, object_type: str, domains: Iterable[str]
+) -> list[Account]:
+    """Live (neither archived nor deleted) records of one type with one of these domains,
+    oldest row first."""
+    wanted = {d for d in domains if d}
+    if not wanted:
+        return []
+    return list(
+        session.scalars(
+            select(Account)
+            .where(
+                Account.source == source,
+                Account.object_type == object_type,
+                Account.domain.in_(wanted),
+                Account.archived.is_(False),
+                Account.deleted_at.is_(None),
+            )
+            .order_by(Account.id)
+        )
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class DealCounts:
     open: int = 0

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 
 from app.scoring import AccountFacts, CompiledRubric
 from app.store.repo import DealCounts
 from app.store.tables import Account
 
 DEAL_FIELDS = frozenset({"deals_open", "deals_won", "deals_lost"})
+LEAD = "lead"
+PERSONAL_FIELDS = frozenset({"name", "domain", "email", "title"})
+"""What a lead never borrows from its account: they describe the lead, not its company."""
 
 
 def account_facts(account: Account, deals: DealCounts) -> AccountFacts:
     """Canonical columns, deal counts (`deals_open`, `deals_won`, `deals_lost`) and every raw
     CRM property, so a rubric can score any of them."""
     revenue = account.annual_revenue
+    no_deals = account.object_type == LEAD  # deals belong to accounts; a lead borrows its account's
     return AccountFacts(
         id=account.crm_id,
         values={
@@ -29,9 +34,9 @@ def account_facts(account: Account, deals: DealCounts) -> AccountFacts:
             "technologies": list(account.technologies or []),
             "email": account.email,
             "title": account.title,
-            "deals_open": deals.open,
-            "deals_won": deals.won,
-            "deals_lost": deals.lost,
+            "deals_open": None if no_deals else deals.open,
+            "deals_won": None if no_deals else deals.won,
+            "deals_lost": None if no_deals else deals.lost,
         },
         object_type=account.object_type,
         source=account.source,
@@ -39,12 +44,43 @@ def account_facts(account: Account, deals: DealCounts) -> AccountFacts:
     )
 
 
-def input_hash(rubric: CompiledRubric, facts: AccountFacts) -> str:
+def with_account_fallback(
+    rubric: CompiledRubric, lead: AccountFacts, account: Account | None, deals: DealCounts
+) -> tuple[AccountFacts, str]:
+    """A lead scored on its own company data, each field it lacks taken from the account whose
+    domain matches its own (website or email domain). Returns the facts and the reason line
+    that says which data came from where."""
+    if account is None:
+        return lead, "company data: the lead's own (no account matches its domain)"
+    donor = account_facts(account, deals)
+    plan = rubric.plan_for(lead.object_type, lead.source)
+    values, properties = dict(lead.values), dict(lead.properties)
+    borrowed: list[str] = []
+    for _, key, from_properties in (*plan.criteria, *plan.disqualifiers):
+        if key in PERSONAL_FIELDS or key in borrowed:
+            continue
+        own, theirs = (properties, donor.properties) if from_properties else (values, donor.values)
+        if _missing(own.get(key)) and not _missing(theirs.get(key)):
+            own[key] = theirs[key]
+            borrowed.append(key)
+    label = f"account {account.name or account.crm_id} ({account.domain})"
+    if not borrowed:
+        return lead, f"company data: the lead's own ({label} matches its domain, not needed)"
+    merged = replace(lead, values=values, properties=properties)
+    return merged, f"company data: {', '.join(borrowed)} from {label}; the rest the lead's own"
+
+
+def _missing(value: object) -> bool:
+    return value is None or value == "" or value == []
+
+
+def input_hash(rubric: CompiledRubric, facts: AccountFacts, note: str | None = None) -> str:
     """Digest of exactly what the rubric reads from these facts, and of the rubric itself:
     properties the rubric never reads (hs_lastmodifieddate, our own icp_* echoes) do not count,
-    so a record that comes back only because we wrote to it is not rescored."""
+    so a record that comes back only because we wrote to it is not rescored. `note`: anything
+    else that lands in the score's reasons (where a lead's company data came from)."""
     payload = json.dumps(
-        [rubric.fingerprint, facts.object_type, rubric.inputs(facts)],
+        [rubric.fingerprint, facts.object_type, rubric.inputs(facts), note],
         sort_keys=True,
         default=str,
         ensure_ascii=False,

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from time import monotonic
 from typing import Protocol
 
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.scoring import CompiledRubric
 from app.store.repo import (
     accounts_by_crm_ids,
+    accounts_by_domains,
     load_cursor,
     mark_unseen_deleted,
     save_cursor,
@@ -28,13 +30,15 @@ from app.store.repo import (
     upsert_accounts,
     upsert_deals,
 )
+from app.store.tables import Account
+from app.sync.facts import LEAD
 from app.sync.prefetch import prefetched
 from app.sync.rescore import RescoreReport, rescore
 from app.sync.writeback import due, record_outcomes, updates_for
 from connectors.base import CrmConnector
 from connectors.records import CrmAccount, CrmDeal, Page, RecordT
 
-ACCOUNTS, DEALS = "accounts", "deals"
+ACCOUNTS, LEADS, DEALS = "accounts", "leads", "deals"
 PLAN_SAMPLE = 10
 
 
@@ -82,6 +86,12 @@ class SyncReport:
     """Per phase (pull accounts, pull deals, write back): (seconds, API calls)."""
 
 
+def stream_name(object_type: str) -> str:
+    """The sync-state key of an account type's stream: leads apart, every other account-like
+    object (HubSpot company, Salesforce account) is "accounts"."""
+    return LEADS if object_type == LEAD else ACCOUNTS
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -125,36 +135,42 @@ def run_sync(
                 report.pulled[stream] += len(page.records)
                 listener.pulled(stream, len(page.records))
 
-        account_types: set[str] = set()
-
         def store_accounts(page: Page[CrmAccount]) -> None:
-            account_types.update(record.object_type for record in page.records)
             rows = upsert_accounts(session, page.records, fetched_at=clock())
-            report.rescore.add(
-                rescore(session, rows, rubric=rubric, render=connector.render_score, now=clock())
-            )
+            rescore_with_leads(rows)
 
         def store_deals(page: Page[CrmDeal]) -> None:
             touched = upsert_deals(session, page.records, fetched_at=clock())
-            rows = accounts_by_crm_ids(session, connector.source, touched)
+            rescore_with_leads(accounts_by_crm_ids(session, connector.source, touched))
+
+        def rescore_with_leads(rows: list[Account]) -> None:
+            """Rescores these records and the leads that fall back on any of them."""
+            domains = {row.domain for row in rows if row.object_type != LEAD and row.domain}
+            leads = accounts_by_domains(session, connector.source, LEAD, domains)
+            seen = {row.id for row in rows}
+            rows = rows + [lead for lead in leads if lead.id not in seen]
             report.rescore.add(
                 rescore(session, rows, rubric=rubric, render=connector.render_score, now=clock())
             )
 
-        account_cursor = None if full else load_cursor(session, connector.source, ACCOUNTS)
+        complete = True
+        for object_type in connector.account_types:
+            stream = stream_name(object_type)
+            cursor = None if full else load_cursor(session, connector.source, stream)
+            complete = complete and cursor is None
+            with _phase(report, connector, f"pull {stream}"):
+                pull_started = clock()
+                pull(stream, partial(connector.pull_accounts, cursor, object_type), store_accounts)
+                if cursor is None:  # a complete full pull: what it did not return is gone
+                    report.deleted += mark_unseen_deleted(
+                        session,
+                        connector.source,
+                        {object_type},
+                        pulled_since=pull_started,
+                        now=clock(),
+                    )
+                    checkpoint()
         deal_cursor = None if full else load_cursor(session, connector.source, DEALS)
-        with _phase(report, connector, f"pull {ACCOUNTS}"):
-            pull_started = clock()
-            pull(ACCOUNTS, lambda: connector.pull_accounts(account_cursor), store_accounts)
-            if account_cursor is None:  # a complete full pull: what it did not return is gone
-                report.deleted = mark_unseen_deleted(
-                    session,
-                    connector.source,
-                    account_types,
-                    pulled_since=pull_started,
-                    now=clock(),
-                )
-                checkpoint()
         with _phase(report, connector, f"pull {DEALS}"):
             pull(DEALS, lambda: connector.pull_deals(deal_cursor), store_deals)
 
@@ -164,7 +180,7 @@ def run_sync(
         else:
             with _phase(report, connector, "write back"):
                 _write_back(session, connector, clock, write_batch, report, listener)
-            _record_run(session, connector.source, started_at, clock(), report)
+            _record_run(session, connector.source, started_at, clock(), report, complete)
             session.commit()
     report.api_calls = connector.stats.calls - calls_before[0]
     report.rate_limited = connector.stats.rate_limited - calls_before[1]
@@ -200,9 +216,12 @@ def _write_back(
     progress: SyncProgress,
 ) -> None:
     """Writes owed values in batches until none is due; a failed record gets a retry time in
-    the future, so it is not picked again in this run."""
+    the future, so it is not picked again in this run. A record created after the last
+    complete full sync and never written is new (its first write may route it); before the
+    first full sync completes, nothing is new, so a backfill never re-routes existing leads."""
+    new_since = sync_state(session, connector.source, ACCOUNTS).full_sync_completed_at
     while pairs := due(session, connector.source, clock(), limit=batch):
-        outcomes = connector.write(updates_for(pairs))
+        outcomes = connector.write(updates_for(pairs, new_since=new_since))
         written, failed = record_outcomes(pairs, outcomes, clock())
         session.commit()
         session.expunge_all()
@@ -212,7 +231,12 @@ def _write_back(
 
 
 def _record_run(
-    session: Session, source: str, started: datetime, finished: datetime, report: SyncReport
+    session: Session,
+    source: str,
+    started: datetime,
+    finished: datetime,
+    report: SyncReport,
+    complete: bool,
 ) -> None:
     state = sync_state(session, source, ACCOUNTS)
     state.last_run_started_at = started
@@ -225,5 +249,5 @@ def _record_run(
         "written": report.written,
         "failed": report.failed,
     }
-    if report.full:
+    if complete:  # every account stream pulled from scratch (--full, or no cursor yet)
         state.full_sync_completed_at = finished

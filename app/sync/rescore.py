@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.scoring import CompiledRubric, ScoreResult, score
-from app.store.repo import DealCounts, deal_counts
+from app.store.repo import DealCounts, accounts_by_domains, deal_counts
 from app.store.tables import Account, Score, ScoreHistory, WritebackState
-from app.sync.facts import DEAL_FIELDS, account_facts, input_hash
+from app.sync.facts import DEAL_FIELDS, LEAD, account_facts, input_hash, with_account_fallback
 from app.sync.writeback import mark_desired
 from connectors.base import AccountScore
 
@@ -57,18 +57,31 @@ def rescore(
         w.account_id: w
         for w in session.scalars(select(WritebackState).where(WritebackState.account_id.in_(ids)))
     }
+    source = accounts[0].source
+    donors = lead_accounts(session, source, accounts)
     counts = (
-        deal_counts(session, accounts[0].source, [a.crm_id for a in accounts])
+        deal_counts(
+            session,
+            source,
+            [a.crm_id for a in accounts] + [d.crm_id for d in donors.values()],
+        )
         if rubric.fields_read & DEAL_FIELDS
         else {}
     )
     for account in accounts:
         facts = account_facts(account, counts.get(account.crm_id, DealCounts()))
-        digest = input_hash(rubric, facts)
+        note = None
+        if account.object_type == LEAD:
+            donor = donors.get(account.domain) if account.domain else None
+            donor_deals = counts.get(donor.crm_id, DealCounts()) if donor else DealCounts()
+            facts, note = with_account_fallback(rubric, facts, donor, donor_deals)
+        digest = input_hash(rubric, facts, note)
         current = scores.get(account.id)
         if current is not None and current.input_hash == digest:
             continue
         result = score(facts, rubric, now)
+        if note is not None:
+            result = result._replace(reasons=(note, *result.reasons))
         report.scored += 1
         if current is None or _differs(current, result):
             report.changed += 1
@@ -89,6 +102,16 @@ def rescore(
         states[account.id] = mark_desired(session, states.get(account.id), account.id, desired, now)
     session.flush()
     return report
+
+
+def lead_accounts(session: Session, source: str, accounts: Sequence[Account]) -> dict[str, Account]:
+    """For the leads among `accounts`: domain → the account a lead with that domain falls back
+    on (the oldest live one, so the choice is stable)."""
+    domains = {a.domain for a in accounts if a.object_type == LEAD and a.domain}
+    donors: dict[str, Account] = {}
+    for account in accounts_by_domains(session, source, "account", domains):
+        donors.setdefault(str(account.domain), account)
+    return donors
 
 
 def _differs(current: Score, result: ScoreResult) -> bool:

@@ -69,12 +69,22 @@ def due(
     return [(state, account) for state, account in rows]
 
 
-def updates_for(pairs: Sequence[tuple[WritebackState, Account]]) -> list[PropertyUpdate]:
+def updates_for(
+    pairs: Sequence[tuple[WritebackState, Account]], *, new_since: datetime | None
+) -> list[PropertyUpdate]:
+    """The writes owed; `new_record` marks a first write to a record the CRM created at or
+    after `new_since` (None: no record counts as new)."""
     return [
         PropertyUpdate(
             object_type=cast(AccountType, account.object_type),
             crm_id=account.crm_id,
             values=dict(state.values),
+            new_record=(
+                new_since is not None
+                and state.written_at is None
+                and account.crm_created_at is not None
+                and account.crm_created_at >= new_since
+            ),
         )
         for state, account in pairs
     ]
