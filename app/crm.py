@@ -3,6 +3,7 @@ connector class serves which source."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.errors import ConfigError
@@ -13,8 +14,11 @@ from connectors.base import CrmConnector
 
 if TYPE_CHECKING:
     from connectors.hubspot.connector import HubSpotConnector
+    from connectors.salesforce.connector import SalesforceConnector
 
-SOURCES = ("hubspot",)
+SOURCES = ("hubspot", "salesforce")
+ALL = "all"
+PEM_HEADER = "-----BEGIN"
 
 
 def rubric_properties(rubric: Rubric, source: str) -> list[str]:
@@ -44,7 +48,112 @@ def hubspot_connector(base_url: str, token: str, rubric: Rubric) -> HubSpotConne
     )
 
 
+def salesforce_connector(
+    instance_url: str,
+    rubric: Rubric,
+    *,
+    client_id: str,
+    client_secret: str | None = None,
+    username: str | None = None,
+    private_key: str | None = None,
+    ca_bundle: str | None = None,
+    assign_new_leads: bool = True,
+) -> SalesforceConnector:
+    """A Salesforce connector whose picklist values and pulled fields follow the rubric."""
+    from connectors.salesforce.connector import SalesforceConnector
+
+    return SalesforceConnector(
+        instance_url,
+        client_id=client_id,
+        client_secret=client_secret,
+        username=username,
+        private_key=private_key,
+        ca_bundle=ca_bundle,
+        tiers=[tier.name for tier in rubric.tiers],
+        flags=[d.id for d in rubric.disqualifiers],
+        extra_fields=rubric_properties(rubric, "salesforce"),
+        assign_new_leads=assign_new_leads,
+    )
+
+
+def configured_sources(settings: Settings) -> list[str]:
+    """The CRMs the settings point at (what `--source all` syncs)."""
+    configured = {
+        "hubspot": settings.hubspot_token is not None,
+        "salesforce": settings.salesforce_instance_url is not None,
+    }
+    return [source for source in SOURCES if configured[source]]
+
+
+def resolve_sources(source: str, settings: Settings) -> list[str]:
+    """`--source`: one CRM, or `all` of those configured."""
+    if source == ALL:
+        sources = configured_sources(settings)
+        if not sources:
+            raise ConfigError(
+                "--source all: no CRM is configured; set ICP_SYNC_HUBSPOT_TOKEN or "
+                "ICP_SYNC_SALESFORCE_INSTANCE_URL (or run `icp-sync sandbox`)"
+            )
+        return sources
+    if source not in SOURCES:
+        raise ConfigError(
+            f"--source: unknown CRM {source!r}; expected one of {', '.join((*SOURCES, ALL))}"
+        )
+    return [source]
+
+
+def _private_key(settings: Settings) -> str | None:
+    """ICP_SYNC_SALESFORCE_PRIVATE_KEY holds the PEM itself or the path of a PEM file."""
+    if settings.salesforce_private_key is None:
+        return None
+    value = settings.salesforce_private_key.get_secret_value().strip()
+    if value.startswith(PEM_HEADER):
+        return value
+    try:
+        return Path(value).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(
+            "ICP_SYNC_SALESFORCE_PRIVATE_KEY: neither a PEM key nor a readable PEM file "
+            f"({type(error).__name__})"
+        ) from None
+
+
+def _salesforce_from_settings(settings: Settings, rubric: Rubric) -> SalesforceConnector:
+    if settings.salesforce_instance_url is None:
+        raise ConfigError(
+            "ICP_SYNC_SALESFORCE_INSTANCE_URL is not set: set your org's My Domain URL (or run "
+            "`icp-sync sandbox`)"
+        )
+    if settings.salesforce_client_id is None:
+        raise ConfigError(
+            "ICP_SYNC_SALESFORCE_CLIENT_ID is not set: the consumer key of the connected app"
+        )
+    secret = settings.salesforce_client_secret
+    key = _private_key(settings)
+    if secret is None and (key is None or settings.salesforce_username is None):
+        raise ConfigError(
+            "Salesforce credentials are incomplete: set ICP_SYNC_SALESFORCE_CLIENT_SECRET "
+            "(client credentials flow) or ICP_SYNC_SALESFORCE_USERNAME and "
+            "ICP_SYNC_SALESFORCE_PRIVATE_KEY (JWT bearer flow)"
+        )
+    ca_bundle = settings.salesforce_ca_bundle
+    if ca_bundle is not None and not ca_bundle.is_file():
+        raise ConfigError(f"ICP_SYNC_SALESFORCE_CA_BUNDLE: no such file: {ca_bundle}")
+    return salesforce_connector(
+        settings.salesforce_instance_url,
+        rubric,
+        client_id=settings.salesforce_client_id.get_secret_value(),
+        client_secret=secret.get_secret_value() if secret is not None else None,
+        username=settings.salesforce_username if secret is None else None,
+        private_key=key if secret is None else None,
+        ca_bundle=str(ca_bundle) if ca_bundle is not None else None,
+        assign_new_leads=settings.salesforce_assign_new_leads,
+    )
+
+
 def make_connector(source: str, settings: Settings, rubric: Rubric) -> CrmConnector:
+    if source == "salesforce":
+        return _salesforce_from_settings(settings, rubric)
     if source == "hubspot":
         if settings.hubspot_token is None:
             raise ConfigError(

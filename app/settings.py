@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     salesforce_ca_bundle: Path | None = None
     salesforce_org_id: str | None = None
     salesforce_webhook_secret: SecretStr | None = None
+    salesforce_assign_new_leads: bool = Field(
+        default=True,
+        description="Run the org's lead assignment rules on a new lead's first scoring (only).",
+    )
 
     admin_token: SecretStr | None = None
 

@@ -1,4 +1,5 @@
-"""`icp-sync sandbox`: a simulated HubSpot on loopback, seeded with deterministic data."""
+"""`icp-sync sandbox`: a simulated HubSpot and Salesforce on loopback, seeded with the same
+deterministic data."""
 
 from __future__ import annotations
 
@@ -16,6 +17,12 @@ from app.errors import IcpSyncError
 
 BASE_URL_KEY = "ICP_SYNC_HUBSPOT_BASE_URL"
 TOKEN_KEY = "ICP_SYNC_HUBSPOT_TOKEN"  # noqa: S105 - the name of a setting
+SALESFORCE_KEYS = (
+    "ICP_SYNC_SALESFORCE_INSTANCE_URL",
+    "ICP_SYNC_SALESFORCE_CLIENT_ID",
+    "ICP_SYNC_SALESFORCE_CLIENT_SECRET",
+    "ICP_SYNC_SALESFORCE_CA_BUNDLE",
+)
 
 
 def register(cli: typer.Typer) -> None:
@@ -26,6 +33,10 @@ def sandbox(
     hubspot_port: Annotated[
         int, typer.Option(help="Port of the HubSpot API on 127.0.0.1 (0 picks a free one).")
     ] = 8101,
+    salesforce_port: Annotated[
+        int,
+        typer.Option(help="Port of the Salesforce API (HTTPS) on 127.0.0.1 (0 picks a free one)."),
+    ] = 8102,
     seed: Annotated[
         int, typer.Option(help="Seed of the generated data (same seed, same data).")
     ] = 7,
@@ -49,8 +60,8 @@ def sandbox(
         ),
     ] = None,
 ) -> None:
-    """Serve a simulated HubSpot CRM API until Ctrl-C, and print the settings that point
-    icp-sync at it."""
+    """Serve simulated HubSpot and Salesforce APIs until Ctrl-C, and print the settings that
+    point icp-sync at them (the Salesforce CA bundle lives as long as the sandbox)."""
     from connectors.sandbox import SandboxError, start_sandbox
 
     with _StopOnSignal() as stop:  # from the start: a SIGTERM during startup stops cleanly
@@ -62,13 +73,29 @@ def sandbox(
                 hubspot_port=hubspot_port,
                 hubspot_token=hubspot_token,
                 rate_limit=rate_limit,
+                salesforce_port=salesforce_port,
             )
         except SandboxError as error:
-            hint = "; choose another with --hubspot-port (0 picks a free one)"
+            hint = "; choose another with --hubspot-port/--salesforce-port (0 picks a free one)"
             in_use = "in use" in str(error)
             raise IcpSyncError(f"sandbox: {error}{hint if in_use else ''}") from None
         with running:
-            settings = {BASE_URL_KEY: running.hubspot_url, TOKEN_KEY: running.hubspot_token}
+            settings = {
+                BASE_URL_KEY: running.hubspot_url,
+                TOKEN_KEY: running.hubspot_token,
+                **dict(
+                    zip(
+                        SALESFORCE_KEYS,
+                        (
+                            running.salesforce_url or "",
+                            running.salesforce_client_id or "",
+                            running.salesforce_client_secret or "",
+                            running.salesforce_ca_bundle or "",
+                        ),
+                        strict=True,
+                    )
+                ),
+            }
             if env_file is not None:
                 _write_env_file(env_file, settings)
                 _note(f"wrote {', '.join(settings)} to {env_file}")
@@ -78,8 +105,20 @@ def sandbox(
             state = running.hubspot
             _note(
                 f"HubSpot sandbox on {running.hubspot_url}: {state.count('companies')} "
-                f"companies, {state.count('deals')} deals (seed {seed}). Ctrl-C to stop."
+                f"companies, {state.count('deals')} deals (seed {seed})."
             )
+            if running.salesforce is not None:
+                org = running.salesforce
+                counts = ", ".join(
+                    f"{len(org.snapshot(name))} {label}"
+                    for name, label in (
+                        ("Account", "accounts"),
+                        ("Lead", "leads"),
+                        ("Opportunity", "opportunities"),
+                    )
+                )
+                _note(f"Salesforce sandbox on {running.salesforce_url}: {counts}.")
+            _note("Ctrl-C to stop.")
             while not stop.wait(0.5):
                 pass
     _note("sandbox stopped")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -12,32 +12,58 @@ from rich.table import Table
 
 from app.cli.common import JsonOption, RubricOption, console, print_json, resolve_rubric
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from app.scoring import CompiledRubric
+    from connectors.base import CrmConnector
+
 
 def register(cli: typer.Typer) -> None:
     cli.command("setup")(setup)
     cli.command("sync")(sync)
 
 
+FIELD_LEVEL_SECURITY_STEP = (
+    "One step is left to a Salesforce admin: fields created through the API are visible to no "
+    "profile. In Setup → Object Manager → Account and Lead → Fields & Relationships, open each "
+    "ICP_* field → Set Field-Level Security, and make it visible (and editable) for the "
+    "integration user's profile or permission set and visible to the sales profiles that route "
+    "or report on it. Until then the writeback fails with INVALID_FIELD_FOR_INSERT_UPDATE."
+)
+
+
 def setup(
-    source: Annotated[str, typer.Argument(help="The CRM: hubspot.")],
+    source: Annotated[str, typer.Argument(help="The CRM: hubspot or salesforce.")],
     rubric_file: RubricOption = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Create the property group and properties the writeback needs (safe to run again)."""
+    """Create the properties (HubSpot) or custom fields (Salesforce) the writeback needs
+    (safe to run again)."""
     from app.crm import make_connector
     from app.settings import get_settings
 
     rubric = resolve_rubric(rubric_file)
-    changes = make_connector(source, get_settings(), rubric).ensure_schema()
+    connector = make_connector(source, get_settings(), rubric)
+    try:
+        changes = connector.ensure_schema()
+    finally:
+        connector.close()
+    note = FIELD_LEVEL_SECURITY_STEP if source == "salesforce" else None
     if json_output:
-        print_json({"source": source, "changes": [asdict(change) for change in changes]})
+        print_json(
+            {"source": source, "changes": [asdict(change) for change in changes], "next": note}
+        )
         return
-    table = Table(title=f"{source}: writeback properties", title_justify="left")
+    title = "writeback custom fields" if source == "salesforce" else "writeback properties"
+    table = Table(title=f"{source}: {title}", title_justify="left")
     for column in ("kind", "name", "action"):
         table.add_column(column)
     for change in changes:
         table.add_row(change.kind, change.name, change.action)
     console().print(table)
+    if note:
+        console().print(f"[bold]Next:[/bold] {escape(note)}")
 
 
 class _Bars:
@@ -60,7 +86,12 @@ class _Bars:
 
 
 def sync(
-    source: Annotated[str, typer.Option("--source", help="The CRM to sync: hubspot.")] = "hubspot",
+    source: Annotated[
+        str,
+        typer.Option(
+            "--source", help="The CRM to sync: hubspot, salesforce, or all (those configured)."
+        ),
+    ] = "hubspot",
     full: Annotated[
         bool,
         typer.Option(
@@ -73,40 +104,79 @@ def sync(
     rubric_file: RubricOption = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Pull changed accounts and deals, score them, and write back what changed."""
-    from app.crm import make_connector
+    """Pull changed accounts (and leads) and deals, score them, and write back what changed."""
+    from app.crm import ALL, make_connector, resolve_sources
     from app.scoring import compile_rubric
     from app.settings import get_settings
     from app.store.engine import make_engine, make_session_factory
     from app.store.migrate import upgrade_to_head
-    from app.sync.orchestrator import run_sync
+    from connectors.errors import ConnectorError
 
     settings = get_settings()
     rubric = resolve_rubric(rubric_file)
-    connector = make_connector(source, settings, rubric)
+    sources = resolve_sources(source, settings)
+    connectors = [make_connector(name, settings, rubric) for name in sources]
+    compiled = compile_rubric(rubric)
     upgrade_to_head(settings.database_url)
     engine = make_engine(settings.database_url)
+    summaries: list[dict[str, Any]] = []
+    failures: list[str] = []
     try:
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TextColumn("{task.completed} records"),
-            TimeElapsedColumn(),
-            console=console(),
-            transient=True,
-            disable=json_output,
-        ) as progress:
-            report = run_sync(
-                connector,
-                make_session_factory(engine),
-                compile_rubric(rubric),
-                full=full,
-                dry_run=dry_run,
-                progress=_Bars(progress),
-            )
+        for connector in connectors:
+            try:
+                summaries.append(
+                    _sync_one(
+                        connector,
+                        make_session_factory(engine),
+                        compiled,
+                        full,
+                        dry_run,
+                        quiet=json_output,
+                    )
+                )
+            except ConnectorError as error:
+                if source != ALL:
+                    raise
+                failures.append(f"{connector.source}: {error}")
+            finally:
+                connector.close()
     finally:
         engine.dispose()
-    summary = {
+    if json_output:
+        print_json(summaries if source == ALL else summaries[0])
+    else:
+        for summary in summaries:
+            _print_summary(summary)
+    if failures:
+        for failure in failures:
+            typer.echo(f"error: {failure}", err=True)
+        raise typer.Exit(1)
+
+
+def _sync_one(
+    connector: CrmConnector,
+    session_factory: sessionmaker[Session],
+    rubric: CompiledRubric,
+    full: bool,
+    dry_run: bool,
+    *,
+    quiet: bool,
+) -> dict[str, Any]:
+    from app.sync.orchestrator import run_sync
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed} records"),
+        TimeElapsedColumn(),
+        console=console(),
+        transient=True,
+        disable=quiet,
+    ) as progress:
+        report = run_sync(
+            connector, session_factory, rubric, full=full, dry_run=dry_run, progress=_Bars(progress)
+        )
+    return {
         "source": report.source,
         "full": report.full,
         "dry_run": report.dry_run,
@@ -127,10 +197,6 @@ def sync(
         "retries": report.retries,
         "seconds": round(report.seconds, 2),
     }
-    if json_output:
-        print_json(summary)
-        return
-    _print_summary(summary)
 
 
 def _print_summary(summary: dict[str, Any]) -> None:
@@ -168,6 +234,10 @@ def _print_summary(summary: dict[str, Any]) -> None:
         for column in ("crm id", "name", "values"):
             sample.add_column(column)
         for write in summary["plan_sample"]:
-            values = ", ".join(f"{k}={v}" for k, v in write["values"].items() if k != "icp_reasons")
+            values = ", ".join(
+                f"{k}={v}"
+                for k, v in write["values"].items()
+                if k.lower() != "icp_reasons__c" and k != "icp_reasons"
+            )
             sample.add_row(write["crm_id"], escape(write["name"] or ""), escape(values))
         out.print(sample)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -30,7 +31,7 @@ def taken_port() -> Iterator[int]:
 
 def _start(*args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [*COMMAND, "--hubspot-port", "0", "--companies", "20", *args],
+        [*COMMAND, "--hubspot-port", "0", "--salesforce-port", "0", "--companies", "20", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -109,3 +110,26 @@ def test_given_a_taken_port_when_started_then_a_clear_error_and_exit_code_1(
     assert "already in use" in result.stderr
     assert "--hubspot-port" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_given_the_command_when_started_then_its_salesforce_settings_reach_a_serving_org() -> None:
+    process = _start("--seed", "4")
+    try:
+        assert process.stdout is not None
+        settings = dict(process.stdout.readline().strip().split("=", 1) for _ in range(6))
+        token = httpx.post(
+            f"{settings['ICP_SYNC_SALESFORCE_INSTANCE_URL']}/services/oauth2/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": settings["ICP_SYNC_SALESFORCE_CLIENT_ID"],
+                "client_secret": settings["ICP_SYNC_SALESFORCE_CLIENT_SECRET"],
+            },
+            verify=ssl.create_default_context(cafile=settings["ICP_SYNC_SALESFORCE_CA_BUNDLE"]),
+        )
+    finally:
+        _out, err = _stop(process)
+
+    assert settings["ICP_SYNC_SALESFORCE_INSTANCE_URL"].startswith("https://127.0.0.1:")
+    assert token.status_code == 200
+    assert token.json()["access_token"]
+    assert "Salesforce sandbox on https://127.0.0.1:" in err
