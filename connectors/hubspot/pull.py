@@ -48,8 +48,8 @@ from typing import Any, Generic
 
 from connectors.errors import ConnectorError
 from connectors.hubspot.client import HubSpotClient, Json, ObjectType
-from connectors.hubspot.mapping import EPOCH, parse_datetime
 from connectors.records import Cursor, Page, RecordT
+from connectors.values import EPOCH, parse_datetime
 
 LAST_MODIFIED = "hs_lastmodifieddate"
 SEARCH_RESULT_CAP = 10_000

@@ -15,6 +15,11 @@
   `tooling/sobjects/CustomField` POST.
 - Errors are Salesforce's JSON lists; every response carries `Sforce-Limit-Info:
   api-usage=N/M`; past `daily_limit` calls → 403 `REQUEST_LIMIT_EXCEEDED`.
+- `batchSize` is a hint, as in Salesforce: a page holds at most the requested size and at most
+  the server's `page_size`.
+- Faults on request (`app.state.faults`, a `ServerFaults`): the next data-API requests answered
+  500 `UNKNOWN_EXCEPTION` or 502/503/504 `SERVER_UNAVAILABLE` (not counted against the limit);
+  `SalesforceState.locked` makes updates of those records fail with `UNABLE_TO_LOCK_ROW`.
 - Lead assignment rules (`SalesforceState.assignment_rules`, keyed on `ICP_Tier__c`) run on a
   single-record Lead PATCH or POST unless `Sforce-Auto-Assign: FALSE`; `composite/sobjects` does not
   run them (Salesforce leaves that undocumented).
@@ -102,6 +107,39 @@ class ApiUsage:
             return f"api-usage={self.used}/{self.daily_limit}"
 
 
+_SERVER_ERRORS: dict[int, tuple[str, str]] = {
+    500: ("UNKNOWN_EXCEPTION", "An unexpected error occurred. Please include this ErrorId if "
+          "you contact support: 1234567890-12345 (-1234567890)"),
+    502: ("SERVER_UNAVAILABLE", "Server unavailable"),
+    503: ("SERVER_UNAVAILABLE", "Server unavailable"),
+    504: ("SERVER_UNAVAILABLE", "Server unavailable"),
+}  # fmt: skip
+
+
+@dataclass
+class ServerFaults:
+    """Server errors on request: `fail_next(2, status=503)` answers the next two data-API
+    requests (those whose path contains `path`, when given) with that error."""
+
+    _queue: list[tuple[int, str | None]] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def fail_next(self, count: int = 1, *, status: int = 503, path: str | None = None) -> None:
+        if status not in _SERVER_ERRORS:
+            raise ValueError(f"cannot inject status {status}: use one of {sorted(_SERVER_ERRORS)}")
+        with self._lock:
+            self._queue.extend([(status, path)] * count)
+
+    def take(self, path: str) -> SalesforceError | None:
+        with self._lock:
+            for index, (status, wanted) in enumerate(self._queue):
+                if wanted is None or wanted in path:
+                    del self._queue[index]
+                    code, message = _SERVER_ERRORS[status]
+                    return SalesforceError(code, message, status=status)
+        return None
+
+
 def _error_list(error: SalesforceError) -> list[dict[str, Any]]:
     body: dict[str, Any] = {"message": error.message, "errorCode": error.code}
     if error.fields:
@@ -162,8 +200,10 @@ def create_salesforce_app(
     daily_limit: int = 15_000,
     page_size: int = DEFAULT_PAGE_SIZE,
 ) -> Starlette:
-    """The app; `app.state.auth`, `app.state.usage` and `app.state.salesforce` are live."""
+    """The app; `app.state.auth`, `app.state.usage`, `app.state.faults` and
+    `app.state.salesforce` are live."""
     usage = ApiUsage(daily_limit=daily_limit)
+    faults = ServerFaults()
     locators: dict[str, tuple[list[dict[str, Any]], int]] = {}
     locator_lock = threading.Lock()
     locator_counter = [0]
@@ -226,6 +266,9 @@ def create_salesforce_app(
     async def data(request: Request) -> Response:
         version = request.path_params["version"]
         rest = request.path_params["rest"].strip("/")
+        fault = faults.take(request.url.path)
+        if fault is not None:
+            return fail(fault)
         header = request.headers.get("authorization", "")
         if not header.startswith("Bearer ") or not auth.valid(header[7:]):
             return fail(
@@ -286,7 +329,8 @@ def create_salesforce_app(
         schema = state.fields(query.object_name)
         rows = query.run(state.snapshot(query.object_name, include_deleted=include_deleted))
         rendered = [_render(r, query.fields, query.object_name, version, schema) for r in rows]
-        size = _batch_size(request.headers.get("sforce-query-options", ""), page_size)
+        size = min(_batch_size(request.headers.get("sforce-query-options", ""), page_size),
+                   page_size)  # fmt: skip
         if len(rendered) <= size:
             return respond({"totalSize": len(rendered), "done": True, "records": rendered})
         with locator_lock:
@@ -422,6 +466,11 @@ def create_salesforce_app(
             restricted = value_set.get("restricted") is True
             definition = value_set.get("valueSetDefinition") or {}
             values = tuple(str(v.get("fullName")) for v in definition.get("value", []))
+        default_length = {"MultiselectPicklist": 4099, "LongTextArea": 32_768}.get(kind, 255)
+        try:
+            length = int(metadata.get("length", default_length))
+        except (TypeError, ValueError):
+            raise SalesforceError("INVALID_INPUT", "length must be a number") from None
         new_id = state.add_custom_field(
             resolved,
             FieldDef(
@@ -429,7 +478,8 @@ def create_salesforce_app(
                 type_map[kind],
                 str(metadata.get("label", field_name)),
                 custom=True,
-                length=int(metadata.get("length", 255)),
+                nillable=kind != "Checkbox",  # a checkbox is never null
+                length=length,
                 picklist=values,
                 restricted=restricted,
             ),
@@ -455,6 +505,7 @@ def create_salesforce_app(
     )
     app.state.auth = auth
     app.state.usage = usage
+    app.state.faults = faults
     app.state.salesforce = state
     return app
 

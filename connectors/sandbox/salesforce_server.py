@@ -31,7 +31,7 @@ from connectors.sandbox.server import LOOPBACK, SandboxError, _bind, _ServerThre
 if TYPE_CHECKING:
     from starlette.applications import Starlette
 
-    from connectors.sandbox.salesforce_api import ApiUsage, SalesforceAuth
+    from connectors.sandbox.salesforce_api import ApiUsage, SalesforceAuth, ServerFaults
 
 
 @dataclass
@@ -62,6 +62,12 @@ class RunningSalesforce:
         """The daily API counter: set `used` / `daily_limit` to test REQUEST_LIMIT_EXCEEDED."""
         usage: ApiUsage = self.app.state.usage
         return usage
+
+    @property
+    def faults(self) -> ServerFaults:
+        """Server errors on request: `fail_next(2, status=503)`."""
+        faults: ServerFaults = self.app.state.faults
+        return faults
 
     def stop(self) -> None:
         if self._server is not None:
@@ -114,11 +120,16 @@ def start_salesforce_sandbox(
     daily_limit: int = 15_000,
     page_size: int = 2000,
     as_of: datetime | date | None = None,
+    leads_per_company: float = 0.5,
+    with_icp_fields: bool = True,
 ) -> RunningSalesforce:
     """Seeds an org and serves it over HTTPS on 127.0.0.1 until `stop()`.
 
     `port=0` picks a free port; `token_ttl_s` is the session lifetime; `page_size` the
-    default query page (Salesforce's is 2,000). Raises `SandboxError` if the port is taken.
+    largest query page (Salesforce's is 2,000; a `batchSize` asks for less). `leads_per_company`:
+    how many Leads to seed per company (see `SalesforceState.seeded`); `with_icp_fields=False`
+    starts an org where icp-sync's setup has not run (no `ICP_*__c` fields). Raises
+    `SandboxError` if the port is taken or an argument is out of range.
     """
     import trustme
 
@@ -130,6 +141,8 @@ def start_salesforce_sandbox(
         raise SandboxError(f"deals per company must be within 0-50, got {deals_per_company}")
     if not 1 <= page_size <= 2000:
         raise SandboxError(f"page size must be within 1-2000, got {page_size}")
+    if not 0 <= leads_per_company <= 50:
+        raise SandboxError(f"leads per company must be within 0-50, got {leads_per_company}")
     sock = _bind(LOOPBACK, port)
     tempdir = tempfile.mkdtemp(prefix="sf-sandbox-")
     try:
@@ -139,7 +152,14 @@ def start_salesforce_sandbox(
         cert_path = str(Path(tempdir) / "server.pem")
         ca.cert_pem.write_to_path(ca_path)
         cert.private_key_and_cert_chain_pem.write_to_path(cert_path)
-        state = SalesforceState.seeded(seed, companies, deals_per_company, as_of=as_of)
+        state = SalesforceState.seeded(
+            seed,
+            companies,
+            deals_per_company,
+            as_of=as_of,
+            with_icp_fields=with_icp_fields,
+            leads_per_company=leads_per_company,
+        )
         url = f"https://{LOOPBACK}:{sock.getsockname()[1]}"
         auth = SalesforceAuth(
             client_id=client_id or f"3MVG9sandbox{uuid.uuid4().hex}",

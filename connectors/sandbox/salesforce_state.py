@@ -2,8 +2,10 @@
 
 Seeded from the shared generator (`seed.generate`), rendered with Salesforce field names:
 companies become Accounts (archived ones sit in the recycle bin, `IsDeleted` true), deals become
-Opportunities, and some Leads are made whose e-mail domain matches an Account's website while
-others match nothing. Ids are 18-character Salesforce ids with the right key prefixes.
+Opportunities, and Leads are made (`leads_per_company`, 0.5 by default): two thirds whose e-mail
+domain matches an Account's website (no company data of their own), one third with their own
+company data and a domain matching no Account. Ids are 18-character Salesforce ids with the
+right key prefixes.
 
 Datetimes are kept as epoch milliseconds and rendered `2024-05-01T12:34:56.000+0000`; dates as
 `YYYY-MM-DD` strings. Every write takes the next tick of a strictly increasing clock (one second
@@ -17,6 +19,8 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from fractions import Fraction
+from math import ceil, floor
 from typing import Any
 
 from connectors.sandbox.seed import DAY_MS, LOST_STAGE, WON_STAGE, generate, iso_ms
@@ -86,6 +90,20 @@ LEAD_STATUSES: tuple[str, ...] = (
     "Closed - Not Converted",
 )
 ICP_TIERS: tuple[str, ...] = ("tier_1", "tier_2", "tier_3", "disqualified")
+#: The shipped rubric's disqualifier ids: the values of a set-up org's `ICP_Flags__c`.
+ICP_FLAGS: tuple[str, ...] = (
+    "too_small",
+    "excluded_industry",
+    "personal_email_domain",
+    "competitor",
+)
+#: Job titles of seeded leads, from the C-suite to people who do not buy.
+LEAD_TITLES: tuple[str, ...] = (
+    "CEO", "CTO", "Chief Revenue Officer", "Founder", "VP Sales", "VP Marketing",
+    "Head of Revenue Operations", "Director of Sales", "Sales Manager", "Marketing Manager",
+    "Account Executive", "Sales Development Representative", "Analyst", "Software Engineer",
+    "Office Manager", "Student",
+)  # fmt: skip
 
 
 def checksum_suffix(id15: str) -> str:
@@ -203,6 +221,7 @@ def _standard_schema() -> dict[str, dict[str, FieldDef]]:
         FieldDef("FirstName", "string", "First Name"),
         FieldDef("LastName", "string", "Last Name", nillable=False),
         FieldDef("Company", "string", "Company", nillable=False),
+        FieldDef("Title", "string", "Title", length=128),
         FieldDef("Email", "email", "Email"),
         FieldDef("Website", "url", "Website"),
         FieldDef("Industry", "picklist", "Industry", picklist=SF_INDUSTRIES),
@@ -212,6 +231,15 @@ def _standard_schema() -> dict[str, dict[str, FieldDef]]:
         FieldDef("State", "string", "State/Province"),
         FieldDef("Status", "picklist", "Status", picklist=LEAD_STATUSES, nillable=False),
         FieldDef("IsConverted", "boolean", "Converted", updateable=False, nillable=False),
+        FieldDef(
+            "ConvertedAccountId",
+            "reference",
+            "Converted Account ID",
+            updateable=False,
+            length=18,
+            reference_to=("Account",),
+        ),
+        FieldDef("ConvertedDate", "date", "Converted Date", updateable=False),
     ]
     opportunity = [
         *_system_fields(),
@@ -232,13 +260,26 @@ def _standard_schema() -> dict[str, dict[str, FieldDef]]:
 
 
 def icp_fields() -> list[FieldDef]:
-    """The ICP fields icp-sync writes, as a set-up org would have them on Account and Lead."""
+    """The seven ICP fields icp-sync writes, as its setup leaves them on Account and Lead (for
+    the shipped rubric): Number(3,0), restricted Picklist, Checkbox, MultiselectPicklist,
+    LongTextArea(32768), DateTime, Text(64)."""
     return [
         FieldDef("ICP_Fit_Score__c", "double", "ICP Fit Score", custom=True),
         FieldDef(
             "ICP_Tier__c", "picklist", "ICP Tier", custom=True, picklist=ICP_TIERS, restricted=True
         ),
-        FieldDef("ICP_Disqualified__c", "boolean", "ICP Disqualified", custom=True),
+        FieldDef("ICP_Disqualified__c", "boolean", "ICP Disqualified", custom=True, nillable=False),
+        FieldDef(
+            "ICP_Flags__c",
+            "multipicklist",
+            "ICP Flags",
+            custom=True,
+            length=4099,
+            picklist=ICP_FLAGS,
+        ),
+        FieldDef("ICP_Reasons__c", "textarea", "ICP Reasons", custom=True, length=32_768),
+        FieldDef("ICP_Scored_At__c", "datetime", "ICP Scored At", custom=True),
+        FieldDef("ICP_Rubric_Version__c", "string", "ICP Rubric Version", custom=True, length=64),
     ]
 
 
@@ -260,6 +301,8 @@ class SalesforceState:
     )
     #: Lead assignment rule: `ICP_Tier__c` value → queue id (first and only criterion).
     assignment_rules: dict[str, str] = field(default_factory=dict)
+    #: Record ids another transaction holds: updates to them fail with UNABLE_TO_LOCK_ROW.
+    locked: set[str] = field(default_factory=set)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     _next_number: int = 1_000_000
 
@@ -282,9 +325,17 @@ class SalesforceState:
         *,
         as_of: datetime | date | None = None,
         with_icp_fields: bool = True,
+        leads_per_company: float = 0.5,
     ) -> SalesforceState:
-        """An org from `seed.generate(...)`; `with_icp_fields` pre-creates the `ICP_*__c`
-        fields on Account and Lead (as after icp-sync's setup)."""
+        """An org from `seed.generate(...)`; `with_icp_fields` pre-creates the seven
+        `ICP_*__c` fields on Account and Lead (as after icp-sync's setup).
+
+        `leads_per_company` Leads per company: two thirds of them belong to live companies
+        (e-mail at the company's domain, no company data of their own; spread evenly, so 0.5
+        gives one lead to every third company, 2.0 four to every three), one third are
+        companies of their own (own company data, a domain no Account has)."""
+        if not 0 <= leads_per_company <= 50:
+            raise ValueError(f"leads per company must be within 0-50, got {leads_per_company}")
         data = generate(seed, companies, deals_per_company, as_of=as_of)
         schema = _standard_schema()
         if with_icp_fields:
@@ -343,41 +394,50 @@ class SalesforceState:
             records["Opportunity"][record["Id"]] = record
             newest = max(newest, deal.modified_ms)
         rng = random.Random(seed * 7_919 + 1)  # noqa: S311 - reproducible fake data
+        titles = random.Random(seed * 7_919 + 2)  # noqa: S311 - apart, so `rng` draws as before
         first_names = ("Ada", "Ben", "Cleo", "Dev", "Eli", "Fay", "Gus", "Hana", "Ivo", "Jun")
         last_names = ("Ng", "Park", "Okafor", "Silva", "Berg", "Khan", "Rossi", "Dubois")
+        rate = Fraction(leads_per_company).limit_denominator(1000)
+        matched_rate = rate * 2 / 3  # leads per company at the company's own domain
         number = 0
         for company in data.companies:
-            if company.archived or company.index % 3 != 0:
+            count = ceil((company.index + 1) * matched_rate) - ceil(company.index * matched_rate)
+            if company.archived:
                 continue
+            for nth in range(count):
+                number += 1
+                first, last = rng.choice(first_names), rng.choice(last_names)
+                created = company.created_ms + DAY_MS + nth * 60_000
+                record = base("00Q", number, created, created, False)
+                mailbox = f"{first.lower()}.{last.lower()}" + (str(nth) if nth else "")
+                record.update(
+                    FirstName=first,
+                    LastName=last,
+                    Company=company.name,
+                    Title=_title(titles),
+                    Email=f"{mailbox}@{company.domain}",
+                    Website=None,
+                    Industry=None,
+                    NumberOfEmployees=None,
+                    AnnualRevenue=None,
+                    Country=company.country,
+                    State=company.state,
+                    Status=rng.choice(LEAD_STATUSES[:2]),
+                    IsConverted=False,
+                )
+                records["Lead"][record["Id"]] = record
+                newest = max(newest, created)
+        own = floor(len(data.companies) * rate / 3)
+        for extra in range(max(1, own) if data.companies and rate else 0):
             number += 1
             first, last = rng.choice(first_names), rng.choice(last_names)
-            created = company.created_ms + DAY_MS
-            record = base("00Q", number, created, created, False)
-            record.update(
-                FirstName=first,
-                LastName=last,
-                Company=company.name,
-                Email=f"{first.lower()}.{last.lower()}@{company.domain}",
-                Website=None,
-                Industry=None,
-                NumberOfEmployees=None,
-                AnnualRevenue=None,
-                Country=company.country,
-                State=company.state,
-                Status=rng.choice(LEAD_STATUSES[:2]),
-                IsConverted=False,
-            )
-            records["Lead"][record["Id"]] = record
-            newest = max(newest, created)
-        for extra in range(max(1, len(data.companies) // 6) if data.companies else 0):
-            number += 1
-            first, last = rng.choice(first_names), rng.choice(last_names)
-            created = data.as_of_ms - (extra + 1) * DAY_MS
+            created = data.as_of_ms - (extra % 730 + 1) * DAY_MS - extra // 730 * 60_000
             record = base("00Q", number, created, created, False)
             record.update(
                 FirstName=first,
                 LastName=last,
                 Company=f"{last} Ventures {extra}",
+                Title=_title(titles),
                 Email=f"{first.lower()}@{last.lower()}-ventures-{extra}.example",
                 Website=f"https://{last.lower()}-ventures-{extra}.example",
                 Industry=SF_INDUSTRIES[rng.randrange(len(SF_INDUSTRIES))],
@@ -479,6 +539,12 @@ class SalesforceState:
                     "CANNOT_UPDATE_CONVERTED_LEAD", "cannot reference converted lead"
                 )
             self._check_writable(object_name, values)
+            if record["Id"] in self.locked:
+                raise SalesforceError(
+                    "UNABLE_TO_LOCK_ROW",
+                    "unable to obtain exclusive access to this record or 1 records: "
+                    f"{record['Id']}",
+                )
             return str(record["Id"])
 
     def update(
@@ -571,6 +637,28 @@ class SalesforceState:
             now = self.tick()
             record.update(IsDeleted=True, SystemModstamp=now, LastModifiedDate=now)
 
+    def convert_lead(self, lead_id: str, account_id: str | None = None) -> dict[str, Any]:
+        """Converts a Lead as the UI would (there is no REST verb for it): `IsConverted`, the
+        converted status and date, the account it went to; the lead is read-only after."""
+        with self._lock:
+            record = self._find("Lead", lead_id, allow_deleted=False)
+            if record["IsConverted"]:
+                raise SalesforceError("CANNOT_UPDATE_CONVERTED_LEAD", "cannot reference "
+                                      "converted lead")  # fmt: skip
+            now = self.tick()
+            if account_id is not None:
+                account_id = str(self._find("Account", account_id, allow_deleted=False)["Id"])
+            record.update(
+                IsConverted=True,
+                Status="Closed - Converted",
+                ConvertedAccountId=account_id,
+                ConvertedDate=sf_date(now),
+                SystemModstamp=now,
+                LastModifiedDate=now,
+                LastModifiedById=self.integration_user_id,
+            )
+            return dict(record)
+
     def undelete(self, object_name: str, record_id: str) -> None:
         with self._lock:
             record = self._find(object_name, record_id, allow_deleted=True)
@@ -599,6 +687,11 @@ class SalesforceState:
                 record[definition.name] = default
             self._next_number += 1
             return make_id("00N", self._next_number)
+
+
+def _title(rng: random.Random) -> str | None:
+    """A job title; about one lead in ten has none."""
+    return None if rng.random() < 0.1 else rng.choice(LEAD_TITLES)
 
 
 def _check_value(definition: FieldDef, value: Any) -> None:
@@ -656,6 +749,15 @@ def _check_value(definition: FieldDef, value: Any) -> None:
             f"{definition.label or name}: bad value for restricted picklist field: {value}",
             fields=(name,),
         )
+    if kind == "multipicklist" and definition.restricted:
+        unknown = [part for part in value.split(";") if part and part not in definition.picklist]
+        if unknown:
+            raise SalesforceError(
+                "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+                f"{definition.label or name}: bad value for restricted picklist field: "
+                f"{unknown[0]}",
+                fields=(name,),
+            )
     if len(value) > definition.length and kind not in ("date", "datetime"):
         raise SalesforceError(
             "STRING_TOO_LONG",

@@ -172,13 +172,15 @@ def start_sandbox(
     batch_update_missing: BatchUpdateMissing = "errors",
     as_of: datetime | date | None = None,
     salesforce_port: int | None = None,
+    leads_per_company: float = 0.5,
 ) -> RunningSandbox:
     """Seeds a HubSpot sandbox and serves it on 127.0.0.1 until `stop()`.
 
     `rate_limit`: requests per rolling 10 s per token (None: no burst limit);
     `search_rate_limit`: search requests per second; `as_of`: the seed's "now" (default the
     start of today, UTC). `salesforce_port`: also serve the Salesforce sandbox (same seed) over
-    HTTPS on that port (0 picks a free one; None, the default, does not start it). Raises
+    HTTPS on that port (0 picks a free one; None, the default, does not start it), with
+    `leads_per_company` Leads per company (two thirds at a company's domain). Raises
     `SandboxError` if a port is taken.
     """
     from connectors.sandbox.hubspot_api import create_hubspot_app
@@ -225,6 +227,7 @@ def start_sandbox(
                 deals_per_company=deals_per_company,
                 port=salesforce_port,
                 as_of=as_of,
+                leads_per_company=leads_per_company,
             )
         except BaseException:
             running.stop()

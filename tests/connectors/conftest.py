@@ -1,4 +1,5 @@
-"""Fixtures for the HubSpot connector tests: a real loopback sandbox and connectors on it."""
+"""Fixtures for the connector tests: real loopback sandboxes (HubSpot over HTTP, Salesforce over
+HTTPS) and connectors on them."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ from typing import Any
 
 import pytest
 from hubspot_fixtures import FLAGS, TIERS, ConnectorFactory, RecordingSleep
+from salesforce_fixtures import AS_OF, SF_FLAGS, SF_TIERS, OrgFactory, SalesforceFactory
 
 from connectors.hubspot.connector import HubSpotConnector
 from connectors.retry import RetryPolicy
+from connectors.salesforce.connector import SalesforceConnector
+from connectors.sandbox.salesforce_server import RunningSalesforce, start_salesforce_sandbox
 from connectors.sandbox.server import RunningSandbox, start_sandbox
 
 
@@ -39,6 +43,66 @@ def make_connector(sandbox: RunningSandbox) -> Iterator[ConnectorFactory]:
         url = options.pop("base_url", sandbox.hubspot_url)
         token = options.pop("token", sandbox.hubspot_token)
         connector = HubSpotConnector(url, token, **options)
+        made.append(connector)
+        return connector
+
+    yield build
+    for connector in made:
+        connector.close()
+
+
+# -- Salesforce --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def start_org() -> Iterator[OrgFactory]:
+    """Starts small Salesforce sandbox orgs (stopped at teardown); keyword arguments go to
+    `start_salesforce_sandbox`."""
+    started: list[RunningSalesforce] = []
+
+    def start(**overrides: Any) -> RunningSalesforce:
+        options: dict[str, Any] = {"seed": 5, "companies": 30, "as_of": AS_OF}
+        options.update(overrides)
+        org = start_salesforce_sandbox(**options)
+        started.append(org)
+        return org
+
+    yield start
+    for org in started:
+        org.stop()
+
+
+@pytest.fixture(scope="module")
+def shared_org() -> Iterator[RunningSalesforce]:
+    """One org for a module's tests that change nothing in it (saves a start and stop each)."""
+    with start_salesforce_sandbox(seed=5, companies=30, as_of=AS_OF, page_size=10) as running:
+        yield running
+
+
+@pytest.fixture
+def org(start_org: OrgFactory) -> RunningSalesforce:
+    """A seeded org of 30 companies with the ICP fields set up, 10 records a query page."""
+    return start_org(page_size=10)
+
+
+@pytest.fixture
+def connect() -> Iterator[SalesforceFactory]:
+    """Builds connectors on an org (closed at teardown); keyword arguments override."""
+    made: list[SalesforceConnector] = []
+
+    def build(org: RunningSalesforce, **overrides: Any) -> SalesforceConnector:
+        options: dict[str, Any] = {
+            "client_id": org.client_id,
+            "client_secret": org.client_secret,
+            "ca_bundle": org.ca_bundle,
+            "tiers": SF_TIERS,
+            "flags": SF_FLAGS,
+            "overlap": timedelta(seconds=1),
+            "retry": RetryPolicy(max_attempts=4, max_elapsed=60),
+            "sleep": RecordingSleep(),
+        }
+        options.update(overrides)
+        connector = SalesforceConnector(options.pop("instance_url", org.url), **options)
         made.append(connector)
         return connector
 

@@ -10,15 +10,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from connectors.hubspot.mapping import (
-    EPOCH,
-    company_to_account,
-    deal_to_deal,
-    parse_datetime,
-    parse_decimal,
-    parse_int,
-)
+from connectors.hubspot.mapping import company_to_account, deal_to_deal
 from connectors.normalise import normalise_domain
+from connectors.values import EPOCH, parse_datetime, parse_decimal, parse_int
 
 ACME = {
     "id": "512",

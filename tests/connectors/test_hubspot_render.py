@@ -9,13 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from connectors.base import AccountScore
-from connectors.hubspot.render import (
-    MAX_TEXT_LENGTH,
-    format_datetime,
-    join_reasons,
-    render_score,
-    utf16_length,
-)
+from connectors.hubspot.render import MAX_TEXT_LENGTH, render_score
+from connectors.text import format_datetime, join_reasons, utf16_length
 
 
 def score(**overrides: object) -> AccountScore:
@@ -68,7 +63,7 @@ def test_given_a_naive_time_when_rendered_then_refused_rather_than_guessed():
 def test_given_reasons_over_the_limit_when_joined_then_cut_at_a_line_with_a_count():
     reasons = tuple(f"reason {n} " + "x" * 990 for n in range(100))
 
-    text = join_reasons(reasons)
+    text = join_reasons(reasons, MAX_TEXT_LENGTH)
 
     assert utf16_length(text) <= MAX_TEXT_LENGTH
     lines = text.split("\n")
@@ -77,7 +72,7 @@ def test_given_reasons_over_the_limit_when_joined_then_cut_at_a_line_with_a_coun
 
 
 def test_given_one_enormous_astral_reason_when_joined_then_no_half_surrogate_and_within_limit():
-    text = join_reasons(("🏢" * 40_000, "second"))
+    text = join_reasons(("🏢" * 40_000, "second"), MAX_TEXT_LENGTH)
 
     assert utf16_length(text) <= MAX_TEXT_LENGTH
     assert text.encode("utf-16-le").decode("utf-16-le") == text
@@ -96,4 +91,4 @@ def test_given_any_reasons_when_joined_then_never_over_the_limit(
 
 
 def test_given_multiline_reasons_when_joined_then_one_line_each():
-    assert join_reasons(("a\nb", "c")) == "a b\nc"
+    assert join_reasons(("a\nb", "c"), MAX_TEXT_LENGTH) == "a b\nc"

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 import requests
+from simple_salesforce.api import Salesforce
+from simple_salesforce.exceptions import SalesforceGeneralError
 
 from connectors.sandbox import RunningSandbox, SandboxError, start_sandbox
-from connectors.sandbox.salesforce_server import start_salesforce_sandbox
+from connectors.sandbox.salesforce_server import RunningSalesforce, start_salesforce_sandbox
 from connectors.sandbox.seed import generate
 
 AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
@@ -72,3 +74,83 @@ def test_given_port_in_use_when_starting_then_sandbox_error() -> None:
         port = taken.getsockname()[1]
         with pytest.raises(SandboxError, match="already in use"):
             start_salesforce_sandbox(companies=1, port=port)
+
+
+def _client(org: RunningSalesforce, http: requests.Session) -> Salesforce:
+    token = http.post(
+        org.token_url,
+        data={
+            "grant_type": "client_credentials",
+            "client_id": org.client_id,
+            "client_secret": org.client_secret,
+        },
+    ).json()
+    return Salesforce(
+        session_id=token["access_token"], instance_url=token["instance_url"], session=http
+    )
+
+
+def test_given_an_org_started_without_icp_fields_when_described_then_none_is_there() -> None:
+    with (
+        start_salesforce_sandbox(companies=5, as_of=AS_OF, with_icp_fields=False) as org,
+        requests.Session() as http,
+    ):
+        http.trust_env = False
+        http.verify = org.ca_bundle
+        names = {f["name"] for f in _client(org, http).Lead.describe()["fields"]}
+        assert "Title" in names
+        assert not {name for name in names if name.startswith("ICP_")}
+
+
+def test_given_a_small_server_page_when_a_bigger_batch_is_asked_then_the_server_page_wins() -> None:
+    with (
+        start_salesforce_sandbox(companies=30, as_of=AS_OF, page_size=10) as org,
+        requests.Session() as http,
+    ):
+        http.trust_env = False
+        http.verify = org.ca_bundle
+        sf = _client(org, http)
+        first = sf.query(
+            "SELECT Id FROM Account ORDER BY SystemModstamp, Id",
+            headers={"Sforce-Query-Options": "batchSize=2000"},
+        )
+        assert len(first["records"]) == 10
+        assert first["done"] is False
+        assert first["totalSize"] == len(org.salesforce.snapshot("Account"))
+
+
+def test_given_injected_server_errors_when_calling_then_salesforce_error_lists_then_service_again() -> (
+    None
+):
+    with (
+        start_salesforce_sandbox(companies=5, as_of=AS_OF) as org,
+        requests.Session() as http,
+    ):
+        http.trust_env = False
+        http.verify = org.ca_bundle
+        sf = _client(org, http)
+        used = org.usage.used
+        org.faults.fail_next(1, status=503, path="/query")
+        org.faults.fail_next(1, status=500)
+        with pytest.raises(SalesforceGeneralError) as failed:
+            sf.Account.describe()  # not a query: the 500 is its
+        assert failed.value.status == 500
+        assert failed.value.content[0]["errorCode"] == "UNKNOWN_EXCEPTION"
+        with pytest.raises(SalesforceGeneralError) as unavailable:
+            sf.query("SELECT Id FROM Account")
+        assert unavailable.value.status == 503
+        assert unavailable.value.content == [
+            {"message": "Server unavailable", "errorCode": "SERVER_UNAVAILABLE"}
+        ]
+        assert sf.query("SELECT Id FROM Account")["totalSize"] == 5
+        assert org.usage.used == used + 1  # faults are not counted
+        with pytest.raises(ValueError, match="cannot inject"):
+            org.faults.fail_next(status=429)
+
+
+def test_given_leads_per_company_when_start_sandbox_then_the_salesforce_org_has_them() -> None:
+    with start_sandbox(
+        seed=4, companies=30, as_of=AS_OF, salesforce_port=0, leads_per_company=2.0
+    ) as running:
+        assert running.salesforce is not None
+        assert len(running.salesforce.snapshot("Lead")) >= 55

@@ -12,6 +12,7 @@ from connectors.sandbox.salesforce_state import (
     SalesforceError,
     SalesforceState,
     checksum_suffix,
+    icp_fields,
     make_id,
     normalize_id,
 )
@@ -136,14 +137,16 @@ def test_given_custom_field_when_added_twice_then_the_second_is_a_duplicate(
 def test_given_custom_datetime_field_when_written_with_offset_then_stored_as_utc_and_checked(
     org: SalesforceState,
 ) -> None:
-    org.add_custom_field("Account", FieldDef("ICP_Scored_At__c", "datetime", custom=True))
+    org.add_custom_field("Account", FieldDef("Last_Enriched_At__c", "datetime", custom=True))
     account_id = str(org.snapshot("Account")[0]["Id"])
-    updated = org.update("Account", account_id, {"ICP_Scored_At__c": "2026-11-01T12:00:00+02:00"})
-    assert updated["ICP_Scored_At__c"] == int(
+    updated = org.update(
+        "Account", account_id, {"Last_Enriched_At__c": "2026-11-01T12:00:00+02:00"}
+    )
+    assert updated["Last_Enriched_At__c"] == int(
         datetime(2026, 11, 1, 10, tzinfo=UTC).timestamp() * 1000
     )
     with pytest.raises(SalesforceError) as caught:
-        org.update("Account", account_id, {"ICP_Scored_At__c": "yesterday"})
+        org.update("Account", account_id, {"Last_Enriched_At__c": "yesterday"})
     assert caught.value.code == "JSON_PARSER_ERROR"
 
 
@@ -155,3 +158,101 @@ def test_given_opportunity_stage_change_when_updated_then_is_closed_and_is_won_f
     assert (won["IsClosed"], won["IsWon"]) == (True, True)
     lost = org.update("Opportunity", str(opportunity["Id"]), {"StageName": "Closed Lost"})
     assert (lost["IsClosed"], lost["IsWon"]) == (True, False)
+
+
+def test_given_a_seeded_org_when_set_up_then_all_seven_icp_fields_and_lead_titles_exist(
+    org: SalesforceState,
+) -> None:
+    for object_name in ("Account", "Lead"):
+        fields = org.fields(object_name)
+        assert {f.name for f in icp_fields()} <= set(fields)
+        assert len([name for name in fields if name.startswith("ICP_")]) == 7
+    assert org.fields("Lead")["Title"].type == "string"
+    titles = [le["Title"] for le in org.snapshot("Lead")]
+    assert len(set(titles) - {None}) > 3
+    assert None in titles  # about one lead in ten has no title
+
+
+def test_given_no_icp_fields_when_seeded_then_the_org_is_not_set_up() -> None:
+    bare = SalesforceState.seeded(seed=3, companies=10, as_of=AS_OF, with_icp_fields=False)
+
+    assert not [name for name in bare.fields("Account") if name.startswith("ICP_")]
+    assert not [name for name in bare.snapshot("Lead")[0] if name.startswith("ICP_")]
+
+
+@pytest.mark.parametrize("per_company", [0.0, 0.5, 2.0])
+def test_given_leads_per_company_when_seeded_then_about_that_many_with_the_same_mix(
+    per_company: float,
+) -> None:
+    companies = 300
+    seeded = SalesforceState.seeded(
+        seed=3, companies=companies, as_of=AS_OF, leads_per_company=per_company
+    )
+
+    leads = seeded.snapshot("Lead")
+    domains = {str(a["Website"]).removeprefix("https://www.") for a in seeded.snapshot("Account")}
+    matching = [le for le in leads if str(le["Email"]).split("@")[1] in domains]
+    own = [le for le in leads if le not in matching]
+    assert companies * per_company * 0.97 <= len(leads) <= companies * per_company
+    assert len(own) == int(companies * per_company / 3)
+    assert all(le["Website"] is None and le["NumberOfEmployees"] is None for le in matching)
+    assert all(le["Website"] and le["NumberOfEmployees"] for le in own)
+    assert len({le["Id"] for le in leads}) == len(leads)
+    assert len({le["Email"] for le in matching}) == len(matching)
+
+
+def test_given_the_default_lead_rate_when_seeded_then_one_lead_for_every_third_live_company(
+    org: SalesforceState,
+) -> None:
+    data = generate(3, 150, as_of=AS_OF)
+    matched = [c.name for c in data.companies if c.index % 3 == 0 and not c.archived]
+    leads = org.snapshot("Lead")
+    assert [le["Company"] for le in leads[: len(matched)]] == matched
+    assert len(leads) == len(matched) + 150 // 6
+
+
+def test_given_a_locked_row_when_updated_then_unable_to_lock_row(org: SalesforceState) -> None:
+    account_id = str(org.snapshot("Account")[0]["Id"])
+    org.locked.add(account_id)
+
+    with pytest.raises(SalesforceError) as caught:
+        org.update("Account", account_id, {"ICP_Fit_Score__c": 1.0})
+
+    assert caught.value.code == "UNABLE_TO_LOCK_ROW"
+    assert account_id in caught.value.message
+    org.locked.clear()
+    assert org.update("Account", account_id, {"ICP_Fit_Score__c": 1.0})["ICP_Fit_Score__c"] == 1.0
+
+
+def test_given_a_lead_when_converted_then_it_is_flagged_stamped_and_read_only(
+    org: SalesforceState,
+) -> None:
+    lead = org.snapshot("Lead")[0]
+    account_id = str(org.snapshot("Account")[0]["Id"])
+
+    converted = org.convert_lead(str(lead["Id"]), account_id)
+
+    assert converted["IsConverted"] is True
+    assert converted["Status"] == "Closed - Converted"
+    assert converted["ConvertedAccountId"] == account_id
+    assert converted["SystemModstamp"] > lead["SystemModstamp"]
+    with pytest.raises(SalesforceError) as caught:
+        org.update("Lead", str(lead["Id"]), {"ICP_Fit_Score__c": 1.0})
+    assert caught.value.code == "CANNOT_UPDATE_CONVERTED_LEAD"
+
+
+def test_given_a_restricted_multipicklist_when_written_then_each_value_is_checked(
+    org: SalesforceState,
+) -> None:
+    org.add_custom_field(
+        "Account",
+        FieldDef(
+            "Regions__c", "multipicklist", custom=True, picklist=("EU", "US"), restricted=True
+        ),
+    )
+    account_id = str(org.snapshot("Account")[0]["Id"])
+
+    assert org.update("Account", account_id, {"Regions__c": "EU;US"})["Regions__c"] == "EU;US"
+    with pytest.raises(SalesforceError) as caught:
+        org.update("Account", account_id, {"Regions__c": "EU;APAC"})
+    assert caught.value.code == "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST"

@@ -1,0 +1,248 @@
+"""The custom fields icp-sync writes on Account and Lead, and the idempotent setup that makes
+them through the Tooling API.
+
+| field                  | type                       | holds                                  |
+|------------------------|----------------------------|----------------------------------------|
+| ICP_Fit_Score__c       | Number(3, 0)               | 0-100                                  |
+| ICP_Tier__c            | Picklist, restricted       | the rubric's tiers + `disqualified`    |
+| ICP_Disqualified__c    | Checkbox (default false)   | true when a negative-ICP rule holds    |
+| ICP_Flags__c           | MultiselectPicklist        | the rubric's disqualifier ids          |
+| ICP_Reasons__c         | LongTextArea(32768)        | one reason per line                    |
+| ICP_Scored_At__c       | DateTime                   | when the score was computed            |
+| ICP_Rubric_Version__c  | Text(64)                   | which rubric scored it                 |
+
+Flags are a multi-select picklist, so a list view or an assignment rule can filter on one flag
+("includes competitor"). It is not restricted: a disqualifier added to the rubric later can be
+written before setup runs again (the API accepts values an unrestricted picklist lacks). A
+multi-select picklist needs at least one value, so a rubric without disqualifiers gets a
+LongTextArea instead (always written empty). The tier picklist is restricted, so a typo in a
+tier cannot creep in; the tier values are the rubric's tier names plus `disqualified`, labelled
+`Tier 1`… as in HubSpot.
+
+`ensure_schema` describes Account and Lead and creates each missing field (`POST
+tooling/sobjects/CustomField`); a field present is reported `unchanged` and left as it is
+(a tier missing from its picklist is logged: writes of that tier fail per record until an
+admin adds it). A second run creates nothing. A field the Tooling API says exists although
+describe does not show it is hidden from the integration user by field-level security: that is
+an error saying so, since every write to it would fail.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from connectors.base import SchemaChange
+from connectors.errors import RejectedError
+
+logger = logging.getLogger(__name__)
+
+DISQUALIFIED = "disqualified"
+OBJECTS = ("Account", "Lead")
+REASONS_LENGTH = 32_768
+"""LongTextArea size of the reasons field (Salesforce allows up to 131,072)."""
+RUBRIC_VERSION_LENGTH = 64
+
+FIT_SCORE = "ICP_Fit_Score__c"
+TIER = "ICP_Tier__c"
+DISQUALIFIED_FLAG = "ICP_Disqualified__c"
+FLAGS = "ICP_Flags__c"
+REASONS = "ICP_Reasons__c"
+SCORED_AT = "ICP_Scored_At__c"
+RUBRIC_VERSION = "ICP_Rubric_Version__c"
+WRITEBACK_FIELDS = (FIT_SCORE, TIER, DISQUALIFIED_FLAG, FLAGS, REASONS, SCORED_AT, RUBRIC_VERSION)
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """One custom field as the Tooling API's `CustomField.Metadata` takes it."""
+
+    name: str
+    metadata: Mapping[str, Any]
+    picklist: tuple[str, ...] = field(default=())
+
+    def full_name(self, object_name: str) -> str:
+        return f"{object_name}.{self.name}"
+
+
+class SchemaClient(Protocol):
+    def describe(self, object_name: str) -> dict[str, Any]: ...
+    def create_custom_field(
+        self, full_name: str, metadata: Mapping[str, Any]
+    ) -> dict[str, Any]: ...
+
+
+def option_label(value: str) -> str:
+    """`tier_1` → `Tier 1`, `too_small` → `Too small`."""
+    text = value.replace("_", " ").strip()
+    return text[:1].upper() + text[1:] if text else value
+
+
+def writeback_fields(tiers: Sequence[str], flags: Sequence[str]) -> list[FieldSpec]:
+    """The seven field definitions for a rubric with these tier names and disqualifier ids."""
+    tier_values = (*dict.fromkeys(t for t in tiers if t != DISQUALIFIED), DISQUALIFIED)
+    flag_values = tuple(dict.fromkeys(flags))
+    flags_field = (
+        FieldSpec(
+            FLAGS,
+            {
+                "label": "ICP Flags",
+                "type": "MultiselectPicklist",
+                "visibleLines": min(max(len(flag_values), 3), 10),
+                "description": "The negative-ICP rules that hold (icp-sync)",
+                "valueSet": _value_set(flag_values, restricted=False),
+            },
+            flag_values,
+        )
+        if flag_values
+        else FieldSpec(
+            FLAGS,
+            {
+                "label": "ICP Flags",
+                "type": "LongTextArea",
+                "length": 4_096,
+                "visibleLines": 3,
+                "description": "The negative-ICP rules that hold, ;-separated (icp-sync)",
+            },
+        )
+    )
+    return [
+        FieldSpec(
+            FIT_SCORE,
+            {
+                "label": "ICP Fit Score",
+                "type": "Number",
+                "precision": 3,
+                "scale": 0,
+                "description": "ICP fit, 0-100 (icp-sync)",
+            },
+        ),
+        FieldSpec(
+            TIER,
+            {
+                "label": "ICP Tier",
+                "type": "Picklist",
+                "description": "ICP tier from the score; disqualified when a negative-ICP rule "
+                "holds (icp-sync)",
+                "valueSet": _value_set(tier_values, restricted=True),
+            },
+            tier_values,
+        ),
+        FieldSpec(
+            DISQUALIFIED_FLAG,
+            {
+                "label": "ICP Disqualified",
+                "type": "Checkbox",
+                "defaultValue": "false",
+                "description": "Checked when a negative-ICP rule holds (icp-sync)",
+            },
+        ),
+        flags_field,
+        FieldSpec(
+            REASONS,
+            {
+                "label": "ICP Reasons",
+                "type": "LongTextArea",
+                "length": REASONS_LENGTH,
+                "visibleLines": 10,
+                "description": "Why this score, one line per rule (icp-sync)",
+            },
+        ),
+        FieldSpec(
+            SCORED_AT,
+            {
+                "label": "ICP Scored At",
+                "type": "DateTime",
+                "description": "When the score was computed (icp-sync)",
+            },
+        ),
+        FieldSpec(
+            RUBRIC_VERSION,
+            {
+                "label": "ICP Rubric Version",
+                "type": "Text",
+                "length": RUBRIC_VERSION_LENGTH,
+                "description": "The rubric version that scored it (icp-sync)",
+            },
+        ),
+    ]
+
+
+def ensure_schema(client: SchemaClient, specs: Sequence[FieldSpec]) -> list[SchemaChange]:
+    """Creates each missing field on Account and Lead; idempotent (see the module docstring).
+    Changes are named `Object.Field__c`, Account's first."""
+    changes: list[SchemaChange] = []
+    for object_name in OBJECTS:
+        shown = _fields(client, object_name)
+        for spec in specs:
+            changes.append(_ensure_field(client, object_name, spec, shown))
+    return changes
+
+
+def _ensure_field(
+    client: SchemaClient,
+    object_name: str,
+    spec: FieldSpec,
+    shown: Mapping[str, Mapping[str, Any]],
+) -> SchemaChange:
+    name = spec.full_name(object_name)
+    existing = shown.get(spec.name)
+    if existing is not None:
+        _warn_missing_values(name, spec, existing)
+        return SchemaChange("field", name, "unchanged")
+    try:
+        client.create_custom_field(name, spec.metadata)
+    except RejectedError as error:
+        if error.code != "DUPLICATE_DEVELOPER_NAME":
+            raise
+        if spec.name in _fields(client, object_name):  # made by a concurrent setup
+            return SchemaChange("field", name, "unchanged")
+        raise RejectedError(
+            f"{name} exists but the integration user cannot see it: grant it read and edit "
+            "access (field-level security, e.g. in a permission set of that user)",
+            code=error.code,
+            status=error.status,
+        ) from None
+    return SchemaChange("field", name, "created")
+
+
+def _fields(client: SchemaClient, object_name: str) -> dict[str, Mapping[str, Any]]:
+    listed = client.describe(object_name).get("fields")
+    return {
+        str(item["name"]): item
+        for item in (listed if isinstance(listed, list) else [])
+        if isinstance(item, Mapping) and isinstance(item.get("name"), str)
+    }
+
+
+def _warn_missing_values(name: str, spec: FieldSpec, existing: Mapping[str, Any]) -> None:
+    if not spec.picklist or not existing.get("restrictedPicklist"):
+        return
+    listed = existing.get("picklistValues")
+    values = {
+        str(item.get("value"))
+        for item in (listed if isinstance(listed, list) else [])
+        if isinstance(item, Mapping)
+    }
+    missing = [value for value in spec.picklist if value not in values]
+    if missing:
+        logger.warning(
+            "%s lacks the value(s) %s: writes of them will fail until an admin adds them",
+            name,
+            ", ".join(missing),
+        )
+
+
+def _value_set(values: Sequence[str], *, restricted: bool) -> dict[str, Any]:
+    return {
+        "restricted": restricted,
+        "valueSetDefinition": {
+            "sorted": False,
+            "value": [
+                {"fullName": value, "label": option_label(value), "default": False}
+                for value in values
+            ],
+        },
+    }

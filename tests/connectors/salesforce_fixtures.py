@@ -1,0 +1,57 @@
+"""Helpers shared by the Salesforce connector tests (imported by name: tests are not a package)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from connectors.base import AccountScore
+from connectors.records import CrmAccount, CrmDeal, Cursor, Page
+from connectors.salesforce.connector import SalesforceConnector
+from connectors.sandbox.salesforce_server import RunningSalesforce
+from connectors.sandbox.salesforce_state import SalesforceState
+
+AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
+SF_TIERS = ("tier_1", "tier_2", "tier_3")
+SF_FLAGS = ("too_small", "excluded_industry", "personal_email_domain", "competitor")
+
+OrgFactory = Callable[..., RunningSalesforce]
+SalesforceFactory = Callable[..., SalesforceConnector]
+
+
+def records_of(pages: list[Page[CrmAccount]] | list[Page[CrmDeal]]) -> list[Any]:
+    return [record for page in pages for record in page.records]
+
+
+def final_cursor(pages: list[Page[CrmAccount]] | list[Page[CrmDeal]]) -> Cursor:
+    cursor = pages[-1].cursor
+    assert cursor is not None
+    return cursor
+
+
+def stamp(record: dict[str, Any]) -> tuple[int, str]:
+    """The (SystemModstamp ms, Id) a sandbox record sorts by."""
+    return int(record["SystemModstamp"]), str(record["Id"])
+
+
+def live(org: SalesforceState, object_name: str) -> list[dict[str, Any]]:
+    return org.snapshot(object_name)
+
+
+def ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def a_score(**overrides: object) -> AccountScore:
+    values: dict[str, object] = {
+        "score": 87,
+        "tier": "tier_1",
+        "disqualified": False,
+        "flags": (),
+        "reasons": ("Industry: Technology (exact match) +25", "Employees: 250 +20"),
+        "rubric_version": "2026.11-acme",
+        "scored_at": datetime(2026, 11, 1, 8, 30, 5, 123456, tzinfo=UTC),
+    }
+    values.update(overrides)
+    return AccountScore(**values)  # type: ignore[arg-type]
