@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -458,9 +459,11 @@ class SalesforceState:
     # --- reading --------------------------------------------------------------------------
 
     def tick(self) -> int:
-        """The next modification time: strictly after every earlier one."""
+        """The next modification time: the wall clock, as on a real org (so a record created
+        now is newer than anything a client saw before), and strictly after every earlier one
+        (a seed dated in the future keeps counting from its newest record)."""
         with self._lock:
-            self.clock_ms += 1000
+            self.clock_ms = max(int(time.time() * 1000), self.clock_ms + 1)
             return self.clock_ms
 
     def fields(self, object_name: str) -> dict[str, FieldDef]:
