@@ -173,6 +173,7 @@ def start_sandbox(
     as_of: datetime | date | None = None,
     salesforce_port: int | None = None,
     leads_per_company: float = 0.5,
+    salesforce_icp_fields: bool = True,
 ) -> RunningSandbox:
     """Seeds a HubSpot sandbox and serves it on 127.0.0.1 until `stop()`.
 
@@ -180,8 +181,9 @@ def start_sandbox(
     `search_rate_limit`: search requests per second; `as_of`: the seed's "now" (default the
     start of today, UTC). `salesforce_port`: also serve the Salesforce sandbox (same seed) over
     HTTPS on that port (0 picks a free one; None, the default, does not start it), with
-    `leads_per_company` Leads per company (two thirds at a company's domain). Raises
-    `SandboxError` if a port is taken.
+    `leads_per_company` Leads per company (two thirds at a company's domain);
+    `salesforce_icp_fields=False` starts the org without the ICP custom fields, as before
+    `icp-sync setup salesforce`. Raises `SandboxError` if a port is taken.
     """
     from connectors.sandbox.hubspot_api import create_hubspot_app
 
@@ -228,6 +230,7 @@ def start_sandbox(
                 port=salesforce_port,
                 as_of=as_of,
                 leads_per_company=leads_per_company,
+                with_icp_fields=salesforce_icp_fields,
             )
         except BaseException:
             running.stop()

@@ -1,0 +1,40 @@
+"""`icp-sync demo` (what `make demo` runs): both CRMs end to end, on a fresh SQLite store."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import create_engine, func, select
+from typer.testing import CliRunner
+
+from app.cli.main import cli
+from app.store.tables import Account, Score
+
+
+def test_given_the_demo_when_run_then_both_crms_are_scored_and_a_new_lead_is_routed_by_tier(
+    tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLUMNS", "200")
+
+    result = CliRunner().invoke(cli, ["demo", "--companies", "60"])
+
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    assert "setup: 14 of 14 custom fields created" in out
+    routed = re.search(r"the lead is (\w+) \(score \d+\) and .* routed it to the (\w+) queue", out)
+    assert routed is not None, out
+    queue_of_tier = {"tier_1": "Enterprise", "tier_2": "SDR", "disqualified": "Nurture"}
+    assert queue_of_tier[routed.group(1)] == routed.group(2)
+    engine = create_engine(f"sqlite:///{tmp_path / 'icp-sync-demo.db'}")
+    with engine.connect() as connection:
+        scored = dict(
+            connection.execute(
+                select(Account.object_type, func.count())
+                .join(Score, Score.account_id == Account.id)
+                .group_by(Account.object_type)
+            ).all()
+        )
+    engine.dispose()
+    assert set(scored) == {"company", "account", "lead"}
+    assert all(count > 0 for count in scored.values())
