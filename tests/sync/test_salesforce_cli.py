@@ -1,0 +1,154 @@
+"""`icp-sync setup salesforce` and `icp-sync sync --source salesforce|all` as a RevOps engineer
+runs them against both sandboxes: settings from the environment, JSON output, one CRM failing
+without stopping the other, and no secret anywhere in what they print or log."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterator
+
+import pytest
+from typer.testing import CliRunner
+
+from app.cli.main import cli
+from app.settings import get_settings
+from connectors.sandbox.server import RunningSandbox, start_sandbox
+
+
+@pytest.fixture
+def sandbox() -> Iterator[RunningSandbox]:
+    with start_sandbox(
+        seed=9, companies=30, salesforce_port=0, salesforce_icp_fields=False
+    ) as running:
+        yield running
+
+
+@pytest.fixture
+def environment(monkeypatch, sandbox, database_url, tmp_path) -> Iterator[None]:
+    monkeypatch.chdir(tmp_path)
+    for key, value in {
+        "ICP_SYNC_HUBSPOT_BASE_URL": sandbox.hubspot_url,
+        "ICP_SYNC_HUBSPOT_TOKEN": sandbox.hubspot_token,
+        "ICP_SYNC_SALESFORCE_INSTANCE_URL": sandbox.salesforce_url,
+        "ICP_SYNC_SALESFORCE_CLIENT_ID": sandbox.salesforce_client_id,
+        "ICP_SYNC_SALESFORCE_CLIENT_SECRET": sandbox.salesforce_client_secret,
+        "ICP_SYNC_SALESFORCE_CA_BUNDLE": sandbox.salesforce_ca_bundle,
+        "ICP_SYNC_DATABASE_URL": database_url,
+        "COLUMNS": "200",
+    }.items():
+        monkeypatch.setenv(key, str(value))
+    monkeypatch.delenv("ICP_SYNC_RUBRIC", raising=False)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def invoke(*arguments: str):
+    return CliRunner().invoke(cli, list(arguments))
+
+
+def test_given_setup_salesforce_twice_then_fields_are_created_once_and_fls_is_explained(
+    environment,
+):
+    first = invoke("setup", "salesforce")
+    second = invoke("setup", "salesforce", "--json")
+
+    assert first.exit_code == 0, first.stderr
+    assert len(re.findall(r"│ created\s*│", first.stdout)) == 14  # 7 on Account, 7 on Lead
+    assert "Field-Level Security" in first.stdout
+    report = json.loads(second.stdout)
+    assert {change["action"] for change in report["changes"]} == {"unchanged"}
+    assert "Field-Level Security" in report["next"]
+
+
+def test_given_salesforce_configured_when_synced_from_the_cli_then_json_reports_each_stream(
+    environment, sandbox
+):
+    assert invoke("setup", "salesforce").exit_code == 0
+    done = invoke("sync", "--source", "salesforce", "--json")
+    again = invoke("sync", "--source", "salesforce", "--json")
+
+    assert done.exit_code == 0, done.stderr
+    report = json.loads(done.stdout)
+    org = sandbox.salesforce
+    assert org is not None
+    accounts = len(org.snapshot("Account"))
+    leads = len([r for r in org.snapshot("Lead") if not r["IsConverted"]])
+    assert report["source"] == "salesforce"
+    assert report["pulled"] == {
+        "accounts": accounts,
+        "leads": leads,
+        "deals": len(org.snapshot("Opportunity")),
+    }
+    assert (report["written"], report["failed"]) == (accounts + leads, 0)
+    assert json.loads(again.stdout)["written"] == 0
+
+
+def test_given_all_sources_when_one_crm_fails_then_the_other_still_syncs_and_exit_is_1(
+    environment, sandbox
+):
+    assert invoke("setup", "hubspot").exit_code == 0
+    assert invoke("setup", "salesforce").exit_code == 0
+    sandbox.salesforce_sandbox.usage.daily_limit = 0  # type: ignore[union-attr]
+
+    result = invoke("sync", "--source", "all", "--json")
+
+    assert result.exit_code == 1
+    runs = json.loads(result.stdout)
+    assert [run["source"] for run in runs] == ["hubspot"]
+    assert runs[0]["written"] == len(sandbox.hubspot.company_ids())
+    assert "error: salesforce: " in result.stderr
+    assert "limit" in result.stderr.lower()
+
+
+def test_given_an_unknown_source_then_the_error_lists_the_choices(environment):
+    result = invoke("sync", "--source", "pipedrive")
+
+    assert result.exit_code == 1
+    assert "hubspot, salesforce, all" in result.stderr
+
+
+def test_given_incomplete_salesforce_credentials_then_the_error_names_the_settings(
+    environment, monkeypatch
+):
+    monkeypatch.delenv("ICP_SYNC_SALESFORCE_CLIENT_SECRET")
+    get_settings.cache_clear()
+
+    result = invoke("sync", "--source", "salesforce")
+
+    assert result.exit_code == 1
+    assert "ICP_SYNC_SALESFORCE_CLIENT_SECRET" in result.stderr
+    assert "ICP_SYNC_SALESFORCE_PRIVATE_KEY" in result.stderr
+
+
+def test_given_a_wrong_client_secret_then_a_clear_error_and_no_secret(environment, monkeypatch):
+    monkeypatch.setenv("ICP_SYNC_SALESFORCE_CLIENT_SECRET", "wrong-and-very-secret")
+    get_settings.cache_clear()
+
+    result = invoke("sync", "--source", "salesforce")
+
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: ")
+    assert "invalid_client" in result.stderr
+    assert "wrong-and-very-secret" not in result.stderr + result.stdout
+
+
+def test_given_full_runs_when_every_log_record_is_captured_then_no_salesforce_secret_appears(
+    environment, sandbox, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    sandbox.salesforce_sandbox.faults.fail_next(2, status=503)  # type: ignore[union-attr]
+    outputs = [
+        invoke("setup", "salesforce"),
+        invoke("sync", "--source", "salesforce"),
+        invoke("sync", "--source", "all", "--json", "--full"),
+    ]
+
+    assert all(result.exit_code == 0 for result in outputs), [r.stderr for r in outputs]
+    seen = caplog.text + "".join(r.stdout + r.stderr for r in outputs)
+    assert str(sandbox.salesforce_client_secret) not in seen
+    issued = list(sandbox.salesforce_sandbox.auth.tokens)  # type: ignore[union-attr]
+    assert issued
+    assert all(token not in seen and token.split("!")[-1] not in seen for token in issued)
