@@ -20,8 +20,8 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 
 install: $(VENV)/.synced
 
-# The whole job against the built-in HubSpot sandbox: setup, sync, score and write back on a
-# fresh embedded SQLite store (./icp-sync-demo.db), then read a few companies back.
+# The whole job against the built-in HubSpot and Salesforce sandboxes: setup, sync, score and
+# write back on a fresh embedded SQLite store (./icp-sync-demo.db), then route a new lead.
 demo: install
 	$(BIN)/icp-sync demo
 
