@@ -70,7 +70,7 @@ def format_datetime(moment: datetime) -> str:
     """ISO-8601 in UTC with milliseconds and `Z` (`2024-09-01T08:30:05.123Z`): HubSpot's own
     format, and one Salesforce takes for a DateTime field."""
     if moment.tzinfo is None:
-        raise ValueError("scored_at must be timezone-aware")
+        raise ValueError(f"a datetime sent to a CRM must be timezone-aware, got {moment}")
     utc = moment.astimezone(UTC)
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 

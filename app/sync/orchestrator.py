@@ -39,6 +39,9 @@ from connectors.base import CrmConnector
 from connectors.records import CrmAccount, CrmDeal, Page, RecordT
 
 ACCOUNTS, LEADS, DEALS = "accounts", "leads", "deals"
+WRITE_BATCH = 1000
+"""Owed writes handed to a connector at a time: a multiple of every CRM's batch maximum
+(HubSpot 100, Salesforce 200), so no call goes out part-full but the last."""
 PLAN_SAMPLE = 10
 
 
@@ -103,7 +106,7 @@ def run_sync(
     *,
     full: bool = False,
     dry_run: bool = False,
-    write_batch: int = 500,
+    write_batch: int = WRITE_BATCH,
     clock: Callable[[], datetime] = utc_now,
     progress: SyncProgress | None = None,
 ) -> SyncReport:

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
+
+from connectors.text import format_datetime
 
 IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,79}")
 _RECORD_ID = re.compile(r"[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?")
@@ -49,10 +51,7 @@ def quote(value: str) -> str:
 
 def datetime_literal(moment: datetime) -> str:
     """An aware datetime as a SOQL datetime literal in UTC, to the millisecond."""
-    if moment.tzinfo is None:
-        raise ValueError("a SOQL datetime must be timezone-aware")
-    utc = moment.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    return format_datetime(moment)
 
 
 def checksum_suffix(id15: str) -> str:

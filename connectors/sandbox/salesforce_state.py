@@ -24,10 +24,10 @@ from fractions import Fraction
 from math import ceil, floor
 from typing import Any
 
+from connectors.salesforce.soql import checksum_suffix
 from connectors.sandbox.seed import DAY_MS, LOST_STAGE, WON_STAGE, generate, iso_ms
 
 _ID_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-_CHECKSUM_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 
 PREFIXES: dict[str, str] = {
     "Account": "001",
@@ -105,18 +105,6 @@ LEAD_TITLES: tuple[str, ...] = (
     "Account Executive", "Sales Development Representative", "Analyst", "Software Engineer",
     "Office Manager", "Student",
 )  # fmt: skip
-
-
-def checksum_suffix(id15: str) -> str:
-    """The 3-character suffix that makes a 15-character id case-insensitive (18 characters)."""
-    suffix = ""
-    for group in range(3):
-        bits = 0
-        for position, char in enumerate(id15[group * 5 : group * 5 + 5]):
-            if "A" <= char <= "Z":
-                bits |= 1 << position
-        suffix += _CHECKSUM_CHARS[bits]
-    return suffix
 
 
 def make_id(prefix: str, number: int) -> str:

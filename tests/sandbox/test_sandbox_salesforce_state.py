@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 
 import pytest
 
+from connectors.salesforce.soql import checksum_suffix
 from connectors.sandbox.salesforce_state import (
     SF_INDUSTRIES,
     FieldDef,
     SalesforceError,
     SalesforceState,
-    checksum_suffix,
     icp_fields,
     make_id,
     normalize_id,
