@@ -415,13 +415,17 @@ def create_salesforce_app(
                 ]
             )
         results: list[dict[str, Any]] = []
+        # Whether Salesforce runs lead assignment on collection updates is not documented; the
+        # sandbox assumes the worst for routine writes: like a single PATCH, an absent header
+        # means TRUE, so a client that forgets `Sforce-Auto-Assign: FALSE` sees owners churn.
+        auto_assign = _auto_assign(request)
         for plan in planned:
             if isinstance(plan, SalesforceError):
                 results.append(_result(None, plan))
                 continue
             object_name, record_id, values = plan
             try:
-                updated = state.update(object_name, record_id, values, auto_assign=False)
+                updated = state.update(object_name, record_id, values, auto_assign=auto_assign)
                 results.append(_result(str(updated["Id"]), None))
             except SalesforceError as error:
                 results.append(_result(None, error))

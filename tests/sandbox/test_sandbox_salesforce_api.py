@@ -313,6 +313,29 @@ def test_given_lead_tier_patch_when_auto_assign_default_or_false_then_owner_chan
     assert sf.Lead.get(kept["Id"])["OwnerId"] == org.salesforce.queues["Nurture"]
 
 
+def test_given_a_collection_update_of_leads_then_assignment_runs_unless_auto_assign_false(
+    org: RunningSalesforce, sf: Salesforce
+) -> None:
+    leads = org.salesforce.snapshot("Lead")
+    routed, kept = leads[3], leads[4]
+
+    def patch(lead: dict[str, object], headers: dict[str, str]) -> None:
+        body = {
+            "allOrNone": False,
+            "records": [
+                {"attributes": {"type": "Lead"}, "id": lead["Id"], "ICP_Tier__c": "tier_2"}
+            ],
+        }
+        results = sf.restful("composite/sobjects", method="PATCH", json=body, headers=headers)
+        assert results[0]["success"] is True
+
+    patch(routed, {})
+    patch(kept, {"Sforce-Auto-Assign": "FALSE"})
+
+    assert org.salesforce.get("Lead", routed["Id"])["OwnerId"] == org.salesforce.queues["SDR"]
+    assert org.salesforce.get("Lead", kept["Id"])["OwnerId"] == kept["OwnerId"]
+
+
 def test_given_describe_and_tooling_field_when_created_then_describe_lists_it_and_duplicate_fails(
     sf: Salesforce,
 ) -> None:
