@@ -12,6 +12,8 @@ from app.store.tables import Account
 
 DEAL_FIELDS = frozenset({"deals_open", "deals_won", "deals_lost"})
 LEAD = "lead"
+DONOR = "account"
+"""The object type a lead falls back on (a Salesforce Account)."""
 PERSONAL_FIELDS = frozenset({"name", "domain", "email", "title"})
 """What a lead never borrows from its account: they describe the lead, not its company."""
 
@@ -68,6 +70,13 @@ def with_account_fallback(
         return lead, f"company data: the lead's own ({label} matches its domain, not needed)"
     merged = replace(lead, values=values, properties=properties)
     return merged, f"company data: {', '.join(borrowed)} from {label}; the rest the lead's own"
+
+
+def lead_inputs_hash(rubric: CompiledRubric, account: AccountFacts) -> str:
+    """Digest of what a lead's plan would read from this account: part of the account's own
+    input hash, so an account is rescored (and its leads re-checked) exactly when anything a
+    lead could borrow from it changed, even a field only a lead criterion reads."""
+    return input_hash(rubric, replace(account, object_type=LEAD))
 
 
 def _missing(value: object) -> bool:

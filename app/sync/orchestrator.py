@@ -31,7 +31,7 @@ from app.store.repo import (
     upsert_deals,
 )
 from app.store.tables import Account
-from app.sync.facts import LEAD
+from app.sync.facts import DEAL_FIELDS, DONOR, LEAD
 from app.sync.prefetch import prefetched
 from app.sync.rescore import RescoreReport, rescore
 from app.sync.writeback import due, record_outcomes, updates_for
@@ -144,17 +144,31 @@ def run_sync(
 
         def store_deals(page: Page[CrmDeal]) -> None:
             touched = upsert_deals(session, page.records, fetched_at=clock())
-            rescore_with_leads(accounts_by_crm_ids(session, connector.source, touched))
+            if rubric.fields_read & DEAL_FIELDS:  # else no score depends on deals
+                rescore_with_leads(accounts_by_crm_ids(session, connector.source, touched))
 
         def rescore_with_leads(rows: list[Account]) -> None:
-            """Rescores these records and the leads that fall back on any of them."""
-            domains = {row.domain for row in rows if row.object_type != LEAD and row.domain}
-            leads = accounts_by_domains(session, connector.source, LEAD, domains)
+            """Rescores these records, then re-checks the leads that fall back on any of them
+            that was rescored (its inputs, lead-borrowable ones included, changed)."""
+            done = rescore(session, rows, rubric=rubric, render=connector.render_score, now=clock())
+            report.rescore.add(done)
+            domains = {
+                row.domain
+                for row in rows
+                if row.object_type == DONOR and row.domain and row.id in done.scored_ids
+            }
             seen = {row.id for row in rows}
-            rows = rows + [lead for lead in leads if lead.id not in seen]
-            report.rescore.add(
-                rescore(session, rows, rubric=rubric, render=connector.render_score, now=clock())
-            )
+            leads = [
+                lead
+                for lead in accounts_by_domains(session, connector.source, LEAD, domains)
+                if lead.id not in seen
+            ]
+            if leads:
+                report.rescore.add(
+                    rescore(
+                        session, leads, rubric=rubric, render=connector.render_score, now=clock()
+                    )
+                )
 
         complete = True
         for object_type in connector.account_types:

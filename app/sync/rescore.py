@@ -14,7 +14,15 @@ from sqlalchemy.orm import Session
 from app.scoring import CompiledRubric, ScoreResult, score
 from app.store.repo import DealCounts, accounts_by_domains, deal_counts
 from app.store.tables import Account, Score, ScoreHistory, WritebackState
-from app.sync.facts import DEAL_FIELDS, LEAD, account_facts, input_hash, with_account_fallback
+from app.sync.facts import (
+    DEAL_FIELDS,
+    DONOR,
+    LEAD,
+    account_facts,
+    input_hash,
+    lead_inputs_hash,
+    with_account_fallback,
+)
 from app.sync.writeback import mark_desired
 from connectors.base import AccountScore
 
@@ -30,6 +38,8 @@ class RescoreReport:
     """Accounts whose score, tier or flags changed (a score history row each)."""
     transitions: Counter[tuple[str, str]] = field(default_factory=Counter)
     """(tier before or "new", tier after) → accounts."""
+    scored_ids: set[int] = field(default_factory=set)
+    """Rows scored by this call (not accumulated by `add`)."""
 
     def add(self, other: RescoreReport) -> None:
         self.considered += other.considered
@@ -75,6 +85,8 @@ def rescore(
             donor = donors.get(account.domain) if account.domain else None
             donor_deals = counts.get(donor.crm_id, DealCounts()) if donor else DealCounts()
             facts, note = with_account_fallback(rubric, facts, donor, donor_deals)
+        elif account.object_type == DONOR:
+            note = lead_inputs_hash(rubric, facts)
         digest = input_hash(rubric, facts, note)
         current = scores.get(account.id)
         if current is not None and current.input_hash == digest:
@@ -109,7 +121,7 @@ def lead_accounts(session: Session, source: str, accounts: Sequence[Account]) ->
     on (the oldest live one, so the choice is stable)."""
     domains = {a.domain for a in accounts if a.object_type == LEAD and a.domain}
     donors: dict[str, Account] = {}
-    for account in accounts_by_domains(session, source, "account", domains):
+    for account in accounts_by_domains(session, source, DONOR, domains):
         donors.setdefault(str(account.domain), account)
     return donors
 
