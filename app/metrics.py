@@ -1,0 +1,70 @@
+"""The service's Prometheus metrics, defined once; `/metrics` serves this registry."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+EVENTS_RECEIVED = Counter(
+    "icp_sync_webhook_events_received",
+    "Webhook events verified and stored in the inbox (duplicates not counted).",
+    ["source"],
+    registry=REGISTRY,
+)
+EVENTS_DUPLICATE = Counter(
+    "icp_sync_webhook_events_duplicate",
+    "Webhook events already in the inbox (a CRM redelivery), answered 2xx and not stored again.",
+    ["source"],
+    registry=REGISTRY,
+)
+REQUESTS_REJECTED = Counter(
+    "icp_sync_webhook_requests_rejected",
+    "Webhook requests refused, by reason (signature, stale, too_large, malformed, org).",
+    ["source", "reason"],
+    registry=REGISTRY,
+)
+EVENTS_PROCESSED = Counter(
+    "icp_sync_inbox_events_processed",
+    "Inbox events processed by a worker.",
+    ["source"],
+    registry=REGISTRY,
+)
+EVENTS_FAILED = Counter(
+    "icp_sync_inbox_events_failed",
+    "Inbox event processing attempts that failed (retried later, or dead-lettered).",
+    ["source", "final"],
+    registry=REGISTRY,
+)
+INBOX_DEPTH = Gauge(
+    "icp_sync_inbox_depth",
+    "Inbox events by status (pending, processing, dead), as of the last worker pass.",
+    ["status"],
+    registry=REGISTRY,
+)
+END_TO_END_SECONDS = Histogram(
+    "icp_sync_webhook_end_to_end_seconds",
+    "From receiving a webhook event to its record's score written back (or found unchanged).",
+    ["source"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0),
+    registry=REGISTRY,
+)
+CRM_API_CALLS = Counter(
+    "icp_sync_crm_api_calls",
+    "CRM API calls made (sync and worker).",
+    ["source"],
+    registry=REGISTRY,
+)
+CRM_RATE_LIMITED = Counter(
+    "icp_sync_crm_rate_limited",
+    "CRM answers refusing a call for a rate or quota limit (429, REQUEST_LIMIT_EXCEEDED).",
+    ["source"],
+    registry=REGISTRY,
+)
+SYNC_SECONDS = Histogram(
+    "icp_sync_sync_duration_seconds",
+    "Scheduled sync durations.",
+    ["source", "kind"],
+    buckets=(1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600),
+    registry=REGISTRY,
+)
