@@ -76,6 +76,15 @@ class CrmConnector(Protocol):
         know, or that are not well-formed ids, are left out."""
         ...
 
+    def fetch_deals(self, crm_ids: Sequence[str]) -> list[CrmDeal]:
+        """The current state of these deals with their account ids; unknown ids left out."""
+        ...
+
+    def accounts_of(self, object_type: str, crm_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        """The account ids each record of another kind belongs to (a HubSpot contact → its
+        companies); {} for kinds this CRM does not relate to accounts."""
+        ...
+
     def render_score(self, score: AccountScore) -> Mapping[str, str]:
         """The CRM property values that carry this score (names as the CRM knows them)."""
         ...

@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.scoring import CompiledRubric
 from app.store.repo import (
     accounts_by_crm_ids,
-    accounts_by_domains,
     load_cursor,
     mark_unseen_deleted,
     save_cursor,
@@ -31,9 +30,9 @@ from app.store.repo import (
     upsert_deals,
 )
 from app.store.tables import Account
-from app.sync.facts import DEAL_FIELDS, DONOR, LEAD
+from app.sync.facts import DEAL_FIELDS, LEAD
 from app.sync.prefetch import prefetched
-from app.sync.rescore import RescoreReport, rescore
+from app.sync.rescore import RescoreReport, rescore_with_leads_of
 from app.sync.writeback import due, record_outcomes, updates_for
 from connectors.base import CrmConnector
 from connectors.records import CrmAccount, CrmDeal, Page, RecordT
@@ -148,27 +147,11 @@ def run_sync(
                 rescore_with_leads(accounts_by_crm_ids(session, connector.source, touched))
 
         def rescore_with_leads(rows: list[Account]) -> None:
-            """Rescores these records, then re-checks the leads that fall back on any of them
-            that was rescored (its inputs, lead-borrowable ones included, changed)."""
-            done = rescore(session, rows, rubric=rubric, render=connector.render_score, now=clock())
-            report.rescore.add(done)
-            domains = {
-                row.domain
-                for row in rows
-                if row.object_type == DONOR and row.domain and row.id in done.scored_ids
-            }
-            seen = {row.id for row in rows}
-            leads = [
-                lead
-                for lead in accounts_by_domains(session, connector.source, LEAD, domains)
-                if lead.id not in seen
-            ]
-            if leads:
-                report.rescore.add(
-                    rescore(
-                        session, leads, rubric=rubric, render=connector.render_score, now=clock()
-                    )
+            report.rescore.add(
+                rescore_with_leads_of(
+                    session, rows, rubric=rubric, render=connector.render_score, now=clock()
                 )
+            )
 
         complete = True
         for object_type in connector.account_types:

@@ -116,6 +116,32 @@ def rescore(
     return report
 
 
+def rescore_with_leads_of(
+    session: Session,
+    rows: Sequence[Account],
+    *,
+    rubric: CompiledRubric,
+    render: Renderer,
+    now: datetime,
+) -> RescoreReport:
+    """Rescores these records, then re-checks the leads that fall back on any of them that
+    was rescored (its inputs, lead-borrowable ones included, changed)."""
+    report = rescore(session, rows, rubric=rubric, render=render, now=now)
+    domains = {
+        row.domain
+        for row in rows
+        if row.object_type == DONOR and row.domain and row.id in report.scored_ids
+    }
+    seen = {row.id for row in rows}
+    source = rows[0].source if rows else ""
+    leads = [
+        lead for lead in accounts_by_domains(session, source, LEAD, domains) if lead.id not in seen
+    ]
+    if leads:
+        report.add(rescore(session, leads, rubric=rubric, render=render, now=now))
+    return report
+
+
 def lead_accounts(session: Session, source: str, accounts: Sequence[Account]) -> dict[str, Account]:
     """For the leads among `accounts`: domain → the account a lead with that domain falls back
     on (the oldest live one, so the choice is stable)."""

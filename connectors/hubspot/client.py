@@ -159,15 +159,18 @@ class HubSpotClient:
             ),
         )
 
-    def deal_company_ids(self, deal_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
-        """Company ids per deal through the v4 association batch read (≤1,000 ids)."""
-        if not deal_ids:
+    def company_ids(
+        self, from_type: Literal["deals", "contacts"], ids: Sequence[str]
+    ) -> dict[str, tuple[str, ...]]:
+        """Company ids per deal or contact through the v4 association batch read (≤1,000
+        ids)."""
+        if not ids:
             return {}
-        body = {"inputs": [{"id": i} for i in deal_ids]}
+        body = {"inputs": [{"id": i} for i in ids]}
         payload = self._call(
-            "associations.deals_companies.batch_read",
+            f"associations.{from_type}_companies.batch_read",
             lambda: self._associations.get_page(
-                "deals",
+                from_type,
                 "companies",
                 batch_input_public_fetch_associations_batch_request=body,
                 **self._options(),
@@ -178,7 +181,7 @@ class HubSpotClient:
             if not isinstance(result, Mapping):
                 continue
             source = result.get("from")
-            deal_id = str(source.get("id")) if isinstance(source, Mapping) else None
+            from_id = str(source.get("id")) if isinstance(source, Mapping) else None
             targets = result.get("to")
             if not isinstance(targets, list):
                 targets = []
@@ -187,8 +190,8 @@ class HubSpotClient:
                 for t in targets
                 if isinstance(t, Mapping) and "toObjectId" in t
             ]
-            if deal_id is not None:
-                found[deal_id] = tuple(dict.fromkeys([*found.get(deal_id, ()), *ids]))
+            if from_id is not None:
+                found[from_id] = tuple(dict.fromkeys([*found.get(from_id, ()), *ids]))
         return found
 
     # -- property definitions --------------------------------------------------------------

@@ -201,6 +201,29 @@ class HubSpotConnector:
                 found[account.crm_id] = account
         return [found[i] for i in wanted if i in found]
 
+    def fetch_deals(self, crm_ids: Sequence[str]) -> list[CrmDeal]:
+        """Current state of these deals with their company ids (batch read + v4 associations,
+        100 a call), in the order asked; unknown ids are left out."""
+        wanted = list(dict.fromkeys(crm_ids))
+        found: dict[str, CrmDeal] = {}
+        for start in range(0, len(wanted), MAX_PAGE_SIZE):
+            chunk = wanted[start : start + MAX_PAGE_SIZE]
+            payload = self._client.batch_read("deals", chunk, DEAL_PROPERTIES)
+            objects = [o for o in payload.get("results") or [] if isinstance(o, dict)]
+            for deal in self._deals_from_search(objects):
+                found[deal.crm_id] = deal
+        return [found[i] for i in wanted if i in found]
+
+    def accounts_of(self, object_type: str, crm_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        """Company ids per contact (a new inbound lead is a contact at a company)."""
+        if object_type != "contact":
+            return {}
+        wanted = list(dict.fromkeys(crm_ids))
+        found: dict[str, tuple[str, ...]] = {}
+        for start in range(0, len(wanted), 1_000):
+            found.update(self._client.company_ids("contacts", wanted[start : start + 1_000]))
+        return found
+
     def render_score(self, score: AccountScore) -> Mapping[str, str]:
         return render_score(score)
 
@@ -214,7 +237,7 @@ class HubSpotConnector:
 
     def _deals_from_search(self, objects: Sequence[Json]) -> list[CrmDeal]:
         """Search results carry no associations: one v4 batch read per page fills them in."""
-        companies = self._client.deal_company_ids([str(o.get("id")) for o in objects])
+        companies = self._client.company_ids("deals", [str(o.get("id")) for o in objects])
         return [deal_to_deal(o, companies.get(str(o.get("id")), ())) for o in objects]
 
 

@@ -50,6 +50,7 @@ DEFAULT_OVERLAP = timedelta(minutes=5)
 DEFAULT_TIERS = ("tier_1", "tier_2", "tier_3")
 DEFAULT_JWT_AUDIENCE = "https://login.salesforce.com"
 KEY_PREFIXES: Mapping[str, str] = {"001": ACCOUNT, "00Q": LEAD}
+OPPORTUNITY_PREFIX = "006"
 
 
 class SalesforceConnector:
@@ -173,6 +174,19 @@ class SalesforceConnector:
             for account in puller.by_ids(ids):
                 found[account.crm_id] = account
         return [found[i] for i in wanted if i in found]
+
+    def fetch_deals(self, crm_ids: Sequence[str]) -> list[CrmDeal]:
+        """Current state of live Opportunities (`006…`) by `Id IN (…)`, in the order asked;
+        malformed or other ids are left out before a query is built."""
+        wanted = [i for i in record_ids(crm_ids) if i.startswith(OPPORTUNITY_PREFIX)]
+        found = {deal.crm_id: deal for deal in self._deals.by_ids(wanted)}
+        return [found[i] for i in wanted if i in found]
+
+    def accounts_of(self, object_type: str, crm_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        """Salesforce relates no other kind of record to accounts here (Leads are scored
+        themselves, Opportunities come with `fetch_deals`)."""
+        del object_type, crm_ids
+        return {}
 
     def render_score(self, score: AccountScore) -> Mapping[str, str]:
         return render_score(score)
