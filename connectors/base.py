@@ -54,6 +54,8 @@ class CrmConnector(Protocol):
     source: Source
     stats: ApiStats
     account_types: tuple[AccountType, ...]
+    written_properties: frozenset[str]
+    """The properties the writeback owns: a change event naming only these is our own echo."""
     """The account-like objects this CRM has, each pulled as its own stream with its own
     cursor, in this order (HubSpot: companies; Salesforce: accounts, then leads, so a lead can
     fall back on the account already stored for its domain)."""

@@ -138,7 +138,9 @@ def rescore_with_leads_of(
         lead for lead in accounts_by_domains(session, source, LEAD, domains) if lead.id not in seen
     ]
     if leads:
-        report.add(rescore(session, leads, rubric=rubric, render=render, now=now))
+        more = rescore(session, leads, rubric=rubric, render=render, now=now)
+        report.add(more)
+        report.scored_ids |= more.scored_ids
     return report
 
 

@@ -47,11 +47,16 @@ def mark_desired(
 
 
 def due(
-    session: Session, source: str, now: datetime, limit: int
+    session: Session,
+    source: str,
+    now: datetime,
+    limit: int,
+    *,
+    only: Sequence[int] | None = None,
 ) -> list[tuple[WritebackState, Account]]:
-    """Owed writes, and failed ones whose retry time has come; never for archived records nor
-    for records deleted from the CRM."""
-    rows = session.execute(
+    """Owed writes, and failed ones whose retry time has come (of these account rows only,
+    when given); never for archived records nor for records deleted from the CRM."""
+    query = (
         select(WritebackState, Account)
         .join(Account, Account.id == WritebackState.account_id)
         .where(
@@ -66,7 +71,9 @@ def due(
         .order_by(WritebackState.account_id)
         .limit(limit)
     )
-    return [(state, account) for state, account in rows]
+    if only is not None:
+        query = query.where(WritebackState.account_id.in_(set(only)))
+    return [(state, account) for state, account in session.execute(query)]
 
 
 def updates_for(

@@ -92,6 +92,7 @@ class HubSpotConnector:
 
     source: Source = "hubspot"
     account_types: tuple[AccountType, ...] = ("company",)
+    written_properties: frozenset[str] = frozenset(schema.WRITEBACK_PROPERTIES)
 
     def __init__(
         self,

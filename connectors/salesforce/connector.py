@@ -69,6 +69,7 @@ class SalesforceConnector:
 
     source: Source = "salesforce"
     account_types: tuple[AccountType, ...] = ("account", "lead")
+    written_properties: frozenset[str] = frozenset(schema.WRITEBACK_FIELDS)
 
     def __init__(
         self,

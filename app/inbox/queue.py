@@ -1,0 +1,149 @@
+"""The inbox as a work queue: claim, complete, fail with back-off, dead-letter, replay.
+
+A claim is one atomic `UPDATE … WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)
+RETURNING id`: on PostgreSQL several workers (threads, processes, replicas) never claim the same
+event; SQLite runs one writer at a time, so the statement is atomic there too. A claim is a
+lease: an event a worker claimed and never finished (the process was killed) is claimable again
+once the lease expires, so nothing accepted is ever lost. `attempts` counts claims, so an event
+that kills its worker every time still ends in the dead letter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from app.inbox.events import DEAD, DONE, PENDING, PROCESSING
+from app.store.tables import WebhookEvent
+
+DEFAULT_LEASE = timedelta(minutes=2)
+DEFAULT_MAX_ATTEMPTS = 8
+MAX_BACKOFF = timedelta(minutes=30)
+
+
+def claim(
+    session: Session,
+    worker_id: str,
+    now: datetime,
+    *,
+    limit: int = 200,
+    lease: timedelta = DEFAULT_LEASE,
+) -> list[WebhookEvent]:
+    """Claims up to `limit` due events (oldest first) for `worker_id` and commits the claim."""
+    claimable = or_(
+        and_(WebhookEvent.status == PENDING, WebhookEvent.next_attempt_at <= now),
+        and_(WebhookEvent.status == PROCESSING, WebhookEvent.claimed_at < now - lease),
+    )
+    due = (
+        select(WebhookEvent.id)
+        .where(claimable)
+        .order_by(WebhookEvent.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    ids = list(
+        session.scalars(
+            update(WebhookEvent)
+            .where(WebhookEvent.id.in_(due.scalar_subquery()), claimable)
+            .values(
+                status=PROCESSING,
+                claimed_by=worker_id,
+                claimed_at=now,
+                attempts=WebhookEvent.attempts + 1,
+            )
+            .returning(WebhookEvent.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    session.commit()
+    if not ids:
+        return []
+    return list(
+        session.scalars(
+            select(WebhookEvent).where(WebhookEvent.id.in_(ids)).order_by(WebhookEvent.id)
+        )
+    )
+
+
+def complete(events: Sequence[WebhookEvent], now: datetime) -> None:
+    for event in events:
+        event.status = DONE
+        event.processed_at = now
+        event.last_error = None
+        event.next_attempt_at = None
+
+
+def fail(
+    events: Sequence[WebhookEvent],
+    error: str,
+    now: datetime,
+    *,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+) -> int:
+    """Puts the events back with a delay that doubles per attempt (from 2 s, at most 30 min),
+    or moves those out of attempts to the dead letter. Returns how many were dead-lettered."""
+    dead = 0
+    for event in events:
+        event.last_error = error[:2000]
+        event.claimed_by = None
+        if event.attempts >= max_attempts:
+            event.status = DEAD
+            event.next_attempt_at = None
+            dead += 1
+        else:
+            event.status = PENDING
+            delay = min(timedelta(seconds=2**event.attempts), MAX_BACKOFF)
+            event.next_attempt_at = now + delay
+    return dead
+
+
+def depth(session: Session) -> dict[str, int]:
+    """Events per status."""
+    counts = dict.fromkeys((PENDING, PROCESSING, DONE, DEAD), 0)
+    for status, count in session.execute(
+        select(WebhookEvent.status, func.count()).group_by(WebhookEvent.status)
+    ):
+        counts[str(status)] = int(count)
+    return counts
+
+
+def oldest_pending_age(session: Session, now: datetime) -> timedelta | None:
+    oldest = session.scalar(
+        select(func.min(WebhookEvent.received_at)).where(
+            WebhookEvent.status.in_((PENDING, PROCESSING))
+        )
+    )
+    return None if oldest is None else now - oldest
+
+
+def events(session: Session, *, status: str | None = None, limit: int = 50) -> list[WebhookEvent]:
+    """The newest events, of one status when given."""
+    query = select(WebhookEvent).order_by(WebhookEvent.id.desc()).limit(limit)
+    if status is not None:
+        query = query.where(WebhookEvent.status == status)
+    return list(session.scalars(query))
+
+
+@dataclass(frozen=True, slots=True)
+class Replayed:
+    requeued: int
+    not_dead: list[int]
+    """Ids asked for that are not dead-lettered (unknown, pending, done): left alone."""
+
+
+def replay(session: Session, now: datetime, ids: Sequence[int] | None = None) -> Replayed:
+    """Requeues dead-lettered events (these ids, or all of them) with fresh attempts."""
+    query = update(WebhookEvent).where(WebhookEvent.status == DEAD)
+    if ids is not None:
+        query = query.where(WebhookEvent.id.in_(set(ids)))
+    result = session.execute(
+        query.values(status=PENDING, attempts=0, next_attempt_at=now, claimed_by=None)
+        .returning(WebhookEvent.id)
+        .execution_options(synchronize_session=False)
+    )
+    requeued = {int(i) for i in result.scalars()}
+    return Replayed(len(requeued), sorted(set(ids or ()) - requeued))

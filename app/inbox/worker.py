@@ -1,0 +1,272 @@
+"""The inbox worker: drains webhook events into fresh scores written back to the CRM.
+
+One pass claims a batch of events, and per CRM:
+1. drops our own echoes (a HubSpot `propertyChange` of a property the writeback owns: writing
+   a score must not trigger another scoring, or we loop forever);
+2. coalesces what is left per record (ten changes to one company are one fetch);
+3. fetches the fresh records (a webhook carries ids, not the truth): accounts and leads by id,
+   deals with their accounts, a new contact's companies; a record the CRM no longer returns,
+   or a deletion event, is marked deleted and never written again;
+4. stores them, rescores what changed (and the leads that borrow from a changed account), and
+   writes back only the values that differ from what the CRM was last sent;
+5. marks the events done, in the same transaction as the scores. A failure puts the events
+   back with back-off (or in the dead letter after `max_attempts`); a killed worker's events
+   come back when their claim's lease expires.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session, sessionmaker
+
+from app import metrics
+from app.inbox import queue
+from app.scoring import CompiledRubric
+from app.store.repo import accounts_by_crm_ids, sync_state, upsert_accounts, upsert_deals
+from app.store.tables import Account, WebhookEvent
+from app.sync.facts import DEAL_FIELDS
+from app.sync.orchestrator import ACCOUNTS
+from app.sync.rescore import rescore_with_leads_of
+from app.sync.writeback import due, record_outcomes, updates_for
+from connectors.base import CrmConnector
+from connectors.errors import ConnectorError
+
+logger = logging.getLogger(__name__)
+
+ACCOUNT_KINDS = frozenset({"company", "account", "lead"})
+DEAL_KINDS = frozenset({"deal", "opportunity"})
+DELETIONS = frozenset({"company.deletion", "deal.deletion", "deleted"})
+PROPERTY_CHANGE = "company.propertyChange"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class PassReport:
+    claimed: int = 0
+    echoes: int = 0
+    fetched: int = 0
+    scored: int = 0
+    written: int = 0
+    failed_writes: int = 0
+    failed_events: int = 0
+    dead: int = 0
+    latencies: list[float] = field(default_factory=list)
+
+
+class Worker:
+    """Processes inbox events for the CRMs in `connectors` (source → connector)."""
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        connectors: Mapping[str, CrmConnector],
+        rubric: CompiledRubric,
+        *,
+        worker_id: str | None = None,
+        batch: int = 200,
+        lease: timedelta = queue.DEFAULT_LEASE,
+        max_attempts: int = queue.DEFAULT_MAX_ATTEMPTS,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._sessions = session_factory
+        self._connectors = dict(connectors)
+        self._rubric = rubric
+        self.worker_id = worker_id or f"worker-{uuid.uuid4().hex[:12]}"
+        self._batch = batch
+        self._lease = lease
+        self._max_attempts = max_attempts
+        self._clock = clock
+
+    def run(self, stop: threading.Event, *, idle_wait: float = 0.1) -> None:
+        """Passes until `stop` is set; waits `idle_wait` seconds when the inbox is empty."""
+        while not stop.is_set():
+            try:
+                report = self.run_once()
+            except Exception:  # a database outage must not kill the service's worker
+                logger.exception("inbox pass failed; retrying")
+                stop.wait(1.0)
+                continue
+            if report.claimed == 0:
+                stop.wait(idle_wait)
+
+    def run_once(self) -> PassReport:
+        report = PassReport()
+        with self._sessions() as session:
+            claimed = queue.claim(
+                session, self.worker_id, self._clock(), limit=self._batch, lease=self._lease
+            )
+            report.claimed = len(claimed)
+            by_source: dict[str, list[WebhookEvent]] = defaultdict(list)
+            for event in claimed:
+                by_source[event.source].append(event)
+            for source, events in by_source.items():
+                self._process_source(session, source, events, report)
+            self._record_depth(session)
+        return report
+
+    def _process_source(
+        self, session: Session, source: str, events: list[WebhookEvent], report: PassReport
+    ) -> None:
+        connector = self._connectors.get(source)
+        if connector is None:
+            self._fail(session, events, f"no {source} connector is configured", report)
+            return
+        calls = connector.stats.calls, connector.stats.rate_limited
+        try:
+            self._process(session, connector, events, report)
+        except ConnectorError as error:
+            session.rollback()
+            self._fail(session, _reload(session, events), f"{type(error).__name__}: {error}",
+                       report)  # fmt: skip
+        except Exception as error:
+            logger.exception("inbox events %s failed", [e.id for e in events])
+            session.rollback()
+            self._fail(session, _reload(session, events), f"{type(error).__name__}: {error}",
+                       report)  # fmt: skip
+        finally:
+            metrics.CRM_API_CALLS.labels(source).inc(connector.stats.calls - calls[0])
+            metrics.CRM_RATE_LIMITED.labels(source).inc(connector.stats.rate_limited - calls[1])
+
+    def _process(
+        self,
+        session: Session,
+        connector: CrmConnector,
+        events: list[WebhookEvent],
+        report: PassReport,
+    ) -> None:
+        now = self._clock()
+        echoes = [e for e in events if _is_echo(e, connector.written_properties)]
+        report.echoes += len(echoes)
+        work = [e for e in events if e not in echoes]
+        deleted = {(e.object_type, e.object_id) for e in work if e.event_type in DELETIONS}
+        account_ids = _ids(work, ACCOUNT_KINDS, exclude=deleted)
+        deal_ids = _ids(work, DEAL_KINDS, exclude=deleted)
+        contact_ids = _ids(work, {"contact"}, exclude=set())
+        for companies in connector.accounts_of("contact", contact_ids).values():
+            account_ids.extend(c for c in companies if c not in account_ids)
+
+        touched: list[Account] = []
+        if account_ids:
+            fresh = connector.fetch_accounts(account_ids)
+            report.fetched += len(fresh)
+            touched += upsert_accounts(session, fresh, fetched_at=now)
+            gone = set(account_ids) - {a.crm_id for a in fresh}
+            self._mark_deleted(session, connector.source, gone, now)
+        self._mark_deleted(
+            session, connector.source, {i for kind, i in deleted if kind in ACCOUNT_KINDS}, now
+        )
+        if deal_ids:
+            deals = connector.fetch_deals(deal_ids)
+            report.fetched += len(deals)
+            linked = upsert_deals(session, deals, fetched_at=now)
+            if self._rubric.fields_read & DEAL_FIELDS:
+                known = {a.crm_id for a in touched}
+                touched += [
+                    a
+                    for a in accounts_by_crm_ids(session, connector.source, linked)
+                    if a.crm_id not in known
+                ]
+        owed = {a.id for a in touched}
+        if touched:
+            scored = rescore_with_leads_of(
+                session, touched, rubric=self._rubric, render=connector.render_score, now=now
+            )
+            report.scored += scored.scored
+            owed |= scored.scored_ids
+        session.flush()
+        self._write_back(session, connector, sorted(owed), now, report)
+        done_at = self._clock()
+        queue.complete(events, done_at)
+        session.commit()
+        metrics.EVENTS_PROCESSED.labels(connector.source).inc(len(events))
+        for event in events:
+            latency = (done_at - event.received_at).total_seconds()
+            report.latencies.append(latency)
+            metrics.END_TO_END_SECONDS.labels(connector.source).observe(latency)
+
+    def _write_back(
+        self,
+        session: Session,
+        connector: CrmConnector,
+        account_ids: Sequence[int],
+        now: datetime,
+        report: PassReport,
+    ) -> None:
+        if not account_ids:
+            return
+        new_since = sync_state(session, connector.source, ACCOUNTS).full_sync_completed_at
+        pairs = due(session, connector.source, now, limit=len(account_ids), only=account_ids)
+        if not pairs:
+            return
+        outcomes = connector.write(updates_for(pairs, new_since=new_since))
+        written, failed = record_outcomes(pairs, outcomes, now)
+        report.written += written
+        report.failed_writes += failed
+
+    @staticmethod
+    def _mark_deleted(session: Session, source: str, crm_ids: Iterable[str], now: datetime) -> None:
+        ids = set(crm_ids)
+        if ids:
+            session.execute(
+                update(Account)
+                .where(
+                    Account.source == source,
+                    Account.crm_id.in_(ids),
+                    Account.deleted_at.is_(None),
+                )
+                .values(deleted_at=now)
+            )
+
+    def _fail(
+        self, session: Session, events: list[WebhookEvent], error: str, report: PassReport
+    ) -> None:
+        dead = queue.fail(events, error, self._clock(), max_attempts=self._max_attempts)
+        session.commit()
+        report.failed_events += len(events)
+        report.dead += dead
+        source = events[0].source if events else ""
+        if dead:
+            metrics.EVENTS_FAILED.labels(source, "true").inc(dead)
+        metrics.EVENTS_FAILED.labels(source, "false").inc(len(events) - dead)
+        logger.warning("%d inbox events failed (%d dead-lettered): %s", len(events), dead, error)
+
+    @staticmethod
+    def _record_depth(session: Session) -> None:
+        for status, count in queue.depth(session).items():
+            metrics.INBOX_DEPTH.labels(status).set(count)
+
+
+def _is_echo(event: WebhookEvent, ours: frozenset[str]) -> bool:
+    """A change of only properties the writeback owns: what our own write looks like."""
+    if event.event_type != PROPERTY_CHANGE:
+        return False
+    name = (event.payload or {}).get("propertyName")
+    return isinstance(name, str) and name in ours
+
+
+def _ids(events: Iterable[WebhookEvent], kinds: Iterable[str], *, exclude: set[tuple[str, str]]
+         ) -> list[str]:  # fmt: skip
+    wanted = set(kinds)
+    return list(
+        dict.fromkeys(
+            e.object_id
+            for e in events
+            if e.object_type in wanted and (e.object_type, e.object_id) not in exclude
+        )
+    )
+
+
+def _reload(session: Session, events: list[WebhookEvent]) -> list[WebhookEvent]:
+    """The events again after a rollback expired them."""
+    return [session.get(WebhookEvent, event.id) or event for event in events]

@@ -1,0 +1,285 @@
+"""The inbox worker against the HubSpot and Salesforce sandboxes over real HTTP, on SQLite and
+PostgreSQL: events become fresh scores written back once; echoes of our own writes are
+dropped; a killed worker's events come back; failures back off into the dead letter."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.crm import hubspot_connector, salesforce_connector
+from app.inbox import queue
+from app.inbox.events import DEAD, DONE, PENDING, PROCESSING
+from app.inbox.worker import Worker
+from app.rubric import Rubric, load_rubric
+from app.scoring import compile_rubric
+from app.store.engine import make_engine, make_session_factory
+from app.store.migrate import upgrade_to_head
+from app.store.tables import Account, Score, WebhookEvent
+from app.sync.orchestrator import run_sync
+from connectors.hubspot.connector import HubSpotConnector
+from connectors.retry import RetryPolicy
+from connectors.sandbox.server import RunningSandbox, start_sandbox
+
+
+@pytest.fixture
+def sandbox() -> Iterator[RunningSandbox]:
+    with start_sandbox(seed=13, companies=30, salesforce_port=0) as running:
+        yield running
+
+
+@pytest.fixture
+def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
+    upgrade_to_head(database_url)
+    engine = make_engine(database_url)
+    yield make_session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def rubric() -> Rubric:
+    return load_rubric()
+
+
+@pytest.fixture
+def hubspot(sandbox, rubric) -> Iterator[HubSpotConnector]:
+    with hubspot_connector(sandbox.hubspot_url, sandbox.hubspot_token, rubric) as connector:
+        connector.ensure_schema()
+        yield connector
+
+
+def put(sessions: sessionmaker[Session], *events: dict[str, Any]) -> list[int]:
+    """Events as the webhook endpoints store them."""
+    now = datetime.now(UTC)
+    rows = [
+        WebhookEvent(
+            source=e.get("source", "hubspot"),
+            event_id=e["event_id"],
+            event_type=e["event_type"],
+            object_type=e["object_type"],
+            object_id=e["object_id"],
+            payload=e.get("payload", {}),
+            status=PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            received_at=now,
+        )
+        for e in events
+    ]
+    with sessions() as session:
+        session.add_all(rows)
+        session.commit()
+        return [row.id for row in rows]
+
+
+def statuses(sessions: sessionmaker[Session]) -> dict[str, str]:
+    with sessions() as session:
+        return {e.event_id: e.status for e in session.scalars(select(WebhookEvent))}
+
+
+def written(sandbox: RunningSandbox) -> Counter[str]:
+    return Counter(
+        w.object_id for w in sandbox.hubspot.writes("companies") if "icp_tier" in w.properties
+    )
+
+
+def test_given_a_changed_company_event_then_it_alone_is_fetched_rescored_and_written(
+    sandbox, sessions, rubric, hubspot
+):
+    run_sync(hubspot, sessions, compile_rubric(rubric))
+    sandbox.hubspot.clear_writes()
+    company = sandbox.hubspot.company_ids()[0]
+    sandbox.hubspot.touch_company(company, numberofemployees="3")  # now too small
+    put(
+        sessions,
+        *(
+            {
+                "event_id": f"e{i}",
+                "event_type": "company.propertyChange",
+                "object_type": "company",
+                "object_id": company,
+                "payload": {"propertyName": "numberofemployees", "propertyValue": "3"},
+            }
+            for i in range(3)  # three deliveries about one record: one fetch, one write
+        ),
+    )
+
+    report = Worker(sessions, {"hubspot": hubspot}, compile_rubric(rubric)).run_once()
+
+    assert (report.claimed, report.fetched, report.written) == (3, 1, 1)
+    assert written(sandbox) == Counter({company: 1})
+    assert set(statuses(sessions).values()) == {DONE}
+    with sessions() as session:
+        score = session.scalars(select(Score).join(Account).where(Account.crm_id == company)).one()
+    assert score.tier == "disqualified"
+    assert all(latency >= 0 for latency in report.latencies)
+
+
+def test_given_an_echo_of_our_own_write_then_nothing_is_fetched_or_written(
+    sandbox, sessions, rubric, hubspot
+):
+    run_sync(hubspot, sessions, compile_rubric(rubric))
+    sandbox.hubspot.clear_writes()
+    company = sandbox.hubspot.company_ids()[1]
+    calls = hubspot.stats.calls
+    put(
+        sessions,
+        *(
+            {
+                "event_id": f"echo-{name}",
+                "event_type": "company.propertyChange",
+                "object_type": "company",
+                "object_id": company,
+                "payload": {"propertyName": name, "propertyValue": "x"},
+            }
+            for name in ("icp_tier", "icp_fit_score", "icp_reasons")
+        ),
+    )
+
+    report = Worker(sessions, {"hubspot": hubspot}, compile_rubric(rubric)).run_once()
+
+    assert report.echoes == 3
+    assert hubspot.stats.calls == calls
+    assert not written(sandbox)
+    assert set(statuses(sessions).values()) == {DONE}
+
+
+def test_given_an_unchanged_company_event_then_it_is_fetched_but_not_rewritten(
+    sandbox, sessions, rubric, hubspot
+):
+    run_sync(hubspot, sessions, compile_rubric(rubric))
+    sandbox.hubspot.clear_writes()
+    company = sandbox.hubspot.company_ids()[2]
+    put(
+        sessions,
+        {
+            "event_id": "same",
+            "event_type": "company.propertyChange",
+            "object_type": "company",
+            "object_id": company,
+            "payload": {"propertyName": "description", "propertyValue": "new text"},
+        },
+    )
+
+    report = Worker(sessions, {"hubspot": hubspot}, compile_rubric(rubric)).run_once()
+
+    assert (report.fetched, report.scored, report.written) == (1, 0, 0)
+    assert not written(sandbox)
+
+
+def test_given_a_worker_killed_mid_event_then_another_takes_it_after_the_lease(
+    sandbox, sessions, rubric, hubspot
+):
+    run_sync(hubspot, sessions, compile_rubric(rubric))
+    company = sandbox.hubspot.company_ids()[3]
+    sandbox.hubspot.touch_company(company, numberofemployees="4")
+    put(sessions, {"event_id": "k1", "event_type": "company.creation",
+                   "object_type": "company", "object_id": company})  # fmt: skip
+    start = datetime.now(UTC)
+    with sessions() as session:  # the first worker claims it, then its process is killed
+        assert len(queue.claim(session, "killed", start)) == 1
+    assert statuses(sessions) == {"k1": PROCESSING}
+
+    soon = Worker(sessions, {"hubspot": hubspot}, compile_rubric(rubric),
+                  clock=lambda: start + timedelta(seconds=30))  # fmt: skip
+    later = Worker(sessions, {"hubspot": hubspot}, compile_rubric(rubric),
+                   clock=lambda: start + queue.DEFAULT_LEASE + timedelta(seconds=1))  # fmt: skip
+
+    assert soon.run_once().claimed == 0  # still leased to the killed worker
+    report = later.run_once()
+    assert (report.claimed, report.written) == (1, 1)
+    assert statuses(sessions) == {"k1": DONE}
+    with sessions() as session:
+        assert session.scalars(select(WebhookEvent)).one().attempts == 2
+
+
+def test_given_an_unreachable_crm_then_events_back_off_then_dead_letter_then_replay(
+    sessions, rubric
+):
+    with HubSpotConnector("http://127.0.0.1:9", "pat-x", retry=RetryPolicy(max_attempts=1)) as (
+        unreachable
+    ):
+        put(sessions, {"event_id": "d1", "event_type": "company.creation",
+                       "object_type": "company", "object_id": "1"})  # fmt: skip
+        now = [datetime.now(UTC)]
+        worker = Worker(sessions, {"hubspot": unreachable}, compile_rubric(rubric),
+                        max_attempts=3, clock=lambda: now[0])  # fmt: skip
+
+        first = worker.run_once()
+        assert (first.failed_events, first.dead) == (1, 0)
+        assert worker.run_once().claimed == 0  # backing off
+        for _ in range(2):
+            now[0] += timedelta(minutes=31)
+            worker.run_once()
+
+    with sessions() as session:
+        event = session.scalars(select(WebhookEvent)).one()
+        assert (event.status, event.attempts) == (DEAD, 3)
+        assert "NetworkError" in (event.last_error or "")
+        replayed = queue.replay(session, now[0], [event.id, 999_999])
+        session.commit()
+        assert (replayed.requeued, replayed.not_dead) == (1, [999_999])
+        session.refresh(event)
+        assert (event.status, event.attempts) == (PENDING, 0)
+
+
+def test_given_two_workers_claiming_at_once_then_no_event_is_claimed_twice(sessions):
+    put(sessions, *({"event_id": f"c{i}", "event_type": "company.creation",
+                     "object_type": "company", "object_id": str(i)} for i in range(300)))  # fmt: skip
+    claimed: dict[str, list[int]] = {}
+    barrier = threading.Barrier(3)
+
+    def claim_all(name: str) -> None:
+        barrier.wait()
+        got: list[int] = []
+        while True:
+            with sessions() as session:
+                batch = queue.claim(session, name, datetime.now(UTC), limit=25)
+            if not batch:
+                break
+            got += [e.id for e in batch]
+        claimed[name] = got
+
+    threads = [threading.Thread(target=claim_all, args=(f"w{i}",)) for i in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    everything = [i for ids in claimed.values() for i in ids]
+    assert len(everything) == 300
+    assert len(set(everything)) == 300
+
+
+def test_given_a_new_salesforce_lead_event_then_it_is_scored_and_routed_once(
+    sandbox, sessions, rubric
+):
+    org = sandbox.salesforce
+    with salesforce_connector(
+        str(sandbox.salesforce_url),
+        rubric,
+        client_id=str(sandbox.salesforce_client_id),
+        client_secret=str(sandbox.salesforce_client_secret),
+        ca_bundle=sandbox.salesforce_ca_bundle,
+    ) as connector:
+        run_sync(connector, sessions, compile_rubric(rubric))
+        lead = org.create("Lead", {"LastName": "Ito", "Company": "Kumo Analytics",
+                                   "Email": "ken@kumo-analytics.example",
+                                   "Industry": "Technology", "NumberOfEmployees": 3},
+                          auto_assign=True)  # fmt: skip
+        put(sessions, {"source": "salesforce", "event_id": "04l1", "event_type":
+                       "outbound_message", "object_type": "lead", "object_id": lead["Id"]})  # fmt: skip
+
+        report = Worker(sessions, {"salesforce": connector}, compile_rubric(rubric)).run_once()
+
+    routed = org.get("Lead", lead["Id"])
+    assert report.written == 1
+    assert routed["ICP_Tier__c"] == "disqualified"
+    assert routed["OwnerId"] == org.queues["Nurture"]
