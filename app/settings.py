@@ -54,6 +54,15 @@ class Settings(BaseSettings):
 
     admin_token: SecretStr | None = None
 
+    sync_interval_minutes: int = Field(
+        default=15, ge=0, description="Incremental sync of each CRM every N minutes (0: off)."
+    )
+    full_sync_hour: int = Field(
+        default=2, ge=-1, le=23, description="Hour (UTC) of the nightly full reconcile (-1: off)."
+    )
+    worker_batch: int = Field(default=200, ge=1, le=5_000, description="Events per worker pass.")
+    log_format: str = Field(default="json", pattern="^(json|console)$")
+
     @field_validator("hubspot_base_url", "salesforce_instance_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from typer.core import TyperGroup
 
-from app.cli import db, demo, rubric, sandbox, scoring, serve, sync
+from app.cli import db, demo, inbox, rubric, sandbox, scoring, serve, sync
 from app.errors import IcpSyncError
 from connectors.errors import ConnectorError
 
@@ -45,6 +45,7 @@ sync.register(cli)
 serve.register(cli)
 sandbox.register(cli)
 demo.register(cli)
+inbox.register(cli)
 
 
 def run() -> None:

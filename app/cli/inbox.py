@@ -1,0 +1,181 @@
+"""`icp-sync inbox`: the webhook inbox (depth, dead-lettered events) and `replay`;
+`icp-sync worker`: the inbox worker (and the scheduled syncs) without the HTTP service."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from app.cli.common import JsonOption, RubricOption, console, print_json, resolve_rubric
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+cli = typer.Typer(help="The webhook inbox: what is waiting, what failed for good, replay.")
+
+STATUSES = ("pending", "processing", "done", "dead")
+
+
+def register(main: typer.Typer) -> None:
+    main.add_typer(cli, name="inbox")
+    main.command("worker")(worker)
+
+
+@cli.callback(invoke_without_command=True)
+def inbox(
+    ctx: typer.Context,
+    status: Annotated[str, typer.Option(help=f"Events to list: {', '.join(STATUSES)}.")] = "dead",
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="How many to list.")] = 20,
+    json_output: JsonOption = False,
+) -> None:
+    """Events per status, the oldest waiting event's age, and the newest events of one status
+    (dead-lettered by default) with their last error."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if status not in STATUSES:
+        raise typer.BadParameter(f"expected one of {', '.join(STATUSES)}, got {status!r}",
+                                 param_hint="--status")  # fmt: skip
+    from app.inbox import queue
+
+    with _session() as session:
+        now = datetime.now(UTC)
+        counts = queue.depth(session)
+        age = queue.oldest_pending_age(session, now)
+        listed = [_event(e) for e in queue.events(session, status=status, limit=limit)]
+    summary = {
+        "counts": counts,
+        "oldest_waiting_seconds": None if age is None else round(age.total_seconds(), 1),
+        "status": status,
+        "events": listed,
+    }
+    if json_output:
+        print_json(summary)
+        return
+    out = console()
+    table = Table(title="Webhook inbox", title_justify="left")
+    for column in (*STATUSES, "oldest waiting (s)"):
+        table.add_column(column, justify="right")
+    table.add_row(
+        *(str(counts[s]) for s in STATUSES), str(summary["oldest_waiting_seconds"] or "—")
+    )
+    out.print(table)
+    events = Table(title=f"Newest {status} events", title_justify="left")
+    for column in ("id", "source", "event", "record", "attempts", "received", "last error"):
+        events.add_column(column)
+    for event in listed:
+        events.add_row(
+            str(event["id"]),
+            event["source"],
+            escape(event["event_type"]),
+            escape(f"{event['object_type']} {event['object_id']}"),
+            str(event["attempts"]),
+            str(event["received_at"]),
+            escape(event["last_error"] or ""),
+        )
+    out.print(events)
+
+
+@cli.command()
+def replay(
+    ids: Annotated[
+        list[int] | None, typer.Argument(help="Dead-lettered event ids (see `icp-sync inbox`).")
+    ] = None,
+    all_dead: Annotated[bool, typer.Option("--all-dead", help="Replay every dead event.")] = False,
+    json_output: JsonOption = False,
+) -> None:
+    """Put dead-lettered events back in the queue with fresh attempts (after fixing what made
+    them fail: a revoked token, a missing custom field…)."""
+    from app.errors import IcpSyncError
+    from app.inbox import queue
+
+    if not ids and not all_dead:
+        raise IcpSyncError("replay: name event ids, or pass --all-dead")
+    if ids and all_dead:
+        raise IcpSyncError("replay: event ids and --all-dead exclude each other")
+    with _session() as session:
+        done = queue.replay(session, datetime.now(UTC), None if all_dead else ids)
+        session.commit()
+    if json_output:
+        print_json({"requeued": done.requeued, "not_dead": done.not_dead})
+        return
+    console().print(f"requeued {done.requeued} dead-lettered events")
+    if done.not_dead:
+        console().print(f"not dead-lettered (left alone): {', '.join(map(str, done.not_dead))}")
+
+
+def worker(
+    schedules: Annotated[
+        bool,
+        typer.Option(
+            "--schedules/--no-schedules",
+            help="Also run the scheduled syncs (one replica at a time on PostgreSQL).",
+        ),
+    ] = False,
+    rubric_file: RubricOption = None,
+) -> None:
+    """Process the webhook inbox until SIGTERM or Ctrl-C (for running workers apart from the
+    HTTP service; several may run against one PostgreSQL database)."""
+    import signal
+    import threading
+
+    from app.log_setup import configure_logging
+    from app.runtime import Runtime
+    from app.settings import get_settings
+    from app.store.engine import make_engine, make_session_factory
+    from app.store.migrate import upgrade_to_head
+
+    settings = get_settings()
+    configure_logging(settings.log_format)
+    rubric = resolve_rubric(rubric_file)
+    upgrade_to_head(settings.database_url)
+    engine = make_engine(settings.database_url)
+    runtime = Runtime(settings, rubric, engine, make_session_factory(engine),
+                      run_schedules=schedules)  # fmt: skip
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    runtime.start()
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        runtime.stop()
+        engine.dispose()
+
+
+@contextmanager
+def _session() -> Iterator[Session]:
+    from app.settings import get_settings
+    from app.store.engine import make_engine, make_session_factory
+    from app.store.migrate import upgrade_to_head
+
+    settings = get_settings()
+    upgrade_to_head(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def _event(event: Any) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "source": event.source,
+        "event_id": event.event_id,
+        "event_type": event.event_type,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "status": event.status,
+        "attempts": event.attempts,
+        "received_at": event.received_at.isoformat(),
+        "processed_at": event.processed_at.isoformat() if event.processed_at else None,
+        "last_error": event.last_error,
+    }

@@ -1,0 +1,88 @@
+"""`icp-sync inbox` and `icp-sync inbox replay` as an operator uses them after an incident."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+from typer.testing import CliRunner
+
+from app.cli.main import cli
+from app.settings import get_settings
+from app.store.engine import make_engine, make_session_factory
+from app.store.migrate import upgrade_to_head
+from app.store.tables import WebhookEvent
+
+
+@pytest.fixture
+def inbox(monkeypatch, database_url):
+    monkeypatch.setenv("ICP_SYNC_DATABASE_URL", database_url)
+    monkeypatch.setenv("COLUMNS", "200")
+    get_settings.cache_clear()
+    upgrade_to_head(database_url)
+    engine = make_engine(database_url)
+    now = datetime.now(UTC)
+    with make_session_factory(engine)() as session:
+        for number, status in enumerate(("dead", "dead", "pending", "done")):
+            session.add(
+                WebhookEvent(
+                    source="hubspot",
+                    event_id=f"e{number}",
+                    event_type="company.creation",
+                    object_type="company",
+                    object_id=str(number),
+                    payload={},
+                    status=status,
+                    attempts=8 if status == "dead" else 0,
+                    last_error="AuthError: 401 token revoked" if status == "dead" else None,
+                    next_attempt_at=now,
+                    received_at=now,
+                )
+            )
+        session.commit()
+        ids = {e.event_id: e.id for e in session.query(WebhookEvent)}
+    engine.dispose()
+    yield ids
+    get_settings.cache_clear()
+
+
+def invoke(*arguments: str):
+    return CliRunner().invoke(cli, list(arguments))
+
+
+def test_given_dead_events_when_listed_then_counts_and_errors_are_shown(inbox):
+    result = invoke("inbox", "--json")
+
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["counts"] == {"pending": 1, "processing": 0, "done": 1, "dead": 2}
+    assert {e["event_id"] for e in report["events"]} == {"e0", "e1"}
+    assert all("token revoked" in e["last_error"] for e in report["events"])
+    assert report["oldest_waiting_seconds"] is not None
+    table = invoke("inbox")
+    assert table.exit_code == 0
+    assert "token revoked" in table.stdout
+
+
+def test_given_a_dead_event_when_replayed_then_it_is_pending_again_and_others_untouched(inbox):
+    result = invoke("inbox", "replay", str(inbox["e0"]), str(inbox["e2"]), "--json")
+
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == {"requeued": 1, "not_dead": [inbox["e2"]]}
+    counts = json.loads(invoke("inbox", "--json").stdout)["counts"]
+    assert counts == {"pending": 2, "processing": 0, "done": 1, "dead": 1}
+
+
+def test_given_replay_all_dead_then_every_dead_event_is_requeued(inbox):
+    result = invoke("inbox", "replay", "--all-dead")
+
+    assert result.exit_code == 0, result.stderr
+    assert "requeued 2" in result.stdout
+
+
+def test_given_replay_without_ids_then_a_clear_error(inbox):
+    result = invoke("inbox", "replay")
+
+    assert result.exit_code == 1
+    assert "--all-dead" in result.stderr
