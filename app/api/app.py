@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
 from app.api.deps import Resources
-from app.api.routes import health
+from app.api.middleware import RequestIdMiddleware
+from app.api.routes import health, metrics
 from app.settings import Settings
 from app.store.engine import make_engine, make_session_factory
 from app.store.migrate import head_revision, upgrade_to_head
 
+if TYPE_CHECKING:
+    from app.runtime import Runtime
 
-def create_app(settings: Settings) -> FastAPI:
-    """The service for `settings`; migrations are applied when it starts (lifespan).
+
+def create_app(
+    settings: Settings, *, runtime: Callable[[Resources], Runtime] | None = None
+) -> FastAPI:
+    """The service for `settings`; migrations are applied when it starts (lifespan), then
+    `runtime` (the inbox worker and scheduled syncs, built from the app's resources) is
+    started, and stopped on shutdown. Without it the app only receives and answers.
 
     A database URL that cannot be used raises `ConfigError` here, before anything is served.
     """
@@ -32,11 +41,20 @@ def create_app(settings: Settings) -> FastAPI:
         try:
             # Blocking on purpose: nothing should be served before the schema is current.
             upgrade_to_head(settings.database_url)
-            yield
+            background = runtime(resources) if runtime is not None else None
+            if background is not None:
+                background.start()
+            try:
+                yield
+            finally:
+                if background is not None:
+                    background.stop()
         finally:
             engine.dispose()
 
     app = FastAPI(title="icp-sync", lifespan=lifespan)
     app.state.resources = resources
+    app.add_middleware(RequestIdMiddleware)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     return app
