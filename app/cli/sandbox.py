@@ -1,5 +1,13 @@
 """`icp-sync sandbox`: a simulated HubSpot and Salesforce on loopback, seeded with the same
-deterministic data."""
+deterministic data.
+
+`--webhook-target URL` makes both CRMs notify a receiver of every change, as the real ones do:
+HubSpot POSTs signed event arrays to `URL/webhooks/hubspot` (v3 signature with the app secret,
+printed as ICP_SYNC_HUBSPOT_APP_SECRET), Salesforce POSTs Outbound Messages to
+`URL/webhooks/salesforce/outbound-message` (OrganizationId printed as ICP_SYNC_SALESFORCE_ORG_ID).
+`--inbound-leads-per-second RATE` makes new leads arrive in both CRMs, RATE each: a new company
+with a contact in HubSpot, a new Lead in Salesforce.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +31,8 @@ SALESFORCE_KEYS = (
     "ICP_SYNC_SALESFORCE_CLIENT_SECRET",
     "ICP_SYNC_SALESFORCE_CA_BUNDLE",
 )
+APP_SECRET_KEY = "ICP_SYNC_HUBSPOT_APP_SECRET"  # noqa: S105 - the name of a setting
+ORG_ID_KEY = "ICP_SYNC_SALESFORCE_ORG_ID"
 
 
 def register(cli: typer.Typer) -> None:
@@ -59,10 +69,31 @@ def sandbox(
             "instead of printing them."
         ),
     ] = None,
+    webhook_target: Annotated[
+        str | None,
+        typer.Option(
+            help="Base URL of a webhook receiver: HubSpot posts to URL/webhooks/hubspot, "
+            "Salesforce to URL/webhooks/salesforce/outbound-message. Default: no webhooks."
+        ),
+    ] = None,
+    hubspot_app_secret: Annotated[
+        str | None,
+        typer.Option(help="Secret HubSpot webhooks are signed with. Default: a random one."),
+    ] = None,
+    inbound_leads_per_second: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            help="New inbound leads per second in each CRM (HubSpot: a company and a contact; "
+            "Salesforce: a Lead). 0: none.",
+        ),
+    ] = 0.0,
 ) -> None:
     """Serve simulated HubSpot and Salesforce APIs until Ctrl-C, and print the settings that
     point icp-sync at them (the Salesforce CA bundle lives as long as the sandbox)."""
     from connectors.sandbox import SandboxError, start_sandbox
+    from connectors.sandbox.hubspot_webhooks import HUBSPOT_WEBHOOK_PATH
+    from connectors.sandbox.salesforce_outbound import SALESFORCE_WEBHOOK_PATH
 
     with _StopOnSignal() as stop:  # from the start: a SIGTERM during startup stops cleanly
         try:
@@ -74,6 +105,8 @@ def sandbox(
                 hubspot_token=hubspot_token,
                 rate_limit=rate_limit,
                 salesforce_port=salesforce_port,
+                webhook_target=webhook_target,
+                hubspot_app_secret=hubspot_app_secret,
             )
         except SandboxError as error:
             hint = "; choose another with --hubspot-port/--salesforce-port (0 picks a free one)"
@@ -95,6 +128,8 @@ def sandbox(
                         strict=True,
                     )
                 ),
+                APP_SECRET_KEY: running.hubspot_app_secret,
+                ORG_ID_KEY: running.salesforce_org_id or "",
             }
             if env_file is not None:
                 _write_env_file(env_file, settings)
@@ -118,6 +153,17 @@ def sandbox(
                     )
                 )
                 _note(f"Salesforce sandbox on {running.salesforce_url}: {counts}.")
+            if running.webhook_target is not None:
+                target = running.webhook_target
+                _note(
+                    f"Webhooks to {target}{HUBSPOT_WEBHOOK_PATH} (HubSpot) and "
+                    f"{target}{SALESFORCE_WEBHOOK_PATH} (Salesforce)."
+                )
+            if inbound_leads_per_second > 0:
+                running.simulate_inbound(inbound_leads_per_second, None, "hubspot")
+                if running.salesforce is not None:
+                    running.simulate_inbound(inbound_leads_per_second, None, "salesforce")
+                _note(f"Inbound leads: {inbound_leads_per_second:g} per second in each CRM.")
             _note("Ctrl-C to stop.")
             while not stop.wait(0.5):
                 pass

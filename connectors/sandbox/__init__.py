@@ -2,8 +2,9 @@
 
 `start_sandbox(...)` seeds and serves the HubSpot sandbox (see `server.py`); `seed` generates
 the shared, deterministic company and deal data; `hubspot_state` holds what the HubSpot
-sandbox serves and `hubspot_api` is its HTTP API. Importing this package is cheap: the web
-stack is imported when a sandbox starts.
+sandbox serves and `hubspot_api` is its HTTP API. `webhooks` sends change notifications
+(`hubspot_webhooks`, `salesforce_outbound`) and `inbound` simulates arriving leads. Importing
+this package is cheap: the web stack is imported when a sandbox starts.
 """
 
 from connectors.sandbox.hubspot_state import HubSpotState

@@ -5,6 +5,9 @@ Every route checks the bearer token, then the rate limits, then answers with Hub
 codes (the client picks its response model by the exact status: 200, 201, 207) and JSON
 shapes; every error is HubSpot's error JSON with a `correlationId`, never a traceback.
 
+Contacts are minimal (`hubspot_contacts`): create (with company associations), read by id and
+v4 association reads with companies; no list, search, batch, update or archive.
+
 Choices where hubspot.md is unconfirmed or conflicting:
 - list `limit` above 100 → 400 (not silently capped); requested-but-empty properties → null;
 - batch update with unknown or archived ids → 207 with one `OBJECT_NOT_FOUND` error whose
@@ -42,6 +45,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from connectors.sandbox import hubspot_contacts as contacts
 from connectors.sandbox.hubspot_errors import (
     HubSpotApiError,
     JsonObject,
@@ -271,7 +275,8 @@ def _endpoint(
 def _route_name(method: str, template: str, params: Mapping[str, Any]) -> str:
     name = template
     for key in ("objectType", "toObjectType"):
-        value = OBJECT_TYPE_ALIASES.get(str(params.get(key, "")))
+        given = str(params.get(key, ""))
+        value = "contacts" if given in contacts.CONTACT_ALIASES else OBJECT_TYPE_ALIASES.get(given)
         if value is not None:
             name = name.replace("{" + key + "}", value)
     return f"{method} {name}"
@@ -591,6 +596,11 @@ class _Api:
         return Reply(200, body)
 
     def get_object(self, call: Call) -> Reply:
+        if call.path["objectType"] in contacts.CONTACT_ALIASES:
+            names = _list_param(call.query, "properties") or None
+            return Reply(
+                200, contacts.get_contact(self.state.contacts, call.path["objectId"], names)
+            )
         store = self.state.store(_object_type(call.path["objectType"]))
         record = self._resolve(store, call.path["objectId"], call.query.get("idProperty"))
         archived = _bool_param(call.query, "archived", False)
@@ -738,6 +748,11 @@ class _Api:
         return linked
 
     def create_object(self, call: Call) -> Reply:
+        if call.path["objectType"] in contacts.CONTACT_ALIASES:
+            companies = self.state.store("companies").records
+            values, linked = contacts.validated_contact(call.body, companies, self.state.contacts)
+            record = self.state.create_contact_record(values, linked, source="API")
+            return Reply(201, contacts.render_contact(record, list(values) or None))
         object_type = _object_type(call.path["objectType"])
         return Reply(201, self._create_one(object_type, call.body, "body"))
 
@@ -831,11 +846,24 @@ class _Api:
     # associations
 
     def v4_associations(self, call: Call) -> Reply:
-        object_type = _object_type(call.path["objectType"])
-        to_type = _object_type(call.path["toObjectType"])
         limit = _int_query(call.query, "limit", MAX_ASSOCIATION_LIMIT, MAX_ASSOCIATION_LIMIT)
         object_id = call.path["objectId"]
-        linked = self._linked(object_type, object_id) if to_type != object_type else []
+        from_name, to_name = call.path["objectType"], call.path["toObjectType"]
+        if contacts.is_contact_pair(from_name, to_name):
+            companies = self.state.store("companies").records
+            all_results = contacts.contact_associations(
+                self.state.contacts, companies, from_name, object_id, to_name
+            )
+        else:
+            object_type, to_type = _object_type(from_name), _object_type(to_name)
+            linked = self._linked(object_type, object_id) if to_type != object_type else []
+            all_results = [
+                {
+                    "toObjectId": int(other),
+                    "associationTypes": self._v4_types(object_type, object_id, other, position),
+                }
+                for position, other in enumerate(linked)
+            ]
         value = call.query.get("after")
         offset = 0
         if value:
@@ -843,15 +871,8 @@ class _Api:
                 offset = int(base64.b64decode(value.encode(), validate=True).decode())
             except (binascii.Error, UnicodeDecodeError, ValueError):
                 raise validation_error(f"after: {value!r} is not a paging cursor") from None
-        results = [
-            {
-                "toObjectId": int(other),
-                "associationTypes": self._v4_types(object_type, object_id, other, position),
-            }
-            for position, other in enumerate(linked)
-        ][offset : offset + limit]
-        body: JsonObject = {"results": results}
-        if offset + limit < len(linked):
+        body: JsonObject = {"results": all_results[offset : offset + limit]}
+        if offset + limit < len(all_results):
             after = base64.b64encode(str(offset + limit).encode()).decode()
             body["paging"] = {"next": {"after": after, "link": None}}
         return Reply(200, body)

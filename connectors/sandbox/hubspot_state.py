@@ -9,8 +9,11 @@ groups, held in memory behind one lock, with the knobs tests and benchmarks use.
   the same for deals, and `writes()`: every write the API accepted, in order.
 - `stats` counts requests per route and status (the benchmarks' "API calls" figures);
   `faults` answers the next N requests with 429/5xx, or adds latency.
-- `subscribe(listener)` reports every change (creation, property change, archive, restore);
-  listeners run under the lock, so they must be quick and must not call back into the state.
+- `subscribe(listener)` reports every change (creation, property change, archive, restore;
+  contact creations too); listeners run under the lock, so they must be quick and must not
+  call back into the state. The webhook sender (`hubspot_webhooks`) is such a listener.
+- Contacts are minimal (`contacts`, a `ContactStore`): `create_contact(company_id, **props)`,
+  `contact(id)`, `contact_company_ids(id)`; the API creates and reads them.
 
 Record ids are numeric strings, companies from 20000000001 and deals from 30000000001 up, so an
 id used with the wrong object type is not found.
@@ -27,6 +30,7 @@ from datetime import date, datetime
 from typing import Literal
 
 from connectors.sandbox import seed as seeding
+from connectors.sandbox.hubspot_contacts import ContactStore
 from connectors.sandbox.hubspot_schema import (
     STAGE_PROBABILITY,
     PropertyDefinition,
@@ -40,6 +44,8 @@ from connectors.sandbox.hubspot_schema import (
 from connectors.sandbox.seed import SeedData, iso_ms
 
 ObjectType = Literal["companies", "deals"]
+#: What change events are about: the two full object types and the minimal contacts.
+EventObjectType = Literal["companies", "deals", "contacts"]
 OBJECT_TYPES: tuple[ObjectType, ...] = ("companies", "deals")
 #: Path spellings HubSpot accepts for each object type.
 OBJECT_TYPE_ALIASES: dict[str, ObjectType] = {
@@ -100,7 +106,7 @@ class WriteRecord:
 class ChangeEvent:
     """What a webhook subscription would hear about (HubSpot's `subscriptionType` parts)."""
 
-    object_type: ObjectType
+    object_type: EventObjectType
     object_id: str
     kind: Literal["creation", "propertyChange", "deletion", "restore"]
     properties: Mapping[str, str]
@@ -269,6 +275,7 @@ class HubSpotState:
         }
         self._writes: deque[WriteRecord] = deque(maxlen=MAX_WRITE_LOG)
         self._listeners: list[Listener] = []
+        self.contacts = ContactStore()  # minimal: created, read, associated with companies
 
     # --- construction ----------------------------------------------------------------------
 
@@ -420,9 +427,20 @@ class HubSpotState:
     ) -> None:
         self._writes.append(WriteRecord(object_type, object_id, values, at_ms, source))
 
+    def create_contact_record(
+        self, values: Mapping[str, str], company_ids: Iterable[str], *, source: str
+    ) -> StoredRecord:
+        """A new contact with already-validated values, associated with live companies;
+        reported to listeners (with its associations already in place)."""
+        record = self.contacts.add(values, self.clock.tick())
+        for company_id in company_ids:
+            self.contacts.associate(record.id, company_id)
+        self._emit("contacts", record.id, "creation", record.properties, record.created_ms, source)
+        return record
+
     def _emit(
         self,
-        object_type: ObjectType,
+        object_type: EventObjectType,
         object_id: str,
         kind: Literal["creation", "propertyChange", "deletion", "restore"],
         properties: Mapping[str, str],
@@ -566,6 +584,26 @@ class HubSpotState:
                     raise KeyError(f"no company {company_id}")
                 self._associate(record.id, str(company_id))
             return record.id
+
+    def create_contact(self, company_id: str | None = None, **properties: object) -> str:
+        """A new contact (values unvalidated), associated with `company_id` if given; returns
+        its id."""
+        with self.lock:
+            values = {name: _direct_value(value) for name, value in properties.items()}
+            companies = [] if company_id is None else [str(company_id)]
+            for company in companies:
+                if company not in self.stores["companies"].records:
+                    raise KeyError(f"no company {company}")
+            return self.create_contact_record(values, companies, source="SANDBOX").id
+
+    def contact(self, contact_id: str) -> dict[str, str]:
+        """The contact's property values (a copy); KeyError if there is none."""
+        with self.lock:
+            return dict(self.contacts.records[str(contact_id)].properties)
+
+    def contact_company_ids(self, contact_id: str) -> list[str]:
+        with self.lock:
+            return list(self.contacts.companies.get(str(contact_id), []))
 
     def associated_company_ids(self, deal_id: str) -> list[str]:
         with self.lock:

@@ -245,7 +245,7 @@ def create_salesforce_app(
             {
                 "access_token": access_token,
                 "instance_url": auth.instance_url,
-                "id": f"https://login.salesforce.com/id/{_ORG_ID}/{user_id}",
+                "id": f"https://login.salesforce.com/id/{state.org_id}/{user_id}",
                 "token_type": "Bearer",
                 "issued_at": str(int(time.time() * 1000)),
                 "signature": base64.b64encode(secrets.token_bytes(32)).decode(),

@@ -12,6 +12,9 @@ and a server certificate for `127.0.0.1` and `localhost` are generated per start
 PEM is written to `ca_bundle` (a temporary file removed by `stop()`). Set
 `session.trust_env = False` (or `REQUESTS_CA_BUNDLE`): the environment variable overrides
 `session.verify` otherwise.
+
+With `webhook_target` the org sends Outbound Messages (`salesforce_outbound`) to that URL for
+every Lead, Account and Opportunity created or updated; `org.webhooks` is the sender.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ if TYPE_CHECKING:
     from starlette.applications import Starlette
 
     from connectors.sandbox.salesforce_api import ApiUsage, SalesforceAuth, ServerFaults
+    from connectors.sandbox.salesforce_outbound import SalesforceOutbound
+    from connectors.sandbox.webhooks import RetryPolicy
 
 
 @dataclass
@@ -44,8 +49,15 @@ class RunningSalesforce:
     client_secret: str
     salesforce: SalesforceState
     app: Starlette
+    #: The Outbound Message sender, when started with a `webhook_target`.
+    webhooks: SalesforceOutbound | None = field(default=None, repr=False)
     _server: _ServerThread | None = field(default=None, repr=False)
     _tempdir: str | None = field(default=None, repr=False)
+
+    @property
+    def org_id(self) -> str:
+        """The org's 18-character id (`OrganizationId` of its Outbound Messages)."""
+        return self.salesforce.org_id
 
     @property
     def token_url(self) -> str:
@@ -70,6 +82,9 @@ class RunningSalesforce:
         return faults
 
     def stop(self) -> None:
+        if self.webhooks is not None:
+            self.webhooks.stop()
+            self.webhooks = None
         if self._server is not None:
             _abort_connections(self._server)
             self._server.stop()
@@ -122,14 +137,18 @@ def start_salesforce_sandbox(
     as_of: datetime | date | None = None,
     leads_per_company: float = 0.5,
     with_icp_fields: bool = True,
+    webhook_target: str | None = None,
+    webhook_retry: RetryPolicy | None = None,
 ) -> RunningSalesforce:
     """Seeds an org and serves it over HTTPS on 127.0.0.1 until `stop()`.
 
     `port=0` picks a free port; `token_ttl_s` is the session lifetime; `page_size` the
     largest query page (Salesforce's is 2,000; a `batchSize` asks for less). `leads_per_company`:
     how many Leads to seed per company (see `SalesforceState.seeded`); `with_icp_fields=False`
-    starts an org where icp-sync's setup has not run (no `ICP_*__c` fields). Raises
-    `SandboxError` if the port is taken or an argument is out of range.
+    starts an org where icp-sync's setup has not run (no `ICP_*__c` fields).
+    `webhook_target`: the full endpoint URL of the org's Outbound Messages (None: none sent);
+    `webhook_retry` their back-off (default `SALESFORCE_RETRY`). Raises `SandboxError` if the
+    port is taken or an argument is out of range.
     """
     import trustme
 
@@ -143,6 +162,13 @@ def start_salesforce_sandbox(
         raise SandboxError(f"page size must be within 1-2000, got {page_size}")
     if not 0 <= leads_per_company <= 50:
         raise SandboxError(f"leads per company must be within 0-50, got {leads_per_company}")
+    if webhook_target is not None:
+        from connectors.sandbox.webhooks import check_target_url
+
+        try:
+            check_target_url(webhook_target)
+        except ValueError as error:
+            raise SandboxError(str(error)) from None
     sock = _bind(LOOPBACK, port)
     tempdir = tempfile.mkdtemp(prefix="sf-sandbox-")
     try:
@@ -179,7 +205,7 @@ def start_salesforce_sandbox(
     except BaseException:
         shutil.rmtree(tempdir, ignore_errors=True)
         raise
-    return RunningSalesforce(
+    running = RunningSalesforce(
         url=url,
         ca_bundle=ca_path,
         client_id=auth.client_id,
@@ -189,3 +215,11 @@ def start_salesforce_sandbox(
         _server=server,
         _tempdir=tempdir,
     )
+    if webhook_target is not None:
+        from connectors.sandbox.salesforce_outbound import SalesforceOutbound
+        from connectors.sandbox.webhooks import SALESFORCE_RETRY
+
+        running.webhooks = SalesforceOutbound(
+            state, webhook_target, instance_url=url, retry=webhook_retry or SALESFORCE_RETRY
+        ).start()
+    return running

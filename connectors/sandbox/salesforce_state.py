@@ -10,6 +10,11 @@ right key prefixes.
 Datetimes are kept as epoch milliseconds and rendered `2024-05-01T12:34:56.000+0000`; dates as
 `YYYY-MM-DD` strings. Every write takes the next tick of a strictly increasing clock (one second
 after the previous one, starting after the newest seeded record) as `SystemModstamp`.
+
+`subscribe(listener)` reports every record created or updated (REST, collections, direct
+`create`/`update`, lead conversion) as a `SalesforceChange`; listeners run under the org's lock,
+so they must be quick and must not call back into the state. The Outbound Message sender
+(`salesforce_outbound`) is such a listener. `org_id` is the org's 18-character id.
 """
 
 from __future__ import annotations
@@ -17,12 +22,12 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from fractions import Fraction
 from math import ceil, floor
-from typing import Any
+from typing import Any, Literal
 
 from connectors.salesforce.soql import checksum_suffix
 from connectors.sandbox.seed import DAY_MS, LOST_STAGE, WON_STAGE, generate, iso_ms
@@ -166,6 +171,21 @@ class FieldDef:
     reference_to: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class SalesforceChange:
+    """A record created or updated: what a record-triggered flow (and its Outbound Message
+    action) would hear about. `modified_by` is the record's `LastModifiedById`."""
+
+    object_name: str
+    record_id: str
+    kind: Literal["created", "updated"]
+    modified_ms: int
+    modified_by: str | None
+
+
+SalesforceListener = Callable[[SalesforceChange], None]
+
+
 class SalesforceError(Exception):
     """A Salesforce error: `code` is the errorCode/statusCode, `status` the HTTP status."""
 
@@ -280,6 +300,7 @@ class SalesforceState:
     schema: dict[str, dict[str, FieldDef]]
     clock_ms: int
     integration_user_id: str = field(default_factory=lambda: make_id("005", 1))
+    org_id: str = field(default_factory=lambda: make_id(PREFIXES["Organization"], 1))
     queues: dict[str, str] = field(
         default_factory=lambda: {
             "Enterprise": make_id("00G", 1),
@@ -294,6 +315,7 @@ class SalesforceState:
     locked: set[str] = field(default_factory=set)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     _next_number: int = 1_000_000
+    _listeners: list[SalesforceListener] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         if not self.assignment_rules:
@@ -444,6 +466,35 @@ class SalesforceState:
                     record.setdefault(name, False if definition.type == "boolean" else None)
         return cls(records=records, schema=schema, clock_ms=newest)
 
+    # --- listeners ------------------------------------------------------------------------
+
+    def subscribe(self, listener: SalesforceListener) -> Callable[[], None]:
+        """Calls `listener` on every create and update; returns a function that unsubscribes."""
+        with self._lock:
+            self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def _changed(
+        self, object_name: str, record: Mapping[str, Any], kind: Literal["created", "updated"]
+    ) -> None:
+        """With the lock held: tells the listeners (the one place every save reports)."""
+        if self._listeners:
+            change = SalesforceChange(
+                object_name,
+                str(record["Id"]),
+                kind,
+                int(record["SystemModstamp"]),
+                record.get("LastModifiedById"),
+            )
+            for listener in list(self._listeners):
+                listener(change)
+
     # --- reading --------------------------------------------------------------------------
 
     def tick(self) -> int:
@@ -545,9 +596,11 @@ class SalesforceState:
         values: Mapping[str, Any],
         *,
         auto_assign: bool = False,
+        user_id: str | None = None,
     ) -> dict[str, Any]:
         """Applies an update (bumping `SystemModstamp`, even for no-ops) and, for a Lead with
-        `auto_assign`, the assignment rule; returns a copy of the record."""
+        `auto_assign`, the assignment rule; returns a copy of the record. `user_id`: who saves
+        it (`LastModifiedById`; default the integration user)."""
         with self._lock:
             full_id = self.check_update(object_name, record_id, values)
             record = self.records[object_name][full_id]
@@ -561,7 +614,8 @@ class SalesforceState:
             now = self.tick()
             record["LastModifiedDate"] = now
             record["SystemModstamp"] = now
-            record["LastModifiedById"] = self.integration_user_id
+            record["LastModifiedById"] = user_id or self.integration_user_id
+            self._changed(object_name, record, "updated")
             return dict(record)
 
     def _derive(self, object_name: str, record: dict[str, Any], *, auto_assign: bool) -> None:
@@ -575,9 +629,16 @@ class SalesforceState:
             record["IsWon"] = record["StageName"] == "Closed Won"
 
     def create(
-        self, object_name: str, values: Mapping[str, Any], *, auto_assign: bool = False
+        self,
+        object_name: str,
+        values: Mapping[str, Any],
+        *,
+        auto_assign: bool = False,
+        user_id: str | None = None,
     ) -> dict[str, Any]:
-        """Inserts a record (required fields checked, the rest null); returns a copy."""
+        """Inserts a record (required fields checked, the rest null); returns a copy.
+        `user_id`: who creates it (default owner and `LastModifiedById`; default the
+        integration user)."""
         with self._lock:
             if object_name not in self.schema:
                 raise SalesforceError("NOT_FOUND", "The requested resource does not exist",
@@ -609,16 +670,18 @@ class SalesforceState:
                 )
             self._next_number += 1
             now = self.tick()
+            user = user_id or self.integration_user_id
             record.update(
                 Id=make_id(PREFIXES[object_name], self._next_number),
-                OwnerId=record["OwnerId"] or self.integration_user_id,
+                OwnerId=record["OwnerId"] or user,
                 CreatedDate=now,
                 LastModifiedDate=now,
                 SystemModstamp=now,
-                LastModifiedById=self.integration_user_id,
+                LastModifiedById=user,
             )
             self._derive(object_name, record, auto_assign=auto_assign)
             self.records[object_name][record["Id"]] = record
+            self._changed(object_name, record, "created")
             return dict(record)
 
     def delete(self, object_name: str, record_id: str) -> None:
@@ -648,6 +711,7 @@ class SalesforceState:
                 LastModifiedDate=now,
                 LastModifiedById=self.integration_user_id,
             )
+            self._changed("Lead", record, "updated")
             return dict(record)
 
     def undelete(self, object_name: str, record_id: str) -> None:

@@ -28,7 +28,7 @@ import math
 import random
 import re
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -442,6 +442,29 @@ def generate(
         for _ in range(_poisson(rng, deals_per_company)):
             deals.append(generator.deal(len(deals), company, win_probability))
     return SeedData(seed=seed, as_of_ms=as_of_ms, companies=made, deals=tuple(deals))
+
+
+class NewCompanies:
+    """Companies beyond the seed's, one at a time, for simulated inbound traffic: the same
+    vocabularies and distributions as `generate` (names, domains, industries, sizes, stacks,
+    signals, ~1.5 % personal e-mail domains), with business domains unique against
+    `taken_domains` and each other. Times are the generator's (in the past of `as_of_ms`): a
+    caller that creates the company now uses only its firmographics."""
+
+    def __init__(self, seed: int, *, as_of_ms: int, taken_domains: Iterable[str] = ()) -> None:
+        self.rng = random.Random(seed)  # noqa: S311 - reproducible fake data, not secrets
+        self._generator = _Generator(self.rng, as_of_ms)
+        self._generator.domains.update(taken_domains)
+        self._index = 0
+
+    def next(self) -> SeedCompany:
+        company = self._generator.company(self._index)
+        self._index += 1
+        return company
+
+    def person(self) -> tuple[str, str]:
+        """A first and last name from the seed's vocabulary."""
+        return self.rng.choice(_FIRST_NAMES), self.rng.choice(_SURNAMES)
 
 
 def _poisson(rng: random.Random, mean: float) -> int:

@@ -8,6 +8,12 @@
 
 `hubspot_port=0` picks a free port; `start_sandbox` returns once the server accepts
 connections, and `stop()` (or leaving the `with` block) shuts it down.
+
+Webhooks: with `webhook_target=BASE` the CRMs notify a receiver of every change, as the real
+ones do: HubSpot POSTs signed event arrays to `BASE/webhooks/hubspot` (`hubspot_webhooks`,
+signed with `hubspot_app_secret`), the Salesforce org (when started) POSTs Outbound Messages to
+`BASE/webhooks/salesforce/outbound-message` (`salesforce_outbound`). Without a target nothing
+is sent. `simulate_inbound(rate, count, crm)` makes new leads arrive (`inbound`).
 """
 
 from __future__ import annotations
@@ -29,8 +35,12 @@ if TYPE_CHECKING:
 
     from connectors.sandbox.hubspot_api import BatchUpdateMissing
     from connectors.sandbox.hubspot_limits import RateLimiter
+    from connectors.sandbox.hubspot_webhooks import HubSpotWebhooks
+    from connectors.sandbox.inbound import Crm, InboundSimulation
+    from connectors.sandbox.salesforce_outbound import SalesforceOutbound
     from connectors.sandbox.salesforce_server import RunningSalesforce
     from connectors.sandbox.salesforce_state import SalesforceState
+    from connectors.sandbox.webhooks import RetryPolicy
 
 LOOPBACK = "127.0.0.1"
 START_TIMEOUT_S = 15.0
@@ -128,7 +138,16 @@ class RunningSandbox:
     salesforce_client_secret: str | None = None
     salesforce: SalesforceState | None = None
     salesforce_sandbox: RunningSalesforce | None = field(default=None, repr=False)
+    #: The secret HubSpot webhooks are signed with (the app's client secret).
+    hubspot_app_secret: str = field(default="", repr=False)
+    #: The Salesforce org's 18-character id, when Salesforce runs.
+    salesforce_org_id: str | None = None
+    #: The base URL webhooks go to (None: none are sent), and the HubSpot sender.
+    webhook_target: str | None = None
+    hubspot_webhooks: HubSpotWebhooks | None = field(default=None, repr=False)
+    seed: int = 7
     _servers: list[_ServerThread] = field(default_factory=list, repr=False)
+    _inbound: list[InboundSimulation] = field(default_factory=list, repr=False)
 
     @property
     def hubspot_port(self) -> int:
@@ -140,7 +159,59 @@ class RunningSandbox:
         limiter: RateLimiter = self.hubspot_app.state.limiter
         return limiter
 
+    @property
+    def salesforce_webhooks(self) -> SalesforceOutbound | None:
+        """The Salesforce Outbound Message sender, when Salesforce runs with a target."""
+        return None if self.salesforce_sandbox is None else self.salesforce_sandbox.webhooks
+
+    def wait_webhooks_idle(self, timeout: float | None = None) -> bool:
+        """Waits until both senders have nothing queued, due or in flight (True) or until
+        `timeout` s passed (False). True at once when no webhooks are sent."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for sender in (self.hubspot_webhooks, self.salesforce_webhooks):
+            if sender is None:
+                continue
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if not sender.wait_idle(remaining):
+                return False
+        return True
+
+    def simulate_inbound(
+        self, rate_per_second: float, count: int | None = None, crm: Crm = "hubspot"
+    ) -> InboundSimulation:
+        """Starts creating `count` new leads (None: until `stop()`) at `rate_per_second` in
+        a background thread and returns its handle: `wait(timeout)`, `leads` (ids and creation
+        times, monotonic and wall clock), `stop()`. HubSpot: a new company and a contact at it;
+        Salesforce: a new Lead (see `connectors.sandbox.inbound`)."""
+        from connectors.sandbox.inbound import (
+            InboundSimulation,
+            hubspot_lead_maker,
+            salesforce_lead_maker,
+        )
+
+        number = len(self._inbound) + 1
+        seed = self.seed * 1_000 + number * 7 + (0 if crm == "hubspot" else 3)
+        if crm == "hubspot":
+            make = hubspot_lead_maker(self.hubspot, seed)
+        elif crm == "salesforce":
+            if self.salesforce is None:
+                raise SandboxError("simulate_inbound: the Salesforce sandbox is not running")
+            make = salesforce_lead_maker(self.salesforce, seed)
+        else:
+            raise SandboxError(f"simulate_inbound: crm must be hubspot or salesforce, not {crm!r}")
+        try:
+            simulation = InboundSimulation(make, rate_per_second, count, name=f"inbound-{crm}")
+        except ValueError as error:
+            raise SandboxError(f"simulate_inbound: {error}") from None
+        self._inbound.append(simulation)
+        return simulation.start()
+
     def stop(self) -> None:
+        while self._inbound:
+            self._inbound.pop().stop()
+        if self.hubspot_webhooks is not None:
+            self.hubspot_webhooks.stop()
+            self.hubspot_webhooks = None
         if self.salesforce_sandbox is not None:
             self.salesforce_sandbox.stop()
         while self._servers:
@@ -174,6 +245,9 @@ def start_sandbox(
     salesforce_port: int | None = None,
     leads_per_company: float = 0.5,
     salesforce_icp_fields: bool = True,
+    webhook_target: str | None = None,
+    hubspot_app_secret: str | None = None,
+    webhook_retry: RetryPolicy | None = None,
 ) -> RunningSandbox:
     """Seeds a HubSpot sandbox and serves it on 127.0.0.1 until `stop()`.
 
@@ -183,9 +257,16 @@ def start_sandbox(
     HTTPS on that port (0 picks a free one; None, the default, does not start it), with
     `leads_per_company` Leads per company (two thirds at a company's domain);
     `salesforce_icp_fields=False` starts the org without the ICP custom fields, as before
-    `icp-sync setup salesforce`. Raises `SandboxError` if a port is taken.
+    `icp-sync setup salesforce`.
+
+    `webhook_target`: the base URL of a webhook receiver (None, the default: no webhooks);
+    HubSpot sends to `{target}/webhooks/hubspot`, signed with `hubspot_app_secret` (default: a
+    random one, on `RunningSandbox.hubspot_app_secret`), Salesforce to
+    `{target}/webhooks/salesforce/outbound-message`. `webhook_retry` replaces both CRMs' retry
+    back-off (tests make it fast). Raises `SandboxError` if a port is taken.
     """
     from connectors.sandbox.hubspot_api import create_hubspot_app
+    from connectors.sandbox.webhooks import check_target_url
 
     if companies < 0:
         raise SandboxError(f"companies must be at least 0, got {companies}")
@@ -193,6 +274,15 @@ def start_sandbox(
         raise SandboxError(f"deals per company must be within 0-50, got {deals_per_company}")
     if rate_limit is not None and rate_limit < 1:
         raise SandboxError(f"rate limit must be at least 1 request per 10 s, got {rate_limit}")
+    if webhook_target is not None:
+        try:
+            check_target_url(webhook_target)
+        except ValueError as error:
+            raise SandboxError(str(error)) from None
+        webhook_target = webhook_target.rstrip("/")
+    if hubspot_app_secret == "":
+        raise SandboxError("the HubSpot app secret must not be empty")
+    app_secret = hubspot_app_secret or str(uuid.uuid4())
     token = hubspot_token or f"pat-sandbox-{uuid.uuid4()}"
     sock = _bind(LOOPBACK, hubspot_port)
     try:
@@ -217,9 +307,23 @@ def start_sandbox(
         hubspot_token=token,
         hubspot=state,
         hubspot_app=app,
+        hubspot_app_secret=app_secret,
+        webhook_target=webhook_target,
+        seed=seed,
         _servers=[server],
     )
+    if webhook_target is not None:
+        from connectors.sandbox.hubspot_webhooks import HUBSPOT_WEBHOOK_PATH, HubSpotWebhooks
+        from connectors.sandbox.webhooks import HUBSPOT_RETRY
+
+        running.hubspot_webhooks = HubSpotWebhooks(
+            state,
+            webhook_target + HUBSPOT_WEBHOOK_PATH,
+            app_secret=app_secret,
+            retry=webhook_retry or HUBSPOT_RETRY,
+        ).start()
     if salesforce_port is not None:
+        from connectors.sandbox.salesforce_outbound import SALESFORCE_WEBHOOK_PATH
         from connectors.sandbox.salesforce_server import start_salesforce_sandbox
 
         try:
@@ -231,6 +335,10 @@ def start_sandbox(
                 as_of=as_of,
                 leads_per_company=leads_per_company,
                 with_icp_fields=salesforce_icp_fields,
+                webhook_target=(
+                    None if webhook_target is None else webhook_target + SALESFORCE_WEBHOOK_PATH
+                ),
+                webhook_retry=webhook_retry,
             )
         except BaseException:
             running.stop()
@@ -241,4 +349,5 @@ def start_sandbox(
         running.salesforce_client_id = org.client_id
         running.salesforce_client_secret = org.client_secret
         running.salesforce = org.salesforce
+        running.salesforce_org_id = org.org_id
     return running
