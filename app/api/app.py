@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from app.api.deps import Resources
 from app.api.middleware import RequestIdMiddleware
-from app.api.routes import health, metrics
+from app.api.routes import health, metrics, webhooks
 from app.settings import Settings
 from app.store.engine import make_engine, make_session_factory
 from app.store.migrate import head_revision, upgrade_to_head
@@ -56,5 +56,6 @@ def create_app(
     app.state.resources = resources
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health.router)
+    app.include_router(webhooks.router)
     app.include_router(metrics.router)
     return app
