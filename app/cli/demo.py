@@ -1,15 +1,18 @@
 """`icp-sync demo`: the whole job against the built-in CRM sandboxes, in one command.
 
-Starts both sandboxes on loopback and, on a fresh embedded SQLite store, with one rubric:
-HubSpot — creates the writeback properties, syncs, scores and writes back, shows the tiers and
-top accounts with their reasons, and reads a few companies back through the API; Salesforce —
-the same for accounts and leads (leads lacking company data scored on their account), then a
-new inbound lead arrives, the next incremental sync scores it, and the org's assignment rule
-routes it to a queue by the tier written; then everything stops.
+Starts both sandboxes on loopback, with their webhooks pointed at icp-sync's own service
+(webhook endpoints and inbox worker) beside them, and, on a fresh embedded SQLite store, with
+one rubric: HubSpot — creates the writeback properties, syncs, scores and writes back, shows
+the tiers and top accounts with their reasons, and reads a few companies back through the API;
+Salesforce — the same for accounts and leads (leads lacking company data scored on their
+account); then a new inbound lead arrives in each CRM, is scored within seconds through
+webhook → inbox → worker, the delay is shown, and the org's assignment rule routes the
+Salesforce one to a queue by the tier written; then everything stops.
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -25,11 +28,13 @@ if TYPE_CHECKING:
 
     from app.rubric import Rubric
     from app.scoring import CompiledRubric
+    from app.settings import Settings
     from app.store.tables import Account, Score
     from connectors.base import SchemaChange
     from connectors.sandbox.server import RunningSandbox
 
 DEMO_DATABASE = Path("icp-sync-demo.db")
+REALTIME_WAIT_S = 30.0
 
 
 def register(cli: typer.Typer) -> None:
@@ -42,12 +47,15 @@ def demo(
     rubric_file: RubricOption = None,
 ) -> None:
     """Run the full job against the built-in HubSpot and Salesforce sandboxes (no CRM account
-    needed): one rubric scores HubSpot companies and Salesforce accounts and leads, and a new
-    Salesforce lead is routed to a queue by its tier."""
+    needed): one rubric scores HubSpot companies and Salesforce accounts and leads; then a new
+    inbound lead in each CRM is scored in real time through webhooks, and the Salesforce one
+    is routed to a queue by its tier."""
+    from app.api.app import create_app
+    from app.runtime import Runtime
     from app.scoring import compile_rubric
     from app.store.engine import make_engine, make_session_factory
     from app.store.migrate import upgrade_to_head
-    from connectors.sandbox.server import start_sandbox
+    from connectors.sandbox.server import serve_app, start_sandbox
 
     rubric = resolve_rubric(rubric_file)
     compiled = compile_rubric(rubric)
@@ -56,13 +64,99 @@ def demo(
     upgrade_to_head(url)
     engine = make_engine(url)
     sessions = make_session_factory(engine)
+    port = _free_port()
     with start_sandbox(
-        seed=seed, companies=companies, salesforce_port=0, salesforce_icp_fields=False
+        seed=seed,
+        companies=companies,
+        salesforce_port=0,
+        salesforce_icp_fields=False,
+        webhook_target=f"http://127.0.0.1:{port}",
     ) as sandbox:
-        _hubspot_part(sandbox, rubric, compiled, sessions)
-        _salesforce_part(sandbox, rubric, compiled, sessions)
+        settings = _service_settings(sandbox, url)
+        _, stop_service = serve_app(create_app(settings), port, name="icp-sync-service")
+        runtime = Runtime(settings, rubric, engine, sessions, run_schedules=False)
+        runtime.start()
+        try:
+            console().print(f"icp-sync service on http://127.0.0.1:{port}: webhooks, inbox worker")
+            _hubspot_part(sandbox, rubric, compiled, sessions)
+            _salesforce_part(sandbox, rubric, compiled, sessions)
+            _realtime_part(sandbox)
+        finally:
+            runtime.stop()
+            stop_service()
     engine.dispose()
     console().print(f"sandbox stopped; the demo's store is {DEMO_DATABASE}")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _service_settings(sandbox: RunningSandbox, database_url: str) -> Settings:
+    from pydantic import SecretStr
+
+    from app.settings import Settings
+
+    return Settings(
+        database_url=database_url,
+        hubspot_base_url=sandbox.hubspot_url,
+        hubspot_token=SecretStr(sandbox.hubspot_token),
+        hubspot_app_secret=SecretStr(str(sandbox.hubspot_app_secret)),
+        salesforce_instance_url=sandbox.salesforce_url,
+        salesforce_client_id=SecretStr(str(sandbox.salesforce_client_id)),
+        salesforce_client_secret=SecretStr(str(sandbox.salesforce_client_secret)),
+        salesforce_ca_bundle=sandbox.salesforce_ca_bundle,
+        salesforce_org_id=sandbox.salesforce_org_id,
+        sync_interval_minutes=0,
+        full_sync_hour=-1,
+    )
+
+
+def _realtime_part(sandbox: RunningSandbox) -> None:
+    """A new inbound lead in each CRM, scored through webhook → inbox → worker; the delay is
+    measured from the lead's creation to its tier written in the CRM."""
+    out = console()
+    out.rule("Real time")
+    org = sandbox.salesforce
+    for crm in ("hubspot", "salesforce"):
+        run = sandbox.simulate_inbound(1.0, 1, crm=crm)
+        run.wait(30)
+        if not run.leads:
+            raise IcpSyncError(f"demo: the {crm} sandbox created no inbound lead")
+        lead = run.leads[0]
+        deadline = time.monotonic() + REALTIME_WAIT_S
+        tier: str | None = None
+        while time.monotonic() < deadline:
+            if crm == "hubspot":
+                tier = sandbox.hubspot.company(str(lead.company_id)).get("icp_tier") or None
+            elif org is not None:
+                tier = org.get("Lead", lead.object_id).get("ICP_Tier__c")
+            if tier:
+                break
+            time.sleep(0.01)
+        delay = time.monotonic() - lead.created_monotonic
+        if not tier:
+            out.print(f"{crm}: the new lead's tier did not arrive within {REALTIME_WAIT_S:.0f} s")
+            continue
+        if crm == "hubspot":
+            out.print(
+                f"HubSpot: new contact {lead.object_id} at new company {escape(lead.company_name)}"
+                f" → webhooks → inbox → worker → company {lead.company_id} is [bold]{tier}[/bold],"
+                f" written back [bold]{delay:.2f} s[/bold] after the contact was created"
+            )
+        elif org is not None:
+            queues = {queue_id: name for name, queue_id in org.queues.items()}
+            owner = _owner(org.get("Lead", lead.object_id)["OwnerId"], queues)
+            out.print(
+                f"Salesforce: new lead {lead.object_id} ({escape(lead.company_name)}) → Outbound "
+                f"Message → inbox → worker → [bold]{tier}[/bold] written back "
+                f"[bold]{delay:.2f} s[/bold] after it was created; assignment routed it to "
+                f"[bold]{owner}[/bold]"
+            )
 
 
 def _hubspot_part(
@@ -114,8 +208,7 @@ def _salesforce_part(
     from app.sync.orchestrator import run_sync
 
     out = console()
-    org = sandbox.salesforce
-    if org is None or sandbox.salesforce_url is None:
+    if sandbox.salesforce is None or sandbox.salesforce_url is None:
         raise IcpSyncError("demo: the Salesforce sandbox did not start")
     out.rule("Salesforce")
     out.print(f"Salesforce sandbox on {sandbox.salesforce_url} (HTTPS, its own CA)")
@@ -143,35 +236,6 @@ def _salesforce_part(
             },
         )
         _print_top([(a, s) for a, s in rows if a.object_type == "lead"][:3], title="Top leads")
-
-        lead = org.create("Lead", dict(INBOUND_LEAD), auto_assign=True)
-        queue_names = {queue_id: name for name, queue_id in org.queues.items()}
-        out.print(
-            f"new inbound lead {lead['Id']} ({INBOUND_LEAD['Company']}), owner: "
-            f"{_owner(lead['OwnerId'], queue_names)}"
-        )
-        routed = run_sync(connector, sessions, compiled)
-    landed = org.get("Lead", lead["Id"])
-    out.print(
-        f"incremental sync: scored {routed.rescore.scored}, wrote {routed.written} in "
-        f"{routed.api_calls} API calls; the lead is [bold]{landed['ICP_Tier__c']}[/bold] "
-        f"(score {landed['ICP_Fit_Score__c']:.0f}) and Salesforce's assignment rule routed it "
-        f"to [bold]{_owner(landed['OwnerId'], queue_names)}[/bold]"
-    )
-
-
-INBOUND_LEAD = {
-    "FirstName": "Nia",
-    "LastName": "Okoro",
-    "Title": "VP Revenue Operations",
-    "Company": "Brightwave Software",
-    "Email": "nia.okoro@brightwave-software.example",
-    "Website": "https://brightwave-software.example",
-    "Industry": "Technology",
-    "NumberOfEmployees": 800,
-    "AnnualRevenue": 120_000_000,
-    "Country": "United States",
-}
 
 
 def _owner(owner_id: str, queue_names: dict[str, str]) -> str:

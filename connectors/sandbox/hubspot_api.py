@@ -878,6 +878,10 @@ class _Api:
         return Reply(200, body)
 
     def v4_batch_read(self, call: Call) -> Reply:
+        from_name, to_name = call.path["objectType"], call.path["toObjectType"]
+        if contacts.is_contact_pair(from_name, to_name):
+            return self._contact_association_batch(call, from_name, to_name)
+
         def targets(object_type: ObjectType, object_id: str, linked: list[str]) -> list[JsonObject]:
             return [
                 {
@@ -916,6 +920,31 @@ class _Api:
             results.append(
                 {"from": {"id": object_id}, "to": targets(object_type, object_id, linked)}
             )
+        return _batch(results, started, errors)
+
+    def _contact_association_batch(self, call: Call, from_name: str, to_name: str) -> Reply:
+        """The v4 batch read for contact↔company pairs, answered from the contact store."""
+        started = _now_iso()
+        companies = self.state.store("companies").records
+        results: list[JsonObject] = []
+        errors: list[JsonObject] = []
+        for position, item in enumerate(_inputs(call.body, maximum=MAX_ASSOCIATION_BATCH_INPUTS)):
+            object_id = _input_id(item, position)
+            linked = contacts.contact_associations(
+                self.state.contacts, companies, from_name, object_id, to_name
+            )
+            if not linked:
+                errors.append(
+                    {
+                        "status": "error",
+                        "category": "OBJECT_NOT_FOUND",
+                        "subCategory": "crm.associations.NO_ASSOCIATIONS_FOUND",
+                        "message": f"No {to_name} is associated with {from_name} {object_id}.",
+                        "context": {"fromObjectId": [object_id]},
+                    }
+                )
+                continue
+            results.append({"from": {"id": object_id}, "to": linked})
         return _batch(results, started, errors)
 
     def v4_associate_default(self, call: Call) -> Reply:

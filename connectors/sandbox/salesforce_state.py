@@ -309,8 +309,11 @@ class SalesforceState:
             "Unscored": make_id("00G", 4),
         }
     )
-    #: Lead assignment rule: `ICP_Tier__c` value → queue id (first and only criterion).
+    #: Lead assignment rule: `ICP_Tier__c` value → queue id (first and only criterion), then a
+    #: last entry without criteria (`default_queue`: the Unscored queue) that catches the rest,
+    #: as salesforce.md's example rule does. None: no catch-all, the owner stays.
     assignment_rules: dict[str, str] = field(default_factory=dict)
+    default_queue: str | None = None
     #: Record ids another transaction holds: updates to them fail with UNABLE_TO_LOCK_ROW.
     locked: set[str] = field(default_factory=set)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
@@ -318,6 +321,8 @@ class SalesforceState:
     _listeners: list[SalesforceListener] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
+        if self.default_queue is None:
+            self.default_queue = self.queues["Unscored"]
         if not self.assignment_rules:
             self.assignment_rules = {
                 "tier_1": self.queues["Enterprise"],
@@ -621,7 +626,7 @@ class SalesforceState:
     def _derive(self, object_name: str, record: dict[str, Any], *, auto_assign: bool) -> None:
         """Fields Salesforce computes on save: the lead assignment rule, IsClosed/IsWon."""
         if object_name == "Lead" and auto_assign:
-            queue = self.assignment_rules.get(str(record.get("ICP_Tier__c")))
+            queue = self.assignment_rules.get(str(record.get("ICP_Tier__c")), self.default_queue)
             if queue is not None:
                 record["OwnerId"] = queue
         if object_name == "Opportunity":

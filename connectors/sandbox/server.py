@@ -23,6 +23,7 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import TracebackType
@@ -103,6 +104,20 @@ class _ServerThread:
         if self.thread.is_alive():
             self.thread.join(STOP_TIMEOUT_S)
         self.sock.close()
+
+
+def serve_app(app: Any, port: int = 0, *, name: str = "app") -> tuple[str, Callable[[], None]]:
+    """Serves an ASGI app (lifespan off: start what it needs yourself) on 127.0.0.1 in a
+    daemon thread; returns its base URL and a function that stops it. For the demo and tests
+    that put icp-sync's own service beside the sandbox."""
+    sock = _bind(LOOPBACK, port)
+    server = _ServerThread(app, sock, name=name)
+    try:
+        server.start()
+    except BaseException:
+        sock.close()
+        raise
+    return f"http://{LOOPBACK}:{sock.getsockname()[1]}", server.stop
 
 
 def _bind(host: str, port: int) -> socket.socket:

@@ -11,21 +11,29 @@ from app.cli.main import cli
 from app.store.tables import Account, Score
 
 
-def test_given_the_demo_when_run_then_both_crms_are_scored_and_a_new_lead_is_routed_by_tier(
+def test_given_the_demo_when_run_then_both_crms_are_scored_and_new_leads_tiered_in_real_time(
     tmp_path, monkeypatch
 ):
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setenv("COLUMNS", "400")
 
     result = CliRunner().invoke(cli, ["demo", "--companies", "60"])
 
     assert result.exit_code == 0, result.stderr
     out = result.stdout
     assert "setup: 14 of 14 custom fields created" in out
-    routed = re.search(r"the lead is (\w+) \(score \d+\) and .* routed it to the (\w+) queue", out)
+    hubspot = re.search(r"company \d+ is (\w+), written back ([\d.]+) s after", out)
+    assert hubspot is not None, out
+    routed = re.search(
+        r"worker → (\w+) written back ([\d.]+) s after it was created; assignment routed it to "
+        r"the (\w+) queue",
+        out,
+    )
     assert routed is not None, out
-    queue_of_tier = {"tier_1": "Enterprise", "tier_2": "SDR", "disqualified": "Nurture"}
-    assert queue_of_tier[routed.group(1)] == routed.group(2)
+    queue_of_tier = {"tier_1": "Enterprise", "tier_2": "SDR", "tier_3": "Unscored",
+                     "disqualified": "Nurture"}  # fmt: skip
+    assert queue_of_tier[routed.group(1)] == routed.group(3)
+
     engine = create_engine(f"sqlite:///{tmp_path / 'icp-sync-demo.db'}")
     with engine.connect() as connection:
         scored = dict(

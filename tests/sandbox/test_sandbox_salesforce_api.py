@@ -254,6 +254,7 @@ def test_given_collection_with_bad_records_when_patched_then_per_record_results_
                 {"attributes": {"type": "Lead"}, "id": lead["Id"], "ICP_Fit_Score__c": 12},
             ],
         },
+        headers={"Sforce-Auto-Assign": "FALSE"},
     )  # fmt: skip
     assert [r["success"] for r in results] == [True, False, False, True]
     assert results[0] == {"id": accounts[0]["Id"], "success": True, "errors": []}
@@ -261,7 +262,7 @@ def test_given_collection_with_bad_records_when_patched_then_per_record_results_
     assert results[2]["errors"][0]["statusCode"] == "INVALID_FIELD"
     assert org.salesforce.get("Account", accounts[0]["Id"])["ICP_Fit_Score__c"] == 91
     assert org.salesforce.get("Account", accounts[1]["Id"])["ICP_Tier__c"] is None
-    assert org.salesforce.get("Lead", lead["Id"])["OwnerId"] == lead["OwnerId"]  # no routing
+    assert org.salesforce.get("Lead", lead["Id"])["OwnerId"] == lead["OwnerId"]  # FALSE: kept
 
 
 def test_given_all_or_none_with_one_bad_record_when_patched_then_nothing_is_saved(

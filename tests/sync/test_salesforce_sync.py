@@ -91,7 +91,7 @@ def stored_scores(sessions: sessionmaker[Session]) -> dict[str, tuple[Account, S
 
 def new_lead(org: RunningSalesforce, **values: Any) -> str:
     """A lead as a web-to-lead form creates it: assignment rules run on creation, but it has no
-    tier yet, so it lands with the integration user (no rule matches an empty tier)."""
+    tier yet, so it lands in the Unscored queue (the rule's catch-all entry)."""
     fields = {
         "FirstName": "Nia",
         "LastName": "Okoro",
@@ -352,7 +352,7 @@ def test_given_a_new_tier1_lead_then_assignment_routes_it_once_and_rescoring_lea
         NumberOfEmployees=None,
         AnnualRevenue=None,
     )
-    assert org.salesforce.get("Lead", lead_id)["OwnerId"] == org.salesforce.integration_user_id
+    assert org.salesforce.get("Lead", lead_id)["OwnerId"] == org.salesforce.queues["Unscored"]
 
     sync(org, sessions, rubric)
 
