@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+import structlog
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -45,6 +46,8 @@ ACCOUNT_KINDS = frozenset({"company", "account", "lead"})
 DEAL_KINDS = frozenset({"deal", "opportunity"})
 DELETIONS = frozenset({"company.deletion", "deal.deletion", "deleted"})
 PROPERTY_CHANGE = "company.propertyChange"
+LOGGED_IDS = 20
+"""Event ids bound to the log lines of a batch (the first ones: a batch may hold hundreds)."""
 
 
 def utc_now() -> datetime:
@@ -123,8 +126,12 @@ class Worker:
             self._fail(session, events, f"no {source} connector is configured", report)
             return
         calls = connector.stats.calls, connector.stats.rate_limited
+        bound = structlog.contextvars.bound_contextvars(
+            source=source, event_ids=[e.event_id for e in events[:LOGGED_IDS]]
+        )
         try:
-            self._process(session, connector, events, report)
+            with bound:
+                self._process(session, connector, events, report)
         except ConnectorError as error:
             session.rollback()
             self._fail(session, _reload(session, events), f"{type(error).__name__}: {error}",

@@ -63,6 +63,7 @@ class _ServerThread:
         *,
         ssl_certfile: str | None = None,
         ssl_keyfile: str | None = None,
+        lifespan: bool = False,
     ) -> None:
         import uvicorn  # the web server is needed only when a sandbox runs
 
@@ -71,7 +72,7 @@ class _ServerThread:
             log_config=None,  # leave the host process's logging alone
             log_level="warning",
             access_log=False,
-            lifespan="off",
+            lifespan="on" if lifespan else "off",
             http="h11",
             loop="asyncio",
             timeout_graceful_shutdown=2,
@@ -107,11 +108,11 @@ class _ServerThread:
 
 
 def serve_app(app: Any, port: int = 0, *, name: str = "app") -> tuple[str, Callable[[], None]]:
-    """Serves an ASGI app (lifespan off: start what it needs yourself) on 127.0.0.1 in a
-    daemon thread; returns its base URL and a function that stops it. For the demo and tests
-    that put icp-sync's own service beside the sandbox."""
+    """Serves an ASGI app, its lifespan included, on 127.0.0.1 in a daemon thread; returns
+    its base URL and a function that stops it. For the demo and tests that put icp-sync's own
+    service beside the sandbox."""
     sock = _bind(LOOPBACK, port)
-    server = _ServerThread(app, sock, name=name)
+    server = _ServerThread(app, sock, name=name, lifespan=True)
     try:
         server.start()
     except BaseException:

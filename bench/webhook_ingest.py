@@ -1,0 +1,178 @@
+"""Webhook ingest rate: signed HubSpot deliveries into the durable inbox, nothing lost.
+
+    .venv/bin/python bench/webhook_ingest.py [--requests 5000] [--concurrency 32]
+        [--database-url URL] [--json]
+
+`icp-sync serve --no-worker --no-schedules` runs as a second process on loopback (so the
+inbox only fills), on a fresh SQLite store or the empty database given; this process sends
+`--requests` deliveries (one `company.propertyChange` event each, a distinct eventId, a valid
+v3 signature) with `--concurrency` requests in flight, over keep-alive connections. Reported:
+requests/s over the whole run, per-request latency p50 / p99, non-2xx answers, and the rows
+found in the inbox afterwards (must equal the requests: nothing lost).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import func, select
+
+from app.store.engine import make_engine
+from app.store.tables import WebhookEvent
+from app.webhooks.hubspot import signature_v3
+
+MAX_ATTEMPTS = 3
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_service(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-c", "from app.cli.main import run; run()", "serve",
+               "--port", str(port), "--no-worker", "--no-schedules"]  # fmt: skip
+    process = subprocess.Popen(  # noqa: S603 - our own command line, no user input
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("the service did not become ready within 60 s")
+
+
+async def send_all(url: str, secret: str, count: int, concurrency: int) -> dict[str, Any]:
+    latencies: list[float] = []
+    failures = retries = 0
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for number in range(count):
+        queue.put_nowait(number)
+    base = int(time.time() * 1000)
+
+    async def sender(client: httpx.AsyncClient) -> None:
+        nonlocal failures
+        while not queue.empty():
+            number = queue.get_nowait()
+            body = json.dumps(
+                [
+                    {
+                        "eventId": base + number,
+                        "subscriptionId": 1,
+                        "portalId": 1,
+                        "appId": 1,
+                        "occurredAt": base,
+                        "subscriptionType": "company.propertyChange",
+                        "attemptNumber": 0,
+                        "objectId": 1000 + number % 997,
+                        "propertyName": "numberofemployees",
+                        "propertyValue": str(number),
+                        "changeSource": "CRM_UI",
+                    }
+                ]
+            ).encode()
+            stamp = str(int(time.time() * 1000))
+            headers = {
+                "Content-Type": "application/json",
+                "X-HubSpot-Request-Timestamp": stamp,
+                "X-HubSpot-Signature-v3": signature_v3(secret, "POST", url, body, stamp),
+                "X-HubSpot-Signature-Version": "v3",
+            }
+            started = time.perf_counter()
+            status = await post_with_retries(client, url, body, headers)
+            latencies.append(time.perf_counter() - started)
+            if status != 200:
+                failures += 1
+
+    async def post_with_retries(
+        client: httpx.AsyncClient, url: str, body: bytes, headers: dict[str, str]
+    ) -> int:
+        """As a CRM does: a delivery whose connection broke is sent again (same eventId)."""
+        nonlocal retries
+        for attempt in range(MAX_ATTEMPTS):
+            try:
+                return (await client.post(url, content=body, headers=headers)).status_code
+            except httpx.TransportError:
+                if attempt == MAX_ATTEMPTS - 1:
+                    raise
+                retries += 1
+        raise AssertionError("unreachable")
+
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+        started = time.perf_counter()
+        await asyncio.gather(*(sender(client) for _ in range(concurrency)))
+        seconds = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "requests": count,
+        "seconds": round(seconds, 2),
+        "requests_per_second": round(count / seconds),
+        "p50_ms": round(latencies[len(latencies) // 2] * 1000, 1),
+        "p99_ms": round(latencies[int(len(latencies) * 0.99)] * 1000, 1),
+        "non_2xx": failures,
+        "resent_after_broken_connection": retries,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=5000)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--database-url", help="an empty database (default: a fresh SQLite file)")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+
+    secret = secrets.token_hex(16)
+    port = free_port()
+    with tempfile.TemporaryDirectory() as folder:
+        database_url = args.database_url or f"sqlite:///{Path(folder) / 'inbox.db'}"
+        env = {
+            **os.environ,
+            "ICP_SYNC_DATABASE_URL": database_url,
+            "ICP_SYNC_HUBSPOT_APP_SECRET": secret,
+            "ICP_SYNC_LOG_FORMAT": "json",
+        }
+        service = start_service(env, port)
+        try:
+            url = f"http://127.0.0.1:{port}/webhooks/hubspot"
+            row = asyncio.run(send_all(url, secret, args.requests, args.concurrency))
+        finally:
+            service.terminate()
+            service.wait(30)
+        engine = make_engine(database_url)
+        with engine.connect() as connection:
+            row["stored"] = connection.execute(
+                select(func.count()).select_from(WebhookEvent)
+            ).scalar_one()
+        engine.dispose()
+    row["lost"] = row["requests"] - row["stored"]
+    meta = {"database": database_url.split(":")[0], "concurrency": args.concurrency,
+            "python": platform.python_version(), "cpus": os.cpu_count()}  # fmt: skip
+    if args.json:
+        print(json.dumps({**row, **meta}))
+    else:
+        print("; ".join(f"{key}={value}" for key, value in {**row, **meta}.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,198 @@
+"""End-to-end latency of real-time rescoring: from a new inbound lead created in the sandbox CRM
+to its ICP tier written back there, through webhooks, the inbox and the worker.
+
+    .venv/bin/python bench/webhook_latency.py [--rates 10 100] [--seconds 20]
+        [--crm hubspot salesforce] [--database-url URL] [--json]
+
+The sandbox (HubSpot and Salesforce simulators, with their webhook senders) runs in this
+process; `icp-sync serve --no-schedules` runs as a second process on loopback, on a fresh
+SQLite store (or the empty database given), after one full sync so new leads count as new.
+For each rate, leads arrive at that rate for `--seconds`; a listener on the sandbox state
+records when each lead's tier lands (HubSpot: the company's `icp_tier`; Salesforce: the
+Lead's `ICP_Tier__c`). Reported: p50 / p95 / p99 / max seconds, and how many landed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from app.crm import hubspot_connector, salesforce_connector
+from app.rubric import load_rubric
+from app.scoring import compile_rubric
+from app.store.engine import make_engine, make_session_factory
+from app.store.migrate import upgrade_to_head
+from app.sync.orchestrator import run_sync
+from connectors.sandbox.server import RunningSandbox, start_sandbox
+
+SETTLE_SECONDS = 30.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Landings:
+    """When each record's tier was first written, by CRM record id (monotonic seconds)."""
+
+    def __init__(self, sandbox: RunningSandbox) -> None:
+        self.at: dict[str, float] = {}
+        self._lock = threading.Lock()
+        sandbox.hubspot.subscribe(self._hubspot)
+        org = sandbox.salesforce
+        if org is not None:
+            self._org = org
+            org.subscribe(self._salesforce)
+
+    def _land(self, record_id: str) -> None:
+        with self._lock:
+            self.at.setdefault(record_id, time.monotonic())
+
+    def _hubspot(self, event: Any) -> None:
+        if event.object_type == "companies" and event.properties.get("icp_tier"):
+            self._land(event.object_id)
+
+    def _salesforce(self, change: Any) -> None:
+        record = self._org.records.get(change.object_name, {}).get(change.record_id, {})
+        if change.object_name == "Lead" and record.get("ICP_Tier__c"):
+            self._land(change.record_id)
+
+
+def percentile(values: list[float], share: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def start_service(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-c", "from app.cli.main import run; run()", "serve",
+               "--port", str(port), "--no-schedules"]  # fmt: skip
+    process = subprocess.Popen(  # noqa: S603 - our own command line, no user input
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("the service did not become ready within 60 s")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rates", type=float, nargs="+", default=[10.0, 100.0])
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--crm", nargs="+", default=["hubspot", "salesforce"])
+    parser.add_argument("--companies", type=int, default=500)
+    parser.add_argument("--database-url", help="an empty database (default: a fresh SQLite file)")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+
+    rubric = load_rubric()
+    port = free_port()
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory() as folder:
+        url = args.database_url or f"sqlite:///{Path(folder) / 'bench.db'}"
+        with start_sandbox(
+            seed=7,
+            companies=args.companies,
+            salesforce_port=0,
+            webhook_target=f"http://127.0.0.1:{port}",
+        ) as sandbox:
+            upgrade_to_head(url)
+            env = {
+                **os.environ,
+                "ICP_SYNC_DATABASE_URL": url,
+                "ICP_SYNC_HUBSPOT_BASE_URL": sandbox.hubspot_url,
+                "ICP_SYNC_HUBSPOT_TOKEN": sandbox.hubspot_token,
+                "ICP_SYNC_HUBSPOT_APP_SECRET": str(sandbox.hubspot_app_secret),
+                "ICP_SYNC_SALESFORCE_INSTANCE_URL": str(sandbox.salesforce_url),
+                "ICP_SYNC_SALESFORCE_CLIENT_ID": str(sandbox.salesforce_client_id),
+                "ICP_SYNC_SALESFORCE_CLIENT_SECRET": str(sandbox.salesforce_client_secret),
+                "ICP_SYNC_SALESFORCE_CA_BUNDLE": str(sandbox.salesforce_ca_bundle),
+                "ICP_SYNC_SALESFORCE_ORG_ID": str(sandbox.salesforce_org_id),
+                "ICP_SYNC_LOG_FORMAT": "json",
+            }
+            service = start_service(env, port)  # first: the syncs' echoes reach it
+            try:
+                engine = make_engine(url)
+                sessions = make_session_factory(engine)
+                with hubspot_connector(sandbox.hubspot_url, sandbox.hubspot_token, rubric) as hs:
+                    hs.ensure_schema()
+                    run_sync(hs, sessions, compile_rubric(rubric))
+                with salesforce_connector(
+                    str(sandbox.salesforce_url),
+                    rubric,
+                    client_id=str(sandbox.salesforce_client_id),
+                    client_secret=str(sandbox.salesforce_client_secret),
+                    ca_bundle=sandbox.salesforce_ca_bundle,
+                ) as sf:
+                    run_sync(sf, sessions, compile_rubric(rubric))
+                engine.dispose()
+                sandbox.wait_webhooks_idle(60)  # the initial writes' echoes, delivered
+                time.sleep(2.0)  # and drained by the worker
+                landings = Landings(sandbox)
+                for crm in args.crm:
+                    for rate in args.rates:
+                        count = max(1, round(rate * args.seconds))
+                        run = sandbox.simulate_inbound(rate, count, crm=crm)
+                        run.wait(args.seconds * 3 + 60)
+                        deadline = time.monotonic() + SETTLE_SECONDS
+                        key = "company_id" if crm == "hubspot" else "object_id"
+                        ids = [(getattr(lead, key), lead.created_monotonic) for lead in run.leads]
+                        while time.monotonic() < deadline and not all(
+                            i in landings.at for i, _ in ids
+                        ):
+                            time.sleep(0.1)
+                        delays = [
+                            landings.at[i] - created for i, created in ids if i in landings.at
+                        ]
+                        rows.append(
+                            {
+                                "crm": crm,
+                                "rate_per_second": rate,
+                                "leads": len(ids),
+                                "landed": len(delays),
+                                "p50_s": _round(percentile(delays, 0.50)),
+                                "p95_s": _round(percentile(delays, 0.95)),
+                                "p99_s": _round(percentile(delays, 0.99)),
+                                "max_s": _round(max(delays) if delays else None),
+                            }
+                        )
+            finally:
+                service.terminate()
+                service.wait(30)
+    meta = {"python": platform.python_version(), "machine": platform.machine(),
+            "database": url.split(":")[0], "cpus": os.cpu_count()}  # fmt: skip
+    if args.json:
+        print(json.dumps({"runs": rows, **meta}))
+    else:
+        for row in rows:
+            print("; ".join(f"{key}={value}" for key, value in row.items()))
+    return 0
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,135 @@
+"""Real time, end to end, on SQLite and PostgreSQL: the sandbox CRMs post signed webhooks to
+icp-sync's service (endpoints + inbox worker) over real HTTP; a new inbound lead is tiered in
+its CRM, and our own write, echoed back, never triggers another one."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+
+from app.api.app import create_app
+from app.crm import hubspot_connector, salesforce_connector
+from app.rubric import load_rubric
+from app.runtime import Runtime
+from app.scoring import compile_rubric
+from app.settings import Settings
+from app.store.engine import make_engine, make_session_factory
+from app.store.migrate import upgrade_to_head
+from app.sync.orchestrator import run_sync
+from connectors.sandbox.server import RunningSandbox, serve_app, start_sandbox
+
+WAIT_S = 30.0
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def live(database_url: str) -> Iterator[RunningSandbox]:
+    """Both sandboxes posting to a running service, after a first full sync of each."""
+    port = free_port()
+    rubric = load_rubric()
+    upgrade_to_head(database_url)
+    engine = make_engine(database_url)
+    sessions = make_session_factory(engine)
+    with start_sandbox(
+        seed=21, companies=40, salesforce_port=0, webhook_target=f"http://127.0.0.1:{port}"
+    ) as sandbox:
+        settings = Settings(
+            database_url=database_url,
+            hubspot_base_url=sandbox.hubspot_url,
+            hubspot_token=SecretStr(sandbox.hubspot_token),
+            hubspot_app_secret=SecretStr(str(sandbox.hubspot_app_secret)),
+            salesforce_instance_url=sandbox.salesforce_url,
+            salesforce_client_id=SecretStr(str(sandbox.salesforce_client_id)),
+            salesforce_client_secret=SecretStr(str(sandbox.salesforce_client_secret)),
+            salesforce_ca_bundle=sandbox.salesforce_ca_bundle,
+            salesforce_org_id=sandbox.salesforce_org_id,
+        )
+        _, stop = serve_app(create_app(settings), port, name="service-under-test")
+        runtime = Runtime(settings, rubric, engine, sessions, run_schedules=False)
+        runtime.start()
+        try:
+            with hubspot_connector(sandbox.hubspot_url, sandbox.hubspot_token, rubric) as hs:
+                hs.ensure_schema()
+                run_sync(hs, sessions, compile_rubric(rubric))
+            with salesforce_connector(
+                str(sandbox.salesforce_url),
+                rubric,
+                client_id=str(sandbox.salesforce_client_id),
+                client_secret=str(sandbox.salesforce_client_secret),
+                ca_bundle=sandbox.salesforce_ca_bundle,
+            ) as sf:
+                run_sync(sf, sessions, compile_rubric(rubric))
+            quiesce(sandbox)
+            yield sandbox
+        finally:
+            runtime.stop()
+            stop()
+    engine.dispose()
+
+
+def quiesce(sandbox: RunningSandbox) -> None:
+    """Until every webhook is delivered and the worker has had time to drain them."""
+    for _ in range(3):
+        assert sandbox.wait_webhooks_idle(WAIT_S)
+        time.sleep(0.5)
+
+
+def wait_for(check: Any) -> Any:
+    deadline = time.monotonic() + WAIT_S
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.02)
+    return check()
+
+
+def test_given_a_new_hubspot_contact_then_its_company_is_tiered_once_and_the_echo_stops(live):
+    live.hubspot.clear_writes()
+    run = live.simulate_inbound(5.0, 1, crm="hubspot")
+    assert run.wait(WAIT_S)
+    company = str(run.leads[0].company_id)
+
+    tier = wait_for(lambda: live.hubspot.company(company).get("icp_tier"))
+    quiesce(live)  # the echo of our write has come back and been handled
+
+    assert tier in {"tier_1", "tier_2", "tier_3", "disqualified"}
+    ours = [
+        w for w in live.hubspot.writes("companies") if w.object_id == company and w.source == "API"
+    ]
+    assert len(ours) == 1  # no rescore loop
+
+
+def test_given_a_new_salesforce_lead_then_it_is_tiered_and_routed_once(live):
+    org = live.salesforce
+    assert org is not None
+    updates: list[str] = []
+    org.subscribe(
+        lambda change: (
+            updates.append(change.record_id)
+            if change.kind == "updated" and change.modified_by == org.integration_user_id
+            else None
+        )
+    )
+    run = live.simulate_inbound(5.0, 1, crm="salesforce")
+    assert run.wait(WAIT_S)
+    lead = run.leads[0].object_id
+
+    tier = wait_for(lambda: org.get("Lead", lead).get("ICP_Tier__c"))
+    quiesce(live)
+
+    routed_to = org.get("Lead", lead)["OwnerId"]
+    expected = org.assignment_rules.get(tier, org.default_queue)
+    assert routed_to == expected
+    assert updates.count(lead) == 1  # one write: the echoed Outbound Message changed nothing
