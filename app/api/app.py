@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI
 
 from app.api.deps import Resources
+from app.api.inbox_writer import InboxWriter
 from app.api.middleware import RequestIdMiddleware
 from app.api.routes import health, metrics, webhooks
 from app.settings import Settings
@@ -29,11 +30,13 @@ def create_app(
     A database URL that cannot be used raises `ConfigError` here, before anything is served.
     """
     engine = make_engine(settings.database_url)
+    session_factory = make_session_factory(engine)
     resources = Resources(
         settings=settings,
         engine=engine,
-        session_factory=make_session_factory(engine),
+        session_factory=session_factory,
         head_revision=head_revision(),
+        inbox_writer=InboxWriter(session_factory),
     )
 
     @asynccontextmanager
@@ -50,6 +53,7 @@ def create_app(
                 if background is not None:
                     background.stop()
         finally:
+            resources.inbox_writer.stop()
             engine.dispose()
 
     app = FastAPI(title="icp-sync", lifespan=lifespan)

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.api.inbox_writer import InboxWriter
 from app.settings import Settings
 
 
@@ -18,6 +19,7 @@ class Resources:
     engine: Engine
     session_factory: sessionmaker[Session]
     head_revision: str
+    inbox_writer: InboxWriter
 
 
 def get_resources(request: Request) -> Resources:
