@@ -283,3 +283,23 @@ def test_given_a_new_salesforce_lead_event_then_it_is_scored_and_routed_once(
     assert report.written == 1
     assert routed["ICP_Tier__c"] == "disqualified"
     assert routed["OwnerId"] == org.queues["Nurture"]
+
+
+def test_given_a_contact_creation_then_its_company_is_fetched_and_rescored(
+    sandbox, sessions, rubric, hubspot
+):
+    run_sync(hubspot, sessions, compile_rubric(rubric))
+    sandbox.hubspot.clear_writes()
+    company = sandbox.hubspot.company_ids()[4]
+    sandbox.hubspot.touch_company(company, numberofemployees="2")  # changed, no event for it
+    contact = sandbox.hubspot.create_contact(company, email="new.lead@example.com")
+    put(sessions, {"event_id": "c1", "event_type": "contact.creation",
+                   "object_type": "contact", "object_id": contact})  # fmt: skip
+
+    report = Worker(sessions, {"hubspot": hubspot}, compile_rubric(rubric)).run_once()
+
+    assert (report.fetched, report.written) == (1, 1)
+    assert written(sandbox) == Counter({company: 1})
+    with sessions() as session:
+        score = session.scalars(select(Score).join(Account).where(Account.crm_id == company)).one()
+    assert score.tier == "disqualified"
