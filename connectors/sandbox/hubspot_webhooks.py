@@ -48,10 +48,10 @@ from connectors.sandbox.webhooks import (
     HUBSPOT_RETRY,
     Delivery,
     IdSequence,
+    Publisher,
     Rendered,
     RetryPolicy,
     WebhookSender,
-    WebhookStats,
 )
 
 #: Where `start_sandbox(webhook_target=BASE)` sends HubSpot's webhooks: BASE + this path.
@@ -130,7 +130,7 @@ class HubSpotEvent:
         return event
 
 
-class HubSpotWebhooks:
+class HubSpotWebhooks(Publisher):
     """The sandbox app's webhook subscriptions and their sender (see the module docstring).
 
     Attributes: `state`, `target_url`, `app_secret`, `app_id`, `portal_id`, `subscriptions`,
@@ -182,26 +182,8 @@ class HubSpotWebhooks:
         )
         self.target_url = self.sender.target_url
 
-    # --- life cycle ---------------------------------------------------------------------------
-
-    def start(self) -> HubSpotWebhooks:
-        self.sender.start()
-        if self._unsubscribe is None:
-            self._unsubscribe = self.state.subscribe(self.on_change)
-        return self
-
-    def stop(self, *, drain: bool = False, timeout: float = 5.0) -> None:
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
-        self.sender.stop(drain=drain, timeout=timeout)
-
-    def wait_idle(self, timeout: float | None = None) -> bool:
-        return self.sender.wait_idle(timeout)
-
-    @property
-    def stats(self) -> WebhookStats:
-        return self.sender.stats
+    def _subscribe(self) -> Callable[[], None]:
+        return self.state.subscribe(self.on_change)
 
     def subscription_id(self, subscription_type: str, property_name: str | None = None) -> int:
         """The id of a subscription (one per propertyChange property), made on first use."""

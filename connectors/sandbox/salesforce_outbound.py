@@ -46,10 +46,10 @@ from connectors.sandbox.webhooks import (
     SALESFORCE_RETRY,
     Delivery,
     IdSequence,
+    Publisher,
     Rendered,
     RetryPolicy,
     WebhookSender,
-    WebhookStats,
 )
 
 #: Where `start_sandbox(webhook_target=BASE)` sends Outbound Messages: BASE + this path.
@@ -125,7 +125,7 @@ def ack_body(ack: bool = True) -> str:
     )
 
 
-class SalesforceOutbound:
+class SalesforceOutbound(Publisher):
     """The org's Outbound Message actions and their sender (see the module docstring).
 
     Attributes: `state`, `target_url`, `instance_url`, `org_id`, `objects`, `fields`,
@@ -175,26 +175,8 @@ class SalesforceOutbound:
         )
         self.target_url = self.sender.target_url
 
-    # --- life cycle ---------------------------------------------------------------------------
-
-    def start(self) -> SalesforceOutbound:
-        self.sender.start()
-        if self._unsubscribe is None:
-            self._unsubscribe = self.state.subscribe(self.on_change)
-        return self
-
-    def stop(self, *, drain: bool = False, timeout: float = 5.0) -> None:
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
-        self.sender.stop(drain=drain, timeout=timeout)
-
-    def wait_idle(self, timeout: float | None = None) -> bool:
-        return self.sender.wait_idle(timeout)
-
-    @property
-    def stats(self) -> WebhookStats:
-        return self.sender.stats
+    def _subscribe(self) -> Callable[[], None]:
+        return self.state.subscribe(self.on_change)
 
     # --- events -------------------------------------------------------------------------------
 

@@ -31,9 +31,9 @@ import random
 import threading
 import time
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, Self, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -457,6 +457,36 @@ class WebhookSender(Generic[T]):
             return
         heapq.heappush(self._retries, (due, delivery.id, delivery))
         self._dispatch.notify()
+
+
+class Publisher:
+    """The life cycle shared by the CRM publishers (`HubSpotWebhooks`, `SalesforceOutbound`):
+    a `sender` fed by a subscription to the CRM state's changes, made by `_subscribe`."""
+
+    sender: WebhookSender[Any]
+    _unsubscribe: Callable[[], None] | None = None
+
+    def _subscribe(self) -> Callable[[], None]:
+        raise NotImplementedError
+
+    def start(self) -> Self:
+        self.sender.start()
+        if self._unsubscribe is None:
+            self._unsubscribe = self._subscribe()
+        return self
+
+    def stop(self, *, drain: bool = False, timeout: float = 5.0) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        self.sender.stop(drain=drain, timeout=timeout)
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        return self.sender.wait_idle(timeout)
+
+    @property
+    def stats(self) -> WebhookStats:
+        return self.sender.stats
 
 
 @dataclass(slots=True)

@@ -62,6 +62,20 @@ class Refused(BaseModel):
     )
 
 
+def _json_responses(bad_request: str, unauthorized: str) -> dict[int | str, dict[str, Any]]:
+    """The documented answers of a JSON webhook endpoint."""
+    return {
+        200: {"description": "Stored in the inbox (or already there)."},
+        400: {"model": Refused, "description": bad_request},
+        401: {"model": Refused, "description": unauthorized},
+        413: {"model": Refused, "description": f"Body larger than {MAX_BODY_BYTES} bytes."},
+        503: {
+            "model": Refused,
+            "description": "The inbox database is unavailable; retry after `Retry-After`.",
+        },
+    }
+
+
 class _Unavailable(Exception):
     """The inbox could not be written: answer 503 so the CRM retries."""
 
@@ -123,19 +137,10 @@ _HUBSPOT_SCHEMA: dict[str, Any] = {
         "so a redelivery is answered 200 and counted as `duplicates`."
     ),
     response_model=Received,
-    responses={
-        200: {"description": "Stored in the inbox (or already there)."},
-        400: {"model": Refused, "description": "Not a valid delivery; `detail` names the path."},
-        401: {
-            "model": Refused,
-            "description": "Missing or wrong signature, stale timestamp, or no secret set.",
-        },
-        413: {"model": Refused, "description": f"Body larger than {MAX_BODY_BYTES} bytes."},
-        503: {
-            "model": Refused,
-            "description": "The inbox database is unavailable; retry after `Retry-After`.",
-        },
-    },
+    responses=_json_responses(
+        "Not a valid delivery; `detail` names the path.",
+        "Missing or wrong signature, stale timestamp, or no secret set.",
+    ),
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -303,19 +308,10 @@ _SALESFORCE_EVENT_SCHEMA: dict[str, Any] = {
         "seconds) within 5 minutes (Apex). Unset secret: every request is refused."
     ),
     response_model=Received,
-    responses={
-        200: {"description": "Stored in the inbox (or already there)."},
-        400: {"model": Refused, "description": "Not a valid body; `detail` names the path."},
-        401: {
-            "model": Refused,
-            "description": "Missing or wrong secret or signature, stale timestamp, or no secret.",
-        },
-        413: {"model": Refused, "description": f"Body larger than {MAX_BODY_BYTES} bytes."},
-        503: {
-            "model": Refused,
-            "description": "The inbox database is unavailable; retry after `Retry-After`.",
-        },
-    },
+    responses=_json_responses(
+        "Not a valid body; `detail` names the path.",
+        "Missing or wrong secret or signature, stale timestamp, or no secret.",
+    ),
     openapi_extra={
         "requestBody": {
             "required": True,
