@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from types import TracebackType
+from typing import Protocol, Self
 
 from connectors.records import (
     AccountType,
@@ -48,6 +49,24 @@ class SchemaChange:
     kind: str
     name: str
     action: str  # "created" | "updated" | "unchanged"
+
+
+class Closing:
+    """`with connector:` closes its HTTP connections on the way out."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
 
 
 class CrmConnector(Protocol):

@@ -10,9 +10,8 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import timedelta
-from types import TracebackType
 
-from connectors.base import AccountScore, ApiStats, SchemaChange
+from connectors.base import AccountScore, ApiStats, Closing, SchemaChange
 from connectors.hubspot import schema
 from connectors.hubspot.client import DEFAULT_TIMEOUT, HubSpotClient, Json, Timeout
 from connectors.hubspot.mapping import company_to_account, deal_to_deal
@@ -81,7 +80,7 @@ DEAL_PROPERTIES = (
 )
 
 
-class HubSpotConnector:
+class HubSpotConnector(Closing):
     """HubSpot companies (as `company` accounts) and deals, through `hubspot-api-client`.
 
     `tiers` and `flags` are the rubric's tier names and disqualifier ids (the options of
@@ -160,17 +159,6 @@ class HubSpotConnector:
 
     def __repr__(self) -> str:
         return f"HubSpotConnector({self._client!r})"
-
-    def __enter__(self) -> HubSpotConnector:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         self._client.close()

@@ -12,9 +12,8 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import timedelta
-from types import TracebackType
 
-from connectors.base import AccountScore, ApiStats, SchemaChange
+from connectors.base import AccountScore, ApiStats, Closing, SchemaChange
 from connectors.records import (
     AccountType,
     CrmAccount,
@@ -53,7 +52,7 @@ KEY_PREFIXES: Mapping[str, str] = {"001": ACCOUNT, "00Q": LEAD}
 OPPORTUNITY_PREFIX = "006"
 
 
-class SalesforceConnector:
+class SalesforceConnector(Closing):
     """Salesforce Accounts (`account`), Leads (`lead`) and Opportunities, through
     `simple-salesforce`.
 
@@ -124,17 +123,6 @@ class SalesforceConnector:
 
     def __repr__(self) -> str:
         return f"SalesforceConnector({self._client!r})"
-
-    def __enter__(self) -> SalesforceConnector:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         self._client.close()
