@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from typer.core import TyperGroup
 
-from app.cli import db, demo, inbox, rubric, sandbox, scoring, serve, sync
+from app.cli import db, demo, inbox, rubric, sandbox, scoring, serve, sync, validate
 from app.errors import IcpSyncError
 from connectors.errors import ConnectorError
 
@@ -46,6 +46,7 @@ serve.register(cli)
 sandbox.register(cli)
 demo.register(cli)
 inbox.register(cli)
+validate.register(cli)
 
 
 def run() -> None:

@@ -1,0 +1,148 @@
+"""`icp-sync validate`: how well the rubric's tiers and score separate won from lost deals,
+on the stored accounts and their closed deals (HubSpot deals and Salesforce Opportunities)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from app.cli.common import JsonOption, RubricOption, console, print_json, resolve_rubric
+
+
+def register(cli: typer.Typer) -> None:
+    cli.command("validate")(validate)
+
+
+def validate(
+    rubric_file: RubricOption = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only deals closed on or after this date (YYYY-MM-DD).")
+    ] = None,
+    source: Annotated[
+        str | None, typer.Option(help="Only this CRM's deals: hubspot or salesforce.")
+    ] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Win rate per tier and its lift over the base rate, the score's ROC AUC with a bootstrap
+    interval, which criteria earn their weight, what the negative ICP would have thrown away,
+    tiers by quarter (ICP decay), and warnings where the sample is too thin to conclude."""
+    from app.errors import IcpSyncError
+    from app.scoring import compile_rubric
+    from app.settings import get_settings
+    from app.store.engine import make_engine, make_session_factory
+    from app.store.migrate import upgrade_to_head
+    from app.validation.load import outcomes
+    from app.validation.stats import summarise
+
+    first_day: date | None = None
+    if since is not None:
+        try:
+            first_day = date.fromisoformat(since)
+        except ValueError:
+            raise IcpSyncError(f"--since: expected a date YYYY-MM-DD, got {since!r}") from None
+    if source not in (None, "hubspot", "salesforce"):
+        raise IcpSyncError(f"--source: expected hubspot or salesforce, got {source!r}")
+    rubric = resolve_rubric(rubric_file)
+    settings = get_settings()
+    upgrade_to_head(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            found = outcomes(
+                session,
+                compile_rubric(rubric),
+                now=datetime.now(UTC),
+                since=first_day,
+                source=source,
+            )
+    finally:
+        engine.dispose()
+    tiers = [tier.name for tier in rubric.tiers] + ["disqualified"]
+    report = asdict(summarise(found, tiers))
+    report["rubric_version"] = rubric.version
+    if json_output:
+        print_json(report)
+        return
+    _print(report)
+
+
+def _print(report: dict[str, Any]) -> None:
+    out = console()
+    out.print(
+        f"rubric {report['rubric_version']}: {report['closed']} closed deals, "
+        f"{report['won']} won (base win rate {_pct(report['base_win_rate'])})"
+    )
+    tiers = Table(title="Win rate by tier", title_justify="left")
+    for column in ("tier", "won", "lost", "closed", "win rate", "lift"):
+        tiers.add_column(column, justify="left" if column == "tier" else "right")
+    for row in report["tiers"]:
+        tiers.add_row(
+            row["tier"], str(row["won"]), str(row["lost"]), str(row["closed"]),
+            _pct(row["win_rate"]), _ratio(row["lift"]),
+        )  # fmt: skip
+    out.print(tiers)
+    interval = report.get("auc_interval")
+    out.print(
+        f"score separates won from lost: ROC AUC {_num(report['auc'])}"
+        + (f" (95% interval {_num(interval[0])}–{_num(interval[1])})" if interval else "")
+    )
+    criteria = Table(
+        title="Criteria: win rate when high (≥ 50 points) vs not", title_justify="left"
+    )
+    for column in ("criterion", "high: closed", "high: win rate", "low: closed",
+                   "low: win rate", "difference"):  # fmt: skip
+        criteria.add_column(column, justify="left" if column == "criterion" else "right")
+    for row in report["criteria"]:
+        criteria.add_row(
+            row["criterion"], str(row["high_closed"]), _pct(row["high_win_rate"]),
+            str(row["low_closed"]), _pct(row["low_win_rate"]), _pct(row["difference"]),
+        )  # fmt: skip
+    out.print(criteria)
+    if report["disqualifiers"]:
+        flags = Table(title="Negative ICP: what it would have thrown away", title_justify="left")
+        for column in ("disqualifier", "flagged", "won thrown away", "precision"):
+            flags.add_column(column, justify="left" if column == "disqualifier" else "right")
+        for row in report["disqualifiers"]:
+            flags.add_row(
+                row["flag"], str(row["flagged"]), str(row["won_thrown_away"]),
+                _pct(row["precision"]),
+            )  # fmt: skip
+        out.print(flags)
+    quarters: dict[str, dict[str, Any]] = {}
+    for row in report["quarters"]:
+        quarters.setdefault(row["quarter"], {})[row["tier"]] = row
+    if quarters:
+        tier_names = [row["tier"] for row in report["tiers"]]
+        decay = Table(title="Win rate by tier and quarter (closed deals)", title_justify="left")
+        decay.add_column("quarter")
+        for name in tier_names:
+            decay.add_column(name, justify="right")
+        for quarter, cells in quarters.items():
+            decay.add_row(
+                quarter,
+                *(
+                    f"{_pct(cells[name]['win_rate'])} ({cells[name]['closed']})"
+                    if name in cells
+                    else "—"
+                    for name in tier_names
+                ),
+            )
+        out.print(decay)
+    for warning in report["warnings"]:
+        out.print(f"[yellow]warning:[/yellow] {warning}")
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}"
+
+
+def _ratio(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}x"
+
+
+def _num(value: float | None) -> str:
+    return "—" if value is None else f"{value:.3f}"

@@ -1,0 +1,1 @@
+"""Validation of the ICP rubric against closed won/lost deals: pure statistics, no I/O."""

@@ -1,0 +1,141 @@
+"""`icp-sync validate` on sandbox data, whose won/lost outcomes follow a hidden "true ICP": the
+default rubric must separate them, a rubric with its weights shuffled less well, and every
+figure printed is checked against one computed here from the store directly."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from app.cli.main import cli
+from app.rubric import DEFAULT_RUBRIC_PATH, load_rubric
+from app.scoring import compile_rubric
+from app.settings import get_settings
+from app.store.engine import make_engine, make_session_factory
+from app.store.migrate import upgrade_to_head
+from app.store.tables import Account, Deal, DealAccount
+from app.sync.orchestrator import run_sync
+from connectors.hubspot.connector import HubSpotConnector
+from connectors.sandbox.server import start_sandbox
+
+
+@pytest.fixture(scope="module")
+def synced(tmp_path_factory) -> str:
+    """A store holding one HubSpot sandbox portal (400 companies, ~800 deals)."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('validate') / 'store.db'}"
+    upgrade_to_head(url)
+    engine = make_engine(url)
+    rubric = load_rubric()
+    with (
+        start_sandbox(seed=7, companies=400, deals_per_company=2.0) as sandbox,
+        HubSpotConnector(sandbox.hubspot_url, sandbox.hubspot_token) as connector,
+    ):
+        run_sync(connector, make_session_factory(engine), compile_rubric(rubric))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def environment(monkeypatch, synced) -> Iterator[str]:
+    monkeypatch.setenv("ICP_SYNC_DATABASE_URL", synced)
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.delenv("ICP_SYNC_RUBRIC", raising=False)
+    get_settings.cache_clear()
+    yield synced
+    get_settings.cache_clear()
+
+
+def validate(*arguments: str) -> dict:
+    result = CliRunner().invoke(cli, ["validate", "--json", *arguments])
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def closed_deals_by_account(url: str) -> list[tuple[str, bool]]:
+    """(account crm id, won) per closed live deal and live linked account, straight from SQL."""
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(Account.crm_id, Deal.is_won)
+            .join(DealAccount, DealAccount.deal_id == Deal.id)
+            .join(Account, Account.crm_id == DealAccount.account_crm_id)
+            .where(
+                Deal.is_closed.is_(True),
+                Deal.archived.is_(False),
+                Account.archived.is_(False),
+                Account.deleted_at.is_(None),
+            )
+        ).all()
+    engine.dispose()
+    return [(crm_id, bool(won)) for crm_id, won in rows]
+
+
+def test_given_sandbox_data_then_tier_1_wins_more_than_tier_3_and_auc_beats_chance(environment):
+    report = validate()
+
+    rates = {row["tier"]: row for row in report["tiers"]}
+    assert rates["tier_1"]["win_rate"] > rates["tier_3"]["win_rate"]
+    assert report["auc"] > 0.5
+    low, high = report["auc_interval"]
+    assert 0.5 < low <= report["auc"] <= high
+    assert not any("closed-won deals" in w for w in report["warnings"])
+
+
+def test_given_the_report_then_its_counts_match_the_store_computed_independently(environment):
+    report = validate()
+    deals = closed_deals_by_account(environment)
+    engine = make_engine(environment)
+    with make_session_factory(engine)() as session:
+        scores = {a.crm_id: a for a in session.scalars(select(Account)).all()}  # every account row
+    engine.dispose()
+
+    assert report["closed"] == len(deals)
+    assert report["won"] == sum(won for _, won in deals)
+    assert report["base_win_rate"] == pytest.approx(report["won"] / report["closed"])
+    by_tier = {row["tier"]: row for row in report["tiers"]}
+    assert sum(row["closed"] for row in by_tier.values()) == len(deals)
+    for row in by_tier.values():
+        if row["closed"]:
+            assert row["win_rate"] == pytest.approx(row["won"] / row["closed"])
+            assert row["lift"] == pytest.approx(row["win_rate"] / report["base_win_rate"])
+    assert set(scores) >= {crm_id for crm_id, _ in deals}
+    won_by_account = Counter(crm_id for crm_id, won in deals if won)
+    assert sum(won_by_account.values()) == report["won"]
+
+
+def test_given_weights_shuffled_then_the_auc_is_lower(environment, tmp_path: Path):
+    document = yaml.safe_load(DEFAULT_RUBRIC_PATH.read_text())
+    criteria = [c for layer in document["layers"].values() for c in layer["criteria"]]
+    weights = [c["weight"] for c in criteria]
+    for criterion, weight in zip(criteria, weights[::-1], strict=True):
+        criterion["weight"] = weight  # the same weights, in the reverse order
+    shuffled = tmp_path / "shuffled.yaml"
+    shuffled.write_text(yaml.safe_dump(document))
+
+    default, other = validate(), validate("--rubric", str(shuffled))
+
+    assert other["auc"] < default["auc"]
+
+
+def test_given_too_few_closed_deals_then_a_clear_warning_and_no_fake_precision(environment):
+    report = validate("--since", "2999-01-01")
+
+    assert report["closed"] == 0
+    assert report["auc"] is None
+    assert report["auc_interval"] is None
+    assert any("0 closed-won deals" in w or "closed-won" in w for w in report["warnings"])
+
+
+def test_given_a_bad_since_date_then_the_error_names_it(environment):
+    result = CliRunner().invoke(cli, ["validate", "--since", "last-year"])
+
+    assert result.exit_code == 1
+    assert "--since" in result.stderr
+    assert "last-year" in result.stderr
