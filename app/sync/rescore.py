@@ -4,14 +4,14 @@ the CRM should now hold (the writeback's desired state)."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.scoring import CompiledRubric, ScoreResult, score
+from app.scoring import AccountFacts, CompiledRubric, ScoreResult, score
 from app.store.repo import DealCounts, accounts_by_domains, deal_counts
 from app.store.tables import Account, Score, ScoreHistory, WritebackState
 from app.sync.facts import (
@@ -67,33 +67,11 @@ def rescore(
         w.account_id: w
         for w in session.scalars(select(WritebackState).where(WritebackState.account_id.in_(ids)))
     }
-    source = accounts[0].source
-    donors = lead_accounts(session, source, accounts)
-    counts = (
-        deal_counts(
-            session,
-            source,
-            [a.crm_id for a in accounts] + [d.crm_id for d in donors.values()],
-        )
-        if rubric.fields_read & DEAL_FIELDS
-        else {}
-    )
-    for account in accounts:
-        facts = account_facts(account, counts.get(account.crm_id, DealCounts()))
-        note = None
-        if account.object_type == LEAD:
-            donor = donors.get(account.domain) if account.domain else None
-            donor_deals = counts.get(donor.crm_id, DealCounts()) if donor else DealCounts()
-            facts, note = with_account_fallback(rubric, facts, donor, donor_deals)
-        elif account.object_type == DONOR:
-            note = lead_inputs_hash(rubric, facts)
-        digest = input_hash(rubric, facts, note)
+    for account, facts, reason, digest in prepared(session, accounts, rubric):
         current = scores.get(account.id)
         if current is not None and current.input_hash == digest:
             continue
-        result = score(facts, rubric, now)
-        if note is not None:
-            result = result._replace(reasons=(note, *result.reasons))
+        result = scored(facts, reason, rubric, now)
         report.scored += 1
         if current is None or _differs(current, result):
             report.changed += 1
@@ -142,6 +120,47 @@ def rescore_with_leads_of(
         report.add(more)
         report.scored_ids |= more.scored_ids
     return report
+
+
+def prepared(
+    session: Session, accounts: Sequence[Account], rubric: CompiledRubric
+) -> Iterator[tuple[Account, AccountFacts, str | None, str]]:
+    """Per account (all of one source): the facts the rubric scores (a lead's completed from
+    its account), the reason line saying where a lead's company data came from, and the
+    digest of the inputs (an account's includes what its leads could borrow)."""
+    if not accounts:
+        return
+    source = accounts[0].source
+    donors = lead_accounts(session, source, accounts)
+    counts = (
+        deal_counts(
+            session,
+            source,
+            [a.crm_id for a in accounts] + [d.crm_id for d in donors.values()],
+        )
+        if rubric.fields_read & DEAL_FIELDS
+        else {}
+    )
+    for account in accounts:
+        facts = account_facts(account, counts.get(account.crm_id, DealCounts()))
+        reason: str | None = None
+        extra: str | None = None
+        if account.object_type == LEAD:
+            donor = donors.get(account.domain) if account.domain else None
+            donor_deals = counts.get(donor.crm_id, DealCounts()) if donor else DealCounts()
+            facts, reason = with_account_fallback(rubric, facts, donor, donor_deals)
+            extra = reason
+        elif account.object_type == DONOR:
+            extra = lead_inputs_hash(rubric, facts)
+        yield account, facts, reason, input_hash(rubric, facts, extra)
+
+
+def scored(
+    facts: AccountFacts, reason: str | None, rubric: CompiledRubric, now: datetime
+) -> ScoreResult:
+    """The score of prepared facts, with the provenance line first among its reasons."""
+    result = score(facts, rubric, now)
+    return result if reason is None else result._replace(reasons=(reason, *result.reasons))
 
 
 def lead_accounts(session: Session, source: str, accounts: Sequence[Account]) -> dict[str, Account]:

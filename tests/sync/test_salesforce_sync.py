@@ -181,6 +181,9 @@ def test_given_a_lead_without_company_data_then_it_is_scored_on_its_account_and_
         assert score.criteria["buying_signals"] == donor_score.criteria["buying_signals"]
     for _lead, score in own:
         assert score.reasons[0].startswith("company data: the lead's own")
+    for account, score in stored.values():
+        if account.object_type == "account":  # reasons are the rubric's, nothing prepended
+            assert score.reasons[0].startswith("Industry"), score.reasons[0]
 
 
 def test_given_an_account_whose_industry_changes_then_its_borrowing_leads_are_rescored(
