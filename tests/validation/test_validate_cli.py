@@ -20,7 +20,7 @@ from app.scoring import compile_rubric
 from app.settings import get_settings
 from app.store.engine import make_engine, make_session_factory
 from app.store.migrate import upgrade_to_head
-from app.store.tables import Account, Deal, DealAccount
+from app.store.tables import Account, Deal, DealAccount, Score
 from app.sync.orchestrator import run_sync
 from connectors.hubspot.connector import HubSpotConnector
 from connectors.sandbox.server import start_sandbox
@@ -139,3 +139,58 @@ def test_given_a_bad_since_date_then_the_error_names_it(environment):
     assert result.exit_code == 1
     assert "--since" in result.stderr
     assert "last-year" in result.stderr
+
+
+def plan(*arguments: str) -> dict:
+    result = CliRunner().invoke(cli, ["plan", "--json", *arguments])
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_given_an_identical_rubric_when_planned_then_nothing_moves(environment):
+    report = plan("--rubric", str(DEFAULT_RUBRIC_PATH))
+
+    assert report["changed"] == 0
+    assert report["newly_disqualified"] == []
+    off_diagonal = sum(
+        count
+        for before, row in report["transitions"].items()
+        for after, count in row.items()
+        if before != after
+    )
+    assert off_diagonal == 0
+    assert sum(sum(row.values()) for row in report["transitions"].values()) == report["accounts"]
+    assert report["validation"]["champion"]["auc"] == report["validation"]["challenger"]["auc"]
+
+
+def test_given_a_lower_tier_1_threshold_then_exactly_the_accounts_between_move_up(
+    environment, tmp_path: Path
+):
+    document = yaml.safe_load(DEFAULT_RUBRIC_PATH.read_text())
+    tier_1 = next(t for t in document["tiers"] if t["name"] == "tier_1")
+    old_threshold, tier_1["min_score"] = tier_1["min_score"], tier_1["min_score"] - 5
+    new = tmp_path / "lower.yaml"
+    new.write_text(yaml.safe_dump(document))
+
+    report = plan("--rubric", str(new), "--limit", "100000")
+
+    expected = [
+        c for c in report["changes"] if c["tier_before"] == "tier_2" and c["tier_after"] == "tier_1"
+    ]
+    assert report["changed"] == len(expected) > 0
+    engine = make_engine(environment)
+    with engine.connect() as connection:  # the sync stored the champion's scores
+        between = (
+            connection.execute(
+                select(Account.crm_id)
+                .join(Score, Score.account_id == Account.id)
+                .where(Score.tier == "tier_2", Score.score >= old_threshold - 5)
+            )
+            .scalars()
+            .all()
+        )
+    engine.dispose()
+    assert sorted(c["crm_id"] for c in expected) == sorted(between)
+    assert all(old_threshold - 5 <= c["score_after"] < old_threshold for c in expected)
+    assert report["transitions"]["tier_2"]["tier_1"] == len(expected)
+    assert report["newly_disqualified"] == []

@@ -1,0 +1,109 @@
+"""`plan`: what a rubric change would do, before it ships. Every live stored account and lead is
+scored in memory by the current rubric (champion) and the new one (challenger), exactly as the
+sync would score it; nothing is stored and nothing is written to a CRM."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.scoring import CompiledRubric, ScoreResult
+from app.store.tables import Account
+from app.sync.rescore import prepared, scored
+
+DISQUALIFIED = "disqualified"
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    source: str
+    object_type: str
+    crm_id: str
+    name: str | None
+    tier_before: str
+    tier_after: str
+    score_before: int
+    score_after: int
+    flags_added: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    accounts: int
+    transitions: dict[str, dict[str, int]]
+    """Tier before → tier after → accounts (every account, unchanged ones on the diagonal)."""
+    changed: tuple[Change, ...]
+    """Accounts whose tier, score or flags change, the largest score move first."""
+    newly_disqualified: tuple[Change, ...]
+
+
+def compare(
+    session: Session,
+    champion: CompiledRubric,
+    challenger: CompiledRubric,
+    *,
+    now: datetime,
+    source: str | None = None,
+) -> Comparison:
+    query = (
+        select(Account)
+        .where(Account.archived.is_(False), Account.deleted_at.is_(None))
+        .order_by(Account.id)
+    )
+    if source is not None:
+        query = query.where(Account.source == source)
+    by_source: dict[str, list[Account]] = defaultdict(list)
+    for account in session.scalars(query):
+        by_source[account.source].append(account)
+    transitions: Counter[tuple[str, str]] = Counter()
+    changed: list[Change] = []
+    total = 0
+    for accounts in by_source.values():
+        before = _scores(session, accounts, champion, now)
+        after = _scores(session, accounts, challenger, now)
+        for account in accounts:
+            old, new = before[account.id], after[account.id]
+            total += 1
+            transitions[(old.tier, new.tier)] += 1
+            if (old.tier, old.score, old.flags) != (new.tier, new.score, new.flags):
+                changed.append(_change(account, old, new))
+    changed.sort(key=lambda c: (-abs(c.score_after - c.score_before), c.source, c.crm_id))
+    matrix: dict[str, dict[str, int]] = defaultdict(dict)
+    for (old_tier, new_tier), count in sorted(transitions.items()):
+        matrix[old_tier][new_tier] = count
+    return Comparison(
+        accounts=total,
+        transitions=dict(matrix),
+        changed=tuple(changed),
+        newly_disqualified=tuple(
+            c for c in changed if c.tier_after == DISQUALIFIED and c.tier_before != DISQUALIFIED
+        ),
+    )
+
+
+def _scores(
+    session: Session, accounts: Sequence[Account], rubric: CompiledRubric, now: datetime
+) -> dict[int, ScoreResult]:
+    return {
+        account.id: scored(facts, reason, rubric, now)
+        for account, facts, reason, _ in prepared(session, accounts, rubric)
+    }
+
+
+def _change(account: Account, old: ScoreResult, new: ScoreResult) -> Change:
+    return Change(
+        source=account.source,
+        object_type=account.object_type,
+        crm_id=account.crm_id,
+        name=account.name,
+        tier_before=old.tier,
+        tier_after=new.tier,
+        score_before=old.score,
+        score_after=new.score,
+        flags_added=tuple(f for f in new.flags if f not in old.flags),
+    )
