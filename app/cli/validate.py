@@ -15,6 +15,12 @@ from rich.table import Table
 
 from app.cli.common import JsonOption, RubricOption, console, print_json, resolve_rubric
 
+DQ = "disqualified"
+HtmlOption = Annotated[
+    Path | None,
+    typer.Option("--html", help="Also write a self-contained HTML report with charts here."),
+]
+
 
 def register(cli: typer.Typer) -> None:
     cli.command("validate")(validate)
@@ -29,6 +35,7 @@ def validate(
     source: Annotated[
         str | None, typer.Option(help="Only this CRM's deals: hubspot or salesforce.")
     ] = None,
+    html: HtmlOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """Win rate per tier and its lift over the base rate, the score's ROC AUC with a bootstrap
@@ -68,6 +75,8 @@ def validate(
     tiers = [tier.name for tier in rubric.tiers] + ["disqualified"]
     report = asdict(summarise(found, tiers))
     report["rubric_version"] = rubric.version
+    if html is not None:
+        _write_html(html, f"ICP validation — rubric {rubric.version}", report, found)
     if json_output:
         print_json(report)
         return
@@ -88,6 +97,7 @@ def plan(
         str | None, typer.Option(help="Only this CRM's accounts: hubspot or salesforce.")
     ] = None,
     limit: Annotated[int, typer.Option(min=1, help="Changed accounts to list.")] = 20,
+    html: HtmlOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """Preview a rubric change on every stored account before it ships: the tier transition
@@ -114,16 +124,17 @@ def plan(
     try:
         with make_session_factory(engine)() as session:
             comparison = compare(session, champion, challenger, now=now, source=source)
+            found = {
+                "champion": outcomes(session, champion, now=now, source=source),
+                "challenger": outcomes(session, challenger, now=now, source=source),
+            }
             figures = {
                 name: asdict(
-                    summarise(
-                        outcomes(session, compiled, now=now, source=source),
-                        [t.name for t in rubric.tiers] + ["disqualified"],
-                    )
+                    summarise(found[name], [t.name for t in rubric.tiers] + ["disqualified"])
                 )
-                for name, compiled, rubric in (
-                    ("champion", champion, champion_rubric),
-                    ("challenger", challenger, challenger_rubric),
+                for name, rubric in (
+                    ("champion", champion_rubric),
+                    ("challenger", challenger_rubric),
                 )
             }
     finally:
@@ -138,10 +149,32 @@ def plan(
         "changes": [asdict(c) for c in comparison.changed[:limit]],
         "validation": figures,
     }
+    if html is not None:
+        title = f"ICP plan — {challenger_rubric.version} against {champion_rubric.version}"
+        _write_html(html, title, figures["challenger"], found["challenger"], plan=report)
     if json_output:
         print_json(report)
         return
     _print_plan(report)
+
+
+def _write_html(
+    path: Path,
+    title: str,
+    validation: dict[str, Any],
+    found: list[Any],
+    *,
+    plan: dict[str, Any] | None = None,
+) -> None:
+    from app.errors import IcpSyncError
+    from app.validation.report import render, score_histogram
+
+    page = render(title, validation, score_histogram(found), plan=plan)
+    try:
+        path.write_text(page, encoding="utf-8")
+    except OSError as error:
+        raise IcpSyncError(f"--html: cannot write {path}: {error.strerror}") from None
+    typer.echo(f"report written to {path}", err=True)
 
 
 def _print_plan(report: dict[str, Any]) -> None:

@@ -5,8 +5,11 @@ figure printed is checked against one computed here from the store directly."""
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from collections import Counter
 from collections.abc import Iterator
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -194,3 +197,85 @@ def test_given_a_lower_tier_1_threshold_then_exactly_the_accounts_between_move_u
     assert all(old_threshold - 5 <= c["score_after"] < old_threshold for c in expected)
     assert report["transitions"]["tier_2"]["tier_1"] == len(expected)
     assert report["newly_disqualified"] == []
+
+
+CHROMIUM = shutil.which("chromium")
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+
+
+class ChartReader(HTMLParser):
+    """The data-* attributes of the report's chart elements, from the DOM a browser rendered."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tiers: dict[str, dict[str, str]] = {}
+        self.bins: list[dict[str, str]] = []
+        self.cells: list[dict[str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = {k: v or "" for k, v in attrs}
+        if found.get("class") == "tier":
+            self.tiers[found["data-tier"]] = found
+        elif found.get("class") == "bin":
+            self.bins.append(found)
+        elif tag == "td" and "data-count" in found:
+            self.cells.append(found)
+
+
+def rendered_dom(page: Path, tmp_path: Path) -> str:
+    if CHROMIUM is None:
+        pytest.skip("Debian's chromium is not installed (`apt-get install chromium`; .ci/run does)")
+    result = subprocess.run(
+        [
+            CHROMIUM,
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--dump-dom",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return result.stdout
+
+
+def test_given_the_plan_report_when_rendered_in_chromium_then_its_charts_carry_the_figures(
+    environment, tmp_path: Path
+):
+    document = yaml.safe_load(DEFAULT_RUBRIC_PATH.read_text())
+    next(t for t in document["tiers"] if t["name"] == "tier_1")["min_score"] -= 5
+    new = tmp_path / "lower.yaml"
+    new.write_text(yaml.safe_dump(document))
+    page = tmp_path / "plan.html"
+
+    report = plan("--rubric", str(new), "--html", str(page))
+    dom = rendered_dom(page, tmp_path)
+
+    charts = ChartReader()
+    charts.feed(dom)
+    challenger = report["validation"]["challenger"]
+    assert "<svg" in dom
+    assert set(charts.tiers) == {row["tier"] for row in challenger["tiers"]}
+    for row in challenger["tiers"]:
+        shown = charts.tiers[row["tier"]]
+        assert int(shown["data-closed"]) == row["closed"]
+        assert int(shown["data-won"]) == row["won"]
+        if row["win_rate"] is not None:
+            assert float(shown["data-win-rate"]) == pytest.approx(row["win_rate"], abs=1e-4)
+    assert sum(int(b["data-won"]) for b in charts.bins) == challenger["won"]
+    assert sum(int(b["data-lost"]) for b in charts.bins) == challenger["lost"]
+    for cell in charts.cells:
+        expected = report["transitions"].get(cell["data-from"], {}).get(cell["data-to"], 0)
+        assert int(cell["data-count"]) == expected
+    assert sum(int(c["data-count"]) for c in charts.cells) == report["accounts"]
