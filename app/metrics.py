@@ -38,7 +38,7 @@ EVENTS_FAILED = Counter(
 )
 INBOX_DEPTH = Gauge(
     "icp_sync_inbox_depth",
-    "Inbox events by status (pending, processing, dead), as of the last worker pass.",
+    "Inbox events by status (pending, processing, done, dead), counted every few seconds.",
     ["status"],
     registry=REGISTRY,
 )
