@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -40,6 +41,10 @@ class ApiStats:
     calls: int = 0
     rate_limited: int = 0
     retries: int = 0
+    retry_causes: Counter[str] = field(default_factory=Counter)
+    """Retries by what failed: `HTTP 503`, `HTTP 429`, `timeout`, `connection lost`."""
+    reauthentications: int = 0
+    """Expired sessions replaced by a new token (Salesforce)."""
 
 
 @dataclass(frozen=True, slots=True)

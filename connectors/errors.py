@@ -87,7 +87,12 @@ class RateLimitedError(RetryableError):
 
 
 class NetworkError(RetryableError):
-    """No usable HTTP response: connection refused or reset, read or connect timeout."""
+    """No usable HTTP response: connection refused or reset, read or connect timeout
+    (`timed_out`: the client gave up waiting, as opposed to a connection that failed)."""
+
+    def __init__(self, message: str, *, timed_out: bool = False, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.timed_out = timed_out
 
 
 class QuotaExhaustedError(ConnectorError):

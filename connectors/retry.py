@@ -30,7 +30,12 @@ from typing import TypeVar
 import tenacity
 
 from connectors.base import ApiStats
-from connectors.errors import QuotaExhaustedError, RateLimitedError, RetryableError
+from connectors.errors import (
+    NetworkError,
+    QuotaExhaustedError,
+    RateLimitedError,
+    RetryableError,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +82,15 @@ def wait_seconds(
     return ceiling / 2 + rand() * ceiling / 2
 
 
+def retry_cause(error: BaseException | None) -> str:
+    """A short label of why a call was retried, for the run's report."""
+    if isinstance(error, NetworkError):
+        return "timeout" if error.timed_out else "connection lost"
+    if isinstance(error, RetryableError) and error.status is not None:
+        return f"HTTP {error.status}"
+    return type(error).__name__
+
+
 @dataclass(slots=True)
 class Retrier:
     """Runs calls under a RetryPolicy, counting retries and 429s in `stats`."""
@@ -116,6 +130,7 @@ class Retrier:
         def before_sleep(state: tenacity.RetryCallState) -> None:
             self.stats.retries += 1
             error = state.outcome.exception() if state.outcome is not None else None
+            self.stats.retry_causes[retry_cause(error)] += 1
             logger.warning(
                 "%s failed (%s); retry %d of %d in %.2fs",
                 operation,

@@ -88,13 +88,35 @@ def sandbox(
             "Salesforce: a Lead). 0: none.",
         ),
     ] = 0.0,
+    fault_rate: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            max=1,
+            help="Share of API requests to fault (0-1): latency, 5xx, 429 bursts, dropped "
+            "connections, hangs past the client timeout, expired Salesforce sessions. 0: none.",
+        ),
+    ] = 0.0,
+    fault_kinds: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated fault kinds to inject, of: latency, server_error, rate_limit, "
+            "rate_limit_bare, dropped, timeout, expired_session. Default: all."
+        ),
+    ] = None,
+    fault_seed: Annotated[int, typer.Option(help="Seed of the fault sequence.")] = 0,
 ) -> None:
     """Serve simulated HubSpot and Salesforce APIs until Ctrl-C, and print the settings that
     point icp-sync at them (the Salesforce CA bundle lives as long as the sandbox)."""
     from connectors.sandbox import SandboxError, start_sandbox
+    from connectors.sandbox.chaos import FaultPlan
     from connectors.sandbox.hubspot_webhooks import HUBSPOT_WEBHOOK_PATH
     from connectors.sandbox.salesforce_outbound import SALESFORCE_WEBHOOK_PATH
 
+    try:
+        faults = FaultPlan.parse(fault_rate, fault_kinds, fault_seed) if fault_rate > 0 else None
+    except ValueError as error:
+        raise IcpSyncError(f"sandbox: --fault-kinds: {error}") from None
     with _StopOnSignal() as stop:  # from the start: a SIGTERM during startup stops cleanly
         try:
             running = start_sandbox(
@@ -107,6 +129,7 @@ def sandbox(
                 salesforce_port=salesforce_port,
                 webhook_target=webhook_target,
                 hubspot_app_secret=hubspot_app_secret,
+                faults=faults,
             )
         except SandboxError as error:
             hint = "; choose another with --hubspot-port/--salesforce-port (0 picks a free one)"
@@ -164,6 +187,11 @@ def sandbox(
                 if running.salesforce is not None:
                     running.simulate_inbound(inbound_leads_per_second, None, "salesforce")
                 _note(f"Inbound leads: {inbound_leads_per_second:g} per second in each CRM.")
+            if faults is not None:
+                _note(
+                    f"Faults: {faults.rate:.0%} of API requests "
+                    f"({', '.join(faults.kinds)}; seed {faults.seed})."
+                )
             _note("Ctrl-C to stop.")
             while not stop.wait(0.5):
                 pass

@@ -195,6 +195,8 @@ def _sync_one(
         "api_calls": report.api_calls,
         "rate_limited": report.rate_limited,
         "retries": report.retries,
+        "retried": dict(report.retry_causes.most_common()),
+        "reauthentications": report.reauthentications,
         "seconds": round(report.seconds, 2),
     }
 
@@ -220,6 +222,11 @@ def _print_summary(summary: dict[str, Any]) -> None:
         table.add_row("failed (retried next sync)", str(summary["failed"]))
     table.add_row("API calls", str(summary["api_calls"]))
     table.add_row("rate-limited (429)", str(summary["rate_limited"]))
+    if summary["retries"]:
+        causes = ", ".join(f"{count} {cause}" for cause, count in summary["retried"].items())
+        table.add_row(f"retried ({causes})", str(summary["retries"]))
+    if summary["reauthentications"]:
+        table.add_row("expired sessions renewed", str(summary["reauthentications"]))
     table.add_row("seconds", str(summary["seconds"]))
     out.print(table)
     if summary["tier_changes"]:

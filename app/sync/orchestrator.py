@@ -83,6 +83,9 @@ class SyncReport:
     api_calls: int = 0
     rate_limited: int = 0
     retries: int = 0
+    retry_causes: Counter[str] = field(default_factory=Counter)
+    """What was retried: `HTTP 503`, `HTTP 429`, `timeout`, `connection lost` → retries."""
+    reauthentications: int = 0
     seconds: float = 0.0
     phases: dict[str, tuple[float, int]] = field(default_factory=dict)
     """Per phase (pull accounts, pull deals, write back): (seconds, API calls)."""
@@ -112,7 +115,9 @@ def run_sync(
     listener: SyncProgress = progress or _Silent()
     started, started_at = monotonic(), clock()
     report = SyncReport(source=connector.source, full=full, dry_run=dry_run)
-    calls_before = (connector.stats.calls, connector.stats.rate_limited, connector.stats.retries)
+    stats = connector.stats
+    calls_before = (stats.calls, stats.rate_limited, stats.retries, stats.reauthentications)
+    causes_before = Counter(stats.retry_causes)
     with session_factory() as session:
 
         def checkpoint() -> None:
@@ -185,6 +190,8 @@ def run_sync(
     report.api_calls = connector.stats.calls - calls_before[0]
     report.rate_limited = connector.stats.rate_limited - calls_before[1]
     report.retries = connector.stats.retries - calls_before[2]
+    report.retry_causes = Counter(stats.retry_causes) - causes_before
+    report.reauthentications = stats.reauthentications - calls_before[3]
     report.seconds = monotonic() - started
     return report
 

@@ -307,7 +307,8 @@ class HubSpotClient:
         if isinstance(error, urllib3.exceptions.HTTPError | OSError):
             cause = error.reason if isinstance(error, urllib3.exceptions.MaxRetryError) else error
             return NetworkError(
-                self._redact(f"{operation}: {type(cause).__name__} talking to HubSpot")
+                self._redact(f"{operation}: {type(cause).__name__} talking to HubSpot"),
+                timed_out=isinstance(cause, urllib3.exceptions.TimeoutError | TimeoutError),
             )
         return None
 

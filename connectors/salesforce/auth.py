@@ -135,7 +135,10 @@ def request_token(
     except requests.exceptions.SSLError:
         raise ConnectorError("oauth2/token: TLS failure talking to Salesforce") from None
     except requests.RequestException as error:
-        raise NetworkError(f"oauth2/token: {type(error).__name__} talking to Salesforce") from None
+        raise NetworkError(
+            f"oauth2/token: {type(error).__name__} talking to Salesforce",
+            timed_out=isinstance(error, requests.Timeout),
+        ) from None
     payload = _json(response)
     if response.status_code >= 500:
         status = response.status_code

@@ -233,6 +233,7 @@ class SalesforceClient:
                 return self._send(operation, self._connection(), request)
             except SalesforceExpiredSession:
                 logger.info("%s: Salesforce session expired; requesting a new token", operation)
+                self.stats.reauthentications += 1
                 self._sf = None
             try:
                 return self._send(operation, self._connection(), request)
@@ -265,7 +266,8 @@ class SalesforceClient:
             ) from None
         except requests.RequestException as error:
             raise NetworkError(
-                self._redact(f"{operation}: {type(error).__name__} talking to Salesforce")
+                self._redact(f"{operation}: {type(error).__name__} talking to Salesforce"),
+                timed_out=isinstance(error, requests.Timeout),
             ) from None
 
     def _connection(self) -> Salesforce:

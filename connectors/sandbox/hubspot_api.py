@@ -46,6 +46,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from connectors.sandbox import hubspot_contacts as contacts
+from connectors.sandbox.chaos import ErrorAnswer, ErrorRenderer, FaultKind
 from connectors.sandbox.hubspot_errors import (
     HubSpotApiError,
     JsonObject,
@@ -329,6 +330,22 @@ def _unauthorized(authorization: str | None) -> HubSpotApiError:
     else:
         message = "The access token provided is invalid or has expired."
     return HubSpotApiError(401, message, "INVALID_AUTHENTICATION")
+
+
+def chaos_answer(limiter: RateLimiter, token: str) -> ErrorRenderer:
+    """HubSpot's answers to injected faults (`connectors.sandbox.chaos`)."""
+
+    def answer(kind: FaultKind, status: int, retry_after_s: int) -> ErrorAnswer:
+        if kind == "rate_limit_bare":
+            error = rate_limit_error(
+                "You have reached your ten_secondly_rolling limit.", "TEN_SECONDLY_ROLLING", {}
+            )
+        else:
+            error = _injected(status, retry_after_s if status == 429 else None, limiter, token)
+        body = json.dumps(error.body(correlation_id())).encode()
+        return ErrorAnswer(error.status, error.headers, body)
+
+    return answer
 
 
 def _injected(

@@ -42,6 +42,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from connectors.sandbox.chaos import ErrorAnswer, FaultKind
 from connectors.sandbox.salesforce_soql import parse
 from connectors.sandbox.salesforce_state import (
     PREFIXES,
@@ -138,6 +139,17 @@ class ServerFaults:
                     code, message = _SERVER_ERRORS[status]
                     return SalesforceError(code, message, status=status)
         return None
+
+
+def chaos_answer(kind: FaultKind, status: int, retry_after_s: int) -> ErrorAnswer:
+    """Salesforce's answer to an injected fault (`connectors.sandbox.chaos`): its error list."""
+    if status in _SERVER_ERRORS:
+        code, message = _SERVER_ERRORS[status]
+    else:
+        code, message = "REQUEST_LIMIT_EXCEEDED", "ConcurrentPerOrgLongTxn Limit exceeded."
+    headers = {"Retry-After": str(retry_after_s)} if kind == "rate_limit" else {}
+    body = json.dumps(_error_list(SalesforceError(code, message, status=status))).encode()
+    return ErrorAnswer(status, headers, body)
 
 
 def _error_list(error: SalesforceError) -> list[dict[str, Any]]:

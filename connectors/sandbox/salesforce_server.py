@@ -28,6 +28,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from connectors.sandbox.chaos import SALESFORCE_KINDS, Chaos, ChaosMiddleware, FaultPlan
 from connectors.sandbox.salesforce_state import SalesforceState
 from connectors.sandbox.server import LOOPBACK, SandboxError, _bind, _ServerThread
 
@@ -51,6 +52,8 @@ class RunningSalesforce:
     app: Starlette
     #: The Outbound Message sender, when started with a `webhook_target`.
     webhooks: SalesforceOutbound | None = field(default=None, repr=False)
+    #: Random faults on the data API (`connectors.sandbox.chaos`): `chaos.set(plan)`.
+    chaos: Chaos = field(default_factory=lambda: Chaos(SALESFORCE_KINDS), repr=False)
     _server: _ServerThread | None = field(default=None, repr=False)
     _tempdir: str | None = field(default=None, repr=False)
 
@@ -139,6 +142,7 @@ def start_salesforce_sandbox(
     with_icp_fields: bool = True,
     webhook_target: str | None = None,
     webhook_retry: RetryPolicy | None = None,
+    faults: FaultPlan | None = None,
 ) -> RunningSalesforce:
     """Seeds an org and serves it over HTTPS on 127.0.0.1 until `stop()`.
 
@@ -147,12 +151,17 @@ def start_salesforce_sandbox(
     how many Leads to seed per company (see `SalesforceState.seeded`); `with_icp_fields=False`
     starts an org where icp-sync's setup has not run (no `ICP_*__c` fields).
     `webhook_target`: the full endpoint URL of the org's Outbound Messages (None: none sent);
-    `webhook_retry` their back-off (default `SALESFORCE_RETRY`). Raises `SandboxError` if the
-    port is taken or an argument is out of range.
+    `webhook_retry` their back-off (default `SALESFORCE_RETRY`). `faults`: random faults on the
+    data API from the start (`connectors.sandbox.chaos`; the token endpoint is spared).
+    Raises `SandboxError` if the port is taken or an argument is out of range.
     """
     import trustme
 
-    from connectors.sandbox.salesforce_api import SalesforceAuth, create_salesforce_app
+    from connectors.sandbox.salesforce_api import (
+        SalesforceAuth,
+        chaos_answer,
+        create_salesforce_app,
+    )
 
     if companies < 0:
         raise SandboxError(f"companies must be at least 0, got {companies}")
@@ -195,7 +204,16 @@ def start_salesforce_sandbox(
         )
         app = create_salesforce_app(state, auth=auth, daily_limit=daily_limit,
                                     page_size=page_size)  # fmt: skip
-        server = _ServerThread(app, sock, name="salesforce-sandbox", ssl_certfile=cert_path)
+        chaos = Chaos(SALESFORCE_KINDS)
+        chaos.set(faults, salt=1)
+        faulty = ChaosMiddleware(
+            app,
+            chaos,
+            applies=lambda path: path.startswith("/services/data/"),
+            answer=chaos_answer,
+            expire_sessions=auth.expire_all,
+        )
+        server = _ServerThread(faulty, sock, name="salesforce-sandbox", ssl_certfile=cert_path)
     except BaseException:
         sock.close()
         shutil.rmtree(tempdir, ignore_errors=True)
@@ -212,6 +230,7 @@ def start_salesforce_sandbox(
         client_secret=auth.client_secret,
         salesforce=state,
         app=app,
+        chaos=chaos,
         _server=server,
         _tempdir=tempdir,
     )

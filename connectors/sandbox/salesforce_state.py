@@ -22,6 +22,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -316,6 +317,8 @@ class SalesforceState:
     default_queue: str | None = None
     #: Record ids another transaction holds: updates to them fail with UNABLE_TO_LOCK_ROW.
     locked: set[str] = field(default_factory=set)
+    #: Updates saved per record id, by anyone (tests check that no record is written twice).
+    updates: Counter[str] = field(default_factory=Counter, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     _next_number: int = 1_000_000
     _listeners: list[SalesforceListener] = field(default_factory=list, repr=False)
@@ -620,6 +623,7 @@ class SalesforceState:
             record["LastModifiedDate"] = now
             record["SystemModstamp"] = now
             record["LastModifiedById"] = user_id or self.integration_user_id
+            self.updates[full_id] += 1
             self._changed(object_name, record, "updated")
             return dict(record)
 

@@ -29,6 +29,7 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from connectors.sandbox.chaos import HUBSPOT_KINDS, Chaos, ChaosMiddleware, FaultPlan
 from connectors.sandbox.hubspot_state import HubSpotState
 
 if TYPE_CHECKING:
@@ -161,6 +162,8 @@ class RunningSandbox:
     #: The base URL webhooks go to (None: none are sent), and the HubSpot sender.
     webhook_target: str | None = None
     hubspot_webhooks: HubSpotWebhooks | None = field(default=None, repr=False)
+    #: Random faults on the HubSpot API (`connectors.sandbox.chaos`); see `set_faults`.
+    hubspot_chaos: Chaos = field(default_factory=lambda: Chaos(HUBSPOT_KINDS), repr=False)
     seed: int = 7
     _servers: list[_ServerThread] = field(default_factory=list, repr=False)
     _inbound: list[InboundSimulation] = field(default_factory=list, repr=False)
@@ -179,6 +182,20 @@ class RunningSandbox:
     def salesforce_webhooks(self) -> SalesforceOutbound | None:
         """The Salesforce Outbound Message sender, when Salesforce runs with a target."""
         return None if self.salesforce_sandbox is None else self.salesforce_sandbox.webhooks
+
+    def set_faults(self, plan: FaultPlan | None) -> None:
+        """Random faults from now on, on both CRMs' APIs (None: none). What was injected is
+        counted in `faults_injected()`."""
+        self.hubspot_chaos.set(plan)
+        if self.salesforce_sandbox is not None:
+            self.salesforce_sandbox.chaos.set(plan, salt=1)
+
+    def faults_injected(self) -> dict[str, dict[str, int]]:
+        """Faults injected so far, by CRM and kind."""
+        injected = {"hubspot": self.hubspot_chaos.snapshot()}
+        if self.salesforce_sandbox is not None:
+            injected["salesforce"] = self.salesforce_sandbox.chaos.snapshot()
+        return injected
 
     def wait_webhooks_idle(self, timeout: float | None = None) -> bool:
         """Waits until both senders have nothing queued, due or in flight (True) or until
@@ -264,6 +281,7 @@ def start_sandbox(
     webhook_target: str | None = None,
     hubspot_app_secret: str | None = None,
     webhook_retry: RetryPolicy | None = None,
+    faults: FaultPlan | None = None,
 ) -> RunningSandbox:
     """Seeds a HubSpot sandbox and serves it on 127.0.0.1 until `stop()`.
 
@@ -279,9 +297,11 @@ def start_sandbox(
     HubSpot sends to `{target}/webhooks/hubspot`, signed with `hubspot_app_secret` (default: a
     random one, on `RunningSandbox.hubspot_app_secret`), Salesforce to
     `{target}/webhooks/salesforce/outbound-message`. `webhook_retry` replaces both CRMs' retry
-    back-off (tests make it fast). Raises `SandboxError` if a port is taken.
+    back-off (tests make it fast). `faults`: random faults on both CRMs' APIs from the start
+    (`connectors.sandbox.chaos`; switch later with `set_faults`). Raises `SandboxError` if a
+    port is taken.
     """
-    from connectors.sandbox.hubspot_api import create_hubspot_app
+    from connectors.sandbox.hubspot_api import chaos_answer, create_hubspot_app
     from connectors.sandbox.webhooks import check_target_url
 
     if companies < 0:
@@ -312,7 +332,15 @@ def start_sandbox(
             retry_after=retry_after,
             batch_update_missing=batch_update_missing,
         )
-        server = _ServerThread(app, sock, name="hubspot-sandbox")
+        chaos = Chaos(HUBSPOT_KINDS)
+        chaos.set(faults)
+        faulty = ChaosMiddleware(
+            app,
+            chaos,
+            applies=lambda path: path.startswith("/crm/"),
+            answer=chaos_answer(app.state.limiter, token),
+        )
+        server = _ServerThread(faulty, sock, name="hubspot-sandbox")
     except BaseException:
         sock.close()
         raise
@@ -324,6 +352,7 @@ def start_sandbox(
         hubspot=state,
         hubspot_app=app,
         hubspot_app_secret=app_secret,
+        hubspot_chaos=chaos,
         webhook_target=webhook_target,
         seed=seed,
         _servers=[server],
@@ -355,6 +384,7 @@ def start_sandbox(
                     None if webhook_target is None else webhook_target + SALESFORCE_WEBHOOK_PATH
                 ),
                 webhook_retry=webhook_retry,
+                faults=faults,
             )
         except BaseException:
             running.stop()

@@ -133,3 +133,31 @@ def test_given_the_command_when_started_then_its_salesforce_settings_reach_a_ser
     assert token.status_code == 200
     assert token.json()["access_token"]
     assert "Salesforce sandbox on https://127.0.0.1:" in err
+
+
+def test_given_a_fault_rate_when_started_then_api_requests_are_faulted_as_asked() -> None:
+    process = _start("--fault-rate", "1", "--fault-kinds", "server_error")
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().strip().split("=", 1)[1]
+        token = process.stdout.readline().strip().split("=", 1)[1]
+        statuses = {
+            httpx.get(
+                f"{url}/crm/v3/objects/companies", headers={"Authorization": f"Bearer {token}"}
+            ).status_code
+            for _ in range(8)
+        }
+    finally:
+        _out, err = _stop(process)
+
+    assert statuses <= {500, 502, 503, 504}
+    assert "Faults: 100% of API requests (server_error; seed 0)" in err
+
+
+def test_given_an_unknown_fault_kind_when_started_then_a_clear_error_names_it() -> None:
+    result = CliRunner().invoke(cli, ["sandbox", "--fault-rate", "0.2", "--fault-kinds", "meteor"])
+
+    assert result.exit_code == 1, (result.stdout, result.stderr)
+    assert "--fault-kinds" in result.stderr
+    assert "meteor" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
