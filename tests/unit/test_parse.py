@@ -199,3 +199,8 @@ def test_given_a_value_when_checked_then_only_empty_values_are_missing(value, mi
 )
 def test_given_a_quantity_when_formatted_then_it_is_short_and_readable(value, text):
     assert format_quantity(value) == text
+
+
+def test_given_non_ascii_digits_when_parsed_as_a_date_then_none_rather_than_an_error():
+    assert parse_datetime("¹") is None
+    assert parse_datetime("١٢٣") is None
