@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -82,6 +83,7 @@ class Runtime:
                 self._connectors,
                 compiled,
                 batch=self.settings.worker_batch,
+                lease=timedelta(seconds=self.settings.inbox_lease_seconds),
             )
             thread = threading.Thread(
                 target=worker.run, args=(self._stop,), name="inbox-worker", daemon=True

@@ -61,6 +61,13 @@ class Settings(BaseSettings):
         default=2, ge=-1, le=23, description="Hour (UTC) of the nightly full reconcile (-1: off)."
     )
     worker_batch: int = Field(default=200, ge=1, le=5_000, description="Events per worker pass.")
+    inbox_lease_seconds: float = Field(
+        default=120,
+        ge=1,
+        le=86_400,
+        description="How long a worker's claim on an event lasts: a worker killed mid-event "
+        "leaves it to another after this. Longer than the slowest pass (CRM retries included).",
+    )
     log_format: str = Field(default="json", pattern="^(json|console)$")
 
     @field_validator("hubspot_base_url", "salesforce_instance_url")

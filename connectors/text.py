@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 
 Length = Callable[[str], int]
 Truncate = Callable[[str, int], str]
@@ -77,3 +78,50 @@ def format_datetime(moment: datetime) -> str:
 
 def _omitted(count: int) -> str:
     return f"… {count} more not shown"
+
+
+def holds_value(sent: str, held: object) -> bool:
+    """Whether a CRM field read back as `held` holds the value icp-sync sent as `sent` (a
+    rendered string). Each CRM returns what it stored in its own type and format: Salesforce
+    a JSON number, boolean or `…T05:20:07.000+0000` datetime, HubSpot strings, and either a
+    multi-select's values in its own order. Used to tell whether a write whose answer was lost
+    (the process was killed) landed."""
+    if held is None:
+        return sent == ""
+    if isinstance(held, bool):
+        return sent.lower() == str(held).lower()
+    if isinstance(held, int | float | Decimal):
+        return _same_number(sent, str(held))
+    if not isinstance(held, str):
+        return False
+    if held == sent:
+        return True
+    if sent.lower() in ("true", "false"):
+        return held.lower() == sent.lower()
+    if _same_number(sent, held):
+        return True
+    sent_at, held_at = _datetime_or_none(sent), _datetime_or_none(held)
+    if sent_at is not None and held_at is not None:
+        return sent_at == held_at
+    return ";" in sent + held and sorted(sent.split(";")) == sorted(held.split(";"))
+
+
+def _same_number(left: str, right: str) -> bool:
+    try:
+        return Decimal(left) == Decimal(right)
+    except (InvalidOperation, ValueError):
+        return False
+
+
+def _datetime_or_none(text: str) -> datetime | None:
+    """An ISO-8601 instant to the millisecond (Salesforce writes `+0000`, not `+00:00`)."""
+    normal = text.strip().replace("Z", "+00:00")
+    if len(normal) > 5 and normal[-5] in "+-" and normal[-4:].isdigit():
+        normal = f"{normal[:-2]}:{normal[-2:]}"
+    try:
+        moment = datetime.fromisoformat(normal)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None
+    return moment.astimezone(UTC).replace(microsecond=moment.microsecond // 1000 * 1000)

@@ -189,6 +189,7 @@ def _sync_one(
         ],
         "deleted_in_crm": report.deleted,
         "written": report.written,
+        "confirmed_in_crm": report.confirmed,
         "failed": report.failed,
         "planned_writes": report.planned if dry_run else None,
         "plan_sample": [asdict(write) for write in report.plan_sample] if dry_run else None,
@@ -219,6 +220,8 @@ def _print_summary(summary: dict[str, Any]) -> None:
         table.add_row("would write", str(summary["planned_writes"]))
     else:
         table.add_row("written", str(summary["written"]))
+        if summary["confirmed_in_crm"]:
+            table.add_row("found written by an interrupted run", str(summary["confirmed_in_crm"]))
         table.add_row("failed (retried next sync)", str(summary["failed"]))
     table.add_row("API calls", str(summary["api_calls"]))
     table.add_row("rate-limited (429)", str(summary["rate_limited"]))

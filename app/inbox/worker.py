@@ -37,7 +37,7 @@ from app.store.tables import Account, WebhookEvent
 from app.sync.facts import DEAL_FIELDS
 from app.sync.orchestrator import ACCOUNTS
 from app.sync.rescore import rescore_with_leads_of
-from app.sync.writeback import due, record_outcomes, updates_for
+from app.sync.writeback import due, send
 from connectors.base import CrmConnector
 from connectors.errors import ConnectorError
 
@@ -223,10 +223,9 @@ class Worker:
         pairs = due(session, connector.source, now, limit=len(account_ids), only=account_ids)
         if not pairs:
             return
-        outcomes = connector.write(updates_for(pairs, new_since=new_since))
-        written, failed = record_outcomes(pairs, outcomes, now)
-        report.written += written
-        report.failed_writes += failed
+        result = send(session, connector, pairs, new_since=new_since, now=now)
+        report.written += result.written + result.confirmed
+        report.failed_writes += result.failed
 
     @staticmethod
     def _mark_deleted(session: Session, source: str, crm_ids: Iterable[str], now: datetime) -> None:

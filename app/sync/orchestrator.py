@@ -33,7 +33,7 @@ from app.store.tables import Account
 from app.sync.facts import DEAL_FIELDS, LEAD
 from app.sync.prefetch import prefetched
 from app.sync.rescore import RescoreReport, rescore_with_leads_of
-from app.sync.writeback import due, record_outcomes, updates_for
+from app.sync.writeback import due, send
 from connectors.base import CrmConnector
 from connectors.records import CrmAccount, CrmDeal, Page, RecordT
 
@@ -78,6 +78,8 @@ class SyncReport:
     """Stored accounts a full pull no longer found in the CRM (marked, never written again)."""
     written: int = 0
     failed: int = 0
+    confirmed: int = 0
+    """Writes an interrupted run had sent that the CRM turned out to hold (not sent again)."""
     planned: int = 0
     plan_sample: list[PlannedWrite] = field(default_factory=list)
     api_calls: int = 0
@@ -228,13 +230,13 @@ def _write_back(
     first full sync completes, nothing is new, so a backfill never re-routes existing leads."""
     new_since = sync_state(session, connector.source, ACCOUNTS).full_sync_completed_at
     while pairs := due(session, connector.source, clock(), limit=batch):
-        outcomes = connector.write(updates_for(pairs, new_since=new_since))
-        written, failed = record_outcomes(pairs, outcomes, clock())
+        result = send(session, connector, pairs, new_since=new_since, now=clock())
         session.commit()
         session.expunge_all()
-        report.written += written
-        report.failed += failed
-        progress.written(written, failed)
+        report.written += result.written
+        report.failed += result.failed
+        report.confirmed += result.confirmed
+        progress.written(result.written + result.confirmed, result.failed)
 
 
 def _record_run(

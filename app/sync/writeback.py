@@ -1,11 +1,17 @@
 """The writeback's state per account: the values the CRM should hold, and whether they are
-written, owed, or failed and due for a retry."""
+written, owed, being sent, or failed and due for a retry.
+
+Crash safety: a batch is marked `sending` (committed) before the CRM sees it. A process killed
+between the CRM's answer and our commit leaves those states `sending`; the next writer reads
+those records back from the CRM first, and marks the ones that already hold the values written
+instead of writing them again. So a kill at any point neither loses a write nor repeats one."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
@@ -13,9 +19,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.store.tables import Account, WritebackState
+from connectors.base import CrmConnector
 from connectors.records import AccountType, PropertyUpdate, WriteOutcome
+from connectors.text import holds_value
 
-PENDING, WRITTEN, FAILED = "pending", "written", "failed"
+PENDING, SENDING, WRITTEN, FAILED = "pending", "sending", "written", "failed"
 MAX_RETRY_DELAY = timedelta(hours=6)
 
 
@@ -54,8 +62,9 @@ def due(
     *,
     only: Sequence[int] | None = None,
 ) -> list[tuple[WritebackState, Account]]:
-    """Owed writes, and failed ones whose retry time has come (of these account rows only,
-    when given); never for archived records nor for records deleted from the CRM."""
+    """Owed writes, writes an interrupted writer left in doubt, and failed ones whose retry
+    time has come (of these account rows only, when given); never for archived records nor for
+    records deleted from the CRM."""
     query = (
         select(WritebackState, Account)
         .join(Account, Account.id == WritebackState.account_id)
@@ -64,7 +73,7 @@ def due(
             Account.archived.is_(False),
             Account.deleted_at.is_(None),
             or_(
-                WritebackState.status == PENDING,
+                WritebackState.status.in_((PENDING, SENDING)),
                 (WritebackState.status == FAILED) & (WritebackState.next_attempt_at <= now),
             ),
         )
@@ -95,6 +104,64 @@ def updates_for(
         )
         for state, account in pairs
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    written: int = 0
+    failed: int = 0
+    confirmed: int = 0
+    """Writes an interrupted run had sent that the CRM turned out to hold: not sent again."""
+
+
+def send(
+    session: Session,
+    connector: CrmConnector,
+    pairs: Sequence[tuple[WritebackState, Account]],
+    *,
+    new_since: datetime | None,
+    now: datetime,
+) -> WriteResult:
+    """Writes `pairs` to the CRM and records the outcomes (the caller commits them). Writes
+    left in doubt by an interrupted writer are first checked against the CRM; the batch is
+    marked `sending` and committed before it is sent."""
+    landed = _landed(connector, [pair for pair in pairs if pair[0].status == SENDING])
+    confirmed = 0
+    to_send = []
+    for state, account in pairs:
+        if account.crm_id in landed:
+            state.status, state.written_at, state.updated_at = WRITTEN, now, now
+            state.attempts, state.last_error, state.next_attempt_at = 0, None, None
+            confirmed += 1
+        else:
+            state.status = SENDING
+            to_send.append((state, account))
+    session.commit()
+    if not to_send:
+        return WriteResult(confirmed=confirmed)
+    outcomes = connector.write(updates_for(to_send, new_since=new_since))
+    written, failed = record_outcomes(to_send, outcomes, now)
+    return WriteResult(written=written, failed=failed, confirmed=confirmed)
+
+
+def _landed(
+    connector: CrmConnector, in_doubt: Sequence[tuple[WritebackState, Account]]
+) -> set[str]:
+    """CRM ids of the in-doubt records that already hold every value they were sent."""
+    if not in_doubt:
+        return set()
+    held = {record.crm_id: record for record in connector.fetch_accounts(
+        [account.crm_id for _, account in in_doubt]
+    )}  # fmt: skip
+    return {
+        account.crm_id
+        for state, account in in_doubt
+        if account.crm_id in held
+        and all(
+            holds_value(str(value), held[account.crm_id].properties.get(name))
+            for name, value in state.values.items()
+        )
+    }
 
 
 def record_outcomes(

@@ -112,7 +112,11 @@ class HubSpotConnector(Closing):
             raise ValueError(f"page_size must be 1-{MAX_PAGE_SIZE}, got {page_size}")
         if overlap < timedelta(0):
             raise ValueError("overlap must not be negative")
-        company_properties = tuple(dict.fromkeys([*COMPANY_PROPERTIES, *extra_properties]))
+        # The written properties too: what the CRM holds is how a write left in doubt by a
+        # killed run is checked (`app.sync.writeback`).
+        company_properties = tuple(
+            dict.fromkeys([*COMPANY_PROPERTIES, *schema.WRITEBACK_PROPERTIES, *extra_properties])
+        )
         for properties in (company_properties, DEAL_PROPERTIES):
             size = search_body_size(properties, page_size)
             if size > MAX_SEARCH_BODY:

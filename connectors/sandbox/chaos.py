@@ -8,7 +8,9 @@ Each API request is faulted with probability `rate`; the faults take `kinds` in 
 CRM has: HubSpot private-app tokens do not expire, Salesforce REST answers no 429), so a run with
 a few faults already has each kind:
 
-- `latency`: the answer comes `latency_s` later (then the request is served);
+- `latency`: the request reaches the CRM `latency_s` late (then it is served);
+- `slow_answer`: the request is served at once, its answer held back `latency_s` (a client
+  that gives up or dies meanwhile cannot know its write landed);
 - `server_error`: 500, 502, 503 or 504 with the CRM's own error JSON;
 - `rate_limit`: a burst of `burst` consecutive 429s with `Retry-After` (and HubSpot's
   `X-HubSpot-RateLimit-*` headers);
@@ -18,9 +20,8 @@ a few faults already has each kind:
 - `expired_session` (Salesforce): every access token is revoked, so the request gets
   401 INVALID_SESSION_ID and the client must authenticate again.
 
-Every fault but `latency` and `expired_session` is injected *before* the CRM handles the
-request: a faulted write never lands, so a client that retries it writes each record once. (A
-write that lands and whose answer is then lost is a different fault, not simulated here.)
+The other faults are injected *before* the CRM handles the request: a faulted write never
+lands, so a client that retries it writes each record once.
 `Chaos.injected` counts what was injected, by kind. The RNG is seeded: a run is reproducible
 given the same sequence of requests.
 """
@@ -38,6 +39,7 @@ from typing import Any, Literal, get_args
 
 FaultKind = Literal[
     "latency",
+    "slow_answer",
     "server_error",
     "rate_limit",
     "rate_limit_bare",
@@ -209,6 +211,16 @@ class ChaosMiddleware:
         elif kind == "latency":
             await asyncio.sleep(self.chaos.latency())
             await self.app(scope, receive, send)
+        elif kind == "slow_answer":
+            held: list[Message] = []
+
+            async def hold(message: Message) -> None:
+                held.append(message)
+
+            await self.app(scope, receive, hold)
+            await asyncio.sleep(self.chaos.latency())
+            for message in held:
+                await send(message)
         elif kind == "expired_session":
             if self.expire_sessions is not None:
                 self.expire_sessions()

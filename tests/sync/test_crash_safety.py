@@ -1,0 +1,200 @@
+"""`icp-sync sync` killed with SIGKILL, mid-pull and mid-writeback, then run again: the store
+and each CRM end up matching, with no record lost and none written twice, on SQLite and
+PostgreSQL.
+
+The sandbox slows its answers (`slow_answer`: the CRM applies a write at once, its answer comes
+later) so the kill lands while a page is in flight or while a written batch's answer is still
+on its way: the worst moment, when the CRM holds the values and the store does not know."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from crm_checks import (
+    assert_hubspot_matches_store,
+    assert_salesforce_matches_store,
+    hubspot_writes,
+    salesforce_scored_records,
+)
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.store.engine import make_engine, make_session_factory
+from app.store.migrate import upgrade_to_head
+from app.store.tables import Account, Deal
+from connectors.sandbox.chaos import FaultPlan
+from connectors.sandbox.server import RunningSandbox, start_sandbox
+
+CLI = [sys.executable, "-c", "from app.cli.main import run; run()"]
+WAIT_S = 60.0
+SLOW = FaultPlan(rate=1.0, kinds=("slow_answer",), latency_s=(0.15, 0.15))
+COMPANIES = 250
+
+
+@pytest.fixture
+def sandbox() -> Iterator[RunningSandbox]:
+    with start_sandbox(seed=31, companies=COMPANIES, salesforce_port=0, search_rate_limit=None,
+                       leads_per_company=0.6) as running:  # fmt: skip
+        yield running
+
+
+@pytest.fixture
+def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
+    upgrade_to_head(database_url)
+    engine = make_engine(database_url)
+    yield make_session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def env(sandbox: RunningSandbox, database_url: str) -> dict[str, str]:
+    settings = {
+        "ICP_SYNC_DATABASE_URL": database_url,
+        "ICP_SYNC_HUBSPOT_BASE_URL": sandbox.hubspot_url,
+        "ICP_SYNC_HUBSPOT_TOKEN": sandbox.hubspot_token,
+        "ICP_SYNC_SALESFORCE_INSTANCE_URL": str(sandbox.salesforce_url),
+        "ICP_SYNC_SALESFORCE_CLIENT_ID": str(sandbox.salesforce_client_id),
+        "ICP_SYNC_SALESFORCE_CLIENT_SECRET": str(sandbox.salesforce_client_secret),
+        "ICP_SYNC_SALESFORCE_CA_BUNDLE": str(sandbox.salesforce_ca_bundle),
+    }
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("ICP_SYNC_")}
+    return {**inherited, **settings}
+
+
+def icp_sync(env: dict[str, str], *args: str) -> dict[str, Any]:
+    """Runs the command to completion; its `--json` summary."""
+    done = subprocess.run(
+        [*CLI, *args, "--json"], env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    summary: dict[str, Any] = json.loads(done.stdout)
+    return summary
+
+
+def kill_when(env: dict[str, str], source: str, moment: Callable[[], bool]) -> None:
+    """Starts `icp-sync sync --source SOURCE` and SIGKILLs it as soon as `moment()` holds."""
+    process = subprocess.Popen(
+        [*CLI, "sync", "--source", source, "--json"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + WAIT_S
+        while not moment():
+            assert process.poll() is None, f"the sync ended before the moment: {process.stderr}"
+            assert time.monotonic() < deadline, "the moment to kill never came"
+            time.sleep(0.005)
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.wait(30)
+        assert process.stderr is not None
+        process.stderr.close()
+    assert process.returncode == -signal.SIGKILL
+
+
+def count(sessions: sessionmaker[Session], table: type[Account] | type[Deal]) -> int:
+    with sessions() as session:
+        return int(session.scalar(select(func.count()).select_from(table)) or 0)
+
+
+def salesforce_updates(sandbox: RunningSandbox) -> int:
+    assert sandbox.salesforce is not None
+    return sum(sandbox.salesforce.updates.values())
+
+
+def assert_store_holds_hubspot(sandbox: RunningSandbox, sessions: sessionmaker[Session]) -> None:
+    """One stored row per CRM record: every company and deal, none twice."""
+    companies = len(sandbox.hubspot.company_ids()) + len(sandbox.hubspot.company_ids(archived=True))
+    deals = len(sandbox.hubspot.deal_ids()) + len(sandbox.hubspot.deal_ids(archived=True))
+    assert count(sessions, Account) == companies
+    assert count(sessions, Deal) == deals
+
+
+def assert_store_holds_salesforce(sandbox: RunningSandbox, sessions: sessionmaker[Session]) -> None:
+    assert sandbox.salesforce is not None
+    records = salesforce_scored_records(sandbox.salesforce_sandbox)  # type: ignore[arg-type]
+    with sessions() as session:
+        stored = set(session.scalars(select(Account.crm_id).where(Account.source == "salesforce")))
+        deals = set(session.scalars(select(Deal.crm_id).where(Deal.source == "salesforce")))
+    assert set(records) <= stored
+    assert deals == {r["Id"] for r in sandbox.salesforce.snapshot("Opportunity")}
+
+
+def test_given_a_hubspot_sync_killed_mid_pull_when_run_again_then_nothing_is_lost_or_doubled(
+    sandbox, sessions, env
+):
+    icp_sync(env, "setup", "hubspot")
+    sandbox.set_faults(SLOW)
+    kill_when(env, "hubspot", lambda: count(sessions, Account) > 0)
+    assert 0 < count(sessions, Account) < COMPANIES  # the kill did land mid-pull
+    assert not hubspot_writes(sandbox)
+    sandbox.set_faults(None)
+
+    summary = icp_sync(env, "sync", "--source", "hubspot")
+
+    assert summary["failed"] == 0
+    assert_store_holds_hubspot(sandbox, sessions)
+    assert_hubspot_matches_store(sandbox, sessions)
+
+
+def test_given_a_hubspot_sync_killed_mid_writeback_when_run_again_then_each_score_lands_once(
+    sandbox, sessions, env
+):
+    icp_sync(env, "setup", "hubspot")
+    sandbox.set_faults(SLOW)
+    kill_when(env, "hubspot", lambda: 0 < len(hubspot_writes(sandbox)) < COMPANIES)
+    landed = len(hubspot_writes(sandbox))
+    sandbox.set_faults(None)
+
+    summary = icp_sync(env, "sync", "--source", "hubspot")
+
+    assert summary["confirmed_in_crm"] == landed  # the killed batch landed: checked, not resent
+    assert summary["written"] == len(sandbox.hubspot.company_ids()) - landed
+    assert_store_holds_hubspot(sandbox, sessions)
+    assert_hubspot_matches_store(sandbox, sessions)
+
+
+def test_given_a_salesforce_sync_killed_mid_pull_when_run_again_then_nothing_is_lost_or_doubled(
+    sandbox, sessions, env
+):
+    assert sandbox.salesforce_sandbox is not None
+    scored = len(salesforce_scored_records(sandbox.salesforce_sandbox))
+    sandbox.set_faults(SLOW)
+    kill_when(env, "salesforce", lambda: count(sessions, Account) > 0)
+    assert 0 < count(sessions, Account) < scored  # the kill did land mid-pull
+    assert salesforce_updates(sandbox) == 0
+    sandbox.set_faults(None)
+
+    summary = icp_sync(env, "sync", "--source", "salesforce")
+
+    assert summary["failed"] == 0
+    assert_store_holds_salesforce(sandbox, sessions)
+    assert_salesforce_matches_store(sandbox.salesforce_sandbox, sessions)
+
+
+def test_given_a_salesforce_sync_killed_mid_writeback_when_run_again_then_each_score_lands_once(
+    sandbox, sessions, env
+):
+    assert sandbox.salesforce_sandbox is not None
+    scored = len(salesforce_scored_records(sandbox.salesforce_sandbox))
+    sandbox.set_faults(SLOW)
+    kill_when(env, "salesforce", lambda: 0 < salesforce_updates(sandbox) < scored)
+    landed = salesforce_updates(sandbox)
+    sandbox.set_faults(None)
+
+    summary = icp_sync(env, "sync", "--source", "salesforce")
+
+    assert summary["confirmed_in_crm"] == landed
+    assert summary["written"] == scored - landed
+    assert_store_holds_salesforce(sandbox, sessions)
+    assert_salesforce_matches_store(sandbox.salesforce_sandbox, sessions)
