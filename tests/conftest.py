@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
-from sqlalchemy import URL, make_url
+from sqlalchemy import URL, Engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.store.engine import make_engine, make_session_factory
+from app.store.migrate import upgrade_to_head
 
 REQUIRE_POSTGRES = "ICP_SYNC_REQUIRE_POSTGRES"
 POSTGRES_URL = "ICP_SYNC_TEST_POSTGRES_URL"
@@ -105,3 +109,28 @@ def postgres_url(postgres_session_url: str) -> str:
     """URL of an empty PostgreSQL database, for tests that only make sense there."""
     _reset_postgres(postgres_session_url)
     return postgres_session_url
+
+
+StoreOpener = Callable[[str], sessionmaker[Session]]
+
+
+@pytest.fixture
+def open_store() -> Iterator[StoreOpener]:
+    """Opens the database at a URL, migrated to head, as a session factory (engines disposed
+    after the test)."""
+    engines: list[Engine] = []
+
+    def open_(url: str) -> sessionmaker[Session]:
+        upgrade_to_head(url)
+        engines.append(make_engine(url))
+        return make_session_factory(engines[-1])
+
+    yield open_
+    for engine in engines:
+        engine.dispose()
+
+
+@pytest.fixture
+def sessions(database_url: str, open_store: StoreOpener) -> sessionmaker[Session]:
+    """Sessions on the test's database (SQLite and PostgreSQL), migrated to head."""
+    return open_store(database_url)

@@ -20,8 +20,6 @@ from app.inbox.events import DEAD, DONE, PENDING, PROCESSING
 from app.inbox.worker import Worker
 from app.rubric import Rubric, load_rubric
 from app.scoring import compile_rubric
-from app.store.engine import make_engine, make_session_factory
-from app.store.migrate import upgrade_to_head
 from app.store.tables import Account, Score, WebhookEvent
 from app.sync.orchestrator import run_sync
 from connectors.hubspot.connector import HubSpotConnector
@@ -33,14 +31,6 @@ from connectors.sandbox.server import RunningSandbox, start_sandbox
 def sandbox() -> Iterator[RunningSandbox]:
     with start_sandbox(seed=13, companies=30, salesforce_port=0) as running:
         yield running
-
-
-@pytest.fixture
-def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
-    upgrade_to_head(database_url)
-    engine = make_engine(database_url)
-    yield make_session_factory(engine)
-    engine.dispose()
 
 
 @pytest.fixture

@@ -23,8 +23,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.inbox.events import DONE, PROCESSING
-from app.store.engine import make_engine, make_session_factory
-from app.store.migrate import upgrade_to_head
 from app.store.tables import Account, Score, WebhookEvent
 from connectors.sandbox.chaos import FaultPlan
 from connectors.sandbox.server import RunningSandbox, start_sandbox
@@ -56,14 +54,6 @@ def sandbox(port: int) -> Iterator[RunningSandbox]:
                        hubspot_app_secret=APP_SECRET, webhook_retry=FAST_REDELIVERY,
                        search_rate_limit=None) as running:  # fmt: skip
         yield running
-
-
-@pytest.fixture
-def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
-    upgrade_to_head(database_url)
-    engine = make_engine(database_url)
-    yield make_session_factory(engine)
-    engine.dispose()
 
 
 @pytest.fixture

@@ -27,8 +27,6 @@ from crm_checks import (
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.store.engine import make_engine, make_session_factory
-from app.store.migrate import upgrade_to_head
 from app.store.tables import Account, Deal
 from connectors.sandbox.chaos import FaultPlan
 from connectors.sandbox.server import RunningSandbox, start_sandbox
@@ -44,14 +42,6 @@ def sandbox() -> Iterator[RunningSandbox]:
     with start_sandbox(seed=31, companies=COMPANIES, salesforce_port=0, search_rate_limit=None,
                        leads_per_company=0.6) as running:  # fmt: skip
         yield running
-
-
-@pytest.fixture
-def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
-    upgrade_to_head(database_url)
-    engine = make_engine(database_url)
-    yield make_session_factory(engine)
-    engine.dispose()
 
 
 @pytest.fixture

@@ -16,8 +16,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.crm import rubric_properties
 from app.rubric import Rubric, load_rubric
 from app.scoring import compile_rubric
-from app.store.engine import make_engine, make_session_factory
-from app.store.migrate import upgrade_to_head
 from app.store.tables import Account, Score, ScoreHistory, WritebackState
 from app.sync.orchestrator import run_sync
 from connectors.hubspot.connector import HubSpotConnector
@@ -30,14 +28,6 @@ COMPANIES = 40
 def sandbox() -> Iterator[RunningSandbox]:
     with start_sandbox(seed=11, companies=COMPANIES, deals_per_company=2.0) as running:
         yield running
-
-
-@pytest.fixture
-def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
-    upgrade_to_head(database_url)
-    engine = make_engine(database_url)
-    yield make_session_factory(engine)
-    engine.dispose()
 
 
 @pytest.fixture

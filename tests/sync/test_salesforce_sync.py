@@ -14,8 +14,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.crm import salesforce_connector
 from app.rubric import Rubric, load_rubric
 from app.scoring import compile_rubric
-from app.store.engine import make_engine, make_session_factory
-from app.store.migrate import upgrade_to_head
 from app.store.repo import load_cursor
 from app.store.tables import Account, Score, WritebackState
 from app.sync.orchestrator import LEADS, run_sync
@@ -34,14 +32,6 @@ HOSTILE = "Acme' OR Name != 'x"
 def org() -> Iterator[RunningSalesforce]:
     with start_salesforce_sandbox(seed=11, companies=COMPANIES, deals_per_company=2.0) as running:
         yield running
-
-
-@pytest.fixture
-def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
-    upgrade_to_head(database_url)
-    engine = make_engine(database_url)
-    yield make_session_factory(engine)
-    engine.dispose()
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ a clean sync's, every score written back exactly once, and the run must say what
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -20,8 +20,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.crm import rubric_properties
 from app.rubric import Rubric, load_rubric
 from app.scoring import compile_rubric
-from app.store.engine import make_engine, make_session_factory
-from app.store.migrate import upgrade_to_head
 from app.sync.orchestrator import SyncReport, run_sync
 from connectors.base import ApiStats, CrmConnector
 from connectors.hubspot.connector import HubSpotConnector
@@ -46,22 +44,10 @@ def rubric() -> Rubric:
     return load_rubric()
 
 
-def open_store(url: str) -> Iterator[sessionmaker[Session]]:
-    upgrade_to_head(url)
-    engine = make_engine(url)
-    yield make_session_factory(engine)
-    engine.dispose()
-
-
 @pytest.fixture
-def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
-    yield from open_store(database_url)
-
-
-@pytest.fixture
-def reference(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+def reference(tmp_path: Path, open_store: Callable[[str], sessionmaker[Session]]):
     """A second store, for the same CRM synced without faults."""
-    yield from open_store(f"sqlite:///{tmp_path / 'reference.db'}")
+    return open_store(f"sqlite:///{tmp_path / 'reference.db'}")
 
 
 def hubspot(sandbox: RunningSandbox, rubric: Rubric) -> HubSpotConnector:
@@ -71,7 +57,7 @@ def hubspot(sandbox: RunningSandbox, rubric: Rubric) -> HubSpotConnector:
         tiers=[tier.name for tier in rubric.tiers],
         flags=[d.id for d in rubric.disqualifiers],
         extra_properties=rubric_properties(rubric, "hubspot"),
-        page_size=20,
+        page_size=10,
         retry=RETRY,
         timeout=TIMEOUT,
     )
