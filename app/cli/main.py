@@ -8,6 +8,7 @@ from typing import Any
 import typer
 from rich.console import Console
 from rich.markup import escape
+from sqlalchemy.exc import DBAPIError
 from typer.core import TyperGroup
 
 from app.cli import db, demo, inbox, rubric, sandbox, scoring, serve, sync, validate
@@ -26,6 +27,20 @@ class _UserErrorsAsMessages(TyperGroup):
             # call and HubSpot's or Salesforce's reason, never a credential.
             Console(stderr=True, highlight=False, soft_wrap=True).print(
                 f"[bold red]error:[/] {escape(str(error))}"
+            )
+            raise typer.Exit(EXIT_USER_ERROR) from None
+        except DBAPIError as error:
+            # The driver's own first line ("database is locked", "connection refused"), never
+            # the statement or its parameters, which hold CRM data.
+            reason = (str(error.orig).strip().splitlines() or [type(error.orig).__name__])[0]
+            hint = (
+                "; another process is writing to this SQLite store: run again, or use "
+                "PostgreSQL for a service and CLI runs side by side"
+                if "database is locked" in reason
+                else ""
+            )
+            Console(stderr=True, highlight=False, soft_wrap=True).print(
+                f"[bold red]error:[/] the store failed: {escape(reason)}{hint}"
             )
             raise typer.Exit(EXIT_USER_ERROR) from None
 

@@ -142,3 +142,24 @@ def test_given_unreachable_database_when_icp_sync_db_upgrade_runs_then_clean_err
     assert "(ICP_SYNC_DATABASE_URL): connection failed" in output
     assert "Traceback" not in output
     assert PASSWORD not in output
+
+
+def test_given_a_store_locked_by_another_writer_when_a_command_writes_then_a_message_not_a_traceback(
+    tmp_path: Path,
+) -> None:
+    import sqlite3
+
+    url = f"sqlite:///{tmp_path / 'busy.db'}"
+    upgrade_to_head(url)
+    holder = sqlite3.connect(tmp_path / "busy.db", isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        exit_code, output = _run_icp_sync(url, "inbox", "replay", "--all-dead")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+    assert exit_code == 1
+    assert output.startswith("error: the store failed: database is locked; another process")
+    assert "Traceback" not in output
+    assert "UPDATE" not in output  # the statement (and its CRM data) is never shown
