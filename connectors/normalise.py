@@ -10,6 +10,7 @@ import re
 from functools import lru_cache
 
 MAX_DOMAIN_INPUT = 200
+MAX_DOMAIN_LENGTH = 253  # DNS; also within the store's 255-character column
 _CLEAN_DOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?")
 
 
@@ -17,6 +18,8 @@ _CLEAN_DOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?")
 def normalise_domain(value: str) -> str | None:
     """A bare lower-case domain from a domain, URL or e-mail address (`https://www.Acme.com/x`
     → `acme.com`); None if it is not one."""
+    if len(value) > MAX_DOMAIN_LENGTH:
+        return None
     if _CLEAN_DOMAIN.fullmatch(value) and _valid_labels(value) and not value.startswith("www."):
         return value
     text = value.strip().lower()

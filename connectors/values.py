@@ -3,20 +3,29 @@
 Both mappers (HubSpot's strings, Salesforce's JSON types) read numbers, booleans and times
 through these, so "unreadable" means the same everywhere: the canonical field is None and the
 raw value stays in the record's `properties`.
+
+What they return fits the store on SQLite and PostgreSQL alike, so that no record a CRM sends
+can fail the transaction of a whole page: text never holds a NUL character or a lone surrogate
+(PostgreSQL refuses the first, UTF-8 cannot encode the second; both become U+FFFD), whole
+numbers fit a 32-bit column, decimals the store's NUMERIC(20, 2), and ids its 64 characters.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 MAX_NUMBER_TEXT = 64
-MAX_INTEGER_DIGITS = 18  # more employees than 10^18 is a typo, not a company
-MAX_DECIMAL_DIGITS = 24  # revenue past 10^24 likewise; also keeps Decimal arithmetic cheap
+MAX_WHOLE_NUMBER = 2**31 - 1  # the store's INTEGER (employees); more is a typo, not a company
+MAX_DECIMAL_DIGITS = 18  # digits before the point in the store's NUMERIC(20, 2) (revenue, amount)
 MAX_DATE_TEXT = 64
+MAX_ID_LENGTH = 64  # the store's CRM id columns; HubSpot and Salesforce ids are far shorter
+REPLACEMENT = "\ufffd"
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 """`modified_at` of an object that carries no readable timestamp at all (sorts first)."""
 _EPOCH_MS_THRESHOLD = 10**11  # bigger digit strings are epoch milliseconds, smaller seconds
@@ -24,11 +33,12 @@ _EPOCH_MS_THRESHOLD = 10**11  # bigger digit strings are epoch milliseconds, sma
 
 def parse_int(value: object) -> int | None:
     """A whole number from a number or its text (`"250"`, `"250.0"`, `"2.5e2"`); None
-    otherwise."""
-    number = parse_decimal(value, max_digits=MAX_INTEGER_DIGITS)
+    otherwise, and for one beyond ±`MAX_WHOLE_NUMBER`."""
+    number = parse_decimal(value)
     if number is None:
         return None
-    return int(number.to_integral_value(rounding=ROUND_HALF_UP))
+    whole = int(number.to_integral_value(rounding=ROUND_HALF_UP))
+    return whole if abs(whole) <= MAX_WHOLE_NUMBER else None
 
 
 def parse_decimal(value: object, *, max_digits: int = MAX_DECIMAL_DIGITS) -> Decimal | None:
@@ -107,19 +117,43 @@ def split_multi(value: object) -> tuple[str, ...]:
     return dedupe(part.strip() for part in value.split(";") if part.strip())
 
 
-def clean_text(value: object) -> str | None:
-    """A string stripped of surrounding blanks; None for an empty one or a non-string."""
+def clean_text(value: object, *, max_length: int | None = None) -> str | None:
+    """A string stripped of surrounding blanks (and `storable`); None for an empty one, a
+    non-string, or one longer than `max_length` (which cannot be what the field holds)."""
     if not isinstance(value, str):
         return None
-    text = value.strip()
+    text = storable(value.strip())
+    if max_length is not None and len(text) > max_length:
+        return None
     return text or None
 
 
+def storable(text: str) -> str:
+    """`text` with each NUL character and lone surrogate replaced by U+FFFD: what a text
+    column and a JSON document can hold on every store."""
+    return _UNSTORABLE.sub(REPLACEMENT, text) if _UNSTORABLE.search(text) else text
+
+
+def crm_id(value: object) -> str:
+    """A record id as text (a string, or a whole number as HubSpot may send it); "" when
+    there is none usable: not text, longer than `MAX_ID_LENGTH`, or with a NUL character or
+    lone surrogate."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        text = as_text(value) or ""
+    elif isinstance(value, str):
+        text = value
+    else:
+        return ""
+    return text if len(text) <= MAX_ID_LENGTH and not _UNSTORABLE.search(text) else ""
+
+
 def as_text(value: object) -> str | None:
-    """A raw value as the text kept in `properties`: strings as they are, booleans
-    `true`/`false`, numbers as written; anything else as JSON."""
-    if value is None or isinstance(value, str):
-        return value
+    """A raw value as the text kept in `properties`: strings as they are (`storable`),
+    booleans `true`/`false`, numbers as written; anything else as JSON."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return storable(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
@@ -130,10 +164,10 @@ def as_text(value: object) -> str | None:
     if isinstance(value, float | Decimal):
         return str(value)
     try:
-        return json.dumps(value, default=str, ensure_ascii=False)
+        return storable(json.dumps(value, default=str, ensure_ascii=False))
     except (TypeError, ValueError):  # circular structures, ints past the 4,300-digit limit
         try:
-            return repr(value)
+            return storable(repr(value))
         except ValueError:
             return f"<unreadable {type(value).__name__}>"
 

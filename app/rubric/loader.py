@@ -33,6 +33,7 @@ _MESSAGES = {
     "model_type": "expected a mapping of keys to values",
     "missing": "required key is missing",
     "extra_forbidden": "unknown key",
+    "invalid_key": "a key must be text",
     "string_pattern_mismatch": "expected lower-case letters, digits and _, starting with a letter",
 }
 
@@ -40,6 +41,17 @@ _MESSAGES = {
 class _UniqueKeyLoader(yaml.SafeLoader):
     """SafeLoader that refuses a key written twice in one mapping (PyYAML keeps the last one
     silently, which would hide an edit)."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        """PyYAML's, but a value its constructors cannot build (a date like 2024-13-45, a
+        number of more than 4,300 digits) is reported at its line and column instead of
+        escaping as a bare ValueError."""
+        try:
+            return super().construct_object(node, deep)
+        except ValueError as error:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read this value: {_reason(error)}", node.start_mark
+            ) from None
 
 
 def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict[Any, Any]:
@@ -66,6 +78,13 @@ _UniqueKeyLoader.add_constructor(
 )
 
 
+def _reason(error: ValueError) -> str:
+    text = str(error)
+    if text.startswith("Exceeds the limit"):  # int("9" * 5000)
+        return "a number with more than 4300 digits"
+    return text
+
+
 def format_location(location: Sequence[int | str]) -> str:
     """`('layers', 'firmo', 'criteria', 1, 'min')` → `layers.firmo.criteria[1].min`."""
     text = ""
@@ -73,19 +92,24 @@ def format_location(location: Sequence[int | str]) -> str:
         if part == "[key]":  # pydantic's marker for an invalid dict key; the key is named already
             continue
         if isinstance(part, int):
-            text += f"[{part}]"
+            text += f"[{_shown_value(part, limit=None)}]"
         else:
             text += f".{part}" if text else str(part)
     return text or "(top level)"
 
 
-def _shown_value(value: object) -> str:
-    shown = repr(value)
-    return shown if len(shown) <= 60 else shown[:57] + "..."
+def _shown_value(value: object, *, limit: int | None = 60) -> str:
+    try:
+        shown = repr(value)
+    except ValueError:  # an int past Python's 4,300-digit limit for int → str
+        shown = "a number with more than 4300 digits"
+    return shown if limit is None or len(shown) <= limit else shown[: limit - 3] + "..."
 
 
-def describe_error(error: ErrorDetails) -> str:
-    """One line per validation problem: where, what was expected, what was found."""
+def describe_error(error: ErrorDetails, document: object = None) -> str:
+    """One line per validation problem: where, what was expected, what was found. Given the
+    `document` validated, a mapping key that is not text is named by its value (pydantic
+    writes the key `false` as 0, which would read like a list position)."""
     kind = error["type"]
     message = _MESSAGES.get(kind)
     if message is None:
@@ -100,7 +124,25 @@ def describe_error(error: ErrorDetails) -> str:
     value = error.get("input")
     scalar = value is None or isinstance(value, str | int | float | bool)
     got = f", got {_shown_value(value)}" if scalar and kind != "missing" else ""
-    return f"{format_location(error['loc'])}: {message}{got}"
+    return f"{format_location(_keys_named(error['loc'], document))}: {message}{got}"
+
+
+def _keys_named(location: Sequence[int | str], document: object) -> list[int | str]:
+    """`location` with each part that is a key of a mapping in `document` spelt as text."""
+    named: list[int | str] = []
+    node = document
+    for part in location:
+        if isinstance(node, dict) and part != "[key]":
+            key = next((k for k in node if k == part and not isinstance(k, str)), part)
+            named.append(part if isinstance(key, str) else _shown_value(key, limit=None))
+            node = node.get(key)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            named.append(part)
+            node = node[part]
+        else:
+            named.append(part)
+            node = None
+    return named
 
 
 def parse_rubric(document: object, source: str = "<rubric>") -> Rubric:
@@ -113,7 +155,7 @@ def parse_rubric(document: object, source: str = "<rubric>") -> Rubric:
     try:
         return Rubric.model_validate(document)
     except ValidationError as error:
-        raise RubricError(source, [describe_error(e) for e in error.errors()]) from None
+        raise RubricError(source, [describe_error(e, document) for e in error.errors()]) from None
 
 
 def load_rubric(path: Path | str | None = None) -> Rubric:
@@ -140,4 +182,6 @@ def load_rubric(path: Path | str | None = None) -> Rubric:
         raise RubricError(str(path), [f"{where}YAML syntax error: {problem}"]) from None
     except yaml.YAMLError as error:
         raise RubricError(str(path), [f"YAML syntax error: {error}"]) from None
+    except RecursionError:  # `[[[[…]]]]` thousands deep
+        raise RubricError(str(path), ["YAML nested too deeply"]) from None
     return parse_rubric(document, str(path))

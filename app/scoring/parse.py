@@ -161,7 +161,7 @@ def _datetime_from_scalar(value: float | str) -> datetime | None:
         text = value.strip()
         if len(text) > MAX_TEXT:
             return None
-        if not (text.isascii() and text.isdigit()):  # "¹" and "١" are digits to isdigit()
+        if not (text.isascii() and text.isdigit()):  # isdigit() is true for "¹", not a float
             try:
                 return datetime.fromisoformat(text)
             except ValueError:

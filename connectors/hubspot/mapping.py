@@ -20,6 +20,7 @@ from connectors.values import (
     EPOCH,
     as_text,
     clean_text,
+    crm_id,
     dedupe,
     parse_bool,
     parse_date,
@@ -27,7 +28,10 @@ from connectors.values import (
     parse_decimal,
     parse_int,
     split_multi,
+    storable,
 )
+
+MAX_LABEL_LENGTH = 255  # the store's deal stage and pipeline columns
 
 
 def company_to_account(obj: Mapping[str, Any]) -> CrmAccount:
@@ -69,8 +73,8 @@ def deal_to_deal(obj: Mapping[str, Any], account_ids: Iterable[str] = ()) -> Crm
         crm_id=_object_id(obj, props),
         modified_at=modified_at(obj, props),
         name=clean_text(props.get("dealname")),
-        stage=clean_text(props.get("dealstage")),
-        pipeline=clean_text(props.get("pipeline")),
+        stage=clean_text(props.get("dealstage"), max_length=MAX_LABEL_LENGTH),
+        pipeline=clean_text(props.get("pipeline"), max_length=MAX_LABEL_LENGTH),
         is_closed=is_closed,
         is_won=is_won,
         amount=parse_decimal(props.get("amount")),
@@ -87,7 +91,7 @@ def raw_properties(value: object) -> dict[str, str | None]:
     not send are kept as text rather than dropped."""
     if not isinstance(value, Mapping):
         return {}
-    return {str(key): as_text(item) for key, item in value.items()}
+    return {storable(str(key)): as_text(item) for key, item in value.items()}
 
 
 def associated_ids(obj: Mapping[str, Any], to_type: str) -> tuple[str, ...]:
@@ -100,7 +104,7 @@ def associated_ids(obj: Mapping[str, Any], to_type: str) -> tuple[str, ...]:
     results = block.get("results") if isinstance(block, Mapping) else None
     if not isinstance(results, list):
         return ()
-    ids = (as_text(item.get("id")) for item in results if isinstance(item, Mapping))
+    ids = (crm_id(item.get("id")) for item in results if isinstance(item, Mapping))
     return dedupe(i for i in ids if i)
 
 
@@ -122,4 +126,5 @@ def created_at(obj: Mapping[str, Any], props: Mapping[str, str | None]) -> datet
 
 
 def _object_id(obj: Mapping[str, Any], props: Mapping[str, str | None]) -> str:
-    return as_text(obj.get("id")) or props.get("hs_object_id") or ""
+    """The record's id ("" when it has no usable one, at most `MAX_ID_LENGTH` characters)."""
+    return crm_id(obj.get("id")) or crm_id(props.get("hs_object_id"))

@@ -25,16 +25,21 @@ from connectors.normalise import normalise_domain
 from connectors.records import CrmAccount, CrmDeal
 from connectors.values import (
     EPOCH,
+    MAX_ID_LENGTH,
     as_text,
     clean_text,
+    crm_id,
     parse_bool,
     parse_date,
     parse_datetime,
     parse_decimal,
     parse_int,
+    storable,
 )
 
 MAX_NESTING = 3
+MAX_EMAIL_LENGTH = 320  # the store's column (and more than any real address)
+MAX_LABEL_LENGTH = 255  # the store's deal stage column
 FREE_MAIL_DOMAINS = frozenset(
     {
         "aol.com",
@@ -87,7 +92,7 @@ def account_to_account(record: Mapping[str, Any]) -> CrmAccount:
 def lead_to_account(record: Mapping[str, Any]) -> CrmAccount:
     """A Salesforce Lead as a CrmAccount (object type `lead`)."""
     props = raw_properties(record)
-    email = clean_text(record.get("Email"))
+    email = clean_text(record.get("Email"), max_length=MAX_EMAIL_LENGTH)
     deleted = parse_bool(record.get("IsDeleted")) is True
     converted = parse_bool(record.get("IsConverted")) is True
     return CrmAccount(
@@ -113,13 +118,13 @@ def lead_to_account(record: Mapping[str, Any]) -> CrmAccount:
 def opportunity_to_deal(record: Mapping[str, Any]) -> CrmDeal:
     """A Salesforce Opportunity as a CrmDeal."""
     is_won = parse_bool(record.get("IsWon")) is True
-    account_id = clean_text(record.get("AccountId"))
+    account_id = clean_text(record.get("AccountId"), max_length=MAX_ID_LENGTH)
     return CrmDeal(
         source="salesforce",
         crm_id=_id(record),
         modified_at=modified_at(record),
         name=clean_text(record.get("Name")),
-        stage=clean_text(record.get("StageName")),
+        stage=clean_text(record.get("StageName"), max_length=MAX_LABEL_LENGTH),
         is_closed=is_won or parse_bool(record.get("IsClosed")) is True,
         is_won=is_won,
         amount=parse_decimal(record.get("Amount")),
@@ -145,12 +150,12 @@ def raw_properties(record: Mapping[str, Any]) -> dict[str, str | None]:
     found: dict[str, str | None] = {}
     for key, value in record.items():
         if value is None or type(value) is str:  # the common case, kept cheap
-            found[str(key)] = value
+            found[storable(str(key))] = None if value is None else storable(value)
         elif key != "attributes":
             if isinstance(value, Mapping):
                 _flatten(value, f"{key}.", found, 1)
             else:
-                found[str(key)] = as_text(value)
+                found[storable(str(key))] = as_text(value)
     found.pop("attributes", None)
     return found
 
@@ -172,7 +177,7 @@ def _flatten(
     for key, value in record.items():
         if key == "attributes":
             continue
-        name = f"{prefix}{key}"
+        name = storable(f"{prefix}{key}")
         if isinstance(value, Mapping) and depth < MAX_NESTING:
             _flatten(value, f"{name}.", into, depth + 1)
         else:
@@ -181,7 +186,7 @@ def _flatten(
 
 def _id(record: Mapping[str, Any]) -> str:
     value = record.get("Id")
-    return value if isinstance(value, str) else ""
+    return crm_id(value) if isinstance(value, str) else ""
 
 
 def _domain(value: object) -> str | None:
