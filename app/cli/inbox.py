@@ -41,19 +41,12 @@ def inbox(
     if status not in STATUSES:
         raise typer.BadParameter(f"expected one of {', '.join(STATUSES)}, got {status!r}",
                                  param_hint="--status")  # fmt: skip
-    from app.inbox import queue
+    from app.inbox.state import inbox_state
 
     with _session() as session:
-        now = datetime.now(UTC)
-        counts = queue.depth(session)
-        age = queue.oldest_pending_age(session, now)
-        listed = [_event(e) for e in queue.events(session, status=status, limit=limit)]
-    summary = {
-        "counts": counts,
-        "oldest_waiting_seconds": None if age is None else round(age.total_seconds(), 1),
-        "status": status,
-        "events": listed,
-    }
+        summary = inbox_state(session, datetime.now(UTC), status=status, limit=limit)
+    counts: dict[str, int] = summary["counts"]
+    listed: list[dict[str, Any]] = summary["events"]
     if json_output:
         print_json(summary)
         return
@@ -163,19 +156,3 @@ def _session() -> Iterator[Session]:
             yield session
     finally:
         engine.dispose()
-
-
-def _event(event: Any) -> dict[str, Any]:
-    return {
-        "id": event.id,
-        "source": event.source,
-        "event_id": event.event_id,
-        "event_type": event.event_type,
-        "object_type": event.object_type,
-        "object_id": event.object_id,
-        "status": event.status,
-        "attempts": event.attempts,
-        "received_at": event.received_at.isoformat(),
-        "processed_at": event.processed_at.isoformat() if event.processed_at else None,
-        "last_error": event.last_error,
-    }
