@@ -135,7 +135,10 @@ def require_object(value: Any, path: str) -> dict[str, Any]:
 
 
 def require_int(value: Any, path: str) -> int:
-    """A JSON integer (`true` is not one, nor is `1.5` or `"1"`)."""
+    """A JSON integer (`true` is not one, nor is `1.5` or `"1"`). `7.0` is one, as in JSON
+    Schema (which the OpenAPI schema follows): it is read as 7."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         fail(path, f"expected a number, got {describe(value)}")
     return value

@@ -61,7 +61,8 @@ SUBSCRIPTIONS: dict[str, ObjectType] = {
 
 _DECODED_ESCAPES = re.compile(r"%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)", re.IGNORECASE)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MAX_OCCURRED_AT_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
+MAX_OCCURRED_AT_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
+ID_LIMIT = 2**63  # HubSpot ids are 64-bit integers: below this
 
 
 def request_uri(
@@ -181,19 +182,19 @@ def _event(
     for name, number in (("eventId", event_id), ("objectId", object_id)):
         if number < 0:
             fail(key(path, name), f"expected a positive number, got {number}")
+        if number >= ID_LIMIT:
+            fail(key(path, name), f"larger than a 64-bit id: {describe(number)}")
     occurred_ms = require_int(require(raw, "occurredAt", path), key(path, "occurredAt"))
-    if not 0 <= occurred_ms <= _MAX_OCCURRED_AT_MS:
+    if not 0 <= occurred_ms <= MAX_OCCURRED_AT_MS:
         fail(key(path, "occurredAt"), f"not a time in epoch milliseconds: {occurred_ms}")
     if subscription.endswith(".propertyChange"):
         require_str(require(raw, "propertyName", path), key(path, "propertyName"))
-        value = raw.get("propertyValue")
-        if value is not None:
-            require_str(value, key(path, "propertyValue"))
     for optional in ("attemptNumber", "portalId"):
         if raw.get(optional) is not None:
             require_int(raw[optional], key(path, optional))
-    if raw.get("changeSource") is not None:
-        require_str(raw["changeSource"], key(path, "changeSource"))
+    for optional in ("propertyValue", "changeSource"):  # on any event that carries them
+        if raw.get(optional) is not None:
+            require_str(raw[optional], key(path, optional))
     check_storable(raw, path)
     return IncomingEvent(
         source="hubspot",

@@ -14,14 +14,15 @@ Every credential sent must be valid (a wrong secret next to a good signature is 
 
 Body: `{"events": [event, …]}` (≤ 100) or a single event object, each
 `{"eventId": "…", "objectType": "Lead|Account|Opportunity", "recordId": "<15/18-char id>",
-"changeType": "created|updated|deleted"}`; `occurredAt` (ISO 8601 with an offset) is optional;
-other keys are kept in the stored payload.
+"changeType": "created|updated|deleted"}`; `occurredAt` (an RFC 3339 date-time, e.g.
+`2026-01-05T10:00:00Z`, or null) is optional; other keys are kept in the stored payload.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from datetime import datetime
 from typing import Any
 
@@ -54,6 +55,20 @@ OBJECT_TYPES: dict[str, ObjectType] = {
     "opportunity": "opportunity",
 }
 CHANGE_TYPES = ("created", "updated", "deleted")
+
+_YEAR = "(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})"
+_LEAP_YEAR = "([0-9]{2}(0[48]|[2468][048]|[13579][26])|(0[48]|[2468][048]|[13579][26])00)"
+_DATE = (
+    f"({_YEAR}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|{_YEAR}-(0[13-9]|1[0-2])-(29|30)"
+    f"|{_YEAR}-(0[13578]|1[02])-31|{_LEAP_YEAR}-02-29)"
+)
+DATE_TIME_PATTERN = (
+    f"^{_DATE}[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]+)?"
+    "([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
+)
+"""An RFC 3339 date-time on a real calendar day (years 1-9999, no leap second): exactly what
+`occurredAt` accepts, so the OpenAPI schema can say it with a pattern."""
+_DATE_TIME = re.compile(DATE_TIME_PATTERN)
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -177,10 +192,16 @@ def _occurred_at(value: Any, path: str) -> datetime | None:
     if value is None:
         return None
     text = require_str(value, path)
+    rfc3339 = _DATE_TIME.fullmatch(text) is not None
     try:
-        parsed = datetime.fromisoformat(text)
+        parsed = datetime.fromisoformat(text.upper() if rfc3339 else text)
     except ValueError:
         fail(path, f"expected an ISO 8601 date-time, got {describe(text)}")
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         fail(path, f"expected a date-time with a time zone (e.g. Z), got {describe(text)}")
+    if not rfc3339:
+        fail(
+            path,
+            f"expected an RFC 3339 date-time (e.g. 2026-01-05T10:00:00Z), got {describe(text)}",
+        )
     return parsed

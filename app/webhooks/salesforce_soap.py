@@ -60,6 +60,9 @@ ACK = (
 CONTENT_TYPE = "text/xml; charset=utf-8"
 
 _SALESFORCE_ID = re.compile(r"[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?")
+TYPE_NAME_PATTERN = "^([A-Za-z_][A-Za-z0-9_.-]*:)?[A-Za-z_][A-Za-z0-9_.-]*$"
+"""An `xsi:type` value: a type name, prefixed or not (`sf:Lead`)."""
+_TYPE_NAME = re.compile(TYPE_NAME_PATTERN)
 _FORBIDDEN_MARKUP = ("<!DOCTYPE", "<!ENTITY")
 
 
@@ -163,6 +166,10 @@ def _event(
     declared = sobject.get(f"{{{XSI_NS}}}type")
     if not declared:
         fail(f"{path}/sObject", "no xsi:type naming the object (e.g. sf:Lead)")
+    if not _TYPE_NAME.fullmatch(declared):
+        fail(
+            f"{path}/sObject", f"xsi:type is not a type name such as sf:Lead: {describe(declared)}"
+        )
     object_type = SOBJECTS.get(declared.rpartition(":")[2])
     if object_type is None:
         return None

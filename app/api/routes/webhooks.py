@@ -33,7 +33,7 @@ from app.inbox.events import Source
 from app.inbox.receive import record_rejected
 from app.webhooks import hubspot, salesforce_json, salesforce_soap
 from app.webhooks.body import MAX_BODY_BYTES, read_body
-from app.webhooks.common import MAX_EVENTS, Delivery
+from app.webhooks.common import EVENT_ID_MAX_CHARS, MAX_EVENTS, Delivery
 from app.webhooks.errors import WebhookError
 
 logger = logging.getLogger(__name__)
@@ -97,23 +97,68 @@ _HUBSPOT_EXAMPLE = [
         "changeSource": "CRM_UI",
     }
 ]
+_SALESFORCE_ID_PATTERN = "^[A-Za-z0-9]{15}([A-Za-z0-9]{3})?$"
+_EDGE = "[^\\x00-\\x20\\x7f\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+_ID_PATTERN = f"^{_EDGE}([^\\x00-\\x1f\\x7f]*{_EDGE})?$"
+"""An id as the inbox stores it: no control characters, and no surrounding whitespace (what
+Python's `str.strip` removes; spelt out, as `\\s` differs between regex engines)."""
+_TEXT: dict[str, Any] = {"type": "string", "pattern": "^[^\\u0000]*$"}
+"""Text as the inbox can store it (PostgreSQL refuses NUL characters)."""
+_HUBSPOT_ID: dict[str, Any] = {"type": "integer", "format": "int64", "minimum": 0}
+_HUBSPOT_OPTIONAL: dict[str, Any] = {
+    "propertyValue": {**_TEXT, "type": ["string", "null"]},
+    "changeSource": {**_TEXT, "type": ["string", "null"]},
+    "attemptNumber": {"type": ["integer", "null"]},
+    "portalId": {"type": ["integer", "null"]},
+}
+
+
+def _hubspot_event(types: list[str], *, property_change: bool) -> dict[str, Any]:
+    required = ["eventId", "subscriptionType", "objectId", "occurredAt"]
+    return {
+        "type": "object",
+        "required": [*required, "propertyName"] if property_change else required,
+        "properties": {
+            "eventId": _HUBSPOT_ID,
+            "subscriptionType": {"type": "string", "enum": types},
+            "objectId": _HUBSPOT_ID,
+            "occurredAt": {
+                "type": "integer",
+                "minimum": 0,
+                "maximum": hubspot.MAX_OCCURRED_AT_MS,
+                "description": "epoch milliseconds",
+            },
+            **({"propertyName": _TEXT} if property_change else {}),
+            **_HUBSPOT_OPTIONAL,
+        },
+    }
+
+
 _HUBSPOT_SCHEMA: dict[str, Any] = {
     "type": "array",
     "maxItems": MAX_EVENTS,
     "items": {
-        "type": "object",
-        "required": ["eventId", "subscriptionType", "objectId", "occurredAt"],
-        "properties": {
-            "eventId": {"type": "integer"},
-            "subscriptionType": {"type": "string", "enum": sorted(hubspot.SUBSCRIPTIONS)},
-            "objectId": {"type": "integer"},
-            "occurredAt": {"type": "integer", "description": "epoch milliseconds"},
-            "propertyName": {"type": "string", "description": "propertyChange only (required)"},
-            "propertyValue": {"type": "string"},
-            "changeSource": {"type": "string"},
-            "attemptNumber": {"type": "integer"},
-            "portalId": {"type": "integer"},
-        },
+        "anyOf": [
+            _hubspot_event(
+                sorted(t for t in hubspot.SUBSCRIPTIONS if t.endswith(".propertyChange")),
+                property_change=True,
+            ),
+            _hubspot_event(
+                sorted(t for t in hubspot.SUBSCRIPTIONS if not t.endswith(".propertyChange")),
+                property_change=False,
+            ),
+            {
+                "title": "Another subscription type: counted as ignored, not checked further",
+                "type": "object",
+                "required": ["subscriptionType"],
+                "properties": {
+                    "subscriptionType": {
+                        "type": "string",
+                        "not": {"enum": sorted(hubspot.SUBSCRIPTIONS)},
+                    }
+                },
+            },
+        ]
     },
 }
 
@@ -198,6 +243,67 @@ _OUTBOUND_EXAMPLE = (
 )
 
 
+_SOBJECT: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "Id"],
+    "properties": {
+        "type": {
+            "type": "string",
+            "pattern": salesforce_soap.TYPE_NAME_PATTERN,
+            "description": "`sf:Lead`, `sf:Account` or `sf:Opportunity`; other types are skipped.",
+            "xml": {"attribute": True, "prefix": "xsi", "namespace": salesforce_soap.XSI_NS},
+        },
+        "Id": {
+            "type": "string",
+            "pattern": _SALESFORCE_ID_PATTERN,
+            "xml": {"prefix": "sf", "namespace": "urn:sobject.enterprise.soap.sforce.com"},
+        },
+    },
+}
+_NOTIFICATIONS: dict[str, Any] = {
+    "type": "object",
+    "xml": {"namespace": salesforce_soap.OUTBOUND_NS},
+    "required": ["OrganizationId"],
+    "properties": {
+        "OrganizationId": {
+            "type": "string",
+            "pattern": _SALESFORCE_ID_PATTERN,
+            "description": "Must be the configured org (else 401).",
+        },
+        "ActionId": {"type": "string"},
+        "Notification": {
+            "type": "array",
+            "maxItems": MAX_EVENTS,
+            "items": {
+                "type": "object",
+                "required": ["Id", "sObject"],
+                "properties": {
+                    "Id": {"type": "string", "pattern": _SALESFORCE_ID_PATTERN},
+                    "sObject": _SOBJECT,
+                },
+            },
+        },
+    },
+}
+_OUTBOUND_SCHEMA: dict[str, Any] = {
+    # The envelope as an object with OpenAPI `xml` hints (element names, prefixes, namespaces,
+    # the `xsi:type` attribute), so the schema says what the parser requires, not "any string".
+    # Only what the parser checks is constrained: other elements and sObject types are allowed
+    # (skipped), as Salesforce may send them.
+    "type": "object",
+    "xml": {"name": "Envelope", "prefix": "soapenv", "namespace": salesforce_soap.SOAP_ENV_NS},
+    "required": ["Body"],
+    "properties": {
+        "Body": {
+            "type": "object",
+            "xml": {"prefix": "soapenv"},
+            "required": ["notifications"],
+            "properties": {"notifications": _NOTIFICATIONS},
+        }
+    },
+}
+
+
 def _soap_response(description: str, example: str) -> dict[str, Any]:
     return {
         "description": description,
@@ -247,7 +353,7 @@ def _soap_response(description: str, example: str) -> dict[str, Any]:
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"text/xml": {"schema": {"type": "string"}, "example": _OUTBOUND_EXAMPLE}},
+            "content": {"text/xml": {"schema": _OUTBOUND_SCHEMA, "example": _OUTBOUND_EXAMPLE}},
         }
     },
 )
@@ -281,15 +387,39 @@ async def receive_salesforce_outbound_message(
 
 # --- Salesforce JSON (Flow HTTP callout, Apex) -----------------------------------------------
 
+
+def _any_case(word: str) -> str:
+    """A pattern for `word` in any letter case (JSON Schema patterns have no flags)."""
+    return "".join(f"[{c.upper()}{c.lower()}]" for c in word)
+
+
 _SALESFORCE_EVENT_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["eventId", "objectType", "recordId", "changeType"],
     "properties": {
-        "eventId": {"type": "string", "maxLength": 128, "description": "dedupe key"},
-        "objectType": {"type": "string", "enum": ["Lead", "Account", "Opportunity"]},
-        "recordId": {"type": "string", "description": "15- or 18-character Salesforce id"},
+        "eventId": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": EVENT_ID_MAX_CHARS,
+            "pattern": _ID_PATTERN,
+            "description": "dedupe key: no control characters, no surrounding spaces",
+        },
+        "objectType": {
+            "type": "string",
+            "pattern": f"^({'|'.join(_any_case(t) for t in ('Lead', 'Account', 'Opportunity'))})$",
+            "description": "Lead, Account or Opportunity (any letter case)",
+        },
+        "recordId": {
+            "type": "string",
+            "pattern": _SALESFORCE_ID_PATTERN,
+            "description": "15- or 18-character Salesforce id",
+        },
         "changeType": {"type": "string", "enum": list(salesforce_json.CHANGE_TYPES)},
-        "occurredAt": {"type": "string", "format": "date-time"},
+        "occurredAt": {
+            "type": ["string", "null"],
+            "format": "date-time",
+            "pattern": salesforce_json.DATE_TIME_PATTERN,
+        },
     },
 }
 
@@ -330,7 +460,10 @@ _SALESFORCE_EVENT_SCHEMA: dict[str, Any] = {
                                     }
                                 },
                             },
-                            _SALESFORCE_EVENT_SCHEMA,
+                            {  # one event: a body with an `events` key is the list form
+                                **_SALESFORCE_EVENT_SCHEMA,
+                                "not": {"required": ["events"]},
+                            },
                         ]
                     },
                     "example": {
