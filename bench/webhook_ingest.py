@@ -98,6 +98,32 @@ class Connection:
         self.writer.close()
 
 
+def delivery(secret: str, url: str, base: int, number: int) -> tuple[bytes, dict[str, str]]:
+    """Delivery `number`: one `company.propertyChange` event with eventId `base + number`, its
+    body and headers, signed (v3) for `url` with a timestamp taken now."""
+    event = {
+        "eventId": base + number,
+        "subscriptionId": 1,
+        "portalId": 1,
+        "appId": 1,
+        "occurredAt": base,
+        "subscriptionType": "company.propertyChange",
+        "attemptNumber": 0,
+        "objectId": 1000 + number % 997,
+        "propertyName": "numberofemployees",
+        "propertyValue": str(number),
+        "changeSource": "CRM_UI",
+    }
+    body = json.dumps([event]).encode()
+    stamp = str(int(time.time() * 1000))
+    headers = {
+        "Content-Type": "application/json",
+        "X-HubSpot-Request-Timestamp": stamp,
+        "X-HubSpot-Signature-v3": signature_v3(secret, "POST", url, body, stamp),
+    }
+    return body, headers
+
+
 async def send_all(
     port: int, path: str, url: str, secret: str, count: int, concurrency: int
 ) -> dict[str, Any]:
@@ -129,26 +155,7 @@ async def send_all(
         connection = await Connection.open(port)
         while not queue.empty():
             number = queue.get_nowait()
-            event = {
-                "eventId": base + number,
-                "subscriptionId": 1,
-                "portalId": 1,
-                "appId": 1,
-                "occurredAt": base,
-                "subscriptionType": "company.propertyChange",
-                "attemptNumber": 0,
-                "objectId": 1000 + number % 997,
-                "propertyName": "numberofemployees",
-                "propertyValue": str(number),
-                "changeSource": "CRM_UI",
-            }
-            body = json.dumps([event]).encode()
-            stamp = str(int(time.time() * 1000))
-            headers = {
-                "Content-Type": "application/json",
-                "X-HubSpot-Request-Timestamp": stamp,
-                "X-HubSpot-Signature-v3": signature_v3(secret, "POST", url, body, stamp),
-            }
+            body, headers = delivery(secret, url, base, number)
             started = time.perf_counter()
             connection, status = await deliver(connection, body, headers)
             latencies.append(time.perf_counter() - started)
