@@ -44,6 +44,17 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def service_env(database_url: str, secret: str) -> dict[str, str]:
+    """The environment of a service that stores into `database_url` and checks HubSpot
+    signatures made with `secret`."""
+    return {
+        **os.environ,
+        "ICP_SYNC_DATABASE_URL": database_url,
+        "ICP_SYNC_HUBSPOT_APP_SECRET": secret,
+        "ICP_SYNC_LOG_FORMAT": "json",
+    }
+
+
 def start_service(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-c", "from app.cli.main import run; run()", "serve",
                "--port", str(port), "--no-worker", "--no-schedules"]  # fmt: skip
@@ -190,13 +201,7 @@ def main() -> int:
     port = free_port()
     with tempfile.TemporaryDirectory() as folder:
         database_url = args.database_url or f"sqlite:///{Path(folder) / 'inbox.db'}"
-        env = {
-            **os.environ,
-            "ICP_SYNC_DATABASE_URL": database_url,
-            "ICP_SYNC_HUBSPOT_APP_SECRET": secret,
-            "ICP_SYNC_LOG_FORMAT": "json",
-        }
-        service = start_service(env, port)
+        service = start_service(service_env(database_url, secret), port)
         try:
             path = "/webhooks/hubspot"
             url = f"http://127.0.0.1:{port}{path}"

@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine, make_url
-from webhook_ingest import Connection, delivery, free_port, start_service
+from webhook_ingest import Connection, delivery, free_port, service_env, start_service
 
 from app.store.engine import make_engine
 from app.store.tables import WebhookEvent
@@ -304,13 +304,7 @@ def main() -> int:
     port = free_port()
     with tempfile.TemporaryDirectory() as folder:
         database_url = args.database_url or f"sqlite:///{Path(folder) / 'inbox.db'}"
-        env = {
-            **os.environ,
-            "ICP_SYNC_DATABASE_URL": database_url,
-            "ICP_SYNC_HUBSPOT_APP_SECRET": secret,
-            "ICP_SYNC_LOG_FORMAT": "json",
-        }
-        service = start_service(env, port)
+        service = start_service(service_env(database_url, secret), port)
         engine = make_engine(database_url)
         try:
             steps = asyncio.run(climb(port, secret, engine, service.pid, args))

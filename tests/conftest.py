@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 import psycopg
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.store.engine import make_engine, make_session_factory
 from app.store.migrate import upgrade_to_head
+from connectors.sandbox.server import RunningSandbox
 
 REQUIRE_POSTGRES = "ICP_SYNC_REQUIRE_POSTGRES"
 POSTGRES_URL = "ICP_SYNC_TEST_POSTGRES_URL"
@@ -134,3 +136,29 @@ def open_store() -> Iterator[StoreOpener]:
 def sessions(database_url: str, open_store: StoreOpener) -> sessionmaker[Session]:
     """Sessions on the test's database (SQLite and PostgreSQL), migrated to head."""
     return open_store(database_url)
+
+
+def sandbox_env(sandbox: RunningSandbox, database_url: str, **settings: str) -> dict[str, str]:
+    """The environment of an `icp-sync` process pointed at the sandbox's CRMs and the store:
+    this process's environment less any `ICP_SYNC_*` (a developer's own settings), plus
+    `settings` (`ICP_SYNC_…` names)."""
+    crms = {
+        "ICP_SYNC_DATABASE_URL": database_url,
+        "ICP_SYNC_HUBSPOT_BASE_URL": sandbox.hubspot_url,
+        "ICP_SYNC_HUBSPOT_TOKEN": sandbox.hubspot_token,
+    }
+    if sandbox.salesforce_url is not None:
+        crms |= {
+            "ICP_SYNC_SALESFORCE_INSTANCE_URL": sandbox.salesforce_url,
+            "ICP_SYNC_SALESFORCE_CLIENT_ID": str(sandbox.salesforce_client_id),
+            "ICP_SYNC_SALESFORCE_CLIENT_SECRET": str(sandbox.salesforce_client_secret),
+            "ICP_SYNC_SALESFORCE_CA_BUNDLE": str(sandbox.salesforce_ca_bundle),
+        }
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("ICP_SYNC_")}
+    return {**inherited, **crms, **settings}
+
+
+@pytest.fixture
+def cli_env(database_url: str) -> Callable[..., dict[str, str]]:
+    """`cli_env(sandbox, ICP_SYNC_X="…")`: see `sandbox_env`, on the test's database."""
+    return partial(sandbox_env, database_url=database_url)

@@ -9,7 +9,6 @@ not repeated."""
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
@@ -57,18 +56,14 @@ def sandbox(port: int) -> Iterator[RunningSandbox]:
 
 
 @pytest.fixture
-def env(sandbox: RunningSandbox, database_url: str) -> dict[str, str]:
-    settings = {
-        "ICP_SYNC_DATABASE_URL": database_url,
-        "ICP_SYNC_HUBSPOT_BASE_URL": sandbox.hubspot_url,
-        "ICP_SYNC_HUBSPOT_TOKEN": sandbox.hubspot_token,
-        "ICP_SYNC_HUBSPOT_APP_SECRET": APP_SECRET,
-        "ICP_SYNC_INBOX_LEASE_SECONDS": str(LEASE_S),
-        "ICP_SYNC_SYNC_INTERVAL_MINUTES": "0",
-        "ICP_SYNC_FULL_SYNC_HOUR": "-1",
-    }
-    inherited = {k: v for k, v in os.environ.items() if not k.startswith("ICP_SYNC_")}
-    return {**inherited, **settings}
+def env(sandbox: RunningSandbox, cli_env: Callable[..., dict[str, str]]) -> dict[str, str]:
+    return cli_env(
+        sandbox,
+        ICP_SYNC_HUBSPOT_APP_SECRET=APP_SECRET,
+        ICP_SYNC_INBOX_LEASE_SECONDS=str(LEASE_S),
+        ICP_SYNC_SYNC_INTERVAL_MINUTES="0",
+        ICP_SYNC_FULL_SYNC_HOUR="-1",
+    )
 
 
 def run(env: dict[str, str], *args: str) -> None:

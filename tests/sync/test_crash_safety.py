@@ -9,7 +9,6 @@ on its way: the worst moment, when the CRM holds the values and the store does n
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -45,18 +44,8 @@ def sandbox() -> Iterator[RunningSandbox]:
 
 
 @pytest.fixture
-def env(sandbox: RunningSandbox, database_url: str) -> dict[str, str]:
-    settings = {
-        "ICP_SYNC_DATABASE_URL": database_url,
-        "ICP_SYNC_HUBSPOT_BASE_URL": sandbox.hubspot_url,
-        "ICP_SYNC_HUBSPOT_TOKEN": sandbox.hubspot_token,
-        "ICP_SYNC_SALESFORCE_INSTANCE_URL": str(sandbox.salesforce_url),
-        "ICP_SYNC_SALESFORCE_CLIENT_ID": str(sandbox.salesforce_client_id),
-        "ICP_SYNC_SALESFORCE_CLIENT_SECRET": str(sandbox.salesforce_client_secret),
-        "ICP_SYNC_SALESFORCE_CA_BUNDLE": str(sandbox.salesforce_ca_bundle),
-    }
-    inherited = {k: v for k, v in os.environ.items() if not k.startswith("ICP_SYNC_")}
-    return {**inherited, **settings}
+def env(sandbox: RunningSandbox, cli_env: Callable[..., dict[str, str]]) -> dict[str, str]:
+    return cli_env(sandbox)
 
 
 def icp_sync(env: dict[str, str], *args: str) -> dict[str, Any]:

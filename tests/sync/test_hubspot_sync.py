@@ -10,13 +10,13 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from crm_checks import stored_scores
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
 
 from app.crm import rubric_properties
 from app.rubric import Rubric, load_rubric
 from app.scoring import compile_rubric
-from app.store.tables import Account, Score, ScoreHistory, WritebackState
+from app.store.tables import Account, ScoreHistory, WritebackState
 from app.sync.orchestrator import run_sync
 from connectors.hubspot.connector import HubSpotConnector
 from connectors.sandbox.server import RunningSandbox, start_sandbox
@@ -58,16 +58,6 @@ def written_ids(sandbox: RunningSandbox) -> Counter[str]:
         for write in sandbox.hubspot.writes("companies")
         if "icp_tier" in write.properties
     )
-
-
-def stored_scores(sessions: sessionmaker[Session]) -> dict[str, Score]:
-    with sessions() as session:
-        return {
-            account.crm_id: score
-            for account, score in session.execute(
-                select(Account, Score).join(Score, Score.account_id == Account.id)
-            )
-        }
 
 
 def test_given_a_fresh_store_when_synced_then_every_live_company_is_scored_and_written_once(
