@@ -134,7 +134,7 @@ def send(
             state.attempts, state.last_error, state.next_attempt_at = 0, None, None
             confirmed += 1
         else:
-            state.status = SENDING
+            state.status, state.updated_at = SENDING, now
             to_send.append((state, account))
     session.commit()
     if not to_send:
