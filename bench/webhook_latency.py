@@ -24,8 +24,9 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 
@@ -79,11 +80,37 @@ def percentile(values: list[float], share: float) -> float | None:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def start_service(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+def service_env(sandbox: RunningSandbox, url: str) -> dict[str, str]:
+    """The environment of an icp-sync process on store `url`, configured for both sandbox
+    CRMs and their webhooks."""
+    return {
+        **os.environ,
+        "ICP_SYNC_DATABASE_URL": url,
+        "ICP_SYNC_HUBSPOT_BASE_URL": sandbox.hubspot_url,
+        "ICP_SYNC_HUBSPOT_TOKEN": sandbox.hubspot_token,
+        "ICP_SYNC_HUBSPOT_APP_SECRET": str(sandbox.hubspot_app_secret),
+        "ICP_SYNC_SALESFORCE_INSTANCE_URL": str(sandbox.salesforce_url),
+        "ICP_SYNC_SALESFORCE_CLIENT_ID": str(sandbox.salesforce_client_id),
+        "ICP_SYNC_SALESFORCE_CLIENT_SECRET": str(sandbox.salesforce_client_secret),
+        "ICP_SYNC_SALESFORCE_CA_BUNDLE": str(sandbox.salesforce_ca_bundle),
+        "ICP_SYNC_SALESFORCE_ORG_ID": str(sandbox.salesforce_org_id),
+        "ICP_SYNC_LOG_FORMAT": "json",
+    }
+
+
+def start_service(
+    env: dict[str, str],
+    port: int,
+    options: Sequence[str] = ("--no-schedules",),
+    output: IO[bytes] | None = None,
+) -> subprocess.Popen[bytes]:
+    """`icp-sync serve` on `port` with `options`, its output to `output` (None: discarded);
+    returns once it is ready."""
     command = [sys.executable, "-c", "from app.cli.main import run; run()", "serve",
-               "--port", str(port), "--no-schedules"]  # fmt: skip
+               "--port", str(port), *options]  # fmt: skip
+    sink = subprocess.DEVNULL if output is None else output
     process = subprocess.Popen(  # noqa: S603 - our own command line, no user input
-        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        command, env=env, stdout=sink, stderr=sink
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -118,19 +145,7 @@ def main() -> int:
             webhook_target=f"http://127.0.0.1:{port}",
         ) as sandbox:
             upgrade_to_head(url)
-            env = {
-                **os.environ,
-                "ICP_SYNC_DATABASE_URL": url,
-                "ICP_SYNC_HUBSPOT_BASE_URL": sandbox.hubspot_url,
-                "ICP_SYNC_HUBSPOT_TOKEN": sandbox.hubspot_token,
-                "ICP_SYNC_HUBSPOT_APP_SECRET": str(sandbox.hubspot_app_secret),
-                "ICP_SYNC_SALESFORCE_INSTANCE_URL": str(sandbox.salesforce_url),
-                "ICP_SYNC_SALESFORCE_CLIENT_ID": str(sandbox.salesforce_client_id),
-                "ICP_SYNC_SALESFORCE_CLIENT_SECRET": str(sandbox.salesforce_client_secret),
-                "ICP_SYNC_SALESFORCE_CA_BUNDLE": str(sandbox.salesforce_ca_bundle),
-                "ICP_SYNC_SALESFORCE_ORG_ID": str(sandbox.salesforce_org_id),
-                "ICP_SYNC_LOG_FORMAT": "json",
-            }
+            env = service_env(sandbox, url)
             service = start_service(env, port)  # first: the syncs' echoes reach it
             try:
                 engine = make_engine(url)
