@@ -18,11 +18,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.inbox.events import PENDING, IncomingEvent
 from app.metrics import EVENTS_DUPLICATE, EVENTS_RECEIVED, REQUESTS_REJECTED
+from app.store.insert import insert_ignoring_conflicts
 from app.store.tables import WebhookEvent
 
 _PENDING_COUNTS = "icp_sync.inbox.uncommitted_counts"
@@ -43,8 +43,8 @@ def enqueue(
     if not unique:
         return 0, 0
     rows = [_row(unique[identity], received_at) for identity in sorted(unique)]
-    statement = (
-        _insert(session).values(rows).on_conflict_do_nothing(index_elements=["source", "event_id"])
+    statement = insert_ignoring_conflicts(session, WebhookEvent, ["source", "event_id"]).values(
+        rows
     )
     inserted = session.execute(statement.returning(WebhookEvent.source)).scalars().all()
     _count_on_commit(session, events, inserted)
@@ -54,15 +54,6 @@ def enqueue(
 def record_rejected(source: str, reason: str) -> None:
     """Count a refused webhook request (reason: signature, stale, org, malformed, …)."""
     REQUESTS_REJECTED.labels(source=source, reason=reason).inc()
-
-
-def _insert(session: Session) -> Any:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(WebhookEvent)
-    if dialect == "sqlite":
-        return sqlite.insert(WebhookEvent)
-    raise ValueError(f"the inbox needs SQLite or PostgreSQL, not {dialect}")
 
 
 def _row(incoming: IncomingEvent, received_at: datetime) -> dict[str, Any]:

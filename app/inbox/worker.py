@@ -144,8 +144,8 @@ class Worker:
             self._fail(session, _reload(session, events), f"{type(error).__name__}: {error}",
                        report)  # fmt: skip
         except Exception as error:
-            logger.exception("inbox events %s failed", [e.id for e in events])
-            session.rollback()
+            session.rollback()  # first: a failed flush leaves the rows unreadable until then
+            logger.exception("inbox events %s failed", [e.id for e in _reload(session, events)])
             self._fail(session, _reload(session, events), f"{type(error).__name__}: {error}",
                        report)  # fmt: skip
         finally:

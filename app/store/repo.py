@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from app.store.insert import insert_ignoring_conflicts
 from app.store.tables import Account, Deal, DealAccount, SyncState
 from connectors.records import CrmAccount, CrmDeal, Cursor
 
@@ -22,23 +23,25 @@ def upsert_accounts(
     if not records:
         return []
     source = records[0].source
-    existing = {
-        (a.object_type, a.crm_id): a
-        for a in session.scalars(
-            select(Account).where(
-                Account.source == source, Account.crm_id.in_({r.crm_id for r in records})
-            )
-        )
-    }
+    crm_ids = {r.crm_id for r in records}
+
+    def stored() -> dict[tuple[str, str], Account]:
+        query = select(Account).where(Account.source == source, Account.crm_id.in_(crm_ids))
+        return {(a.object_type, a.crm_id): a for a in session.scalars(query)}
+
+    existing = stored()
+    missing = sorted({(r.object_type, r.crm_id) for r in records} - set(existing))
+    if missing:  # a concurrent writer may create some of them first: both go on with its row
+        insert = insert_ignoring_conflicts(session, Account, ["source", "object_type", "crm_id"])
+        session.execute(insert.values([
+            {"source": source, "object_type": object_type, "crm_id": crm_id,
+             "technologies": [], "properties": {}, "fetched_at": fetched_at}
+            for object_type, crm_id in missing
+        ]))  # fmt: skip
+        existing = stored()
     rows = []
     for record in records:
-        row = existing.get((record.object_type, record.crm_id))
-        if row is None:
-            row = Account(
-                source=record.source, object_type=record.object_type, crm_id=record.crm_id
-            )
-            session.add(row)
-            existing[(record.object_type, record.crm_id)] = row
+        row = existing[(record.object_type, record.crm_id)]
         row.name = record.name
         row.domain = record.domain
         row.industry = record.industry
@@ -89,31 +92,29 @@ def upsert_deals(session: Session, records: Sequence[CrmDeal], *, fetched_at: da
     if not records:
         return set()
     source = records[0].source
-    existing = {
-        d.crm_id: d
-        for d in session.scalars(
-            select(Deal).where(Deal.source == source, Deal.crm_id.in_({r.crm_id for r in records}))
-        )
-    }
-    touched: set[str] = set()
-    if existing:
-        touched.update(
-            session.scalars(
-                select(DealAccount.account_crm_id).where(
-                    DealAccount.deal_id.in_([d.id for d in existing.values()])
-                )
-            )
-        )
-        session.execute(
-            delete(DealAccount).where(DealAccount.deal_id.in_([d.id for d in existing.values()]))
-        )
+    crm_ids = {r.crm_id for r in records}
+
+    def stored() -> dict[str, Deal]:
+        query = select(Deal).where(Deal.source == source, Deal.crm_id.in_(crm_ids))
+        return {d.crm_id: d for d in session.scalars(query)}
+
+    existing = stored()
+    missing = sorted(crm_ids - set(existing))
+    if missing:  # as for accounts: a concurrent writer may create some of them first
+        insert = insert_ignoring_conflicts(session, Deal, ["source", "crm_id"])
+        session.execute(insert.values([
+            {"source": source, "crm_id": crm_id, "properties": {}, "fetched_at": fetched_at}
+            for crm_id in missing
+        ]))  # fmt: skip
+        existing = stored()
+    deal_ids = [d.id for d in existing.values()]
+    touched: set[str] = set(
+        session.scalars(select(DealAccount.account_crm_id).where(DealAccount.deal_id.in_(deal_ids)))
+    )
+    session.execute(delete(DealAccount).where(DealAccount.deal_id.in_(deal_ids)))
     rows: list[tuple[Deal, CrmDeal]] = []
     for record in records:
-        row = existing.get(record.crm_id)
-        if row is None:
-            row = Deal(source=record.source, crm_id=record.crm_id)
-            session.add(row)
-            existing[record.crm_id] = row
+        row = existing[record.crm_id]
         row.name = record.name
         row.stage = record.stage
         row.pipeline = record.pipeline

@@ -1,0 +1,28 @@
+"""`INSERT … ON CONFLICT DO NOTHING` on SQLite and PostgreSQL, for writers that may race.
+
+Two writers (the inbox worker and a scheduled sync, or two replicas) can meet the same new
+record at once: each sees no row, and the second plain INSERT breaks the unique key and rolls
+back its whole page. Inserting with ON CONFLICT DO NOTHING and reading back instead lets both
+carry on with the one row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from app.store.tables import Base
+
+
+def insert_ignoring_conflicts(session: Session, model: type[Base], unique: Sequence[str]) -> Any:
+    """An INSERT into `model`'s table that skips rows whose `unique` columns already exist
+    (`.values(rows)` to add them; `.returning(...)` works on both databases)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(model).on_conflict_do_nothing(index_elements=list(unique))
+    if dialect == "sqlite":
+        return sqlite.insert(model).on_conflict_do_nothing(index_elements=list(unique))
+    raise ValueError(f"the store needs SQLite or PostgreSQL, not {dialect}")
