@@ -53,7 +53,8 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
-from webhook_latency import Landings, free_port, percentile, service_env, start_service
+from webhook_ingest import start_service
+from webhook_latency import Landings, free_port, percentile, service_env
 
 from app.inbox import queue
 from app.store.engine import make_engine, make_session_factory

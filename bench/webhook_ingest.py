@@ -25,8 +25,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 from sqlalchemy import func, select
@@ -36,6 +37,8 @@ from app.store.tables import WebhookEvent
 from app.webhooks.hubspot import signature_v3
 
 MAX_ATTEMPTS = 3
+INBOX_ONLY = ("--no-worker", "--no-schedules")
+"""The service's options for ingest: the inbox only fills."""
 
 
 def free_port() -> int:
@@ -55,11 +58,19 @@ def service_env(database_url: str, secret: str) -> dict[str, str]:
     }
 
 
-def start_service(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+def start_service(
+    env: dict[str, str],
+    port: int,
+    options: Sequence[str] = ("--no-schedules",),
+    output: IO[bytes] | None = None,
+) -> subprocess.Popen[bytes]:
+    """`icp-sync serve` on `port` with `options`, its output to `output` (None: discarded);
+    returns once it is ready."""
     command = [sys.executable, "-c", "from app.cli.main import run; run()", "serve",
-               "--port", str(port), "--no-worker", "--no-schedules"]  # fmt: skip
+               "--port", str(port), *options]  # fmt: skip
+    sink = subprocess.DEVNULL if output is None else output
     process = subprocess.Popen(  # noqa: S603 - our own command line, no user input
-        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        command, env=env, stdout=sink, stderr=sink
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -201,7 +212,7 @@ def main() -> int:
     port = free_port()
     with tempfile.TemporaryDirectory() as folder:
         database_url = args.database_url or f"sqlite:///{Path(folder) / 'inbox.db'}"
-        service = start_service(service_env(database_url, secret), port)
+        service = start_service(service_env(database_url, secret), port, INBOX_ONLY)
         try:
             path = "/webhooks/hubspot"
             url = f"http://127.0.0.1:{port}{path}"

@@ -19,16 +19,14 @@ import json
 import os
 import platform
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-import httpx
+from webhook_ingest import start_service
 
 from app.crm import hubspot_connector, salesforce_connector
 from app.rubric import load_rubric
@@ -96,31 +94,6 @@ def service_env(sandbox: RunningSandbox, url: str) -> dict[str, str]:
         "ICP_SYNC_SALESFORCE_ORG_ID": str(sandbox.salesforce_org_id),
         "ICP_SYNC_LOG_FORMAT": "json",
     }
-
-
-def start_service(
-    env: dict[str, str],
-    port: int,
-    options: Sequence[str] = ("--no-schedules",),
-    output: IO[bytes] | None = None,
-) -> subprocess.Popen[bytes]:
-    """`icp-sync serve` on `port` with `options`, its output to `output` (None: discarded);
-    returns once it is ready."""
-    command = [sys.executable, "-c", "from app.cli.main import run; run()", "serve",
-               "--port", str(port), *options]  # fmt: skip
-    sink = subprocess.DEVNULL if output is None else output
-    process = subprocess.Popen(  # noqa: S603 - our own command line, no user input
-        command, env=env, stdout=sink, stderr=sink
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("the service did not become ready within 60 s")
 
 
 def main() -> int:

@@ -42,7 +42,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine, make_url
-from webhook_ingest import Connection, delivery, free_port, service_env, start_service
+from webhook_ingest import (
+    INBOX_ONLY,
+    Connection,
+    delivery,
+    free_port,
+    service_env,
+    start_service,
+)
 
 from app.store.engine import make_engine
 from app.store.tables import WebhookEvent
@@ -304,7 +311,7 @@ def main() -> int:
     port = free_port()
     with tempfile.TemporaryDirectory() as folder:
         database_url = args.database_url or f"sqlite:///{Path(folder) / 'inbox.db'}"
-        service = start_service(service_env(database_url, secret), port)
+        service = start_service(service_env(database_url, secret), port, INBOX_ONLY)
         engine = make_engine(database_url)
         try:
             steps = asyncio.run(climb(port, secret, engine, service.pid, args))
