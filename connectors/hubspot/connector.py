@@ -61,7 +61,9 @@ COMPANY_PROPERTIES = (
     "createdate",
     "hs_lastmodifieddate",
     "hs_object_id",
-    *schema.WRITEBACK_PROPERTIES,  # what HubSpot holds, so the writeback can skip no-ops
+    # What HubSpot holds, so the writeback can skip no-ops and check a write a killed run left
+    # in doubt (`app.sync.writeback`).
+    *schema.WRITEBACK_PROPERTIES,
 )
 DEAL_PROPERTIES = (
     "dealname",
@@ -112,11 +114,7 @@ class HubSpotConnector(Closing):
             raise ValueError(f"page_size must be 1-{MAX_PAGE_SIZE}, got {page_size}")
         if overlap < timedelta(0):
             raise ValueError("overlap must not be negative")
-        # The written properties too: what the CRM holds is how a write left in doubt by a
-        # killed run is checked (`app.sync.writeback`).
-        company_properties = tuple(
-            dict.fromkeys([*COMPANY_PROPERTIES, *schema.WRITEBACK_PROPERTIES, *extra_properties])
-        )
+        company_properties = tuple(dict.fromkeys([*COMPANY_PROPERTIES, *extra_properties]))
         for properties in (company_properties, DEAL_PROPERTIES):
             size = search_body_size(properties, page_size)
             if size > MAX_SEARCH_BODY:

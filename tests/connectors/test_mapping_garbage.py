@@ -25,6 +25,7 @@ from app.scoring import CompiledRubric, compile_rubric
 from app.store.repo import upsert_accounts
 from app.store.tables import Account, Score
 from app.sync.rescore import rescore
+from connectors.hubspot.connector import COMPANY_PROPERTIES
 from connectors.hubspot.mapping import company_to_account
 from connectors.hubspot.render import render_score as render_hubspot
 from connectors.records import CrmAccount
@@ -94,20 +95,8 @@ def fields_of(names: list[str]) -> st.SearchStrategy[dict[str, Any]]:
 
 
 HUBSPOT_PROPERTIES = [
-    "name",
-    "domain",
-    "website",
-    "industry",
-    "numberofemployees",
-    "annualrevenue",
-    "country",
-    "state",
-    "web_technologies",
-    "hs_lastmodifieddate",
-    "createdate",
-    "hs_object_id",
+    *COMPANY_PROPERTIES,
     "icp_buying_signals",
-    "notes_last_updated",
     "employees_raw",
     "opted_out",
 ]
