@@ -29,7 +29,7 @@ from app.scoring import compile_rubric
 from app.store.engine import make_engine, make_session_factory
 from app.store.migrate import upgrade_to_head
 from app.sync.orchestrator import SyncReport, run_sync
-from connectors.sandbox.server import RunningSandbox, start_sandbox
+from crm_sandbox.sandbox import RunningSandbox, start_sandbox
 
 BATCH = 100
 

@@ -28,7 +28,7 @@ from app.scoring import compile_rubric
 from app.store.engine import make_engine, make_session_factory
 from app.store.migrate import upgrade_to_head
 from app.sync.orchestrator import SyncReport, run_sync
-from connectors.sandbox.salesforce_server import RunningSalesforce, start_salesforce_sandbox
+from crm_sandbox.salesforce.server import RunningSalesforce, start_salesforce_sandbox
 
 COLLECTION = 200
 QUERY_PAGE = 2000

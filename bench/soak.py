@@ -62,9 +62,9 @@ from app.store.migrate import upgrade_to_head
 from app.store.tables import WebhookEvent
 from connectors.hubspot.client import DEFAULT_TIMEOUT as HUBSPOT_TIMEOUT
 from connectors.salesforce.client import DEFAULT_TIMEOUT as SALESFORCE_TIMEOUT
-from connectors.sandbox.chaos import FaultPlan
-from connectors.sandbox.inbound import Crm, InboundLead, InboundSimulation
-from connectors.sandbox.server import RunningSandbox, start_sandbox
+from crm_sandbox.core.faults import FaultPlan
+from crm_sandbox.inbound import Crm, InboundLead, InboundSimulation
+from crm_sandbox.sandbox import RunningSandbox, start_sandbox
 
 CRMS: tuple[Crm, ...] = ("hubspot", "salesforce")
 CLI = (sys.executable, "-c", "from app.cli.main import run; run()")

@@ -34,7 +34,7 @@ from app.scoring import compile_rubric
 from app.store.engine import make_engine, make_session_factory
 from app.store.migrate import upgrade_to_head
 from app.sync.orchestrator import run_sync
-from connectors.sandbox.server import RunningSandbox, start_sandbox
+from crm_sandbox.sandbox import RunningSandbox, start_sandbox
 
 SETTLE_SECONDS = 30.0
 

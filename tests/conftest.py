@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.store.engine import make_engine, make_session_factory
 from app.store.migrate import upgrade_to_head
-from connectors.sandbox.server import RunningSandbox
+from crm_sandbox.sandbox import RunningSandbox
 
 REQUIRE_POSTGRES = "ICP_SYNC_REQUIRE_POSTGRES"
 POSTGRES_URL = "ICP_SYNC_TEST_POSTGRES_URL"

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from app.settings import Settings
     from app.store.tables import Account, Score
     from connectors.base import SchemaChange
-    from connectors.sandbox.server import RunningSandbox
+    from crm_sandbox.sandbox import RunningSandbox
 
 DEMO_DATABASE = Path("icp-sync-demo.db")
 REALTIME_WAIT_S = 30.0
@@ -55,7 +55,7 @@ def demo(
     from app.scoring import compile_rubric
     from app.store.engine import make_engine, make_session_factory
     from app.store.migrate import upgrade_to_head
-    from connectors.sandbox.server import serve_app, start_sandbox
+    from crm_sandbox.sandbox import serve_app, start_sandbox
 
     rubric = resolve_rubric(rubric_file)
     compiled = compile_rubric(rubric)

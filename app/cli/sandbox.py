@@ -108,10 +108,10 @@ def sandbox(
 ) -> None:
     """Serve simulated HubSpot and Salesforce APIs until Ctrl-C, and print the settings that
     point icp-sync at them (the Salesforce CA bundle lives as long as the sandbox)."""
-    from connectors.sandbox import SandboxError, start_sandbox
-    from connectors.sandbox.chaos import FaultPlan
-    from connectors.sandbox.hubspot_webhooks import HUBSPOT_WEBHOOK_PATH
-    from connectors.sandbox.salesforce_outbound import SALESFORCE_WEBHOOK_PATH
+    from crm_sandbox import SandboxError, start_sandbox
+    from crm_sandbox.core.faults import FaultPlan
+    from crm_sandbox.hubspot.webhooks import HUBSPOT_WEBHOOK_PATH
+    from crm_sandbox.salesforce.outbound import SALESFORCE_WEBHOOK_PATH
 
     try:
         faults = FaultPlan.parse(fault_rate, fault_kinds, fault_seed) if fault_rate > 0 else None

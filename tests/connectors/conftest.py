@@ -14,8 +14,8 @@ from salesforce_fixtures import AS_OF, SF_FLAGS, SF_TIERS, OrgFactory, Salesforc
 from connectors.hubspot.connector import HubSpotConnector
 from connectors.retry import RetryPolicy
 from connectors.salesforce.connector import SalesforceConnector
-from connectors.sandbox.salesforce_server import RunningSalesforce, start_salesforce_sandbox
-from connectors.sandbox.server import RunningSandbox, start_sandbox
+from crm_sandbox.salesforce.server import RunningSalesforce, start_salesforce_sandbox
+from crm_sandbox.sandbox import RunningSandbox, start_sandbox
 
 
 @pytest.fixture

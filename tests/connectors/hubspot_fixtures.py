@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from connectors.hubspot.connector import HubSpotConnector
-from connectors.sandbox.server import RunningSandbox
+from crm_sandbox.sandbox import RunningSandbox
 
 FLAGS = ("too_small", "excluded_industry", "personal_email_domain", "competitor")
 TIERS = ("tier_1", "tier_2", "tier_3")

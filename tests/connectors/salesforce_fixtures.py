@@ -9,8 +9,8 @@ from typing import Any
 from connectors.base import AccountScore
 from connectors.records import CrmAccount, CrmDeal, Cursor, Page
 from connectors.salesforce.connector import SalesforceConnector
-from connectors.sandbox.salesforce_server import RunningSalesforce
-from connectors.sandbox.salesforce_state import SalesforceState
+from crm_sandbox.salesforce.server import RunningSalesforce
+from crm_sandbox.salesforce.state import SalesforceState
 
 AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
 SF_TIERS = ("tier_1", "tier_2", "tier_3")

@@ -14,7 +14,7 @@ from connectors.base import AccountScore
 from connectors.errors import AuthError, QuotaExhaustedError
 from connectors.hubspot.connector import HubSpotConnector
 from connectors.records import CrmAccount, CrmDeal, Cursor, Page, PropertyUpdate
-from connectors.sandbox.server import RunningSandbox, start_sandbox
+from crm_sandbox.sandbox import RunningSandbox, start_sandbox
 
 SCORED_AT = datetime(2024, 9, 1, 8, 30, tzinfo=UTC)
 

@@ -20,7 +20,7 @@ from connectors.errors import AuthError, NetworkError
 from connectors.retry import RetryPolicy
 from connectors.salesforce.auth import JwtBearer, choose_grant
 from connectors.salesforce.connector import SalesforceConnector
-from connectors.sandbox.salesforce_server import RunningSalesforce
+from crm_sandbox.salesforce.server import RunningSalesforce
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from connectors.errors import (
 from connectors.retry import Retrier, RetryPolicy
 from connectors.salesforce.auth import ClientCredentials
 from connectors.salesforce.client import SalesforceClient
-from connectors.sandbox.salesforce_server import RunningSalesforce
+from crm_sandbox.salesforce.server import RunningSalesforce
 
 CONCURRENT = "ConcurrentRequests (Concurrent API Requests) Limit exceeded."
 

@@ -11,8 +11,8 @@ from salesforce_fixtures import OrgFactory, SalesforceFactory, final_cursor, rec
 
 from connectors.errors import RejectedError
 from connectors.records import Cursor
-from connectors.sandbox.salesforce_server import RunningSalesforce
-from connectors.sandbox.salesforce_state import sf_datetime
+from crm_sandbox.salesforce.server import RunningSalesforce
+from crm_sandbox.salesforce.state import sf_datetime
 
 
 def cursor_key(cursor: Cursor | None) -> tuple[datetime, str]:

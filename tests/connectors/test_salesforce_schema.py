@@ -10,8 +10,8 @@ from salesforce_fixtures import OrgFactory, SalesforceFactory, a_score, records_
 from connectors.errors import RejectedError
 from connectors.records import PropertyUpdate
 from connectors.salesforce.schema import WRITEBACK_FIELDS, ensure_schema, writeback_fields
-from connectors.sandbox.salesforce_server import RunningSalesforce
-from connectors.sandbox.salesforce_state import FieldDef
+from crm_sandbox.salesforce.server import RunningSalesforce
+from crm_sandbox.salesforce.state import FieldDef
 
 
 def test_given_an_org_without_icp_fields_when_set_up_twice_then_seven_per_object_then_unchanged(

@@ -18,8 +18,8 @@ from connectors.salesforce.soql import (
     record_ids,
     select,
 )
-from connectors.sandbox.salesforce_soql import parse, tokenize
-from connectors.sandbox.salesforce_state import (
+from crm_sandbox.salesforce.soql import parse, tokenize
+from crm_sandbox.salesforce.state import (
     FieldDef,
     make_id,
     normalize_id,

@@ -13,9 +13,9 @@ from connectors.records import PropertyUpdate
 from connectors.salesforce.render import render_score
 from connectors.salesforce.schema import REASONS_LENGTH
 from connectors.salesforce.write import CollectionWriter, payload
-from connectors.sandbox.salesforce_server import RunningSalesforce
-from connectors.sandbox.salesforce_state import make_id
 from connectors.text import utf16_length
+from crm_sandbox.salesforce.server import RunningSalesforce
+from crm_sandbox.salesforce.state import make_id
 
 
 def update(object_type: str, crm_id: str, **values: str) -> PropertyUpdate:

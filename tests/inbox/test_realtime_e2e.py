@@ -20,7 +20,7 @@ from app.settings import Settings
 from app.store.engine import make_engine, make_session_factory
 from app.store.migrate import upgrade_to_head
 from app.sync.orchestrator import run_sync
-from connectors.sandbox.server import RunningSandbox, serve_app, start_sandbox
+from crm_sandbox.sandbox import RunningSandbox, serve_app, start_sandbox
 
 WAIT_S = 30.0
 

@@ -24,7 +24,7 @@ from app.store.tables import Account, Score, WebhookEvent
 from app.sync.orchestrator import run_sync
 from connectors.hubspot.connector import HubSpotConnector
 from connectors.retry import RetryPolicy
-from connectors.sandbox.server import RunningSandbox, start_sandbox
+from crm_sandbox.sandbox import RunningSandbox, start_sandbox
 
 
 @pytest.fixture

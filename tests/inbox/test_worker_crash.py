@@ -23,9 +23,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.inbox.events import DONE, PROCESSING
 from app.store.tables import Account, Score, WebhookEvent
-from connectors.sandbox.chaos import FaultPlan
-from connectors.sandbox.server import RunningSandbox, start_sandbox
-from connectors.sandbox.webhooks import RetryPolicy
+from crm_sandbox.core.faults import FaultPlan
+from crm_sandbox.core.webhooks import RetryPolicy
+from crm_sandbox.sandbox import RunningSandbox, start_sandbox
 
 CLI = [sys.executable, "-c", "from app.cli.main import run; run()"]
 WAIT_S = 60.0

@@ -37,8 +37,8 @@ from app.inbox import queue
 from app.store.engine import make_engine, make_session_factory
 from app.webhooks.hubspot import signature_v3
 from app.webhooks.salesforce_json import signature
-from connectors.sandbox.server import RunningSandbox, start_sandbox
-from connectors.sandbox.webhooks import RetryPolicy
+from crm_sandbox.core.webhooks import RetryPolicy
+from crm_sandbox.sandbox import RunningSandbox, start_sandbox
 
 WAIT_S = 30.0
 COMMAND_TIMEOUT_S = 60.0

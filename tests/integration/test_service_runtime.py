@@ -14,7 +14,7 @@ from app.runtime import Runtime, cluster_lock
 from app.settings import Settings
 from app.store.engine import make_engine, make_session_factory
 from app.store.migrate import upgrade_to_head
-from connectors.sandbox.server import RunningSandbox, start_sandbox
+from crm_sandbox.sandbox import RunningSandbox, start_sandbox
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import hubspot
 import pytest
 
-from connectors.sandbox import RunningSandbox, start_sandbox
+from crm_sandbox import RunningSandbox, start_sandbox
 
 AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
 

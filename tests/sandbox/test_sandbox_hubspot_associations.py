@@ -9,7 +9,7 @@ from hubspot.crm.associations.v4 import (
     PublicFetchAssociationsBatchRequest,
 )
 
-from connectors.sandbox import RunningSandbox
+from crm_sandbox import RunningSandbox
 
 
 def test_given_a_deal_when_reading_its_v4_associations_then_its_company_comes_with_both_types(

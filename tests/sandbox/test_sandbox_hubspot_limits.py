@@ -13,9 +13,9 @@ from hubspot.crm.companies.exceptions import UnauthorizedException
 from hubspot.crm.deals.exceptions import ServiceException
 from urllib3 import Retry
 
-from connectors.sandbox import RunningSandbox, start_sandbox
-from connectors.sandbox.hubspot_errors import HubSpotApiError
-from connectors.sandbox.hubspot_limits import RateLimiter
+from crm_sandbox import RunningSandbox, start_sandbox
+from crm_sandbox.hubspot.errors import HubSpotApiError
+from crm_sandbox.hubspot.limits import RateLimiter
 
 
 @pytest.fixture(scope="module")

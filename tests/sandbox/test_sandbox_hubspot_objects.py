@@ -23,7 +23,7 @@ from hubspot.crm.companies import (
 )
 from hubspot.crm.companies.exceptions import NotFoundException
 
-from connectors.sandbox import RunningSandbox
+from crm_sandbox import RunningSandbox
 
 
 def _batch(updates: dict[str, dict[str, str]]) -> BatchInputSimplePublicObjectBatchInput:

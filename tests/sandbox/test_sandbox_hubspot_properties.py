@@ -23,7 +23,7 @@ from hubspot.crm.properties import (
 )
 from hubspot.crm.properties.exceptions import NotFoundException
 
-from connectors.sandbox import RunningSandbox
+from crm_sandbox import RunningSandbox
 
 
 def test_given_the_sandbox_when_reading_definitions_then_hubspot_defined_ones_have_real_types(

@@ -11,7 +11,7 @@ import hubspot
 import pytest
 from hubspot.crm.companies import ApiException, PublicObjectSearchRequest
 
-from connectors.sandbox import RunningSandbox
+from crm_sandbox import RunningSandbox
 
 
 def _search(client: hubspot.Client, **request: Any) -> Any:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from connectors.sandbox.hubspot_state import ChangeEvent, HubSpotState, ModificationClock
+from crm_sandbox.hubspot.state import ChangeEvent, HubSpotState, ModificationClock
 
 AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
 

@@ -19,8 +19,8 @@ from simple_salesforce.exceptions import (
     SalesforceResourceNotFound,
 )
 
-from connectors.sandbox.salesforce_server import RunningSalesforce, start_salesforce_sandbox
-from connectors.sandbox.salesforce_state import sf_datetime
+from crm_sandbox.salesforce.server import RunningSalesforce, start_salesforce_sandbox
+from crm_sandbox.salesforce.state import sf_datetime
 
 AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
 

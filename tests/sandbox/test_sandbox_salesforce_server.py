@@ -11,9 +11,9 @@ import requests
 from simple_salesforce.api import Salesforce
 from simple_salesforce.exceptions import SalesforceGeneralError
 
-from connectors.sandbox import RunningSandbox, SandboxError, start_sandbox
-from connectors.sandbox.salesforce_server import RunningSalesforce, start_salesforce_sandbox
-from connectors.sandbox.seed import generate
+from crm_sandbox import RunningSandbox, SandboxError, start_sandbox
+from crm_sandbox.core.seed import generate
+from crm_sandbox.salesforce.server import RunningSalesforce, start_salesforce_sandbox
 
 AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
 

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from connectors.sandbox.salesforce_soql import parse
-from connectors.sandbox.salesforce_state import FieldDef, SalesforceError, SalesforceState
+from crm_sandbox.salesforce.soql import parse
+from crm_sandbox.salesforce.state import FieldDef, SalesforceError, SalesforceState
 
 AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
 ORG = SalesforceState.seeded(seed=5, companies=120, as_of=AS_OF)

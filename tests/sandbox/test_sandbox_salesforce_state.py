@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from connectors.salesforce.soql import checksum_suffix
-from connectors.sandbox.salesforce_state import (
+from crm_sandbox.core.seed import generate
+from crm_sandbox.salesforce.state import (
     SF_INDUSTRIES,
     FieldDef,
     SalesforceError,
@@ -16,7 +17,6 @@ from connectors.sandbox.salesforce_state import (
     make_id,
     normalize_id,
 )
-from connectors.sandbox.seed import generate
 
 AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from connectors.sandbox import seed
-from connectors.sandbox.hubspot_schema import INDUSTRY_OPTIONS, company_properties
+from crm_sandbox.core import seed
+from crm_sandbox.hubspot.schema import INDUSTRY_OPTIONS, company_properties
 
 AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
 

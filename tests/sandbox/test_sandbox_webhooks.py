@@ -31,17 +31,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from connectors.sandbox import RunningSandbox, start_sandbox
-from connectors.sandbox.hubspot_webhooks import (
+from crm_sandbox import RunningSandbox, start_sandbox
+from crm_sandbox.core.webhooks import RetryPolicy
+from crm_sandbox.hubspot.webhooks import (
     HubSpotWebhooks,
     signature_v1,
     signature_v3,
     signed_uri,
 )
-from connectors.sandbox.inbound import WEB_USER_ID
-from connectors.sandbox.salesforce_outbound import ack_body
-from connectors.sandbox.server import LOOPBACK, _bind, _ServerThread
-from connectors.sandbox.webhooks import RetryPolicy
+from crm_sandbox.inbound import WEB_USER_ID
+from crm_sandbox.salesforce.outbound import ack_body
+from crm_sandbox.sandbox import LOOPBACK, _bind, _ServerThread
 
 AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
 SECRET = "test-app-secret-0f6c"

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.store.tables import Account, Deal, DealAccount, Score
-from connectors.sandbox.salesforce_server import RunningSalesforce
-from connectors.sandbox.server import RunningSandbox
+from crm_sandbox.salesforce.server import RunningSalesforce
+from crm_sandbox.sandbox import RunningSandbox
 
 HUBSPOT_SCORE, HUBSPOT_TIER = "icp_fit_score", "icp_tier"
 SALESFORCE_SCORE, SALESFORCE_TIER = "ICP_Fit_Score__c", "ICP_Tier__c"

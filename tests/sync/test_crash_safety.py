@@ -27,8 +27,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.store.tables import Account, Deal
-from connectors.sandbox.chaos import FaultPlan
-from connectors.sandbox.server import RunningSandbox, start_sandbox
+from crm_sandbox.core.faults import FaultPlan
+from crm_sandbox.sandbox import RunningSandbox, start_sandbox
 
 CLI = [sys.executable, "-c", "from app.cli.main import run; run()"]
 WAIT_S = 60.0

@@ -19,7 +19,7 @@ from app.scoring import compile_rubric
 from app.store.tables import Account, ScoreHistory, WritebackState
 from app.sync.orchestrator import run_sync
 from connectors.hubspot.connector import HubSpotConnector
-from connectors.sandbox.server import RunningSandbox, start_sandbox
+from crm_sandbox.sandbox import RunningSandbox, start_sandbox
 
 COMPANIES = 40
 

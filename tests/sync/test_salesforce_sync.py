@@ -20,7 +20,7 @@ from app.sync.orchestrator import LEADS, run_sync
 from connectors.errors import QuotaExhaustedError
 from connectors.records import PropertyUpdate, WriteOutcome
 from connectors.salesforce.connector import SalesforceConnector
-from connectors.sandbox.salesforce_server import RunningSalesforce, start_salesforce_sandbox
+from crm_sandbox.salesforce.server import RunningSalesforce, start_salesforce_sandbox
 
 COMPANIES = 60
 TIER = "ICP_Tier__c"

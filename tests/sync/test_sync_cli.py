@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from app.cli.main import cli
 from app.settings import get_settings
-from connectors.sandbox.server import RunningSandbox, start_sandbox
+from crm_sandbox.sandbox import RunningSandbox, start_sandbox
 
 
 @pytest.fixture

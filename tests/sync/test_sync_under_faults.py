@@ -25,9 +25,9 @@ from connectors.base import ApiStats, CrmConnector
 from connectors.hubspot.connector import HubSpotConnector
 from connectors.retry import RetryPolicy
 from connectors.salesforce.connector import SalesforceConnector
-from connectors.sandbox.chaos import FaultPlan
-from connectors.sandbox.salesforce_server import RunningSalesforce, start_salesforce_sandbox
-from connectors.sandbox.server import RunningSandbox, start_sandbox
+from crm_sandbox.core.faults import FaultPlan
+from crm_sandbox.salesforce.server import RunningSalesforce, start_salesforce_sandbox
+from crm_sandbox.sandbox import RunningSandbox, start_sandbox
 
 FAULT_RATE = 0.2
 # Hangs outlast the read timeout; waits are short so the test is quick, not the policy lax.
@@ -153,7 +153,7 @@ def test_given_a_fault_plan_when_switched_off_then_no_request_is_faulted(rubric)
 
 
 def test_given_the_same_plan_and_requests_when_replayed_then_the_same_faults_are_injected():
-    from connectors.sandbox.chaos import HUBSPOT_KINDS, Chaos
+    from crm_sandbox.core.faults import HUBSPOT_KINDS, Chaos
 
     decisions: list[list[str | None]] = []
     for _ in range(2):

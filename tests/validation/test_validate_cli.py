@@ -26,7 +26,7 @@ from app.store.migrate import upgrade_to_head
 from app.store.tables import Account, Deal, DealAccount, Score
 from app.sync.orchestrator import run_sync
 from connectors.hubspot.connector import HubSpotConnector
-from connectors.sandbox.server import start_sandbox
+from crm_sandbox.sandbox import start_sandbox
 
 
 @pytest.fixture(scope="module")

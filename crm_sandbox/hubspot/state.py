@@ -29,9 +29,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 
-from connectors.sandbox import seed as seeding
-from connectors.sandbox.hubspot_contacts import ContactStore
-from connectors.sandbox.hubspot_schema import (
+from crm_sandbox.core import seed as seeding
+from crm_sandbox.core.seed import SeedData, iso_ms
+from crm_sandbox.hubspot.contacts import ContactStore
+from crm_sandbox.hubspot.schema import (
     STAGE_PROBABILITY,
     PropertyDefinition,
     PropertyGroup,
@@ -41,7 +42,6 @@ from connectors.sandbox.hubspot_schema import (
     deal_groups,
     deal_properties,
 )
-from connectors.sandbox.seed import SeedData, iso_ms
 
 ObjectType = Literal["companies", "deals"]
 #: What change events are about: the two full object types and the minimal contacts.

@@ -20,8 +20,8 @@ from functools import lru_cache
 from operator import ge, gt, le, lt
 from typing import Any
 
-from connectors.sandbox.hubspot_errors import validation_error
-from connectors.sandbox.hubspot_schema import PropertyDefinition, StoredRecord, parse_datetime_ms
+from crm_sandbox.hubspot.errors import validation_error
+from crm_sandbox.hubspot.schema import PropertyDefinition, StoredRecord, parse_datetime_ms
 
 MAX_BODY_CHARS = 3_000
 MAX_RESULTS = 10_000

@@ -33,15 +33,8 @@ from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from connectors.sandbox.salesforce_state import (
-    FieldDef,
-    SalesforceChange,
-    SalesforceError,
-    SalesforceState,
-    make_id,
-)
-from connectors.sandbox.seed import iso_ms
-from connectors.sandbox.webhooks import (
+from crm_sandbox.core.seed import iso_ms
+from crm_sandbox.core.webhooks import (
     DEFAULT_COALESCE_S,
     SALESFORCE_RETRY,
     Delivery,
@@ -50,6 +43,13 @@ from connectors.sandbox.webhooks import (
     Rendered,
     RetryPolicy,
     WebhookSender,
+)
+from crm_sandbox.salesforce.state import (
+    FieldDef,
+    SalesforceChange,
+    SalesforceError,
+    SalesforceState,
+    make_id,
 )
 
 #: Where `start_sandbox(webhook_target=BASE)` sends Outbound Messages: BASE + this path.

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from connectors.sandbox.hubspot_errors import HubSpotApiError
+from crm_sandbox.hubspot.errors import HubSpotApiError
 
 BURST_WINDOW_MS = 10_000
 SEARCH_WINDOW_MS = 1_000

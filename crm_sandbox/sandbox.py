@@ -29,20 +29,20 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from connectors.sandbox.chaos import HUBSPOT_KINDS, Chaos, ChaosMiddleware, FaultPlan
-from connectors.sandbox.hubspot_state import HubSpotState
+from crm_sandbox.core.faults import HUBSPOT_KINDS, Chaos, ChaosMiddleware, FaultPlan
+from crm_sandbox.hubspot.state import HubSpotState
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
 
-    from connectors.sandbox.hubspot_api import BatchUpdateMissing
-    from connectors.sandbox.hubspot_limits import RateLimiter
-    from connectors.sandbox.hubspot_webhooks import HubSpotWebhooks
-    from connectors.sandbox.inbound import Crm, InboundSimulation
-    from connectors.sandbox.salesforce_outbound import SalesforceOutbound
-    from connectors.sandbox.salesforce_server import RunningSalesforce
-    from connectors.sandbox.salesforce_state import SalesforceState
-    from connectors.sandbox.webhooks import RetryPolicy
+    from crm_sandbox.core.webhooks import RetryPolicy
+    from crm_sandbox.hubspot.api import BatchUpdateMissing
+    from crm_sandbox.hubspot.limits import RateLimiter
+    from crm_sandbox.hubspot.webhooks import HubSpotWebhooks
+    from crm_sandbox.inbound import Crm, InboundSimulation
+    from crm_sandbox.salesforce.outbound import SalesforceOutbound
+    from crm_sandbox.salesforce.server import RunningSalesforce
+    from crm_sandbox.salesforce.state import SalesforceState
 
 LOOPBACK = "127.0.0.1"
 START_TIMEOUT_S = 15.0
@@ -162,7 +162,7 @@ class RunningSandbox:
     #: The base URL webhooks go to (None: none are sent), and the HubSpot sender.
     webhook_target: str | None = None
     hubspot_webhooks: HubSpotWebhooks | None = field(default=None, repr=False)
-    #: Random faults on the HubSpot API (`connectors.sandbox.chaos`); see `set_faults`.
+    #: Random faults on the HubSpot API (`crm_sandbox.core.faults`); see `set_faults`.
     hubspot_chaos: Chaos = field(default_factory=lambda: Chaos(HUBSPOT_KINDS), repr=False)
     seed: int = 7
     _servers: list[_ServerThread] = field(default_factory=list, repr=False)
@@ -215,8 +215,8 @@ class RunningSandbox:
         """Starts creating `count` new leads (None: until `stop()`) at `rate_per_second` in
         a background thread and returns its handle: `wait(timeout)`, `leads` (ids and creation
         times, monotonic and wall clock), `stop()`. HubSpot: a new company and a contact at it;
-        Salesforce: a new Lead (see `connectors.sandbox.inbound`)."""
-        from connectors.sandbox.inbound import (
+        Salesforce: a new Lead (see `crm_sandbox.inbound`)."""
+        from crm_sandbox.inbound import (
             InboundSimulation,
             hubspot_lead_maker,
             salesforce_lead_maker,
@@ -298,11 +298,11 @@ def start_sandbox(
     random one, on `RunningSandbox.hubspot_app_secret`), Salesforce to
     `{target}/webhooks/salesforce/outbound-message`. `webhook_retry` replaces both CRMs' retry
     back-off (tests make it fast). `faults`: random faults on both CRMs' APIs from the start
-    (`connectors.sandbox.chaos`; switch later with `set_faults`). Raises `SandboxError` if a
+    (`crm_sandbox.core.faults`; switch later with `set_faults`). Raises `SandboxError` if a
     port is taken.
     """
-    from connectors.sandbox.hubspot_api import chaos_answer, create_hubspot_app
-    from connectors.sandbox.webhooks import check_target_url
+    from crm_sandbox.core.webhooks import check_target_url
+    from crm_sandbox.hubspot.api import chaos_answer, create_hubspot_app
 
     if companies < 0:
         raise SandboxError(f"companies must be at least 0, got {companies}")
@@ -358,8 +358,8 @@ def start_sandbox(
         _servers=[server],
     )
     if webhook_target is not None:
-        from connectors.sandbox.hubspot_webhooks import HUBSPOT_WEBHOOK_PATH, HubSpotWebhooks
-        from connectors.sandbox.webhooks import HUBSPOT_RETRY
+        from crm_sandbox.core.webhooks import HUBSPOT_RETRY
+        from crm_sandbox.hubspot.webhooks import HUBSPOT_WEBHOOK_PATH, HubSpotWebhooks
 
         running.hubspot_webhooks = HubSpotWebhooks(
             state,
@@ -368,8 +368,8 @@ def start_sandbox(
             retry=webhook_retry or HUBSPOT_RETRY,
         ).start()
     if salesforce_port is not None:
-        from connectors.sandbox.salesforce_outbound import SALESFORCE_WEBHOOK_PATH
-        from connectors.sandbox.salesforce_server import start_salesforce_sandbox
+        from crm_sandbox.salesforce.outbound import SALESFORCE_WEBHOOK_PATH
+        from crm_sandbox.salesforce.server import start_salesforce_sandbox
 
         try:
             org = start_salesforce_sandbox(

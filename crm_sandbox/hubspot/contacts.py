@@ -19,7 +19,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from connectors.sandbox.hubspot_errors import (
+from crm_sandbox.core.seed import iso_ms
+from crm_sandbox.hubspot.errors import (
     HubSpotApiError,
     JsonObject,
     PropertyValueError,
@@ -27,8 +28,7 @@ from connectors.sandbox.hubspot_errors import (
     property_values_error,
     validation_error,
 )
-from connectors.sandbox.hubspot_schema import StoredRecord, as_property_string
-from connectors.sandbox.seed import iso_ms
+from crm_sandbox.hubspot.schema import StoredRecord, as_property_string
 
 CONTACT_ALIASES = frozenset({"contacts", "contact", "0-1"})
 COMPANY_ALIASES = frozenset({"companies", "company", "0-2"})

@@ -27,15 +27,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from connectors.sandbox.hubspot_state import HubSpotState
-from connectors.sandbox.salesforce_state import (
+from crm_sandbox.core.seed import PERSONAL_EMAIL_DOMAINS, NewCompanies, SeedCompany
+from crm_sandbox.hubspot.state import HubSpotState
+from crm_sandbox.salesforce.state import (
     INDUSTRY_MAP,
     LEAD_STATUSES,
     LEAD_TITLES,
     SalesforceState,
     make_id,
 )
-from connectors.sandbox.seed import PERSONAL_EMAIL_DOMAINS, NewCompanies, SeedCompany
 
 logger = logging.getLogger(__name__)
 

@@ -42,9 +42,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from connectors.sandbox.chaos import ErrorAnswer, FaultKind
-from connectors.sandbox.salesforce_soql import parse
-from connectors.sandbox.salesforce_state import (
+from crm_sandbox.core.faults import ErrorAnswer, FaultKind
+from crm_sandbox.salesforce.soql import parse
+from crm_sandbox.salesforce.state import (
     PREFIXES,
     FieldDef,
     SalesforceError,
@@ -142,7 +142,7 @@ class ServerFaults:
 
 
 def chaos_answer(kind: FaultKind, status: int, retry_after_s: int) -> ErrorAnswer:
-    """Salesforce's answer to an injected fault (`connectors.sandbox.chaos`): its error list."""
+    """Salesforce's answer to an injected fault (`crm_sandbox.core.faults`): its error list."""
     if status in _SERVER_ERRORS:
         code, message = _SERVER_ERRORS[status]
     else:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from connectors.sandbox.salesforce_state import (
+from crm_sandbox.salesforce.state import (
     FieldDef,
     SalesforceError,
     normalize_id,

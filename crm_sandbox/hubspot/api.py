@@ -45,9 +45,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from connectors.sandbox import hubspot_contacts as contacts
-from connectors.sandbox.chaos import ErrorAnswer, ErrorRenderer, FaultKind
-from connectors.sandbox.hubspot_errors import (
+from crm_sandbox.core.faults import ErrorAnswer, ErrorRenderer, FaultKind
+from crm_sandbox.core.seed import iso_ms
+from crm_sandbox.hubspot import contacts as contacts
+from crm_sandbox.hubspot.errors import (
     HubSpotApiError,
     JsonObject,
     PropertyValueError,
@@ -56,8 +57,8 @@ from connectors.sandbox.hubspot_errors import (
     property_values_error,
     validation_error,
 )
-from connectors.sandbox.hubspot_limits import RateLimiter, rate_limit_error
-from connectors.sandbox.hubspot_schema import (
+from crm_sandbox.hubspot.limits import RateLimiter, rate_limit_error
+from crm_sandbox.hubspot.schema import (
     InvalidValue,
     StoredRecord,
     new_group,
@@ -65,12 +66,12 @@ from connectors.sandbox.hubspot_schema import (
     patch_property,
     validate_value,
 )
-from connectors.sandbox.hubspot_search import (
+from crm_sandbox.hubspot.search import (
     MAX_BODY_CHARS,
     compile_search,
     run_search,
 )
-from connectors.sandbox.hubspot_state import (
+from crm_sandbox.hubspot.state import (
     ALWAYS_RETURNED,
     DEFAULT_PROPERTIES,
     OBJECT_TYPE_ALIASES,
@@ -79,7 +80,6 @@ from connectors.sandbox.hubspot_state import (
     ObjectStore,
     ObjectType,
 )
-from connectors.sandbox.seed import iso_ms
 
 logger = logging.getLogger(__name__)
 
@@ -333,7 +333,7 @@ def _unauthorized(authorization: str | None) -> HubSpotApiError:
 
 
 def chaos_answer(limiter: RateLimiter, token: str) -> ErrorRenderer:
-    """HubSpot's answers to injected faults (`connectors.sandbox.chaos`)."""
+    """HubSpot's answers to injected faults (`crm_sandbox.core.faults`)."""
 
     def answer(kind: FaultKind, status: int, retry_after_s: int) -> ErrorAnswer:
         if kind == "rate_limit_bare":

@@ -31,7 +31,7 @@ from math import ceil, floor
 from typing import Any, Literal
 
 from connectors.salesforce.soql import checksum_suffix
-from connectors.sandbox.seed import DAY_MS, LOST_STAGE, WON_STAGE, generate, iso_ms
+from crm_sandbox.core.seed import DAY_MS, LOST_STAGE, WON_STAGE, generate, iso_ms
 
 _ID_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 

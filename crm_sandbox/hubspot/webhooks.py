@@ -42,8 +42,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from connectors.sandbox.hubspot_state import ChangeEvent, HubSpotState
-from connectors.sandbox.webhooks import (
+from crm_sandbox.core.webhooks import (
     DEFAULT_COALESCE_S,
     HUBSPOT_RETRY,
     Delivery,
@@ -53,6 +52,7 @@ from connectors.sandbox.webhooks import (
     RetryPolicy,
     WebhookSender,
 )
+from crm_sandbox.hubspot.state import ChangeEvent, HubSpotState
 
 #: Where `start_sandbox(webhook_target=BASE)` sends HubSpot's webhooks: BASE + this path.
 HUBSPOT_WEBHOOK_PATH = "/webhooks/hubspot"

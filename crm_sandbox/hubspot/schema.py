@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from connectors.sandbox.hubspot_errors import (
+from crm_sandbox.core.seed import BUYING_SIGNALS, DEAL_STAGES, TECHNOLOGIES, iso_ms
+from crm_sandbox.hubspot.errors import (
     HubSpotApiError,
     JsonObject,
     PropertyValueError,
@@ -28,7 +29,6 @@ from connectors.sandbox.hubspot_errors import (
     not_found,
     validation_error,
 )
-from connectors.sandbox.seed import BUYING_SIGNALS, DEAL_STAGES, TECHNOLOGIES, iso_ms
 
 MAX_STRING_LENGTH = 65_536
 MAX_PROPERTY_NAME_LENGTH = 100  # HubSpot's limit is unconfirmed; long enough for real names

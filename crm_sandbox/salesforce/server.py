@@ -28,16 +28,16 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from connectors.sandbox.chaos import SALESFORCE_KINDS, Chaos, ChaosMiddleware, FaultPlan
-from connectors.sandbox.salesforce_state import SalesforceState
-from connectors.sandbox.server import LOOPBACK, SandboxError, _bind, _ServerThread
+from crm_sandbox.core.faults import SALESFORCE_KINDS, Chaos, ChaosMiddleware, FaultPlan
+from crm_sandbox.salesforce.state import SalesforceState
+from crm_sandbox.sandbox import LOOPBACK, SandboxError, _bind, _ServerThread
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
 
-    from connectors.sandbox.salesforce_api import ApiUsage, SalesforceAuth, ServerFaults
-    from connectors.sandbox.salesforce_outbound import SalesforceOutbound
-    from connectors.sandbox.webhooks import RetryPolicy
+    from crm_sandbox.core.webhooks import RetryPolicy
+    from crm_sandbox.salesforce.api import ApiUsage, SalesforceAuth, ServerFaults
+    from crm_sandbox.salesforce.outbound import SalesforceOutbound
 
 
 @dataclass
@@ -52,7 +52,7 @@ class RunningSalesforce:
     app: Starlette
     #: The Outbound Message sender, when started with a `webhook_target`.
     webhooks: SalesforceOutbound | None = field(default=None, repr=False)
-    #: Random faults on the data API (`connectors.sandbox.chaos`): `chaos.set(plan)`.
+    #: Random faults on the data API (`crm_sandbox.core.faults`): `chaos.set(plan)`.
     chaos: Chaos = field(default_factory=lambda: Chaos(SALESFORCE_KINDS), repr=False)
     _server: _ServerThread | None = field(default=None, repr=False)
     _tempdir: str | None = field(default=None, repr=False)
@@ -152,12 +152,12 @@ def start_salesforce_sandbox(
     starts an org where icp-sync's setup has not run (no `ICP_*__c` fields).
     `webhook_target`: the full endpoint URL of the org's Outbound Messages (None: none sent);
     `webhook_retry` their back-off (default `SALESFORCE_RETRY`). `faults`: random faults on the
-    data API from the start (`connectors.sandbox.chaos`; the token endpoint is spared).
+    data API from the start (`crm_sandbox.core.faults`; the token endpoint is spared).
     Raises `SandboxError` if the port is taken or an argument is out of range.
     """
     import trustme
 
-    from connectors.sandbox.salesforce_api import (
+    from crm_sandbox.salesforce.api import (
         SalesforceAuth,
         chaos_answer,
         create_salesforce_app,
@@ -172,7 +172,7 @@ def start_salesforce_sandbox(
     if not 0 <= leads_per_company <= 50:
         raise SandboxError(f"leads per company must be within 0-50, got {leads_per_company}")
     if webhook_target is not None:
-        from connectors.sandbox.webhooks import check_target_url
+        from crm_sandbox.core.webhooks import check_target_url
 
         try:
             check_target_url(webhook_target)
@@ -235,8 +235,8 @@ def start_salesforce_sandbox(
         _tempdir=tempdir,
     )
     if webhook_target is not None:
-        from connectors.sandbox.salesforce_outbound import SalesforceOutbound
-        from connectors.sandbox.webhooks import SALESFORCE_RETRY
+        from crm_sandbox.core.webhooks import SALESFORCE_RETRY
+        from crm_sandbox.salesforce.outbound import SalesforceOutbound
 
         running.webhooks = SalesforceOutbound(
             state, webhook_target, instance_url=url, retry=webhook_retry or SALESFORCE_RETRY

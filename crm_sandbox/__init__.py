@@ -7,7 +7,7 @@ sandbox serves and `hubspot_api` is its HTTP API. `webhooks` sends change notifi
 this package is cheap: the web stack is imported when a sandbox starts.
 """
 
-from connectors.sandbox.hubspot_state import HubSpotState
-from connectors.sandbox.server import RunningSandbox, SandboxError, start_sandbox
+from crm_sandbox.hubspot.state import HubSpotState
+from crm_sandbox.sandbox import RunningSandbox, SandboxError, start_sandbox
 
 __all__ = ["HubSpotState", "RunningSandbox", "SandboxError", "start_sandbox"]
