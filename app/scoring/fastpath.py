@@ -6,8 +6,8 @@ the loop is unrolled once per plan into Python source whose only inputs are the 
 `now`: each criterion is a memo look-up, the score a single expression, the tier a chain of
 comparisons. Every rubric value (field names, ids, thresholds, the rules themselves) reaches
 the generated code as a name bound in its namespace, never as text in the source, so no rubric
-content is ever compiled. `tests/unit/test_scorer.py` checks that it agrees with the reference
-path (`app.scoring.scorer.score_reference`) on generated rubrics and records.
+content is ever compiled. `tests/app/scoring/test_scorer.py` checks that it agrees with the
+reference path (`app.scoring.scorer.score_reference`) on generated rubrics and records.
 """
 
 from __future__ import annotations

@@ -8,14 +8,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from hubspot_fixtures import FLAGS, TIERS, ConnectorFactory, RecordingSleep
-from salesforce_fixtures import AS_OF, SF_FLAGS, SF_TIERS, OrgFactory, SalesforceFactory
 
 from connectors.hubspot.connector import HubSpotConnector
 from connectors.retry import RetryPolicy
 from connectors.salesforce.connector import SalesforceConnector
 from crm_sandbox.salesforce.server import RunningSalesforce, start_salesforce_sandbox
 from crm_sandbox.sandbox import RunningSandbox, start_sandbox
+from tests.support.hubspot import FLAGS, TIERS, ConnectorFactory, RecordingSleep
+from tests.support.salesforce import AS_OF, SF_FLAGS, SF_TIERS, OrgFactory, SalesforceFactory
 
 
 @pytest.fixture

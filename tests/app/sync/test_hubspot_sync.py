@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from crm_checks import stored_scores
 from sqlalchemy import func, select
 
 from app.crm import rubric_properties
@@ -20,6 +19,7 @@ from app.store.tables import Account, ScoreHistory, WritebackState
 from app.sync.orchestrator import run_sync
 from connectors.hubspot.connector import HubSpotConnector
 from crm_sandbox.sandbox import RunningSandbox, start_sandbox
+from tests.support.crm_checks import stored_scores
 
 COMPANIES = 40
 

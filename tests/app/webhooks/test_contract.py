@@ -1,5 +1,5 @@
 """What the webhook parsers accept is what the OpenAPI schema says: the cases schemathesis found
-where the two disagreed (tests/api/test_openapi_fuzz.py), pinned down, and the schema's patterns
+where the two disagreed (tests/app/api/test_openapi_fuzz.py), pinned down, and the schema's patterns
 checked against the parsers themselves."""
 
 from __future__ import annotations

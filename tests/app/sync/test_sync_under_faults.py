@@ -10,11 +10,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from crm_checks import (
-    assert_hubspot_matches_store,
-    assert_salesforce_matches_store,
-    store_contents,
-)
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.crm import rubric_properties
@@ -28,6 +23,11 @@ from connectors.salesforce.connector import SalesforceConnector
 from crm_sandbox.core.faults import FaultPlan
 from crm_sandbox.salesforce.server import RunningSalesforce, start_salesforce_sandbox
 from crm_sandbox.sandbox import RunningSandbox, start_sandbox
+from tests.support.crm_checks import (
+    assert_hubspot_matches_store,
+    assert_salesforce_matches_store,
+    store_contents,
+)
 
 FAULT_RATE = 0.2
 # Hangs outlast the read timeout; waits are short so the test is quick, not the policy lax.

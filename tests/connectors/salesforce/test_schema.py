@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from salesforce_fixtures import OrgFactory, SalesforceFactory, a_score, records_of
 
 from connectors.errors import RejectedError
 from connectors.records import PropertyUpdate
 from connectors.salesforce.schema import WRITEBACK_FIELDS, ensure_schema, writeback_fields
 from crm_sandbox.salesforce.server import RunningSalesforce
 from crm_sandbox.salesforce.state import FieldDef
+from tests.support.salesforce import OrgFactory, SalesforceFactory, a_score, records_of
 
 
 def test_given_an_org_without_icp_fields_when_set_up_twice_then_seven_per_object_then_unchanged(

@@ -19,7 +19,7 @@ from app.cli.main import cli
 from app.rubric.loader import DEFAULT_RUBRIC_PATH
 from app.settings import get_settings
 
-SAMPLE_CSV = Path(__file__).resolve().parents[2] / "app" / "samples" / "accounts.csv"
+SAMPLE_CSV = Path(__file__).resolve().parents[3] / "app" / "samples" / "accounts.csv"
 AS_OF = "2026-11-23"
 CRITERIA = [
     "industry",

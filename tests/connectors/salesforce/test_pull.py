@@ -7,12 +7,12 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 import pytest
-from salesforce_fixtures import OrgFactory, SalesforceFactory, final_cursor, records_of, stamp
 
 from connectors.errors import RejectedError
 from connectors.records import Cursor
 from crm_sandbox.salesforce.server import RunningSalesforce
 from crm_sandbox.salesforce.state import sf_datetime
+from tests.support.salesforce import OrgFactory, SalesforceFactory, final_cursor, records_of, stamp
 
 
 def cursor_key(cursor: Cursor | None) -> tuple[datetime, str]:

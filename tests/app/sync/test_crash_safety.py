@@ -17,18 +17,18 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from crm_checks import (
-    assert_hubspot_matches_store,
-    assert_salesforce_matches_store,
-    hubspot_writes,
-    salesforce_scored_records,
-)
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.store.tables import Account, Deal
 from crm_sandbox.core.faults import FaultPlan
 from crm_sandbox.sandbox import RunningSandbox, start_sandbox
+from tests.support.crm_checks import (
+    assert_hubspot_matches_store,
+    assert_salesforce_matches_store,
+    hubspot_writes,
+    salesforce_scored_records,
+)
 
 CLI = [sys.executable, "-c", "from app.cli.main import run; run()"]
 WAIT_S = 60.0

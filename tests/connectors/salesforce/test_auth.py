@@ -13,14 +13,14 @@ import pytest
 import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from hubspot_fixtures import RecordingSleep
-from salesforce_fixtures import SalesforceFactory, records_of
 
 from connectors.errors import AuthError, NetworkError
 from connectors.retry import RetryPolicy
 from connectors.salesforce.auth import JwtBearer, choose_grant
 from connectors.salesforce.connector import SalesforceConnector
 from crm_sandbox.salesforce.server import RunningSalesforce
+from tests.support.hubspot import RecordingSleep
+from tests.support.salesforce import SalesforceFactory, records_of
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from salesforce_fixtures import OrgFactory, SalesforceFactory, a_score
 
 from connectors.errors import AuthError
 from connectors.records import PropertyUpdate
@@ -16,6 +15,7 @@ from connectors.salesforce.write import CollectionWriter, payload
 from connectors.text import utf16_length
 from crm_sandbox.salesforce.server import RunningSalesforce
 from crm_sandbox.salesforce.state import make_id
+from tests.support.salesforce import OrgFactory, SalesforceFactory, a_score
 
 
 def update(object_type: str, crm_id: str, **values: str) -> PropertyUpdate:

@@ -6,8 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from hubspot_fixtures import RecordingSleep
-from salesforce_fixtures import SalesforceFactory, records_of
 
 from connectors.errors import (
     AuthError,
@@ -20,6 +18,8 @@ from connectors.retry import Retrier, RetryPolicy
 from connectors.salesforce.auth import ClientCredentials
 from connectors.salesforce.client import SalesforceClient
 from crm_sandbox.salesforce.server import RunningSalesforce
+from tests.support.hubspot import RecordingSleep
+from tests.support.salesforce import SalesforceFactory, records_of
 
 CONCURRENT = "ConcurrentRequests (Concurrent API Requests) Limit exceeded."
 

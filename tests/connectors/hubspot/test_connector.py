@@ -8,13 +8,13 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hubspot_fixtures import FLAGS, ConnectorFactory, RecordingSleep, set_modified
 
 from connectors.base import AccountScore
 from connectors.errors import AuthError, QuotaExhaustedError
 from connectors.hubspot.connector import HubSpotConnector
 from connectors.records import CrmAccount, CrmDeal, Cursor, Page, PropertyUpdate
 from crm_sandbox.sandbox import RunningSandbox, start_sandbox
+from tests.support.hubspot import FLAGS, ConnectorFactory, RecordingSleep, set_modified
 
 SCORED_AT = datetime(2024, 9, 1, 8, 30, tzinfo=UTC)
 
