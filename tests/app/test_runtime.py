@@ -23,7 +23,9 @@ def sandbox() -> Iterator[RunningSandbox]:
         yield running
 
 
-def test_given_the_service_when_metrics_are_scraped_then_prometheus_text_is_served(database_url):
+def test_given_the_service_when_metrics_are_scraped_then_prometheus_text_is_served(
+    database_url,
+) -> None:
     with TestClient(create_app(Settings(database_url=database_url))) as client:
         response = client.get("/metrics")
 
@@ -34,7 +36,7 @@ def test_given_the_service_when_metrics_are_scraped_then_prometheus_text_is_serv
         assert name in response.text or name.removesuffix("_bucket") in response.text
 
 
-def test_given_a_request_then_its_id_is_echoed_or_made_up(database_url):
+def test_given_a_request_then_its_id_is_echoed_or_made_up(database_url) -> None:
     with TestClient(create_app(Settings(database_url=database_url))) as client:
         given = client.get("/healthz", headers={"X-Request-ID": "abc-123"})
         made = client.get("/healthz")
@@ -47,7 +49,7 @@ def test_given_a_request_then_its_id_is_echoed_or_made_up(database_url):
 
 def test_given_two_replicas_when_both_try_the_scheduled_sync_then_one_runs_it(
     database_url, sandbox
-):
+) -> None:
     upgrade_to_head(database_url)
     engine = make_engine(database_url)
     settings = Settings(

@@ -21,14 +21,16 @@ def clean_environment(monkeypatch, tmp_path):
     get_settings.cache_clear()
 
 
-def test_given_no_configuration_when_settings_are_read_then_the_store_is_sqlite_in_the_working_directory():
+def test_given_no_configuration_when_settings_are_read_then_the_store_is_sqlite_in_the_working_directory() -> (
+    None
+):
     settings = Settings()
     assert settings.database_url == DEFAULT_DATABASE_URL == "sqlite:///./icp-sync.db"
     assert settings.rubric is None
     assert settings.hubspot_token is None
 
 
-def test_given_prefixed_variables_when_settings_are_read_then_they_apply(monkeypatch):
+def test_given_prefixed_variables_when_settings_are_read_then_they_apply(monkeypatch) -> None:
     monkeypatch.setenv("ICP_SYNC_DATABASE_URL", "postgresql+psycopg://icp@db/icp")
     monkeypatch.setenv("ICP_SYNC_HUBSPOT_TOKEN", SECRET)
     monkeypatch.setenv("ICP_SYNC_RUBRIC", "rubrics/q4.yaml")
@@ -41,7 +43,7 @@ def test_given_prefixed_variables_when_settings_are_read_then_they_apply(monkeyp
 
 def test_given_a_dotenv_file_when_settings_are_read_then_it_applies_below_the_environment(
     monkeypatch, tmp_path
-):
+) -> None:
     (tmp_path / ".env").write_text(
         "ICP_SYNC_SALESFORCE_CLIENT_SECRET=from-dotenv\nICP_SYNC_ADMIN_TOKEN=dotenv-admin\n"
     )
@@ -53,7 +55,9 @@ def test_given_a_dotenv_file_when_settings_are_read_then_it_applies_below_the_en
     assert settings.admin_token.get_secret_value() == "env-admin"
 
 
-def test_given_secrets_when_settings_are_printed_or_dumped_then_no_secret_appears(monkeypatch):
+def test_given_secrets_when_settings_are_printed_or_dumped_then_no_secret_appears(
+    monkeypatch,
+) -> None:
     names = [
         "HUBSPOT_TOKEN", "HUBSPOT_APP_SECRET", "SALESFORCE_CLIENT_SECRET",
         "SALESFORCE_PRIVATE_KEY", "SALESFORCE_WEBHOOK_SECRET", "ADMIN_TOKEN",
@@ -65,7 +69,7 @@ def test_given_secrets_when_settings_are_printed_or_dumped_then_no_secret_appear
         assert SECRET not in text
 
 
-def test_given_a_database_url_with_a_password_when_displayed_then_the_password_is_masked():
+def test_given_a_database_url_with_a_password_when_displayed_then_the_password_is_masked() -> None:
     shown = display_database_url("postgresql+psycopg://icp:hunter2@db:5432/icp")
     assert "hunter2" not in shown
     assert shown == "postgresql+psycopg://icp:***@db:5432/icp"
@@ -74,7 +78,7 @@ def test_given_a_database_url_with_a_password_when_displayed_then_the_password_i
 
 def test_given_an_invalid_setting_when_read_then_the_error_names_the_variable_not_the_value(
     monkeypatch,
-):
+) -> None:
     monkeypatch.setenv("ICP_SYNC_HUBSPOT_BASE_URL", "ftp//secret-looking-value")
     monkeypatch.setenv("ICP_SYNC_HUBSPOT_TOKEN", SECRET)
     with pytest.raises(ConfigError) as raised:

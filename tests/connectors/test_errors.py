@@ -45,11 +45,13 @@ from connectors.errors import (
 )
 def test_given_a_status_when_classified_then_the_table_picks_the_class(
     status: int, policy: str | None, expected: type[ConnectorError]
-):
+) -> None:
     assert error_class(status, policy=policy) is expected
 
 
-def test_given_a_validation_error_body_when_built_then_category_code_and_property_are_read():
+def test_given_a_validation_error_body_when_built_then_category_code_and_property_are_read() -> (
+    None
+):
     body = json.dumps(
         {
             "status": "error",
@@ -76,7 +78,7 @@ def test_given_a_validation_error_body_when_built_then_category_code_and_propert
     assert error.message.startswith("companies.batch_update: HTTP 400 VALIDATION_ERROR:")
 
 
-def test_given_only_the_embedded_json_names_the_property_when_built_then_it_is_found():
+def test_given_only_the_embedded_json_names_the_property_when_built_then_it_is_found() -> None:
     body = json.dumps(
         {
             "status": "error",
@@ -91,7 +93,7 @@ def test_given_only_the_embedded_json_names_the_property_when_built_then_it_is_f
     assert error.property_name == "icp_fit_score"
 
 
-def test_given_a_body_that_is_not_json_when_built_then_the_status_phrase_is_used():
+def test_given_a_body_that_is_not_json_when_built_then_the_status_phrase_is_used() -> None:
     error = error_from_response(404, {}, b"<html>nope</html>", operation="companies.get")
 
     assert isinstance(error, RejectedError)
@@ -100,7 +102,7 @@ def test_given_a_body_that_is_not_json_when_built_then_the_status_phrase_is_used
     assert "<html>" not in str(error)
 
 
-def test_given_a_server_echoing_the_token_when_built_then_the_message_is_redacted():
+def test_given_a_server_echoing_the_token_when_built_then_the_message_is_redacted() -> None:
     token = "pat-na1-secret-0000"
     body = json.dumps({"status": "error", "message": f"bad token {token}"})
 
@@ -117,7 +119,7 @@ def test_given_a_server_echoing_the_token_when_built_then_the_message_is_redacte
     assert "[redacted]" in str(error)
 
 
-def test_given_a_429_with_headers_when_built_then_window_hints_are_kept():
+def test_given_a_429_with_headers_when_built_then_window_hints_are_kept() -> None:
     error = error_from_response(
         429,
         {
@@ -132,7 +134,7 @@ def test_given_a_429_with_headers_when_built_then_window_hints_are_kept():
     assert (error.window_remaining, error.window_ms, error.retry_after) == (0, 10000, None)
 
 
-def test_given_retry_after_forms_when_parsed_then_seconds_dates_and_garbage_are_handled():
+def test_given_retry_after_forms_when_parsed_then_seconds_dates_and_garbage_are_handled() -> None:
     now = datetime(2024, 1, 1, 12, 0, 0, tzinfo=UTC)
 
     assert parse_retry_after("7", now=now) == 7.0
@@ -144,7 +146,7 @@ def test_given_retry_after_forms_when_parsed_then_seconds_dates_and_garbage_are_
     assert parse_retry_after(None) is None
 
 
-def test_given_a_long_message_when_built_then_it_is_cut_short():
+def test_given_a_long_message_when_built_then_it_is_cut_short() -> None:
     body = json.dumps({"message": "x" * 10_000, "category": "VALIDATION_ERROR"})
 
     error = error_from_response(400, {}, body, operation="op")

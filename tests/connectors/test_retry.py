@@ -72,7 +72,7 @@ def rate_limited(**headers: str) -> RateLimitedError:
     return error
 
 
-def test_given_retry_after_when_rate_limited_then_waits_exactly_that_long():
+def test_given_retry_after_when_rate_limited_then_waits_exactly_that_long() -> None:
     time = FakeTime()
     run = retrier(time)
     call = failing([rate_limited(Retry_After="3"), rate_limited(Retry_After="1.5")])
@@ -84,7 +84,9 @@ def test_given_retry_after_when_rate_limited_then_waits_exactly_that_long():
     assert run.stats.rate_limited == 2
 
 
-def test_given_remaining_zero_without_retry_after_when_rate_limited_then_waits_out_the_window():
+def test_given_remaining_zero_without_retry_after_when_rate_limited_then_waits_out_the_window() -> (
+    None
+):
     time = FakeTime()
     run = retrier(time)
     error = rate_limited(
@@ -99,7 +101,7 @@ def test_given_remaining_zero_without_retry_after_when_rate_limited_then_waits_o
     assert time.sleeps == [10.0]
 
 
-def test_given_no_hint_when_failing_repeatedly_then_backs_off_exponentially_with_jitter():
+def test_given_no_hint_when_failing_repeatedly_then_backs_off_exponentially_with_jitter() -> None:
     policy = RetryPolicy(max_attempts=6, backoff_initial=0.5, backoff_max=30)
     low, high = FakeTime(), FakeTime()
     errors = [RetryableError("HTTP 503", status=503) for _ in range(5)]
@@ -111,7 +113,7 @@ def test_given_no_hint_when_failing_repeatedly_then_backs_off_exponentially_with
     assert high.sleeps == pytest.approx([0.5, 1.0, 2.0, 4.0, 8.0])  # …and never above it
 
 
-def test_given_a_backoff_cap_when_failing_long_then_waits_never_exceed_it():
+def test_given_a_backoff_cap_when_failing_long_then_waits_never_exceed_it() -> None:
     time = FakeTime()
     policy = RetryPolicy(max_attempts=10, backoff_initial=1, backoff_max=4, max_elapsed=1000)
 
@@ -122,7 +124,7 @@ def test_given_a_backoff_cap_when_failing_long_then_waits_never_exceed_it():
     assert max(time.sleeps) <= 4
 
 
-def test_given_a_persistent_failure_when_attempts_run_out_then_the_last_error_is_raised():
+def test_given_a_persistent_failure_when_attempts_run_out_then_the_last_error_is_raised() -> None:
     time = FakeTime()
     run = retrier(time, RetryPolicy(max_attempts=4))
     call = failing([RetryableError(f"HTTP 502 #{n}", status=502) for n in range(10)])
@@ -135,7 +137,9 @@ def test_given_a_persistent_failure_when_attempts_run_out_then_the_last_error_is
     assert run.stats.retries == 3
 
 
-def test_given_a_time_budget_when_the_next_wait_would_pass_it_then_gives_up_without_sleeping():
+def test_given_a_time_budget_when_the_next_wait_would_pass_it_then_gives_up_without_sleeping() -> (
+    None
+):
     time = FakeTime()
     run = retrier(time, RetryPolicy(max_attempts=100, max_elapsed=120))
     call = failing([rate_limited(Retry_After="50") for _ in range(10)])
@@ -147,7 +151,7 @@ def test_given_a_time_budget_when_the_next_wait_would_pass_it_then_gives_up_with
     assert call.count == 3  # type: ignore[attr-defined]
 
 
-def test_given_a_retry_after_beyond_the_budget_when_rate_limited_then_fails_fast():
+def test_given_a_retry_after_beyond_the_budget_when_rate_limited_then_fails_fast() -> None:
     time = FakeTime()
     run = retrier(time, RetryPolicy(max_elapsed=60))
 
@@ -167,7 +171,7 @@ def test_given_a_retry_after_beyond_the_budget_when_rate_limited_then_fails_fast
     ],
     ids=["400", "404", "401", "403"],
 )
-def test_given_a_client_error_when_called_then_never_retried(error: Exception):
+def test_given_a_client_error_when_called_then_never_retried(error: Exception) -> None:
     time = FakeTime()
     run = retrier(time)
     call = failing([error])
@@ -180,7 +184,9 @@ def test_given_a_client_error_when_called_then_never_retried(error: Exception):
     assert run.stats.retries == 0
 
 
-def test_given_the_daily_quota_is_spent_when_called_then_raises_at_once_and_counts_the_429():
+def test_given_the_daily_quota_is_spent_when_called_then_raises_at_once_and_counts_the_429() -> (
+    None
+):
     time = FakeTime()
     run = retrier(time)
     daily = error_from_response(
@@ -200,7 +206,7 @@ def test_given_the_daily_quota_is_spent_when_called_then_raises_at_once_and_coun
     assert run.stats.rate_limited == 1
 
 
-def test_given_a_423_without_retry_after_when_retried_then_waits_at_least_two_seconds():
+def test_given_a_423_without_retry_after_when_retried_then_waits_at_least_two_seconds() -> None:
     time = FakeTime()
     locked = error_from_response(423, {}, b"", operation="companies.batch_update")
 
@@ -211,7 +217,7 @@ def test_given_a_423_without_retry_after_when_retried_then_waits_at_least_two_se
 
 def test_given_a_retry_when_logged_then_the_log_names_the_operation_and_wait(
     caplog: pytest.LogCaptureFixture,
-):
+) -> None:
     time = FakeTime()
     caplog.set_level(logging.WARNING, logger="connectors.retry")
 
@@ -222,6 +228,6 @@ def test_given_a_retry_when_logged_then_the_log_names_the_operation_and_wait(
     )
 
 
-def test_given_an_invalid_policy_when_built_then_refused():
+def test_given_an_invalid_policy_when_built_then_refused() -> None:
     with pytest.raises(ValueError, match="max_attempts"):
         RetryPolicy(max_attempts=0)

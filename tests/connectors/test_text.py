@@ -18,18 +18,20 @@ from connectors.text import (
 )
 
 
-def test_given_astral_characters_when_counted_then_utf16_counts_two_and_len_one():
+def test_given_astral_characters_when_counted_then_utf16_counts_two_and_len_one() -> None:
     assert utf16_length("🏢a") == 3
     assert len("🏢a") == 2
     assert truncate_utf16("🏢🏢", 3) == "🏢"  # never half a surrogate pair
     assert truncate_chars("🏢🏢", 1) == "🏢"
 
 
-def test_given_reasons_within_the_limit_when_joined_then_one_per_line_unchanged():
+def test_given_reasons_within_the_limit_when_joined_then_one_per_line_unchanged() -> None:
     assert join_reasons(("a\nb", "c"), 10) == "a b\nc"
 
 
-def test_given_astral_reasons_when_joined_by_code_points_then_more_fit_than_by_utf16_units():
+def test_given_astral_reasons_when_joined_by_code_points_then_more_fit_than_by_utf16_units() -> (
+    None
+):
     reasons = ("🏢" * 30, "🏢" * 30, "🏢" * 30)
 
     by_units = join_reasons(reasons, 100)
@@ -46,7 +48,7 @@ def test_given_astral_reasons_when_joined_by_code_points_then_more_fit_than_by_u
 )
 def test_given_any_reasons_when_joined_by_code_points_then_never_over_the_limit(
     reasons: tuple[str, ...], limit: int
-):
+) -> None:
     assert len(join_reasons(reasons, limit, length=len, truncate=truncate_chars)) <= limit
     assert utf16_length(join_reasons(reasons, limit)) <= limit
 
@@ -59,7 +61,9 @@ instants = st.datetimes(
 
 
 @given(instants)
-def test_given_a_written_instant_when_read_back_in_either_crms_format_then_it_is_held(moment):
+def test_given_a_written_instant_when_read_back_in_either_crms_format_then_it_is_held(
+    moment,
+) -> None:
     sent = format_datetime(moment)
     salesforce = moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
 
@@ -69,7 +73,7 @@ def test_given_a_written_instant_when_read_back_in_either_crms_format_then_it_is
 
 
 @given(st.integers(min_value=0, max_value=100))
-def test_given_a_written_score_when_read_back_as_a_number_or_string_then_it_is_held(score):
+def test_given_a_written_score_when_read_back_as_a_number_or_string_then_it_is_held(score) -> None:
     assert holds_value(str(score), Decimal(score))
     assert holds_value(str(score), score)
     assert holds_value(str(score), f"{score}.0")
@@ -78,12 +82,12 @@ def test_given_a_written_score_when_read_back_as_a_number_or_string_then_it_is_h
 
 @given(st.lists(st.sampled_from(["too_small", "competitor", "excluded_industry"]), min_size=2,
                 unique=True))  # fmt: skip
-def test_given_written_flags_when_read_back_in_another_order_then_they_are_held(flags):
+def test_given_written_flags_when_read_back_in_another_order_then_they_are_held(flags) -> None:
     assert holds_value(";".join(flags), ";".join(reversed(flags)))
     assert not holds_value(";".join(flags), ";".join(flags[:-1]))
 
 
-def test_given_booleans_and_blanks_when_read_back_then_held_only_when_equal():
+def test_given_booleans_and_blanks_when_read_back_then_held_only_when_equal() -> None:
     assert holds_value("true", True)
     assert holds_value("false", "false")
     assert not holds_value("false", True)
@@ -96,5 +100,5 @@ def test_given_booleans_and_blanks_when_read_back_then_held_only_when_equal():
 @given(
     st.text(max_size=40), st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=40))
 )
-def test_given_any_pair_when_compared_then_an_answer_and_never_an_error(sent, held):
+def test_given_any_pair_when_compared_then_an_answer_and_never_an_error(sent, held) -> None:
     assert holds_value(sent, held) in (True, False)

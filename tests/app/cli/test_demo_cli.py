@@ -13,7 +13,7 @@ from app.store.tables import Account, Score
 
 def test_given_the_demo_when_run_then_both_crms_are_scored_and_new_leads_tiered_in_real_time(
     tmp_path, monkeypatch
-):
+) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("COLUMNS", "400")
 

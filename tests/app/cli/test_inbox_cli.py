@@ -51,7 +51,7 @@ def invoke(*arguments: str):
     return CliRunner().invoke(cli, list(arguments))
 
 
-def test_given_dead_events_when_listed_then_counts_and_errors_are_shown(inbox):
+def test_given_dead_events_when_listed_then_counts_and_errors_are_shown(inbox) -> None:
     result = invoke("inbox", "--json")
 
     assert result.exit_code == 0, result.stderr
@@ -65,7 +65,9 @@ def test_given_dead_events_when_listed_then_counts_and_errors_are_shown(inbox):
     assert "token revoked" in table.stdout
 
 
-def test_given_a_dead_event_when_replayed_then_it_is_pending_again_and_others_untouched(inbox):
+def test_given_a_dead_event_when_replayed_then_it_is_pending_again_and_others_untouched(
+    inbox,
+) -> None:
     result = invoke("inbox", "replay", str(inbox["e0"]), str(inbox["e2"]), "--json")
 
     assert result.exit_code == 0, result.stderr
@@ -74,14 +76,14 @@ def test_given_a_dead_event_when_replayed_then_it_is_pending_again_and_others_un
     assert counts == {"pending": 2, "processing": 0, "done": 1, "dead": 1}
 
 
-def test_given_replay_all_dead_then_every_dead_event_is_requeued(inbox):
+def test_given_replay_all_dead_then_every_dead_event_is_requeued(inbox) -> None:
     result = invoke("inbox", "replay", "--all-dead")
 
     assert result.exit_code == 0, result.stderr
     assert "requeued 2" in result.stdout
 
 
-def test_given_replay_without_ids_then_a_clear_error(inbox):
+def test_given_replay_without_ids_then_a_clear_error(inbox) -> None:
     result = invoke("inbox", "replay")
 
     assert result.exit_code == 1

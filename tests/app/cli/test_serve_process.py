@@ -27,7 +27,7 @@ def free_port() -> int:
 
 def test_given_serve_when_a_signed_webhook_arrives_then_it_is_stored_counted_and_logged(
     database_url, tmp_path
-):
+) -> None:
     port = free_port()
     env = {
         **os.environ,

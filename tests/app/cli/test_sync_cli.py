@@ -38,7 +38,9 @@ def invoke(*arguments: str):
     return CliRunner().invoke(cli, list(arguments))
 
 
-def test_given_setup_run_twice_when_it_runs_again_then_nothing_changes(environment, sandbox):
+def test_given_setup_run_twice_when_it_runs_again_then_nothing_changes(
+    environment, sandbox
+) -> None:
     first = invoke("setup", "hubspot", "--json")
     writes_after_first = sandbox.hubspot.stats.snapshot()
     second = invoke("setup", "hubspot", "--json")
@@ -54,7 +56,7 @@ def test_given_setup_run_twice_when_it_runs_again_then_nothing_changes(environme
 
 def test_given_a_dry_run_then_a_sync_when_run_from_the_cli_then_json_reports_plan_and_writes(
     environment, sandbox
-):
+) -> None:
     assert invoke("setup", "hubspot").exit_code == 0
     planned = invoke("sync", "--dry-run", "--json")
     done = invoke("sync", "--json")
@@ -74,7 +76,7 @@ def test_given_a_dry_run_then_a_sync_when_run_from_the_cli_then_json_reports_pla
 
 def test_given_a_missing_token_when_syncing_then_the_error_names_the_setting(
     environment, monkeypatch
-):
+) -> None:
     monkeypatch.delenv("ICP_SYNC_HUBSPOT_TOKEN")
     get_settings.cache_clear()
     result = invoke("sync")
@@ -84,7 +86,7 @@ def test_given_a_missing_token_when_syncing_then_the_error_names_the_setting(
 
 def test_given_a_wrong_token_when_syncing_then_a_clear_error_and_no_secret(
     environment, monkeypatch
-):
+) -> None:
     monkeypatch.setenv("ICP_SYNC_HUBSPOT_TOKEN", "pat-na1-wrong-and-secret")
     get_settings.cache_clear()
     result = invoke("sync")
@@ -96,7 +98,7 @@ def test_given_a_wrong_token_when_syncing_then_a_clear_error_and_no_secret(
 
 def test_given_a_full_run_when_every_log_record_is_captured_then_the_token_never_appears(
     environment, sandbox, caplog
-):
+) -> None:
     caplog.set_level(logging.DEBUG)
     sandbox.hubspot.faults.fail_next(2, status=429, retry_after=0)
     outputs = [invoke("setup", "hubspot"), invoke("sync"), invoke("sync", "--json", "--full")]

@@ -51,7 +51,7 @@ def invoke(*arguments: str):
 
 def test_given_setup_salesforce_twice_then_fields_are_created_once_and_fls_is_explained(
     environment,
-):
+) -> None:
     first = invoke("setup", "salesforce")
     second = invoke("setup", "salesforce", "--json")
 
@@ -65,7 +65,7 @@ def test_given_setup_salesforce_twice_then_fields_are_created_once_and_fls_is_ex
 
 def test_given_salesforce_configured_when_synced_from_the_cli_then_json_reports_each_stream(
     environment, sandbox
-):
+) -> None:
     assert invoke("setup", "salesforce").exit_code == 0
     done = invoke("sync", "--source", "salesforce", "--json")
     again = invoke("sync", "--source", "salesforce", "--json")
@@ -88,7 +88,7 @@ def test_given_salesforce_configured_when_synced_from_the_cli_then_json_reports_
 
 def test_given_all_sources_when_one_crm_fails_then_the_other_still_syncs_and_exit_is_1(
     environment, sandbox
-):
+) -> None:
     assert invoke("setup", "hubspot").exit_code == 0
     assert invoke("setup", "salesforce").exit_code == 0
     sandbox.salesforce_sandbox.usage.daily_limit = 0  # type: ignore[union-attr]
@@ -103,7 +103,7 @@ def test_given_all_sources_when_one_crm_fails_then_the_other_still_syncs_and_exi
     assert "limit" in result.stderr.lower()
 
 
-def test_given_an_unknown_source_then_the_error_lists_the_choices(environment):
+def test_given_an_unknown_source_then_the_error_lists_the_choices(environment) -> None:
     result = invoke("sync", "--source", "pipedrive")
 
     assert result.exit_code == 1
@@ -112,7 +112,7 @@ def test_given_an_unknown_source_then_the_error_lists_the_choices(environment):
 
 def test_given_incomplete_salesforce_credentials_then_the_error_names_the_settings(
     environment, monkeypatch
-):
+) -> None:
     monkeypatch.delenv("ICP_SYNC_SALESFORCE_CLIENT_SECRET")
     get_settings.cache_clear()
 
@@ -123,7 +123,9 @@ def test_given_incomplete_salesforce_credentials_then_the_error_names_the_settin
     assert "ICP_SYNC_SALESFORCE_PRIVATE_KEY" in result.stderr
 
 
-def test_given_a_wrong_client_secret_then_a_clear_error_and_no_secret(environment, monkeypatch):
+def test_given_a_wrong_client_secret_then_a_clear_error_and_no_secret(
+    environment, monkeypatch
+) -> None:
     monkeypatch.setenv("ICP_SYNC_SALESFORCE_CLIENT_SECRET", "wrong-and-very-secret")
     get_settings.cache_clear()
 
@@ -137,7 +139,7 @@ def test_given_a_wrong_client_secret_then_a_clear_error_and_no_secret(environmen
 
 def test_given_full_runs_when_every_log_record_is_captured_then_no_salesforce_secret_appears(
     environment, sandbox, caplog
-):
+) -> None:
     caplog.set_level(logging.DEBUG)
     sandbox.salesforce_sandbox.faults.fail_next(2, status=503)  # type: ignore[union-attr]
     outputs = [

@@ -80,7 +80,9 @@ def closed_deals_by_account(url: str) -> list[tuple[str, bool]]:
     return [(crm_id, bool(won)) for crm_id, won in rows]
 
 
-def test_given_sandbox_data_then_tier_1_wins_more_than_tier_3_and_auc_beats_chance(environment):
+def test_given_sandbox_data_then_tier_1_wins_more_than_tier_3_and_auc_beats_chance(
+    environment,
+) -> None:
     report = validate()
 
     rates = {row["tier"]: row for row in report["tiers"]}
@@ -91,7 +93,9 @@ def test_given_sandbox_data_then_tier_1_wins_more_than_tier_3_and_auc_beats_chan
     assert not any("closed-won deals" in w for w in report["warnings"])
 
 
-def test_given_the_report_then_its_counts_match_the_store_computed_independently(environment):
+def test_given_the_report_then_its_counts_match_the_store_computed_independently(
+    environment,
+) -> None:
     report = validate()
     deals = closed_deals_by_account(environment)
     engine = make_engine(environment)
@@ -113,7 +117,7 @@ def test_given_the_report_then_its_counts_match_the_store_computed_independently
     assert sum(won_by_account.values()) == report["won"]
 
 
-def test_given_weights_shuffled_then_the_auc_is_lower(environment, tmp_path: Path):
+def test_given_weights_shuffled_then_the_auc_is_lower(environment, tmp_path: Path) -> None:
     document = yaml.safe_load(DEFAULT_RUBRIC_PATH.read_text())
     criteria = [c for layer in document["layers"].values() for c in layer["criteria"]]
     weights = [c["weight"] for c in criteria]
@@ -127,7 +131,7 @@ def test_given_weights_shuffled_then_the_auc_is_lower(environment, tmp_path: Pat
     assert other["auc"] < default["auc"]
 
 
-def test_given_too_few_closed_deals_then_a_clear_warning_and_no_fake_precision(environment):
+def test_given_too_few_closed_deals_then_a_clear_warning_and_no_fake_precision(environment) -> None:
     report = validate("--since", "2999-01-01")
 
     assert report["closed"] == 0
@@ -136,7 +140,7 @@ def test_given_too_few_closed_deals_then_a_clear_warning_and_no_fake_precision(e
     assert any("0 closed-won deals" in w or "closed-won" in w for w in report["warnings"])
 
 
-def test_given_a_bad_since_date_then_the_error_names_it(environment):
+def test_given_a_bad_since_date_then_the_error_names_it(environment) -> None:
     result = CliRunner().invoke(cli, ["validate", "--since", "last-year"])
 
     assert result.exit_code == 1
@@ -150,7 +154,7 @@ def plan(*arguments: str) -> dict:
     return json.loads(result.stdout)
 
 
-def test_given_an_identical_rubric_when_planned_then_nothing_moves(environment):
+def test_given_an_identical_rubric_when_planned_then_nothing_moves(environment) -> None:
     report = plan("--rubric", str(DEFAULT_RUBRIC_PATH))
 
     assert report["changed"] == 0
@@ -168,7 +172,7 @@ def test_given_an_identical_rubric_when_planned_then_nothing_moves(environment):
 
 def test_given_a_lower_tier_1_threshold_then_exactly_the_accounts_between_move_up(
     environment, tmp_path: Path
-):
+) -> None:
     document = yaml.safe_load(DEFAULT_RUBRIC_PATH.read_text())
     tier_1 = next(t for t in document["tiers"] if t["name"] == "tier_1")
     old_threshold, tier_1["min_score"] = tier_1["min_score"], tier_1["min_score"] - 5
@@ -252,7 +256,7 @@ def rendered_dom(page: Path, tmp_path: Path) -> str:
 
 def test_given_the_plan_report_when_rendered_in_chromium_then_its_charts_carry_the_figures(
     environment, tmp_path: Path
-):
+) -> None:
     document = yaml.safe_load(DEFAULT_RUBRIC_PATH.read_text())
     next(t for t in document["tiers"] if t["name"] == "tier_1")["min_score"] -= 5
     new = tmp_path / "lower.yaml"

@@ -95,7 +95,9 @@ def wait_for(check: Any) -> Any:
     return check()
 
 
-def test_given_a_new_hubspot_contact_then_its_company_is_tiered_once_and_the_echo_stops(live):
+def test_given_a_new_hubspot_contact_then_its_company_is_tiered_once_and_the_echo_stops(
+    live,
+) -> None:
     live.hubspot.clear_writes()
     run = live.simulate_inbound(5.0, 1, crm="hubspot")
     assert run.wait(WAIT_S)
@@ -111,7 +113,7 @@ def test_given_a_new_hubspot_contact_then_its_company_is_tiered_once_and_the_ech
     assert len(ours) == 1  # no rescore loop
 
 
-def test_given_a_new_salesforce_lead_then_it_is_tiered_and_routed_once(live):
+def test_given_a_new_salesforce_lead_then_it_is_tiered_and_routed_once(live) -> None:
     org = live.salesforce
     assert org is not None
     updates: list[str] = []

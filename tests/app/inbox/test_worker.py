@@ -82,7 +82,7 @@ def written(sandbox: RunningSandbox) -> Counter[str]:
 
 def test_given_a_changed_company_event_then_it_alone_is_fetched_rescored_and_written(
     sandbox, sessions, rubric, hubspot
-):
+) -> None:
     run_sync(hubspot, sessions, compile_rubric(rubric))
     sandbox.hubspot.clear_writes()
     company = sandbox.hubspot.company_ids()[0]
@@ -114,7 +114,7 @@ def test_given_a_changed_company_event_then_it_alone_is_fetched_rescored_and_wri
 
 def test_given_an_echo_of_our_own_write_then_nothing_is_fetched_or_written(
     sandbox, sessions, rubric, hubspot
-):
+) -> None:
     run_sync(hubspot, sessions, compile_rubric(rubric))
     sandbox.hubspot.clear_writes()
     company = sandbox.hubspot.company_ids()[1]
@@ -143,7 +143,7 @@ def test_given_an_echo_of_our_own_write_then_nothing_is_fetched_or_written(
 
 def test_given_an_unchanged_company_event_then_it_is_fetched_but_not_rewritten(
     sandbox, sessions, rubric, hubspot
-):
+) -> None:
     run_sync(hubspot, sessions, compile_rubric(rubric))
     sandbox.hubspot.clear_writes()
     company = sandbox.hubspot.company_ids()[2]
@@ -166,7 +166,7 @@ def test_given_an_unchanged_company_event_then_it_is_fetched_but_not_rewritten(
 
 def test_given_a_worker_killed_mid_event_then_another_takes_it_after_the_lease(
     sandbox, sessions, rubric, hubspot
-):
+) -> None:
     run_sync(hubspot, sessions, compile_rubric(rubric))
     company = sandbox.hubspot.company_ids()[3]
     sandbox.hubspot.touch_company(company, numberofemployees="4")
@@ -192,7 +192,7 @@ def test_given_a_worker_killed_mid_event_then_another_takes_it_after_the_lease(
 
 def test_given_an_unreachable_crm_then_events_back_off_then_dead_letter_then_replay(
     sessions, rubric
-):
+) -> None:
     with HubSpotConnector("http://127.0.0.1:9", "pat-x", retry=RetryPolicy(max_attempts=1)) as (
         unreachable
     ):
@@ -220,7 +220,7 @@ def test_given_an_unreachable_crm_then_events_back_off_then_dead_letter_then_rep
         assert (event.status, event.attempts) == (PENDING, 0)
 
 
-def test_given_two_workers_claiming_at_once_then_no_event_is_claimed_twice(sessions):
+def test_given_two_workers_claiming_at_once_then_no_event_is_claimed_twice(sessions) -> None:
     put(sessions, *({"event_id": f"c{i}", "event_type": "company.creation",
                      "object_type": "company", "object_id": str(i)} for i in range(300)))  # fmt: skip
     claimed: dict[str, list[int]] = {}
@@ -250,7 +250,7 @@ def test_given_two_workers_claiming_at_once_then_no_event_is_claimed_twice(sessi
 
 def test_given_a_new_salesforce_lead_event_then_it_is_scored_and_routed_once(
     sandbox, sessions, rubric
-):
+) -> None:
     org = sandbox.salesforce
     with salesforce_connector(
         str(sandbox.salesforce_url),
@@ -277,7 +277,7 @@ def test_given_a_new_salesforce_lead_event_then_it_is_scored_and_routed_once(
 
 def test_given_a_contact_creation_then_its_company_is_fetched_and_rescored(
     sandbox, sessions, rubric, hubspot
-):
+) -> None:
     run_sync(hubspot, sessions, compile_rubric(rubric))
     sandbox.hubspot.clear_writes()
     company = sandbox.hubspot.company_ids()[4]

@@ -132,7 +132,7 @@ def stored_tier(sessions: sessionmaker[Session], company: str) -> str | None:
 )
 def test_given_a_worker_killed_mid_event_when_started_again_then_the_lead_is_written_once(
     sandbox, sessions, env, port, faults, moment
-):
+) -> None:
     run(env, "setup", "hubspot")
     run(env, "sync", "--source", "hubspot")
     sandbox.hubspot.clear_writes()

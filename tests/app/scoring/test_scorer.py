@@ -77,7 +77,9 @@ STACK = {
 }  # fmt: skip
 
 
-def test_given_the_seeds_model_when_a_record_matches_then_the_score_is_the_weighted_average():
+def test_given_the_seeds_model_when_a_record_matches_then_the_score_is_the_weighted_average() -> (
+    None
+):
     document = rubric_with(INDUSTRY, EMPLOYEES, SIGNALS, ENGAGEMENT)
     result = scored(
         document,
@@ -98,7 +100,9 @@ def test_given_the_seeds_model_when_a_record_matches_then_the_score_is_the_weigh
     assert [c.points for c in result.criteria] == [100, 60, 50, 50]
 
 
-def test_given_weights_summing_to_100_when_an_industry_matches_exactly_then_the_reason_shows_its_weight():
+def test_given_weights_summing_to_100_when_an_industry_matches_exactly_then_the_reason_shows_its_weight() -> (
+    None
+):
     document = rubric_with(INDUSTRY, {**EMPLOYEES, "weight": 75})
     result = scored(document, {"industry": "Computer Software", "employees": 10})
     assert result.reasons[0] == "Industry: Computer Software (exact match) +25"
@@ -106,14 +110,14 @@ def test_given_weights_summing_to_100_when_an_industry_matches_exactly_then_the_
     assert result.score == 48
 
 
-def test_given_an_adjacent_industry_when_scored_then_it_earns_the_adjacent_points():
+def test_given_an_adjacent_industry_when_scored_then_it_earns_the_adjacent_points() -> None:
     result = scored(rubric_with(INDUSTRY), {"industry": "financial-services"})
     assert result.criteria[0].points == 50
     assert result.criteria[0].outcome == "matched"
     assert "(adjacent)" in result.reasons[0]
 
 
-def test_given_an_unknown_industry_when_scored_then_it_scores_otherwise_with_a_reason():
+def test_given_an_unknown_industry_when_scored_then_it_scores_otherwise_with_a_reason() -> None:
     result = scored(rubric_with({**INDUSTRY, "otherwise": 10}), {"industry": "Basket Weaving"})
     assert result.criteria[0].points == 10
     assert result.criteria[0].outcome == "unmatched"
@@ -130,13 +134,13 @@ def test_given_an_unknown_industry_when_scored_then_it_scores_otherwise_with_a_r
 )
 def test_given_headcounts_as_crms_hold_them_when_scored_then_they_are_parsed(
     employees, points, detail
-):
+) -> None:
     result = scored(rubric_with(EMPLOYEES), {"employees": employees})
     assert result.criteria[0].points == points
     assert result.reasons[0].startswith(f"Employees: {detail} ")
 
 
-def test_given_revenue_written_as_money_when_scored_then_it_is_read_in_millions():
+def test_given_revenue_written_as_money_when_scored_then_it_is_read_in_millions() -> None:
     revenue = {
         "id": "revenue", "field": "annual_revenue", "weight": 10, "reason": "Revenue",
         "bands": [{"min": 1_000_000, "max": 5_000_000, "points": 80}],
@@ -147,7 +151,9 @@ def test_given_revenue_written_as_money_when_scored_then_it_is_read_in_millions(
 
 
 @pytest.mark.parametrize("empty", [None, "", "   ", []])
-def test_given_an_empty_field_when_scored_then_it_scores_the_missing_points_and_says_so(empty):
+def test_given_an_empty_field_when_scored_then_it_scores_the_missing_points_and_says_so(
+    empty,
+) -> None:
     values = {"industry": "COMPUTER_SOFTWARE", "employees": empty}
     result = scored(rubric_with(INDUSTRY, {**EMPLOYEES, "missing": 20}), values)
     assert result.criteria[1].outcome == "missing"
@@ -156,7 +162,9 @@ def test_given_an_empty_field_when_scored_then_it_scores_the_missing_points_and_
     assert result.score == round((25 * 100 + 20 * 20) / 45)
 
 
-def test_given_an_unreadable_value_when_scored_then_it_counts_as_missing_and_shows_the_value():
+def test_given_an_unreadable_value_when_scored_then_it_counts_as_missing_and_shows_the_value() -> (
+    None
+):
     result = scored(
         rubric_with(INDUSTRY, EMPLOYEES), {"industry": "COMPUTER_SOFTWARE", "employees": "lots"}
     )
@@ -165,7 +173,9 @@ def test_given_an_unreadable_value_when_scored_then_it_counts_as_missing_and_sho
     assert result.reasons[1] == "Employees: unreadable value 'lots' +0"
 
 
-def test_given_missing_skip_when_the_field_is_empty_then_the_weights_renormalise_over_the_rest():
+def test_given_missing_skip_when_the_field_is_empty_then_the_weights_renormalise_over_the_rest() -> (
+    None
+):
     document = rubric_with(INDUSTRY, {**EMPLOYEES, "missing": "skip"})
     result = scored(document, {"industry": "COMPUTER_SOFTWARE"})
     assert result.score == 100
@@ -175,7 +185,7 @@ def test_given_missing_skip_when_the_field_is_empty_then_the_weights_renormalise
     assert result.reasons[0] == "Industry: Computer Software (exact match) +100"
 
 
-def test_given_a_lead_only_criterion_when_an_account_is_scored_then_it_is_left_out():
+def test_given_a_lead_only_criterion_when_an_account_is_scored_then_it_is_left_out() -> None:
     document = rubric_with(INDUSTRY, TITLE)
     account = scored(
         document, {"industry": "COMPUTER_SOFTWARE", "title": "CEO"}, object_type="account"
@@ -190,7 +200,9 @@ def test_given_a_lead_only_criterion_when_an_account_is_scored_then_it_is_left_o
     assert lead.reasons[1] == "Decision authority: Sales Manager (manager) +22.5"
 
 
-def test_given_the_count_rule_when_signals_vary_then_steps_apply_and_duplicates_count_once():
+def test_given_the_count_rule_when_signals_vary_then_steps_apply_and_duplicates_count_once() -> (
+    None
+):
     document = rubric_with(SIGNALS)
     assert scored(document, {"buying_signals": "hiring;funding;intent"}).score == 100
     assert scored(document, {"buying_signals": ["hiring", "Hiring", "HIRING"]}).score == 50
@@ -199,7 +211,7 @@ def test_given_the_count_rule_when_signals_vary_then_steps_apply_and_duplicates_
     assert none.score == 50  # any item counts when the rule lists no values
 
 
-def test_given_any_of_when_one_listed_tool_is_present_then_it_matches():
+def test_given_any_of_when_one_listed_tool_is_present_then_it_matches() -> None:
     document = rubric_with(STACK)
     assert (
         scored(document, {"technologies": "Jira;hubspot"}).reasons[0] == "Stack: has hubspot +100"
@@ -213,20 +225,22 @@ def test_given_any_of_when_one_listed_tool_is_present_then_it_matches():
 @pytest.mark.parametrize(
     ("days_ago", "points"), [(-3, 100), (0, 100), (10, 100), (60, 50), (110, 0), (500, 0)]
 )
-def test_given_recency_when_days_pass_then_points_decay_linearly(days_ago, points):
+def test_given_recency_when_days_pass_then_points_decay_linearly(days_ago, points) -> None:
     moment = NOW - timedelta(days=days_ago)
     result = scored(rubric_with(ENGAGEMENT), {"last_engagement_at": moment.isoformat()})
     assert result.criteria[0].points == pytest.approx(points)
 
 
-def test_given_a_boolean_criterion_when_yes_or_no_then_each_scores_its_points():
+def test_given_a_boolean_criterion_when_yes_or_no_then_each_scores_its_points() -> None:
     document = rubric_with(CUSTOMER)
     assert scored(document, {"is_customer": "yes"}).score == 0
     assert scored(document, {"is_customer": False}).score == 100
     assert scored(document, {"is_customer": "perhaps"}).criteria[0].outcome == "unreadable"
 
 
-def test_given_true_one_and_one_point_zero_when_scored_in_turn_then_memoisation_keeps_them_apart():
+def test_given_true_one_and_one_point_zero_when_scored_in_turn_then_memoisation_keeps_them_apart() -> (
+    None
+):
     compiled = compile_rubric(parse_rubric(rubric_with(EMPLOYEES, CUSTOMER)))
     outcomes = [
         score(AccountFacts("r", {"employees": value, "is_customer": value}), compiled, NOW)
@@ -237,7 +251,9 @@ def test_given_true_one_and_one_point_zero_when_scored_in_turn_then_memoisation_
     assert outcomes[3] == outcomes[0]
 
 
-def test_given_true_and_one_when_disqualifiers_are_checked_in_turn_then_memoisation_keeps_them_apart():
+def test_given_true_and_one_when_disqualifiers_are_checked_in_turn_then_memoisation_keeps_them_apart() -> (
+    None
+):
     document = rubric_with(
         INDUSTRY,
         disqualifiers=[{"id": "small", "field": "employees", "reason": "Small", "less_than": 10}],
@@ -276,7 +292,7 @@ DISQUALIFIERS = [
 )  # fmt: skip
 def test_given_a_negative_icp_rule_that_holds_when_scored_then_the_tier_is_disqualified(
     values, flags
-):
+) -> None:
     document = rubric_with({**INDUSTRY, "otherwise": 100}, disqualifiers=DISQUALIFIERS)
     result = scored(document, {"industry": "COMPUTER_SOFTWARE", **values})
     assert list(result.flags) == flags
@@ -289,7 +305,7 @@ def test_given_a_negative_icp_rule_that_holds_when_scored_then_the_tier_is_disqu
     )
 
 
-def test_given_a_disqualified_record_when_scored_then_its_score_is_still_reported():
+def test_given_a_disqualified_record_when_scored_then_its_score_is_still_reported() -> None:
     document = rubric_with(INDUSTRY, disqualifiers=DISQUALIFIERS)
     result = scored(document, {"industry": "COMPUTER_SOFTWARE", "employees": "3"})
     assert result.score == 100
@@ -297,7 +313,9 @@ def test_given_a_disqualified_record_when_scored_then_its_score_is_still_reporte
     assert result.reasons[1] == "Too small: employees 3 < 10 → disqualified (too_small)"
 
 
-def test_given_a_field_mapping_when_a_hubspot_record_is_scored_then_the_mapped_property_is_read():
+def test_given_a_field_mapping_when_a_hubspot_record_is_scored_then_the_mapped_property_is_read() -> (
+    None
+):
     document = rubric_with(SIGNALS, fields={"buying_signals": {"hubspot": "icp_signals__custom"}})
     hubspot = scored(
         document,
@@ -312,7 +330,7 @@ def test_given_a_field_mapping_when_a_hubspot_record_is_scored_then_the_mapped_p
     assert offline.score == 100
 
 
-def test_given_the_default_rubric_when_a_strong_account_is_scored_then_it_is_tier_1():
+def test_given_the_default_rubric_when_a_strong_account_is_scored_then_it_is_tier_1() -> None:
     compiled = compile_rubric(load_rubric())
     facts = AccountFacts(
         "acme",
@@ -433,7 +451,7 @@ def expected_score(result) -> int:
 @given(rubrics(), records, object_types)
 def test_given_any_rubric_and_record_when_scored_then_the_result_is_consistent(
     document, values, object_type
-):
+) -> None:
     compiled = compile_rubric(parse_rubric(document))
     result = score(AccountFacts("r", values, object_type=object_type), compiled, NOW)
     assert isinstance(result.score, int)
@@ -485,7 +503,7 @@ def _raised(document: dict[str, Any], index: int, delta: int) -> dict[str, Any]:
 @given(rubrics(), records, st.data())
 def test_given_a_criterion_when_its_points_are_raised_then_the_score_never_drops(
     document, values, data
-):
+) -> None:
     index = data.draw(st.integers(0, len(document["layers"]["firmographic"]["criteria"]) - 1))
     delta = data.draw(st.integers(1, 100))
     facts = AccountFacts("r", values)
@@ -498,7 +516,7 @@ def test_given_a_criterion_when_its_points_are_raised_then_the_score_never_drops
 @given(rubrics(), st.lists(records, min_size=1, max_size=8))
 def test_given_one_compiled_rubric_when_many_records_are_scored_then_each_matches_a_fresh_scorer(
     document, batch
-):
+) -> None:
     shared = compile_rubric(parse_rubric(document))
     for values in batch + batch:
         facts = AccountFacts("r", values)
@@ -510,7 +528,7 @@ def test_given_one_compiled_rubric_when_many_records_are_scored_then_each_matche
 @given(rubrics(), st.lists(records, min_size=1, max_size=6), object_types)
 def test_given_generated_rubrics_when_the_fast_path_scores_then_it_agrees_with_the_reference(
     document, batch, object_type
-):
+) -> None:
     document = {**document, "fields": {"f0": {"hubspot": "p0"}, "f2": {"hubspot": "f3"}}}
     compiled = compile_rubric(parse_rubric(document))
     for values in batch + batch:  # the second pass is served from the memos
@@ -522,7 +540,9 @@ def test_given_generated_rubrics_when_the_fast_path_scores_then_it_agrees_with_t
             assert score(facts, compiled, NOW) == score_reference(facts, compiled, NOW)
 
 
-def test_given_a_rubric_without_skipped_criteria_when_compiled_then_its_plans_use_the_fast_path():
+def test_given_a_rubric_without_skipped_criteria_when_compiled_then_its_plans_use_the_fast_path() -> (
+    None
+):
     compiled = compile_rubric(load_rubric())
     assert compiled.plan_for("company", "hubspot").fast is not None
     skipping = compile_rubric(parse_rubric(rubric_with({**EMPLOYEES, "missing": "skip"})))

@@ -74,7 +74,7 @@ def race(sessions: sessionmaker[Session], first: object, second: object) -> list
 
 def test_given_two_writers_of_one_new_account_when_they_race_then_one_row_with_the_later_values(
     sessions,
-):
+) -> None:
     errors = race(
         sessions,
         lambda s: upsert_accounts(s, [lead("Acme (sync)")], fetched_at=NOW),
@@ -87,7 +87,9 @@ def test_given_two_writers_of_one_new_account_when_they_race_then_one_row_with_t
         assert session.scalar(select(Account.name)) == "Acme (worker)"
 
 
-def test_given_two_writers_of_one_new_deal_when_they_race_then_one_row_and_one_link(sessions):
+def test_given_two_writers_of_one_new_deal_when_they_race_then_one_row_and_one_link(
+    sessions,
+) -> None:
     errors = race(
         sessions,
         lambda s: upsert_deals(s, [opportunity(100)], fetched_at=NOW),

@@ -111,7 +111,7 @@ def assert_store_holds_salesforce(sandbox: RunningSandbox, sessions: sessionmake
 
 def test_given_a_hubspot_sync_killed_mid_pull_when_run_again_then_nothing_is_lost_or_doubled(
     sandbox, sessions, env
-):
+) -> None:
     icp_sync(env, "setup", "hubspot")
     sandbox.set_faults(SLOW)
     kill_when(env, "hubspot", lambda: count(sessions, Account) > 0)
@@ -128,7 +128,7 @@ def test_given_a_hubspot_sync_killed_mid_pull_when_run_again_then_nothing_is_los
 
 def test_given_a_hubspot_sync_killed_mid_writeback_when_run_again_then_each_score_lands_once(
     sandbox, sessions, env
-):
+) -> None:
     icp_sync(env, "setup", "hubspot")
     sandbox.set_faults(SLOW)
     kill_when(env, "hubspot", lambda: 0 < len(hubspot_writes(sandbox)) < COMPANIES)
@@ -145,7 +145,7 @@ def test_given_a_hubspot_sync_killed_mid_writeback_when_run_again_then_each_scor
 
 def test_given_a_salesforce_sync_killed_mid_pull_when_run_again_then_nothing_is_lost_or_doubled(
     sandbox, sessions, env
-):
+) -> None:
     assert sandbox.salesforce_sandbox is not None
     scored = len(salesforce_scored_records(sandbox.salesforce_sandbox))
     sandbox.set_faults(SLOW)
@@ -163,7 +163,7 @@ def test_given_a_salesforce_sync_killed_mid_pull_when_run_again_then_nothing_is_
 
 def test_given_a_salesforce_sync_killed_mid_writeback_when_run_again_then_each_score_lands_once(
     sandbox, sessions, env
-):
+) -> None:
     assert sandbox.salesforce_sandbox is not None
     scored = len(salesforce_scored_records(sandbox.salesforce_sandbox))
     sandbox.set_faults(SLOW)

@@ -18,11 +18,13 @@ def consume(items: Iterator[int], into: list[int], stop_at: int | None = None) -
         into.append(item)
 
 
-def test_given_a_sequence_when_prefetched_then_every_item_comes_once_in_order():
+def test_given_a_sequence_when_prefetched_then_every_item_comes_once_in_order() -> None:
     assert list(prefetched(iter(range(1000)), ahead=3)) == list(range(1000))
 
 
-def test_given_a_producer_that_fails_when_prefetched_then_the_error_surfaces_after_the_good_items():
+def test_given_a_producer_that_fails_when_prefetched_then_the_error_surfaces_after_the_good_items() -> (
+    None
+):
     def pages() -> Iterator[int]:
         yield 1
         yield 2
@@ -34,7 +36,7 @@ def test_given_a_producer_that_fails_when_prefetched_then_the_error_surfaces_aft
     assert received == [1, 2]
 
 
-def test_given_a_consumer_that_stops_early_when_prefetched_then_the_producer_stops_too():
+def test_given_a_consumer_that_stops_early_when_prefetched_then_the_producer_stops_too() -> None:
     produced: list[int] = []
 
     def pages() -> Iterator[int]:
@@ -51,7 +53,9 @@ def test_given_a_consumer_that_stops_early_when_prefetched_then_the_producer_sto
     assert len(produced) == seen  # and it produces nothing more
 
 
-def test_given_work_in_the_producer_thread_when_prefetched_then_it_runs_off_the_caller_thread():
+def test_given_work_in_the_producer_thread_when_prefetched_then_it_runs_off_the_caller_thread() -> (
+    None
+):
     callers = set()
 
     def pages() -> Iterator[int]:

@@ -109,7 +109,7 @@ def assert_retries_account_for(
 
 def test_given_a_hubspot_failing_one_request_in_five_when_synced_then_the_result_is_a_clean_sync(
     sessions, reference, rubric
-):
+) -> None:
     with start_sandbox(seed=SEED, companies=COMPANIES, search_rate_limit=None) as clean:
         full_sync(hubspot(clean, rubric), reference, rubric)
     with start_sandbox(seed=SEED, companies=COMPANIES, search_rate_limit=None,
@@ -125,7 +125,7 @@ def test_given_a_hubspot_failing_one_request_in_five_when_synced_then_the_result
 
 def test_given_a_salesforce_failing_one_request_in_five_when_synced_then_the_result_is_a_clean_sync(
     sessions, reference, rubric
-):
+) -> None:
     with start_salesforce_sandbox(seed=SEED, companies=COMPANIES, page_size=10) as clean:
         full_sync(salesforce(clean, rubric), reference, rubric)
     with start_salesforce_sandbox(seed=SEED, companies=COMPANIES, page_size=10,
@@ -141,7 +141,7 @@ def test_given_a_salesforce_failing_one_request_in_five_when_synced_then_the_res
     assert stats.reauthentications == injected["expired_session"]
 
 
-def test_given_a_fault_plan_when_switched_off_then_no_request_is_faulted(rubric):
+def test_given_a_fault_plan_when_switched_off_then_no_request_is_faulted(rubric) -> None:
     plan = FaultPlan(rate=1.0, kinds=("server_error",))
     with start_sandbox(seed=SEED, companies=10, faults=plan) as sandbox:
         sandbox.set_faults(None)
@@ -152,7 +152,7 @@ def test_given_a_fault_plan_when_switched_off_then_no_request_is_faulted(rubric)
         assert connector.stats.retries == 0
 
 
-def test_given_the_same_plan_and_requests_when_replayed_then_the_same_faults_are_injected():
+def test_given_the_same_plan_and_requests_when_replayed_then_the_same_faults_are_injected() -> None:
     from crm_sandbox.core.faults import HUBSPOT_KINDS, Chaos
 
     decisions: list[list[str | None]] = []

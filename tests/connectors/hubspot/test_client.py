@@ -36,7 +36,7 @@ def client(closed_port_url: str) -> Iterator[HubSpotClient]:
 
 def test_given_nothing_listening_when_called_then_network_error_after_bounded_retries(
     client: HubSpotClient,
-):
+) -> None:
     with pytest.raises(NetworkError) as raised:
         client.list_page("companies", limit=10, after=None, properties=["name"])
 
@@ -47,20 +47,22 @@ def test_given_nothing_listening_when_called_then_network_error_after_bounded_re
     assert TOKEN not in str(raised.value)
 
 
-def test_given_a_connector_when_represented_then_the_token_is_not_shown(closed_port_url: str):
+def test_given_a_connector_when_represented_then_the_token_is_not_shown(
+    closed_port_url: str,
+) -> None:
     with HubSpotConnector(closed_port_url, TOKEN) as connector:
         assert TOKEN not in repr(connector)
         assert closed_port_url in repr(connector)
 
 
-def test_given_an_empty_token_when_building_then_refused(closed_port_url: str):
+def test_given_an_empty_token_when_building_then_refused(closed_port_url: str) -> None:
     with pytest.raises(ValueError, match="token"):
         HubSpotClient(closed_port_url, "", retrier=Retrier())
 
 
 def test_given_too_many_properties_for_a_search_body_when_building_then_refused(
     closed_port_url: str,
-):
+) -> None:
     extra = [f"custom_property_number_{n}" for n in range(200)]
 
     with pytest.raises(ValueError, match="3000"):

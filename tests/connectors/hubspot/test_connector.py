@@ -48,7 +48,7 @@ def a_score(**overrides: object) -> AccountScore:
 
 def test_given_live_and_archived_companies_when_fully_pulled_then_each_comes_exactly_once(
     sandbox: RunningSandbox, make_connector: ConnectorFactory
-):
+) -> None:
     state = sandbox.hubspot
     state.archive_company(state.company_ids()[10])
     live, archived = state.company_ids(), state.company_ids(archived=True)
@@ -65,7 +65,7 @@ def test_given_live_and_archived_companies_when_fully_pulled_then_each_comes_exa
 
 def test_given_a_full_pull_when_paged_then_only_the_last_page_carries_the_newest_cursor(
     make_connector: ConnectorFactory,
-):
+) -> None:
     pages = list(make_connector(page_size=50).pull_accounts(None))
 
     assert [page.cursor for page in pages[:-1]] == [None] * (len(pages) - 1)
@@ -76,7 +76,7 @@ def test_given_a_full_pull_when_paged_then_only_the_last_page_carries_the_newest
 
 def test_given_touched_companies_when_pulled_incrementally_then_only_those_and_the_overlap_come(
     sandbox: RunningSandbox, make_connector: ConnectorFactory
-):
+) -> None:
     overlap = timedelta(seconds=30)
     connector = make_connector(overlap=overlap)
     full = list(connector.pull_accounts(None))
@@ -104,7 +104,7 @@ def test_given_touched_companies_when_pulled_incrementally_then_only_those_and_t
 
 def test_given_nothing_changed_when_pulled_incrementally_then_only_the_overlap_is_reread(
     make_connector: ConnectorFactory,
-):
+) -> None:
     connector = make_connector(overlap=timedelta(0))
     cursor = final_cursor(list(connector.pull_accounts(None)))
 
@@ -116,7 +116,7 @@ def test_given_nothing_changed_when_pulled_incrementally_then_only_the_overlap_i
 
 def test_given_a_naive_cursor_from_the_store_when_pulled_then_it_is_read_as_utc(
     sandbox: RunningSandbox, make_connector: ConnectorFactory
-):
+) -> None:
     connector = make_connector(overlap=timedelta(0))
     cursor = final_cursor(list(connector.pull_accounts(None)))
     naive = Cursor(cursor.modified_at.replace(tzinfo=None), cursor.crm_id)
@@ -133,7 +133,7 @@ def test_given_a_naive_cursor_from_the_store_when_pulled_then_it_is_read_as_utc(
 
 def test_given_a_tie_group_larger_than_a_page_when_pulled_then_none_is_missed_or_repeated(
     sandbox: RunningSandbox, make_connector: ConnectorFactory
-):
+) -> None:
     connector = make_connector(page_size=3, overlap=timedelta(0))
     cursor = final_cursor(list(connector.pull_accounts(None)))
     tied = sandbox.hubspot.company_ids()[30:38]  # 8 records, one millisecond
@@ -148,7 +148,7 @@ def test_given_a_tie_group_larger_than_a_page_when_pulled_then_none_is_missed_or
 
 def test_given_a_pull_stopped_inside_a_tie_group_when_resumed_from_its_cursor_then_none_is_missed(
     sandbox: RunningSandbox, make_connector: ConnectorFactory
-):
+) -> None:
     connector = make_connector(page_size=3, overlap=timedelta(0))
     start = final_cursor(list(connector.pull_accounts(None)))
     tied = sandbox.hubspot.company_ids()[50:57]
@@ -163,7 +163,7 @@ def test_given_a_pull_stopped_inside_a_tie_group_when_resumed_from_its_cursor_th
 
 def test_given_records_modified_during_an_incremental_pull_when_paged_then_none_is_skipped(
     sandbox: RunningSandbox, make_connector: ConnectorFactory
-):
+) -> None:
     connector = make_connector(page_size=10, overlap=timedelta(0))
     cursor = final_cursor(list(connector.pull_accounts(None)))
     touched = sandbox.hubspot.company_ids()[60:100]
@@ -181,7 +181,7 @@ def test_given_records_modified_during_an_incremental_pull_when_paged_then_none_
 
 def test_given_a_tie_group_past_the_search_cap_when_pulled_then_the_list_fallback_finds_all(
     sandbox: RunningSandbox, make_connector: ConnectorFactory
-):
+) -> None:
     connector = make_connector(page_size=3, overlap=timedelta(0), search_cap=6)
     cursor = final_cursor(list(connector.pull_accounts(None)))
     tied = sandbox.hubspot.company_ids()[100:112]
@@ -194,7 +194,7 @@ def test_given_a_tie_group_past_the_search_cap_when_pulled_then_the_list_fallbac
 
 def test_given_a_company_archived_after_a_sync_when_pulled_incrementally_then_it_comes_archived(
     sandbox: RunningSandbox, make_connector: ConnectorFactory
-):
+) -> None:
     connector = make_connector(overlap=timedelta(0))
     cursor = final_cursor(list(connector.pull_accounts(None)))
     gone = sandbox.hubspot.company_ids()[5]
@@ -211,7 +211,7 @@ def test_given_a_company_archived_after_a_sync_when_pulled_incrementally_then_it
 
 def test_given_deals_when_fully_pulled_then_each_carries_its_company_ids(
     sandbox: RunningSandbox, make_connector: ConnectorFactory
-):
+) -> None:
     state = sandbox.hubspot
     deals = records_of(list(make_connector().pull_deals(None)))
 
@@ -229,7 +229,7 @@ def test_given_deals_when_fully_pulled_then_each_carries_its_company_ids(
 
 def test_given_a_touched_deal_when_pulled_incrementally_then_its_company_ids_come_from_search_path(
     sandbox: RunningSandbox, make_connector: ConnectorFactory
-):
+) -> None:
     state = sandbox.hubspot
     connector = make_connector(overlap=timedelta(0))
     cursor = final_cursor(list(connector.pull_deals(None)))  # type: ignore[arg-type]
@@ -244,7 +244,7 @@ def test_given_a_touched_deal_when_pulled_incrementally_then_its_company_ids_com
 
 def test_given_known_and_unknown_ids_when_fetched_then_known_ones_come_in_order(
     sandbox: RunningSandbox, make_connector: ConnectorFactory
-):
+) -> None:
     ids = sandbox.hubspot.company_ids()[:150]
     connector = make_connector()
 
@@ -265,7 +265,7 @@ def big_sandbox() -> RunningSandbox:
 
 def test_given_250_updates_when_written_then_three_batch_calls_land_every_value(
     big_sandbox: RunningSandbox,
-):
+) -> None:
     with HubSpotConnector(big_sandbox.hubspot_url, big_sandbox.hubspot_token, flags=FLAGS) as hs:
         hs.ensure_schema()
         ids = big_sandbox.hubspot.company_ids()[:250]
@@ -287,7 +287,7 @@ def test_given_250_updates_when_written_then_three_batch_calls_land_every_value(
 
 def test_given_one_invalid_record_in_a_batch_when_written_then_the_rest_land_and_it_is_named(
     sandbox: RunningSandbox, make_connector: ConnectorFactory
-):
+) -> None:
     connector = make_connector()
     connector.ensure_schema()
     ids = sandbox.hubspot.company_ids()[:100]
@@ -311,7 +311,7 @@ def test_given_one_invalid_record_in_a_batch_when_written_then_the_rest_land_and
 
 def test_given_refusals_that_quote_no_value_when_written_then_bisection_isolates_them(
     sandbox: RunningSandbox, make_connector: ConnectorFactory
-):
+) -> None:
     connector = make_connector()
     connector.ensure_schema()
     ids = sandbox.hubspot.company_ids()[:40]
@@ -332,7 +332,7 @@ def test_given_refusals_that_quote_no_value_when_written_then_bisection_isolates
 
 def test_given_values_hubspot_refuses_by_name_when_written_then_each_is_named_in_few_calls(
     sandbox: RunningSandbox, make_connector: ConnectorFactory
-):
+) -> None:
     connector = make_connector()
     connector.ensure_schema()
     ids = sandbox.hubspot.company_ids()[:100]
@@ -358,7 +358,7 @@ def test_given_values_hubspot_refuses_by_name_when_written_then_each_is_named_in
 
 def test_given_the_same_record_twice_when_written_then_separate_batches_and_the_last_wins(
     sandbox: RunningSandbox, make_connector: ConnectorFactory
-):
+) -> None:
     connector = make_connector()
     connector.ensure_schema()
     first, second = sandbox.hubspot.company_ids()[:2]
@@ -382,7 +382,7 @@ def test_given_the_same_record_twice_when_written_then_separate_batches_and_the_
 
 def test_given_an_unknown_and_an_archived_record_when_written_then_both_reported_not_written(
     sandbox: RunningSandbox, make_connector: ConnectorFactory
-):
+) -> None:
     connector = make_connector()
     connector.ensure_schema()
     ids = sandbox.hubspot.company_ids()[:3]
@@ -402,7 +402,7 @@ def test_given_an_unknown_and_an_archived_record_when_written_then_both_reported
 
 def test_given_a_429_burst_when_pulling_then_it_is_absorbed_counted_and_nothing_is_lost(
     sandbox: RunningSandbox, make_connector: ConnectorFactory
-):
+) -> None:
     sleep = RecordingSleep()
     connector = make_connector(sleep=sleep)
     expected = sandbox.hubspot.count("companies") + sandbox.hubspot.count(
@@ -422,7 +422,7 @@ def test_given_a_429_burst_when_pulling_then_it_is_absorbed_counted_and_nothing_
 
 def test_given_a_spent_burst_window_without_retry_after_when_pulling_then_waits_the_window(
     sandbox: RunningSandbox, make_connector: ConnectorFactory
-):
+) -> None:
     limiter = sandbox.hubspot_limiter
     limiter.burst = 2
     limiter.retry_after = False
@@ -438,7 +438,7 @@ def test_given_a_spent_burst_window_without_retry_after_when_pulling_then_waits_
 
 def test_given_the_real_search_limit_when_pulling_incrementally_then_pacing_avoids_429s(
     sandbox: RunningSandbox, make_connector: ConnectorFactory
-):
+) -> None:
     sandbox.hubspot_limiter.search_per_second = 5
     connector = make_connector(page_size=5, overlap=timedelta(0), sleep=__import__("time").sleep)
     cursor = final_cursor(list(connector.pull_accounts(None)))
@@ -454,7 +454,7 @@ def test_given_the_real_search_limit_when_pulling_incrementally_then_pacing_avoi
 
 def test_given_the_daily_quota_is_spent_when_pulling_or_writing_then_no_retry_and_writes_kept(
     sandbox: RunningSandbox, make_connector: ConnectorFactory
-):
+) -> None:
     connector = make_connector()
     connector.ensure_schema()
     sandbox.hubspot_limiter.daily = 0
@@ -474,7 +474,7 @@ def test_given_the_daily_quota_is_spent_when_pulling_or_writing_then_no_retry_an
 
 def test_given_setup_ran_when_run_again_then_all_unchanged_and_no_write_call(
     sandbox: RunningSandbox, make_connector: ConnectorFactory
-):
+) -> None:
     connector = make_connector()
     first = connector.ensure_schema()
     writes_before = _property_writes(sandbox)
@@ -489,7 +489,7 @@ def test_given_setup_ran_when_run_again_then_all_unchanged_and_no_write_call(
 
 def test_given_a_new_disqualifier_when_setup_runs_then_flag_options_are_updated_only(
     sandbox: RunningSandbox, make_connector: ConnectorFactory
-):
+) -> None:
     make_connector().ensure_schema()
 
     changes = make_connector(flags=(*FLAGS, "existing_customer")).ensure_schema()
@@ -502,7 +502,7 @@ def test_given_a_new_disqualifier_when_setup_runs_then_flag_options_are_updated_
 
 def test_given_a_wrong_token_when_called_then_auth_error_without_retry_or_token_in_message(
     make_connector: ConnectorFactory,
-):
+) -> None:
     wrong = "pat-na1-00000000-dead-beef-0000-000000000000"
     connector = make_connector(token=wrong)
 
@@ -516,7 +516,7 @@ def test_given_a_wrong_token_when_called_then_auth_error_without_retry_or_token_
 
 def test_given_any_failure_when_logged_or_raised_then_the_token_never_appears(
     sandbox: RunningSandbox, make_connector: ConnectorFactory, caplog: pytest.LogCaptureFixture
-):
+) -> None:
     caplog.set_level(logging.DEBUG)
     token = sandbox.hubspot_token
     connector = make_connector()

@@ -37,7 +37,9 @@ ACME = {
 }
 
 
-def test_given_a_realistic_company_when_mapped_then_canonical_fields_are_typed_and_normalised():
+def test_given_a_realistic_company_when_mapped_then_canonical_fields_are_typed_and_normalised() -> (
+    None
+):
     account = company_to_account(ACME)
 
     assert account.source == "hubspot"
@@ -56,13 +58,13 @@ def test_given_a_realistic_company_when_mapped_then_canonical_fields_are_typed_a
     assert account.archived is False
 
 
-def test_given_a_company_when_mapped_then_every_raw_property_is_kept_verbatim():
+def test_given_a_company_when_mapped_then_every_raw_property_is_kept_verbatim() -> None:
     account = company_to_account(ACME)
 
     assert dict(account.properties) == ACME["properties"]
 
 
-def test_given_malformed_values_when_mapped_then_fields_are_none_and_raw_values_stay():
+def test_given_malformed_values_when_mapped_then_fields_are_none_and_raw_values_stay() -> None:
     payload = {
         "id": "7",
         "properties": {
@@ -90,13 +92,15 @@ def test_given_malformed_values_when_mapped_then_fields_are_none_and_raw_values_
     assert account.properties["hs_lastmodifieddate"] == "yesterday-ish"
 
 
-def test_given_no_domain_when_mapped_then_the_website_supplies_it():
+def test_given_no_domain_when_mapped_then_the_website_supplies_it() -> None:
     account = company_to_account({"id": "1", "properties": {"website": "http://www.beta.io/"}})
 
     assert account.domain == "beta.io"
 
 
-def test_given_an_archived_company_when_mapped_then_it_is_flagged_and_modified_at_its_archiving():
+def test_given_an_archived_company_when_mapped_then_it_is_flagged_and_modified_at_its_archiving() -> (
+    None
+):
     payload = {
         "id": "9",
         "properties": {"hs_lastmodifieddate": "2024-01-01T00:00:00Z"},
@@ -111,11 +115,13 @@ def test_given_an_archived_company_when_mapped_then_it_is_flagged_and_modified_a
     assert account.modified_at == datetime(2024, 3, 2, 8, tzinfo=UTC)
 
 
-def test_given_no_timestamp_at_all_when_mapped_then_modified_at_is_the_epoch_sentinel():
+def test_given_no_timestamp_at_all_when_mapped_then_modified_at_is_the_epoch_sentinel() -> None:
     assert company_to_account({"id": "3"}).modified_at == EPOCH
 
 
-def test_given_a_won_deal_on_a_custom_pipeline_when_mapped_then_flags_follow_hubspot_calculations():
+def test_given_a_won_deal_on_a_custom_pipeline_when_mapped_then_flags_follow_hubspot_calculations() -> (
+    None
+):
     payload = {
         "id": "42",
         "properties": {
@@ -154,7 +160,7 @@ def test_given_a_won_deal_on_a_custom_pipeline_when_mapped_then_flags_follow_hub
     assert deal.modified_at == datetime(2024, 7, 1, 12, tzinfo=UTC)
 
 
-def test_given_a_lost_deal_when_mapped_then_closed_but_not_won():
+def test_given_a_lost_deal_when_mapped_then_closed_but_not_won() -> None:
     deal = deal_to_deal(
         {"id": "1", "properties": {"hs_is_closed": "TRUE", "hs_is_closed_won": "false"}}
     )
@@ -162,13 +168,15 @@ def test_given_a_lost_deal_when_mapped_then_closed_but_not_won():
     assert (deal.is_closed, deal.is_won) == (True, False)
 
 
-def test_given_a_deal_named_closedwon_without_calculated_flags_when_mapped_then_not_assumed_won():
+def test_given_a_deal_named_closedwon_without_calculated_flags_when_mapped_then_not_assumed_won() -> (
+    None
+):
     deal = deal_to_deal({"id": "1", "properties": {"dealstage": "closedwon"}})
 
     assert (deal.is_closed, deal.is_won) == (False, False)
 
 
-def test_given_number_strings_when_parsed_then_only_real_numbers_are_read():
+def test_given_number_strings_when_parsed_then_only_real_numbers_are_read() -> None:
     assert parse_int("250") == 250
     assert parse_int("250.0") == 250
     assert parse_int("2.5e2") == 250
@@ -179,7 +187,7 @@ def test_given_number_strings_when_parsed_then_only_real_numbers_are_read():
     assert parse_decimal("Infinity") is None
 
 
-def test_given_hubspot_datetimes_when_parsed_then_iso_and_epoch_ms_are_read_as_utc():
+def test_given_hubspot_datetimes_when_parsed_then_iso_and_epoch_ms_are_read_as_utc() -> None:
     expected = datetime(2024, 8, 15, 17, 9, 13, 648000, tzinfo=UTC)
     assert parse_datetime("2024-08-15T17:09:13.648Z") == expected
     assert parse_datetime("1723741753648") == expected
@@ -228,7 +236,7 @@ top_level = st.one_of(st.none(), st.text(), st.booleans(), st.integers(), st.lis
 @given(properties=property_dicts, updated=top_level, archived=top_level, archived_at=top_level)
 def test_given_arbitrary_properties_when_mapped_then_never_raises_and_keeps_every_raw_property(
     properties: dict[str, str | None], updated: Any, archived: Any, archived_at: Any
-):
+) -> None:
     payload = {
         "id": "1",
         "properties": properties,
@@ -251,7 +259,7 @@ def test_given_arbitrary_properties_when_mapped_then_never_raises_and_keeps_ever
 
 @settings(max_examples=200, deadline=None)
 @given(value=st.one_of(st.text(), st.integers(min_value=-(10**5000), max_value=10**5000)))
-def test_given_non_string_property_values_when_mapped_then_kept_as_text(value: Any):
+def test_given_non_string_property_values_when_mapped_then_kept_as_text(value: Any) -> None:
     account = company_to_account({"id": "1", "properties": {"numberofemployees": value}})
 
     assert isinstance(account.properties["numberofemployees"], str)
@@ -274,7 +282,7 @@ def test_given_non_string_property_values_when_mapped_then_kept_as_text(value: A
 )
 def test_given_domain_spellings_when_normalised_then_bare_lower_case_or_none(
     raw: str, expected: str | None
-):
+) -> None:
     assert normalise_domain(raw) == expected
 
 
@@ -286,7 +294,9 @@ def test_given_domain_spellings_when_normalised_then_bare_lower_case_or_none(
         st.emails(),
     )
 )
-def test_given_any_text_when_domains_normalised_then_result_is_canonical_and_stable(value: str):
+def test_given_any_text_when_domains_normalised_then_result_is_canonical_and_stable(
+    value: str,
+) -> None:
     domain = normalise_domain(value)
 
     if domain is not None:

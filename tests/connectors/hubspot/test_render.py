@@ -27,7 +27,7 @@ def score(**overrides: object) -> AccountScore:
     return AccountScore(**values)  # type: ignore[arg-type]
 
 
-def test_given_a_score_when_rendered_then_every_icp_property_is_a_hubspot_string():
+def test_given_a_score_when_rendered_then_every_icp_property_is_a_hubspot_string() -> None:
     assert render_score(score()) == {
         "icp_fit_score": "82",
         "icp_tier": "tier_1",
@@ -39,7 +39,7 @@ def test_given_a_score_when_rendered_then_every_icp_property_is_a_hubspot_string
     }
 
 
-def test_given_a_disqualified_score_when_rendered_then_flags_are_semicolon_joined():
+def test_given_a_disqualified_score_when_rendered_then_flags_are_semicolon_joined() -> None:
     rendered = render_score(
         score(tier="disqualified", disqualified=True, flags=("too_small", "competitor"))
     )
@@ -49,18 +49,18 @@ def test_given_a_disqualified_score_when_rendered_then_flags_are_semicolon_joine
     assert rendered["icp_flags"] == "too_small;competitor"
 
 
-def test_given_a_non_utc_time_when_rendered_then_it_is_converted_to_utc_z():
+def test_given_a_non_utc_time_when_rendered_then_it_is_converted_to_utc_z() -> None:
     moment = datetime(2024, 9, 1, 10, 0, tzinfo=timezone(timedelta(hours=2)))
 
     assert format_datetime(moment) == "2024-09-01T08:00:00.000Z"
 
 
-def test_given_a_naive_time_when_rendered_then_refused_rather_than_guessed():
+def test_given_a_naive_time_when_rendered_then_refused_rather_than_guessed() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         format_datetime(datetime(2024, 9, 1))
 
 
-def test_given_reasons_over_the_limit_when_joined_then_cut_at_a_line_with_a_count():
+def test_given_reasons_over_the_limit_when_joined_then_cut_at_a_line_with_a_count() -> None:
     reasons = tuple(f"reason {n} " + "x" * 990 for n in range(100))
 
     text = join_reasons(reasons, MAX_TEXT_LENGTH)
@@ -71,7 +71,9 @@ def test_given_reasons_over_the_limit_when_joined_then_cut_at_a_line_with_a_coun
     assert lines[-1] == f"… {100 - (len(lines) - 1)} more not shown"
 
 
-def test_given_one_enormous_astral_reason_when_joined_then_no_half_surrogate_and_within_limit():
+def test_given_one_enormous_astral_reason_when_joined_then_no_half_surrogate_and_within_limit() -> (
+    None
+):
     text = join_reasons(("🏢" * 40_000, "second"), MAX_TEXT_LENGTH)
 
     assert utf16_length(text) <= MAX_TEXT_LENGTH
@@ -86,9 +88,9 @@ def test_given_one_enormous_astral_reason_when_joined_then_no_half_surrogate_and
 )
 def test_given_any_reasons_when_joined_then_never_over_the_limit(
     reasons: tuple[str, ...], limit: int
-):
+) -> None:
     assert utf16_length(join_reasons(reasons, limit)) <= limit
 
 
-def test_given_multiline_reasons_when_joined_then_one_line_each():
+def test_given_multiline_reasons_when_joined_then_one_line_each() -> None:
     assert join_reasons(("a\nb", "c"), MAX_TEXT_LENGTH) == "a b\nc"

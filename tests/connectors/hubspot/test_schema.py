@@ -13,7 +13,7 @@ def by_name(tiers: list[str], flags: list[str]):
     return {spec.name: spec for spec in writeback_properties(tiers, flags)}
 
 
-def test_given_a_rubric_when_defined_then_types_field_types_and_options_match_the_design():
+def test_given_a_rubric_when_defined_then_types_field_types_and_options_match_the_design() -> None:
     specs = by_name(["tier_1", "tier_2", "tier_3"], ["too_small", "competitor"])
 
     assert {name: (s.type, s.field_type) for name, s in specs.items()} == {
@@ -37,14 +37,16 @@ def test_given_a_rubric_when_defined_then_types_field_types_and_options_match_th
     assert all(s.group_name == "icp_sync" for s in specs.values())
 
 
-def test_given_a_definition_created_from_the_spec_when_diffed_then_nothing_changes():
+def test_given_a_definition_created_from_the_spec_when_diffed_then_nothing_changes() -> None:
     for spec in writeback_properties(["tier_1", "tier_2"], ["too_small"]):
         existing = {**spec.create_body(), "hubspotDefined": False, "createdAt": "2024-01-01"}
 
         assert property_changes(spec, existing) == {}
 
 
-def test_given_a_new_flag_in_the_rubric_when_diffed_then_options_are_patched_keeping_old_ones():
+def test_given_a_new_flag_in_the_rubric_when_diffed_then_options_are_patched_keeping_old_ones() -> (
+    None
+):
     old = by_name(["tier_1"], ["too_small", "retired_flag"])["icp_flags"].create_body()
     new = by_name(["tier_1"], ["too_small", "competitor"])["icp_flags"]
 
@@ -54,7 +56,9 @@ def test_given_a_new_flag_in_the_rubric_when_diffed_then_options_are_patched_kee
     assert [o["value"] for o in changes["options"]] == ["too_small", "competitor", "retired_flag"]
 
 
-def test_given_a_property_in_another_group_with_another_label_when_diffed_then_both_are_patched():
+def test_given_a_property_in_another_group_with_another_label_when_diffed_then_both_are_patched() -> (
+    None
+):
     spec = by_name(["tier_1"], [])["icp_fit_score"]
     existing = {**spec.create_body(), "groupName": "companyinformation", "label": "Fit"}
 
@@ -64,7 +68,9 @@ def test_given_a_property_in_another_group_with_another_label_when_diffed_then_b
     }
 
 
-def test_given_a_wrongly_typed_property_when_diffed_then_type_and_field_type_are_sent_together():
+def test_given_a_wrongly_typed_property_when_diffed_then_type_and_field_type_are_sent_together() -> (
+    None
+):
     spec = by_name(["tier_1"], [])["icp_fit_score"]
     existing = {**spec.create_body(), "type": "string"}
 
@@ -73,7 +79,9 @@ def test_given_a_wrongly_typed_property_when_diffed_then_type_and_field_type_are
     assert (changes["type"], changes["fieldType"]) == ("number", "number")
 
 
-def test_given_a_server_that_drops_descriptions_and_display_orders_when_diffed_then_unchanged():
+def test_given_a_server_that_drops_descriptions_and_display_orders_when_diffed_then_unchanged() -> (
+    None
+):
     spec = by_name(["tier_1"], [])["icp_tier"]
     existing = spec.create_body()
     del existing["description"]
@@ -82,7 +90,7 @@ def test_given_a_server_that_drops_descriptions_and_display_orders_when_diffed_t
     assert property_changes(spec, existing) == {}
 
 
-def test_given_a_hidden_option_when_merged_then_it_is_shown_again():
+def test_given_a_hidden_option_when_merged_then_it_is_shown_again() -> None:
     spec = by_name(["tier_1"], [])["icp_tier"]
     existing = [{**o, "hidden": True} for o in spec.create_body()["options"]]
 

@@ -35,7 +35,7 @@ def rsa_pem() -> str:
 
 def test_given_client_credentials_when_pulling_then_one_token_request_and_calls_are_counted(
     org: RunningSalesforce, connect: SalesforceFactory
-):
+) -> None:
     connector = connect(org)
 
     pages = list(connector.pull_accounts(None))
@@ -49,7 +49,7 @@ def test_given_client_credentials_when_pulling_then_one_token_request_and_calls_
 
 def test_given_jwt_bearer_when_pulling_then_a_signed_rs256_assertion_gets_the_token(
     org: RunningSalesforce, connect: SalesforceFactory, rsa_pem: str
-):
+) -> None:
     connector = connect(
         org, client_secret=None, username="icp-sync@acme.example", private_key=rsa_pem
     )
@@ -60,7 +60,7 @@ def test_given_jwt_bearer_when_pulling_then_a_signed_rs256_assertion_gets_the_to
 
 def test_given_a_jwt_grant_when_formed_then_claims_are_iss_sub_aud_and_a_three_minute_exp(
     rsa_pem: str,
-):
+) -> None:
     grant = choose_grant(
         client_id="3MVGconsumer",
         client_secret=None,
@@ -101,14 +101,16 @@ def test_given_a_jwt_grant_when_formed_then_claims_are_iss_sub_aud_and_a_three_m
 )
 def test_given_no_usable_credentials_when_constructed_then_value_error_names_what_is_missing(
     given: dict[str, str], missing: str
-):
+) -> None:
     with pytest.raises(ValueError, match="needs") as caught:
         SalesforceConnector("https://acme.my.salesforce.com", client_id="3MVG", **given)
 
     assert missing in str(caught.value)
 
 
-def test_given_a_key_that_is_not_rsa_pem_when_constructed_then_value_error_without_the_key():
+def test_given_a_key_that_is_not_rsa_pem_when_constructed_then_value_error_without_the_key() -> (
+    None
+):
     not_pem = "-----BEGIN PRIVATE KEY-----\nc2VjcmV0LWtleS1tYXRlcmlhbA==\n-----END PRIVATE KEY-----"
     ec_pem = (
         ec.generate_private_key(ec.SECP256R1())
@@ -129,7 +131,7 @@ def test_given_a_key_that_is_not_rsa_pem_when_constructed_then_value_error_witho
 
 def test_given_a_wrong_secret_when_pulling_then_auth_error_with_salesforce_code_and_no_secret(
     org: RunningSalesforce, connect: SalesforceFactory
-):
+) -> None:
     secret = "wrong-secret-0123456789abcdef"
     connector = connect(org, client_secret=secret)
 
@@ -147,7 +149,7 @@ def test_given_a_wrong_secret_when_pulling_then_auth_error_with_salesforce_code_
 
 def test_given_a_secret_echoed_by_the_token_endpoint_when_refused_then_it_is_redacted(
     org: RunningSalesforce, connect: SalesforceFactory, monkeypatch: pytest.MonkeyPatch
-):
+) -> None:
     secret = "echoed-secret-0123456789"
 
     def echoing_post(self: requests.Session, url: str, **kwargs: Any) -> requests.Response:
@@ -170,7 +172,7 @@ def test_given_a_secret_echoed_by_the_token_endpoint_when_refused_then_it_is_red
 
 def test_given_a_session_expiring_mid_pull_when_paging_then_one_reauth_and_the_pull_continues(
     org: RunningSalesforce, connect: SalesforceFactory
-):
+) -> None:
     connector = connect(org)
     pages = connector.pull_accounts(None)
     first = next(pages)
@@ -187,7 +189,7 @@ def test_given_a_session_expiring_mid_pull_when_paging_then_one_reauth_and_the_p
 
 def test_given_sessions_refused_even_when_fresh_when_calling_then_auth_error_after_one_reauth(
     org: RunningSalesforce, connect: SalesforceFactory
-):
+) -> None:
     org.auth.token_ttl_s = 0  # every token is expired on arrival
     connector = connect(org)
 
@@ -201,7 +203,7 @@ def test_given_sessions_refused_even_when_fresh_when_calling_then_auth_error_aft
 
 def test_given_nothing_listening_when_connecting_then_network_error_after_the_retry_policy(
     org: RunningSalesforce, connect: SalesforceFactory
-):
+) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]  # closed again: connections are refused
@@ -224,7 +226,7 @@ def test_given_nothing_listening_when_connecting_then_network_error_after_the_re
 
 def test_given_secrets_when_repr_then_none_of_them_shows(
     org: RunningSalesforce, connect: SalesforceFactory, rsa_pem: str
-):
+) -> None:
     with_secret = connect(org)
     with_key = connect(org, client_secret=None, username="icp@acme.example", private_key=rsa_pem)
     list(with_secret.pull_accounts(None))
@@ -239,7 +241,7 @@ def test_given_secrets_when_repr_then_none_of_them_shows(
 
 def test_given_a_connector_when_used_as_context_manager_then_closed_after(
     org: RunningSalesforce,
-):
+) -> None:
     with SalesforceConnector(
         org.url,
         client_id=org.client_id,

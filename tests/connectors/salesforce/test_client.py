@@ -38,7 +38,7 @@ def client(shared_org: RunningSalesforce) -> Iterator[SalesforceClient]:
 
 def test_given_the_daily_limit_is_spent_when_pulling_then_quota_exhausted_with_usage_and_no_retry(
     org: RunningSalesforce, connect: SalesforceFactory
-):
+) -> None:
     org.usage.used = org.usage.daily_limit
     connector = connect(org)
 
@@ -59,7 +59,7 @@ def test_given_the_daily_limit_is_spent_when_pulling_then_quota_exhausted_with_u
 
 def test_given_server_errors_when_pulling_then_retried_with_backoff_and_the_pull_completes(
     org: RunningSalesforce, connect: SalesforceFactory
-):
+) -> None:
     org.faults.fail_next(2, status=503, path="/query")
     sleep = RecordingSleep()
     connector = connect(org, sleep=sleep)
@@ -74,7 +74,7 @@ def test_given_server_errors_when_pulling_then_retried_with_backoff_and_the_pull
 
 def test_given_server_errors_outlasting_the_policy_when_pulling_then_retryable_error(
     org: RunningSalesforce, connect: SalesforceFactory
-):
+) -> None:
     org.faults.fail_next(10, status=500)
     connector = connect(org, retry=RetryPolicy(max_attempts=3))
 
@@ -86,7 +86,7 @@ def test_given_server_errors_outlasting_the_policy_when_pulling_then_retryable_e
 
 def test_given_a_malformed_query_when_sent_then_rejected_with_salesforce_code_and_reason(
     client: SalesforceClient,
-):
+) -> None:
     with pytest.raises(RejectedError) as caught:
         client.query("SELECT Id FROM Account WHERE")
 
@@ -98,7 +98,7 @@ def test_given_a_malformed_query_when_sent_then_rejected_with_salesforce_code_an
 
 def test_given_an_unknown_field_when_queried_then_rejected_with_the_last_line_of_the_reason(
     client: SalesforceClient,
-):
+) -> None:
     with pytest.raises(RejectedError) as caught:
         client.query("SELECT Id, Nope__c FROM Account")
 
@@ -107,7 +107,9 @@ def test_given_an_unknown_field_when_queried_then_rejected_with_the_last_line_of
     assert "ERROR at Row" not in str(caught.value)
 
 
-def test_given_an_unknown_object_when_described_then_rejected_not_found(client: SalesforceClient):
+def test_given_an_unknown_object_when_described_then_rejected_not_found(
+    client: SalesforceClient,
+) -> None:
     with pytest.raises(RejectedError) as caught:
         client.describe("Nope__c")
 
@@ -134,7 +136,7 @@ def test_given_an_unknown_object_when_described_then_rejected_not_found(client: 
 )
 def test_given_an_error_response_when_translated_then_the_right_error_class(
     client: SalesforceClient, status: int, body: object, expected: type[Exception]
-):
+) -> None:
     error = client.translate("op", status, body)
 
     assert type(error) is expected
@@ -143,7 +145,7 @@ def test_given_an_error_response_when_translated_then_the_right_error_class(
 
 def test_given_a_token_in_an_error_body_when_translated_then_it_is_redacted(
     shared_org: RunningSalesforce, client: SalesforceClient
-):
+) -> None:
     client.describe("Account")  # gets a token
     token = list(shared_org.auth.tokens)[-1]
 

@@ -68,7 +68,9 @@ OPPORTUNITY: dict[str, Any] = {
 }
 
 
-def test_given_an_account_record_when_mapped_then_canonical_fields_and_raw_text_properties():
+def test_given_an_account_record_when_mapped_then_canonical_fields_and_raw_text_properties() -> (
+    None
+):
     account = account_to_account(ACCOUNT)
 
     assert account.source == "salesforce"
@@ -94,11 +96,11 @@ def test_given_an_account_record_when_mapped_then_canonical_fields_and_raw_text_
     )
 
 
-def test_given_a_deleted_account_when_mapped_then_archived():
+def test_given_a_deleted_account_when_mapped_then_archived() -> None:
     assert account_to_account({**ACCOUNT, "IsDeleted": True}).archived is True
 
 
-def test_given_a_lead_without_website_when_mapped_then_the_email_domain_is_its_domain():
+def test_given_a_lead_without_website_when_mapped_then_the_email_domain_is_its_domain() -> None:
     lead = lead_to_account(LEAD)
 
     assert lead.object_type == "lead"
@@ -110,13 +112,13 @@ def test_given_a_lead_without_website_when_mapped_then_the_email_domain_is_its_d
     assert lead.archived is False
 
 
-def test_given_a_lead_with_a_website_when_mapped_then_the_website_wins_over_the_email():
+def test_given_a_lead_with_a_website_when_mapped_then_the_website_wins_over_the_email() -> None:
     lead = lead_to_account({**LEAD, "Website": "http://www.beta.example/x", "Email": "a@b.io"})
 
     assert lead.domain == "beta.example"
 
 
-def test_given_a_free_mail_lead_when_mapped_then_no_domain_but_the_email_is_kept():
+def test_given_a_free_mail_lead_when_mapped_then_no_domain_but_the_email_is_kept() -> None:
     for provider in sorted(FREE_MAIL_DOMAINS):
         lead = lead_to_account({**LEAD, "Email": f"someone@{provider.upper()}"})
         assert lead.domain is None, provider
@@ -125,12 +127,12 @@ def test_given_a_free_mail_lead_when_mapped_then_no_domain_but_the_email_is_kept
     assert company_email_domain("a@b") is None
 
 
-def test_given_a_converted_or_deleted_lead_when_mapped_then_archived():
+def test_given_a_converted_or_deleted_lead_when_mapped_then_archived() -> None:
     assert lead_to_account({**LEAD, "IsConverted": True}).archived is True
     assert lead_to_account({**LEAD, "IsDeleted": True}).archived is True
 
 
-def test_given_an_opportunity_when_mapped_then_deal_with_account_and_outcome():
+def test_given_an_opportunity_when_mapped_then_deal_with_account_and_outcome() -> None:
     deal = opportunity_to_deal(OPPORTUNITY)
 
     assert deal.crm_id == "0065e00000QwErTAAV"
@@ -144,7 +146,7 @@ def test_given_an_opportunity_when_mapped_then_deal_with_account_and_outcome():
     assert opportunity_to_deal({**OPPORTUNITY, "IsDeleted": True}).archived is True
 
 
-def test_given_a_record_without_timestamps_when_mapped_then_epoch_and_no_crash():
+def test_given_a_record_without_timestamps_when_mapped_then_epoch_and_no_crash() -> None:
     account = account_to_account({"Id": "0015e00000AbCdEAAV"})
 
     assert account.modified_at == EPOCH
@@ -172,7 +174,7 @@ FIELDS = sorted(set(ACCOUNT) | set(LEAD) | set(OPPORTUNITY) | {"LastModifiedDate
 @given(values=st.dictionaries(st.sampled_from(FIELDS), garbage))
 def test_given_garbage_values_when_mapped_then_nothing_raises_and_bad_values_are_none(
     values: dict[str, Any],
-):
+) -> None:
     for base, mapper in ((ACCOUNT, account_to_account), (LEAD, lead_to_account)):
         account = mapper({**base, **values})
         assert account.employees is None or isinstance(account.employees, int)
@@ -190,7 +192,7 @@ def test_given_garbage_values_when_mapped_then_nothing_raises_and_bad_values_are
 
 @settings(max_examples=100, deadline=None)
 @given(record=st.dictionaries(st.text(max_size=20), garbage, max_size=8))
-def test_given_a_record_of_anything_when_mapped_then_nothing_raises(record: dict[str, Any]):
+def test_given_a_record_of_anything_when_mapped_then_nothing_raises(record: dict[str, Any]) -> None:
     account_to_account(record)
     lead_to_account(record)
     opportunity_to_deal(record)

@@ -22,7 +22,7 @@ def cursor_key(cursor: Cursor | None) -> tuple[datetime, str]:
 
 def test_given_accounts_when_fully_pulled_then_each_live_one_comes_once_in_modstamp_order(
     org: RunningSalesforce, connect: SalesforceFactory
-):
+) -> None:
     state = org.salesforce
     state.delete("Account", str(state.snapshot("Account")[3]["Id"]))
     live = sorted(state.snapshot("Account"), key=stamp)
@@ -45,7 +45,7 @@ def test_given_accounts_when_fully_pulled_then_each_live_one_comes_once_in_modst
 
 def test_given_leads_when_fully_pulled_then_converted_ones_are_left_out(
     org: RunningSalesforce, connect: SalesforceFactory
-):
+) -> None:
     state = org.salesforce
     converted = str(state.snapshot("Lead")[0]["Id"])
     state.convert_lead(converted, str(state.snapshot("Account")[0]["Id"]))
@@ -61,7 +61,7 @@ def test_given_leads_when_fully_pulled_then_converted_ones_are_left_out(
 
 def test_given_a_change_when_pulled_incrementally_then_it_and_its_overlap_come_and_cursor_moves(
     org: RunningSalesforce, connect: SalesforceFactory
-):
+) -> None:
     overlap = timedelta(minutes=5)
     connector = connect(org, overlap=overlap)
     cursor = final_cursor(list(connector.pull_accounts(None)))
@@ -87,7 +87,7 @@ def test_given_a_change_when_pulled_incrementally_then_it_and_its_overlap_come_a
 
 def test_given_nothing_changed_when_pulled_incrementally_then_the_cursor_stays(
     org: RunningSalesforce, connect: SalesforceFactory
-):
+) -> None:
     connector = connect(org, overlap=timedelta(0))
     cursor = final_cursor(list(connector.pull_accounts(None)))
 
@@ -99,7 +99,7 @@ def test_given_nothing_changed_when_pulled_incrementally_then_the_cursor_stays(
 
 def test_given_a_naive_cursor_from_the_store_when_pulled_then_it_is_read_as_utc(
     org: RunningSalesforce, connect: SalesforceFactory
-):
+) -> None:
     connector = connect(org, overlap=timedelta(0))
     cursor = final_cursor(list(connector.pull_accounts(None)))
     naive = Cursor(cursor.modified_at.replace(tzinfo=None), cursor.crm_id)
@@ -111,7 +111,7 @@ def test_given_a_naive_cursor_from_the_store_when_pulled_then_it_is_read_as_utc(
 
 def test_given_a_deleted_account_when_pulled_incrementally_then_it_comes_archived_via_query_all(
     org: RunningSalesforce, connect: SalesforceFactory
-):
+) -> None:
     connector = connect(org)
     cursor = final_cursor(list(connector.pull_accounts(None)))
     victim = str(org.salesforce.snapshot("Account")[4]["Id"])
@@ -127,7 +127,7 @@ def test_given_a_deleted_account_when_pulled_incrementally_then_it_comes_archive
 
 def test_given_a_converted_lead_when_pulled_incrementally_then_it_comes_archived(
     org: RunningSalesforce, connect: SalesforceFactory
-):
+) -> None:
     connector = connect(org)
     cursor = final_cursor(list(connector.pull_accounts(None, "lead")))
     lead = str(org.salesforce.snapshot("Lead")[2]["Id"])
@@ -143,7 +143,7 @@ def test_given_a_converted_lead_when_pulled_incrementally_then_it_comes_archived
 
 def test_given_opportunities_when_pulled_then_deals_carry_their_account_and_outcome(
     shared_org: RunningSalesforce, connect: SalesforceFactory
-):
+) -> None:
     live = shared_org.salesforce.snapshot("Opportunity")
 
     deals = records_of(list(connect(shared_org).pull_deals(None)))
@@ -161,7 +161,7 @@ def test_given_opportunities_when_pulled_then_deals_carry_their_account_and_outc
 
 def test_given_a_deleted_opportunity_when_pulled_incrementally_then_archived(
     org: RunningSalesforce, connect: SalesforceFactory
-):
+) -> None:
     connector = connect(org)
     cursor = final_cursor(list(connector.pull_deals(None)))
     victim = str(org.salesforce.snapshot("Opportunity")[0]["Id"])
@@ -174,7 +174,7 @@ def test_given_a_deleted_opportunity_when_pulled_incrementally_then_archived(
 
 def test_given_ids_of_every_kind_when_fetched_then_live_accounts_and_leads_in_the_order_asked(
     org: RunningSalesforce, connect: SalesforceFactory
-):
+) -> None:
     state = org.salesforce
     accounts = [str(a["Id"]) for a in state.snapshot("Account")[:3]]
     lead = str(state.snapshot("Lead")[1]["Id"])
@@ -192,7 +192,7 @@ def test_given_ids_of_every_kind_when_fetched_then_live_accounts_and_leads_in_th
 
 def test_given_a_soql_injection_attempt_as_id_when_fetched_then_nothing_is_sent_or_returned(
     shared_org: RunningSalesforce, connect: SalesforceFactory
-):
+) -> None:
     connector = connect(shared_org)
     used = shared_org.usage.used
 
@@ -207,7 +207,7 @@ def test_given_a_soql_injection_attempt_as_id_when_fetched_then_nothing_is_sent_
 
 def test_given_more_ids_than_an_in_list_takes_when_fetched_then_chunked_queries(
     start_org: OrgFactory, connect: SalesforceFactory
-):
+) -> None:
     org = start_org(companies=230, deals_per_company=0)
     ids = [str(a["Id"]) for a in org.salesforce.snapshot("Account")]
     connector = connect(org)
@@ -220,7 +220,7 @@ def test_given_more_ids_than_an_in_list_takes_when_fetched_then_chunked_queries(
 
 def test_given_rubric_extra_fields_when_pulled_then_those_that_exist_are_selected(
     shared_org: RunningSalesforce, connect: SalesforceFactory
-):
+) -> None:
     connector = connect(shared_org, extra_fields=["Buying_Signals__c", "Status"])
 
     accounts = records_of(list(connector.pull_accounts(None)))
@@ -234,7 +234,7 @@ def test_given_rubric_extra_fields_when_pulled_then_those_that_exist_are_selecte
 
 def test_given_an_extra_field_on_neither_object_when_pulled_then_rejected_naming_it(
     shared_org: RunningSalesforce, connect: SalesforceFactory
-):
+) -> None:
     connector = connect(shared_org, extra_fields=["Buying_Signals__c", "Intent_Score__c"])
 
     with pytest.raises(RejectedError, match="Intent_Score__c") as caught:
@@ -246,14 +246,14 @@ def test_given_an_extra_field_on_neither_object_when_pulled_then_rejected_naming
 @pytest.mark.parametrize("name", ["Name, (SELECT Id FROM Contacts)", "Id FROM Lead --", "a b"])
 def test_given_an_extra_field_that_is_no_api_name_when_constructed_then_value_error(
     shared_org: RunningSalesforce, connect: SalesforceFactory, name: str
-):
+) -> None:
     with pytest.raises(ValueError, match="not a Salesforce field"):
         connect(shared_org, extra_fields=[name])
 
 
 def test_given_an_org_without_icp_fields_when_pulled_then_the_query_leaves_them_out(
     start_org: OrgFactory, connect: SalesforceFactory
-):
+) -> None:
     org = start_org(with_icp_fields=False)
 
     accounts = records_of(list(connect(org).pull_accounts(None)))
@@ -264,14 +264,14 @@ def test_given_an_org_without_icp_fields_when_pulled_then_the_query_leaves_them_
 
 def test_given_an_unknown_object_type_when_pulled_then_value_error(
     shared_org: RunningSalesforce, connect: SalesforceFactory
-):
+) -> None:
     with pytest.raises(ValueError, match="no 'company' records"):
         connect(shared_org).pull_accounts(None, "company")
 
 
 def test_given_the_full_pull_cursor_when_a_record_changes_during_the_pull_then_next_pull_has_it(
     org: RunningSalesforce, connect: SalesforceFactory
-):
+) -> None:
     connector = connect(org, overlap=timedelta(0))
     pages = connector.pull_accounts(None)
     first = next(pages)

@@ -16,7 +16,7 @@ from tests.support.salesforce import OrgFactory, SalesforceFactory, a_score, rec
 
 def test_given_an_org_without_icp_fields_when_set_up_twice_then_seven_per_object_then_unchanged(
     start_org: OrgFactory, connect: SalesforceFactory
-):
+) -> None:
     org = start_org(with_icp_fields=False)
     connector = connect(org, tiers=("tier_1", "tier_2", "tier_3", "disqualified"))
 
@@ -46,7 +46,7 @@ def test_given_an_org_without_icp_fields_when_set_up_twice_then_seven_per_object
 
 def test_given_fields_just_created_when_pulled_and_written_then_they_are_used(
     start_org: OrgFactory, connect: SalesforceFactory
-):
+) -> None:
     org = start_org(with_icp_fields=False)
     connector = connect(org)
     assert not any(
@@ -68,7 +68,7 @@ def test_given_fields_just_created_when_pulled_and_written_then_they_are_used(
 
 def test_given_a_rubric_without_disqualifiers_when_set_up_then_flags_are_a_long_text_area(
     start_org: OrgFactory, connect: SalesforceFactory
-):
+) -> None:
     org = start_org(with_icp_fields=False)
 
     connect(org, flags=()).ensure_schema()
@@ -81,7 +81,7 @@ def test_given_a_rubric_without_disqualifiers_when_set_up_then_flags_are_a_long_
 
 def test_given_some_fields_present_when_set_up_then_only_the_missing_are_created(
     start_org: OrgFactory, connect: SalesforceFactory
-):
+) -> None:
     org = start_org(with_icp_fields=False)
     org.salesforce.add_custom_field("Lead", FieldDef("ICP_Tier__c", "picklist", custom=True))
 
@@ -104,7 +104,7 @@ class HiddenFieldClient:
         raise RejectedError("exists", code="DUPLICATE_DEVELOPER_NAME", status=400)
 
 
-def test_given_a_field_hidden_by_field_level_security_when_set_up_then_the_error_says_so():
+def test_given_a_field_hidden_by_field_level_security_when_set_up_then_the_error_says_so() -> None:
     with pytest.raises(RejectedError, match="field-level security") as caught:
         ensure_schema(HiddenFieldClient(), writeback_fields(("tier_1",), ("x",)))
 
@@ -113,7 +113,7 @@ def test_given_a_field_hidden_by_field_level_security_when_set_up_then_the_error
 
 def test_given_a_tier_missing_from_an_existing_picklist_when_set_up_then_a_warning(
     org: RunningSalesforce, connect: SalesforceFactory, caplog: pytest.LogCaptureFixture
-):
+) -> None:
     changes = connect(org, tiers=("tier_1", "platinum")).ensure_schema()
 
     assert {c.action for c in changes} == {"unchanged"}

@@ -44,7 +44,9 @@ def schemas(name: str) -> tuple[str, dict[str, FieldDef]] | None:
 @example(value="a\\")
 @example(value="\n\r\t\b\f\"'\\")
 @example(value="\x00\u2028😀")
-def test_given_any_string_when_quoted_then_the_parser_reads_one_literal_equal_to_it(value: str):
+def test_given_any_string_when_quoted_then_the_parser_reads_one_literal_equal_to_it(
+    value: str,
+) -> None:
     literal = quote(value)
     text = f"SELECT Id FROM Account WHERE Name = {literal}"
 
@@ -59,7 +61,7 @@ def test_given_any_string_when_quoted_then_the_parser_reads_one_literal_equal_to
 
 @settings(max_examples=200, deadline=None)
 @given(values=st.lists(st.text(max_size=30), min_size=1, max_size=5))
-def test_given_strings_when_quoted_in_a_list_then_each_stays_one_literal(values: list[str]):
+def test_given_strings_when_quoted_in_a_list_then_each_stays_one_literal(values: list[str]) -> None:
     text = "SELECT Id FROM Account WHERE Name IN (" + ", ".join(map(quote, values)) + ")"
 
     query = parse(text, schemas)
@@ -73,7 +75,9 @@ def test_given_strings_when_quoted_in_a_list_then_each_stays_one_literal(values:
 @given(value=st.text(max_size=30))
 @example(value="001' OR Name != '")
 @example(value="0015e00000AbCdEAAV")
-def test_given_anything_as_an_id_when_filtered_then_only_well_formed_ids_survive(value: str):
+def test_given_anything_as_an_id_when_filtered_then_only_well_formed_ids_survive(
+    value: str,
+) -> None:
     kept = record_ids([value])
 
     assert all(len(i) == 18 and i.isalnum() and i.isascii() for i in kept)
@@ -82,7 +86,7 @@ def test_given_anything_as_an_id_when_filtered_then_only_well_formed_ids_survive
         assert in_list(kept) == f"('{kept[0]}')"
 
 
-def test_given_ids_in_both_forms_when_filtered_then_18_characters_deduplicated_by_prefix():
+def test_given_ids_in_both_forms_when_filtered_then_18_characters_deduplicated_by_prefix() -> None:
     account, lead = "001A0000006Vm9rIAC", make_id("00Q", 7)
     bad_checksum = account[:15] + "ZZZ"
 
@@ -99,7 +103,7 @@ def test_given_ids_in_both_forms_when_filtered_then_18_characters_deduplicated_b
 
 
 @pytest.mark.parametrize("name", ["Name", "ICP_Tier__c", "acme__Score__c", "Owner_Id2", "X" * 80])
-def test_given_api_names_when_checked_then_accepted(name: str):
+def test_given_api_names_when_checked_then_accepted(name: str) -> None:
     assert identifier(name) == name
 
 
@@ -108,12 +112,12 @@ def test_given_api_names_when_checked_then_accepted(name: str):
     ["", "1Name", "Name, Id", "Name--", "Na me", "Name'", "Owner.Name", "_x", "a___b", "X" * 81,
      "Námé"],
 )  # fmt: skip
-def test_given_anything_else_when_checked_then_value_error(name: str):
+def test_given_anything_else_when_checked_then_value_error(name: str) -> None:
     with pytest.raises(ValueError, match="not a Salesforce field or object name"):
         identifier(name)
 
 
-def test_given_fields_when_selected_then_names_are_checked_and_the_parser_accepts_it():
+def test_given_fields_when_selected_then_names_are_checked_and_the_parser_accepts_it() -> None:
     text = select(
         ["Id", "Name"],
         "Account",
@@ -141,7 +145,7 @@ def test_given_fields_when_selected_then_names_are_checked_and_the_parser_accept
 )
 def test_given_an_aware_datetime_when_written_as_literal_then_utc_to_the_millisecond(
     moment: datetime, offset: int
-):
+) -> None:
     local = moment.astimezone(timezone(timedelta(minutes=offset)))
 
     literal = datetime_literal(local)
@@ -153,6 +157,6 @@ def test_given_an_aware_datetime_when_written_as_literal_then_utc_to_the_millise
     parse_datetime_ms(literal)  # the sandbox's SOQL reads it
 
 
-def test_given_a_naive_datetime_when_written_as_literal_then_refused():
+def test_given_a_naive_datetime_when_written_as_literal_then_refused() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         datetime_literal(datetime(2024, 5, 1))

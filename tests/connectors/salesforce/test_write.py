@@ -27,7 +27,7 @@ def update(object_type: str, crm_id: str, **values: str) -> PropertyUpdate:
 # -- rendering --------------------------------------------------------------------------------
 
 
-def test_given_a_score_when_rendered_then_the_seven_icp_fields_as_strings():
+def test_given_a_score_when_rendered_then_the_seven_icp_fields_as_strings() -> None:
     rendered = render_score(a_score(disqualified=True, tier="disqualified", flags=("a", "b", "a")))
 
     assert rendered == {
@@ -41,7 +41,7 @@ def test_given_a_score_when_rendered_then_the_seven_icp_fields_as_strings():
     }
 
 
-def test_given_huge_reasons_and_a_long_version_when_rendered_then_they_fit_their_fields():
+def test_given_huge_reasons_and_a_long_version_when_rendered_then_they_fit_their_fields() -> None:
     rendered = render_score(
         a_score(reasons=tuple("🏢 reason " * 400 for _ in range(30)), rubric_version="v" * 100)
     )
@@ -51,7 +51,7 @@ def test_given_huge_reasons_and_a_long_version_when_rendered_then_they_fit_their
     assert rendered["ICP_Rubric_Version__c"] == "v" * 64
 
 
-def test_given_rendered_values_when_sent_then_each_field_gets_its_json_type():
+def test_given_rendered_values_when_sent_then_each_field_gets_its_json_type() -> None:
     sent = payload(render_score(a_score()))
 
     assert sent["ICP_Fit_Score__c"] == 87.0
@@ -70,7 +70,7 @@ def test_given_rendered_values_when_sent_then_each_field_gets_its_json_type():
 
 def test_given_201_updates_when_written_then_two_collection_calls_and_all_land(
     start_org: OrgFactory, connect: SalesforceFactory
-):
+) -> None:
     org = start_org(companies=210, deals_per_company=0)
     ids = [str(a["Id"]) for a in org.salesforce.snapshot("Account")][:201]
     connector = connect(org)
@@ -93,7 +93,7 @@ def test_given_201_updates_when_written_then_two_collection_calls_and_all_land(
 
 def test_given_one_bad_value_in_a_collection_of_200_when_written_then_it_fails_alone(
     start_org: OrgFactory, connect: SalesforceFactory
-):
+) -> None:
     org = start_org(companies=210, deals_per_company=0)
     ids = [str(a["Id"]) for a in org.salesforce.snapshot("Account")][:200]
     updates = [update("account", i) for i in ids]
@@ -115,7 +115,7 @@ def test_given_one_bad_value_in_a_collection_of_200_when_written_then_it_fails_a
 
 def test_given_accounts_and_leads_mixed_when_written_then_one_collection_serves_both(
     org: RunningSalesforce, connect: SalesforceFactory
-):
+) -> None:
     account = str(org.salesforce.snapshot("Account")[0]["Id"])
     lead = str(org.salesforce.snapshot("Lead")[0]["Id"])
     connector = connect(org)
@@ -129,7 +129,7 @@ def test_given_accounts_and_leads_mixed_when_written_then_one_collection_serves_
 
 def test_given_the_same_record_twice_when_written_then_two_collections_in_order(
     org: RunningSalesforce, connect: SalesforceFactory
-):
+) -> None:
     account = str(org.salesforce.snapshot("Account")[0]["Id"])
     connector = connect(org)
 
@@ -144,7 +144,7 @@ def test_given_the_same_record_twice_when_written_then_two_collections_in_order(
 
 def test_given_updates_salesforce_cannot_take_when_written_then_not_written_and_not_sent(
     shared_org: RunningSalesforce, connect: SalesforceFactory
-):
+) -> None:
     account = str(shared_org.salesforce.snapshot("Account")[0]["Id"])
     lead = str(shared_org.salesforce.snapshot("Lead")[0]["Id"])
     connector = connect(shared_org)
@@ -165,7 +165,7 @@ def test_given_updates_salesforce_cannot_take_when_written_then_not_written_and_
 
 def test_given_a_locked_row_and_a_converted_lead_when_written_then_only_the_lock_is_retryable(
     org: RunningSalesforce, connect: SalesforceFactory
-):
+) -> None:
     state = org.salesforce
     locked = str(state.snapshot("Account")[1]["Id"])
     state.locked.add(locked)
@@ -190,7 +190,7 @@ def test_given_a_locked_row_and_a_converted_lead_when_written_then_only_the_lock
 
 def test_given_server_errors_outlasting_retries_when_written_then_the_batch_is_retryable(
     org: RunningSalesforce, connect: SalesforceFactory
-):
+) -> None:
     accounts = [str(a["Id"]) for a in org.salesforce.snapshot("Account")[:3]]
     connector = connect(org)
     org.faults.fail_next(4, status=503, path="composite")
@@ -204,7 +204,7 @@ def test_given_server_errors_outlasting_retries_when_written_then_the_batch_is_r
 
 def test_given_the_daily_limit_runs_out_mid_write_when_written_then_the_rest_is_retryable_unsent(
     start_org: OrgFactory, connect: SalesforceFactory
-):
+) -> None:
     org = start_org(companies=450, deals_per_company=0)
     ids = [str(a["Id"]) for a in org.salesforce.snapshot("Account")][:420]
     org.usage.used = org.usage.daily_limit - 1  # one call left
@@ -222,7 +222,7 @@ def test_given_the_daily_limit_runs_out_mid_write_when_written_then_the_rest_is_
 
 def test_given_a_revoked_app_when_writing_then_auth_error_is_raised(
     org: RunningSalesforce, connect: SalesforceFactory, monkeypatch: pytest.MonkeyPatch
-):
+) -> None:
     account = str(org.salesforce.snapshot("Account")[0]["Id"])
     connector = connect(org)
     monkeypatch.setattr(org.auth, "client_secret", "rotated-by-an-admin")
@@ -236,7 +236,7 @@ def test_given_a_revoked_app_when_writing_then_auth_error_is_raised(
 
 def test_given_routine_and_new_lead_writes_when_written_then_only_the_new_lead_is_routed(
     org: RunningSalesforce, connect: SalesforceFactory
-):
+) -> None:
     state = org.salesforce
     leads = state.snapshot("Lead")
     routine, new = str(leads[0]["Id"]), str(leads[1]["Id"])
@@ -262,7 +262,7 @@ def test_given_routine_and_new_lead_writes_when_written_then_only_the_new_lead_i
 
 def test_given_routing_switched_off_when_a_new_lead_is_written_then_its_owner_stays(
     org: RunningSalesforce, connect: SalesforceFactory
-):
+) -> None:
     lead = org.salesforce.snapshot("Lead")[3]
     connector = connect(org, assign_new_leads=False)
 
@@ -276,7 +276,7 @@ def test_given_routing_switched_off_when_a_new_lead_is_written_then_its_owner_st
 
 def test_given_a_new_lead_with_a_refused_value_when_routed_then_it_fails_with_the_field(
     org: RunningSalesforce, connect: SalesforceFactory
-):
+) -> None:
     lead = org.salesforce.snapshot("Lead")[4]
 
     outcomes = connect(org).write(
@@ -308,7 +308,9 @@ class RecordingClient:
         return [{"id": r["id"], "success": True, "errors": []} for r in records]
 
 
-def test_given_interleaved_accounts_and_leads_when_written_then_grouped_by_type_per_collection():
+def test_given_interleaved_accounts_and_leads_when_written_then_grouped_by_type_per_collection() -> (
+    None
+):
     accounts = [make_id("001", n) for n in range(150)]
     leads = [make_id("00Q", n) for n in range(150)]
     updates = [
