@@ -57,24 +57,26 @@ junk = st.recursive(
         ("~40", 40.0),
     ],
 )
-def test_given_a_crm_style_quantity_when_parsed_then_it_reads_as_a_number(text, expected) -> None:
+def test_given_a_crm_style_quantity_when_parsed_then_it_reads_as_a_number(
+    text: str, expected: float
+) -> None:
     assert parse_number(text) == pytest.approx(expected)
 
 
 @pytest.mark.parametrize(
     "text", ["", "   ", "lots", "nan", "inf", "-inf", "100-50", "1,2,3,4", "12 apples", "x" * 500]
 )
-def test_given_text_that_is_not_a_quantity_when_parsed_then_it_is_none(text) -> None:
+def test_given_text_that_is_not_a_quantity_when_parsed_then_it_is_none(text: str) -> None:
     assert parse_number(text) is None
 
 
 @pytest.mark.parametrize("value", [True, False, None, [1], {"a": 1}, float("nan"), float("inf")])
-def test_given_a_non_numeric_object_when_parsed_then_it_is_none(value) -> None:
+def test_given_a_non_numeric_object_when_parsed_then_it_is_none(value: object) -> None:
     assert parse_number(value) is None
 
 
 @given(junk)
-def test_given_any_value_when_parsed_then_no_parser_raises(value) -> None:
+def test_given_any_value_when_parsed_then_no_parser_raises(value: object) -> None:
     number = parse_number(value)
     assert number is None or math.isfinite(number)
     assert parse_bool(value) in (True, False, None)
@@ -90,20 +92,22 @@ def test_given_any_value_when_parsed_then_no_parser_raises(value) -> None:
 
 @given(st.integers(min_value=-(10**12), max_value=10**12))
 def test_given_an_integer_written_plain_or_with_separators_when_parsed_then_it_round_trips(
-    n,
+    n: int,
 ) -> None:
     assert parse_number(str(n)) == n
     assert parse_number(f"{n:,}") == n
 
 
 @given(st.integers(0, 10**6), st.integers(0, 10**6))
-def test_given_a_range_when_parsed_then_it_is_the_midpoint(low, high) -> None:
+def test_given_a_range_when_parsed_then_it_is_the_midpoint(low: int, high: int) -> None:
     expected = (low + high) / 2 if high >= low else None
     assert parse_number(f"{low}-{high}") == expected
 
 
 @given(st.floats(min_value=0.1, max_value=999, allow_nan=False).map(lambda x: round(x, 1)))
-def test_given_millions_with_a_currency_sign_when_parsed_then_the_suffix_multiplies(x) -> None:
+def test_given_millions_with_a_currency_sign_when_parsed_then_the_suffix_multiplies(
+    x: float,
+) -> None:
     assert parse_number(f"${x}M") == pytest.approx(x * 1e6)
 
 
@@ -112,7 +116,9 @@ def test_given_millions_with_a_currency_sign_when_parsed_then_the_suffix_multipl
     [("true", True), ("Yes", True), ("1", True), (1, True), ("FALSE", False), ("no", False),
      (0, False), ("maybe", None), (2, None), ("", None)],
 )  # fmt: skip
-def test_given_yes_no_text_when_parsed_as_bool_then_it_is_read(value, expected) -> None:
+def test_given_yes_no_text_when_parsed_as_bool_then_it_is_read(
+    value: object, expected: bool | None
+) -> None:
     assert parse_bool(value) is expected
 
 
@@ -126,7 +132,9 @@ def test_given_yes_no_text_when_parsed_as_bool_then_it_is_read(value, expected) 
         (5, None),
     ],
 )
-def test_given_a_list_value_when_parsed_then_items_are_split_and_stripped(value, expected) -> None:
+def test_given_a_list_value_when_parsed_then_items_are_split_and_stripped(
+    value: object, expected: tuple[str, ...] | None
+) -> None:
     assert parse_list(value) == expected
 
 
@@ -142,7 +150,7 @@ def test_given_the_date_shapes_crms_send_when_parsed_then_all_are_utc() -> None:
 
 
 @given(st.datetimes(timezones=st.just(UTC)))
-def test_given_an_iso_timestamp_when_parsed_then_it_round_trips(moment) -> None:
+def test_given_an_iso_timestamp_when_parsed_then_it_round_trips(moment: datetime) -> None:
     assert parse_datetime(moment.isoformat()) == moment
     assert parse_datetime(moment + timedelta(0)) == moment
 
@@ -161,13 +169,13 @@ def test_given_an_iso_timestamp_when_parsed_then_it_round_trips(moment) -> None:
     ],
 )
 def test_given_a_domain_url_or_email_when_normalised_then_the_bare_domain_is_kept(
-    value, expected
+    value: str, expected: str | None
 ) -> None:
     assert normalise_domain(value) == expected
 
 
 @given(st.text(max_size=60))
-def test_given_any_text_when_domain_normalised_twice_then_it_is_stable(text) -> None:
+def test_given_any_text_when_domain_normalised_twice_then_it_is_stable(text: str) -> None:
     once = normalise_domain(text)
     if once is not None:
         assert normalise_domain(once) == once
@@ -177,7 +185,7 @@ def test_given_any_text_when_domain_normalised_twice_then_it_is_stable(text) -> 
 
 
 @given(st.text(max_size=40))
-def test_given_any_text_when_category_normalised_then_it_is_idempotent(text) -> None:
+def test_given_any_text_when_category_normalised_then_it_is_idempotent(text: str) -> None:
     assert normalise_category(normalise_category(text)) == normalise_category(text)
 
 
@@ -193,7 +201,9 @@ def test_given_the_same_industry_spelt_three_ways_when_normalised_then_they_are_
     [(None, True), ("", True), ("  ", True), ([], True), ({}, True), (float("nan"), True),
      (0, False), (False, False), ("0", False), (["a"], False)],
 )  # fmt: skip
-def test_given_a_value_when_checked_then_only_empty_values_are_missing(value, missing) -> None:
+def test_given_a_value_when_checked_then_only_empty_values_are_missing(
+    value: object, missing: bool
+) -> None:
     assert is_missing(value) is missing
 
 
@@ -201,7 +211,9 @@ def test_given_a_value_when_checked_then_only_empty_values_are_missing(value, mi
     ("value", "text"),
     [(250, "250"), (12_500, "12,500"), (1_200_000, "1.2M"), (3e9, "3B"), (250.5, "250.5")],
 )
-def test_given_a_quantity_when_formatted_then_it_is_short_and_readable(value, text) -> None:
+def test_given_a_quantity_when_formatted_then_it_is_short_and_readable(
+    value: float, text: str
+) -> None:
     assert format_quantity(value) == text
 
 

@@ -12,11 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.rubric import load_rubric, parse_rubric
-from app.scoring import AccountFacts, compile_rubric, score
+from app.scoring import AccountFacts, ScoreResult, compile_rubric, score
 from app.scoring.scorer import score_reference
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-TIERS = [
+TIERS: list[dict[str, Any]] = [
     {"name": "tier_1", "label": "Tier 1", "min_score": 70},
     {"name": "tier_2", "label": "Tier 2", "min_score": 50},
     {"name": "tier_3", "label": "Tier 3", "min_score": 0},
@@ -34,7 +34,7 @@ def rubric_with(*criteria: dict[str, Any], disqualifiers: list[dict[str, Any]] |
     }
 
 
-def scored(document: dict[str, Any], values: dict[str, object], **facts: Any):
+def scored(document: dict[str, Any], values: dict[str, object], **facts: Any) -> ScoreResult:
     return score(
         AccountFacts(id="r1", values=values, **facts), compile_rubric(parse_rubric(document)), NOW
     )
@@ -133,7 +133,7 @@ def test_given_an_unknown_industry_when_scored_then_it_scores_otherwise_with_a_r
     ],
 )
 def test_given_headcounts_as_crms_hold_them_when_scored_then_they_are_parsed(
-    employees, points, detail
+    employees: str | int, points: int, detail: str
 ) -> None:
     result = scored(rubric_with(EMPLOYEES), {"employees": employees})
     assert result.criteria[0].points == points
@@ -152,7 +152,7 @@ def test_given_revenue_written_as_money_when_scored_then_it_is_read_in_millions(
 
 @pytest.mark.parametrize("empty", [None, "", "   ", []])
 def test_given_an_empty_field_when_scored_then_it_scores_the_missing_points_and_says_so(
-    empty,
+    empty: object,
 ) -> None:
     values = {"industry": "COMPUTER_SOFTWARE", "employees": empty}
     result = scored(rubric_with(INDUSTRY, {**EMPLOYEES, "missing": 20}), values)
@@ -225,7 +225,9 @@ def test_given_any_of_when_one_listed_tool_is_present_then_it_matches() -> None:
 @pytest.mark.parametrize(
     ("days_ago", "points"), [(-3, 100), (0, 100), (10, 100), (60, 50), (110, 0), (500, 0)]
 )
-def test_given_recency_when_days_pass_then_points_decay_linearly(days_ago, points) -> None:
+def test_given_recency_when_days_pass_then_points_decay_linearly(
+    days_ago: int, points: int
+) -> None:
     moment = NOW - timedelta(days=days_ago)
     result = scored(rubric_with(ENGAGEMENT), {"last_engagement_at": moment.isoformat()})
     assert result.criteria[0].points == pytest.approx(points)
@@ -266,7 +268,7 @@ def test_given_true_and_one_when_disqualifiers_are_checked_in_turn_then_memoisat
     assert flags == [("small",), (), ("small",), (), ("small",)]
 
 
-DISQUALIFIERS = [
+DISQUALIFIERS: list[dict[str, Any]] = [
     {"id": "too_small", "field": "employees", "reason": "Too small", "less_than": 10},
     {"id": "excluded_industry", "field": "industry", "reason": "Excluded", "one_of": ["Government"]},
     {"id": "personal_email", "field": "domain", "reason": "Personal", "domain_in": ["gmail.com", "edu"]},
@@ -291,7 +293,7 @@ DISQUALIFIERS = [
     ],
 )  # fmt: skip
 def test_given_a_negative_icp_rule_that_holds_when_scored_then_the_tier_is_disqualified(
-    values, flags
+    values: dict[str, object], flags: list[str]
 ) -> None:
     document = rubric_with({**INDUSTRY, "otherwise": 100}, disqualifiers=DISQUALIFIERS)
     result = scored(document, {"industry": "COMPUTER_SOFTWARE", **values})
@@ -406,18 +408,19 @@ def criteria(draw: st.DrawFn, index: int) -> dict[str, Any]:
 @st.composite
 def rubrics(draw: st.DrawFn) -> dict[str, Any]:
     count = draw(st.integers(1, 5))
+    choices: list[dict[str, Any]] = [
+        {"id": "small", "field": "f0", "reason": "Small", "less_than": 5},
+        {"id": "word", "field": "f1", "reason": "Word", "one_of": ["alpha"]},
+        {"id": "mail", "field": "f2", "reason": "Mail", "domain_in": ["gmail.com"]},
+        {"id": "flag", "field": "f3", "reason": "Flag", "is_true": True},
+    ]
     disqualifiers = draw(
         st.lists(
-            st.sampled_from([
-                {"id": "small", "field": "f0", "reason": "Small", "less_than": 5},
-                {"id": "word", "field": "f1", "reason": "Word", "one_of": ["alpha"]},
-                {"id": "mail", "field": "f2", "reason": "Mail", "domain_in": ["gmail.com"]},
-                {"id": "flag", "field": "f3", "reason": "Flag", "is_true": True},
-            ]),
+            st.sampled_from(choices),
             unique_by=lambda d: d["id"],
             max_size=3,
         )
-    )  # fmt: skip
+    )
     return rubric_with(*(draw(criteria(i)) for i in range(count)), disqualifiers=disqualifiers)
 
 
@@ -441,7 +444,7 @@ object_types = st.sampled_from(["company", "account", "lead"])
 property_settings = settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 
 
-def expected_score(result) -> int:
+def expected_score(result: ScoreResult) -> int:
     counted = [(c.weight, c.points) for c in result.criteria if c.points is not None]
     weight = sum(w for w, _ in counted)
     return int(sum(w * p for w, p in counted) / weight + 0.5) if weight else 0
@@ -450,7 +453,7 @@ def expected_score(result) -> int:
 @property_settings
 @given(rubrics(), records, object_types)
 def test_given_any_rubric_and_record_when_scored_then_the_result_is_consistent(
-    document, values, object_type
+    document: dict[str, Any], values: dict[str, object], object_type: str
 ) -> None:
     compiled = compile_rubric(parse_rubric(document))
     result = score(AccountFacts("r", values, object_type=object_type), compiled, NOW)
@@ -502,7 +505,7 @@ def _raised(document: dict[str, Any], index: int, delta: int) -> dict[str, Any]:
 @property_settings
 @given(rubrics(), records, st.data())
 def test_given_a_criterion_when_its_points_are_raised_then_the_score_never_drops(
-    document, values, data
+    document: dict[str, Any], values: dict[str, object], data: st.DataObject
 ) -> None:
     index = data.draw(st.integers(0, len(document["layers"]["firmographic"]["criteria"]) - 1))
     delta = data.draw(st.integers(1, 100))
@@ -515,7 +518,7 @@ def test_given_a_criterion_when_its_points_are_raised_then_the_score_never_drops
 @property_settings
 @given(rubrics(), st.lists(records, min_size=1, max_size=8))
 def test_given_one_compiled_rubric_when_many_records_are_scored_then_each_matches_a_fresh_scorer(
-    document, batch
+    document: dict[str, Any], batch: list[dict[str, object]]
 ) -> None:
     shared = compile_rubric(parse_rubric(document))
     for values in batch + batch:
@@ -527,7 +530,7 @@ def test_given_one_compiled_rubric_when_many_records_are_scored_then_each_matche
 @property_settings
 @given(rubrics(), st.lists(records, min_size=1, max_size=6), object_types)
 def test_given_generated_rubrics_when_the_fast_path_scores_then_it_agrees_with_the_reference(
-    document, batch, object_type
+    document: dict[str, Any], batch: list[dict[str, object]], object_type: str
 ) -> None:
     document = {**document, "fields": {"f0": {"hubspot": "p0"}, "f2": {"hubspot": "f3"}}}
     compiled = compile_rubric(parse_rubric(document))
