@@ -110,7 +110,7 @@ def assert_store_holds_salesforce(sandbox: RunningSandbox, sessions: sessionmake
 
 
 def test_given_a_hubspot_sync_killed_mid_pull_when_run_again_then_nothing_is_lost_or_doubled(
-    sandbox, sessions, env
+    sandbox: RunningSandbox, sessions: sessionmaker[Session], env: dict[str, str]
 ) -> None:
     icp_sync(env, "setup", "hubspot")
     sandbox.set_faults(SLOW)
@@ -127,7 +127,7 @@ def test_given_a_hubspot_sync_killed_mid_pull_when_run_again_then_nothing_is_los
 
 
 def test_given_a_hubspot_sync_killed_mid_writeback_when_run_again_then_each_score_lands_once(
-    sandbox, sessions, env
+    sandbox: RunningSandbox, sessions: sessionmaker[Session], env: dict[str, str]
 ) -> None:
     icp_sync(env, "setup", "hubspot")
     sandbox.set_faults(SLOW)
@@ -144,7 +144,7 @@ def test_given_a_hubspot_sync_killed_mid_writeback_when_run_again_then_each_scor
 
 
 def test_given_a_salesforce_sync_killed_mid_pull_when_run_again_then_nothing_is_lost_or_doubled(
-    sandbox, sessions, env
+    sandbox: RunningSandbox, sessions: sessionmaker[Session], env: dict[str, str]
 ) -> None:
     assert sandbox.salesforce_sandbox is not None
     scored = len(salesforce_scored_records(sandbox.salesforce_sandbox))
@@ -162,7 +162,7 @@ def test_given_a_salesforce_sync_killed_mid_pull_when_run_again_then_nothing_is_
 
 
 def test_given_a_salesforce_sync_killed_mid_writeback_when_run_again_then_each_score_lands_once(
-    sandbox, sessions, env
+    sandbox: RunningSandbox, sessions: sessionmaker[Session], env: dict[str, str]
 ) -> None:
     assert sandbox.salesforce_sandbox is not None
     scored = len(salesforce_scored_records(sandbox.salesforce_sandbox))

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.crm import rubric_properties
 from app.rubric import Rubric, load_rubric
@@ -61,7 +62,7 @@ def written_ids(sandbox: RunningSandbox) -> Counter[str]:
 
 
 def test_given_a_fresh_store_when_synced_then_every_live_company_is_scored_and_written_once(
-    sandbox, sessions, rubric
+    sandbox: RunningSandbox, sessions: sessionmaker[Session], rubric: Rubric
 ) -> None:
     connector = connect(sandbox, rubric)
     report = run_sync(connector, sessions, compile_rubric(rubric))
@@ -87,7 +88,7 @@ def test_given_a_fresh_store_when_synced_then_every_live_company_is_scored_and_w
 
 
 def test_given_a_synced_store_when_synced_again_without_crm_changes_then_nothing_is_written(
-    sandbox, sessions, rubric
+    sandbox: RunningSandbox, sessions: sessionmaker[Session], rubric: Rubric
 ) -> None:
     connector = connect(sandbox, rubric)
     compiled = compile_rubric(rubric)
@@ -106,7 +107,7 @@ def test_given_a_synced_store_when_synced_again_without_crm_changes_then_nothing
 
 
 def test_given_a_changed_company_when_synced_then_it_alone_is_rescored_and_rewritten(
-    sandbox, sessions, rubric
+    sandbox: RunningSandbox, sessions: sessionmaker[Session], rubric: Rubric
 ) -> None:
     connector = connect(sandbox, rubric)
     compiled = compile_rubric(rubric)
@@ -135,7 +136,7 @@ def test_given_a_changed_company_when_synced_then_it_alone_is_rescored_and_rewri
 
 
 def test_given_one_record_the_crm_refuses_when_writing_then_the_others_land_and_it_is_retried(
-    sandbox, sessions, rubric
+    sandbox: RunningSandbox, sessions: sessionmaker[Session], rubric: Rubric
 ) -> None:
     connector = connect(sandbox, rubric)
     compiled = compile_rubric(rubric)
@@ -176,7 +177,7 @@ def test_given_one_record_the_crm_refuses_when_writing_then_the_others_land_and_
 
 
 def test_given_a_burst_of_429s_when_syncing_then_it_is_absorbed_and_nothing_is_lost(
-    sandbox, sessions, rubric
+    sandbox: RunningSandbox, sessions: sessionmaker[Session], rubric: Rubric
 ) -> None:
     connector = connect(sandbox, rubric)
     sandbox.hubspot.faults.fail_next(4, status=429, retry_after=0)
@@ -189,7 +190,7 @@ def test_given_a_burst_of_429s_when_syncing_then_it_is_absorbed_and_nothing_is_l
 
 
 def test_given_an_archived_company_when_the_rubric_changes_then_it_is_no_longer_written(
-    sandbox, sessions, rubric
+    sandbox: RunningSandbox, sessions: sessionmaker[Session], rubric: Rubric
 ) -> None:
     connector = connect(sandbox, rubric)
     run_sync(connector, sessions, compile_rubric(rubric))
@@ -216,7 +217,7 @@ class _KillAfterFirstPage:
 
 
 def test_given_a_sync_killed_after_its_first_page_when_rerun_then_nothing_is_lost_or_duplicated(
-    sandbox, sessions, rubric
+    sandbox: RunningSandbox, sessions: sessionmaker[Session], rubric: Rubric
 ) -> None:
     connector = connect(sandbox, rubric, page_size=10)
     compiled = compile_rubric(rubric)
@@ -234,7 +235,7 @@ def test_given_a_sync_killed_after_its_first_page_when_rerun_then_nothing_is_los
 
 
 def test_given_a_dry_run_when_syncing_then_it_plans_every_write_and_writes_nothing_anywhere(
-    sandbox, sessions, rubric
+    sandbox: RunningSandbox, sessions: sessionmaker[Session], rubric: Rubric
 ) -> None:
     connector = connect(sandbox, rubric)
 
@@ -250,7 +251,7 @@ def test_given_a_dry_run_when_syncing_then_it_plans_every_write_and_writes_nothi
 
 
 def test_given_a_company_deleted_for_good_when_a_full_sync_runs_then_it_is_marked_and_never_written(
-    sandbox, sessions, rubric
+    sandbox: RunningSandbox, sessions: sessionmaker[Session], rubric: Rubric
 ) -> None:
     connector = connect(sandbox, rubric)
     run_sync(connector, sessions, compile_rubric(rubric))

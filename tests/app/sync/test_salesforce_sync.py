@@ -16,7 +16,7 @@ from app.rubric import Rubric, load_rubric
 from app.scoring import compile_rubric
 from app.store.repo import load_cursor
 from app.store.tables import Account, Score, WritebackState
-from app.sync.orchestrator import LEADS, run_sync
+from app.sync.orchestrator import LEADS, SyncReport, run_sync
 from connectors.errors import QuotaExhaustedError
 from connectors.records import PropertyUpdate, WriteOutcome
 from connectors.salesforce.connector import SalesforceConnector
@@ -49,7 +49,9 @@ def connect(org: RunningSalesforce, rubric: Rubric) -> SalesforceConnector:
     )
 
 
-def sync(org: RunningSalesforce, sessions: sessionmaker[Session], rubric: Rubric, **kwargs: Any):
+def sync(
+    org: RunningSalesforce, sessions: sessionmaker[Session], rubric: Rubric, **kwargs: Any
+) -> SyncReport:
     with connect(org, rubric) as connector:
         return run_sync(connector, sessions, compile_rubric(rubric), **kwargs)
 
@@ -98,7 +100,7 @@ def new_lead(org: RunningSalesforce, **values: Any) -> str:
 
 
 def test_given_a_fresh_store_when_synced_then_accounts_and_leads_are_scored_and_written(
-    org, sessions, rubric
+    org: RunningSalesforce, sessions: sessionmaker[Session], rubric: Rubric
 ) -> None:
     report = sync(org, sessions, rubric)
 
@@ -119,7 +121,7 @@ def test_given_a_fresh_store_when_synced_then_accounts_and_leads_are_scored_and_
 
 
 def test_given_a_synced_store_when_synced_again_without_changes_then_nothing_is_written(
-    org, sessions, rubric
+    org: RunningSalesforce, sessions: sessionmaker[Session], rubric: Rubric
 ) -> None:
     sync(org, sessions, rubric)
     before = modstamps(org)
@@ -133,7 +135,7 @@ def test_given_a_synced_store_when_synced_again_without_changes_then_nothing_is_
 
 
 def test_given_a_changed_lead_when_synced_then_it_alone_is_rescored_and_rewritten(
-    org, sessions, rubric
+    org: RunningSalesforce, sessions: sessionmaker[Session], rubric: Rubric
 ) -> None:
     sync(org, sessions, rubric)
     lead_id = next(r["Id"] for r in live(org, "Lead").values() if r["NumberOfEmployees"])
@@ -150,7 +152,7 @@ def test_given_a_changed_lead_when_synced_then_it_alone_is_rescored_and_rewritte
 
 
 def test_given_a_lead_without_company_data_then_it_is_scored_on_its_account_and_says_so(
-    org, sessions, rubric
+    org: RunningSalesforce, sessions: sessionmaker[Session], rubric: Rubric
 ) -> None:
     sync(org, sessions, rubric)
 
@@ -177,7 +179,7 @@ def test_given_a_lead_without_company_data_then_it_is_scored_on_its_account_and_
 
 
 def test_given_an_account_whose_industry_changes_then_its_borrowing_leads_are_rescored(
-    org, sessions, rubric
+    org: RunningSalesforce, sessions: sessionmaker[Session], rubric: Rubric
 ) -> None:
     sync(org, sessions, rubric)
     stored = stored_scores(sessions)
@@ -202,7 +204,7 @@ def test_given_an_account_whose_industry_changes_then_its_borrowing_leads_are_re
 
 
 def test_given_a_converted_lead_when_synced_then_it_is_no_longer_a_lead_and_never_written(
-    org, sessions, rubric
+    org: RunningSalesforce, sessions: sessionmaker[Session], rubric: Rubric
 ) -> None:
     sync(org, sessions, rubric)
     lead_id = next(iter(live(org, "Lead")))
@@ -224,7 +226,7 @@ def load_rubric_with_other_version(rubric: Rubric) -> Rubric:
 
 
 def test_given_a_deleted_account_when_synced_then_it_is_archived_and_never_written_again(
-    org, sessions, rubric
+    org: RunningSalesforce, sessions: sessionmaker[Session], rubric: Rubric
 ) -> None:
     sync(org, sessions, rubric)
     account_id = next(iter(live(org, "Account")))
@@ -263,7 +265,7 @@ class DeletingOneRecordMidWrite:
 
 
 def test_given_one_invalid_record_in_a_collection_then_the_other_199_land_and_it_is_recorded(
-    sessions, rubric
+    sessions: sessionmaker[Session], rubric: Rubric
 ) -> None:
     with (
         start_salesforce_sandbox(seed=3, companies=300, deals_per_company=0.5) as big,
@@ -286,7 +288,7 @@ def test_given_one_invalid_record_in_a_collection_then_the_other_199_land_and_it
 
 
 def test_given_an_expired_session_when_syncing_then_it_reauthenticates_once_and_continues(
-    org, sessions, rubric
+    org: RunningSalesforce, sessions: sessionmaker[Session], rubric: Rubric
 ) -> None:
     sync(org, sessions, rubric)
     lead_id = next(iter(live(org, "Lead")))
@@ -305,7 +307,7 @@ def test_given_an_expired_session_when_syncing_then_it_reauthenticates_once_and_
 
 
 def test_given_the_daily_limit_reached_mid_sync_then_it_stops_clearly_and_the_next_run_resumes(
-    sessions, rubric
+    sessions: sessionmaker[Session], rubric: Rubric
 ) -> None:
     with start_salesforce_sandbox(seed=5, companies=120, page_size=20) as small:
         small.usage.daily_limit = small.usage.used + 6
@@ -328,7 +330,7 @@ def test_given_the_daily_limit_reached_mid_sync_then_it_stops_clearly_and_the_ne
 
 
 def test_given_a_new_tier1_lead_then_assignment_routes_it_once_and_rescoring_leaves_its_owner(
-    org, sessions, rubric
+    org: RunningSalesforce, sessions: sessionmaker[Session], rubric: Rubric
 ) -> None:
     sync(org, sessions, rubric)  # the first full sync: existing leads are never re-routed
     owners_before = {i: r["OwnerId"] for i, r in live(org, "Lead").items()}
@@ -363,7 +365,9 @@ def test_given_a_new_tier1_lead_then_assignment_routes_it_once_and_rescoring_lea
     assert rescored["OwnerId"] == enterprise  # … but a rescore never re-runs assignment
 
 
-def test_given_the_first_full_sync_then_no_existing_lead_is_routed(org, sessions, rubric) -> None:
+def test_given_the_first_full_sync_then_no_existing_lead_is_routed(
+    org: RunningSalesforce, sessions: sessionmaker[Session], rubric: Rubric
+) -> None:
     owners_before = {i: r["OwnerId"] for i, r in live(org, "Lead").items()}
 
     sync(org, sessions, rubric)
@@ -372,7 +376,7 @@ def test_given_the_first_full_sync_then_no_existing_lead_is_routed(org, sessions
 
 
 def test_given_soql_injection_in_a_record_and_an_id_then_nothing_else_changes(
-    org, sessions, rubric
+    org: RunningSalesforce, sessions: sessionmaker[Session], rubric: Rubric
 ) -> None:
     sync(org, sessions, rubric)
     lead_id = new_lead(org, Company=HOSTILE, LastName="O'Brien\\'); DELETE")

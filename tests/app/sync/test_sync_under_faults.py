@@ -16,7 +16,7 @@ from app.crm import rubric_properties
 from app.rubric import Rubric, load_rubric
 from app.scoring import compile_rubric
 from app.sync.orchestrator import SyncReport, run_sync
-from connectors.base import ApiStats, CrmConnector
+from connectors.base import ApiStats
 from connectors.hubspot.connector import HubSpotConnector
 from connectors.retry import RetryPolicy
 from connectors.salesforce.connector import SalesforceConnector
@@ -45,7 +45,9 @@ def rubric() -> Rubric:
 
 
 @pytest.fixture
-def reference(tmp_path: Path, open_store: Callable[[str], sessionmaker[Session]]):
+def reference(
+    tmp_path: Path, open_store: Callable[[str], sessionmaker[Session]]
+) -> sessionmaker[Session]:
     """A second store, for the same CRM synced without faults."""
     return open_store(f"sqlite:///{tmp_path / 'reference.db'}")
 
@@ -78,7 +80,9 @@ def salesforce(org: RunningSalesforce, rubric: Rubric) -> SalesforceConnector:
 
 
 def full_sync(
-    connector: CrmConnector, sessions: sessionmaker[Session], rubric: Rubric
+    connector: HubSpotConnector | SalesforceConnector,
+    sessions: sessionmaker[Session],
+    rubric: Rubric,
 ) -> tuple[SyncReport, ApiStats]:
     """Set-up and a sync, as `icp-sync setup` then `icp-sync sync` do; the sync's report and
     the connector's counters over both."""
@@ -108,7 +112,7 @@ def assert_retries_account_for(
 
 
 def test_given_a_hubspot_failing_one_request_in_five_when_synced_then_the_result_is_a_clean_sync(
-    sessions, reference, rubric
+    sessions: sessionmaker[Session], reference: sessionmaker[Session], rubric: Rubric
 ) -> None:
     with start_sandbox(seed=SEED, companies=COMPANIES, search_rate_limit=None) as clean:
         full_sync(hubspot(clean, rubric), reference, rubric)
@@ -124,7 +128,7 @@ def test_given_a_hubspot_failing_one_request_in_five_when_synced_then_the_result
 
 
 def test_given_a_salesforce_failing_one_request_in_five_when_synced_then_the_result_is_a_clean_sync(
-    sessions, reference, rubric
+    sessions: sessionmaker[Session], reference: sessionmaker[Session], rubric: Rubric
 ) -> None:
     with start_salesforce_sandbox(seed=SEED, companies=COMPANIES, page_size=10) as clean:
         full_sync(salesforce(clean, rubric), reference, rubric)
@@ -141,7 +145,7 @@ def test_given_a_salesforce_failing_one_request_in_five_when_synced_then_the_res
     assert stats.reauthentications == injected["expired_session"]
 
 
-def test_given_a_fault_plan_when_switched_off_then_no_request_is_faulted(rubric) -> None:
+def test_given_a_fault_plan_when_switched_off_then_no_request_is_faulted(rubric: Rubric) -> None:
     plan = FaultPlan(rate=1.0, kinds=("server_error",))
     with start_sandbox(seed=SEED, companies=10, faults=plan) as sandbox:
         sandbox.set_faults(None)
