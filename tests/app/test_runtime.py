@@ -24,7 +24,7 @@ def sandbox() -> Iterator[RunningSandbox]:
 
 
 def test_given_the_service_when_metrics_are_scraped_then_prometheus_text_is_served(
-    database_url,
+    database_url: str,
 ) -> None:
     with TestClient(create_app(Settings(database_url=database_url))) as client:
         response = client.get("/metrics")
@@ -36,7 +36,7 @@ def test_given_the_service_when_metrics_are_scraped_then_prometheus_text_is_serv
         assert name in response.text or name.removesuffix("_bucket") in response.text
 
 
-def test_given_a_request_then_its_id_is_echoed_or_made_up(database_url) -> None:
+def test_given_a_request_then_its_id_is_echoed_or_made_up(database_url: str) -> None:
     with TestClient(create_app(Settings(database_url=database_url))) as client:
         given = client.get("/healthz", headers={"X-Request-ID": "abc-123"})
         made = client.get("/healthz")
@@ -48,7 +48,7 @@ def test_given_a_request_then_its_id_is_echoed_or_made_up(database_url) -> None:
 
 
 def test_given_two_replicas_when_both_try_the_scheduled_sync_then_one_runs_it(
-    database_url, sandbox
+    database_url: str, sandbox: RunningSandbox
 ) -> None:
     upgrade_to_head(database_url)
     engine = make_engine(database_url)

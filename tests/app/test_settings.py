@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 
 from app.errors import ConfigError
@@ -11,7 +14,7 @@ SECRET = "pat-na1-0123-very-secret-token"
 
 
 @pytest.fixture(autouse=True)
-def clean_environment(monkeypatch, tmp_path):
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     for name in list(__import__("os").environ):
         if name.startswith("ICP_SYNC_"):
             monkeypatch.delenv(name)
@@ -30,7 +33,9 @@ def test_given_no_configuration_when_settings_are_read_then_the_store_is_sqlite_
     assert settings.hubspot_token is None
 
 
-def test_given_prefixed_variables_when_settings_are_read_then_they_apply(monkeypatch) -> None:
+def test_given_prefixed_variables_when_settings_are_read_then_they_apply(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("ICP_SYNC_DATABASE_URL", "postgresql+psycopg://icp@db/icp")
     monkeypatch.setenv("ICP_SYNC_HUBSPOT_TOKEN", SECRET)
     monkeypatch.setenv("ICP_SYNC_RUBRIC", "rubrics/q4.yaml")
@@ -42,7 +47,7 @@ def test_given_prefixed_variables_when_settings_are_read_then_they_apply(monkeyp
 
 
 def test_given_a_dotenv_file_when_settings_are_read_then_it_applies_below_the_environment(
-    monkeypatch, tmp_path
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     (tmp_path / ".env").write_text(
         "ICP_SYNC_SALESFORCE_CLIENT_SECRET=from-dotenv\nICP_SYNC_ADMIN_TOKEN=dotenv-admin\n"
@@ -56,7 +61,7 @@ def test_given_a_dotenv_file_when_settings_are_read_then_it_applies_below_the_en
 
 
 def test_given_secrets_when_settings_are_printed_or_dumped_then_no_secret_appears(
-    monkeypatch,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     names = [
         "HUBSPOT_TOKEN", "HUBSPOT_APP_SECRET", "SALESFORCE_CLIENT_SECRET",
@@ -77,7 +82,7 @@ def test_given_a_database_url_with_a_password_when_displayed_then_the_password_i
 
 
 def test_given_an_invalid_setting_when_read_then_the_error_names_the_variable_not_the_value(
-    monkeypatch,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("ICP_SYNC_HUBSPOT_BASE_URL", "ftp//secret-looking-value")
     monkeypatch.setenv("ICP_SYNC_HUBSPOT_TOKEN", SECRET)

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from click.testing import Result
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from app.accounts_file import CSV_COLUMNS
 from app.cli.main import cli
@@ -85,7 +84,7 @@ def _write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
     return path
 
 
-def _write_jsonl(path: Path, records: list[object]) -> Path:
+def _write_jsonl(path: Path, records: Sequence[object]) -> Path:
     path.write_text("".join(json.dumps(record) + "\n" for record in records), "utf-8")
     return path
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, func, select
 from typer.testing import CliRunner
 
@@ -12,7 +14,7 @@ from app.store.tables import Account, Score
 
 
 def test_given_the_demo_when_run_then_both_crms_are_scored_and_new_leads_tiered_in_real_time(
-    tmp_path, monkeypatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("COLUMNS", "400")

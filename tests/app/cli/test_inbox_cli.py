@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from app.cli.main import cli
 from app.settings import get_settings
@@ -16,7 +17,7 @@ from app.store.tables import WebhookEvent
 
 
 @pytest.fixture
-def inbox(monkeypatch, database_url):
+def inbox(monkeypatch: pytest.MonkeyPatch, database_url: str) -> Iterator[dict[str, int]]:
     monkeypatch.setenv("ICP_SYNC_DATABASE_URL", database_url)
     monkeypatch.setenv("COLUMNS", "200")
     get_settings.cache_clear()
@@ -47,11 +48,13 @@ def inbox(monkeypatch, database_url):
     get_settings.cache_clear()
 
 
-def invoke(*arguments: str):
+def invoke(*arguments: str) -> Result:
     return CliRunner().invoke(cli, list(arguments))
 
 
-def test_given_dead_events_when_listed_then_counts_and_errors_are_shown(inbox) -> None:
+def test_given_dead_events_when_listed_then_counts_and_errors_are_shown(
+    inbox: dict[str, int],
+) -> None:
     result = invoke("inbox", "--json")
 
     assert result.exit_code == 0, result.stderr
@@ -66,7 +69,7 @@ def test_given_dead_events_when_listed_then_counts_and_errors_are_shown(inbox) -
 
 
 def test_given_a_dead_event_when_replayed_then_it_is_pending_again_and_others_untouched(
-    inbox,
+    inbox: dict[str, int],
 ) -> None:
     result = invoke("inbox", "replay", str(inbox["e0"]), str(inbox["e2"]), "--json")
 
@@ -76,14 +79,14 @@ def test_given_a_dead_event_when_replayed_then_it_is_pending_again_and_others_un
     assert counts == {"pending": 2, "processing": 0, "done": 1, "dead": 1}
 
 
-def test_given_replay_all_dead_then_every_dead_event_is_requeued(inbox) -> None:
+def test_given_replay_all_dead_then_every_dead_event_is_requeued(inbox: dict[str, int]) -> None:
     result = invoke("inbox", "replay", "--all-dead")
 
     assert result.exit_code == 0, result.stderr
     assert "requeued 2" in result.stdout
 
 
-def test_given_replay_without_ids_then_a_clear_error(inbox) -> None:
+def test_given_replay_without_ids_then_a_clear_error(inbox: dict[str, int]) -> None:
     result = invoke("inbox", "replay")
 
     assert result.exit_code == 1

@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 
@@ -26,7 +27,7 @@ def free_port() -> int:
 
 
 def test_given_serve_when_a_signed_webhook_arrives_then_it_is_stored_counted_and_logged(
-    database_url, tmp_path
+    database_url: str, tmp_path: Path
 ) -> None:
     port = free_port()
     env = {

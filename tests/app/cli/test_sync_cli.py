@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from app.cli.main import cli
 from app.settings import get_settings
@@ -22,7 +23,9 @@ def sandbox() -> Iterator[RunningSandbox]:
 
 
 @pytest.fixture
-def environment(monkeypatch, sandbox, database_url, tmp_path) -> Iterator[None]:
+def environment(
+    monkeypatch: pytest.MonkeyPatch, sandbox: RunningSandbox, database_url: str, tmp_path: Path
+) -> Iterator[None]:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("ICP_SYNC_HUBSPOT_BASE_URL", sandbox.hubspot_url)
     monkeypatch.setenv("ICP_SYNC_HUBSPOT_TOKEN", sandbox.hubspot_token)
@@ -34,12 +37,12 @@ def environment(monkeypatch, sandbox, database_url, tmp_path) -> Iterator[None]:
     get_settings.cache_clear()
 
 
-def invoke(*arguments: str):
+def invoke(*arguments: str) -> Result:
     return CliRunner().invoke(cli, list(arguments))
 
 
 def test_given_setup_run_twice_when_it_runs_again_then_nothing_changes(
-    environment, sandbox
+    environment: None, sandbox: RunningSandbox
 ) -> None:
     first = invoke("setup", "hubspot", "--json")
     writes_after_first = sandbox.hubspot.stats.snapshot()
@@ -55,7 +58,7 @@ def test_given_setup_run_twice_when_it_runs_again_then_nothing_changes(
 
 
 def test_given_a_dry_run_then_a_sync_when_run_from_the_cli_then_json_reports_plan_and_writes(
-    environment, sandbox
+    environment: None, sandbox: RunningSandbox
 ) -> None:
     assert invoke("setup", "hubspot").exit_code == 0
     planned = invoke("sync", "--dry-run", "--json")
@@ -75,7 +78,7 @@ def test_given_a_dry_run_then_a_sync_when_run_from_the_cli_then_json_reports_pla
 
 
 def test_given_a_missing_token_when_syncing_then_the_error_names_the_setting(
-    environment, monkeypatch
+    environment: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("ICP_SYNC_HUBSPOT_TOKEN")
     get_settings.cache_clear()
@@ -85,7 +88,7 @@ def test_given_a_missing_token_when_syncing_then_the_error_names_the_setting(
 
 
 def test_given_a_wrong_token_when_syncing_then_a_clear_error_and_no_secret(
-    environment, monkeypatch
+    environment: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ICP_SYNC_HUBSPOT_TOKEN", "pat-na1-wrong-and-secret")
     get_settings.cache_clear()
@@ -97,7 +100,7 @@ def test_given_a_wrong_token_when_syncing_then_a_clear_error_and_no_secret(
 
 
 def test_given_a_full_run_when_every_log_record_is_captured_then_the_token_never_appears(
-    environment, sandbox, caplog
+    environment: None, sandbox: RunningSandbox, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
     sandbox.hubspot.faults.fail_next(2, status=429, retry_after=0)

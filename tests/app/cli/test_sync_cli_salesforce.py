@@ -8,9 +8,10 @@ import json
 import logging
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from app.cli.main import cli
 from app.settings import get_settings
@@ -26,7 +27,9 @@ def sandbox() -> Iterator[RunningSandbox]:
 
 
 @pytest.fixture
-def environment(monkeypatch, sandbox, database_url, tmp_path) -> Iterator[None]:
+def environment(
+    monkeypatch: pytest.MonkeyPatch, sandbox: RunningSandbox, database_url: str, tmp_path: Path
+) -> Iterator[None]:
     monkeypatch.chdir(tmp_path)
     for key, value in {
         "ICP_SYNC_HUBSPOT_BASE_URL": sandbox.hubspot_url,
@@ -45,12 +48,12 @@ def environment(monkeypatch, sandbox, database_url, tmp_path) -> Iterator[None]:
     get_settings.cache_clear()
 
 
-def invoke(*arguments: str):
+def invoke(*arguments: str) -> Result:
     return CliRunner().invoke(cli, list(arguments))
 
 
 def test_given_setup_salesforce_twice_then_fields_are_created_once_and_fls_is_explained(
-    environment,
+    environment: None,
 ) -> None:
     first = invoke("setup", "salesforce")
     second = invoke("setup", "salesforce", "--json")
@@ -64,7 +67,7 @@ def test_given_setup_salesforce_twice_then_fields_are_created_once_and_fls_is_ex
 
 
 def test_given_salesforce_configured_when_synced_from_the_cli_then_json_reports_each_stream(
-    environment, sandbox
+    environment: None, sandbox: RunningSandbox
 ) -> None:
     assert invoke("setup", "salesforce").exit_code == 0
     done = invoke("sync", "--source", "salesforce", "--json")
@@ -87,11 +90,12 @@ def test_given_salesforce_configured_when_synced_from_the_cli_then_json_reports_
 
 
 def test_given_all_sources_when_one_crm_fails_then_the_other_still_syncs_and_exit_is_1(
-    environment, sandbox
+    environment: None, sandbox: RunningSandbox
 ) -> None:
     assert invoke("setup", "hubspot").exit_code == 0
     assert invoke("setup", "salesforce").exit_code == 0
-    sandbox.salesforce_sandbox.usage.daily_limit = 0  # type: ignore[union-attr]
+    assert sandbox.salesforce_sandbox is not None
+    sandbox.salesforce_sandbox.usage.daily_limit = 0
 
     result = invoke("sync", "--source", "all", "--json")
 
@@ -103,7 +107,7 @@ def test_given_all_sources_when_one_crm_fails_then_the_other_still_syncs_and_exi
     assert "limit" in result.stderr.lower()
 
 
-def test_given_an_unknown_source_then_the_error_lists_the_choices(environment) -> None:
+def test_given_an_unknown_source_then_the_error_lists_the_choices(environment: None) -> None:
     result = invoke("sync", "--source", "pipedrive")
 
     assert result.exit_code == 1
@@ -111,7 +115,7 @@ def test_given_an_unknown_source_then_the_error_lists_the_choices(environment) -
 
 
 def test_given_incomplete_salesforce_credentials_then_the_error_names_the_settings(
-    environment, monkeypatch
+    environment: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("ICP_SYNC_SALESFORCE_CLIENT_SECRET")
     get_settings.cache_clear()
@@ -124,7 +128,7 @@ def test_given_incomplete_salesforce_credentials_then_the_error_names_the_settin
 
 
 def test_given_a_wrong_client_secret_then_a_clear_error_and_no_secret(
-    environment, monkeypatch
+    environment: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ICP_SYNC_SALESFORCE_CLIENT_SECRET", "wrong-and-very-secret")
     get_settings.cache_clear()
@@ -138,10 +142,11 @@ def test_given_a_wrong_client_secret_then_a_clear_error_and_no_secret(
 
 
 def test_given_full_runs_when_every_log_record_is_captured_then_no_salesforce_secret_appears(
-    environment, sandbox, caplog
+    environment: None, sandbox: RunningSandbox, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    sandbox.salesforce_sandbox.faults.fail_next(2, status=503)  # type: ignore[union-attr]
+    assert sandbox.salesforce_sandbox is not None
+    sandbox.salesforce_sandbox.faults.fail_next(2, status=503)
     outputs = [
         invoke("setup", "salesforce"),
         invoke("sync", "--source", "salesforce"),
@@ -151,6 +156,6 @@ def test_given_full_runs_when_every_log_record_is_captured_then_no_salesforce_se
     assert all(result.exit_code == 0 for result in outputs), [r.stderr for r in outputs]
     seen = caplog.text + "".join(r.stdout + r.stderr for r in outputs)
     assert str(sandbox.salesforce_client_secret) not in seen
-    issued = list(sandbox.salesforce_sandbox.auth.tokens)  # type: ignore[union-attr]
+    issued = list(sandbox.salesforce_sandbox.auth.tokens)
     assert issued
     assert all(token not in seen and token.split("!")[-1] not in seen for token in issued)

@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -30,7 +31,7 @@ from crm_sandbox.sandbox import start_sandbox
 
 
 @pytest.fixture(scope="module")
-def synced(tmp_path_factory) -> str:
+def synced(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A store holding one HubSpot sandbox portal (400 companies, ~800 deals)."""
     url = f"sqlite:///{tmp_path_factory.mktemp('validate') / 'store.db'}"
     upgrade_to_head(url)
@@ -46,7 +47,7 @@ def synced(tmp_path_factory) -> str:
 
 
 @pytest.fixture
-def environment(monkeypatch, synced) -> Iterator[str]:
+def environment(monkeypatch: pytest.MonkeyPatch, synced: str) -> Iterator[str]:
     monkeypatch.setenv("ICP_SYNC_DATABASE_URL", synced)
     monkeypatch.setenv("COLUMNS", "200")
     monkeypatch.delenv("ICP_SYNC_RUBRIC", raising=False)
@@ -55,10 +56,11 @@ def environment(monkeypatch, synced) -> Iterator[str]:
     get_settings.cache_clear()
 
 
-def validate(*arguments: str) -> dict:
+def validate(*arguments: str) -> dict[str, Any]:
     result = CliRunner().invoke(cli, ["validate", "--json", *arguments])
     assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)
+    report: dict[str, Any] = json.loads(result.stdout)
+    return report
 
 
 def closed_deals_by_account(url: str) -> list[tuple[str, bool]]:
@@ -81,7 +83,7 @@ def closed_deals_by_account(url: str) -> list[tuple[str, bool]]:
 
 
 def test_given_sandbox_data_then_tier_1_wins_more_than_tier_3_and_auc_beats_chance(
-    environment,
+    environment: str,
 ) -> None:
     report = validate()
 
@@ -94,7 +96,7 @@ def test_given_sandbox_data_then_tier_1_wins_more_than_tier_3_and_auc_beats_chan
 
 
 def test_given_the_report_then_its_counts_match_the_store_computed_independently(
-    environment,
+    environment: str,
 ) -> None:
     report = validate()
     deals = closed_deals_by_account(environment)
@@ -117,7 +119,7 @@ def test_given_the_report_then_its_counts_match_the_store_computed_independently
     assert sum(won_by_account.values()) == report["won"]
 
 
-def test_given_weights_shuffled_then_the_auc_is_lower(environment, tmp_path: Path) -> None:
+def test_given_weights_shuffled_then_the_auc_is_lower(environment: str, tmp_path: Path) -> None:
     document = yaml.safe_load(DEFAULT_RUBRIC_PATH.read_text())
     criteria = [c for layer in document["layers"].values() for c in layer["criteria"]]
     weights = [c["weight"] for c in criteria]
@@ -131,7 +133,9 @@ def test_given_weights_shuffled_then_the_auc_is_lower(environment, tmp_path: Pat
     assert other["auc"] < default["auc"]
 
 
-def test_given_too_few_closed_deals_then_a_clear_warning_and_no_fake_precision(environment) -> None:
+def test_given_too_few_closed_deals_then_a_clear_warning_and_no_fake_precision(
+    environment: str,
+) -> None:
     report = validate("--since", "2999-01-01")
 
     assert report["closed"] == 0
@@ -140,7 +144,7 @@ def test_given_too_few_closed_deals_then_a_clear_warning_and_no_fake_precision(e
     assert any("0 closed-won deals" in w or "closed-won" in w for w in report["warnings"])
 
 
-def test_given_a_bad_since_date_then_the_error_names_it(environment) -> None:
+def test_given_a_bad_since_date_then_the_error_names_it(environment: str) -> None:
     result = CliRunner().invoke(cli, ["validate", "--since", "last-year"])
 
     assert result.exit_code == 1
@@ -148,13 +152,14 @@ def test_given_a_bad_since_date_then_the_error_names_it(environment) -> None:
     assert "last-year" in result.stderr
 
 
-def plan(*arguments: str) -> dict:
+def plan(*arguments: str) -> dict[str, Any]:
     result = CliRunner().invoke(cli, ["plan", "--json", *arguments])
     assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)
+    report: dict[str, Any] = json.loads(result.stdout)
+    return report
 
 
-def test_given_an_identical_rubric_when_planned_then_nothing_moves(environment) -> None:
+def test_given_an_identical_rubric_when_planned_then_nothing_moves(environment: str) -> None:
     report = plan("--rubric", str(DEFAULT_RUBRIC_PATH))
 
     assert report["changed"] == 0
@@ -171,7 +176,7 @@ def test_given_an_identical_rubric_when_planned_then_nothing_moves(environment) 
 
 
 def test_given_a_lower_tier_1_threshold_then_exactly_the_accounts_between_move_up(
-    environment, tmp_path: Path
+    environment: str, tmp_path: Path
 ) -> None:
     document = yaml.safe_load(DEFAULT_RUBRIC_PATH.read_text())
     tier_1 = next(t for t in document["tiers"] if t["name"] == "tier_1")
@@ -255,7 +260,7 @@ def rendered_dom(page: Path, tmp_path: Path) -> str:
 
 
 def test_given_the_plan_report_when_rendered_in_chromium_then_its_charts_carry_the_figures(
-    environment, tmp_path: Path
+    environment: str, tmp_path: Path
 ) -> None:
     document = yaml.safe_load(DEFAULT_RUBRIC_PATH.read_text())
     next(t for t in document["tiers"] if t["name"] == "tier_1")["min_score"] -= 5

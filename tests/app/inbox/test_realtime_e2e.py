@@ -96,7 +96,7 @@ def wait_for(check: Any) -> Any:
 
 
 def test_given_a_new_hubspot_contact_then_its_company_is_tiered_once_and_the_echo_stops(
-    live,
+    live: RunningSandbox,
 ) -> None:
     live.hubspot.clear_writes()
     run = live.simulate_inbound(5.0, 1, crm="hubspot")
@@ -113,7 +113,9 @@ def test_given_a_new_hubspot_contact_then_its_company_is_tiered_once_and_the_ech
     assert len(ours) == 1  # no rescore loop
 
 
-def test_given_a_new_salesforce_lead_then_it_is_tiered_and_routed_once(live) -> None:
+def test_given_a_new_salesforce_lead_then_it_is_tiered_and_routed_once(
+    live: RunningSandbox,
+) -> None:
     org = live.salesforce
     assert org is not None
     updates: list[str] = []

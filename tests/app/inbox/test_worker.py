@@ -39,7 +39,7 @@ def rubric() -> Rubric:
 
 
 @pytest.fixture
-def hubspot(sandbox, rubric) -> Iterator[HubSpotConnector]:
+def hubspot(sandbox: RunningSandbox, rubric: Rubric) -> Iterator[HubSpotConnector]:
     with hubspot_connector(sandbox.hubspot_url, sandbox.hubspot_token, rubric) as connector:
         connector.ensure_schema()
         yield connector
@@ -81,7 +81,10 @@ def written(sandbox: RunningSandbox) -> Counter[str]:
 
 
 def test_given_a_changed_company_event_then_it_alone_is_fetched_rescored_and_written(
-    sandbox, sessions, rubric, hubspot
+    sandbox: RunningSandbox,
+    sessions: sessionmaker[Session],
+    rubric: Rubric,
+    hubspot: HubSpotConnector,
 ) -> None:
     run_sync(hubspot, sessions, compile_rubric(rubric))
     sandbox.hubspot.clear_writes()
@@ -113,7 +116,10 @@ def test_given_a_changed_company_event_then_it_alone_is_fetched_rescored_and_wri
 
 
 def test_given_an_echo_of_our_own_write_then_nothing_is_fetched_or_written(
-    sandbox, sessions, rubric, hubspot
+    sandbox: RunningSandbox,
+    sessions: sessionmaker[Session],
+    rubric: Rubric,
+    hubspot: HubSpotConnector,
 ) -> None:
     run_sync(hubspot, sessions, compile_rubric(rubric))
     sandbox.hubspot.clear_writes()
@@ -142,7 +148,10 @@ def test_given_an_echo_of_our_own_write_then_nothing_is_fetched_or_written(
 
 
 def test_given_an_unchanged_company_event_then_it_is_fetched_but_not_rewritten(
-    sandbox, sessions, rubric, hubspot
+    sandbox: RunningSandbox,
+    sessions: sessionmaker[Session],
+    rubric: Rubric,
+    hubspot: HubSpotConnector,
 ) -> None:
     run_sync(hubspot, sessions, compile_rubric(rubric))
     sandbox.hubspot.clear_writes()
@@ -165,7 +174,10 @@ def test_given_an_unchanged_company_event_then_it_is_fetched_but_not_rewritten(
 
 
 def test_given_a_worker_killed_mid_event_then_another_takes_it_after_the_lease(
-    sandbox, sessions, rubric, hubspot
+    sandbox: RunningSandbox,
+    sessions: sessionmaker[Session],
+    rubric: Rubric,
+    hubspot: HubSpotConnector,
 ) -> None:
     run_sync(hubspot, sessions, compile_rubric(rubric))
     company = sandbox.hubspot.company_ids()[3]
@@ -175,6 +187,7 @@ def test_given_a_worker_killed_mid_event_then_another_takes_it_after_the_lease(
     start = datetime.now(UTC)
     with sessions() as session:  # the first worker claims it, then its process is killed
         assert len(queue.claim(session, "killed", start)) == 1
+        session.commit()
     assert statuses(sessions) == {"k1": PROCESSING}
 
     soon = Worker(sessions, {"hubspot": hubspot}, compile_rubric(rubric),
@@ -191,7 +204,7 @@ def test_given_a_worker_killed_mid_event_then_another_takes_it_after_the_lease(
 
 
 def test_given_an_unreachable_crm_then_events_back_off_then_dead_letter_then_replay(
-    sessions, rubric
+    sessions: sessionmaker[Session], rubric: Rubric
 ) -> None:
     with HubSpotConnector("http://127.0.0.1:9", "pat-x", retry=RetryPolicy(max_attempts=1)) as (
         unreachable
@@ -220,7 +233,9 @@ def test_given_an_unreachable_crm_then_events_back_off_then_dead_letter_then_rep
         assert (event.status, event.attempts) == (PENDING, 0)
 
 
-def test_given_two_workers_claiming_at_once_then_no_event_is_claimed_twice(sessions) -> None:
+def test_given_two_workers_claiming_at_once_then_no_event_is_claimed_twice(
+    sessions: sessionmaker[Session],
+) -> None:
     put(sessions, *({"event_id": f"c{i}", "event_type": "company.creation",
                      "object_type": "company", "object_id": str(i)} for i in range(300)))  # fmt: skip
     claimed: dict[str, list[int]] = {}
@@ -232,6 +247,7 @@ def test_given_two_workers_claiming_at_once_then_no_event_is_claimed_twice(sessi
         while True:
             with sessions() as session:
                 batch = queue.claim(session, name, datetime.now(UTC), limit=25)
+                session.commit()
             if not batch:
                 break
             got += [e.id for e in batch]
@@ -249,9 +265,10 @@ def test_given_two_workers_claiming_at_once_then_no_event_is_claimed_twice(sessi
 
 
 def test_given_a_new_salesforce_lead_event_then_it_is_scored_and_routed_once(
-    sandbox, sessions, rubric
+    sandbox: RunningSandbox, sessions: sessionmaker[Session], rubric: Rubric
 ) -> None:
     org = sandbox.salesforce
+    assert org is not None
     with salesforce_connector(
         str(sandbox.salesforce_url),
         rubric,
@@ -276,7 +293,10 @@ def test_given_a_new_salesforce_lead_event_then_it_is_scored_and_routed_once(
 
 
 def test_given_a_contact_creation_then_its_company_is_fetched_and_rescored(
-    sandbox, sessions, rubric, hubspot
+    sandbox: RunningSandbox,
+    sessions: sessionmaker[Session],
+    rubric: Rubric,
+    hubspot: HubSpotConnector,
 ) -> None:
     run_sync(hubspot, sessions, compile_rubric(rubric))
     sandbox.hubspot.clear_writes()

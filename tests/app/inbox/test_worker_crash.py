@@ -131,7 +131,12 @@ def stored_tier(sessions: sessionmaker[Session], company: str) -> str | None:
     ],
 )
 def test_given_a_worker_killed_mid_event_when_started_again_then_the_lead_is_written_once(
-    sandbox, sessions, env, port, faults, moment
+    sandbox: RunningSandbox,
+    sessions: sessionmaker[Session],
+    env: dict[str, str],
+    port: int,
+    faults: FaultPlan,
+    moment: str,
 ) -> None:
     run(env, "setup", "hubspot")
     run(env, "sync", "--source", "hubspot")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -48,7 +49,11 @@ def wait_until_blocked(sessions: sessionmaker[Session], writer: threading.Thread
             time.sleep(0.01)
 
 
-def race(sessions: sessionmaker[Session], first: object, second: object) -> list[BaseException]:
+def race(
+    sessions: sessionmaker[Session],
+    first: Callable[[Session], object],
+    second: Callable[[Session], object],
+) -> list[BaseException]:
     """`first(session)` inserts without committing; `second(session)` runs in a thread and
     meets its uncommitted row; then `first` commits. Returns the thread's errors."""
     errors: list[BaseException] = []
@@ -56,13 +61,13 @@ def race(sessions: sessionmaker[Session], first: object, second: object) -> list
     def run_second() -> None:
         try:
             with sessions() as session:
-                second(session)  # type: ignore[operator]
+                second(session)
                 session.commit()
         except BaseException as error:  # reported to the test
             errors.append(error)
 
     with sessions() as holder:
-        first(holder)  # type: ignore[operator]
+        first(holder)
         holder.flush()
         writer = threading.Thread(target=run_second)
         writer.start()
@@ -73,7 +78,7 @@ def race(sessions: sessionmaker[Session], first: object, second: object) -> list
 
 
 def test_given_two_writers_of_one_new_account_when_they_race_then_one_row_with_the_later_values(
-    sessions,
+    sessions: sessionmaker[Session],
 ) -> None:
     errors = race(
         sessions,
@@ -88,7 +93,7 @@ def test_given_two_writers_of_one_new_account_when_they_race_then_one_row_with_t
 
 
 def test_given_two_writers_of_one_new_deal_when_they_race_then_one_row_and_one_link(
-    sessions,
+    sessions: sessionmaker[Session],
 ) -> None:
     errors = race(
         sessions,

@@ -101,7 +101,8 @@ def assert_store_holds_hubspot(sandbox: RunningSandbox, sessions: sessionmaker[S
 
 def assert_store_holds_salesforce(sandbox: RunningSandbox, sessions: sessionmaker[Session]) -> None:
     assert sandbox.salesforce is not None
-    records = salesforce_scored_records(sandbox.salesforce_sandbox)  # type: ignore[arg-type]
+    assert sandbox.salesforce_sandbox is not None
+    records = salesforce_scored_records(sandbox.salesforce_sandbox)
     with sessions() as session:
         stored = set(session.scalars(select(Account.crm_id).where(Account.source == "salesforce")))
         deals = set(session.scalars(select(Deal.crm_id).where(Deal.source == "salesforce")))
