@@ -62,7 +62,7 @@ instants = st.datetimes(
 
 @given(instants)
 def test_given_a_written_instant_when_read_back_in_either_crms_format_then_it_is_held(
-    moment,
+    moment: datetime,
 ) -> None:
     sent = format_datetime(moment)
     salesforce = moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
@@ -73,7 +73,9 @@ def test_given_a_written_instant_when_read_back_in_either_crms_format_then_it_is
 
 
 @given(st.integers(min_value=0, max_value=100))
-def test_given_a_written_score_when_read_back_as_a_number_or_string_then_it_is_held(score) -> None:
+def test_given_a_written_score_when_read_back_as_a_number_or_string_then_it_is_held(
+    score: int,
+) -> None:
     assert holds_value(str(score), Decimal(score))
     assert holds_value(str(score), score)
     assert holds_value(str(score), f"{score}.0")
@@ -82,7 +84,9 @@ def test_given_a_written_score_when_read_back_as_a_number_or_string_then_it_is_h
 
 @given(st.lists(st.sampled_from(["too_small", "competitor", "excluded_industry"]), min_size=2,
                 unique=True))  # fmt: skip
-def test_given_written_flags_when_read_back_in_another_order_then_they_are_held(flags) -> None:
+def test_given_written_flags_when_read_back_in_another_order_then_they_are_held(
+    flags: list[str],
+) -> None:
     assert holds_value(";".join(flags), ";".join(reversed(flags)))
     assert not holds_value(";".join(flags), ";".join(flags[:-1]))
 
@@ -100,5 +104,7 @@ def test_given_booleans_and_blanks_when_read_back_then_held_only_when_equal() ->
 @given(
     st.text(max_size=40), st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=40))
 )
-def test_given_any_pair_when_compared_then_an_answer_and_never_an_error(sent, held) -> None:
+def test_given_any_pair_when_compared_then_an_answer_and_never_an_error(
+    sent: str, held: object
+) -> None:
     assert holds_value(sent, held) in (True, False)

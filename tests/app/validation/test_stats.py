@@ -82,9 +82,12 @@ def pairwise_auc(outcomes: list[Outcome]) -> Fraction:
     won = [o.score for o in outcomes if o.won]
     lost = [o.score for o in outcomes if not o.won]
     points = sum(
-        Fraction(1) if w > x else Fraction(1, 2) if w == x else Fraction(0)
-        for w in won
-        for x in lost
+        (
+            Fraction(1) if w > x else Fraction(1, 2) if w == x else Fraction(0)
+            for w in won
+            for x in lost
+        ),
+        Fraction(0),
     )
     return points / (len(won) * len(lost))
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from connectors.hubspot.schema import (
+    PropertySpec,
     merged_options,
     property_changes,
     writeback_properties,
 )
 
 
-def by_name(tiers: list[str], flags: list[str]):
+def by_name(tiers: list[str], flags: list[str]) -> dict[str, PropertySpec]:
     return {spec.name: spec for spec in writeback_properties(tiers, flags)}
 
 

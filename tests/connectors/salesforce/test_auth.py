@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import socket
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 import jwt
 import pytest
@@ -74,10 +74,11 @@ def test_given_a_jwt_grant_when_formed_then_claims_are_iss_sub_aud_and_a_three_m
     form = grant.form()
 
     assert form["grant_type"] == "urn:ietf:params:oauth:grant-type:jwt-bearer"
-    public = serialization.load_pem_private_key(rsa_pem.encode(), None).public_key()
+    private = serialization.load_pem_private_key(rsa_pem.encode(), None)
+    assert isinstance(private, rsa.RSAPrivateKey)
     claims = jwt.decode(
         form["assertion"],
-        public,  # type: ignore[arg-type]
+        private.public_key(),
         algorithms=["RS256"],
         audience="https://test.salesforce.com",
         options={"verify_exp": False},
@@ -91,6 +92,11 @@ def test_given_a_jwt_grant_when_formed_then_claims_are_iss_sub_aud_and_a_three_m
     assert jwt.get_unverified_header(form["assertion"])["alg"] == "RS256"
 
 
+class Credentials(TypedDict, total=False):
+    username: str
+    private_key: str
+
+
 @pytest.mark.parametrize(
     ("given", "missing"),
     [
@@ -100,7 +106,7 @@ def test_given_a_jwt_grant_when_formed_then_claims_are_iss_sub_aud_and_a_three_m
     ],
 )
 def test_given_no_usable_credentials_when_constructed_then_value_error_names_what_is_missing(
-    given: dict[str, str], missing: str
+    given: Credentials, missing: str
 ) -> None:
     with pytest.raises(ValueError, match="needs") as caught:
         SalesforceConnector("https://acme.my.salesforce.com", client_id="3MVG", **given)

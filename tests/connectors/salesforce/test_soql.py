@@ -4,6 +4,7 @@ hostile ids never reach a query."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 from hypothesis import example, given, settings
@@ -18,13 +19,10 @@ from connectors.salesforce.soql import (
     record_ids,
     select,
 )
+from crm_sandbox.salesforce.ids import make_id, normalize_id
+from crm_sandbox.salesforce.metadata import FieldDef
 from crm_sandbox.salesforce.soql import parse, tokenize
-from crm_sandbox.salesforce.state import (
-    FieldDef,
-    make_id,
-    normalize_id,
-    parse_datetime_ms,
-)
+from crm_sandbox.salesforce.values import parse_datetime_ms
 
 SCHEMA = {
     "Id": FieldDef("Id", "id"),
@@ -55,7 +53,11 @@ def test_given_any_string_when_quoted_then_the_parser_reads_one_literal_equal_to
 
     assert [t.kind for t in tokens][-2:] == ["op", "string"]
     assert tokens[-1].text == literal
-    rows = [{"Id": "a", "Name": value}, {"Id": "b", "Name": value + "x"}, {"Id": "c", "Name": None}]
+    rows: list[dict[str, Any]] = [
+        {"Id": "a", "Name": value},
+        {"Id": "b", "Name": value + "x"},
+        {"Id": "c", "Name": None},
+    ]
     assert [row["Id"] for row in query.run(rows)] == ["a"]
 
 

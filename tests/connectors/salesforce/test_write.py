@@ -4,6 +4,7 @@ per-record failures, lead routing on the first write of a new lead only, and the
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -13,8 +14,8 @@ from connectors.salesforce.render import render_score
 from connectors.salesforce.schema import REASONS_LENGTH
 from connectors.salesforce.write import CollectionWriter, payload
 from connectors.text import utf16_length
+from crm_sandbox.salesforce.ids import make_id
 from crm_sandbox.salesforce.server import RunningSalesforce
-from crm_sandbox.salesforce.state import make_id
 from tests.support.salesforce import OrgFactory, SalesforceFactory, a_score
 
 
@@ -300,9 +301,11 @@ class RecordingClient:
     """Stands in for SalesforceClient: records each collection and accepts every record."""
 
     def __init__(self) -> None:
-        self.collections: list[list[dict[str, object]]] = []
+        self.collections: list[list[dict[str, Any]]] = []
 
-    def update_collection(self, records: list[dict[str, object]], *, auto_assign: bool) -> list:
+    def update_collection(
+        self, records: list[dict[str, Any]], *, auto_assign: bool
+    ) -> list[dict[str, object]]:
         assert auto_assign is False
         self.collections.append(records)
         return [{"id": r["id"], "success": True, "errors": []} for r in records]
@@ -326,5 +329,5 @@ def test_given_interleaved_accounts_and_leads_when_written_then_grouped_by_type_
     assert all(o.written for o in outcomes)
     assert [len(c) for c in client.collections] == [200, 100]
     for collection in client.collections:
-        types = [r["attributes"]["type"] for r in collection]  # type: ignore[index]
+        types = [r["attributes"]["type"] for r in collection]
         assert types == sorted(types)  # one Account chunk, then one Lead chunk
