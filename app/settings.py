@@ -6,8 +6,10 @@ URL may embed a password, so it is only ever displayed through `display_database
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -16,11 +18,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from app.errors import ConfigError
 
 DEFAULT_DATABASE_URL = "sqlite:///./icp-sync.db"
+ENV_PREFIX = "ICP_SYNC_"
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="ICP_SYNC_",
+        env_prefix=ENV_PREFIX,
         env_file=".env",
         env_file_encoding="utf-8",
         extra="ignore",
@@ -79,6 +82,18 @@ class Settings(BaseSettings):
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
             raise ValueError("expected an http:// or https:// URL")
         return value.rstrip("/")
+
+
+def settings_from(environment: Mapping[str, str], **fields: Any) -> Settings:
+    """Settings from `ICP_SYNC_*` names and values (a sandbox's `service_env()`), with `fields`
+    (by field name) on top, without touching the process environment, which still fills the
+    rest as usual."""
+    named = {
+        key.removeprefix(ENV_PREFIX).lower(): value
+        for key, value in environment.items()
+        if key.startswith(ENV_PREFIX)
+    }
+    return Settings(**(named | fields))
 
 
 def display_database_url(url: str) -> str:

@@ -18,19 +18,19 @@ is sent. `simulate_inbound(rate, count, crm)` makes new leads arrive (`inbound`)
 
 from __future__ import annotations
 
-import errno
-import socket
-import threading
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from crm_sandbox.core.faults import HUBSPOT_KINDS, Chaos, ChaosMiddleware, FaultPlan
 from crm_sandbox.hubspot.state import HubSpotState
+from crm_sandbox.serving import LOOPBACK as LOOPBACK
+from crm_sandbox.serving import SandboxError as SandboxError
+from crm_sandbox.serving import ServerThread, bind_loopback
+from crm_sandbox.serving import serve_app as serve_app
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -43,101 +43,9 @@ if TYPE_CHECKING:
     from crm_sandbox.salesforce.outbound import SalesforceOutbound
     from crm_sandbox.salesforce.server import RunningSalesforce
     from crm_sandbox.salesforce.state import SalesforceState
-
-LOOPBACK = "127.0.0.1"
-START_TIMEOUT_S = 15.0
-STOP_TIMEOUT_S = 10.0
-
-
-class SandboxError(Exception):
-    """The sandbox cannot start (port taken, bad argument); the message says why."""
-
-
-class _ServerThread:
-    """One ASGI app served by uvicorn on an already-bound socket, in a daemon thread."""
-
-    def __init__(
-        self,
-        app: Any,
-        sock: socket.socket,
-        name: str,
-        *,
-        ssl_certfile: str | None = None,
-        ssl_keyfile: str | None = None,
-        lifespan: bool = False,
-    ) -> None:
-        import uvicorn  # the web server is needed only when a sandbox runs
-
-        config = uvicorn.Config(
-            app,
-            log_config=None,  # leave the host process's logging alone
-            log_level="warning",
-            access_log=False,
-            lifespan="on" if lifespan else "off",
-            http="h11",
-            loop="asyncio",
-            timeout_graceful_shutdown=2,
-            ssl_certfile=ssl_certfile,  # TLS when given (the Salesforce sandbox)
-            ssl_keyfile=ssl_keyfile,
-        )
-        self.server = uvicorn.Server(config)
-        self.sock = sock
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, name=name, daemon=True)
-
-    def _run(self) -> None:
-        try:
-            self.server.run(sockets=[self.sock])
-        except BaseException as error:  # reported to the starting thread
-            self.error = error
-
-    def start(self) -> None:
-        self.thread.start()
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                self.stop()
-                reason = f": {self.error}" if self.error else ""
-                raise SandboxError(f"the sandbox server did not start{reason}")
-            time.sleep(0.005)
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        if self.thread.is_alive():
-            self.thread.join(STOP_TIMEOUT_S)
-        self.sock.close()
-
-
-def serve_app(app: Any, port: int = 0, *, name: str = "app") -> tuple[str, Callable[[], None]]:
-    """Serves an ASGI app, its lifespan included, on 127.0.0.1 in a daemon thread; returns
-    its base URL and a function that stops it. For the demo and tests that put icp-sync's own
-    service beside the sandbox."""
-    sock = _bind(LOOPBACK, port)
-    server = _ServerThread(app, sock, name=name, lifespan=True)
-    try:
-        server.start()
-    except BaseException:
-        sock.close()
-        raise
-    return f"http://{LOOPBACK}:{sock.getsockname()[1]}", server.stop
-
-
-def _bind(host: str, port: int) -> socket.socket:
-    if not 0 <= port <= 65_535:
-        raise SandboxError(f"port {port} is not a TCP port (0-65535; 0 picks a free one)")
-    # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY on accepted connections only when
-    # the socket says it is TCP, and without it every keep-alive answer waits ~40 ms for ACKs.
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-        sock.listen(1024)
-    except OSError as error:
-        sock.close()
-        if error.errno == errno.EADDRINUSE:
-            raise SandboxError(f"port {port} on {host} is already in use") from None
-        raise SandboxError(f"cannot listen on {host}:{port}: {error.strerror}") from None
-    return sock
+# The names salesforce/server.py imports from here (crm_sandbox.serving has them now).
+_ServerThread = ServerThread
+_bind = bind_loopback
 
 
 @dataclass
@@ -165,7 +73,7 @@ class RunningSandbox:
     #: Random faults on the HubSpot API (`crm_sandbox.core.faults`); see `set_faults`.
     hubspot_chaos: Chaos = field(default_factory=lambda: Chaos(HUBSPOT_KINDS), repr=False)
     seed: int = 7
-    _servers: list[_ServerThread] = field(default_factory=list, repr=False)
+    _servers: list[ServerThread] = field(default_factory=list, repr=False)
     _inbound: list[InboundSimulation] = field(default_factory=list, repr=False)
 
     @property
@@ -182,6 +90,27 @@ class RunningSandbox:
     def salesforce_webhooks(self) -> SalesforceOutbound | None:
         """The Salesforce Outbound Message sender, when Salesforce runs with a target."""
         return None if self.salesforce_sandbox is None else self.salesforce_sandbox.webhooks
+
+    def service_env(self) -> dict[str, str]:
+        """The `ICP_SYNC_*` settings that point icp-sync at this sandbox: HubSpot's URL, token
+        and webhook app secret; Salesforce's instance URL, client credentials, CA bundle and
+        org id when it runs. The one place that knows which setting takes which value."""
+        env = {
+            "ICP_SYNC_HUBSPOT_BASE_URL": self.hubspot_url,
+            "ICP_SYNC_HUBSPOT_TOKEN": self.hubspot_token,
+        }
+        org = self.salesforce_sandbox
+        if org is not None:
+            env |= {
+                "ICP_SYNC_SALESFORCE_INSTANCE_URL": org.url,
+                "ICP_SYNC_SALESFORCE_CLIENT_ID": org.client_id,
+                "ICP_SYNC_SALESFORCE_CLIENT_SECRET": org.client_secret,
+                "ICP_SYNC_SALESFORCE_CA_BUNDLE": org.ca_bundle,
+            }
+        env["ICP_SYNC_HUBSPOT_APP_SECRET"] = self.hubspot_app_secret
+        if org is not None:
+            env["ICP_SYNC_SALESFORCE_ORG_ID"] = org.org_id
+        return env
 
     def set_faults(self, plan: FaultPlan | None) -> None:
         """Random faults from now on, on both CRMs' APIs (None: none). What was injected is
@@ -320,7 +249,7 @@ def start_sandbox(
         raise SandboxError("the HubSpot app secret must not be empty")
     app_secret = hubspot_app_secret or str(uuid.uuid4())
     token = hubspot_token or f"pat-sandbox-{uuid.uuid4()}"
-    sock = _bind(LOOPBACK, hubspot_port)
+    sock = bind_loopback(LOOPBACK, hubspot_port)
     try:
         state = HubSpotState.seeded(seed, companies, deals_per_company, as_of=as_of)
         app = create_hubspot_app(
@@ -340,7 +269,7 @@ def start_sandbox(
             applies=lambda path: path.startswith("/crm/"),
             answer=chaos_answer(app.state.limiter, token),
         )
-        server = _ServerThread(faulty, sock, name="hubspot-sandbox")
+        server = ServerThread(faulty, sock, name="hubspot-sandbox")
     except BaseException:
         sock.close()
         raise

@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 
     from app.rubric import Rubric
     from app.scoring import CompiledRubric
-    from app.settings import Settings
     from app.store.tables import Account, Score
     from connectors.base import SchemaChange
     from crm_sandbox.sandbox import RunningSandbox
@@ -51,10 +50,14 @@ def demo(
     inbound lead in each CRM is scored in real time through webhooks, and the Salesforce one
     is routed to a queue by its tier."""
     from app.api.app import create_app
+    from app.cli.sandbox import require_sandbox
     from app.runtime import Runtime
     from app.scoring import compile_rubric
+    from app.settings import settings_from
     from app.store.engine import make_engine, make_session_factory
     from app.store.migrate import upgrade_to_head
+
+    require_sandbox("demo")
     from crm_sandbox.sandbox import serve_app, start_sandbox
 
     rubric = resolve_rubric(rubric_file)
@@ -72,7 +75,9 @@ def demo(
         salesforce_icp_fields=False,
         webhook_target=f"http://127.0.0.1:{port}",
     ) as sandbox:
-        settings = _service_settings(sandbox, url)
+        settings = settings_from(
+            sandbox.service_env(), database_url=url, sync_interval_minutes=0, full_sync_hour=-1
+        )
         _, stop_service = serve_app(create_app(settings), port, name="icp-sync-service")
         runtime = Runtime(settings, rubric, engine, sessions, run_schedules=False)
         runtime.start()
@@ -94,26 +99,6 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def _service_settings(sandbox: RunningSandbox, database_url: str) -> Settings:
-    from pydantic import SecretStr
-
-    from app.settings import Settings
-
-    return Settings(
-        database_url=database_url,
-        hubspot_base_url=sandbox.hubspot_url,
-        hubspot_token=SecretStr(sandbox.hubspot_token),
-        hubspot_app_secret=SecretStr(str(sandbox.hubspot_app_secret)),
-        salesforce_instance_url=sandbox.salesforce_url,
-        salesforce_client_id=SecretStr(str(sandbox.salesforce_client_id)),
-        salesforce_client_secret=SecretStr(str(sandbox.salesforce_client_secret)),
-        salesforce_ca_bundle=sandbox.salesforce_ca_bundle,
-        salesforce_org_id=sandbox.salesforce_org_id,
-        sync_interval_minutes=0,
-        full_sync_hour=-1,
-    )
 
 
 def _realtime_part(sandbox: RunningSandbox) -> None:

@@ -23,17 +23,6 @@ import typer
 
 from app.errors import IcpSyncError
 
-BASE_URL_KEY = "ICP_SYNC_HUBSPOT_BASE_URL"
-TOKEN_KEY = "ICP_SYNC_HUBSPOT_TOKEN"  # noqa: S105 - the name of a setting
-SALESFORCE_KEYS = (
-    "ICP_SYNC_SALESFORCE_INSTANCE_URL",
-    "ICP_SYNC_SALESFORCE_CLIENT_ID",
-    "ICP_SYNC_SALESFORCE_CLIENT_SECRET",
-    "ICP_SYNC_SALESFORCE_CA_BUNDLE",
-)
-APP_SECRET_KEY = "ICP_SYNC_HUBSPOT_APP_SECRET"  # noqa: S105 - the name of a setting
-ORG_ID_KEY = "ICP_SYNC_SALESFORCE_ORG_ID"
-
 
 def register(cli: typer.Typer) -> None:
     cli.command("sandbox")(sandbox)
@@ -108,6 +97,7 @@ def sandbox(
 ) -> None:
     """Serve simulated HubSpot and Salesforce APIs until Ctrl-C, and print the settings that
     point icp-sync at them (the Salesforce CA bundle lives as long as the sandbox)."""
+    require_sandbox("sandbox")
     from crm_sandbox import SandboxError, start_sandbox
     from crm_sandbox.core.faults import FaultPlan
     from crm_sandbox.hubspot.webhooks import HUBSPOT_WEBHOOK_PATH
@@ -136,24 +126,7 @@ def sandbox(
             in_use = "in use" in str(error)
             raise IcpSyncError(f"sandbox: {error}{hint if in_use else ''}") from None
         with running:
-            settings = {
-                BASE_URL_KEY: running.hubspot_url,
-                TOKEN_KEY: running.hubspot_token,
-                **dict(
-                    zip(
-                        SALESFORCE_KEYS,
-                        (
-                            running.salesforce_url or "",
-                            running.salesforce_client_id or "",
-                            running.salesforce_client_secret or "",
-                            running.salesforce_ca_bundle or "",
-                        ),
-                        strict=True,
-                    )
-                ),
-                APP_SECRET_KEY: running.hubspot_app_secret,
-                ORG_ID_KEY: running.salesforce_org_id or "",
-            }
+            settings = running.service_env()
             if env_file is not None:
                 _write_env_file(env_file, settings)
                 _note(f"wrote {', '.join(settings)} to {env_file}")
@@ -196,6 +169,20 @@ def sandbox(
             while not stop.wait(0.5):
                 pass
     _note("sandbox stopped")
+
+
+def require_sandbox(command: str) -> None:
+    """A one-line message, not a traceback, where the sandbox package is left out (the
+    production image ships only the service)."""
+    try:
+        import crm_sandbox  # noqa: F401 - only whether it is there
+    except ModuleNotFoundError as error:
+        if error.name != "crm_sandbox":
+            raise
+        raise IcpSyncError(
+            f"{command}: the CRM sandbox is not installed here (the production image leaves it "
+            "out); run it from a source checkout or an install of the icp-sync package"
+        ) from None
 
 
 def _note(message: str) -> None:
