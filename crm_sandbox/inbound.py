@@ -29,13 +29,10 @@ from typing import Literal
 
 from crm_sandbox.core.seed import PERSONAL_EMAIL_DOMAINS, NewCompanies, SeedCompany
 from crm_sandbox.hubspot.state import HubSpotState
-from crm_sandbox.salesforce.state import (
-    INDUSTRY_MAP,
-    LEAD_STATUSES,
-    LEAD_TITLES,
-    SalesforceState,
-    make_id,
-)
+from crm_sandbox.salesforce.ids import make_id
+from crm_sandbox.salesforce.metadata import INDUSTRY_MAP, LEAD_STATUSES
+from crm_sandbox.salesforce.seeding import LEAD_TITLES
+from crm_sandbox.salesforce.state import SalesforceState
 
 logger = logging.getLogger(__name__)
 

@@ -43,15 +43,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from crm_sandbox.core.faults import ErrorAnswer, FaultKind
+from crm_sandbox.salesforce.errors import SERVER_ERRORS, SalesforceError, error_list
+from crm_sandbox.salesforce.ids import make_id
+from crm_sandbox.salesforce.metadata import FieldDef, describe
 from crm_sandbox.salesforce.soql import parse
-from crm_sandbox.salesforce.state import (
-    PREFIXES,
-    FieldDef,
-    SalesforceError,
-    SalesforceState,
-    make_id,
-    sf_datetime,
-)
+from crm_sandbox.salesforce.state import SalesforceState
+from crm_sandbox.salesforce.values import sf_datetime
 
 JWT_AUDIENCES = ("https://login.salesforce.com", "https://test.salesforce.com")
 MAX_JWT_AHEAD_S = 300
@@ -108,15 +105,6 @@ class ApiUsage:
             return f"api-usage={self.used}/{self.daily_limit}"
 
 
-_SERVER_ERRORS: dict[int, tuple[str, str]] = {
-    500: ("UNKNOWN_EXCEPTION", "An unexpected error occurred. Please include this ErrorId if "
-          "you contact support: 1234567890-12345 (-1234567890)"),
-    502: ("SERVER_UNAVAILABLE", "Server unavailable"),
-    503: ("SERVER_UNAVAILABLE", "Server unavailable"),
-    504: ("SERVER_UNAVAILABLE", "Server unavailable"),
-}  # fmt: skip
-
-
 @dataclass
 class ServerFaults:
     """Server errors on request: `fail_next(2, status=503)` answers the next two data-API
@@ -126,8 +114,8 @@ class ServerFaults:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def fail_next(self, count: int = 1, *, status: int = 503, path: str | None = None) -> None:
-        if status not in _SERVER_ERRORS:
-            raise ValueError(f"cannot inject status {status}: use one of {sorted(_SERVER_ERRORS)}")
+        if status not in SERVER_ERRORS:
+            raise ValueError(f"cannot inject status {status}: use one of {sorted(SERVER_ERRORS)}")
         with self._lock:
             self._queue.extend([(status, path)] * count)
 
@@ -136,27 +124,20 @@ class ServerFaults:
             for index, (status, wanted) in enumerate(self._queue):
                 if wanted is None or wanted in path:
                     del self._queue[index]
-                    code, message = _SERVER_ERRORS[status]
+                    code, message = SERVER_ERRORS[status]
                     return SalesforceError(code, message, status=status)
         return None
 
 
 def chaos_answer(kind: FaultKind, status: int, retry_after_s: int) -> ErrorAnswer:
     """Salesforce's answer to an injected fault (`crm_sandbox.core.faults`): its error list."""
-    if status in _SERVER_ERRORS:
-        code, message = _SERVER_ERRORS[status]
+    if status in SERVER_ERRORS:
+        code, message = SERVER_ERRORS[status]
     else:
         code, message = "REQUEST_LIMIT_EXCEEDED", "ConcurrentPerOrgLongTxn Limit exceeded."
     headers = {"Retry-After": str(retry_after_s)} if kind == "rate_limit" else {}
-    body = json.dumps(_error_list(SalesforceError(code, message, status=status))).encode()
+    body = json.dumps(error_list(SalesforceError(code, message, status=status))).encode()
     return ErrorAnswer(status, headers, body)
-
-
-def _error_list(error: SalesforceError) -> list[dict[str, Any]]:
-    body: dict[str, Any] = {"message": error.message, "errorCode": error.code}
-    if error.fields:
-        body["fields"] = list(error.fields)
-    return [body]
 
 
 def _render(record: dict[str, Any], fields: list[str] | tuple[str, ...], object_name: str,
@@ -173,36 +154,6 @@ def _render(record: dict[str, Any], fields: list[str] | tuple[str, ...], object_
             value = sf_datetime(int(value))
         out[name] = value
     return out
-
-
-def _describe(object_name: str, schema: dict[str, FieldDef]) -> dict[str, Any]:
-    return {
-        "name": object_name,
-        "label": object_name,
-        "keyPrefix": PREFIXES[object_name],
-        "custom": False,
-        "queryable": True,
-        "updateable": True,
-        "fields": [
-            {
-                "name": f.name,
-                "label": f.label or f.name,
-                "type": f.type,
-                "custom": f.custom,
-                "updateable": f.updateable,
-                "createable": f.updateable,
-                "nillable": f.nillable,
-                "length": f.length if f.type not in ("int", "double", "currency", "boolean") else 0,
-                "referenceTo": list(f.reference_to),
-                "restrictedPicklist": f.restricted,
-                "picklistValues": [
-                    {"value": v, "label": v, "active": True, "defaultValue": False}
-                    for v in f.picklist
-                ],
-            }
-            for f in schema.values()
-        ],
-    }
 
 
 def create_salesforce_app(
@@ -227,7 +178,7 @@ def create_salesforce_app(
         return JSONResponse(content, status_code=status, headers=all_headers)
 
     def fail(error: SalesforceError) -> Response:
-        return respond(_error_list(error), error.status)
+        return respond(error_list(error), error.status)
 
     # --- OAuth ----------------------------------------------------------------------------
 
@@ -314,7 +265,7 @@ def create_salesforce_app(
                     "NOT_FOUND", "The requested resource does not exist", status=404
                 )
             if len(parts) == 3 and parts[2] == "describe" and method == "GET":
-                return respond(_describe(object_name, state.fields(object_name)))
+                return respond(describe(object_name, state.fields(object_name)))
             if len(parts) == 3:
                 return await record_call(request, version, object_name, parts[2])
             if len(parts) == 2 and method == "POST":

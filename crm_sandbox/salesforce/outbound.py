@@ -44,13 +44,10 @@ from crm_sandbox.core.webhooks import (
     RetryPolicy,
     WebhookSender,
 )
-from crm_sandbox.salesforce.state import (
-    FieldDef,
-    SalesforceChange,
-    SalesforceError,
-    SalesforceState,
-    make_id,
-)
+from crm_sandbox.salesforce.errors import SalesforceError
+from crm_sandbox.salesforce.ids import make_id
+from crm_sandbox.salesforce.metadata import FieldDef
+from crm_sandbox.salesforce.state import SalesforceChange, SalesforceState
 
 #: Where `start_sandbox(webhook_target=BASE)` sends Outbound Messages: BASE + this path.
 SALESFORCE_WEBHOOK_PATH = "/webhooks/salesforce/outbound-message"

@@ -20,12 +20,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from crm_sandbox.salesforce.state import (
-    FieldDef,
-    SalesforceError,
-    normalize_id,
-    parse_datetime_ms,
-)
+from crm_sandbox.salesforce.errors import SalesforceError
+from crm_sandbox.salesforce.ids import normalize_id
+from crm_sandbox.salesforce.metadata import FieldDef
+from crm_sandbox.salesforce.values import parse_datetime_ms
 
 _TOKEN = re.compile(
     r"""\s*(?:

@@ -1,14 +1,8 @@
 """The Salesforce sandbox's org: Accounts, Leads and Opportunities in memory, thread-safe.
 
-Seeded from the shared generator (`seed.generate`), rendered with Salesforce field names:
-companies become Accounts (archived ones sit in the recycle bin, `IsDeleted` true), deals become
-Opportunities, and Leads are made (`leads_per_company`, 0.5 by default): two thirds whose e-mail
-domain matches an Account's website (no company data of their own), one third with their own
-company data and a domain matching no Account. Ids are 18-character Salesforce ids with the
-right key prefixes.
-
-Datetimes are kept as epoch milliseconds and rendered `2024-05-01T12:34:56.000+0000`; dates as
-`YYYY-MM-DD` strings. Every write takes the next tick of a strictly increasing clock (one second
+Seeded from the shared generator (`seeding`), with Salesforce field names (`metadata`),
+18-character ids with the right key prefixes (`ids`), datetimes kept as epoch milliseconds
+(`values`). Every write takes the next tick of a strictly increasing clock (one second
 after the previous one, starting after the newest seeded record) as `SystemModstamp`.
 
 `subscribe(listener)` reports every record created or updated (REST, collections, direct
@@ -19,157 +13,19 @@ so they must be quick and must not call back into the state. The Outbound Messag
 
 from __future__ import annotations
 
-import random
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from fractions import Fraction
-from math import ceil, floor
+from datetime import date, datetime
 from typing import Any, Literal
 
-from connectors.salesforce.soql import checksum_suffix
-from crm_sandbox.core.seed import DAY_MS, LOST_STAGE, WON_STAGE, generate, iso_ms
-
-_ID_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-
-PREFIXES: dict[str, str] = {
-    "Account": "001",
-    "Lead": "00Q",
-    "Opportunity": "006",
-    "User": "005",
-    "Group": "00G",
-    "CustomField": "00N",
-    "Organization": "00D",
-}
-
-#: Salesforce's 32 default `Industry` picklist values.
-SF_INDUSTRIES: tuple[str, ...] = (
-    "Agriculture", "Apparel", "Banking", "Biotechnology", "Chemicals", "Communications",
-    "Construction", "Consulting", "Education", "Electronics", "Energy", "Engineering",
-    "Entertainment", "Environmental", "Finance", "Food & Beverage", "Government", "Healthcare",
-    "Hospitality", "Insurance", "Machinery", "Manufacturing", "Media", "Not For Profit",
-    "Recreation", "Retail", "Shipping", "Technology", "Telecommunications", "Transportation",
-    "Utilities", "Other",
-)  # fmt: skip
-
-#: The seed's (HubSpot) industries rendered as Salesforce default picklist values.
-INDUSTRY_MAP: dict[str, str] = {
-    "COMPUTER_SOFTWARE": "Technology",
-    "INFORMATION_TECHNOLOGY_AND_SERVICES": "Technology",
-    "INTERNET": "Technology",
-    "FINANCIAL_SERVICES": "Finance",
-    "MARKETING_AND_ADVERTISING": "Media",
-    "HOSPITAL_HEALTH_CARE": "Healthcare",
-    "RETAIL": "Retail",
-    "MANAGEMENT_CONSULTING": "Consulting",
-    "STAFFING_AND_RECRUITING": "Consulting",
-    "CONSTRUCTION": "Construction",
-    "TELECOMMUNICATIONS": "Telecommunications",
-    "COMPUTER_NETWORK_SECURITY": "Technology",
-    "MACHINERY": "Machinery",
-    "REAL_ESTATE": "Other",
-    "INSURANCE": "Insurance",
-    "EDUCATION_MANAGEMENT": "Education",
-    "LOGISTICS_AND_SUPPLY_CHAIN": "Transportation",
-    "BANKING": "Banking",
-    "AUTOMOTIVE": "Manufacturing",
-    "GOVERNMENT_ADMINISTRATION": "Government",
-    "NON_PROFIT_ORGANIZATION_MANAGEMENT": "Not For Profit",
-}
-
-#: The seed's deal stages rendered as Salesforce's default opportunity stages.
-STAGE_MAP: dict[str, str] = {
-    "appointmentscheduled": "Prospecting",
-    "qualifiedtobuy": "Qualification",
-    "presentationscheduled": "Value Proposition",
-    "decisionmakerboughtin": "Id. Decision Makers",
-    "contractsent": "Negotiation/Review",
-    WON_STAGE: "Closed Won",
-    LOST_STAGE: "Closed Lost",
-}
-LEAD_STATUSES: tuple[str, ...] = (
-    "Open - Not Contacted",
-    "Working - Contacted",
-    "Closed - Converted",
-    "Closed - Not Converted",
-)
-ICP_TIERS: tuple[str, ...] = ("tier_1", "tier_2", "tier_3", "disqualified")
-#: The shipped rubric's disqualifier ids: the values of a set-up org's `ICP_Flags__c`.
-ICP_FLAGS: tuple[str, ...] = (
-    "too_small",
-    "excluded_industry",
-    "personal_email_domain",
-    "competitor",
-)
-#: Job titles of seeded leads, from the C-suite to people who do not buy.
-LEAD_TITLES: tuple[str, ...] = (
-    "CEO", "CTO", "Chief Revenue Officer", "Founder", "VP Sales", "VP Marketing",
-    "Head of Revenue Operations", "Director of Sales", "Sales Manager", "Marketing Manager",
-    "Account Executive", "Sales Development Representative", "Analyst", "Software Engineer",
-    "Office Manager", "Student",
-)  # fmt: skip
-
-
-def make_id(prefix: str, number: int) -> str:
-    """An 18-character id: key prefix, `0` padding, the number in base 62, the checksum."""
-    digits = ""
-    while True:
-        number, rest = divmod(number, 62)
-        digits = _ID_CHARS[rest] + digits
-        if number == 0:
-            break
-    id15 = prefix + "5e" + digits.rjust(10, "0")
-    return id15 + checksum_suffix(id15)
-
-
-def normalize_id(value: str) -> str | None:
-    """The 18-character form of a 15- or 18-character id, or None if it is not one."""
-    if len(value) == 15 and value.isalnum():
-        return value + checksum_suffix(value)
-    if len(value) == 18 and value.isalnum() and checksum_suffix(value[:15]) == value[15:].upper():
-        return value[:15] + checksum_suffix(value[:15])
-    return None
-
-
-def sf_datetime(epoch_ms: int) -> str:
-    """`2024-05-01T12:34:56.000+0000`: how the REST API renders datetimes."""
-    return iso_ms(epoch_ms)[:-1] + "+0000"
-
-
-def parse_datetime_ms(text: str) -> int:
-    """Epoch ms of an ISO 8601 datetime with a zone (`Z`, `+02:00` or `+0200`); ValueError
-    if it is not one."""
-    normalized = text.replace("Z", "+00:00")
-    if len(normalized) > 5 and normalized[-5] in "+-" and normalized[-4:].isdigit():
-        normalized = normalized[:-2] + ":" + normalized[-2:]
-    moment = datetime.fromisoformat(normalized)
-    if moment.tzinfo is None:
-        raise ValueError(f"datetime without a zone: {text}")
-    return int(moment.astimezone(UTC).timestamp() * 1000)
-
-
-def sf_date(epoch_ms: int) -> str:
-    return iso_ms(epoch_ms)[:10]
-
-
-@dataclass(frozen=True, slots=True)
-class FieldDef:
-    """One field of an sObject as describe shows it. `type` is Salesforce's describe type."""
-
-    name: str
-    type: str  # id, string, picklist, multipicklist, int, double, currency, boolean, date,
-    # datetime, reference, url, email, textarea
-    label: str = ""
-    updateable: bool = True
-    custom: bool = False
-    nillable: bool = True
-    length: int = 255
-    picklist: tuple[str, ...] = ()
-    restricted: bool = False
-    reference_to: tuple[str, ...] = ()
+from crm_sandbox.salesforce.errors import SalesforceError, not_found
+from crm_sandbox.salesforce.ids import PREFIXES, make_id, normalize_id
+from crm_sandbox.salesforce.metadata import LEAD_STATUSES, FieldDef
+from crm_sandbox.salesforce.seeding import seed_org
+from crm_sandbox.salesforce.values import check_writable, parse_datetime_ms, sf_date
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,112 +41,6 @@ class SalesforceChange:
 
 
 SalesforceListener = Callable[[SalesforceChange], None]
-
-
-class SalesforceError(Exception):
-    """A Salesforce error: `code` is the errorCode/statusCode, `status` the HTTP status."""
-
-    def __init__(
-        self, code: str, message: str, *, status: int = 400, fields: tuple[str, ...] = ()
-    ) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
-        self.fields = fields
-
-
-def _system_fields() -> list[FieldDef]:
-    return [
-        FieldDef("Id", "id", "Record ID", updateable=False, nillable=False, length=18),
-        FieldDef("IsDeleted", "boolean", "Deleted", updateable=False, nillable=False),
-        FieldDef("OwnerId", "reference", "Owner ID", length=18, reference_to=("User", "Group")),
-        FieldDef("CreatedDate", "datetime", "Created Date", updateable=False, nillable=False),
-        FieldDef("LastModifiedDate", "datetime", "Last Modified Date", updateable=False),
-        FieldDef("LastModifiedById", "reference", "Last Modified By ID", updateable=False),
-        FieldDef("SystemModstamp", "datetime", "System Modstamp", updateable=False),
-    ]
-
-
-def _standard_schema() -> dict[str, dict[str, FieldDef]]:
-    account = [
-        *_system_fields(),
-        FieldDef("Name", "string", "Account Name", nillable=False),
-        FieldDef("Website", "url", "Website"),
-        FieldDef("Industry", "picklist", "Industry", picklist=SF_INDUSTRIES),
-        FieldDef("NumberOfEmployees", "int", "Employees"),
-        FieldDef("AnnualRevenue", "currency", "Annual Revenue"),
-        FieldDef("BillingCountry", "string", "Billing Country"),
-        FieldDef("BillingState", "string", "Billing State/Province"),
-        FieldDef("BillingCity", "string", "Billing City"),
-        FieldDef("LastActivityDate", "date", "Last Activity", updateable=False),
-        FieldDef("Buying_Signals__c", "string", "Buying Signals", custom=True),
-    ]
-    lead = [
-        *_system_fields(),
-        FieldDef("FirstName", "string", "First Name"),
-        FieldDef("LastName", "string", "Last Name", nillable=False),
-        FieldDef("Company", "string", "Company", nillable=False),
-        FieldDef("Title", "string", "Title", length=128),
-        FieldDef("Email", "email", "Email"),
-        FieldDef("Website", "url", "Website"),
-        FieldDef("Industry", "picklist", "Industry", picklist=SF_INDUSTRIES),
-        FieldDef("NumberOfEmployees", "int", "Employees"),
-        FieldDef("AnnualRevenue", "currency", "Annual Revenue"),
-        FieldDef("Country", "string", "Country"),
-        FieldDef("State", "string", "State/Province"),
-        FieldDef("Status", "picklist", "Status", picklist=LEAD_STATUSES, nillable=False),
-        FieldDef("IsConverted", "boolean", "Converted", updateable=False, nillable=False),
-        FieldDef(
-            "ConvertedAccountId",
-            "reference",
-            "Converted Account ID",
-            updateable=False,
-            length=18,
-            reference_to=("Account",),
-        ),
-        FieldDef("ConvertedDate", "date", "Converted Date", updateable=False),
-    ]
-    opportunity = [
-        *_system_fields(),
-        FieldDef("Name", "string", "Name", nillable=False),
-        FieldDef("AccountId", "reference", "Account ID", reference_to=("Account",)),
-        FieldDef("StageName", "picklist", "Stage", picklist=tuple(STAGE_MAP.values())),
-        FieldDef("IsClosed", "boolean", "Closed", updateable=False, nillable=False),
-        FieldDef("IsWon", "boolean", "Won", updateable=False, nillable=False),
-        FieldDef("Amount", "currency", "Amount"),
-        FieldDef("CloseDate", "date", "Close Date", nillable=False),
-        FieldDef("Type", "picklist", "Type", picklist=("New Business", "Existing Business")),
-    ]
-    return {
-        "Account": {f.name: f for f in account},
-        "Lead": {f.name: f for f in lead},
-        "Opportunity": {f.name: f for f in opportunity},
-    }
-
-
-def icp_fields() -> list[FieldDef]:
-    """The seven ICP fields icp-sync writes, as its setup leaves them on Account and Lead (for
-    the shipped rubric): Number(3,0), restricted Picklist, Checkbox, MultiselectPicklist,
-    LongTextArea(32768), DateTime, Text(64)."""
-    return [
-        FieldDef("ICP_Fit_Score__c", "double", "ICP Fit Score", custom=True),
-        FieldDef(
-            "ICP_Tier__c", "picklist", "ICP Tier", custom=True, picklist=ICP_TIERS, restricted=True
-        ),
-        FieldDef("ICP_Disqualified__c", "boolean", "ICP Disqualified", custom=True, nillable=False),
-        FieldDef(
-            "ICP_Flags__c",
-            "multipicklist",
-            "ICP Flags",
-            custom=True,
-            length=4099,
-            picklist=ICP_FLAGS,
-        ),
-        FieldDef("ICP_Reasons__c", "textarea", "ICP Reasons", custom=True, length=32_768),
-        FieldDef("ICP_Scored_At__c", "datetime", "ICP Scored At", custom=True),
-        FieldDef("ICP_Rubric_Version__c", "string", "ICP Rubric Version", custom=True, length=64),
-    ]
 
 
 @dataclass
@@ -353,126 +103,15 @@ class SalesforceState:
         (e-mail at the company's domain, no company data of their own; spread evenly, so 0.5
         gives one lead to every third company, 2.0 four to every three), one third are
         companies of their own (own company data, a domain no Account has)."""
-        if not 0 <= leads_per_company <= 50:
-            raise ValueError(f"leads per company must be within 0-50, got {leads_per_company}")
-        data = generate(seed, companies, deals_per_company, as_of=as_of)
-        schema = _standard_schema()
-        if with_icp_fields:
-            for object_name in ("Account", "Lead"):
-                schema[object_name].update({f.name: f for f in icp_fields()})
-        owner = make_id("005", 2)  # the sales rep owning seeded records
-        records: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in schema}
-        newest = data.as_of_ms
-
-        def base(
-            prefix: str, number: int, created: int, modified: int, deleted: bool
-        ) -> dict[str, Any]:
-            return {
-                "Id": make_id(prefix, number),
-                "IsDeleted": deleted,
-                "OwnerId": owner,
-                "CreatedDate": created,
-                "LastModifiedDate": modified,
-                "LastModifiedById": owner,
-                "SystemModstamp": modified,
-            }
-
-        account_ids: list[str] = []
-        for company in data.companies:
-            record = base("001", company.index + 1, company.created_ms, company.modified_ms,
-                          company.archived)  # fmt: skip
-            record.update(
-                Name=company.name,
-                Website=f"https://www.{company.domain}",
-                Industry=INDUSTRY_MAP.get(company.industry) if company.industry else None,
-                NumberOfEmployees=company.employees,
-                AnnualRevenue=company.annual_revenue,
-                BillingCountry=company.country,
-                BillingState=company.state,
-                BillingCity=company.city,
-                LastActivityDate=(
-                    sf_date(company.last_activity_ms) if company.last_activity_ms else None
-                ),
-                Buying_Signals__c=";".join(company.buying_signals) or None,
-            )
-            records["Account"][record["Id"]] = record
-            account_ids.append(record["Id"])
-            newest = max(newest, company.modified_ms)
-        for deal in data.deals:
-            record = base("006", deal.index + 1, deal.created_ms, deal.modified_ms, deal.archived)
-            record.update(
-                Name=deal.name,
-                AccountId=account_ids[deal.company_index],
-                StageName=STAGE_MAP[deal.stage],
-                IsClosed=deal.is_closed,
-                IsWon=deal.is_won,
-                Amount=deal.amount,
-                CloseDate=sf_date(deal.close_ms),
-                Type="New Business" if deal.deal_type == "newbusiness" else "Existing Business",
-            )
-            records["Opportunity"][record["Id"]] = record
-            newest = max(newest, deal.modified_ms)
-        rng = random.Random(seed * 7_919 + 1)  # noqa: S311 - reproducible fake data
-        titles = random.Random(seed * 7_919 + 2)  # noqa: S311 - apart, so `rng` draws as before
-        first_names = ("Ada", "Ben", "Cleo", "Dev", "Eli", "Fay", "Gus", "Hana", "Ivo", "Jun")
-        last_names = ("Ng", "Park", "Okafor", "Silva", "Berg", "Khan", "Rossi", "Dubois")
-        rate = Fraction(leads_per_company).limit_denominator(1000)
-        matched_rate = rate * 2 / 3  # leads per company at the company's own domain
-        number = 0
-        for company in data.companies:
-            count = ceil((company.index + 1) * matched_rate) - ceil(company.index * matched_rate)
-            if company.archived:
-                continue
-            for nth in range(count):
-                number += 1
-                first, last = rng.choice(first_names), rng.choice(last_names)
-                created = company.created_ms + DAY_MS + nth * 60_000
-                record = base("00Q", number, created, created, False)
-                mailbox = f"{first.lower()}.{last.lower()}" + (str(nth) if nth else "")
-                record.update(
-                    FirstName=first,
-                    LastName=last,
-                    Company=company.name,
-                    Title=_title(titles),
-                    Email=f"{mailbox}@{company.domain}",
-                    Website=None,
-                    Industry=None,
-                    NumberOfEmployees=None,
-                    AnnualRevenue=None,
-                    Country=company.country,
-                    State=company.state,
-                    Status=rng.choice(LEAD_STATUSES[:2]),
-                    IsConverted=False,
-                )
-                records["Lead"][record["Id"]] = record
-                newest = max(newest, created)
-        own = floor(len(data.companies) * rate / 3)
-        for extra in range(max(1, own) if data.companies and rate else 0):
-            number += 1
-            first, last = rng.choice(first_names), rng.choice(last_names)
-            created = data.as_of_ms - (extra % 730 + 1) * DAY_MS - extra // 730 * 60_000
-            record = base("00Q", number, created, created, False)
-            record.update(
-                FirstName=first,
-                LastName=last,
-                Company=f"{last} Ventures {extra}",
-                Title=_title(titles),
-                Email=f"{first.lower()}@{last.lower()}-ventures-{extra}.example",
-                Website=f"https://{last.lower()}-ventures-{extra}.example",
-                Industry=SF_INDUSTRIES[rng.randrange(len(SF_INDUSTRIES))],
-                NumberOfEmployees=rng.randrange(5, 5_000),
-                AnnualRevenue=None,
-                Country="United States",
-                State=None,
-                Status=LEAD_STATUSES[0],
-                IsConverted=False,
-            )
-            records["Lead"][record["Id"]] = record
-        for object_name, fields_ in schema.items():  # every record carries every field
-            for record in records[object_name].values():
-                for name, definition in fields_.items():
-                    record.setdefault(name, False if definition.type == "boolean" else None)
-        return cls(records=records, schema=schema, clock_ms=newest)
+        org = seed_org(
+            seed,
+            companies,
+            deals_per_company,
+            as_of=as_of,
+            with_icp_fields=with_icp_fields,
+            leads_per_company=leads_per_company,
+        )
+        return cls(records=org.records, schema=org.schema, clock_ms=org.newest_ms)
 
     # --- listeners ------------------------------------------------------------------------
 
@@ -516,9 +155,7 @@ class SalesforceState:
     def fields(self, object_name: str) -> dict[str, FieldDef]:
         with self._lock:
             if object_name not in self.schema:
-                raise SalesforceError(
-                    "NOT_FOUND", "The requested resource does not exist", status=404
-                )
+                raise not_found()
             return dict(self.schema[object_name])
 
     def resolve_object(self, name: str) -> str | None:
@@ -541,29 +178,9 @@ class SalesforceState:
         with self._lock:
             return dict(self._find(object_name, record_id, allow_deleted=True))
 
-    def _check_writable(self, object_name: str, values: Mapping[str, Any]) -> None:
-        """Every field exists on the object, is writable, and has a value of its type."""
-        fields_ = self.schema[object_name]
-        for name, value in values.items():
-            definition = fields_.get(name)
-            if definition is None:
-                raise SalesforceError(
-                    "INVALID_FIELD",
-                    f"No such column '{name}' on sobject of type {object_name}",
-                )
-            if not definition.updateable:
-                raise SalesforceError(
-                    "INVALID_FIELD_FOR_INSERT_UPDATE",
-                    f"Unable to create/update fields: {name}. Please check the security "
-                    "settings of this field and verify that it is read/write for your "
-                    "profile or permission set.",
-                    fields=(name,),
-                )
-            _check_value(definition, value)
-
     def _find(self, object_name: str, record_id: str, *, allow_deleted: bool) -> dict[str, Any]:
         if object_name not in self.records:
-            raise SalesforceError("NOT_FOUND", "The requested resource does not exist", status=404)
+            raise not_found()
         full = normalize_id(record_id)
         if full is None or not full.startswith(PREFIXES[object_name]):
             raise SalesforceError(
@@ -573,7 +190,7 @@ class SalesforceState:
             )
         record = self.records[object_name].get(full)
         if record is None:
-            raise SalesforceError("NOT_FOUND", "The requested resource does not exist", status=404)
+            raise not_found()
         if record["IsDeleted"] and not allow_deleted:
             raise SalesforceError("ENTITY_IS_DELETED", "entity is deleted")
         return record
@@ -588,7 +205,7 @@ class SalesforceState:
                 raise SalesforceError(
                     "CANNOT_UPDATE_CONVERTED_LEAD", "cannot reference converted lead"
                 )
-            self._check_writable(object_name, values)
+            check_writable(object_name, self.schema[object_name], values)
             if record["Id"] in self.locked:
                 raise SalesforceError(
                     "UNABLE_TO_LOCK_ROW",
@@ -650,9 +267,8 @@ class SalesforceState:
         integration user)."""
         with self._lock:
             if object_name not in self.schema:
-                raise SalesforceError("NOT_FOUND", "The requested resource does not exist",
-                                      status=404)  # fmt: skip
-            self._check_writable(object_name, values)
+                raise not_found()
+            check_writable(object_name, self.schema[object_name], values)
             fields_ = self.schema[object_name]
             record: dict[str, Any] = {
                 name: False if definition.type == "boolean" else None
@@ -751,81 +367,3 @@ class SalesforceState:
                 record[definition.name] = default
             self._next_number += 1
             return make_id("00N", self._next_number)
-
-
-def _title(rng: random.Random) -> str | None:
-    """A job title; about one lead in ten has none."""
-    return None if rng.random() < 0.1 else rng.choice(LEAD_TITLES)
-
-
-def _check_value(definition: FieldDef, value: Any) -> None:
-    name = definition.name
-    if value is None:
-        if not definition.nillable:
-            raise SalesforceError(
-                "REQUIRED_FIELD_MISSING", f"Required fields are missing: [{name}]", fields=(name,)
-            )
-        if definition.restricted:
-            raise SalesforceError(
-                "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
-                f"{definition.label or name}: bad value for restricted picklist field: null",
-                fields=(name,),
-            )
-        return
-    kind = definition.type
-    if kind in ("int", "double", "currency"):
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise SalesforceError(
-                "JSON_PARSER_ERROR",
-                f"Cannot deserialize instance of {kind} from value {value!r} for field {name}",
-            )
-        if abs(value) >= 1e18:
-            raise SalesforceError(
-                "NUMBER_OUTSIDE_VALID_RANGE",
-                f"{definition.label or name}: value outside of valid range on numeric field",
-                fields=(name,),
-            )
-        return
-    if kind == "boolean":
-        if not isinstance(value, bool):
-            raise SalesforceError(
-                "JSON_PARSER_ERROR", f"Cannot deserialize boolean from {value!r} for field {name}"
-            )
-        return
-    if not isinstance(value, str):
-        raise SalesforceError(
-            "JSON_PARSER_ERROR", f"Cannot deserialize {kind} from {value!r} for field {name}"
-        )
-    if kind in ("date", "datetime"):
-        try:
-            if kind == "date":
-                date.fromisoformat(value)
-            else:
-                parse_datetime_ms(value)
-        except ValueError:
-            raise SalesforceError(
-                "JSON_PARSER_ERROR", f"Cannot deserialize {kind} from {value!r} for field {name}"
-            ) from None
-        return
-    if kind == "picklist" and definition.restricted and value not in definition.picklist:
-        raise SalesforceError(
-            "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
-            f"{definition.label or name}: bad value for restricted picklist field: {value}",
-            fields=(name,),
-        )
-    if kind == "multipicklist" and definition.restricted:
-        unknown = [part for part in value.split(";") if part and part not in definition.picklist]
-        if unknown:
-            raise SalesforceError(
-                "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
-                f"{definition.label or name}: bad value for restricted picklist field: "
-                f"{unknown[0]}",
-                fields=(name,),
-            )
-    if len(value) > definition.length and kind not in ("date", "datetime"):
-        raise SalesforceError(
-            "STRING_TOO_LONG",
-            f"{definition.label or name}: data value too large: {value[:40]} "
-            f"(max length={definition.length})",
-            fields=(name,),
-        )

@@ -11,7 +11,7 @@ import pytest
 from connectors.errors import RejectedError
 from connectors.records import Cursor
 from crm_sandbox.salesforce.server import RunningSalesforce
-from crm_sandbox.salesforce.state import sf_datetime
+from crm_sandbox.salesforce.values import sf_datetime
 from tests.support.salesforce import OrgFactory, SalesforceFactory, final_cursor, records_of, stamp
 
 

@@ -9,8 +9,8 @@ import pytest
 from connectors.errors import RejectedError
 from connectors.records import PropertyUpdate
 from connectors.salesforce.schema import WRITEBACK_FIELDS, ensure_schema, writeback_fields
+from crm_sandbox.salesforce.metadata import FieldDef
 from crm_sandbox.salesforce.server import RunningSalesforce
-from crm_sandbox.salesforce.state import FieldDef
 from tests.support.salesforce import OrgFactory, SalesforceFactory, a_score, records_of
 
 

@@ -19,13 +19,10 @@ from connectors.salesforce.soql import (
     record_ids,
     select,
 )
+from crm_sandbox.salesforce.ids import make_id, normalize_id
+from crm_sandbox.salesforce.metadata import FieldDef
 from crm_sandbox.salesforce.soql import parse, tokenize
-from crm_sandbox.salesforce.state import (
-    FieldDef,
-    make_id,
-    normalize_id,
-    parse_datetime_ms,
-)
+from crm_sandbox.salesforce.values import parse_datetime_ms
 
 SCHEMA = {
     "Id": FieldDef("Id", "id"),

@@ -14,7 +14,7 @@ from connectors.salesforce.render import render_score
 from connectors.salesforce.schema import REASONS_LENGTH
 from connectors.salesforce.write import CollectionWriter, payload
 from connectors.text import utf16_length
-from crm_sandbox.salesforce.state import make_id
+from crm_sandbox.salesforce.ids import make_id
 from crm_sandbox.salesforce.server import RunningSalesforce
 from tests.support.salesforce import OrgFactory, SalesforceFactory, a_score
 

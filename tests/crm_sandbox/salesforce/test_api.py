@@ -20,7 +20,7 @@ from simple_salesforce.exceptions import (
 )
 
 from crm_sandbox.salesforce.server import RunningSalesforce, start_salesforce_sandbox
-from crm_sandbox.salesforce.state import sf_datetime
+from crm_sandbox.salesforce.values import sf_datetime
 
 AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
 

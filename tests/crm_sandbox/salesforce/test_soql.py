@@ -9,8 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from crm_sandbox.salesforce.errors import SalesforceError
+from crm_sandbox.salesforce.metadata import FieldDef
 from crm_sandbox.salesforce.soql import parse
-from crm_sandbox.salesforce.state import FieldDef, SalesforceError, SalesforceState
+from crm_sandbox.salesforce.state import SalesforceState
 
 AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
 ORG = SalesforceState.seeded(seed=5, companies=120, as_of=AS_OF)

@@ -6,17 +6,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from connectors.salesforce.soql import checksum_suffix
+from connectors.salesforce import soql as client_soql
 from crm_sandbox.core.seed import generate
-from crm_sandbox.salesforce.state import (
-    SF_INDUSTRIES,
-    FieldDef,
-    SalesforceError,
-    SalesforceState,
-    icp_fields,
-    make_id,
-    normalize_id,
-)
+from crm_sandbox.salesforce.errors import SalesforceError
+from crm_sandbox.salesforce.ids import checksum_suffix, make_id, normalize_id
+from crm_sandbox.salesforce.metadata import SF_INDUSTRIES, FieldDef, icp_fields
+from crm_sandbox.salesforce.state import SalesforceState
 
 AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -33,6 +28,13 @@ def test_given_known_salesforce_id_when_checksummed_then_suffix_matches_salesfor
     assert normalize_id("001A0000006Vm9riac") == "001A0000006Vm9rIAC"
     assert normalize_id("001A0000006Vm9rXXX") is None
     assert normalize_id("not-an-id") is None
+
+
+def test_given_known_ids_when_checksummed_then_the_sandbox_and_the_client_agree() -> None:
+    for id15, suffix in {"001xx000003DGb2": "AAG", "001A0000006Vm9r": "IAC"}.items():
+        assert checksum_suffix(id15) == client_soql.checksum_suffix(id15) == suffix
+    made = [make_id(prefix, n) for prefix in ("001", "00Q", "006") for n in range(0, 10**7, 9_973)]
+    assert all(client_soql.checksum_suffix(i[:15]) == i[15:] for i in made)
 
 
 def test_given_prefixes_when_ids_are_made_then_they_are_18_chars_unique_and_prefixed() -> None:
