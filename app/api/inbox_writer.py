@@ -1,4 +1,4 @@
-"""Group commit for the webhook inbox: one writer thread stores the events of every delivery
+"""Group commit for the inbox: one writer thread stores the events of every delivery
 waiting at that moment in one transaction, then answers each of them.
 
 A delivery is still answered only after its events are committed (nothing accepted is lost),

@@ -10,6 +10,9 @@ from typing import Literal
 
 Reason = Literal["signature", "stale", "org", "not_configured", "malformed", "too_large"]
 
+UNAVAILABLE = "the inbox is unavailable, retry later"
+"""The message of a 503: the events could not be stored (reason `unavailable`; the CRM retries)."""
+
 
 class WebhookError(Exception):
     """A request we refuse; `status` is 400, 401 or 413, `reason` labels the rejection metric."""

@@ -148,7 +148,7 @@ def verify(
         )
 
 
-def parse_events(body: bytes) -> Delivery:
+def parse_delivery(body: bytes) -> Delivery:
     """A HubSpot delivery (a JSON array of ≤ 100 events) as inbox events.
 
     Subscription types we do not act on are counted in `ignored` and otherwise skipped (their

@@ -135,7 +135,7 @@ def _verify_signature(
         )
 
 
-def parse_events(body: bytes) -> Delivery:
+def parse_delivery(body: bytes) -> Delivery:
     """`{"events": [...]}` or one event object, as inbox events (400 naming what is wrong)."""
     document = require_object(load_json(body), "body")
     if "events" in document:

@@ -36,7 +36,13 @@ from app.webhooks.common import (
     fail,
     require_id,
 )
-from app.webhooks.errors import WebhookError, malformed, not_configured, unauthorized
+from app.webhooks.errors import (
+    UNAVAILABLE,
+    WebhookError,
+    malformed,
+    not_configured,
+    unauthorized,
+)
 
 SOAP_ENV_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 OUTBOUND_NS = "http://soap.sforce.com/2005/09/outbound"
@@ -77,7 +83,10 @@ def fault(message: str, *, server: bool = False) -> str:
     )
 
 
-def configured_org(org_id: str | None) -> str:
+UNAVAILABLE_FAULT = fault(UNAVAILABLE, server=True)
+
+
+def require_org_id(org_id: str | None) -> str:
     """The first 15 characters of the configured org id, or a 401 saying it is not set."""
     if not org_id or not org_id.strip():
         raise not_configured("the Salesforce organisation id", ORG_SETTING)
@@ -91,13 +100,13 @@ def configured_org(org_id: str | None) -> str:
     return org_id[:15]
 
 
-def parse_outbound_message(body: bytes, *, org_id: str | None) -> Delivery:
+def parse_delivery(body: bytes, *, org_id: str | None) -> Delivery:
     """The notifications of an Outbound Message from the configured org, as inbox events.
 
     401 when the org id is not configured or the message comes from another org; 400 naming the
     problem when the body is not a well-formed Outbound Message.
     """
-    expected_org = configured_org(org_id)
+    expected_org = require_org_id(org_id)
     notifications = _notifications(_parse_xml(body))
     organization = _child_text(notifications, "OrganizationId", "notifications")
     if not _SALESFORCE_ID.fullmatch(organization):

@@ -65,12 +65,12 @@ def refusal(parse: Any, body: bytes) -> str:
 def test_given_a_hubspot_event_the_schema_refuses_when_parsed_then_400_naming_it(
     fields: dict[str, Any], message: str
 ) -> None:
-    assert refusal(hubspot.parse_events, hubspot_event(**fields)) == message
+    assert refusal(hubspot.parse_delivery, hubspot_event(**fields)) == message
 
 
 def test_given_whole_numbers_written_with_a_point_when_parsed_then_read_as_integers() -> None:
     # JSON Schema's `integer` (the OpenAPI schema) includes 7.0.
-    (event,) = hubspot.parse_events(hubspot_event(eventId=7.0, objectId=8.0)).events
+    (event,) = hubspot.parse_delivery(hubspot_event(eventId=7.0, objectId=8.0)).events
 
     assert (event.event_id, event.object_id) == ("7", "8")
 
@@ -96,10 +96,10 @@ def test_given_an_occurred_at_when_parsed_then_only_rfc_3339_date_times_are_acce
     assert bool(re.fullmatch(salesforce_json.DATE_TIME_PATTERN, occurred_at)) == accepted
 
     if accepted:
-        (event,) = salesforce_json.parse_events(body).events
+        (event,) = salesforce_json.parse_delivery(body).events
         assert event.occurred_at is not None
     else:
-        assert refusal(salesforce_json.parse_events, body).startswith("occurredAt: expected")
+        assert refusal(salesforce_json.parse_delivery, body).startswith("occurredAt: expected")
 
 
 @settings(max_examples=300, deadline=None)
@@ -112,7 +112,7 @@ def test_given_any_date_time_text_when_parsed_then_the_parser_agrees_with_the_sc
 ) -> None:
     matches = re.fullmatch(salesforce_json.DATE_TIME_PATTERN, text) is not None
     try:
-        salesforce_json.parse_events(salesforce_event(occurredAt=text))
+        salesforce_json.parse_delivery(salesforce_event(occurredAt=text))
     except WebhookError:
         assert not matches, text
     else:
@@ -164,7 +164,7 @@ def outbound_message(sobject_type: str) -> bytes:
 def test_given_an_xsi_type_name_when_parsed_then_stored_or_skipped(
     sobject_type: str, stored: int, ignored: int
 ) -> None:
-    delivery = salesforce_soap.parse_outbound_message(outbound_message(sobject_type), org_id=ORG_ID)
+    delivery = salesforce_soap.parse_delivery(outbound_message(sobject_type), org_id=ORG_ID)
 
     assert (len(delivery.events), delivery.ignored) == (stored, ignored)
 
@@ -172,7 +172,7 @@ def test_given_an_xsi_type_name_when_parsed_then_stored_or_skipped(
 @pytest.mark.parametrize("sobject_type", ["+", "sf:", "sf:Lead x", "1Lead", "\u00e9"])
 def test_given_an_xsi_type_that_is_no_type_name_when_parsed_then_400(sobject_type: str) -> None:
     message = refusal(
-        lambda body: salesforce_soap.parse_outbound_message(body, org_id=ORG_ID),
+        lambda body: salesforce_soap.parse_delivery(body, org_id=ORG_ID),
         outbound_message(sobject_type),
     )
 
