@@ -25,7 +25,6 @@ from typing import Any
 import httpx
 import pytest
 import requests
-from simple_salesforce import Salesforce
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -42,6 +41,7 @@ from crm_sandbox.hubspot.webhooks import (
 from crm_sandbox.inbound import WEB_USER_ID
 from crm_sandbox.salesforce.outbound import ack_body
 from crm_sandbox.sandbox import LOOPBACK, _bind, _ServerThread
+from tests.support.simple_salesforce_typed import TypedSalesforce
 
 AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
 SECRET = "test-app-secret-0f6c"
@@ -189,7 +189,7 @@ def hubspot_http(running: RunningSandbox) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture
-def sf(running: RunningSandbox) -> Iterator[Salesforce]:
+def sf(running: RunningSandbox) -> Iterator[TypedSalesforce]:
     assert running.salesforce_sandbox is not None
     org = running.salesforce_sandbox
     with requests.Session() as http:
@@ -203,7 +203,7 @@ def sf(running: RunningSandbox) -> Iterator[Salesforce]:
                 "client_secret": org.client_secret,
             },
         ).json()
-        yield Salesforce(
+        yield TypedSalesforce(
             session_id=token["access_token"], instance_url=token["instance_url"], session=http
         )
 
@@ -477,7 +477,7 @@ def test_given_many_changes_and_a_slow_receiver_when_sent_then_batches_of_100_an
 
 
 def test_given_a_lead_created_through_rest_when_sent_then_an_outbound_message_is_retried_until_acked(
-    running: RunningSandbox, rx: Receiver, sf: Salesforce
+    running: RunningSandbox, rx: Receiver, sf: TypedSalesforce
 ) -> None:
     rx.failures[SALESFORCE_PATH] = [200, 500]  # <Ack>false</Ack>, then a server error
 
@@ -518,7 +518,7 @@ def test_given_a_lead_created_through_rest_when_sent_then_an_outbound_message_is
 
 
 def test_given_a_collection_update_when_sent_then_one_outbound_message_per_object_type(
-    running: RunningSandbox, rx: Receiver, sf: Salesforce
+    running: RunningSandbox, rx: Receiver, sf: TypedSalesforce
 ) -> None:
     assert running.salesforce is not None
     accounts = [a["Id"] for a in running.salesforce.snapshot("Account")[:2]]
@@ -531,6 +531,7 @@ def test_given_a_collection_update_when_sent_then_one_outbound_message_per_objec
 
     results = sf.restful("composite/sobjects", method="PATCH", json={"records": records})
 
+    assert results is not None
     assert all(r["success"] for r in results)
 
     def mine() -> list[Received]:

@@ -243,7 +243,9 @@ def test_given_one_bad_value_when_batch_updating_then_the_whole_batch_fails_nami
     body = _error(raised)
     assert body["category"] == "VALIDATION_ERROR"
     assert body["correlationId"]
-    [detail] = body["errors"]  # type: ignore[misc]
+    errors = body["errors"]
+    assert isinstance(errors, list)
+    [detail] = errors
     assert detail["code"] == code
     assert detail["context"] == {"propertyName": [named]}
     assert str(body["message"]).startswith("Property values were not valid: [")

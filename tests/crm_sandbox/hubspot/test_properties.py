@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import hubspot
 import pytest
@@ -77,10 +78,11 @@ def test_given_a_new_group_and_property_when_created_twice_then_201_then_409(
         "number",
         "icp_sync_test",
     )
-    for again in (
+    attempts: tuple[Callable[[], object], ...] = (
         lambda: groups.create("companies", group),
         lambda: core.create("companies", prop),
-    ):
+    )
+    for again in attempts:
         with pytest.raises(ApiException) as raised:
             again()
         assert raised.value.status == 409

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 import requests
-from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import (
     SalesforceExpiredSession,
     SalesforceMalformedRequest,
@@ -21,6 +20,7 @@ from simple_salesforce.exceptions import (
 
 from crm_sandbox.salesforce.server import RunningSalesforce, start_salesforce_sandbox
 from crm_sandbox.salesforce.values import sf_datetime
+from tests.support.simple_salesforce_typed import TypedSalesforce, error_list
 
 AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -55,9 +55,9 @@ def client_credentials(org: RunningSalesforce, http: requests.Session) -> dict[s
 
 
 @pytest.fixture
-def sf(org: RunningSalesforce, session: requests.Session) -> Salesforce:
+def sf(org: RunningSalesforce, session: requests.Session) -> TypedSalesforce:
     token = client_credentials(org, session)
-    return Salesforce(
+    return TypedSalesforce(
         session_id=token["access_token"], instance_url=token["instance_url"], session=session
     )
 
@@ -131,16 +131,16 @@ def test_given_expired_session_when_querying_then_expired_session_and_reauth_wor
         token = client_credentials(org, session)["access_token"]
     finally:
         org.auth.token_ttl_s = 7200.0
-    short = Salesforce(session_id=token, instance_url=org.url, session=session)
+    short = TypedSalesforce(session_id=token, instance_url=org.url, session=session)
     assert short.query("SELECT Id FROM Lead LIMIT 1")["totalSize"] == 1
     time.sleep(0.3)
     with pytest.raises(SalesforceExpiredSession) as caught:
         short.query("SELECT Id FROM Lead LIMIT 1")
     assert caught.value.status == 401
-    assert caught.value.content == [
+    assert error_list(caught.value) == [
         {"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}
     ]
-    fresh = Salesforce(
+    fresh = TypedSalesforce(
         session_id=client_credentials(org, session)["access_token"],
         instance_url=org.url,
         session=session,
@@ -152,7 +152,7 @@ def test_given_expired_session_when_querying_then_expired_session_and_reauth_wor
 
 
 def test_given_more_rows_than_a_page_when_query_all_then_next_records_url_pages_are_followed(
-    org: RunningSalesforce, sf: Salesforce
+    org: RunningSalesforce, sf: TypedSalesforce
 ) -> None:
     text = "SELECT Id, Name, SystemModstamp FROM Account ORDER BY SystemModstamp, Id"
     first = sf.query(text, headers={"Sforce-Query-Options": "batchSize=200"})
@@ -174,7 +174,7 @@ def test_given_more_rows_than_a_page_when_query_all_then_next_records_url_pages_
 
 
 def test_given_modstamp_window_when_queried_then_only_rows_inside_are_returned(
-    org: RunningSalesforce, sf: Salesforce
+    org: RunningSalesforce, sf: TypedSalesforce
 ) -> None:
     rows = org.salesforce.snapshot("Account")
     stamps = sorted(int(r["SystemModstamp"]) for r in rows)
@@ -193,7 +193,7 @@ def test_given_modstamp_window_when_queried_then_only_rows_inside_are_returned(
 
 
 def test_given_deleted_account_when_query_all_with_include_deleted_then_it_shows_is_deleted(
-    org: RunningSalesforce, sf: Salesforce
+    org: RunningSalesforce, sf: TypedSalesforce
 ) -> None:
     victim = str(org.salesforce.snapshot("Account")[5]["Id"])
     sf.Account.delete(victim)
@@ -209,22 +209,22 @@ def test_given_deleted_account_when_query_all_with_include_deleted_then_it_shows
 
 
 def test_given_malformed_and_invalid_queries_when_sent_then_malformed_request_with_error_code(
-    sf: Salesforce,
+    sf: TypedSalesforce,
 ) -> None:
     with pytest.raises(SalesforceMalformedRequest) as malformed:
         sf.query("SELECT Id FROM Account WHERE")
-    assert malformed.value.content[0]["errorCode"] == "MALFORMED_QUERY"
+    assert error_list(malformed.value)[0]["errorCode"] == "MALFORMED_QUERY"
     with pytest.raises(SalesforceMalformedRequest) as invalid:
         sf.query("SELECT ICP_Nope__c FROM Account")
-    assert invalid.value.content[0]["errorCode"] == "INVALID_FIELD"
-    assert "No such column 'ICP_Nope__c'" in invalid.value.content[0]["message"]
+    assert error_list(invalid.value)[0]["errorCode"] == "INVALID_FIELD"
+    assert "No such column 'ICP_Nope__c'" in error_list(invalid.value)[0]["message"]
 
 
 # --- writes ---------------------------------------------------------------------------------
 
 
 def test_given_account_patch_when_sent_then_204_and_the_value_and_modstamp_change(
-    org: RunningSalesforce, sf: Salesforce
+    org: RunningSalesforce, sf: TypedSalesforce
 ) -> None:
     account = org.salesforce.snapshot("Account")[7]
     status = sf.Account.update(account["Id"], {"ICP_Fit_Score__c": 77, "ICP_Tier__c": "tier_2"})
@@ -236,7 +236,7 @@ def test_given_account_patch_when_sent_then_204_and_the_value_and_modstamp_chang
 
 
 def test_given_collection_with_bad_records_when_patched_then_per_record_results_in_order(
-    org: RunningSalesforce, sf: Salesforce
+    org: RunningSalesforce, sf: TypedSalesforce
 ) -> None:
     accounts = org.salesforce.snapshot("Account")[10:13]
     lead = org.salesforce.snapshot("Lead")[0]
@@ -256,6 +256,7 @@ def test_given_collection_with_bad_records_when_patched_then_per_record_results_
         },
         headers={"Sforce-Auto-Assign": "FALSE"},
     )  # fmt: skip
+    assert results is not None
     assert [r["success"] for r in results] == [True, False, False, True]
     assert results[0] == {"id": accounts[0]["Id"], "success": True, "errors": []}
     assert results[1]["errors"][0]["statusCode"] == "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST"
@@ -266,7 +267,7 @@ def test_given_collection_with_bad_records_when_patched_then_per_record_results_
 
 
 def test_given_all_or_none_with_one_bad_record_when_patched_then_nothing_is_saved(
-    org: RunningSalesforce, sf: Salesforce
+    org: RunningSalesforce, sf: TypedSalesforce
 ) -> None:
     accounts = org.salesforce.snapshot("Account")[20:22]
     results = sf.restful(
@@ -280,22 +281,23 @@ def test_given_all_or_none_with_one_bad_record_when_patched_then_nothing_is_save
             ],
         },
     )
+    assert results is not None
     assert results[0]["errors"][0]["statusCode"] == "ALL_OR_NONE_OPERATION_ROLLED_BACK"
     assert org.salesforce.get("Account", accounts[0]["Id"])["ICP_Fit_Score__c"] is None
 
 
 def test_given_more_than_200_records_when_patched_then_exceeded_id_limit(
-    org: RunningSalesforce, sf: Salesforce
+    org: RunningSalesforce, sf: TypedSalesforce
 ) -> None:
     account_id = org.salesforce.snapshot("Account")[0]["Id"]
     records = [{"attributes": {"type": "Account"}, "id": account_id}] * 201
     with pytest.raises(SalesforceMalformedRequest) as caught:
         sf.restful("composite/sobjects", method="PATCH", json={"records": records})
-    assert caught.value.content[0]["errorCode"] == "EXCEEDED_ID_LIMIT"
+    assert error_list(caught.value)[0]["errorCode"] == "EXCEEDED_ID_LIMIT"
 
 
 def test_given_lead_tier_patch_when_auto_assign_default_or_false_then_owner_changes_or_stays(
-    org: RunningSalesforce, sf: Salesforce
+    org: RunningSalesforce, sf: TypedSalesforce
 ) -> None:
     leads = org.salesforce.snapshot("Lead")
     routed, kept = leads[1], leads[2]
@@ -315,7 +317,7 @@ def test_given_lead_tier_patch_when_auto_assign_default_or_false_then_owner_chan
 
 
 def test_given_a_collection_update_of_leads_then_assignment_runs_unless_auto_assign_false(
-    org: RunningSalesforce, sf: Salesforce
+    org: RunningSalesforce, sf: TypedSalesforce
 ) -> None:
     leads = org.salesforce.snapshot("Lead")
     routed, kept = leads[3], leads[4]
@@ -328,6 +330,7 @@ def test_given_a_collection_update_of_leads_then_assignment_runs_unless_auto_ass
             ],
         }
         results = sf.restful("composite/sobjects", method="PATCH", json=body, headers=headers)
+        assert results is not None
         assert results[0]["success"] is True
 
     patch(routed, {})
@@ -338,7 +341,7 @@ def test_given_a_collection_update_of_leads_then_assignment_runs_unless_auto_ass
 
 
 def test_given_describe_and_tooling_field_when_created_then_describe_lists_it_and_duplicate_fails(
-    sf: Salesforce,
+    sf: TypedSalesforce,
 ) -> None:
     describe = sf.Lead.describe()
     tier = next(f for f in describe["fields"] if f["name"] == "ICP_Tier__c")
@@ -352,14 +355,14 @@ def test_given_describe_and_tooling_field_when_created_then_describe_lists_it_an
     assert "ICP_Version__c" in {f["name"] for f in sf.Lead.describe()["fields"]}
     with pytest.raises(SalesforceMalformedRequest) as caught:
         sf.toolingexecute("sobjects/CustomField", method="POST", data=body)
-    assert caught.value.content[0]["errorCode"] == "DUPLICATE_DEVELOPER_NAME"
+    assert error_list(caught.value)[0]["errorCode"] == "DUPLICATE_DEVELOPER_NAME"
 
 
 # --- limits ---------------------------------------------------------------------------------
 
 
 def test_given_daily_limit_reached_when_calling_then_403_request_limit_exceeded_with_usage_header(
-    org: RunningSalesforce, sf: Salesforce
+    org: RunningSalesforce, sf: TypedSalesforce
 ) -> None:
     sf.query("SELECT Id FROM Lead LIMIT 1")
     usage = sf.api_usage["api-usage"]
@@ -371,13 +374,13 @@ def test_given_daily_limit_reached_when_calling_then_403_request_limit_exceeded_
         with pytest.raises(SalesforceRefusedRequest) as caught:
             sf.query("SELECT Id FROM Lead LIMIT 1")
         assert caught.value.status == 403
-        assert caught.value.content[0]["errorCode"] == "REQUEST_LIMIT_EXCEEDED"
+        assert error_list(caught.value)[0]["errorCode"] == "REQUEST_LIMIT_EXCEEDED"
     finally:
         org.usage.used = saved
 
 
 def test_given_new_lead_when_created_with_tier_then_201_id_and_routing_unless_auto_assign_false(
-    org: RunningSalesforce, sf: Salesforce
+    org: RunningSalesforce, sf: TypedSalesforce
 ) -> None:
     routed = sf.Lead.create({"LastName": "Ng", "Company": "Acme", "ICP_Tier__c": "tier_2"})
     assert routed["success"] is True
@@ -393,4 +396,4 @@ def test_given_new_lead_when_created_with_tier_then_201_id_and_routing_unless_au
     assert fetched["Status"] == "Open - Not Contacted"
     with pytest.raises(SalesforceMalformedRequest) as caught:
         sf.Lead.create({"LastName": "Ng"})
-    assert caught.value.content[0]["errorCode"] == "REQUIRED_FIELD_MISSING"
+    assert error_list(caught.value)[0]["errorCode"] == "REQUIRED_FIELD_MISSING"

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 import requests
-from simple_salesforce.api import Salesforce
 from simple_salesforce.exceptions import SalesforceGeneralError
 
 from crm_sandbox import RunningSandbox, SandboxError, start_sandbox
 from crm_sandbox.core.seed import generate
 from crm_sandbox.salesforce.server import RunningSalesforce, start_salesforce_sandbox
+from tests.support.simple_salesforce_typed import TypedSalesforce, error_list
 
 AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -76,7 +76,7 @@ def test_given_port_in_use_when_starting_then_sandbox_error() -> None:
             start_salesforce_sandbox(companies=1, port=port)
 
 
-def _client(org: RunningSalesforce, http: requests.Session) -> Salesforce:
+def _client(org: RunningSalesforce, http: requests.Session) -> TypedSalesforce:
     token = http.post(
         org.token_url,
         data={
@@ -85,7 +85,7 @@ def _client(org: RunningSalesforce, http: requests.Session) -> Salesforce:
             "client_secret": org.client_secret,
         },
     ).json()
-    return Salesforce(
+    return TypedSalesforce(
         session_id=token["access_token"], instance_url=token["instance_url"], session=http
     )
 
@@ -135,11 +135,11 @@ def test_given_injected_server_errors_when_calling_then_salesforce_error_lists_t
         with pytest.raises(SalesforceGeneralError) as failed:
             sf.Account.describe()  # not a query: the 500 is its
         assert failed.value.status == 500
-        assert failed.value.content[0]["errorCode"] == "UNKNOWN_EXCEPTION"
+        assert error_list(failed.value)[0]["errorCode"] == "UNKNOWN_EXCEPTION"
         with pytest.raises(SalesforceGeneralError) as unavailable:
             sf.query("SELECT Id FROM Account")
         assert unavailable.value.status == 503
-        assert unavailable.value.content == [
+        assert error_list(unavailable.value) == [
             {"message": "Server unavailable", "errorCode": "SERVER_UNAVAILABLE"}
         ]
         assert sf.query("SELECT Id FROM Account")["totalSize"] == 5
