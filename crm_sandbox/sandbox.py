@@ -25,7 +25,7 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from crm_sandbox.core.faults import HUBSPOT_KINDS, Chaos, ChaosMiddleware, FaultPlan
+from crm_sandbox.core.faults import FaultInjector, FaultPlan
 from crm_sandbox.hubspot.state import HubSpotState
 from crm_sandbox.serving import LOOPBACK as LOOPBACK
 from crm_sandbox.serving import SandboxError as SandboxError
@@ -70,8 +70,6 @@ class RunningSandbox:
     #: The base URL webhooks go to (None: none are sent), and the HubSpot sender.
     webhook_target: str | None = None
     hubspot_webhooks: HubSpotWebhooks | None = field(default=None, repr=False)
-    #: Random faults on the HubSpot API (`crm_sandbox.core.faults`); see `set_faults`.
-    hubspot_chaos: Chaos = field(default_factory=lambda: Chaos(HUBSPOT_KINDS), repr=False)
     seed: int = 7
     _servers: list[ServerThread] = field(default_factory=list, repr=False)
     _inbound: list[InboundSimulation] = field(default_factory=list, repr=False)
@@ -85,6 +83,13 @@ class RunningSandbox:
         """The HubSpot rate limiter: change `burst`, `retry_after`, … or `reset()` it."""
         limiter: RateLimiter = self.hubspot_app.state.limiter
         return limiter
+
+    @property
+    def hubspot_faults(self) -> FaultInjector:
+        """Faults on the HubSpot API (`crm_sandbox.core.faults`): `fail_next(...)` on cue,
+        `set_plan(...)` at random, `injected()`."""
+        faults: FaultInjector = self.hubspot_app.state.faults
+        return faults
 
     @property
     def salesforce_webhooks(self) -> SalesforceOutbound | None:
@@ -115,15 +120,15 @@ class RunningSandbox:
     def set_faults(self, plan: FaultPlan | None) -> None:
         """Random faults from now on, on both CRMs' APIs (None: none). What was injected is
         counted in `faults_injected()`."""
-        self.hubspot_chaos.set(plan)
+        self.hubspot_faults.set_plan(plan)
         if self.salesforce_sandbox is not None:
-            self.salesforce_sandbox.chaos.set(plan, salt=1)
+            self.salesforce_sandbox.faults.set_plan(plan)
 
     def faults_injected(self) -> dict[str, dict[str, int]]:
         """Faults injected so far, by CRM and kind."""
-        injected = {"hubspot": self.hubspot_chaos.snapshot()}
+        injected = {"hubspot": self.hubspot_faults.injected()}
         if self.salesforce_sandbox is not None:
-            injected["salesforce"] = self.salesforce_sandbox.chaos.snapshot()
+            injected["salesforce"] = self.salesforce_sandbox.faults.injected()
         return injected
 
     def wait_webhooks_idle(self, timeout: float | None = None) -> bool:
@@ -231,7 +236,7 @@ def start_sandbox(
     port is taken.
     """
     from crm_sandbox.core.webhooks import check_target_url
-    from crm_sandbox.hubspot.api import chaos_answer, create_hubspot_app
+    from crm_sandbox.hubspot.api import create_hubspot_app
 
     if companies < 0:
         raise SandboxError(f"companies must be at least 0, got {companies}")
@@ -260,16 +265,9 @@ def start_sandbox(
             search_rate_limit=search_rate_limit,
             retry_after=retry_after,
             batch_update_missing=batch_update_missing,
+            fault_plan=faults,
         )
-        chaos = Chaos(HUBSPOT_KINDS)
-        chaos.set(faults)
-        faulty = ChaosMiddleware(
-            app,
-            chaos,
-            applies=lambda path: path.startswith("/crm/"),
-            answer=chaos_answer(app.state.limiter, token),
-        )
-        server = ServerThread(faulty, sock, name="hubspot-sandbox")
+        server = ServerThread(app, sock, name="hubspot-sandbox")
     except BaseException:
         sock.close()
         raise
@@ -281,7 +279,6 @@ def start_sandbox(
         hubspot=state,
         hubspot_app=app,
         hubspot_app_secret=app_secret,
-        hubspot_chaos=chaos,
         webhook_target=webhook_target,
         seed=seed,
         _servers=[server],

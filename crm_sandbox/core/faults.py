@@ -1,12 +1,19 @@
-"""Random faults on a sandbox CRM's API, switchable per run: what production throws at a client.
+"""Faults on a sandbox CRM's API: what production throws at a client, at random or on cue.
 
-    start_sandbox(..., faults=FaultPlan(rate=0.2, seed=3))      # both CRMs, from the start
-    sandbox.set_faults(FaultPlan(rate=0.2, kinds=("dropped",)))  # or switched while running
-    sandbox.set_faults(None)                                     # and off again
+Each CRM API has one `FaultInjector` that decides, request by request, whether to fault it:
 
-Each API request is faulted with probability `rate`; the faults take `kinds` in turn (those the
-CRM has: HubSpot private-app tokens do not expire, Salesforce REST answers no 429), so a run with
-a few faults already has each kind:
+    faults.set_plan(FaultPlan(rate=0.2, seed=3))     # random faults from now on (None: off)
+    faults.fail_next(3, status=503, path="/query")  # the next 3 matching requests, on cue
+    faults.clear()                                   # neither any more
+
+On cue, `fail_next(count, status=…, path=…, retry_after=…)` answers the next `count` requests
+whose path and query (`/crm/v3/objects/companies?limit=100`) contain `path` (any request when
+None) with the CRM's error for `status` (429 is its rate-limit answer), with `Retry-After` when
+`retry_after` is given. Faults on cue come first and draw nothing from the random plan.
+
+At random, each request is faulted with probability `rate`; the faults take `kinds` in turn
+(those the CRM has: HubSpot private-app tokens do not expire, Salesforce REST answers no 429), so
+a run with a few faults already has each kind:
 
 - `latency`: the request reaches the CRM `latency_s` late (then it is served);
 - `slow_answer`: the request is served at once, its answer held back `latency_s` (a client
@@ -20,22 +27,21 @@ a few faults already has each kind:
 - `expired_session` (Salesforce): every access token is revoked, so the request gets
   401 INVALID_SESSION_ID and the client must authenticate again.
 
-The other faults are injected *before* the CRM handles the request: a faulted write never
-lands, so a client that retries it writes each record once.
-`Chaos.injected` counts what was injected, by kind. The RNG is seeded: a run is reproducible
-given the same sequence of requests.
+`fault_middleware.FaultMiddleware` applies the decisions *before* the CRM handles the request:
+a faulted write never lands, so a client that retries it writes each record once. Each CRM
+renders its own error answers (an `ErrorRenderer`). `injected()` counts what was injected, by
+kind (faults on cue count as `rate_limit` or `server_error`). The random draws are seeded: a
+run is reproducible given the same sequence of requests.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import random
 import threading
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping
-from dataclasses import dataclass, field
-from typing import Any, Literal, get_args
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from typing import Literal, get_args
 
 FaultKind = Literal[
     "latency",
@@ -51,25 +57,6 @@ ALL_KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
 HUBSPOT_KINDS: frozenset[FaultKind] = frozenset(ALL_KINDS) - {"expired_session"}
 SALESFORCE_KINDS: frozenset[FaultKind] = frozenset(ALL_KINDS) - {"rate_limit", "rate_limit_bare"}
 SERVER_ERROR_STATUSES = (500, 502, 503, 504)
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-AsgiApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-
-
-@dataclass(frozen=True, slots=True)
-class ErrorAnswer:
-    """What a CRM answers for an injected error: status, headers and a JSON body (bytes)."""
-
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-
-ErrorRenderer = Callable[[FaultKind, int, int], ErrorAnswer]
-"""(kind, status, retry_after_s) → the CRM's answer for an injected error."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,143 +94,153 @@ class FaultPlan:
         return cls(rate=rate, kinds=chosen, seed=seed)  # type: ignore[arg-type]  # checked above
 
 
-@dataclass
-class Chaos:
-    """Decides, request by request, whether and how to fault; counts what it injected."""
+@dataclass(frozen=True, slots=True)
+class Fault:
+    """One decision: the kind, the status to answer (`server_error` and the 429 kinds), the
+    `Retry-After` seconds to send (None: no header) and how long to wait first."""
 
-    supported: frozenset[FaultKind]
-    plan: FaultPlan | None = None
-    injected: Counter[FaultKind] = field(default_factory=Counter)
-    _rng: random.Random = field(default_factory=random.Random, repr=False)
-    _burst_left: int = 0
-    _burst_kind: FaultKind | None = None
-    _turn: int = 0
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def set(self, plan: FaultPlan | None, *, salt: int = 0) -> None:
-        """Switches to `plan` (None: no faults) and reseeds the RNG from it."""
-        with self._lock:
-            self.plan = plan
-            self._rng = random.Random((plan.seed if plan else 0) * 1_000 + salt)  # noqa: S311 - not crypto
-            self._burst_left, self._burst_kind = 0, None
-            self._turn = self._rng.randrange(len(ALL_KINDS))
-
-    def decide(self) -> FaultKind | None:
-        with self._lock:
-            plan = self.plan
-            if plan is None:
-                return None
-            if self._burst_left > 0 and self._burst_kind is not None:
-                self._burst_left -= 1
-                return self._count(self._burst_kind)
-            kinds = [kind for kind in plan.kinds if kind in self.supported]
-            if not kinds or self._rng.random() >= plan.rate:
-                return None
-            kind = kinds[self._turn % len(kinds)]
-            self._turn += 1
-            if kind in ("rate_limit", "rate_limit_bare"):
-                self._burst_left = self._rng.randint(*plan.burst) - 1
-                self._burst_kind = kind
-            return self._count(kind)
-
-    def pick(self, choices: Iterable[int]) -> int:
-        with self._lock:
-            return self._rng.choice(list(choices))
-
-    def latency(self) -> float:
-        with self._lock:
-            low, high = self.plan.latency_s if self.plan else (0.0, 0.0)
-            return self._rng.uniform(low, high)
-
-    def _count(self, kind: FaultKind) -> FaultKind:
-        self.injected[kind] += 1
-        return kind
-
-    def snapshot(self) -> dict[str, int]:
-        with self._lock:
-            return {str(kind): count for kind, count in self.injected.items()}
+    kind: FaultKind
+    status: int | None = None
+    retry_after: int | None = None
+    delay_s: float = 0.0
 
 
-class DroppedConnection(Exception):
-    """Raised after the status line so the server closes the connection mid-answer."""
+@dataclass(frozen=True, slots=True)
+class ErrorAnswer:
+    """What a CRM answers for an injected error: status, headers and a JSON body (bytes)."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
 
 
-class _QuietDrops(logging.Filter):
-    """uvicorn logs an ASGI app's exception with its traceback; a deliberate drop is no news."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        error = record.exc_info[1] if record.exc_info else None
-        return not isinstance(error, DroppedConnection)
+ErrorRenderer = Callable[[Fault], ErrorAnswer]
+"""The CRM's answer for an injected `server_error`, `rate_limit` or `rate_limit_bare`."""
 
 
-_quiet_drops = _QuietDrops()
+@dataclass(slots=True)
+class _OnCue:
+    status: int
+    remaining: int
+    path: str | None
+    retry_after: int | None
 
 
-class ChaosMiddleware:
-    """ASGI middleware applying a `Chaos` to the requests `applies(path)` selects.
+class FaultInjector:
+    """Decides, request by request, whether and how to fault one CRM API; counts what it did.
 
-    `answer(kind, status, retry_after_s)` renders the CRM's error for `server_error` and the 429
-    kinds; `expire_sessions()` revokes the access tokens (Salesforce)."""
+    `kinds`: the random kinds this CRM has; `statuses`: those `fail_next` may answer with;
+    `salt` keeps two CRMs on the same plan from drawing the same faults."""
 
     def __init__(
         self,
-        app: AsgiApp,
-        chaos: Chaos,
+        kinds: frozenset[FaultKind],
         *,
-        applies: Callable[[str], bool],
-        answer: ErrorRenderer,
-        expire_sessions: Callable[[], None] | None = None,
+        statuses: Collection[int] = SERVER_ERROR_STATUSES,
+        salt: int = 0,
     ) -> None:
-        self.app = app
-        self.chaos = chaos
-        self.applies = applies
-        self.answer = answer
-        self.expire_sessions = expire_sessions
-        logging.getLogger("uvicorn.error").addFilter(_quiet_drops)
+        self.kinds = kinds
+        self.statuses = frozenset(statuses)
+        self.salt = salt
+        self._lock = threading.Lock()
+        self._plan: FaultPlan | None = None
+        self._rng = random.Random(salt)  # noqa: S311 - not crypto
+        self._burst_left = 0
+        self._burst_kind: FaultKind | None = None
+        self._turn = 0
+        self._on_cue: list[_OnCue] = []
+        self._injected: Counter[FaultKind] = Counter()
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not self.applies(str(scope.get("path", ""))):
-            await self.app(scope, receive, send)
-            return
-        kind = self.chaos.decide()
-        if kind is None:
-            await self.app(scope, receive, send)
-        elif kind == "latency":
-            await asyncio.sleep(self.chaos.latency())
-            await self.app(scope, receive, send)
-        elif kind == "slow_answer":
-            held: list[Message] = []
+    @property
+    def plan(self) -> FaultPlan | None:
+        return self._plan
 
-            async def hold(message: Message) -> None:
-                held.append(message)
+    def set_plan(self, plan: FaultPlan | None) -> None:
+        """Random faults from `plan` from now on (None: none); the draws restart from its seed."""
+        with self._lock:
+            self._plan = plan
+            seed = (plan.seed if plan else 0) * 1_000 + self.salt
+            self._rng = random.Random(seed)  # noqa: S311 - not crypto
+            self._burst_left, self._burst_kind = 0, None
+            self._turn = self._rng.randrange(len(ALL_KINDS))
 
-            await self.app(scope, receive, hold)
-            await asyncio.sleep(self.chaos.latency())
-            for message in held:
-                await send(message)
-        elif kind == "expired_session":
-            if self.expire_sessions is not None:
-                self.expire_sessions()
-            await self.app(scope, receive, send)
-        elif kind in ("dropped", "timeout"):
-            if kind == "timeout":
-                plan = self.chaos.plan
-                await asyncio.sleep(plan.hang_s if plan else 0.0)
-            headers = [(b"content-type", b"application/json"), (b"content-length", b"1024")]
-            await send({"type": "http.response.start", "status": 200, "headers": headers})
-            raise DroppedConnection(kind)
-        else:
-            status = self.chaos.pick(SERVER_ERROR_STATUSES) if kind == "server_error" else 429
-            plan = self.chaos.plan
-            retry_after = plan.retry_after_s if plan else 1
-            await _send_answer(send, self.answer(kind, status, retry_after))
+    def fail_next(
+        self,
+        count: int = 1,
+        *,
+        status: int = 503,
+        path: str | None = None,
+        retry_after: int | None = None,
+    ) -> None:
+        """Answers the next `count` requests whose path and query contain `path` with `status`."""
+        if status not in self.statuses:
+            allowed = ", ".join(str(s) for s in sorted(self.statuses))
+            raise ValueError(f"cannot inject status {status}: use one of {allowed}")
+        if count > 0:
+            with self._lock:
+                self._on_cue.append(_OnCue(status, count, path, retry_after))
 
+    @property
+    def pending(self) -> int:
+        """Requests still to be failed on cue."""
+        with self._lock:
+            return sum(fault.remaining for fault in self._on_cue)
 
-async def _send_answer(send: Send, answer: ErrorAnswer) -> None:
-    headers = [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(answer.body)).encode()),
-    ]
-    headers += [(k.lower().encode(), v.encode()) for k, v in answer.headers.items()]
-    await send({"type": "http.response.start", "status": answer.status, "headers": headers})
-    await send({"type": "http.response.body", "body": answer.body})
+    def clear(self) -> None:
+        """No faults any more: the plan and what was on cue are dropped (the counts stay)."""
+        with self._lock:
+            self._on_cue.clear()
+        self.set_plan(None)
+
+    def injected(self) -> dict[str, int]:
+        """Faults injected so far, by kind."""
+        with self._lock:
+            return {str(kind): count for kind, count in self._injected.items()}
+
+    def decide(self, target: str) -> Fault | None:
+        """The fault for a request to `target` (its path and query), or None to serve it."""
+        with self._lock:
+            fault = self._take_on_cue(target) or self._draw()
+            if fault is not None:
+                self._injected[fault.kind] += 1
+            return fault
+
+    def _take_on_cue(self, target: str) -> Fault | None:
+        for cue in self._on_cue:
+            if cue.path is None or cue.path in target:
+                cue.remaining -= 1
+                if cue.remaining <= 0:
+                    self._on_cue.remove(cue)
+                kind: FaultKind = "rate_limit" if cue.status == 429 else "server_error"
+                return Fault(kind, cue.status, cue.retry_after)
+        return None
+
+    def _draw(self) -> Fault | None:
+        plan = self._plan
+        if plan is None:
+            return None
+        if self._burst_left > 0 and self._burst_kind is not None:
+            self._burst_left -= 1
+            return self._fault(self._burst_kind, plan)
+        kinds = [kind for kind in plan.kinds if kind in self.kinds]
+        if not kinds or self._rng.random() >= plan.rate:
+            return None
+        kind = kinds[self._turn % len(kinds)]
+        self._turn += 1
+        if kind in ("rate_limit", "rate_limit_bare"):
+            self._burst_left = self._rng.randint(*plan.burst) - 1
+            self._burst_kind = kind
+        return self._fault(kind, plan)
+
+    def _fault(self, kind: FaultKind, plan: FaultPlan) -> Fault:
+        if kind == "server_error":
+            return Fault(kind, self._rng.choice(SERVER_ERROR_STATUSES))
+        if kind == "rate_limit":
+            return Fault(kind, 429, plan.retry_after_s)
+        if kind == "rate_limit_bare":
+            return Fault(kind, 429)
+        if kind in ("latency", "slow_answer"):
+            return Fault(kind, delay_s=self._rng.uniform(*plan.latency_s))
+        if kind == "timeout":
+            return Fault(kind, delay_s=plan.hang_s)
+        return Fault(kind)

@@ -26,7 +26,6 @@ Choices where hubspot.md is unconfirmed or conflicting:
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import json
@@ -41,14 +40,17 @@ from urllib.parse import urlencode
 from starlette.applications import Starlette
 from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Match, Route
 
-from crm_sandbox.core.faults import ErrorAnswer, ErrorRenderer, FaultKind
+from crm_sandbox.core.fault_middleware import FaultMiddleware, Scope
+from crm_sandbox.core.faults import HUBSPOT_KINDS, FaultInjector, FaultPlan
 from crm_sandbox.core.seed import iso_ms
 from crm_sandbox.hubspot import contacts as contacts
 from crm_sandbox.hubspot.errors import (
+    JSON_MEDIA_TYPE,
     HubSpotApiError,
     JsonObject,
     PropertyValueError,
@@ -57,7 +59,8 @@ from crm_sandbox.hubspot.errors import (
     property_values_error,
     validation_error,
 )
-from crm_sandbox.hubspot.limits import RateLimiter, rate_limit_error
+from crm_sandbox.hubspot.faults import FAULT_STATUSES, fault_renderer
+from crm_sandbox.hubspot.limits import RateLimiter
 from crm_sandbox.hubspot.schema import (
     InvalidValue,
     StoredRecord,
@@ -89,7 +92,6 @@ MAX_LIST_LIMIT = 100
 DEFAULT_LIST_LIMIT = 10
 MAX_ASSOCIATION_LIMIT = 500
 BatchUpdateMissing = Literal["errors", "ignore"]
-_JSON = "application/json;charset=utf-8"
 _REQUIRED_ON_CREATE: dict[ObjectType, tuple[tuple[str, ...], ...]] = {
     # any one property of each tuple must be given
     "companies": (("name", "domain"),),
@@ -140,10 +142,12 @@ def create_hubspot_app(
     search_rate_limit: int | None = 5,
     retry_after: bool = True,
     batch_update_missing: BatchUpdateMissing = "errors",
+    fault_plan: FaultPlan | None = None,
 ) -> Starlette:
     """The sandbox as an ASGI app. `rate_limit`: requests per rolling 10 s per token (None:
     unlimited); `search_rate_limit`: search requests per second; `retry_after`: send
-    `Retry-After` on 429s. `app.state.limiter` is the `RateLimiter` (switchable at runtime)."""
+    `Retry-After` on 429s; `fault_plan`: random faults from the start. `app.state.limiter` is
+    the `RateLimiter` and `app.state.faults` the `FaultInjector` (both switchable at runtime)."""
     limiter = RateLimiter(
         burst=rate_limit,
         daily=daily_limit,
@@ -206,11 +210,27 @@ def create_hubspot_app(
         )
         for method, path, handler, search in table
     ]
+    faults = FaultInjector(HUBSPOT_KINDS, statuses=FAULT_STATUSES)
+    faults.set_plan(fault_plan)
+
+    def count_fault(scope: Scope, status: int) -> None:
+        state.stats.record(_matched_route_name(routes, scope), status, fault=True)
+
     app = Starlette(
         routes=routes,
         exception_handlers={HTTPException: _http_exception},
+        middleware=[
+            Middleware(
+                FaultMiddleware,
+                faults=faults,
+                applies=lambda path: path.startswith("/crm/"),
+                render=fault_renderer(limiter, token),
+                on_answer=count_fault,
+            )
+        ],
     )
     app.state.limiter = limiter
+    app.state.faults = faults
     app.state.hubspot = state
     return app
 
@@ -233,16 +253,8 @@ def _endpoint(
     async def endpoint(request: Request) -> Response:
         correlation = correlation_id()
         route = _route_name(method, template, request.path_params)
-        fault_injected = False
         headers: dict[str, str] = {}
         try:
-            if state.faults.latency_ms > 0:
-                await asyncio.sleep(state.faults.latency_ms / 1000)
-            query = request.url.query
-            fault = state.faults.take(request.url.path + (f"?{query}" if query else ""))
-            if fault is not None:
-                fault_injected = True
-                raise _injected(fault.status, fault.retry_after, limiter, token)
             authorization = request.headers.get("authorization")
             if authorization != expected:
                 raise _unauthorized(authorization)
@@ -267,7 +279,7 @@ def _endpoint(
             logger.exception("HubSpot sandbox: %s %s failed", method, request.url.path)
             internal = HubSpotApiError(500, "internal error", "INTERNAL_ERROR")
             response = _response(500, internal.body(correlation), correlation, headers)
-        state.stats.record(route, response.status_code, fault=fault_injected)
+        state.stats.record(route, response.status_code)
         return response
 
     return endpoint
@@ -283,6 +295,15 @@ def _route_name(method: str, template: str, params: Mapping[str, Any]) -> str:
     return f"{method} {name}"
 
 
+def _matched_route_name(routes: Sequence[Route], scope: Scope) -> str:
+    """The stats name of the route a request was meant for (its path if none matches)."""
+    for route in routes:
+        match, child = route.matches(scope)
+        if match == Match.FULL:
+            return _route_name(str(scope["method"]), route.path, child.get("path_params", {}))
+    return f"{scope['method']} {scope['path']}"
+
+
 def _response(
     status: int, body: JsonObject | None, correlation: str, headers: Mapping[str, str]
 ) -> Response:
@@ -290,7 +311,7 @@ def _response(
     if body is None:
         return Response(status_code=status, headers=all_headers)
     content = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
-    return Response(content, status_code=status, headers=all_headers, media_type=_JSON)
+    return Response(content, status_code=status, headers=all_headers, media_type=JSON_MEDIA_TYPE)
 
 
 async def _http_exception(request: Request, exc: Exception) -> Response:
@@ -330,46 +351,6 @@ def _unauthorized(authorization: str | None) -> HubSpotApiError:
     else:
         message = "The access token provided is invalid or has expired."
     return HubSpotApiError(401, message, "INVALID_AUTHENTICATION")
-
-
-def chaos_answer(limiter: RateLimiter, token: str) -> ErrorRenderer:
-    """HubSpot's answers to injected faults (`crm_sandbox.core.faults`)."""
-
-    def answer(kind: FaultKind, status: int, retry_after_s: int) -> ErrorAnswer:
-        if kind == "rate_limit_bare":
-            error = rate_limit_error(
-                "You have reached your ten_secondly_rolling limit.", "TEN_SECONDLY_ROLLING", {}
-            )
-        else:
-            error = _injected(status, retry_after_s if status == 429 else None, limiter, token)
-        body = json.dumps(error.body(correlation_id())).encode()
-        return ErrorAnswer(error.status, error.headers, body)
-
-    return answer
-
-
-def _injected(
-    status: int, retry_after: int | None, limiter: RateLimiter, token: str
-) -> HubSpotApiError:
-    if status == 429:
-        headers = limiter.burst_headers(token)
-        if retry_after is not None:
-            headers["Retry-After"] = str(retry_after)
-        elif limiter.retry_after:
-            headers["Retry-After"] = "1"
-        return rate_limit_error(
-            "You have reached your ten_secondly_rolling limit.", "TEN_SECONDLY_ROLLING", headers
-        )
-    headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
-    messages = {
-        423: ("The resource is locked; retry after at least 2 seconds.", "LOCKED"),
-        500: ("internal error", "INTERNAL_ERROR"),
-        502: ("Bad Gateway", "BAD_GATEWAY"),
-        503: ("Service Unavailable", "SERVICE_UNAVAILABLE"),
-        504: ("Gateway Timeout", "GATEWAY_TIMEOUT"),
-    }
-    message, category = messages[status]
-    return HubSpotApiError(status, message, category, headers=headers)
 
 
 # --- parameters ------------------------------------------------------------------------------

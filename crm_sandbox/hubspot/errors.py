@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 JsonObject = dict[str, Any]
+JSON_MEDIA_TYPE = "application/json;charset=utf-8"
 
 
 def correlation_id() -> str:

@@ -7,8 +7,8 @@ groups, held in memory behind one lock, with the knobs tests and benchmarks use.
 - Direct access for tests and the demo, bypassing the API (and its validation and limits):
   `touch_company(id, **props)`, `archive_company(id)`, `create_company(**props)`, `company(id)`,
   the same for deals, and `writes()`: every write the API accepted, in order.
-- `stats` counts requests per route and status (the benchmarks' "API calls" figures);
-  `faults` answers the next N requests with 429/5xx, or adds latency.
+- `stats` counts requests per route and status (the benchmarks' "API calls" figures), and
+  the errors the API's fault injector answered instead (`faults_injected`).
 - `subscribe(listener)` reports every change (creation, property change, archive, restore;
   contact creations too); listeners run under the lock, so they must be quick and must not
   call back into the state. The webhook sender (`hubspot_webhooks`) is such a listener.
@@ -168,65 +168,6 @@ class ApiStats:
 
 
 @dataclass(slots=True)
-class Fault:
-    status: int
-    remaining: int
-    path: str | None = None
-    retry_after: int | None = None
-
-
-class FaultInjector:
-    """Answers the next requests with an error status instead of serving them.
-
-    `fail_next(3, status=503)`; `fail_next(5, status=429)` is a burst of HubSpot rate-limit
-    answers (TEN_SECONDLY_ROLLING body and headers, `Retry-After` when given or when the
-    limiter sends it); `path="/batch/update"` limits a fault to requests whose path and query
-    (`/crm/v3/objects/companies?limit=100…`) contain that text.
-    Statuses 423, 500, 502, 503 and 504 are answered with HubSpot's error JSON.
-    `latency_ms` delays every answer.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._queue: list[Fault] = []
-        self.latency_ms = 0.0
-
-    def fail_next(
-        self,
-        count: int = 1,
-        *,
-        status: int = 503,
-        path: str | None = None,
-        retry_after: int | None = None,
-    ) -> None:
-        if status not in (423, 429, 500, 502, 503, 504):
-            raise ValueError(f"cannot inject status {status}: use 423, 429, 500, 502, 503, 504")
-        if count > 0:
-            with self._lock:
-                self._queue.append(Fault(status, count, path, retry_after))
-
-    def take(self, path: str) -> Fault | None:
-        with self._lock:
-            for fault in self._queue:
-                if fault.path is None or fault.path in path:
-                    fault.remaining -= 1
-                    if fault.remaining <= 0:
-                        self._queue.remove(fault)
-                    return Fault(fault.status, 1, fault.path, fault.retry_after)
-        return None
-
-    @property
-    def pending(self) -> int:
-        with self._lock:
-            return sum(fault.remaining for fault in self._queue)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._queue.clear()
-            self.latency_ms = 0.0
-
-
-@dataclass(slots=True)
 class ObjectStore:
     """One object type: records by id (and in id order), property definitions and groups."""
 
@@ -254,7 +195,6 @@ class HubSpotState:
         self.lock = threading.RLock()
         self.clock = ModificationClock(wall_ms)
         self.stats = ApiStats()
-        self.faults = FaultInjector()
         created = self.clock.tick()
         self.stores: dict[ObjectType, ObjectStore] = {
             "companies": ObjectStore("companies", next_id=FIRST_ID["companies"]),

@@ -17,9 +17,10 @@
   api-usage=N/M`; past `daily_limit` calls → 403 `REQUEST_LIMIT_EXCEEDED`.
 - `batchSize` is a hint, as in Salesforce: a page holds at most the requested size and at most
   the server's `page_size`.
-- Faults on request (`app.state.faults`, a `ServerFaults`): the next data-API requests answered
-  500 `UNKNOWN_EXCEPTION` or 502/503/504 `SERVER_UNAVAILABLE` (not counted against the limit);
-  `SalesforceState.locked` makes updates of those records fail with `UNABLE_TO_LOCK_ROW`.
+- Faults (`app.state.faults`, the data API's `FaultInjector`): random, or on cue the next
+  data-API requests answered 500 `UNKNOWN_EXCEPTION` or 502/503/504 `SERVER_UNAVAILABLE`, before
+  authentication and not counted against the limit; `SalesforceState.locked` makes updates of
+  those records fail with `UNABLE_TO_LOCK_ROW`.
 - Lead assignment rules (`SalesforceState.assignment_rules`, keyed on `ICP_Tier__c`) run on a
   single-record Lead PATCH or POST unless `Sforce-Auto-Assign: FALSE`; `composite/sobjects` does not
   run them (Salesforce leaves that undocumented).
@@ -38,12 +39,14 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from crm_sandbox.core.faults import ErrorAnswer, FaultKind
-from crm_sandbox.salesforce.errors import SERVER_ERRORS, SalesforceError, error_list
+from crm_sandbox.core.fault_middleware import FaultMiddleware
+from crm_sandbox.core.faults import SALESFORCE_KINDS, FaultInjector, FaultPlan
+from crm_sandbox.salesforce.errors import SERVER_ERRORS, SalesforceError, error_list, render_fault
 from crm_sandbox.salesforce.ids import make_id
 from crm_sandbox.salesforce.metadata import FieldDef, describe
 from crm_sandbox.salesforce.soql import parse
@@ -105,41 +108,6 @@ class ApiUsage:
             return f"api-usage={self.used}/{self.daily_limit}"
 
 
-@dataclass
-class ServerFaults:
-    """Server errors on request: `fail_next(2, status=503)` answers the next two data-API
-    requests (those whose path contains `path`, when given) with that error."""
-
-    _queue: list[tuple[int, str | None]] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def fail_next(self, count: int = 1, *, status: int = 503, path: str | None = None) -> None:
-        if status not in SERVER_ERRORS:
-            raise ValueError(f"cannot inject status {status}: use one of {sorted(SERVER_ERRORS)}")
-        with self._lock:
-            self._queue.extend([(status, path)] * count)
-
-    def take(self, path: str) -> SalesforceError | None:
-        with self._lock:
-            for index, (status, wanted) in enumerate(self._queue):
-                if wanted is None or wanted in path:
-                    del self._queue[index]
-                    code, message = SERVER_ERRORS[status]
-                    return SalesforceError(code, message, status=status)
-        return None
-
-
-def chaos_answer(kind: FaultKind, status: int, retry_after_s: int) -> ErrorAnswer:
-    """Salesforce's answer to an injected fault (`crm_sandbox.core.faults`): its error list."""
-    if status in SERVER_ERRORS:
-        code, message = SERVER_ERRORS[status]
-    else:
-        code, message = "REQUEST_LIMIT_EXCEEDED", "ConcurrentPerOrgLongTxn Limit exceeded."
-    headers = {"Retry-After": str(retry_after_s)} if kind == "rate_limit" else {}
-    body = json.dumps(error_list(SalesforceError(code, message, status=status))).encode()
-    return ErrorAnswer(status, headers, body)
-
-
 def _render(record: dict[str, Any], fields: list[str] | tuple[str, ...], object_name: str,
             version: str, schema: dict[str, FieldDef]) -> dict[str, Any]:  # fmt: skip
     out: dict[str, Any] = {
@@ -162,11 +130,14 @@ def create_salesforce_app(
     auth: SalesforceAuth,
     daily_limit: int = 15_000,
     page_size: int = DEFAULT_PAGE_SIZE,
+    fault_plan: FaultPlan | None = None,
 ) -> Starlette:
-    """The app; `app.state.auth`, `app.state.usage`, `app.state.faults` and
-    `app.state.salesforce` are live."""
+    """The app; `app.state.auth`, `app.state.usage`, `app.state.faults` (the data API's
+    `FaultInjector`; `fault_plan`: random faults from the start) and `app.state.salesforce`
+    are live."""
     usage = ApiUsage(daily_limit=daily_limit)
-    faults = ServerFaults()
+    faults = FaultInjector(SALESFORCE_KINDS, statuses=SERVER_ERRORS, salt=1)
+    faults.set_plan(fault_plan)
     locators: dict[str, tuple[list[dict[str, Any]], int]] = {}
     locator_lock = threading.Lock()
     locator_counter = [0]
@@ -229,9 +200,6 @@ def create_salesforce_app(
     async def data(request: Request) -> Response:
         version = request.path_params["version"]
         rest = request.path_params["rest"].strip("/")
-        fault = faults.take(request.url.path)
-        if fault is not None:
-            return fail(fault)
         header = request.headers.get("authorization", "")
         if not header.startswith("Bearer ") or not auth.valid(header[7:]):
             return fail(
@@ -468,7 +436,16 @@ def create_salesforce_app(
                 methods=["GET", "POST", "PATCH", "DELETE", "PUT"],
             ),
             Route("/{rest:path}", not_found, methods=["GET", "POST", "PATCH", "DELETE", "PUT"]),
-        ]
+        ],
+        middleware=[
+            Middleware(
+                FaultMiddleware,
+                faults=faults,
+                applies=lambda path: path.startswith("/services/data/"),
+                render=render_fault,
+                expire_sessions=auth.expire_all,
+            )
+        ],
     )
     app.state.auth = auth
     app.state.usage = usage

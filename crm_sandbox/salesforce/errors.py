@@ -1,9 +1,13 @@
 """Salesforce's errors as the sandbox org answers them: a JSON list of
-`{"message": …, "errorCode": …[, "fields": […]]}` with the error's HTTP status."""
+`{"message": …, "errorCode": …[, "fields": […]]}` with the error's HTTP status, injected
+faults (`crm_sandbox.core.faults`) included."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
+
+from crm_sandbox.core.faults import ErrorAnswer, Fault
 
 #: The server errors the sandbox can inject: status → (errorCode, message).
 SERVER_ERRORS: dict[int, tuple[str, str]] = {
@@ -38,3 +42,15 @@ def error_list(error: SalesforceError) -> list[dict[str, Any]]:
     if error.fields:
         body["fields"] = list(error.fields)
     return [body]
+
+
+def render_fault(fault: Fault) -> ErrorAnswer:
+    """Salesforce's answer to an injected error, with `Retry-After` when the fault has one."""
+    status = fault.status or 500
+    if status in SERVER_ERRORS:
+        code, message = SERVER_ERRORS[status]
+    else:
+        code, message = "REQUEST_LIMIT_EXCEEDED", "ConcurrentPerOrgLongTxn Limit exceeded."
+    headers = {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}
+    body = json.dumps(error_list(SalesforceError(code, message, status=status))).encode()
+    return ErrorAnswer(status, headers, body)

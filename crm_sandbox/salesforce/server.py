@@ -28,7 +28,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from crm_sandbox.core.faults import SALESFORCE_KINDS, Chaos, ChaosMiddleware, FaultPlan
+from crm_sandbox.core.faults import FaultInjector, FaultPlan
 from crm_sandbox.salesforce.state import SalesforceState
 from crm_sandbox.sandbox import LOOPBACK, SandboxError, _bind, _ServerThread
 
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from starlette.applications import Starlette
 
     from crm_sandbox.core.webhooks import RetryPolicy
-    from crm_sandbox.salesforce.api import ApiUsage, SalesforceAuth, ServerFaults
+    from crm_sandbox.salesforce.api import ApiUsage, SalesforceAuth
     from crm_sandbox.salesforce.outbound import SalesforceOutbound
 
 
@@ -52,8 +52,6 @@ class RunningSalesforce:
     app: Starlette
     #: The Outbound Message sender, when started with a `webhook_target`.
     webhooks: SalesforceOutbound | None = field(default=None, repr=False)
-    #: Random faults on the data API (`crm_sandbox.core.faults`): `chaos.set(plan)`.
-    chaos: Chaos = field(default_factory=lambda: Chaos(SALESFORCE_KINDS), repr=False)
     _server: _ServerThread | None = field(default=None, repr=False)
     _tempdir: str | None = field(default=None, repr=False)
 
@@ -79,9 +77,10 @@ class RunningSalesforce:
         return usage
 
     @property
-    def faults(self) -> ServerFaults:
-        """Server errors on request: `fail_next(2, status=503)`."""
-        faults: ServerFaults = self.app.state.faults
+    def faults(self) -> FaultInjector:
+        """Faults on the data API (`crm_sandbox.core.faults`): `fail_next(2, status=503)`,
+        `set_plan(FaultPlan(...))`, `injected()`."""
+        faults: FaultInjector = self.app.state.faults
         return faults
 
     def stop(self) -> None:
@@ -157,11 +156,7 @@ def start_salesforce_sandbox(
     """
     import trustme
 
-    from crm_sandbox.salesforce.api import (
-        SalesforceAuth,
-        chaos_answer,
-        create_salesforce_app,
-    )
+    from crm_sandbox.salesforce.api import SalesforceAuth, create_salesforce_app
 
     if companies < 0:
         raise SandboxError(f"companies must be at least 0, got {companies}")
@@ -202,18 +197,10 @@ def start_salesforce_sandbox(
             token_ttl_s=token_ttl_s,
             instance_url=url,
         )
-        app = create_salesforce_app(state, auth=auth, daily_limit=daily_limit,
-                                    page_size=page_size)  # fmt: skip
-        chaos = Chaos(SALESFORCE_KINDS)
-        chaos.set(faults, salt=1)
-        faulty = ChaosMiddleware(
-            app,
-            chaos,
-            applies=lambda path: path.startswith("/services/data/"),
-            answer=chaos_answer,
-            expire_sessions=auth.expire_all,
+        app = create_salesforce_app(
+            state, auth=auth, daily_limit=daily_limit, page_size=page_size, fault_plan=faults
         )
-        server = _ServerThread(faulty, sock, name="salesforce-sandbox", ssl_certfile=cert_path)
+        server = _ServerThread(app, sock, name="salesforce-sandbox", ssl_certfile=cert_path)
     except BaseException:
         sock.close()
         shutil.rmtree(tempdir, ignore_errors=True)
@@ -230,7 +217,6 @@ def start_salesforce_sandbox(
         client_secret=auth.client_secret,
         salesforce=state,
         app=app,
-        chaos=chaos,
         _server=server,
         _tempdir=tempdir,
     )

@@ -103,7 +103,7 @@ def test_given_a_full_run_when_every_log_record_is_captured_then_the_token_never
     environment: None, sandbox: RunningSandbox, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    sandbox.hubspot.faults.fail_next(2, status=429, retry_after=0)
+    sandbox.hubspot_faults.fail_next(2, status=429, retry_after=0)
     outputs = [invoke("setup", "hubspot"), invoke("sync"), invoke("sync", "--json", "--full")]
 
     assert all(result.exit_code == 0 for result in outputs), [r.stderr for r in outputs]

@@ -180,7 +180,7 @@ def test_given_a_burst_of_429s_when_syncing_then_it_is_absorbed_and_nothing_is_l
     sandbox: RunningSandbox, sessions: sessionmaker[Session], rubric: Rubric
 ) -> None:
     connector = connect(sandbox, rubric)
-    sandbox.hubspot.faults.fail_next(4, status=429, retry_after=0)
+    sandbox.hubspot_faults.fail_next(4, status=429, retry_after=0)
 
     report = run_sync(connector, sessions, compile_rubric(rubric))
 

@@ -135,7 +135,7 @@ def test_given_a_salesforce_failing_one_request_in_five_when_synced_then_the_res
     with start_salesforce_sandbox(seed=SEED, companies=COMPANIES, page_size=10,
                                   faults=FAULTS) as org:  # fmt: skip
         report, stats = full_sync(salesforce(org, rubric), sessions, rubric)
-        injected = org.chaos.snapshot()
+        injected = org.faults.injected()
 
         assert_salesforce_matches_store(org, sessions)
     assert store_contents(sessions) == store_contents(reference)
@@ -157,13 +157,14 @@ def test_given_a_fault_plan_when_switched_off_then_no_request_is_faulted(rubric:
 
 
 def test_given_the_same_plan_and_requests_when_replayed_then_the_same_faults_are_injected() -> None:
-    from crm_sandbox.core.faults import HUBSPOT_KINDS, Chaos
+    from crm_sandbox.core.faults import HUBSPOT_KINDS, FaultInjector
 
     decisions: list[list[str | None]] = []
     for _ in range(2):
-        chaos = Chaos(HUBSPOT_KINDS)
-        chaos.set(FaultPlan(rate=0.3, seed=9))
-        decisions.append([chaos.decide() for _ in range(200)])
+        faults = FaultInjector(HUBSPOT_KINDS)
+        faults.set_plan(FaultPlan(rate=0.3, seed=9))
+        drawn = [faults.decide("/crm/v3/objects/companies") for _ in range(200)]
+        decisions.append([None if fault is None else fault.kind for fault in drawn])
     assert decisions[0] == decisions[1]
     share = sum(1 for kind in decisions[0] if kind is not None) / 200
     assert 0.2 < share < 0.5  # bursts of 429 add to the drawn 30 %

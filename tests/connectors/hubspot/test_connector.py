@@ -413,8 +413,8 @@ def test_given_a_429_burst_when_pulling_then_it_is_absorbed_counted_and_nothing_
     expected = sandbox.hubspot.count("companies") + sandbox.hubspot.count(
         "companies", archived=True
     )
-    sandbox.hubspot.faults.fail_next(5, status=429, retry_after=2)
-    sandbox.hubspot.faults.fail_next(2, status=503, path="/objects/companies?")
+    sandbox.hubspot_faults.fail_next(5, status=429, retry_after=2)
+    sandbox.hubspot_faults.fail_next(2, status=503, path="/objects/companies?")
 
     records = records_of(list(connector.pull_accounts(None)))
 
@@ -527,8 +527,8 @@ def test_given_any_failure_when_logged_or_raised_then_the_token_never_appears(
     connector = make_connector()
     messages: list[str] = [repr(connector)]
     connector.ensure_schema()
-    sandbox.hubspot.faults.fail_next(2, status=429)
-    sandbox.hubspot.faults.fail_next(1, status=502)
+    sandbox.hubspot_faults.fail_next(2, status=429)
+    sandbox.hubspot_faults.fail_next(1, status=502)
     list(connector.pull_accounts(None))
     ids = sandbox.hubspot.company_ids()[:5]
     bad = [PropertyUpdate("company", i, {"icp_tier": "nope"}) for i in ids]

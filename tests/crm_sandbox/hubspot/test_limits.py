@@ -28,7 +28,7 @@ def limited() -> Iterator[RunningSandbox]:
 def limited_client(limited: RunningSandbox) -> hubspot.Client:
     limited.hubspot_limiter.reset()
     limited.hubspot_limiter.retry_after = True
-    limited.hubspot.faults.clear()
+    limited.hubspot_faults.clear()
     # No transparent retries: urllib3 would otherwise retry GETs answered 429 + Retry-After.
     return hubspot.Client.create(
         access_token=limited.hubspot_token, host=limited.hubspot_url, retry=Retry(0)
@@ -97,7 +97,7 @@ def test_given_retry_after_switched_off_when_limited_then_no_retry_after_header(
 def test_given_a_burst_of_injected_429s_when_calling_then_exactly_that_many_fail(
     limited: RunningSandbox, limited_client: hubspot.Client
 ) -> None:
-    limited.hubspot.faults.fail_next(2, status=429, retry_after=3)
+    limited.hubspot_faults.fail_next(2, status=429, retry_after=3)
     before = limited.hubspot.stats.snapshot()["faults_injected"]
     api = limited_client.crm.companies.basic_api
 
@@ -118,7 +118,7 @@ def test_given_a_burst_of_injected_429s_when_calling_then_exactly_that_many_fail
 def test_given_an_injected_503_on_one_path_when_calling_then_only_that_path_fails(
     limited: RunningSandbox, limited_client: hubspot.Client
 ) -> None:
-    limited.hubspot.faults.fail_next(1, status=503, path="/objects/deals")
+    limited.hubspot_faults.fail_next(1, status=503, path="/objects/deals")
 
     limited_client.crm.companies.basic_api.get_page(limit=1)  # not the deals path
     with pytest.raises(ServiceException) as raised:
@@ -127,7 +127,7 @@ def test_given_an_injected_503_on_one_path_when_calling_then_only_that_path_fail
 
     assert raised.value.status == 503
     assert json.loads(raised.value.body)["status"] == "error"
-    assert limited.hubspot.faults.pending == 0
+    assert limited.hubspot_faults.pending == 0
 
 
 def test_given_requests_when_served_then_stats_count_them_per_route_and_status(
