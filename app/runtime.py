@@ -41,19 +41,23 @@ logger = logging.getLogger(__name__)
 def cluster_lock(engine: Engine, name: str) -> Iterator[bool]:
     """Yields whether this process holds the lock `name` for the block. PostgreSQL: a
     session advisory lock (released with the block, or by the server if the process dies);
-    anything else: always True."""
+    anything else: always True.
+
+    The lock's connection runs in autocommit: the lock belongs to the database session, not
+    to a transaction, so there is nothing to commit, and no transaction sits idle on it for
+    the length of a sync (holding back vacuum, or cut by `idle_in_transaction_session_timeout`
+    together with the lock)."""
     if engine.dialect.name != "postgresql":
         yield True
         return
     key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
-    with engine.connect() as connection:
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         got = bool(connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
         try:
             yield got
         finally:
             if got:
                 connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
-            connection.commit()
 
 
 @dataclass

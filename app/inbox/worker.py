@@ -7,8 +7,9 @@ One pass claims a batch of events, and per CRM:
 3. fetches the fresh records (a webhook carries ids, not the truth): accounts and leads by id,
    deals with their accounts, a new contact's companies; a record the CRM no longer returns,
    or a deletion event, is marked deleted and never written again;
-4. stores them, rescores what changed (and the leads that borrow from a changed account), and
-   writes back only the values that differ from what the CRM was last sent;
+4. hands them to the update pipeline, which stores them, rescores what changed (and the leads
+   that borrow from a changed account), and writes back only the values that differ from what
+   the CRM was last sent;
 5. marks the events done, in the same transaction as the scores. A failure puts the events
    back with back-off (or in the dead letter after `max_attempts`); a killed worker's events
    come back when their claim's lease expires.
@@ -21,23 +22,18 @@ import threading
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import structlog
-from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import metrics
 from app.inbox import queue
 from app.scoring import CompiledRubric
-from app.store.repo import accounts_by_crm_ids, sync_state, upsert_accounts, upsert_deals
-from app.store.tables import Account, WebhookEvent
-from app.sync.facts import DEAL_FIELDS
-from app.sync.orchestrator import ACCOUNTS
-from app.sync.rescore import rescore_with_leads_of
-from app.sync.writeback import due, send
+from app.store.tables import WebhookEvent
+from app.sync.pipeline import Changes, UpdatePipeline
 from connectors.base import CrmConnector
 from connectors.errors import ConnectorError
 
@@ -114,23 +110,27 @@ class Worker:
             claimed = queue.claim(
                 session, self.worker_id, self._clock(), limit=self._batch, lease=self._lease
             )
+            # Durable before the work: a failure rolls the work back, not the claim (its
+            # lease, and the attempt that dead-letters an event that always kills its worker).
+            session.commit()
             report.claimed = len(claimed)
             by_source: dict[str, list[WebhookEvent]] = defaultdict(list)
             for event in claimed:
                 by_source[event.source].append(event)
             for source, events in by_source.items():
-                self._process_source(session, source, events, report)
+                self._process_source_committing(session, source, events, report)
             if time.monotonic() - self._depth_recorded >= DEPTH_EVERY_S:
                 self._record_depth(session)
                 self._depth_recorded = time.monotonic()
         return report
 
-    def _process_source(
+    def _process_source_committing(
         self, session: Session, source: str, events: list[WebhookEvent], report: PassReport
     ) -> None:
+        """Commits the events' outcome: done with their scores, or put back (or dead)."""
         connector = self._connectors.get(source)
         if connector is None:
-            self._fail(session, events, f"no {source} connector is configured", report)
+            self._fail_committing(session, events, f"no {source} connector is configured", report)
             return
         calls = connector.stats.calls, connector.stats.rate_limited
         bound = structlog.contextvars.bound_contextvars(
@@ -138,28 +138,30 @@ class Worker:
         )
         try:
             with bound:
-                self._process(session, connector, events, report)
+                self._process_committing(session, connector, events, report)
         except ConnectorError as error:
             session.rollback()
-            self._fail(session, _reload(session, events), f"{type(error).__name__}: {error}",
-                       report)  # fmt: skip
+            self._fail_committing(session, _reload(session, events),
+                                  f"{type(error).__name__}: {error}", report)  # fmt: skip
         except Exception as error:
             session.rollback()  # first: a failed flush leaves the rows unreadable until then
             logger.exception("inbox events %s failed", [e.id for e in _reload(session, events)])
-            self._fail(session, _reload(session, events), f"{type(error).__name__}: {error}",
-                       report)  # fmt: skip
+            self._fail_committing(session, _reload(session, events),
+                                  f"{type(error).__name__}: {error}", report)  # fmt: skip
         finally:
             metrics.CRM_API_CALLS.labels(source).inc(connector.stats.calls - calls[0])
             metrics.CRM_RATE_LIMITED.labels(source).inc(connector.stats.rate_limited - calls[1])
 
-    def _process(
+    def _process_committing(
         self,
         session: Session,
         connector: CrmConnector,
         events: list[WebhookEvent],
         report: PassReport,
     ) -> None:
-        now = self._clock()
+        """Decides what the events ask for, fetches it, and has the pipeline store, score and
+        write it; commits the events done with the scores (the pipeline's write commits its
+        `sending` mark first)."""
         echoes = [e for e in events if _is_echo(e, connector.written_properties)]
         report.echoes += len(echoes)
         work = [e for e in events if e not in echoes]
@@ -170,36 +172,17 @@ class Worker:
         for companies in connector.accounts_of("contact", contact_ids).values():
             account_ids.extend(c for c in companies if c not in account_ids)
 
-        touched: list[Account] = []
-        if account_ids:
-            fresh = connector.fetch_accounts(account_ids)
-            report.fetched += len(fresh)
-            touched += upsert_accounts(session, fresh, fetched_at=now)
-            gone = set(account_ids) - {a.crm_id for a in fresh}
-            self._mark_deleted(session, connector.source, gone, now)
-        self._mark_deleted(
-            session, connector.source, {i for kind, i in deleted if kind in ACCOUNT_KINDS}, now
-        )
-        if deal_ids:
-            deals = connector.fetch_deals(deal_ids)
-            report.fetched += len(deals)
-            linked = upsert_deals(session, deals, fetched_at=now)
-            if self._rubric.fields_read & DEAL_FIELDS:
-                known = {a.crm_id for a in touched}
-                touched += [
-                    a
-                    for a in accounts_by_crm_ids(session, connector.source, linked)
-                    if a.crm_id not in known
-                ]
-        owed = {a.id for a in touched}
-        if touched:
-            scored = rescore_with_leads_of(
-                session, touched, rubric=self._rubric, render=connector.render_score, now=now
-            )
-            report.scored += scored.scored
-            owed |= scored.scored_ids
-        session.flush()
-        self._write_back(session, connector, sorted(owed), now, report)
+        accounts = connector.fetch_accounts(account_ids) if account_ids else []
+        deals = connector.fetch_deals(deal_ids) if deal_ids else []
+        report.fetched += len(accounts) + len(deals)
+        gone = set(account_ids) - {a.crm_id for a in accounts}
+        gone |= {crm_id for kind, crm_id in deleted if kind in ACCOUNT_KINDS}
+        pipeline = UpdatePipeline(session, connector, self._rubric, self._clock)
+        applied = pipeline.apply(Changes(accounts=accounts, deals=deals, gone=gone))
+        report.scored += applied.rescore.scored
+        result = pipeline.write_back_committing(applied.account_ids)
+        report.written += result.written + result.confirmed
+        report.failed_writes += result.failed
         done_at = self._clock()
         queue.complete(events, done_at)
         session.commit()
@@ -209,39 +192,7 @@ class Worker:
             report.latencies.append(latency)
             metrics.END_TO_END_SECONDS.labels(connector.source).observe(latency)
 
-    def _write_back(
-        self,
-        session: Session,
-        connector: CrmConnector,
-        account_ids: Sequence[int],
-        now: datetime,
-        report: PassReport,
-    ) -> None:
-        if not account_ids:
-            return
-        new_since = sync_state(session, connector.source, ACCOUNTS).full_sync_completed_at
-        pairs = due(session, connector.source, now, limit=len(account_ids), only=account_ids)
-        if not pairs:
-            return
-        result = send(session, connector, pairs, new_since=new_since, now=now)
-        report.written += result.written + result.confirmed
-        report.failed_writes += result.failed
-
-    @staticmethod
-    def _mark_deleted(session: Session, source: str, crm_ids: Iterable[str], now: datetime) -> None:
-        ids = set(crm_ids)
-        if ids:
-            session.execute(
-                update(Account)
-                .where(
-                    Account.source == source,
-                    Account.crm_id.in_(ids),
-                    Account.deleted_at.is_(None),
-                )
-                .values(deleted_at=now)
-            )
-
-    def _fail(
+    def _fail_committing(
         self, session: Session, events: list[WebhookEvent], error: str, report: PassReport
     ) -> None:
         dead = queue.fail(events, error, self._clock(), max_attempts=self._max_attempts)

@@ -86,6 +86,20 @@ def mark_unseen_deleted(
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+def mark_deleted(session: Session, source: str, crm_ids: Iterable[str], *, now: datetime) -> int:
+    """Rows with these CRM ids (of any type) that the CRM says are gone: a deletion event, or
+    a fetch by id that no longer returns them. Returns how many were newly marked."""
+    ids = set(crm_ids)
+    if not ids:
+        return 0
+    result = session.execute(
+        update(Account)
+        .where(Account.source == source, Account.crm_id.in_(ids), Account.deleted_at.is_(None))
+        .values(deleted_at=now)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def upsert_deals(session: Session, records: Sequence[CrmDeal], *, fetched_at: datetime) -> set[str]:
     """Inserts or updates deals and replaces their account links; returns the CRM ids of every
     account linked before or after, whose deal-derived facts may have changed."""

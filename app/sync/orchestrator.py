@@ -1,6 +1,6 @@
-"""One sync of one CRM: pull accounts and deals page by page (each page stored, scored and
-checkpointed in one transaction, so a killed sync resumes where it stopped with nothing lost
-or duplicated), then write back what changed.
+"""One sync of one CRM: pull accounts and deals page by page (each page stored and scored by
+the update pipeline and checkpointed in one transaction, so a killed sync resumes where it
+stopped with nothing lost or duplicated), then write back what changed.
 
 `dry_run` does all of it inside one transaction that is rolled back, and writes nothing to the
 CRM: what it reports is exactly what a real run would write.
@@ -11,33 +11,24 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from functools import partial
 from time import monotonic
 from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.scoring import CompiledRubric
-from app.store.repo import (
-    accounts_by_crm_ids,
-    load_cursor,
-    mark_unseen_deleted,
-    save_cursor,
-    sync_state,
-    upsert_accounts,
-    upsert_deals,
-)
-from app.store.tables import Account
-from app.sync.facts import DEAL_FIELDS, LEAD
+from app.store.repo import load_cursor, save_cursor, sync_state
+from app.sync.facts import LEAD
+from app.sync.pipeline import ACCOUNTS, Changes, PlannedWrite, UpdatePipeline
 from app.sync.prefetch import prefetched
-from app.sync.rescore import RescoreReport, rescore_with_leads_of
-from app.sync.writeback import due, send
-from connectors.base import CrmConnector
-from connectors.records import CrmAccount, CrmDeal, Page, RecordT
+from app.sync.rescore import RescoreReport
+from app.sync.writeback import WriteResult
+from connectors.base import ApiStats, CrmConnector
+from connectors.records import AccountType, Page, RecordT
 
-ACCOUNTS, LEADS, DEALS = "accounts", "leads", "deals"
+LEADS, DEALS = "leads", "deals"
 WRITE_BATCH = 1000
 """Owed writes handed to a connector at a time: a multiple of every CRM's batch maximum
 (HubSpot 100, Salesforce 200), so no call goes out part-full but the last."""
@@ -58,13 +49,6 @@ class _Silent:
 
     def written(self, records: int, failed: int) -> None:
         pass
-
-
-@dataclass(frozen=True, slots=True)
-class PlannedWrite:
-    crm_id: str
-    name: str | None
-    values: dict[str, str]
 
 
 @dataclass
@@ -114,88 +98,107 @@ def run_sync(
     clock: Callable[[], datetime] = utc_now,
     progress: SyncProgress | None = None,
 ) -> SyncReport:
-    listener: SyncProgress = progress or _Silent()
     started, started_at = monotonic(), clock()
     report = SyncReport(source=connector.source, full=full, dry_run=dry_run)
-    stats = connector.stats
-    calls_before = (stats.calls, stats.rate_limited, stats.retries, stats.reauthentications)
-    causes_before = Counter(stats.retry_causes)
+    stats_before = replace(connector.stats, retry_causes=Counter(connector.stats.retry_causes))
     with session_factory() as session:
-
-        def checkpoint() -> None:
-            # Commit (or, dry, flush) the page, then forget its objects: an identity map that
-            # grows with every page makes each later flush slower (quadratic over a big pull).
-            if dry_run:
-                session.flush()
-            else:
-                session.commit()
-            session.expunge_all()
-
-        def pull(
-            stream: str,
-            pages: Callable[[], Iterable[Page[RecordT]]],
-            store: Callable[[Page[RecordT]], None],
-        ) -> None:
-            for page in prefetched(pages()):
-                store(page)
-                if page.cursor is not None:
-                    save_cursor(session, connector.source, stream, page.cursor)
-                checkpoint()
-                report.pulled[stream] += len(page.records)
-                listener.pulled(stream, len(page.records))
-
-        def store_accounts(page: Page[CrmAccount]) -> None:
-            rows = upsert_accounts(session, page.records, fetched_at=clock())
-            rescore_with_leads(rows)
-
-        def store_deals(page: Page[CrmDeal]) -> None:
-            touched = upsert_deals(session, page.records, fetched_at=clock())
-            if rubric.fields_read & DEAL_FIELDS:  # else no score depends on deals
-                rescore_with_leads(accounts_by_crm_ids(session, connector.source, touched))
-
-        def rescore_with_leads(rows: list[Account]) -> None:
-            report.rescore.add(
-                rescore_with_leads_of(
-                    session, rows, rubric=rubric, render=connector.render_score, now=clock()
-                )
-            )
-
+        run = _Run(session, connector, rubric, clock, report, progress or _Silent())
         complete = True
         for object_type in connector.account_types:
-            stream = stream_name(object_type)
-            cursor = None if full else load_cursor(session, connector.source, stream)
-            complete = complete and cursor is None
-            with _phase(report, connector, f"pull {stream}"):
-                pull_started = clock()
-                pull(stream, partial(connector.pull_accounts, cursor, object_type), store_accounts)
-                if cursor is None:  # a complete full pull: what it did not return is gone
-                    report.deleted += mark_unseen_deleted(
-                        session,
-                        connector.source,
-                        {object_type},
-                        pulled_since=pull_started,
-                        now=clock(),
-                    )
-                    checkpoint()
-        deal_cursor = None if full else load_cursor(session, connector.source, DEALS)
-        with _phase(report, connector, f"pull {DEALS}"):
-            pull(DEALS, lambda: connector.pull_deals(deal_cursor), store_deals)
-
+            complete = run.pull_accounts_committing(object_type, full) and complete
+        run.pull_deals_committing(full)
         if dry_run:
-            _plan(session, connector.source, clock(), report)
+            report.planned, report.plan_sample = run.pipeline.planned_writes(PLAN_SAMPLE)
             session.rollback()
         else:
             with _phase(report, connector, "write back"):
-                _write_back(session, connector, clock, write_batch, report, listener)
+                run.write_back_committing(write_batch)
             _record_run(session, connector.source, started_at, clock(), report, complete)
             session.commit()
-    report.api_calls = connector.stats.calls - calls_before[0]
-    report.rate_limited = connector.stats.rate_limited - calls_before[1]
-    report.retries = connector.stats.retries - calls_before[2]
-    report.retry_causes = Counter(stats.retry_causes) - causes_before
-    report.reauthentications = stats.reauthentications - calls_before[3]
+    _count_calls(report, stats_before, connector.stats)
     report.seconds = monotonic() - started
     return report
+
+
+class _Run:
+    """One sync over one session. It decides what to pull; the pipeline stores, scores and
+    writes. Each page and its cursor are committed (dry: flushed) before the next page, so
+    the `_committing` methods commit as they go."""
+
+    def __init__(
+        self,
+        session: Session,
+        connector: CrmConnector,
+        rubric: CompiledRubric,
+        clock: Callable[[], datetime],
+        report: SyncReport,
+        progress: SyncProgress,
+    ) -> None:
+        self.session, self.connector, self.clock = session, connector, clock
+        self.report, self.progress = report, progress
+        self.pipeline = UpdatePipeline(session, connector, rubric, clock)
+
+    def pull_accounts_committing(self, object_type: AccountType, full: bool) -> bool:
+        """Pulls one account type; returns whether that was from scratch (then what the pull
+        did not return is marked deleted)."""
+        stream = stream_name(object_type)
+        cursor = None if full else load_cursor(self.session, self.connector.source, stream)
+        with _phase(self.report, self.connector, f"pull {stream}"):
+            pull_started = self.clock()
+            pages = self.connector.pull_accounts(cursor, object_type)
+            self._pull_committing(stream, pages, lambda page: Changes(accounts=page.records))
+            if cursor is None:  # a complete full pull: what it did not return is gone
+                self.report.deleted += self.pipeline.mark_unseen_deleted(
+                    {object_type}, pull_started
+                )
+                self._commit_page()
+        return cursor is None
+
+    def pull_deals_committing(self, full: bool) -> None:
+        cursor = None if full else load_cursor(self.session, self.connector.source, DEALS)
+        with _phase(self.report, self.connector, f"pull {DEALS}"):
+            pages = self.connector.pull_deals(cursor)
+            self._pull_committing(DEALS, pages, lambda page: Changes(deals=page.records))
+
+    def write_back_committing(self, batch: int) -> None:
+        def count(result: WriteResult) -> None:
+            self.progress.written(result.written + result.confirmed, result.failed)
+
+        result = self.pipeline.write_back_all_committing(batch, count)
+        self.report.written, self.report.failed = result.written, result.failed
+        self.report.confirmed = result.confirmed
+
+    def _pull_committing(
+        self,
+        stream: str,
+        pages: Iterable[Page[RecordT]],
+        changes: Callable[[Page[RecordT]], Changes],
+    ) -> None:
+        for page in prefetched(pages):
+            self.report.rescore.add(self.pipeline.apply(changes(page)).rescore)
+            if page.cursor is not None:
+                save_cursor(self.session, self.connector.source, stream, page.cursor)
+            self._commit_page()
+            self.report.pulled[stream] += len(page.records)
+            self.progress.pulled(stream, len(page.records))
+
+    def _commit_page(self) -> None:
+        """Commits (or, dry, flushes) the page with its cursor, so a killed sync resumes after
+        it; then forgets its objects: an identity map that grows with every page makes each
+        later flush slower (quadratic over a big pull)."""
+        if self.report.dry_run:
+            self.session.flush()
+        else:
+            self.session.commit()
+        self.session.expunge_all()
+
+
+def _count_calls(report: SyncReport, before: ApiStats, after: ApiStats) -> None:
+    report.api_calls = after.calls - before.calls
+    report.rate_limited = after.rate_limited - before.rate_limited
+    report.retries = after.retries - before.retries
+    report.retry_causes = Counter(after.retry_causes) - before.retry_causes
+    report.reauthentications = after.reauthentications - before.reauthentications
 
 
 @contextmanager
@@ -205,38 +208,6 @@ def _phase(report: SyncReport, connector: CrmConnector, name: str) -> Iterator[N
         yield
     finally:
         report.phases[name] = (monotonic() - started, connector.stats.calls - calls)
-
-
-def _plan(session: Session, source: str, now: datetime, report: SyncReport) -> None:
-    pairs = due(session, source, now, limit=1_000_000)
-    report.planned = len(pairs)
-    report.plan_sample = [
-        PlannedWrite(account.crm_id, account.name, dict(state.values))
-        for state, account in pairs[:PLAN_SAMPLE]
-    ]
-
-
-def _write_back(
-    session: Session,
-    connector: CrmConnector,
-    clock: Callable[[], datetime],
-    batch: int,
-    report: SyncReport,
-    progress: SyncProgress,
-) -> None:
-    """Writes owed values in batches until none is due; a failed record gets a retry time in
-    the future, so it is not picked again in this run. A record created after the last
-    complete full sync and never written is new (its first write may route it); before the
-    first full sync completes, nothing is new, so a backfill never re-routes existing leads."""
-    new_since = sync_state(session, connector.source, ACCOUNTS).full_sync_completed_at
-    while pairs := due(session, connector.source, clock(), limit=batch):
-        result = send(session, connector, pairs, new_since=new_since, now=clock())
-        session.commit()
-        session.expunge_all()
-        report.written += result.written
-        report.failed += result.failed
-        report.confirmed += result.confirmed
-        progress.written(result.written + result.confirmed, result.failed)
 
 
 def _record_run(

@@ -113,8 +113,15 @@ class WriteResult:
     confirmed: int = 0
     """Writes an interrupted run had sent that the CRM turned out to hold: not sent again."""
 
+    def __add__(self, other: WriteResult) -> WriteResult:
+        return WriteResult(
+            self.written + other.written,
+            self.failed + other.failed,
+            self.confirmed + other.confirmed,
+        )
 
-def send(
+
+def send_committing(
     session: Session,
     connector: CrmConnector,
     pairs: Sequence[tuple[WritebackState, Account]],
@@ -123,8 +130,11 @@ def send(
     now: datetime,
 ) -> WriteResult:
     """Writes `pairs` to the CRM and records the outcomes (the caller commits them). Writes
-    left in doubt by an interrupted writer are first checked against the CRM; the batch is
-    marked `sending` and committed before it is sent."""
+    left in doubt by an interrupted writer are first checked against the CRM.
+
+    Commits once, before the CRM call: the batch's `sending` mark (and whatever else the
+    session holds) must be durable before the CRM can hold the values, or a process killed
+    after the CRM's answer would leave no trace that the write may have landed."""
     landed = _landed(connector, [pair for pair in pairs if pair[0].status == SENDING])
     confirmed = 0
     to_send = []

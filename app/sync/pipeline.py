@@ -1,0 +1,166 @@
+"""The one update pipeline: store what a CRM sent, rescore what that changed, and write back
+what the CRM is owed. Scheduled syncs (page by page), the inbox worker (event batch by event
+batch) and any rescoring of the store all go through it, so they cannot drift apart.
+
+The caller owns the transaction: nothing here commits, except the methods whose name ends in
+`_committing` (their docstrings say why they must)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from app.scoring import CompiledRubric
+from app.store.repo import (
+    accounts_by_crm_ids,
+    mark_deleted,
+    mark_unseen_deleted,
+    sync_state,
+    upsert_accounts,
+    upsert_deals,
+)
+from app.store.tables import Account, WritebackState
+from app.sync.facts import DEAL_FIELDS
+from app.sync.rescore import RescoreReport, rescore_with_leads_of
+from app.sync.writeback import WriteResult, due, send_committing
+from connectors.base import CrmConnector
+from connectors.records import CrmAccount, CrmDeal
+
+ACCOUNTS = "accounts"
+"""The sync-state key whose last complete full sync tells which records are new."""
+PLAN_LIMIT = 1_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """What a CRM sent: fresh records, and the CRM ids of accounts it no longer has."""
+
+    accounts: Sequence[CrmAccount] = ()
+    deals: Sequence[CrmDeal] = ()
+    gone: Collection[str] = frozenset()
+
+
+@dataclass
+class Applied:
+    rescore: RescoreReport = field(default_factory=RescoreReport)
+    account_ids: set[int] = field(default_factory=set)
+    """Account rows stored, linked to a stored deal, or rescored (a lead that borrows from
+    one): those whose writeback may now be owed."""
+    deleted: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedWrite:
+    crm_id: str
+    name: str | None
+    values: dict[str, str]
+
+
+class UpdatePipeline:
+    """One CRM's records in the store, over the caller's session."""
+
+    def __init__(
+        self,
+        session: Session,
+        connector: CrmConnector,
+        rubric: CompiledRubric,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._session = session
+        self._connector = connector
+        self._source = connector.source
+        self._rubric = rubric
+        self._clock = clock
+
+    def apply(self, changes: Changes) -> Applied:
+        """Stores the records, marks the gone accounts deleted, and rescores every account
+        whose inputs may have changed: those stored, and (when the rubric reads deals) those
+        linked to a stored deal before or after."""
+        now = self._clock()
+        rows = upsert_accounts(self._session, changes.accounts, fetched_at=now)
+        deleted = mark_deleted(self._session, self._source, changes.gone, now=now)
+        if changes.deals:
+            linked = upsert_deals(self._session, changes.deals, fetched_at=now)
+            if self._rubric.fields_read & DEAL_FIELDS:  # else no score depends on deals
+                known = {row.crm_id for row in rows}
+                rows += [
+                    row
+                    for row in accounts_by_crm_ids(self._session, self._source, linked)
+                    if row.crm_id not in known
+                ]
+        report = self.rescore(rows)
+        self._session.flush()
+        return Applied(report, {row.id for row in rows} | report.scored_ids, deleted)
+
+    def rescore(self, rows: Sequence[Account]) -> RescoreReport:
+        """Rescores these rows where their inputs changed (and the leads that borrow from a
+        rescored account), recording the values the CRM should now hold."""
+        return rescore_with_leads_of(
+            self._session,
+            rows,
+            rubric=self._rubric,
+            render=self._connector.render_score,
+            now=self._clock(),
+        )
+
+    def mark_unseen_deleted(self, object_types: Collection[str], pulled_since: datetime) -> int:
+        """After a complete full pull: what it did not return is gone from the CRM."""
+        return mark_unseen_deleted(
+            self._session, self._source, object_types, pulled_since=pulled_since, now=self._clock()
+        )
+
+    def planned_writes(self, sample: int) -> tuple[int, list[PlannedWrite]]:
+        """How many writes are owed now, and the first `sample` of them."""
+        pairs = due(self._session, self._source, self._clock(), limit=PLAN_LIMIT)
+        planned = [
+            PlannedWrite(account.crm_id, account.name, dict(state.values))
+            for state, account in pairs[:sample]
+        ]
+        return len(pairs), planned
+
+    def write_back_committing(self, account_ids: Collection[int]) -> WriteResult:
+        """Writes what these accounts are owed, in one CRM batch, and records the outcomes for
+        the caller to commit. Commits the session before the CRM call (see `send_committing`)."""
+        if not account_ids:
+            return WriteResult()
+        new_since = self._new_since()
+        ids = sorted(account_ids)
+        pairs = due(self._session, self._source, self._clock(), limit=len(ids), only=ids)
+        return self._send_committing(pairs, new_since)
+
+    def write_back_all_committing(
+        self, batch: int, on_batch: Callable[[WriteResult], None] = lambda _: None
+    ) -> WriteResult:
+        """Writes everything owed, `batch` records at a time, until none is due; a failed
+        record gets a retry time in the future, so it is not picked again in this run.
+
+        Commits each batch's outcomes before taking the next, so a kill leaves at most one
+        batch in doubt; and forgets each batch's rows, so the session does not grow with the
+        store (an identity map that grows makes every later flush slower)."""
+        new_since = self._new_since()
+        total = WriteResult()
+        while pairs := due(self._session, self._source, self._clock(), limit=batch):
+            result = self._send_committing(pairs, new_since)
+            self._session.commit()
+            self._session.expunge_all()
+            total += result
+            on_batch(result)
+        return total
+
+    def _new_since(self) -> datetime | None:
+        """A record created after the last complete full sync and never written is new (its
+        first write may route it); before the first full sync completes nothing is new, so a
+        backfill never re-routes existing leads."""
+        return sync_state(self._session, self._source, ACCOUNTS).full_sync_completed_at
+
+    def _send_committing(
+        self, pairs: Sequence[tuple[WritebackState, Account]], new_since: datetime | None
+    ) -> WriteResult:
+        if not pairs:
+            return WriteResult()
+        return send_committing(
+            self._session, self._connector, pairs, new_since=new_since, now=self._clock()
+        )
