@@ -73,6 +73,7 @@ def rescore(
             continue
         result = scored(facts, reason, rubric, now)
         report.scored += 1
+        report.scored_ids.add(account.id)
         if current is None or _differs(current, result):
             report.changed += 1
             report.transitions[(current.tier if current else NEW, result.tier)] += 1
