@@ -36,7 +36,8 @@ if TYPE_CHECKING:
     from starlette.applications import Starlette
 
     from crm_sandbox.core.webhooks import RetryPolicy
-    from crm_sandbox.salesforce.api import ApiUsage, SalesforceAuth
+    from crm_sandbox.salesforce.auth import SalesforceAuth
+    from crm_sandbox.salesforce.limits import ApiUsage
     from crm_sandbox.salesforce.outbound import SalesforceOutbound
 
 
@@ -156,7 +157,8 @@ def start_salesforce_sandbox(
     """
     import trustme
 
-    from crm_sandbox.salesforce.api import SalesforceAuth, create_salesforce_app
+    from crm_sandbox.salesforce.app import create_salesforce_app
+    from crm_sandbox.salesforce.auth import SalesforceAuth
 
     if companies < 0:
         raise SandboxError(f"companies must be at least 0, got {companies}")

@@ -1,13 +1,14 @@
-"""Field values of the sandbox org: how datetimes and dates are written, and which values a
-field takes.
+"""Field values of the sandbox org: how datetimes, dates and records are written, and which
+values a field takes.
 
 Datetimes are kept as epoch milliseconds and rendered `2024-05-01T12:34:56.000+0000`; dates are
-`YYYY-MM-DD` strings. `check_value` raises the `SalesforceError` a write of a bad value gets.
+`YYYY-MM-DD` strings; `render_record` writes a record as the REST API answers it.
+`check_writable` raises the `SalesforceError` a write of an unknown, read-only or bad value gets.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -35,6 +36,28 @@ def parse_datetime_ms(text: str) -> int:
 
 def sf_date(epoch_ms: int) -> str:
     return iso_ms(epoch_ms)[:10]
+
+
+def render_record(
+    record: Mapping[str, Any],
+    fields: Sequence[str],
+    object_name: str,
+    version: str,
+    schema: Mapping[str, FieldDef],
+) -> dict[str, Any]:
+    """A record as the REST API answers it: `attributes`, then `fields` in order."""
+    out: dict[str, Any] = {
+        "attributes": {
+            "type": object_name,
+            "url": f"/services/data/{version}/sobjects/{object_name}/{record['Id']}",
+        }
+    }
+    for name in fields:
+        value = record.get(name)
+        if value is not None and schema[name].type == "datetime":
+            value = sf_datetime(int(value))
+        out[name] = value
+    return out
 
 
 def check_writable(
