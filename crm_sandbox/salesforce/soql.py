@@ -14,7 +14,6 @@ case-insensitive. Anything else raises `SalesforceError` with `MALFORMED_QUERY` 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -23,21 +22,8 @@ from typing import Any
 from crm_sandbox.salesforce.errors import SalesforceError
 from crm_sandbox.salesforce.ids import normalize_id
 from crm_sandbox.salesforce.metadata import FieldDef
-from crm_sandbox.salesforce.values import parse_datetime_ms
+from crm_sandbox.salesforce.soql_tokens import Token, datetime_ms, malformed, tokenize, unquote
 
-_TOKEN = re.compile(
-    r"""\s*(?:
-    (?P<string>'(?:[^'\\]|\\.)*')
-    |(?P<datetime>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?(?:Z|[+-]\d{2}:?\d{2}))
-    |(?P<date>\d{4}-\d{2}-\d{2})
-    |(?P<number>[+-]?\d+(?:\.\d+)?)
-    |(?P<op><=|>=|!=|<>|=|<|>)
-    |(?P<punct>[(),])
-    |(?P<word>[A-Za-z_][A-Za-z0-9_.]*)
-    )""",
-    re.VERBOSE,
-)
-_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "'": "'", '"': '"', "\\": "\\"}
 _KEYWORDS = frozenset(
     ("select", "from", "where", "and", "or", "not", "in", "order", "by", "asc", "desc", "limit",
      "nulls", "first", "last", "null", "true", "false")
@@ -48,13 +34,6 @@ _TEXT = ("id", "string", "picklist", "multipicklist", "reference", "url", "email
 
 Record = Mapping[str, Any]
 Predicate = Callable[[Record], bool]
-
-
-@dataclass(frozen=True, slots=True)
-class Token:
-    kind: str
-    text: str
-    position: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,24 +65,6 @@ class Query:
         if self.limit is not None:
             matched = matched[: self.limit]
         return matched
-
-
-def malformed(message: str) -> SalesforceError:
-    return SalesforceError("MALFORMED_QUERY", message)
-
-
-def tokenize(text: str) -> list[Token]:
-    tokens: list[Token] = []
-    position = 0
-    stripped_end = len(text.rstrip())
-    while position < stripped_end:
-        match = _TOKEN.match(text, position)
-        if match is None or match.end() == position:
-            raise malformed(f"unexpected token: '{text[position : position + 20].strip()}'")
-        kind = match.lastgroup or ""
-        tokens.append(Token(kind, match.group(kind), match.start(kind)))
-        position = match.end()
-    return tokens
 
 
 class _Parser:
@@ -305,7 +266,7 @@ class _Parser:
                 return float(text) if "." in text else int(text)
         elif field_type == "datetime":
             if kind == "datetime":
-                return _datetime_ms(text)
+                return datetime_ms(text)
         elif field_type == "date":
             if kind == "date":
                 try:
@@ -314,7 +275,7 @@ class _Parser:
                     raise malformed(f"invalid date: {text}") from None
                 return text
         elif field_type in _TEXT and kind == "string":
-            value = _unquote(text)
+            value = unquote(text)
             if field_type in ("id", "reference") and len(value) in (15, 18):
                 return normalize_id(value) or value
             return value
@@ -351,32 +312,6 @@ def _comparison(name: str, operator: str, value: Any, is_id: bool) -> Predicate:
             return False
 
     return compare
-
-
-def _unquote(text: str) -> str:
-    body = text[1:-1]
-    out: list[str] = []
-    index = 0
-    while index < len(body):
-        char = body[index]
-        if char == "\\":
-            escaped = body[index + 1]
-            if escaped not in _ESCAPES:
-                raise malformed(f"Invalid string literal '{text}'. Illegal character sequence "
-                                f"'\\{escaped}' in string literal.")  # fmt: skip
-            out.append(_ESCAPES[escaped])
-            index += 2
-        else:
-            out.append(char)
-            index += 1
-    return "".join(out)
-
-
-def _datetime_ms(text: str) -> int:
-    try:
-        return parse_datetime_ms(text)
-    except ValueError:
-        raise malformed(f"invalid datetime: {text}") from None
 
 
 def parse(text: str, schemas: Callable[[str], tuple[str, Mapping[str, FieldDef]] | None]) -> Query:

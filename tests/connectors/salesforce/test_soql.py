@@ -21,7 +21,8 @@ from connectors.salesforce.soql import (
 )
 from crm_sandbox.salesforce.ids import make_id, normalize_id
 from crm_sandbox.salesforce.metadata import FieldDef
-from crm_sandbox.salesforce.soql import parse, tokenize
+from crm_sandbox.salesforce.soql import parse
+from crm_sandbox.salesforce.soql_tokens import tokenize
 from crm_sandbox.salesforce.values import parse_datetime_ms
 
 SCHEMA = {
