@@ -61,28 +61,23 @@ from crm_sandbox.hubspot.errors import (
 )
 from crm_sandbox.hubspot.faults import FAULT_STATUSES, fault_renderer
 from crm_sandbox.hubspot.limits import RateLimiter
-from crm_sandbox.hubspot.schema import (
-    InvalidValue,
+from crm_sandbox.hubspot.property_definitions import new_group, new_property, patch_property
+from crm_sandbox.hubspot.records import (
+    ALWAYS_RETURNED,
+    DEFAULT_PROPERTIES,
+    OBJECT_TYPE_ALIASES,
+    SINGULAR,
+    ObjectStore,
+    ObjectType,
     StoredRecord,
-    new_group,
-    new_property,
-    patch_property,
-    validate_value,
 )
 from crm_sandbox.hubspot.search import (
     MAX_BODY_CHARS,
     compile_search,
     run_search,
 )
-from crm_sandbox.hubspot.state import (
-    ALWAYS_RETURNED,
-    DEFAULT_PROPERTIES,
-    OBJECT_TYPE_ALIASES,
-    SINGULAR,
-    HubSpotState,
-    ObjectStore,
-    ObjectType,
-)
+from crm_sandbox.hubspot.state import HubSpotState
+from crm_sandbox.hubspot.values import InvalidValue, validate_value
 
 logger = logging.getLogger(__name__)
 

@@ -28,7 +28,8 @@ from crm_sandbox.hubspot.errors import (
     property_values_error,
     validation_error,
 )
-from crm_sandbox.hubspot.schema import StoredRecord, as_property_string
+from crm_sandbox.hubspot.records import StoredRecord
+from crm_sandbox.hubspot.values import as_property_string
 
 CONTACT_ALIASES = frozenset({"contacts", "contact", "0-1"})
 COMPANY_ALIASES = frozenset({"companies", "company", "0-2"})

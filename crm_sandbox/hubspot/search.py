@@ -21,7 +21,9 @@ from operator import ge, gt, le, lt
 from typing import Any
 
 from crm_sandbox.hubspot.errors import validation_error
-from crm_sandbox.hubspot.schema import PropertyDefinition, StoredRecord, parse_datetime_ms
+from crm_sandbox.hubspot.records import StoredRecord
+from crm_sandbox.hubspot.schema import PropertyDefinition
+from crm_sandbox.hubspot.values import parse_datetime_ms
 
 MAX_BODY_CHARS = 3_000
 MAX_RESULTS = 10_000

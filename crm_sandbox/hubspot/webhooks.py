@@ -52,7 +52,8 @@ from crm_sandbox.core.webhooks import (
     RetryPolicy,
     WebhookSender,
 )
-from crm_sandbox.hubspot.state import ChangeEvent, HubSpotState
+from crm_sandbox.hubspot.records import ChangeEvent
+from crm_sandbox.hubspot.state import HubSpotState
 
 #: Where `start_sandbox(webhook_target=BASE)` sends HubSpot's webhooks: BASE + this path.
 HUBSPOT_WEBHOOK_PATH = "/webhooks/hubspot"

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from crm_sandbox.core import seed
-from crm_sandbox.hubspot.schema import INDUSTRY_OPTIONS, company_properties
+from crm_sandbox.hubspot.builtin_properties import INDUSTRY_OPTIONS, company_properties
 
 AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
 

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from crm_sandbox.hubspot.state import ChangeEvent, HubSpotState, ModificationClock
+from crm_sandbox.hubspot.records import ChangeEvent, ModificationClock
+from crm_sandbox.hubspot.state import HubSpotState
 
 AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
 
