@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from starlette.applications import Starlette
 
     from crm_sandbox.core.webhooks import RetryPolicy
-    from crm_sandbox.hubspot.api import BatchUpdateMissing
+    from crm_sandbox.hubspot.calls import BatchUpdateMissing
     from crm_sandbox.hubspot.limits import RateLimiter
     from crm_sandbox.hubspot.webhooks import HubSpotWebhooks
     from crm_sandbox.inbound import Crm, InboundSimulation
@@ -83,6 +83,13 @@ class RunningSandbox:
         """The HubSpot rate limiter: change `burst`, `retry_after`, … or `reset()` it."""
         limiter: RateLimiter = self.hubspot_app.state.limiter
         return limiter
+
+    @property
+    def hubspot_faults(self) -> FaultInjector:
+        """Faults on the HubSpot API (`crm_sandbox.core.faults`): `fail_next(...)` on cue,
+        `set_plan(...)` at random, `injected()`."""
+        faults: FaultInjector = self.hubspot_app.state.faults
+        return faults
 
     @property
     def hubspot_faults(self) -> FaultInjector:
@@ -236,7 +243,7 @@ def start_sandbox(
     port is taken.
     """
     from crm_sandbox.core.webhooks import check_target_url
-    from crm_sandbox.hubspot.api import create_hubspot_app
+    from crm_sandbox.hubspot.app import create_hubspot_app
 
     if companies < 0:
         raise SandboxError(f"companies must be at least 0, got {companies}")
