@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,15 +44,14 @@ def ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
-def a_score(**overrides: object) -> AccountScore:
-    values: dict[str, object] = {
-        "score": 87,
-        "tier": "tier_1",
-        "disqualified": False,
-        "flags": (),
-        "reasons": ("Industry: Technology (exact match) +25", "Employees: 250 +20"),
-        "rubric_version": "2026.11-acme",
-        "scored_at": datetime(2026, 11, 1, 8, 30, 5, 123456, tzinfo=UTC),
-    }
-    values.update(overrides)
-    return AccountScore(**values)  # type: ignore[arg-type]
+def a_score(**overrides: Any) -> AccountScore:
+    default = AccountScore(
+        score=87,
+        tier="tier_1",
+        disqualified=False,
+        flags=(),
+        reasons=("Industry: Technology (exact match) +25", "Employees: 250 +20"),
+        rubric_version="2026.11-acme",
+        scored_at=datetime(2026, 11, 1, 8, 30, 5, 123456, tzinfo=UTC),
+    )
+    return replace(default, **overrides)

@@ -6,8 +6,9 @@ import logging
 import math
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 
@@ -34,18 +35,17 @@ def final_cursor(pages: Sequence[Page[RecordT]]) -> Cursor:
     return cursor
 
 
-def a_score(**overrides: object) -> AccountScore:
-    values: dict[str, object] = {
-        "score": 74,
-        "tier": "tier_1",
-        "disqualified": False,
-        "flags": (),
-        "reasons": ("Industry: Computer Software (exact match) +25",),
-        "rubric_version": "2024.09",
-        "scored_at": SCORED_AT,
-    }
-    values.update(overrides)
-    return AccountScore(**values)  # type: ignore[arg-type]
+def a_score(**overrides: Any) -> AccountScore:
+    default = AccountScore(
+        score=74,
+        tier="tier_1",
+        disqualified=False,
+        flags=(),
+        reasons=("Industry: Computer Software (exact match) +25",),
+        rubric_version="2024.09",
+        scored_at=SCORED_AT,
+    )
+    return replace(default, **overrides)
 
 
 # -- pulls ------------------------------------------------------------------------------------

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -13,18 +15,17 @@ from connectors.hubspot.render import MAX_TEXT_LENGTH, render_score
 from connectors.text import format_datetime, join_reasons, utf16_length
 
 
-def score(**overrides: object) -> AccountScore:
-    values: dict[str, object] = {
-        "score": 82,
-        "tier": "tier_1",
-        "disqualified": False,
-        "flags": (),
-        "reasons": ("Industry: Computer Software (exact match) +25", "Employees: 250 +20"),
-        "rubric_version": "2024.09-b",
-        "scored_at": datetime(2024, 9, 1, 8, 30, 5, 123456, tzinfo=UTC),
-    }
-    values.update(overrides)
-    return AccountScore(**values)  # type: ignore[arg-type]
+def score(**overrides: Any) -> AccountScore:
+    default = AccountScore(
+        score=82,
+        tier="tier_1",
+        disqualified=False,
+        flags=(),
+        reasons=("Industry: Computer Software (exact match) +25", "Employees: 250 +20"),
+        rubric_version="2024.09-b",
+        scored_at=datetime(2024, 9, 1, 8, 30, 5, 123456, tzinfo=UTC),
+    )
+    return replace(default, **overrides)
 
 
 def test_given_a_score_when_rendered_then_every_icp_property_is_a_hubspot_string() -> None:
