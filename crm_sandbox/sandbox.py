@@ -92,13 +92,6 @@ class RunningSandbox:
         return faults
 
     @property
-    def hubspot_faults(self) -> FaultInjector:
-        """Faults on the HubSpot API (`crm_sandbox.core.faults`): `fail_next(...)` on cue,
-        `set_plan(...)` at random, `injected()`."""
-        faults: FaultInjector = self.hubspot_app.state.faults
-        return faults
-
-    @property
     def salesforce_webhooks(self) -> SalesforceOutbound | None:
         """The Salesforce Outbound Message sender, when Salesforce runs with a target."""
         return None if self.salesforce_sandbox is None else self.salesforce_sandbox.webhooks
