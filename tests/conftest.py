@@ -25,6 +25,8 @@ from app.store.engine import make_engine, make_session_factory
 from app.store.migrate import upgrade_to_head
 from crm_sandbox.sandbox import RunningSandbox
 
+pytest_plugins = ["crm_sandbox.pytest_plugin"]  # start_crm_sandbox, start_shared_crm_sandbox
+
 REQUIRE_POSTGRES = "ICP_SYNC_REQUIRE_POSTGRES"
 POSTGRES_URL = "ICP_SYNC_TEST_POSTGRES_URL"
 DEFAULT_POSTGRES_URLS = (
@@ -142,20 +144,13 @@ def sandbox_env(sandbox: RunningSandbox, database_url: str, **settings: str) -> 
     """The environment of an `icp-sync` process pointed at the sandbox's CRMs and the store:
     this process's environment less any `ICP_SYNC_*` (a developer's own settings), plus
     `settings` (`ICP_SYNC_…` names)."""
-    crms = {
-        "ICP_SYNC_DATABASE_URL": database_url,
-        "ICP_SYNC_HUBSPOT_BASE_URL": sandbox.hubspot_url,
-        "ICP_SYNC_HUBSPOT_TOKEN": sandbox.hubspot_token,
-    }
-    if sandbox.salesforce_url is not None:
-        crms |= {
-            "ICP_SYNC_SALESFORCE_INSTANCE_URL": sandbox.salesforce_url,
-            "ICP_SYNC_SALESFORCE_CLIENT_ID": str(sandbox.salesforce_client_id),
-            "ICP_SYNC_SALESFORCE_CLIENT_SECRET": str(sandbox.salesforce_client_secret),
-            "ICP_SYNC_SALESFORCE_CA_BUNDLE": str(sandbox.salesforce_ca_bundle),
-        }
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("ICP_SYNC_")}
-    return {**inherited, **crms, **settings}
+    return {
+        **inherited,
+        "ICP_SYNC_DATABASE_URL": database_url,
+        **sandbox.service_env(),
+        **settings,
+    }
 
 
 @pytest.fixture

@@ -3,24 +3,22 @@ that run on one replica at a time (PostgreSQL advisory lock)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from fastapi.testclient import TestClient
 
 from app.api.app import create_app
 from app.rubric import load_rubric
 from app.runtime import Runtime, cluster_lock
-from app.settings import Settings
+from app.settings import Settings, settings_from
 from app.store.engine import make_engine, make_session_factory
 from app.store.migrate import upgrade_to_head
-from crm_sandbox.sandbox import RunningSandbox, start_sandbox
+from crm_sandbox.pytest_plugin import SandboxFactory
+from crm_sandbox.sandbox import RunningSandbox
 
 
 @pytest.fixture
-def sandbox() -> Iterator[RunningSandbox]:
-    with start_sandbox(seed=2, companies=20) as running:
-        yield running
+def sandbox(start_crm_sandbox: SandboxFactory) -> RunningSandbox:
+    return start_crm_sandbox(seed=2, companies=20)
 
 
 def test_given_the_service_when_metrics_are_scraped_then_prometheus_text_is_served(
@@ -52,11 +50,7 @@ def test_given_two_replicas_when_both_try_the_scheduled_sync_then_one_runs_it(
 ) -> None:
     upgrade_to_head(database_url)
     engine = make_engine(database_url)
-    settings = Settings(
-        database_url=database_url,
-        hubspot_token=sandbox.hubspot_token,
-        hubspot_base_url=sandbox.hubspot_url,
-    )
+    settings = settings_from(sandbox.service_env(), database_url=database_url)
     runtime = Runtime(settings, load_rubric(), engine, make_session_factory(engine))
     try:
         with cluster_lock(engine, "icp-sync:sync:hubspot") as first:

@@ -22,7 +22,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,8 @@ from app.store.engine import make_engine, make_session_factory
 from app.webhooks.hubspot import signature_v3
 from app.webhooks.salesforce_json import signature
 from crm_sandbox.core.webhooks import RetryPolicy
-from crm_sandbox.sandbox import RunningSandbox, start_sandbox
+from crm_sandbox.pytest_plugin import SandboxFactory
+from crm_sandbox.sandbox import RunningSandbox
 
 WAIT_S = 30.0
 COMMAND_TIMEOUT_S = 60.0
@@ -147,8 +148,8 @@ def service_port() -> int:
 
 
 @pytest.fixture
-def sandbox(service_port: int) -> Iterator[RunningSandbox]:
-    with start_sandbox(
+def sandbox(service_port: int, start_crm_sandbox: SandboxFactory) -> RunningSandbox:
+    return start_crm_sandbox(
         seed=31,
         companies=20,
         salesforce_port=0,
@@ -159,8 +160,7 @@ def sandbox(service_port: int) -> Iterator[RunningSandbox]:
         webhook_retry=RetryPolicy(
             first_delay_s=0.1, max_delay_s=1.0, max_attempts=None, give_up_after_s=120
         ),
-    ) as running:
-        yield running
+    )
 
 
 def test_given_every_secret_configured_when_a_full_run_is_captured_then_no_secret_appears(
@@ -189,16 +189,9 @@ def test_given_every_secret_configured_when_a_full_run_is_captured_then_no_secre
     env.update(
         {
             "ICP_SYNC_DATABASE_URL": database,
-            "ICP_SYNC_HUBSPOT_BASE_URL": sandbox.hubspot_url,
-            "ICP_SYNC_HUBSPOT_TOKEN": sandbox.hubspot_token,
-            "ICP_SYNC_HUBSPOT_APP_SECRET": sandbox.hubspot_app_secret,
-            "ICP_SYNC_SALESFORCE_INSTANCE_URL": str(sandbox.salesforce_url),
-            "ICP_SYNC_SALESFORCE_CLIENT_ID": str(sandbox.salesforce_client_id),
-            "ICP_SYNC_SALESFORCE_CLIENT_SECRET": str(sandbox.salesforce_client_secret),
+            **sandbox.service_env(),
             "ICP_SYNC_SALESFORCE_USERNAME": "integration@example.com",
             "ICP_SYNC_SALESFORCE_PRIVATE_KEY": str(key_file),
-            "ICP_SYNC_SALESFORCE_CA_BUNDLE": str(sandbox.salesforce_ca_bundle),
-            "ICP_SYNC_SALESFORCE_ORG_ID": str(sandbox.salesforce_org_id),
             "ICP_SYNC_SALESFORCE_WEBHOOK_SECRET": webhook_secret,
             "ICP_SYNC_ADMIN_TOKEN": admin_token,
             "ICP_SYNC_FULL_SYNC_HOUR": "-1",  # no nightly reconcile inside the run

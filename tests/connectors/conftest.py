@@ -12,18 +12,18 @@ import pytest
 from connectors.hubspot.connector import HubSpotConnector
 from connectors.retry import RetryPolicy
 from connectors.salesforce.connector import SalesforceConnector
-from crm_sandbox.salesforce.server import RunningSalesforce, start_salesforce_sandbox
-from crm_sandbox.sandbox import RunningSandbox, start_sandbox
+from crm_sandbox.pytest_plugin import SandboxFactory
+from crm_sandbox.salesforce.server import RunningSalesforce
+from crm_sandbox.sandbox import RunningSandbox
 from tests.support.hubspot import FLAGS, TIERS, ConnectorFactory, RecordingSleep
 from tests.support.salesforce import AS_OF, SF_FLAGS, SF_TIERS, OrgFactory, SalesforceFactory
 
 
 @pytest.fixture
-def sandbox() -> Iterator[RunningSandbox]:
+def sandbox(start_crm_sandbox: SandboxFactory) -> RunningSandbox:
     # No search limit here: tests that record waits instead of sleeping would trip it; its
     # own test turns it back on.
-    with start_sandbox(seed=7, companies=200, search_rate_limit=None) as running:
-        yield running
+    return start_crm_sandbox(seed=7, companies=200, search_rate_limit=None)
 
 
 @pytest.fixture
@@ -55,27 +55,24 @@ def make_connector(sandbox: RunningSandbox) -> Iterator[ConnectorFactory]:
 
 
 @pytest.fixture
-def start_org() -> Iterator[OrgFactory]:
-    """Starts small Salesforce sandbox orgs (stopped at teardown); keyword arguments go to
-    `start_salesforce_sandbox`."""
-    started: list[RunningSalesforce] = []
+def start_org(start_crm_sandbox: SandboxFactory) -> OrgFactory:
+    """Starts small Salesforce sandbox orgs alone (stopped at teardown); keyword arguments go
+    to `start_salesforce_sandbox`."""
 
     def start(**overrides: Any) -> RunningSalesforce:
         options: dict[str, Any] = {"seed": 5, "companies": 30, "as_of": AS_OF}
         options.update(overrides)
-        org = start_salesforce_sandbox(**options)
-        started.append(org)
-        return org
+        return start_crm_sandbox.salesforce_only(**options)
 
-    yield start
-    for org in started:
-        org.stop()
+    return start
 
 
 @pytest.fixture(scope="module")
-def shared_org() -> Iterator[RunningSalesforce]:
+def shared_org(start_shared_crm_sandbox: SandboxFactory) -> Iterator[RunningSalesforce]:
     """One org for a module's tests that change nothing in it (saves a start and stop each)."""
-    with start_salesforce_sandbox(seed=5, companies=30, as_of=AS_OF, page_size=10) as running:
+    with start_shared_crm_sandbox.salesforce_only(
+        seed=5, companies=30, as_of=AS_OF, page_size=10
+    ) as running:
         yield running
 
 

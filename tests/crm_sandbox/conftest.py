@@ -3,22 +3,21 @@ the official client pointed at it (only the host differs from a real portal)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import hubspot
 import pytest
 
-from crm_sandbox import RunningSandbox, start_sandbox
+from crm_sandbox import RunningSandbox
+from crm_sandbox.pytest_plugin import SandboxFactory
 
 AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 @pytest.fixture(scope="session")
-def sandbox() -> Iterator[RunningSandbox]:
+def sandbox(start_shared_crm_sandbox: SandboxFactory) -> RunningSandbox:
     # No search limit: the search tests page quickly; the limit has its own test.
-    with start_sandbox(seed=11, companies=250, as_of=AS_OF, search_rate_limit=None) as running:
-        yield running
+    return start_shared_crm_sandbox(seed=11, companies=250, as_of=AS_OF, search_rate_limit=None)
 
 
 @pytest.fixture(scope="session")

@@ -13,13 +13,13 @@ from typer.testing import CliRunner, Result
 
 from app.cli.main import cli
 from app.settings import get_settings
-from crm_sandbox.sandbox import RunningSandbox, start_sandbox
+from crm_sandbox.pytest_plugin import SandboxFactory
+from crm_sandbox.sandbox import RunningSandbox
 
 
 @pytest.fixture
-def sandbox() -> Iterator[RunningSandbox]:
-    with start_sandbox(seed=5, companies=30) as running:
-        yield running
+def sandbox(start_crm_sandbox: SandboxFactory) -> RunningSandbox:
+    return start_crm_sandbox(seed=5, companies=30)
 
 
 @pytest.fixture
@@ -27,8 +27,8 @@ def environment(
     monkeypatch: pytest.MonkeyPatch, sandbox: RunningSandbox, database_url: str, tmp_path: Path
 ) -> Iterator[None]:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("ICP_SYNC_HUBSPOT_BASE_URL", sandbox.hubspot_url)
-    monkeypatch.setenv("ICP_SYNC_HUBSPOT_TOKEN", sandbox.hubspot_token)
+    for key, value in sandbox.service_env().items():
+        monkeypatch.setenv(key, value)
     monkeypatch.setenv("ICP_SYNC_DATABASE_URL", database_url)
     monkeypatch.delenv("ICP_SYNC_RUBRIC", raising=False)
     monkeypatch.setenv("COLUMNS", "200")

@@ -15,15 +15,13 @@ from typer.testing import CliRunner, Result
 
 from app.cli.main import cli
 from app.settings import get_settings
-from crm_sandbox.sandbox import RunningSandbox, start_sandbox
+from crm_sandbox.pytest_plugin import SandboxFactory
+from crm_sandbox.sandbox import RunningSandbox
 
 
 @pytest.fixture
-def sandbox() -> Iterator[RunningSandbox]:
-    with start_sandbox(
-        seed=9, companies=30, salesforce_port=0, salesforce_icp_fields=False
-    ) as running:
-        yield running
+def sandbox(start_crm_sandbox: SandboxFactory) -> RunningSandbox:
+    return start_crm_sandbox(seed=9, companies=30, salesforce_port=0, salesforce_icp_fields=False)
 
 
 @pytest.fixture
@@ -32,12 +30,7 @@ def environment(
 ) -> Iterator[None]:
     monkeypatch.chdir(tmp_path)
     for key, value in {
-        "ICP_SYNC_HUBSPOT_BASE_URL": sandbox.hubspot_url,
-        "ICP_SYNC_HUBSPOT_TOKEN": sandbox.hubspot_token,
-        "ICP_SYNC_SALESFORCE_INSTANCE_URL": sandbox.salesforce_url,
-        "ICP_SYNC_SALESFORCE_CLIENT_ID": sandbox.salesforce_client_id,
-        "ICP_SYNC_SALESFORCE_CLIENT_SECRET": sandbox.salesforce_client_secret,
-        "ICP_SYNC_SALESFORCE_CA_BUNDLE": sandbox.salesforce_ca_bundle,
+        **sandbox.service_env(),
         "ICP_SYNC_DATABASE_URL": database_url,
         "COLUMNS": "200",
     }.items():

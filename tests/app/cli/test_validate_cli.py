@@ -27,18 +27,20 @@ from app.store.migrate import upgrade_to_head
 from app.store.tables import Account, Deal, DealAccount, Score
 from app.sync.orchestrator import run_sync
 from connectors.hubspot.connector import HubSpotConnector
-from crm_sandbox.sandbox import start_sandbox
+from crm_sandbox.pytest_plugin import SandboxFactory
 
 
 @pytest.fixture(scope="module")
-def synced(tmp_path_factory: pytest.TempPathFactory) -> str:
+def synced(
+    tmp_path_factory: pytest.TempPathFactory, start_shared_crm_sandbox: SandboxFactory
+) -> str:
     """A store holding one HubSpot sandbox portal (400 companies, ~800 deals)."""
     url = f"sqlite:///{tmp_path_factory.mktemp('validate') / 'store.db'}"
     upgrade_to_head(url)
     engine = make_engine(url)
     rubric = load_rubric()
     with (
-        start_sandbox(seed=7, companies=400, deals_per_company=2.0) as sandbox,
+        start_shared_crm_sandbox(seed=7, companies=400, deals_per_company=2.0) as sandbox,
         HubSpotConnector(sandbox.hubspot_url, sandbox.hubspot_token) as connector,
     ):
         run_sync(connector, make_session_factory(engine), compile_rubric(rubric))

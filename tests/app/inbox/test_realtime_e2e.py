@@ -9,18 +9,18 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
 
 from app.api.app import create_app
 from app.crm import hubspot_connector, salesforce_connector
 from app.rubric import load_rubric
 from app.runtime import Runtime
 from app.scoring import compile_rubric
-from app.settings import Settings
+from app.settings import settings_from
 from app.store.engine import make_engine, make_session_factory
 from app.store.migrate import upgrade_to_head
 from app.sync.orchestrator import run_sync
-from crm_sandbox.sandbox import RunningSandbox, serve_app, start_sandbox
+from crm_sandbox.pytest_plugin import SandboxFactory
+from crm_sandbox.sandbox import RunningSandbox, serve_app
 
 WAIT_S = 30.0
 
@@ -34,27 +34,17 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def live(database_url: str) -> Iterator[RunningSandbox]:
+def live(database_url: str, start_crm_sandbox: SandboxFactory) -> Iterator[RunningSandbox]:
     """Both sandboxes posting to a running service, after a first full sync of each."""
     port = free_port()
     rubric = load_rubric()
     upgrade_to_head(database_url)
     engine = make_engine(database_url)
     sessions = make_session_factory(engine)
-    with start_sandbox(
+    with start_crm_sandbox(
         seed=21, companies=40, salesforce_port=0, webhook_target=f"http://127.0.0.1:{port}"
     ) as sandbox:
-        settings = Settings(
-            database_url=database_url,
-            hubspot_base_url=sandbox.hubspot_url,
-            hubspot_token=SecretStr(sandbox.hubspot_token),
-            hubspot_app_secret=SecretStr(str(sandbox.hubspot_app_secret)),
-            salesforce_instance_url=sandbox.salesforce_url,
-            salesforce_client_id=SecretStr(str(sandbox.salesforce_client_id)),
-            salesforce_client_secret=SecretStr(str(sandbox.salesforce_client_secret)),
-            salesforce_ca_bundle=sandbox.salesforce_ca_bundle,
-            salesforce_org_id=sandbox.salesforce_org_id,
-        )
+        settings = settings_from(sandbox.service_env(), database_url=database_url)
         _, stop = serve_app(create_app(settings), port, name="service-under-test")
         runtime = Runtime(settings, rubric, engine, sessions, run_schedules=False)
         runtime.start()

@@ -24,13 +24,13 @@ from app.store.tables import Account, Score, WebhookEvent
 from app.sync.orchestrator import run_sync
 from connectors.hubspot.connector import HubSpotConnector
 from connectors.retry import RetryPolicy
-from crm_sandbox.sandbox import RunningSandbox, start_sandbox
+from crm_sandbox.pytest_plugin import SandboxFactory
+from crm_sandbox.sandbox import RunningSandbox
 
 
 @pytest.fixture
-def sandbox() -> Iterator[RunningSandbox]:
-    with start_sandbox(seed=13, companies=30, salesforce_port=0) as running:
-        yield running
+def sandbox(start_crm_sandbox: SandboxFactory) -> RunningSandbox:
+    return start_crm_sandbox(seed=13, companies=30, salesforce_port=0)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -25,7 +25,8 @@ from app.inbox.events import DONE, PROCESSING
 from app.store.tables import Account, Score, WebhookEvent
 from crm_sandbox.core.faults import FaultPlan
 from crm_sandbox.core.webhooks import RetryPolicy
-from crm_sandbox.sandbox import RunningSandbox, start_sandbox
+from crm_sandbox.pytest_plugin import SandboxFactory
+from crm_sandbox.sandbox import RunningSandbox
 
 CLI = [sys.executable, "-c", "from app.cli.main import run; run()"]
 WAIT_S = 60.0
@@ -48,18 +49,16 @@ def port() -> int:
 
 
 @pytest.fixture
-def sandbox(port: int) -> Iterator[RunningSandbox]:
-    with start_sandbox(seed=41, companies=25, webhook_target=f"http://127.0.0.1:{port}",
-                       hubspot_app_secret=APP_SECRET, webhook_retry=FAST_REDELIVERY,
-                       search_rate_limit=None) as running:  # fmt: skip
-        yield running
+def sandbox(port: int, start_crm_sandbox: SandboxFactory) -> RunningSandbox:
+    return start_crm_sandbox(seed=41, companies=25, webhook_target=f"http://127.0.0.1:{port}",
+                             hubspot_app_secret=APP_SECRET, webhook_retry=FAST_REDELIVERY,
+                             search_rate_limit=None)  # fmt: skip
 
 
 @pytest.fixture
 def env(sandbox: RunningSandbox, cli_env: Callable[..., dict[str, str]]) -> dict[str, str]:
     return cli_env(
         sandbox,
-        ICP_SYNC_HUBSPOT_APP_SECRET=APP_SECRET,
         ICP_SYNC_INBOX_LEASE_SECONDS=str(LEASE_S),
         ICP_SYNC_SYNC_INTERVAL_MINUTES="0",
         ICP_SYNC_FULL_SYNC_HOUR="-1",

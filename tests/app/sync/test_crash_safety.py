@@ -13,7 +13,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.store.tables import Account, Deal
 from crm_sandbox.core.faults import FaultPlan
-from crm_sandbox.sandbox import RunningSandbox, start_sandbox
+from crm_sandbox.pytest_plugin import SandboxFactory
+from crm_sandbox.sandbox import RunningSandbox
 from tests.support.crm_checks import (
     assert_hubspot_matches_store,
     assert_salesforce_matches_store,
@@ -37,10 +38,9 @@ COMPANIES = 250
 
 
 @pytest.fixture
-def sandbox() -> Iterator[RunningSandbox]:
-    with start_sandbox(seed=31, companies=COMPANIES, salesforce_port=0, search_rate_limit=None,
-                       leads_per_company=0.6) as running:  # fmt: skip
-        yield running
+def sandbox(start_crm_sandbox: SandboxFactory) -> RunningSandbox:
+    return start_crm_sandbox(seed=31, companies=COMPANIES, salesforce_port=0,
+                             search_rate_limit=None, leads_per_company=0.6)  # fmt: skip
 
 
 @pytest.fixture

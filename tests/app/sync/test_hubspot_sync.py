@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -19,16 +18,16 @@ from app.scoring import compile_rubric
 from app.store.tables import Account, ScoreHistory, WritebackState
 from app.sync.orchestrator import run_sync
 from connectors.hubspot.connector import HubSpotConnector
-from crm_sandbox.sandbox import RunningSandbox, start_sandbox
+from crm_sandbox.pytest_plugin import SandboxFactory
+from crm_sandbox.sandbox import RunningSandbox
 from tests.support.crm_checks import stored_scores
 
 COMPANIES = 40
 
 
 @pytest.fixture
-def sandbox() -> Iterator[RunningSandbox]:
-    with start_sandbox(seed=11, companies=COMPANIES, deals_per_company=2.0) as running:
-        yield running
+def sandbox(start_crm_sandbox: SandboxFactory) -> RunningSandbox:
+    return start_crm_sandbox(seed=11, companies=COMPANIES, deals_per_company=2.0)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ sObject Collections, and new leads routed by tier exactly once."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,7 +19,8 @@ from app.sync.orchestrator import LEADS, SyncReport, run_sync
 from connectors.errors import QuotaExhaustedError
 from connectors.records import PropertyUpdate, WriteOutcome
 from connectors.salesforce.connector import SalesforceConnector
-from crm_sandbox.salesforce.server import RunningSalesforce, start_salesforce_sandbox
+from crm_sandbox.pytest_plugin import SandboxFactory
+from crm_sandbox.salesforce.server import RunningSalesforce
 
 COMPANIES = 60
 TIER = "ICP_Tier__c"
@@ -29,9 +29,8 @@ HOSTILE = "Acme' OR Name != 'x"
 
 
 @pytest.fixture
-def org() -> Iterator[RunningSalesforce]:
-    with start_salesforce_sandbox(seed=11, companies=COMPANIES, deals_per_company=2.0) as running:
-        yield running
+def org(start_crm_sandbox: SandboxFactory) -> RunningSalesforce:
+    return start_crm_sandbox.salesforce_only(seed=11, companies=COMPANIES, deals_per_company=2.0)
 
 
 @pytest.fixture
@@ -265,10 +264,10 @@ class DeletingOneRecordMidWrite:
 
 
 def test_given_one_invalid_record_in_a_collection_then_the_other_199_land_and_it_is_recorded(
-    sessions: sessionmaker[Session], rubric: Rubric
+    sessions: sessionmaker[Session], rubric: Rubric, start_crm_sandbox: SandboxFactory
 ) -> None:
     with (
-        start_salesforce_sandbox(seed=3, companies=300, deals_per_company=0.5) as big,
+        start_crm_sandbox.salesforce_only(seed=3, companies=300, deals_per_company=0.5) as big,
         connect(big, rubric) as connector,
     ):
         wrapped = DeletingOneRecordMidWrite(connector, big)
@@ -307,9 +306,9 @@ def test_given_an_expired_session_when_syncing_then_it_reauthenticates_once_and_
 
 
 def test_given_the_daily_limit_reached_mid_sync_then_it_stops_clearly_and_the_next_run_resumes(
-    sessions: sessionmaker[Session], rubric: Rubric
+    sessions: sessionmaker[Session], rubric: Rubric, start_crm_sandbox: SandboxFactory
 ) -> None:
-    with start_salesforce_sandbox(seed=5, companies=120, page_size=20) as small:
+    with start_crm_sandbox.salesforce_only(seed=5, companies=120, page_size=20) as small:
         small.usage.daily_limit = small.usage.used + 6
         with connect(small, rubric) as connector, pytest.raises(QuotaExhaustedError) as stopped:
             run_sync(connector, sessions, compile_rubric(rubric))

@@ -21,8 +21,9 @@ from connectors.hubspot.connector import HubSpotConnector
 from connectors.retry import RetryPolicy
 from connectors.salesforce.connector import SalesforceConnector
 from crm_sandbox.core.faults import FaultPlan
-from crm_sandbox.salesforce.server import RunningSalesforce, start_salesforce_sandbox
-from crm_sandbox.sandbox import RunningSandbox, start_sandbox
+from crm_sandbox.pytest_plugin import SandboxFactory
+from crm_sandbox.salesforce.server import RunningSalesforce
+from crm_sandbox.sandbox import RunningSandbox
 from tests.support.crm_checks import (
     assert_hubspot_matches_store,
     assert_salesforce_matches_store,
@@ -112,12 +113,15 @@ def assert_retries_account_for(
 
 
 def test_given_a_hubspot_failing_one_request_in_five_when_synced_then_the_result_is_a_clean_sync(
-    sessions: sessionmaker[Session], reference: sessionmaker[Session], rubric: Rubric
+    sessions: sessionmaker[Session],
+    reference: sessionmaker[Session],
+    rubric: Rubric,
+    start_crm_sandbox: SandboxFactory,
 ) -> None:
-    with start_sandbox(seed=SEED, companies=COMPANIES, search_rate_limit=None) as clean:
+    with start_crm_sandbox(seed=SEED, companies=COMPANIES, search_rate_limit=None) as clean:
         full_sync(hubspot(clean, rubric), reference, rubric)
-    with start_sandbox(seed=SEED, companies=COMPANIES, search_rate_limit=None,
-                       faults=FAULTS) as sandbox:  # fmt: skip
+    with start_crm_sandbox(seed=SEED, companies=COMPANIES, search_rate_limit=None,
+                           faults=FAULTS) as sandbox:  # fmt: skip
         report, stats = full_sync(hubspot(sandbox, rubric), sessions, rubric)
         injected = sandbox.faults_injected()["hubspot"]
 
@@ -128,12 +132,15 @@ def test_given_a_hubspot_failing_one_request_in_five_when_synced_then_the_result
 
 
 def test_given_a_salesforce_failing_one_request_in_five_when_synced_then_the_result_is_a_clean_sync(
-    sessions: sessionmaker[Session], reference: sessionmaker[Session], rubric: Rubric
+    sessions: sessionmaker[Session],
+    reference: sessionmaker[Session],
+    rubric: Rubric,
+    start_crm_sandbox: SandboxFactory,
 ) -> None:
-    with start_salesforce_sandbox(seed=SEED, companies=COMPANIES, page_size=10) as clean:
+    only_salesforce = start_crm_sandbox.salesforce_only
+    with only_salesforce(seed=SEED, companies=COMPANIES, page_size=10) as clean:
         full_sync(salesforce(clean, rubric), reference, rubric)
-    with start_salesforce_sandbox(seed=SEED, companies=COMPANIES, page_size=10,
-                                  faults=FAULTS) as org:  # fmt: skip
+    with only_salesforce(seed=SEED, companies=COMPANIES, page_size=10, faults=FAULTS) as org:
         report, stats = full_sync(salesforce(org, rubric), sessions, rubric)
         injected = org.faults.injected()
 
@@ -145,9 +152,11 @@ def test_given_a_salesforce_failing_one_request_in_five_when_synced_then_the_res
     assert stats.reauthentications == injected["expired_session"]
 
 
-def test_given_a_fault_plan_when_switched_off_then_no_request_is_faulted(rubric: Rubric) -> None:
+def test_given_a_fault_plan_when_switched_off_then_no_request_is_faulted(
+    rubric: Rubric, start_crm_sandbox: SandboxFactory
+) -> None:
     plan = FaultPlan(rate=1.0, kinds=("server_error",))
-    with start_sandbox(seed=SEED, companies=10, faults=plan) as sandbox:
+    with start_crm_sandbox(seed=SEED, companies=10, faults=plan) as sandbox:
         sandbox.set_faults(None)
         connector = hubspot(sandbox, rubric)
         with connector:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -16,7 +16,8 @@ from connectors.base import AccountScore
 from connectors.errors import AuthError, QuotaExhaustedError
 from connectors.hubspot.connector import HubSpotConnector
 from connectors.records import CrmAccount, CrmDeal, Cursor, Page, PropertyUpdate
-from crm_sandbox.sandbox import RunningSandbox, start_sandbox
+from crm_sandbox.pytest_plugin import SandboxFactory
+from crm_sandbox.sandbox import RunningSandbox
 from tests.support.hubspot import FLAGS, ConnectorFactory, RecordingSleep, set_modified
 
 SCORED_AT = datetime(2024, 9, 1, 8, 30, tzinfo=UTC)
@@ -263,9 +264,8 @@ def test_given_known_and_unknown_ids_when_fetched_then_known_ones_come_in_order(
 
 
 @pytest.fixture
-def big_sandbox() -> Iterator[RunningSandbox]:
-    with start_sandbox(seed=11, companies=300, search_rate_limit=None) as running:
-        yield running
+def big_sandbox(start_crm_sandbox: SandboxFactory) -> RunningSandbox:
+    return start_crm_sandbox(seed=11, companies=300, search_rate_limit=None)
 
 
 def test_given_250_updates_when_written_then_three_batch_calls_land_every_value(

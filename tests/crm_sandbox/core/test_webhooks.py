@@ -30,7 +30,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from crm_sandbox import RunningSandbox, start_sandbox
+from crm_sandbox import RunningSandbox
 from crm_sandbox.core.webhooks import RetryPolicy
 from crm_sandbox.hubspot.webhooks import (
     HubSpotWebhooks,
@@ -39,8 +39,9 @@ from crm_sandbox.hubspot.webhooks import (
     signed_uri,
 )
 from crm_sandbox.inbound import WEB_USER_ID
+from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.salesforce.outbound import ack_body
-from crm_sandbox.sandbox import LOOPBACK, _bind, _ServerThread
+from crm_sandbox.serving import serve_app
 from tests.support.simple_salesforce_typed import TypedSalesforce
 
 AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
@@ -147,17 +148,16 @@ class Receiver:
 @pytest.fixture(scope="module")
 def receiver() -> Iterator[Receiver]:
     rx = Receiver()
-    sock = _bind(LOOPBACK, 0)
-    server = _ServerThread(rx.app, sock, name="test-webhook-receiver")
-    server.start()
-    rx.url = f"http://{LOOPBACK}:{sock.getsockname()[1]}"
+    rx.url, stop = serve_app(rx.app, name="test-webhook-receiver")
     yield rx
-    server.stop()
+    stop()
 
 
 @pytest.fixture(scope="module")
-def running(receiver: Receiver) -> Iterator[RunningSandbox]:
-    with start_sandbox(
+def running(
+    receiver: Receiver, start_shared_crm_sandbox: SandboxFactory
+) -> Iterator[RunningSandbox]:
+    with start_shared_crm_sandbox(
         seed=5,
         companies=30,
         as_of=AS_OF,
@@ -609,8 +609,10 @@ def test_given_a_rate_when_simulating_salesforce_inbound_then_new_leads_arrive_b
 # --- no target ----------------------------------------------------------------------------
 
 
-def test_given_no_webhook_target_when_records_change_then_nothing_is_sent(rx: Receiver) -> None:
-    with start_sandbox(seed=2, companies=3, as_of=AS_OF, salesforce_port=0) as sandbox:
+def test_given_no_webhook_target_when_records_change_then_nothing_is_sent(
+    rx: Receiver, start_crm_sandbox: SandboxFactory
+) -> None:
+    with start_crm_sandbox(seed=2, companies=3, as_of=AS_OF, salesforce_port=0) as sandbox:
         assert sandbox.salesforce is not None
         sandbox.hubspot.touch_company(sandbox.hubspot.company_ids()[0], city="Silent")
         sandbox.salesforce.create("Lead", {"LastName": "Quiet", "Company": "Silent Co"})

@@ -13,14 +13,15 @@ from hubspot.crm.companies.exceptions import UnauthorizedException
 from hubspot.crm.deals.exceptions import ServiceException
 from urllib3 import Retry
 
-from crm_sandbox import RunningSandbox, start_sandbox
+from crm_sandbox import RunningSandbox
 from crm_sandbox.hubspot.errors import HubSpotApiError
 from crm_sandbox.hubspot.limits import RateLimiter
+from crm_sandbox.pytest_plugin import SandboxFactory
 
 
 @pytest.fixture(scope="module")
-def limited() -> Iterator[RunningSandbox]:
-    with start_sandbox(seed=3, companies=30, rate_limit=5) as running:
+def limited(start_shared_crm_sandbox: SandboxFactory) -> Iterator[RunningSandbox]:
+    with start_shared_crm_sandbox(seed=3, companies=30, rate_limit=5) as running:
         yield running
 
 

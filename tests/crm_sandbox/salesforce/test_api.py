@@ -18,7 +18,8 @@ from simple_salesforce.exceptions import (
     SalesforceResourceNotFound,
 )
 
-from crm_sandbox.salesforce.server import RunningSalesforce, start_salesforce_sandbox
+from crm_sandbox.pytest_plugin import SandboxFactory
+from crm_sandbox.salesforce.server import RunningSalesforce
 from crm_sandbox.salesforce.values import sf_datetime
 from tests.support.simple_salesforce_typed import TypedSalesforce, error_list
 
@@ -26,8 +27,8 @@ AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
-def org() -> Iterator[RunningSalesforce]:
-    with start_salesforce_sandbox(seed=11, companies=450, as_of=AS_OF) as running:
+def org(start_shared_crm_sandbox: SandboxFactory) -> Iterator[RunningSalesforce]:
+    with start_shared_crm_sandbox.salesforce_only(seed=11, companies=450, as_of=AS_OF) as running:
         yield running
 
 

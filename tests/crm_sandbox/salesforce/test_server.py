@@ -10,9 +10,10 @@ import pytest
 import requests
 from simple_salesforce.exceptions import SalesforceGeneralError
 
-from crm_sandbox import RunningSandbox, SandboxError, start_sandbox
+from crm_sandbox import RunningSandbox, SandboxError
 from crm_sandbox.core.seed import generate
-from crm_sandbox.salesforce.server import RunningSalesforce, start_salesforce_sandbox
+from crm_sandbox.pytest_plugin import SandboxFactory
+from crm_sandbox.salesforce.server import RunningSalesforce
 from tests.support.simple_salesforce_typed import TypedSalesforce, error_list
 
 AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
@@ -26,8 +27,10 @@ def test_given_default_start_sandbox_when_running_then_salesforce_is_off(
     assert sandbox.salesforce_ca_bundle is None
 
 
-def test_given_salesforce_port_zero_when_start_sandbox_then_both_crms_serve_the_same_seed() -> None:
-    with start_sandbox(seed=4, companies=30, as_of=AS_OF, salesforce_port=0) as running:
+def test_given_salesforce_port_zero_when_start_sandbox_then_both_crms_serve_the_same_seed(
+    start_crm_sandbox: SandboxFactory,
+) -> None:
+    with start_crm_sandbox(seed=4, companies=30, as_of=AS_OF, salesforce_port=0) as running:
         assert running.salesforce is not None
         assert running.salesforce_url is not None
         assert running.salesforce_ca_bundle is not None
@@ -55,8 +58,11 @@ def test_given_salesforce_port_zero_when_start_sandbox_then_both_crms_serve_the_
     assert not ca_bundle.exists()
 
 
-def test_given_untrusted_client_when_connecting_then_tls_verification_fails() -> None:
-    with start_salesforce_sandbox(companies=5, as_of=AS_OF) as org, requests.Session() as http:
+def test_given_untrusted_client_when_connecting_then_tls_verification_fails(
+    start_crm_sandbox: SandboxFactory,
+) -> None:
+    org = start_crm_sandbox.salesforce_only(companies=5, as_of=AS_OF)
+    with requests.Session() as http:
         http.trust_env = False  # the system CA bundle does not know the sandbox's CA
         with pytest.raises(requests.exceptions.SSLError):
             http.post(org.token_url, data={"grant_type": "client_credentials"})
@@ -67,13 +73,15 @@ def test_given_untrusted_client_when_connecting_then_tls_verification_fails() ->
         assert answer.json()["error"] == "unsupported_grant_type"
 
 
-def test_given_port_in_use_when_starting_then_sandbox_error() -> None:
+def test_given_port_in_use_when_starting_then_sandbox_error(
+    start_crm_sandbox: SandboxFactory,
+) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen(1)
         port = taken.getsockname()[1]
         with pytest.raises(SandboxError, match="already in use"):
-            start_salesforce_sandbox(companies=1, port=port)
+            start_crm_sandbox.salesforce_only(companies=1, port=port)
 
 
 def _client(org: RunningSalesforce, http: requests.Session) -> TypedSalesforce:
@@ -90,11 +98,11 @@ def _client(org: RunningSalesforce, http: requests.Session) -> TypedSalesforce:
     )
 
 
-def test_given_an_org_started_without_icp_fields_when_described_then_none_is_there() -> None:
-    with (
-        start_salesforce_sandbox(companies=5, as_of=AS_OF, with_icp_fields=False) as org,
-        requests.Session() as http,
-    ):
+def test_given_an_org_started_without_icp_fields_when_described_then_none_is_there(
+    start_crm_sandbox: SandboxFactory,
+) -> None:
+    org = start_crm_sandbox.salesforce_only(companies=5, as_of=AS_OF, with_icp_fields=False)
+    with requests.Session() as http:
         http.trust_env = False
         http.verify = org.ca_bundle
         names = {f["name"] for f in _client(org, http).Lead.describe()["fields"]}
@@ -102,11 +110,11 @@ def test_given_an_org_started_without_icp_fields_when_described_then_none_is_the
         assert not {name for name in names if name.startswith("ICP_")}
 
 
-def test_given_a_small_server_page_when_a_bigger_batch_is_asked_then_the_server_page_wins() -> None:
-    with (
-        start_salesforce_sandbox(companies=30, as_of=AS_OF, page_size=10) as org,
-        requests.Session() as http,
-    ):
+def test_given_a_small_server_page_when_a_bigger_batch_is_asked_then_the_server_page_wins(
+    start_crm_sandbox: SandboxFactory,
+) -> None:
+    org = start_crm_sandbox.salesforce_only(companies=30, as_of=AS_OF, page_size=10)
+    with requests.Session() as http:
         http.trust_env = False
         http.verify = org.ca_bundle
         sf = _client(org, http)
@@ -119,13 +127,11 @@ def test_given_a_small_server_page_when_a_bigger_batch_is_asked_then_the_server_
         assert first["totalSize"] == len(org.salesforce.snapshot("Account"))
 
 
-def test_given_injected_server_errors_when_calling_then_salesforce_error_lists_then_service_again() -> (
-    None
-):
-    with (
-        start_salesforce_sandbox(companies=5, as_of=AS_OF) as org,
-        requests.Session() as http,
-    ):
+def test_given_injected_server_errors_when_calling_then_salesforce_error_lists_then_service_again(
+    start_crm_sandbox: SandboxFactory,
+) -> None:
+    org = start_crm_sandbox.salesforce_only(companies=5, as_of=AS_OF)
+    with requests.Session() as http:
         http.trust_env = False
         http.verify = org.ca_bundle
         sf = _client(org, http)
@@ -148,9 +154,11 @@ def test_given_injected_server_errors_when_calling_then_salesforce_error_lists_t
             org.faults.fail_next(status=429)
 
 
-def test_given_leads_per_company_when_start_sandbox_then_the_salesforce_org_has_them() -> None:
-    with start_sandbox(
+def test_given_leads_per_company_when_start_sandbox_then_the_salesforce_org_has_them(
+    start_crm_sandbox: SandboxFactory,
+) -> None:
+    running = start_crm_sandbox(
         seed=4, companies=30, as_of=AS_OF, salesforce_port=0, leads_per_company=2.0
-    ) as running:
-        assert running.salesforce is not None
-        assert len(running.salesforce.snapshot("Lead")) >= 55
+    )
+    assert running.salesforce is not None
+    assert len(running.salesforce.snapshot("Lead")) >= 55
