@@ -23,7 +23,8 @@ from app.sync.pipeline import ACCOUNTS, Applied, Changes, PlannedWrite, UpdatePi
 from app.sync.writeback import FAILED, PENDING, WRITTEN, WriteResult
 from connectors.hubspot.connector import HubSpotConnector
 from connectors.records import CrmAccount, CrmDeal, PropertyUpdate, WriteOutcome
-from crm_sandbox.sandbox import RunningSandbox, start_sandbox
+from crm_sandbox.pytest_plugin import SandboxFactory
+from crm_sandbox.sandbox import RunningSandbox
 from tests.app.sync.records import LATER, T0, company, score_of, state_of
 
 OFFLINE = "http://127.0.0.1:9"
@@ -42,9 +43,8 @@ def offline() -> Iterator[HubSpotConnector]:
 
 
 @pytest.fixture
-def sandbox() -> Iterator[RunningSandbox]:
-    with start_sandbox(seed=23, companies=4, deals_per_company=0) as running:
-        yield running
+def sandbox(start_crm_sandbox: SandboxFactory) -> RunningSandbox:
+    return start_crm_sandbox(seed=23, companies=4, deals_per_company=0)
 
 
 @pytest.fixture

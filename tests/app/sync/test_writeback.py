@@ -34,16 +34,16 @@ from app.sync.writeback import (
 from connectors.hubspot.connector import HubSpotConnector
 from connectors.records import PropertyUpdate, WriteOutcome
 from connectors.retry import RetryPolicy
-from crm_sandbox.sandbox import RunningSandbox, start_sandbox
+from crm_sandbox.pytest_plugin import SandboxFactory
+from crm_sandbox.sandbox import RunningSandbox
 from tests.app.sync.records import LATER, T0, company, state_of, store
 
 Pairs = list[tuple[WritebackState, Account]]
 
 
 @pytest.fixture
-def sandbox() -> Iterator[RunningSandbox]:
-    with start_sandbox(seed=17, companies=4, deals_per_company=0) as running:
-        yield running
+def sandbox(start_crm_sandbox: SandboxFactory) -> RunningSandbox:
+    return start_crm_sandbox(seed=17, companies=4, deals_per_company=0)
 
 
 @pytest.fixture

@@ -1,0 +1,138 @@
+"""The service where the sandbox package is left out, as in the production image: `icp-sync`
+runs in a process whose import system refuses `crm_sandbox`, and still starts, serves health,
+readiness and a signed webhook; the two commands that need the sandbox say so in one line."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from app.webhooks.hubspot import signature_v3
+
+SECRET = "hubspot-app-secret-for-the-image-test"
+# The entry point behind a meta-path finder that makes `crm_sandbox` not importable, as if it
+# were not installed (the finder is asked before the one that would find it in the checkout).
+WITHOUT_SANDBOX = """
+import sys
+
+class NoSandbox:
+    def find_spec(self, name, path=None, target=None):
+        if name == "crm_sandbox" or name.startswith("crm_sandbox."):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+sys.meta_path.insert(0, NoSandbox())
+from app.cli.main import run
+run()
+"""
+
+
+def clean_env(tmp_path: Path) -> dict[str, str]:
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("ICP_SYNC_")}
+    return {
+        **inherited,
+        "ICP_SYNC_DATABASE_URL": f"sqlite:///{tmp_path / 'service.db'}",
+        "ICP_SYNC_HUBSPOT_APP_SECRET": SECRET,
+        "ICP_SYNC_LOG_FORMAT": "json",
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def run_without_sandbox(tmp_path: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", WITHOUT_SANDBOX, *arguments],
+        env=clean_env(tmp_path) | {"COLUMNS": "200"},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_given_no_sandbox_package_when_serving_then_health_readiness_and_a_webhook_are_served(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen(
+        [sys.executable, "-c", WITHOUT_SANDBOX, "serve", "--port", str(port), "--no-schedules"],
+        env=clean_env(tmp_path),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        ready = None
+        deadline = time.monotonic() + 60
+        while ready is None and time.monotonic() < deadline:
+            assert process.poll() is None, "icp-sync serve exited without the sandbox"
+            try:
+                ready = httpx.get(f"{base}/readyz", timeout=1)
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        health = httpx.get(f"{base}/healthz", timeout=5)
+        body = json.dumps(
+            [{"eventId": 5, "subscriptionType": "company.creation", "objectId": 42,
+              "occurredAt": int(time.time() * 1000), "portalId": 1}]
+        ).encode()  # fmt: skip
+        stamp = str(int(time.time() * 1000))
+        uri = f"{base}/webhooks/hubspot"
+        delivered = httpx.post(
+            uri,
+            content=body,
+            headers={
+                "Content-Type": "application/json",
+                "X-HubSpot-Request-Timestamp": stamp,
+                "X-HubSpot-Signature-v3": signature_v3(SECRET, "POST", uri, body, stamp),
+            },
+            timeout=10,
+        )
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=30)
+
+    assert ready is not None, err
+    assert ready.status_code == 200, ready.text
+    assert health.status_code == 200
+    assert health.json() == {"status": "ok"}
+    assert delivered.status_code == 200, delivered.text
+    assert delivered.json()["received"] == 1
+    assert process.returncode in (0, -signal.SIGTERM), err  # uvicorn re-raises the signal
+    assert "Traceback" not in err
+
+
+def test_given_no_sandbox_package_when_asking_for_help_then_every_command_is_listed(
+    tmp_path: Path,
+) -> None:
+    done = run_without_sandbox(tmp_path, "--help")
+
+    assert done.returncode == 0, done.stderr
+    for command in ("serve", "sync", "sandbox", "demo"):
+        assert command in done.stdout
+
+
+def test_given_no_sandbox_package_when_running_sandbox_or_demo_then_one_line_says_it_is_missing(
+    tmp_path: Path,
+) -> None:
+    for command in ("sandbox", "demo"):
+        done = run_without_sandbox(tmp_path, command)
+
+        assert done.returncode == 1, done.stderr
+        assert "Traceback" not in done.stderr
+        assert f"error: {command}: the CRM sandbox is not installed here" in done.stderr
+        assert not (tmp_path / "icp-sync-demo.db").exists()  # nothing done before the check
