@@ -9,6 +9,10 @@ WORKDIR /srv/icp-sync
 # Dependencies first, exactly as locked, so a code change does not rebuild this layer.
 COPY pyproject.toml uv.lock README.md ./
 RUN uv sync --frozen --no-dev --no-install-project
+# Only what the service needs: the CRM sandbox (crm_sandbox/), tests and benchmarks stay out
+# (.dockerignore keeps them out of the build context too). The editable install does not need
+# them; `icp-sync sandbox` and `icp-sync demo` say so in one line here, and
+# tests/app/test_without_sandbox.py proves the service starts and serves without the sandbox.
 COPY app ./app
 COPY connectors ./connectors
 COPY migrations ./migrations
