@@ -35,12 +35,12 @@ from crm_sandbox.serving import serve_app as serve_app
 if TYPE_CHECKING:
     from starlette.applications import Starlette
 
-    from crm_sandbox.core.webhooks import RetryPolicy
+    from crm_sandbox.core.delivery import RetryPolicy
     from crm_sandbox.hubspot.calls import BatchUpdateMissing
     from crm_sandbox.hubspot.limits import RateLimiter
-    from crm_sandbox.hubspot.webhooks import HubSpotWebhooks
+    from crm_sandbox.hubspot.notifications import HubSpotNotifications
     from crm_sandbox.inbound import Crm, InboundSimulation
-    from crm_sandbox.salesforce.outbound import SalesforceOutbound
+    from crm_sandbox.salesforce.outbound_messages import OutboundMessages
     from crm_sandbox.salesforce.server import RunningSalesforce
     from crm_sandbox.salesforce.state import SalesforceState
 # The names salesforce/server.py imports from here (crm_sandbox.serving has them now).
@@ -69,7 +69,7 @@ class RunningSandbox:
     salesforce_org_id: str | None = None
     #: The base URL webhooks go to (None: none are sent), and the HubSpot sender.
     webhook_target: str | None = None
-    hubspot_webhooks: HubSpotWebhooks | None = field(default=None, repr=False)
+    hubspot_webhooks: HubSpotNotifications | None = field(default=None, repr=False)
     seed: int = 7
     _servers: list[ServerThread] = field(default_factory=list, repr=False)
     _inbound: list[InboundSimulation] = field(default_factory=list, repr=False)
@@ -92,9 +92,10 @@ class RunningSandbox:
         return faults
 
     @property
-    def salesforce_webhooks(self) -> SalesforceOutbound | None:
+    def salesforce_webhooks(self) -> OutboundMessages | None:
         """The Salesforce Outbound Message sender, when Salesforce runs with a target."""
-        return None if self.salesforce_sandbox is None else self.salesforce_sandbox.webhooks
+        org = self.salesforce_sandbox
+        return None if org is None else org.outbound_messages
 
     def service_env(self) -> dict[str, str]:
         """The `ICP_SYNC_*` settings that point icp-sync at this sandbox: HubSpot's URL, token
@@ -235,7 +236,7 @@ def start_sandbox(
     (`crm_sandbox.core.faults`; switch later with `set_faults`). Raises `SandboxError` if a
     port is taken.
     """
-    from crm_sandbox.core.webhooks import check_target_url
+    from crm_sandbox.core.delivery import check_target_url
     from crm_sandbox.hubspot.app import create_hubspot_app
 
     if companies < 0:
@@ -284,17 +285,17 @@ def start_sandbox(
         _servers=[server],
     )
     if webhook_target is not None:
-        from crm_sandbox.core.webhooks import HUBSPOT_RETRY
-        from crm_sandbox.hubspot.webhooks import HUBSPOT_WEBHOOK_PATH, HubSpotWebhooks
+        from crm_sandbox.core.delivery import HUBSPOT_RETRY
+        from crm_sandbox.hubspot.notifications import HUBSPOT_WEBHOOK_PATH, HubSpotNotifications
 
-        running.hubspot_webhooks = HubSpotWebhooks(
+        running.hubspot_webhooks = HubSpotNotifications(
             state,
             webhook_target + HUBSPOT_WEBHOOK_PATH,
             app_secret=app_secret,
             retry=webhook_retry or HUBSPOT_RETRY,
         ).start()
     if salesforce_port is not None:
-        from crm_sandbox.salesforce.outbound import SALESFORCE_WEBHOOK_PATH
+        from crm_sandbox.salesforce.outbound_messages import SALESFORCE_WEBHOOK_PATH
         from crm_sandbox.salesforce.server import start_salesforce_sandbox
 
         try:

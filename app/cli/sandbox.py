@@ -100,8 +100,8 @@ def sandbox(
     require_sandbox("sandbox")
     from crm_sandbox import SandboxError, start_sandbox
     from crm_sandbox.core.faults import FaultPlan
-    from crm_sandbox.hubspot.webhooks import HUBSPOT_WEBHOOK_PATH
-    from crm_sandbox.salesforce.outbound import SALESFORCE_WEBHOOK_PATH
+    from crm_sandbox.hubspot.notifications import HUBSPOT_WEBHOOK_PATH
+    from crm_sandbox.salesforce.outbound_messages import SALESFORCE_WEBHOOK_PATH
 
     try:
         faults = FaultPlan.parse(fault_rate, fault_kinds, fault_seed) if fault_rate > 0 else None

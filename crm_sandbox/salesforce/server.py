@@ -13,8 +13,8 @@ PEM is written to `ca_bundle` (a temporary file removed by `stop()`). Set
 `session.trust_env = False` (or `REQUESTS_CA_BUNDLE`): the environment variable overrides
 `session.verify` otherwise.
 
-With `webhook_target` the org sends Outbound Messages (`salesforce_outbound`) to that URL for
-every Lead, Account and Opportunity created or updated; `org.webhooks` is the sender.
+With `webhook_target` the org sends Outbound Messages (`outbound_messages`) to that URL for
+every Lead, Account and Opportunity created or updated; `org.outbound_messages` sends them.
 """
 
 from __future__ import annotations
@@ -35,10 +35,10 @@ from crm_sandbox.sandbox import LOOPBACK, SandboxError, _bind, _ServerThread
 if TYPE_CHECKING:
     from starlette.applications import Starlette
 
-    from crm_sandbox.core.webhooks import RetryPolicy
+    from crm_sandbox.core.delivery import RetryPolicy
     from crm_sandbox.salesforce.auth import SalesforceAuth
     from crm_sandbox.salesforce.limits import ApiUsage
-    from crm_sandbox.salesforce.outbound import SalesforceOutbound
+    from crm_sandbox.salesforce.outbound_messages import OutboundMessages
 
 
 @dataclass
@@ -51,8 +51,8 @@ class RunningSalesforce:
     client_secret: str
     salesforce: SalesforceState
     app: Starlette
-    #: The Outbound Message sender, when started with a `webhook_target`.
-    webhooks: SalesforceOutbound | None = field(default=None, repr=False)
+    #: The Outbound Message notifier, when started with a `webhook_target`.
+    outbound_messages: OutboundMessages | None = field(default=None, repr=False)
     _server: _ServerThread | None = field(default=None, repr=False)
     _tempdir: str | None = field(default=None, repr=False)
 
@@ -85,9 +85,9 @@ class RunningSalesforce:
         return faults
 
     def stop(self) -> None:
-        if self.webhooks is not None:
-            self.webhooks.stop()
-            self.webhooks = None
+        if self.outbound_messages is not None:
+            self.outbound_messages.stop()
+            self.outbound_messages = None
         if self._server is not None:
             _abort_connections(self._server)
             self._server.stop()
@@ -169,7 +169,7 @@ def start_salesforce_sandbox(
     if not 0 <= leads_per_company <= 50:
         raise SandboxError(f"leads per company must be within 0-50, got {leads_per_company}")
     if webhook_target is not None:
-        from crm_sandbox.core.webhooks import check_target_url
+        from crm_sandbox.core.delivery import check_target_url
 
         try:
             check_target_url(webhook_target)
@@ -223,10 +223,10 @@ def start_salesforce_sandbox(
         _tempdir=tempdir,
     )
     if webhook_target is not None:
-        from crm_sandbox.core.webhooks import SALESFORCE_RETRY
-        from crm_sandbox.salesforce.outbound import SalesforceOutbound
+        from crm_sandbox.core.delivery import SALESFORCE_RETRY
+        from crm_sandbox.salesforce.outbound_messages import OutboundMessages
 
-        running.webhooks = SalesforceOutbound(
+        running.outbound_messages = OutboundMessages(
             state, webhook_target, instance_url=url, retry=webhook_retry or SALESFORCE_RETRY
         ).start()
     return running

@@ -7,8 +7,8 @@ after the previous one, starting after the newest seeded record) as `SystemModst
 
 `subscribe(listener)` reports every record created or updated (REST, collections, direct
 `create`/`update`, lead conversion) as a `SalesforceChange`; listeners run under the org's lock,
-so they must be quick and must not call back into the state. The Outbound Message sender
-(`salesforce_outbound`) is such a listener. `org_id` is the org's 18-character id.
+so they must be quick and must not call back into the state. The Outbound Messages
+(`outbound_messages`) are such a listener. `org_id` is the org's 18-character id.
 """
 
 from __future__ import annotations
@@ -112,6 +112,33 @@ class SalesforceState:
             leads_per_company=leads_per_company,
         )
         return cls(records=org.records, schema=org.schema, clock_ms=org.newest_ms)
+
+    def reseed(
+        self,
+        seed: int,
+        companies: int,
+        deals_per_company: float,
+        *,
+        as_of: datetime | date | None = None,
+        with_icp_fields: bool = True,
+        leads_per_company: float = 0.5,
+    ) -> None:
+        """Holds what `seeded(...)` would, in place, as if restarted (the control plane's reset):
+        the API and the listeners keep this object."""
+        fresh = SalesforceState.seeded(
+            seed,
+            companies,
+            deals_per_company,
+            as_of=as_of,
+            with_icp_fields=with_icp_fields,
+            leads_per_company=leads_per_company,
+        )
+        with self._lock:
+            self.records, self.schema = fresh.records, fresh.schema
+            self.clock_ms = max(self.clock_ms, fresh.clock_ms)
+            self._next_number = fresh._next_number
+            self.locked.clear()
+            self.updates.clear()
 
     # --- listeners ------------------------------------------------------------------------
 

@@ -37,7 +37,7 @@ from app.inbox import queue
 from app.store.engine import make_engine, make_session_factory
 from app.webhooks.hubspot import signature_v3
 from app.webhooks.salesforce_json import signature
-from crm_sandbox.core.webhooks import RetryPolicy
+from crm_sandbox.core.delivery import RetryPolicy
 from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.sandbox import RunningSandbox
 
@@ -327,7 +327,8 @@ def test_given_every_secret_configured_when_a_full_run_is_captured_then_no_secre
     assert issued
     for number, token in enumerate(issued):
         searched[f"Salesforce access token {number}"] = fragments(token.split("!", 1)[-1])
-    session_id = sf.webhooks.session_id if sf.webhooks is not None else None
+    outbound = sf.outbound_messages
+    session_id = outbound.session_id if outbound is not None else None
     assert session_id  # sent in every Outbound Message
     searched["Outbound Message session id"] = fragments(session_id.split("!", 1)[-1])
     leaks = [

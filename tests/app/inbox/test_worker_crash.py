@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.inbox.events import DONE, PROCESSING
 from app.store.tables import Account, Score, WebhookEvent
+from crm_sandbox.core.delivery import RetryPolicy
 from crm_sandbox.core.faults import FaultPlan
-from crm_sandbox.core.webhooks import RetryPolicy
 from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.sandbox import RunningSandbox
 

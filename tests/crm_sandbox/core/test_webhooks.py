@@ -31,16 +31,16 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from crm_sandbox import RunningSandbox
-from crm_sandbox.core.webhooks import RetryPolicy
-from crm_sandbox.hubspot.webhooks import (
-    HubSpotWebhooks,
+from crm_sandbox.core.delivery import RetryPolicy
+from crm_sandbox.hubspot.notifications import (
+    HubSpotNotifications,
     signature_v1,
     signature_v3,
     signed_uri,
 )
 from crm_sandbox.inbound import WEB_USER_ID
 from crm_sandbox.pytest_plugin import SandboxFactory
-from crm_sandbox.salesforce.outbound import ack_body
+from crm_sandbox.salesforce.outbound_messages import ack_body
 from crm_sandbox.serving import serve_app
 from tests.support.simple_salesforce_typed import TypedSalesforce
 
@@ -403,7 +403,7 @@ def test_given_a_failing_receiver_when_sent_then_retries_keep_the_event_id_and_c
 def test_given_a_receiver_that_never_accepts_when_attempts_run_out_then_the_sender_gives_up(
     running: RunningSandbox, rx: Receiver
 ) -> None:
-    hooks = HubSpotWebhooks(
+    hooks = HubSpotNotifications(
         running.hubspot,
         f"{rx.url}/other-app",
         app_secret="other",
@@ -425,11 +425,11 @@ def test_given_queued_events_when_stopped_then_drain_delivers_and_abandon_drops_
     running: RunningSandbox, rx: Receiver
 ) -> None:
     company_id = running.hubspot.company_ids()[9]
-    draining = HubSpotWebhooks(running.hubspot, f"{rx.url}/drain", app_secret="d").start()
+    draining = HubSpotNotifications(running.hubspot, f"{rx.url}/drain", app_secret="d").start()
     running.hubspot.touch_company(company_id, city="Drained")
     draining.stop(drain=True, timeout=5)
     slow = RetryPolicy(first_delay_s=30.0, max_delay_s=30.0, max_attempts=5)
-    abandoning = HubSpotWebhooks(
+    abandoning = HubSpotNotifications(
         running.hubspot, f"{rx.url}/abandon", app_secret="a", retry=slow
     ).start()
     rx.failures["/abandon"] = [503]
@@ -452,7 +452,7 @@ def test_given_queued_events_when_stopped_then_drain_delivers_and_abandon_drops_
 def test_given_many_changes_and_a_slow_receiver_when_sent_then_batches_of_100_and_concurrency_capped(
     running: RunningSandbox, rx: Receiver
 ) -> None:
-    hooks = HubSpotWebhooks(
+    hooks = HubSpotNotifications(
         running.hubspot, f"{rx.url}/capped", app_secret="capped", max_concurrent=2
     ).start()
     rx.delay_s = 0.2

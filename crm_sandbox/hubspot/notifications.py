@@ -1,7 +1,7 @@
-"""HubSpot webhooks from the sandbox (hubspot.md §8): the app's subscriptions, fired by every
-change the sandbox state reports, POSTed to the app's target URL as HubSpot does.
+"""HubSpot's webhook notifications from the sandbox (hubspot.md §8): the app's subscriptions,
+fired by every change the sandbox state reports, POSTed to the app's target URL as HubSpot does.
 
-    hooks = HubSpotWebhooks(state, "http://127.0.0.1:8000/webhooks/hubspot",
+    hooks = HubSpotNotifications(state, "http://127.0.0.1:8000/webhooks/hubspot",
                             app_secret="…").start()
     state.touch_company(company_id, industry="INTERNET")   # → one company.propertyChange
     hooks.wait_idle(5.0)
@@ -42,16 +42,8 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from crm_sandbox.core.webhooks import (
-    DEFAULT_COALESCE_S,
-    HUBSPOT_RETRY,
-    Delivery,
-    IdSequence,
-    Publisher,
-    Rendered,
-    RetryPolicy,
-    WebhookSender,
-)
+from crm_sandbox.core.delivery import HUBSPOT_RETRY, Delivery, IdSequence, Rendered, RetryPolicy
+from crm_sandbox.core.notifier import DEFAULT_COALESCE_S, Notifier, Publisher
 from crm_sandbox.hubspot.records import ChangeEvent
 from crm_sandbox.hubspot.state import HubSpotState
 
@@ -131,11 +123,11 @@ class HubSpotEvent:
         return event
 
 
-class HubSpotWebhooks(Publisher):
-    """The sandbox app's webhook subscriptions and their sender (see the module docstring).
+class HubSpotNotifications(Publisher):
+    """The sandbox app's webhook subscriptions and their notifier (see the module docstring).
 
     Attributes: `state`, `target_url`, `app_secret`, `app_id`, `portal_id`, `subscriptions`,
-    `properties` (None: every property), `sender` (the `WebhookSender`).
+    `properties` (None: every property), `notifier` (the `Notifier`).
     """
 
     def __init__(
@@ -170,10 +162,10 @@ class HubSpotWebhooks(Publisher):
         self._subscription_ids: dict[tuple[str, str | None], int] = {}
         self._subscription_lock = threading.Lock()
         self._unsubscribe: Callable[[], None] | None = None
-        self.sender: WebhookSender[HubSpotEvent] = WebhookSender(
+        self.notifier: Notifier[HubSpotEvent] = Notifier(
             target_url,
             self,
-            name="hubspot-webhooks",
+            name="hubspot-notifications",
             max_concurrent=max_concurrent,
             retry=retry,
             timeout_s=timeout_s,
@@ -181,7 +173,7 @@ class HubSpotWebhooks(Publisher):
             max_batch=MAX_EVENTS_PER_REQUEST,
             duplicate_rate=duplicate_rate,
         )
-        self.target_url = self.sender.target_url
+        self.target_url = self.notifier.target_url
 
     def _subscribe(self) -> Callable[[], None]:
         return self.state.subscribe(self.on_change)
@@ -206,7 +198,7 @@ class HubSpotWebhooks(Publisher):
         source = _CHANGE_SOURCE.get(change.source, change.source)
         object_id = int(change.object_id)
         if change.kind != "propertyChange":
-            self.sender.submit(
+            self.notifier.submit(
                 HubSpotEvent(
                     self._event_ids.next(),
                     self.subscription_id(subscription_type),
@@ -223,7 +215,7 @@ class HubSpotWebhooks(Publisher):
                 self.properties is not None and name not in self.properties
             ):
                 continue
-            self.sender.submit(
+            self.notifier.submit(
                 HubSpotEvent(
                     self._event_ids.next(),
                     self.subscription_id(subscription_type, name),

@@ -1,15 +1,17 @@
-"""The sandbox's webhook engine: a background sender that batches change events and POSTs
-them to a target URL the way a CRM does, retrying failed deliveries on a compressed clock.
+"""The sandbox's notifier: a background sender that batches change events and POSTs them to a
+target URL the way a CRM does, retrying failed deliveries on a compressed clock. (The receiver
+calls them webhooks; HubSpot calls them webhook notifications, Salesforce Outbound Messages.)
 
-`WebhookSender` knows nothing about a CRM: a `DeliveryFormat` says how items are grouped into
-requests (`batches`), how a request looks at a given attempt (`render`) and which answers count
-as delivered (`accepted`). `hubspot_webhooks` and `salesforce_outbound` are the two formats.
+`Notifier` knows nothing about a CRM: a `DeliveryFormat` (`delivery`) says how items are grouped
+into requests (`batches`), how a request looks at a given attempt (`render`) and which answers
+count as delivered (`accepted`). `hubspot.notifications` and `salesforce.outbound_messages` are
+the two formats.
 
-    sender = WebhookSender("http://127.0.0.1:8000/hook", fmt, max_concurrent=10).start()
-    sender.submit(item)          # cheap and thread-safe; safe under the CRM state's lock
-    sender.wait_idle(5.0)        # True once everything was delivered or given up
-    sender.stats                 # sent, delivered, failed_attempts, gave_up, …
-    sender.stop(drain=True)      # or drain=False: abandon what is still queued
+    notifier = Notifier("http://127.0.0.1:8000/hook", fmt, max_concurrent=10).start()
+    notifier.submit(item)        # cheap and thread-safe; safe under the CRM state's lock
+    notifier.wait_idle(5.0)      # True once everything was delivered or given up
+    notifier.stats               # sent, delivered, failed_attempts, gave_up, …
+    notifier.stop(drain=True)    # or drain=False: abandon what is still queued
 
 Threads: one dispatcher closes the coalescing window (`coalesce_s`, ~50 ms after the first
 queued item, or at once when `max_batch` items wait) and releases retries when they are due;
@@ -18,7 +20,7 @@ request fails on a connection error, a timeout (`timeout_s`) or an answer `accep
 a failed delivery is retried as a whole (same items, next attempt number) after
 `RetryPolicy.delay`, until `max_attempts` or `give_up_after_s` runs out.
 
-The sender never calls into a CRM state while holding its own lock (formats render outside
+The notifier never calls into a CRM state while holding its own lock (formats render outside
 it), so `submit` may be called from a state listener that runs under the state's lock.
 """
 
@@ -31,12 +33,20 @@ import random
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Generic, Protocol, Self, TypeVar
-from urllib.parse import urlsplit, urlunsplit
+from collections.abc import Callable
+from typing import Any, Generic, Self, TypeVar
 
 import httpx
+
+from crm_sandbox.core.delivery import (
+    HUBSPOT_RETRY,
+    Attempt,
+    Delivery,
+    DeliveryFormat,
+    NotifierStats,
+    RetryPolicy,
+    check_target_url,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -57,131 +67,7 @@ _COUNTS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """When a failed delivery is tried again: `first_delay_s`, then times `factor` each time, at
-    most `max_delay_s` apart (± `jitter`, a fraction of the delay); it is given up after
-    `max_attempts` attempts in all (None: no cap) or once the next attempt would come more than
-    `give_up_after_s` after the first (None: no cap)."""
-
-    first_delay_s: float = 0.5
-    factor: float = 2.0
-    max_delay_s: float = 8.0
-    max_attempts: int | None = 11
-    give_up_after_s: float | None = None
-    jitter: float = 0.0
-
-    def __post_init__(self) -> None:
-        if self.first_delay_s < 0 or self.max_delay_s < 0 or self.factor < 1:
-            raise ValueError("retry delays must be >= 0 and the factor >= 1")
-        if self.max_attempts is not None and self.max_attempts < 1:
-            raise ValueError(f"max_attempts must be at least 1, got {self.max_attempts}")
-        if not 0 <= self.jitter < 1:
-            raise ValueError(f"jitter must be within [0, 1), got {self.jitter}")
-
-    def delay(self, failures: int, rng: random.Random | None = None) -> float:
-        """Seconds to wait after the `failures`-th failed attempt (1 = after the first)."""
-        base = min(self.max_delay_s, self.first_delay_s * self.factor ** max(0, failures - 1))
-        if self.jitter and rng is not None:
-            base *= 1 + rng.uniform(-self.jitter, self.jitter)
-        return max(0.0, base)
-
-
-#: HubSpot: the first try and up to 10 retries with jitter ("over ~24 h", here about a minute).
-HUBSPOT_RETRY = RetryPolicy(
-    first_delay_s=0.5, factor=2.0, max_delay_s=8.0, max_attempts=11, jitter=0.1
-)
-#: Salesforce Outbound Messages: back-off up to "2 h" apart, dropped after "24 h" (5 s / 60 s).
-SALESFORCE_RETRY = RetryPolicy(
-    first_delay_s=0.5, factor=2.0, max_delay_s=5.0, max_attempts=None, give_up_after_s=60.0
-)
-
-
-@dataclass(frozen=True, slots=True)
-class WebhookStats:
-    """Counters of one sender. Requests: `sent` attempts, `delivered` accepted ones,
-    `failed_attempts` rejected or failed ones, `gave_up` deliveries dropped after their last
-    attempt, `abandoned` deliveries still queued when the sender was stopped, `skipped` ones
-    that rendered to nothing (a Salesforce record deleted before the send). Items: `queued`
-    submitted, `items_delivered` in accepted requests."""
-
-    queued: int = 0
-    sent: int = 0
-    delivered: int = 0
-    failed_attempts: int = 0
-    gave_up: int = 0
-    abandoned: int = 0
-    skipped: int = 0
-    duplicates: int = 0
-    items_delivered: int = 0
-    last_error: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Attempt:
-    """One request: its delivery, attempt number (0 first), outcome and timing (monotonic)."""
-
-    delivery_id: int
-    attempt: int
-    items: int
-    status: int | None  # None: no answer (connection error, timeout)
-    accepted: bool
-    error: str | None
-    started: float
-    elapsed_s: float
-
-
-@dataclass(eq=False, slots=True)
-class Delivery(Generic[T]):
-    """One request's worth of items, retried as a unit. `attempt` is the number of the next
-    attempt (0 for the first); `cache` is the format's to keep a rendered body across tries."""
-
-    id: int
-    items: list[T]
-    created_at: float  # monotonic, when the batch was closed
-    attempt: int = 0
-    cache: Any = None
-
-
-@dataclass(frozen=True, slots=True)
-class Rendered:
-    body: bytes
-    headers: Mapping[str, str]
-
-
-class DeliveryFormat(Protocol[T]):
-    """How a CRM batches, writes and acknowledges its webhook requests."""
-
-    def batches(self, items: Sequence[T], max_batch: int) -> list[list[T]]:
-        """The requests to send for items queued in one window (each at most `max_batch`).
-        Called under the sender's lock: must not call into a CRM state."""
-        ...
-
-    def render(self, delivery: Delivery[Any], target_url: str) -> Rendered | None:
-        """The body and headers of the delivery's next attempt (`delivery.attempt`), or None
-        for nothing to send. Called outside the sender's lock."""
-        ...
-
-    def accepted(self, status: int, body: bytes) -> bool:
-        """Whether the receiver's answer counts as delivered."""
-        ...
-
-
-def check_target_url(url: str) -> str:
-    """The URL as requests will go to it (an empty path becomes `/`: the URL a receiver
-    rebuilds, and so the one HubSpot signs); ValueError unless it is an absolute http(s) URL."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"webhook target must be an http:// or https:// URL, got {url!r}")
-    try:
-        wire = str(httpx.URL(url))  # percent-encoded as it goes on the wire
-    except httpx.InvalidURL as error:
-        raise ValueError(f"webhook target {url!r} is not a valid URL: {error}") from None
-    parts = urlsplit(wire)
-    return wire if parts.path else urlunsplit(parts._replace(path="/"))
-
-
-class WebhookSender(Generic[T]):
+class Notifier(Generic[T]):
     """Batches submitted items and POSTs them to `target_url` (see the module docstring)."""
 
     def __init__(
@@ -189,7 +75,7 @@ class WebhookSender(Generic[T]):
         target_url: str,
         fmt: DeliveryFormat[T],
         *,
-        name: str = "webhooks",
+        name: str = "notifier",
         max_concurrent: int = 10,
         retry: RetryPolicy = HUBSPOT_RETRY,
         timeout_s: float = 5.0,
@@ -233,7 +119,7 @@ class WebhookSender(Generic[T]):
 
     # --- life cycle ---------------------------------------------------------------------------
 
-    def start(self) -> WebhookSender[T]:
+    def start(self) -> Notifier[T]:
         with self._lock:
             if self._started:
                 return self
@@ -297,9 +183,9 @@ class WebhookSender(Generic[T]):
     # --- observation --------------------------------------------------------------------------
 
     @property
-    def stats(self) -> WebhookStats:
+    def stats(self) -> NotifierStats:
         with self._lock:
-            return WebhookStats(**self._counts, last_error=self._last_error)
+            return NotifierStats(**self._counts, last_error=self._last_error)
 
     def attempts(self) -> list[Attempt]:
         """The latest requests (at most 10,000), oldest first."""
@@ -460,17 +346,17 @@ class WebhookSender(Generic[T]):
 
 
 class Publisher:
-    """The life cycle shared by the CRM publishers (`HubSpotWebhooks`, `SalesforceOutbound`):
-    a `sender` fed by a subscription to the CRM state's changes, made by `_subscribe`."""
+    """The life cycle shared by the CRM publishers (`HubSpotNotifications`, `OutboundMessages`):
+    a `notifier` fed by a subscription to the CRM state's changes, made by `_subscribe`."""
 
-    sender: WebhookSender[Any]
+    notifier: Notifier[Any]
     _unsubscribe: Callable[[], None] | None = None
 
     def _subscribe(self) -> Callable[[], None]:
         raise NotImplementedError
 
     def start(self) -> Self:
-        self.sender.start()
+        self.notifier.start()
         if self._unsubscribe is None:
             self._unsubscribe = self._subscribe()
         return self
@@ -479,24 +365,11 @@ class Publisher:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
-        self.sender.stop(drain=drain, timeout=timeout)
+        self.notifier.stop(drain=drain, timeout=timeout)
 
     def wait_idle(self, timeout: float | None = None) -> bool:
-        return self.sender.wait_idle(timeout)
+        return self.notifier.wait_idle(timeout)
 
     @property
-    def stats(self) -> WebhookStats:
-        return self.sender.stats
-
-
-@dataclass(slots=True)
-class IdSequence:
-    """A thread-safe increasing number (event ids, notification numbers)."""
-
-    value: int
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def next(self) -> int:
-        with self._lock:
-            self.value += 1
-            return self.value
+    def stats(self) -> NotifierStats:
+        return self.notifier.stats

@@ -3,8 +3,8 @@ flow's Outbound Message action on Lead, Account and Opportunity, fired by every 
 update the org reports (REST single-record and collection writes, direct `create`/`update`,
 lead conversion), POSTed as SOAP to the configured endpoint.
 
-    outbound = SalesforceOutbound(state, "http://127.0.0.1:8000/webhooks/salesforce/"
-                                  "outbound-message", instance_url=org.url).start()
+    outbound = OutboundMessages(state, "http://127.0.0.1:8000/webhooks/salesforce/"
+                                "outbound-message", instance_url=org.url).start()
 
 - One message per object type per ~50 ms window, at most 100 `Notification`s each; a record
   saved twice in one window is notified once (values are the record's state when the message
@@ -33,17 +33,9 @@ from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
+from crm_sandbox.core.delivery import SALESFORCE_RETRY, Delivery, IdSequence, Rendered, RetryPolicy
+from crm_sandbox.core.notifier import DEFAULT_COALESCE_S, Notifier, Publisher
 from crm_sandbox.core.seed import iso_ms
-from crm_sandbox.core.webhooks import (
-    DEFAULT_COALESCE_S,
-    SALESFORCE_RETRY,
-    Delivery,
-    IdSequence,
-    Publisher,
-    Rendered,
-    RetryPolicy,
-    WebhookSender,
-)
 from crm_sandbox.salesforce.errors import SalesforceError
 from crm_sandbox.salesforce.ids import make_id
 from crm_sandbox.salesforce.metadata import FieldDef
@@ -122,11 +114,11 @@ def ack_body(ack: bool = True) -> str:
     )
 
 
-class SalesforceOutbound(Publisher):
-    """The org's Outbound Message actions and their sender (see the module docstring).
+class OutboundMessages(Publisher):
+    """The org's Outbound Message actions and their notifier (see the module docstring).
 
     Attributes: `state`, `target_url`, `instance_url`, `org_id`, `objects`, `fields`,
-    `action_ids` (object → `04k` id), `session_id`, `exclude_modified_by`, `sender`.
+    `action_ids` (object → `04k` id), `session_id`, `exclude_modified_by`, `notifier`.
     """
 
     def __init__(
@@ -159,10 +151,10 @@ class SalesforceOutbound(Publisher):
         self.exclude_modified_by = frozenset(exclude_modified_by)
         self._notification_numbers = IdSequence(0)
         self._unsubscribe: Callable[[], None] | None = None
-        self.sender: WebhookSender[OutboundNotification] = WebhookSender(
+        self.notifier: Notifier[OutboundNotification] = Notifier(
             target_url,
             self,
-            name="salesforce-outbound",
+            name="salesforce-outbound-messages",
             max_concurrent=max_concurrent,
             retry=retry,
             timeout_s=timeout_s,
@@ -170,7 +162,7 @@ class SalesforceOutbound(Publisher):
             max_batch=MAX_NOTIFICATIONS,
             duplicate_rate=duplicate_rate,
         )
-        self.target_url = self.sender.target_url
+        self.target_url = self.notifier.target_url
 
     def _subscribe(self) -> Callable[[], None]:
         return self.state.subscribe(self.on_change)
@@ -184,7 +176,7 @@ class SalesforceOutbound(Publisher):
         if change.modified_by is not None and change.modified_by in self.exclude_modified_by:
             return
         notification_id = make_id("04l", self._notification_numbers.next())
-        self.sender.submit(
+        self.notifier.submit(
             OutboundNotification(notification_id, change.object_name, change.record_id)
         )
 
