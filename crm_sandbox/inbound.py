@@ -27,7 +27,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from crm_sandbox.core.seed import PERSONAL_EMAIL_DOMAINS, NewCompanies, SeedCompany
+from crm_sandbox.core.seed import NewCompanies, SeedCompany
+from crm_sandbox.core.vocabulary import PERSONAL_EMAIL_DOMAINS
 from crm_sandbox.hubspot.state import HubSpotState
 from crm_sandbox.salesforce.ids import make_id
 from crm_sandbox.salesforce.metadata import INDUSTRY_MAP, LEAD_STATUSES

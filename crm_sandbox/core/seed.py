@@ -16,10 +16,8 @@ What is in it, roughly (20,000 companies are generated in well under a second):
 - deals (Poisson, mean `deals_per_company`) whose closed-won / closed-lost outcome follows the
   hidden "true ICP" below, so a backtest of a rubric has something real to find.
 
-The hidden true ICP (`true_icp_logit`, `true_icp_probability`, `is_true_icp`) is a logistic
-function of industry fit, a 200-2,000 employee sweet spot, the number of buying signals and the
-overlap with a complementary sales/data stack; each company adds Gaussian noise (sd 0.5) to the
-logit once, and each of its closed deals is won with the resulting probability.
+The hidden true ICP is in `true_icp`, the vocabularies in `vocabulary`, the time helpers in
+`times`.
 """
 
 from __future__ import annotations
@@ -30,225 +28,40 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
+from datetime import UTC, date, datetime
 from typing import TypeVar
 
-DAY_MS = 86_400_000
-_EPOCH_DATE = date(1970, 1, 1)
+from crm_sandbox.core.times import DAY_MS, epoch_ms
+from crm_sandbox.core.true_icp import true_icp_probability
+from crm_sandbox.core.vocabulary import (
+    BUYING_SIGNALS,
+    COMPLEMENTARY_STACK,
+    COUNTRY_WEIGHTS,
+    DEAL_KINDS,
+    DEFAULT_REVENUE_PER_EMPLOYEE,
+    EXACT_FIT_INDUSTRIES,
+    FIRST_NAMES,
+    GEOGRAPHY,
+    INDUSTRIES,
+    INDUSTRY_WEIGHTS,
+    LOST_STAGE,
+    NOUNS_BY_INDUSTRY,
+    NOUNS_SERVICES,
+    OPEN_DEAL_STAGES,
+    OPEN_STAGE_WEIGHTS,
+    PERSONAL_EMAIL_DOMAINS,
+    REVENUE_PER_EMPLOYEE,
+    SIGNAL_COUNT_WEIGHTS,
+    STEMS_A,
+    STEMS_B,
+    SURNAMES,
+    TECH_BASE_RATE,
+    TECHNOLOGIES,
+    WON_STAGE,
+)
+
 _T = TypeVar("_T")
-
-# --- vocabularies -------------------------------------------------------------------------
-
-#: Industries the generator uses (HubSpot values) with their relative frequency.
-INDUSTRY_WEIGHTS: tuple[tuple[str, float], ...] = (
-    ("COMPUTER_SOFTWARE", 14.0),
-    ("INFORMATION_TECHNOLOGY_AND_SERVICES", 12.0),
-    ("INTERNET", 8.0),
-    ("FINANCIAL_SERVICES", 7.0),
-    ("MARKETING_AND_ADVERTISING", 7.0),
-    ("HOSPITAL_HEALTH_CARE", 6.0),
-    ("RETAIL", 6.0),
-    ("MANAGEMENT_CONSULTING", 5.0),
-    ("STAFFING_AND_RECRUITING", 4.0),
-    ("CONSTRUCTION", 4.0),
-    ("TELECOMMUNICATIONS", 3.0),
-    ("COMPUTER_NETWORK_SECURITY", 3.0),
-    ("MACHINERY", 3.0),
-    ("REAL_ESTATE", 3.0),
-    ("INSURANCE", 3.0),
-    ("EDUCATION_MANAGEMENT", 2.5),
-    ("LOGISTICS_AND_SUPPLY_CHAIN", 2.5),
-    ("BANKING", 2.0),
-    ("AUTOMOTIVE", 2.0),
-    ("GOVERNMENT_ADMINISTRATION", 2.0),
-    ("NON_PROFIT_ORGANIZATION_MANAGEMENT", 1.0),
-)
-INDUSTRIES: tuple[str, ...] = tuple(name for name, _ in INDUSTRY_WEIGHTS)
-
-#: Industries the hidden true ICP likes best, and those it likes half as much.
-EXACT_FIT_INDUSTRIES: tuple[str, ...] = (
-    "COMPUTER_SOFTWARE",
-    "INTERNET",
-    "INFORMATION_TECHNOLOGY_AND_SERVICES",
-)
-ADJACENT_FIT_INDUSTRIES: tuple[str, ...] = (
-    "FINANCIAL_SERVICES",
-    "MARKETING_AND_ADVERTISING",
-    "MANAGEMENT_CONSULTING",
-    "STAFFING_AND_RECRUITING",
-    "TELECOMMUNICATIONS",
-    "COMPUTER_NETWORK_SECURITY",
-)
-
-#: Every tool that can appear in a company's stack (HubSpot `web_technologies` option values).
-TECHNOLOGIES: tuple[str, ...] = (
-    "Salesforce",
-    "HubSpot",
-    "Outreach",
-    "Salesloft",
-    "Gong",
-    "ZoomInfo",
-    "Segment",
-    "Snowflake",
-    "Slack",
-    "Zendesk",
-    "Jira",
-    "Intercom",
-)
-#: The tools the hidden true ICP counts as a complementary stack.
-COMPLEMENTARY_STACK: tuple[str, ...] = TECHNOLOGIES[:8]
-_TECH_BASE_RATE: tuple[float, ...] = (
-    0.32,
-    0.28,
-    0.12,
-    0.08,
-    0.10,
-    0.12,
-    0.10,
-    0.11,
-    0.45,
-    0.20,
-    0.30,
-    0.15,
-)
-
-#: Values of the custom multi-checkbox property `icp_buying_signals`.
-BUYING_SIGNALS: tuple[str, ...] = (
-    "hiring",
-    "funding",
-    "leadership_change",
-    "intent_surge",
-    "expansion",
-)
-_SIGNAL_COUNT_WEIGHTS: tuple[float, ...] = (45.0, 25.0, 15.0, 9.0, 4.0, 2.0)
-
-PERSONAL_EMAIL_DOMAINS: tuple[str, ...] = (
-    "gmail.com",
-    "yahoo.com",
-    "hotmail.com",
-    "outlook.com",
-    "icloud.com",
-)
-
-#: HubSpot's default sales pipeline, in order; the last two are closed.
-OPEN_DEAL_STAGES: tuple[str, ...] = (
-    "appointmentscheduled",
-    "qualifiedtobuy",
-    "presentationscheduled",
-    "decisionmakerboughtin",
-    "contractsent",
-)
-_OPEN_STAGE_WEIGHTS: tuple[float, ...] = (30.0, 25.0, 20.0, 15.0, 10.0)
-WON_STAGE = "closedwon"
-LOST_STAGE = "closedlost"
-DEAL_STAGES: tuple[str, ...] = (*OPEN_DEAL_STAGES, WON_STAGE, LOST_STAGE)
-
-# (country, weight, top-level domain, ((state, (city, …)), …))
-_GEOGRAPHY: tuple[tuple[str, float, str, tuple[tuple[str, tuple[str, ...]], ...]], ...] = (
-    (
-        "United States",
-        55.0,
-        "com",
-        (
-            ("CA", ("San Francisco", "Los Angeles", "San Diego", "San Jose", "Palo Alto")),
-            ("NY", ("New York", "Brooklyn", "Buffalo")),
-            ("TX", ("Austin", "Dallas", "Houston")),
-            ("MA", ("Boston", "Cambridge")),
-            ("WA", ("Seattle", "Bellevue")),
-            ("IL", ("Chicago",)),
-            ("CO", ("Denver", "Boulder")),
-            ("GA", ("Atlanta",)),
-            ("FL", ("Miami", "Tampa")),
-            ("NC", ("Raleigh", "Charlotte")),
-            ("UT", ("Salt Lake City", "Lehi")),
-            ("PA", ("Philadelphia", "Pittsburgh")),
-            ("OH", ("Columbus", "Cleveland")),
-            ("MN", ("Minneapolis",)),
-            ("VA", ("Reston", "Arlington")),
-        ),
-    ),
-    (
-        "United Kingdom",
-        10.0,
-        "co.uk",
-        (("England", ("London", "Manchester", "Bristol")), ("Scotland", ("Edinburgh",))),
-    ),
-    ("Germany", 8.0, "de", (("Berlin", ("Berlin",)), ("Bavaria", ("Munich",)))),
-    ("Canada", 6.0, "ca", (("ON", ("Toronto", "Ottawa")), ("BC", ("Vancouver",)))),
-    ("France", 5.0, "fr", (("Île-de-France", ("Paris",)), ("Auvergne-Rhône-Alpes", ("Lyon",)))),
-    ("Australia", 4.0, "com.au", (("NSW", ("Sydney",)), ("VIC", ("Melbourne",)))),
-    ("Netherlands", 3.0, "nl", (("North Holland", ("Amsterdam",)),)),
-    ("India", 3.0, "in", (("Karnataka", ("Bengaluru",)), ("Maharashtra", ("Mumbai", "Pune")))),
-    ("Sweden", 2.0, "se", (("Stockholm County", ("Stockholm",)),)),
-    ("Spain", 2.0, "es", (("Madrid", ("Madrid",)), ("Catalonia", ("Barcelona",)))),
-    ("Ireland", 2.0, "ie", (("Leinster", ("Dublin",)),)),
-)
-_COUNTRY_WEIGHTS = tuple(weight for _, weight, _, _ in _GEOGRAPHY)
-
-_STEMS_A = (
-    "North", "Blue", "Bright", "Iron", "Silver", "Red", "Green", "Clear", "Swift", "Summit",
-    "Pine", "Cedar", "Harbor", "Granite", "Nova", "Astra", "Vertex", "Quantum", "Lumen", "Atlas",
-    "Beacon", "Crest", "Delta", "Echo", "Falcon", "Golden", "Helix", "Indigo", "Juniper",
-    "Kestrel", "Lattice", "Maple", "Nimbus", "Orbit", "Pioneer", "Quartz", "River", "Sage",
-    "Terra", "Vector", "Willow", "Zenith", "Apex", "Boreal", "Cobalt", "Drift", "Ember", "Fathom",
-    "Glacier", "Horizon", "Jade", "Keystone", "Meridian", "Nexus", "Onyx", "Polar", "Radiant",
-    "Sierra", "Tidal", "Vista", "West", "Zephyr", "Arc", "Bold", "Core", "Dune", "Oak", "Hollow",
-)  # fmt: skip
-_STEMS_B = (
-    "wind", "field", "stone", "bridge", "point", "gate", "wave", "line", "path", "works",
-    "forge", "light", "spark", "ridge", "bay", "rock", "view", "well", "wood", "mark", "scale",
-    "shift", "stack", "loop", "grid", "leaf", "peak", "port", "sync", "ware", "craft", "lane",
-)  # fmt: skip
-_SURNAMES = (
-    "Hartley", "Morgan", "Whitaker", "Okafor", "Lindqvist", "Moreau", "Castillo", "Nakamura",
-    "Brennan", "Fischer", "Patel", "Kowalski", "Sullivan", "Haddad", "Andersen", "Reyes",
-)  # fmt: skip
-_FIRST_NAMES = (
-    "Jane", "John", "Priya", "Lucas", "Maria", "Tom", "Aisha", "Chen", "Elena", "Sam",
-)  # fmt: skip
-_NOUNS_TECH = ("Software", "Labs", "Analytics", "Cloud", "Systems", "Technologies", "AI", "Data")
-_NOUNS_SERVICES = ("Partners", "Group", "Advisors", "Consulting", "Associates", "Solutions")
-_NOUNS_BY_INDUSTRY: dict[str, tuple[str, ...]] = {
-    "COMPUTER_SOFTWARE": _NOUNS_TECH,
-    "INFORMATION_TECHNOLOGY_AND_SERVICES": ("IT", "Systems", "Technologies", "Digital", "Tech"),
-    "INTERNET": ("Online", "Digital", "Media", "Web", "Apps"),
-    "FINANCIAL_SERVICES": ("Capital", "Payments", "Finance", "Wealth", "Pay"),
-    "MARKETING_AND_ADVERTISING": ("Media", "Marketing", "Creative", "Agency", "Brands"),
-    "HOSPITAL_HEALTH_CARE": ("Health", "Care", "Medical", "Clinics", "Hospital"),
-    "RETAIL": ("Outfitters", "Stores", "Market", "Goods", "Supply"),
-    "MANAGEMENT_CONSULTING": _NOUNS_SERVICES,
-    "STAFFING_AND_RECRUITING": ("Talent", "Staffing", "Recruiting", "People", "Search"),
-    "CONSTRUCTION": ("Builders", "Construction", "Contracting", "Build", "Structures"),
-    "TELECOMMUNICATIONS": ("Telecom", "Networks", "Communications", "Connect", "Wireless"),
-    "COMPUTER_NETWORK_SECURITY": ("Security", "Cyber", "Defense", "Shield", "Secure"),
-    "MACHINERY": ("Machines", "Industrial", "Engineering", "Manufacturing", "Tools"),
-    "REAL_ESTATE": ("Properties", "Realty", "Estates", "Homes", "Real Estate"),
-    "INSURANCE": ("Insurance", "Assurance", "Underwriters", "Mutual", "Cover"),
-    "EDUCATION_MANAGEMENT": ("Learning", "Academy", "Education", "Schools", "Institute"),
-    "LOGISTICS_AND_SUPPLY_CHAIN": ("Logistics", "Freight", "Supply Chain", "Shipping", "Cargo"),
-    "BANKING": ("Bank", "Bancorp", "Savings", "Trust", "Financial"),
-    "AUTOMOTIVE": ("Motors", "Automotive", "Mobility", "Auto", "Parts"),
-    "GOVERNMENT_ADMINISTRATION": ("County", "Agency", "Authority", "Department", "Office"),
-    "NON_PROFIT_ORGANIZATION_MANAGEMENT": ("Foundation", "Trust", "Alliance", "Fund", "Society"),
-}
-# Median revenue per employee (USD) by industry; others use the default.
-_REVENUE_PER_EMPLOYEE: dict[str, float] = {
-    "COMPUTER_SOFTWARE": 230_000.0,
-    "INTERNET": 260_000.0,
-    "FINANCIAL_SERVICES": 300_000.0,
-    "BANKING": 320_000.0,
-    "INSURANCE": 280_000.0,
-    "RETAIL": 140_000.0,
-    "STAFFING_AND_RECRUITING": 110_000.0,
-    "GOVERNMENT_ADMINISTRATION": 90_000.0,
-    "NON_PROFIT_ORGANIZATION_MANAGEMENT": 70_000.0,
-}
-_DEFAULT_REVENUE_PER_EMPLOYEE = 170_000.0
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
-_DEAL_KINDS = ("New Business", "Expansion", "Renewal", "Pilot", "Platform", "Team Plan")
-
-# --- records -------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,110 +122,11 @@ class SeedData:
     deals: tuple[SeedDeal, ...]
 
 
-# --- the hidden true ICP -------------------------------------------------------------------
-
-
-def industry_fit(industry: str | None) -> float:
-    """1 for the best-fit industries, 0.5 for adjacent ones, else 0."""
-    if industry in EXACT_FIT_INDUSTRIES:
-        return 1.0
-    if industry in ADJACENT_FIT_INDUSTRIES:
-        return 0.5
-    return 0.0
-
-
-def size_fit(employees: int | None) -> float:
-    """1 inside the 200-2,000 sweet spot, 0.5 for 50-199 and 2,000-9,999, 0.25 when unknown."""
-    if employees is None:
-        return 0.25
-    if 200 <= employees < 2_000:
-        return 1.0
-    if 50 <= employees < 200 or 2_000 <= employees < 10_000:
-        return 0.5
-    return 0.0
-
-
-def true_icp_logit(
-    *,
-    industry: str | None,
-    employees: int | None,
-    buying_signals: int,
-    stack_overlap: int,
-    personal_domain: bool = False,
-) -> float:
-    """The hidden true ICP's log-odds of winning a deal, before the company's noise:
-
-        -4.2 + 2.0·industry_fit + 1.8·size_fit + 0.55·min(signals, 4) + 0.4·min(overlap, 4)
-
-    minus 3 for people on a personal e-mail domain or companies under 10 employees (they
-    rarely buy). Revenue, country and recency play no part: a rubric that leans on them should
-    validate worse than one that does not.
-    """
-    logit = (
-        -4.2
-        + 2.0 * industry_fit(industry)
-        + 1.8 * size_fit(employees)
-        + 0.55 * min(buying_signals, 4)
-        + 0.4 * min(stack_overlap, 4)
-    )
-    if personal_domain or (employees is not None and employees < 10):
-        logit -= 3.0
-    return logit
-
-
-def _sigmoid(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-x))
-
-
-def true_icp_probability(company: SeedCompany, *, with_noise: bool = True) -> float:
-    """Probability that a closed deal of this company is won (the company's noise included
-    unless `with_noise=False`)."""
-    logit = true_icp_logit(
-        industry=company.industry,
-        employees=company.employees,
-        buying_signals=len(company.buying_signals),
-        stack_overlap=company.stack_overlap,
-        personal_domain=company.domain in PERSONAL_EMAIL_DOMAINS,
-    )
-    return _sigmoid(logit + (company.icp_noise if with_noise else 0.0))
-
-
-def is_true_icp(company: SeedCompany) -> bool:
-    """A company is "true ICP" when the noiseless win probability is at least one half."""
-    return true_icp_probability(company, with_noise=False) >= 0.5
-
-
-# --- formatting helpers ---------------------------------------------------------------------
-
-
-def iso_ms(epoch_ms: int) -> str:
-    """`2024-08-15T17:09:13.648Z`: HubSpot's datetime format."""
-    days, in_day = divmod(epoch_ms, DAY_MS)
-    seconds, millis = divmod(in_day, 1000)
-    minutes, second = divmod(seconds, 60)
-    hour, minute = divmod(minutes, 60)
-    return f"{_iso_day(days)}T{hour:02d}:{minute:02d}:{second:02d}.{millis:03d}Z"
-
-
-@lru_cache(maxsize=8_192)
-def _iso_day(days_since_epoch: int) -> str:
-    return (_EPOCH_DATE + timedelta(days=days_since_epoch)).isoformat()
-
-
-def epoch_ms(moment: datetime) -> int:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp() * 1000)
-
-
 def default_as_of() -> datetime:
     """The start of the current UTC day: records are the same all day for the same seed, and
     "days since last activity" stays realistic whenever the sandbox is started."""
     today = datetime.now(UTC).date()
     return datetime(today.year, today.month, today.day, tzinfo=UTC)
-
-
-# --- the generator -------------------------------------------------------------------------
 
 
 def generate(
@@ -464,7 +178,7 @@ class NewCompanies:
 
     def person(self) -> tuple[str, str]:
         """A first and last name from the seed's vocabulary."""
-        return self.rng.choice(_FIRST_NAMES), self.rng.choice(_SURNAMES)
+        return self.rng.choice(FIRST_NAMES), self.rng.choice(SURNAMES)
 
 
 def _poisson(rng: random.Random, mean: float) -> int:
@@ -483,9 +197,9 @@ class _Generator:
         self.as_of_ms = as_of_ms
         self.domains: set[str] = set()  # membership only, never iterated
         self._industry_cum = _cumulative([w for _, w in INDUSTRY_WEIGHTS])
-        self._country_cum = _cumulative(list(_COUNTRY_WEIGHTS))
-        self._signal_cum = _cumulative(list(_SIGNAL_COUNT_WEIGHTS))
-        self._stage_cum = _cumulative(list(_OPEN_STAGE_WEIGHTS))
+        self._country_cum = _cumulative(list(COUNTRY_WEIGHTS))
+        self._signal_cum = _cumulative(list(SIGNAL_COUNT_WEIGHTS))
+        self._stage_cum = _cumulative(list(OPEN_STAGE_WEIGHTS))
 
     def _pick(self, options: Sequence[str], cumulative: list[float]) -> str:
         return options[bisect_right(cumulative, self.rng.random() * cumulative[-1])]
@@ -498,14 +212,14 @@ class _Generator:
         personal = rng.random() < 0.015
         industry: str | None = self._pick(INDUSTRIES, self._industry_cum)
         country_index = bisect_right(self._country_cum, rng.random() * self._country_cum[-1])
-        country_name, _, tld, regions = _GEOGRAPHY[country_index]
+        country_name, _, tld, regions = GEOGRAPHY[country_index]
         state_name, cities = self._choice(regions)
         country: str | None = country_name
         state: str | None = state_name
         city: str | None = self._choice(cities)
 
         if personal:
-            first, last = self._choice(_FIRST_NAMES), self._choice(_SURNAMES)
+            first, last = self._choice(FIRST_NAMES), self._choice(SURNAMES)
             name = f"{first} {last}" if rng.random() < 0.6 else f"{first} {last} Consulting"
             domain = self._choice(PERSONAL_EMAIL_DOMAINS)
             employees: int | None = rng.randint(1, 5)
@@ -518,7 +232,7 @@ class _Generator:
             employees = None
         revenue: int | None = None
         if employees is not None and rng.random() >= 0.12:
-            per_employee = _REVENUE_PER_EMPLOYEE.get(industry or "", _DEFAULT_REVENUE_PER_EMPLOYEE)
+            per_employee = REVENUE_PER_EMPLOYEE.get(industry or "", DEFAULT_REVENUE_PER_EMPLOYEE)
             revenue = _round_significant(employees * per_employee * rng.lognormvariate(0.0, 0.45))
         if rng.random() < 0.03:
             country = state = city = None
@@ -527,7 +241,7 @@ class _Generator:
         tech_boost = 1.5 if industry in EXACT_FIT_INDUSTRIES else 1.0
         technologies = tuple(
             tool
-            for tool, rate in zip(TECHNOLOGIES, _TECH_BASE_RATE, strict=True)
+            for tool, rate in zip(TECHNOLOGIES, TECH_BASE_RATE, strict=True)
             if rng.random() < min(0.95, rate * size_boost * tech_boost)
         )
         signal_count = int(self._pick("012345", self._signal_cum))
@@ -561,13 +275,13 @@ class _Generator:
 
     def _name_and_domain(self, industry: str | None, tld: str) -> tuple[str, str]:
         rng = self.rng
-        nouns = _NOUNS_BY_INDUSTRY.get(industry or "", _NOUNS_SERVICES)
+        nouns = NOUNS_BY_INDUSTRY.get(industry or "", NOUNS_SERVICES)
         noun = self._choice(nouns)
         if rng.random() < 0.12:
-            first, second = rng.sample(_SURNAMES, 2)
+            first, second = rng.sample(SURNAMES, 2)
             stem = f"{first} & {second}" if rng.random() < 0.5 else first
         else:
-            stem = self._choice(_STEMS_A) + self._choice(_STEMS_B)
+            stem = self._choice(STEMS_A) + self._choice(STEMS_B)
         name = f"{stem} {noun}"
         slug_stem = _slug(stem)
         slug_full = _slug(name)
@@ -608,7 +322,7 @@ class _Generator:
         if rng.random() >= 0.03:
             amount = round(8_000 * (employees / 100) ** 0.4 * rng.lognormvariate(0.0, 0.5), -2)
             amount = max(500, int(amount))
-        kind = self._choice(_DEAL_KINDS)
+        kind = self._choice(DEAL_KINDS)
         return SeedDeal(
             index=index,
             company_index=company.index,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crm_sandbox.core.seed import BUYING_SIGNALS, DEAL_STAGES, TECHNOLOGIES
+from crm_sandbox.core.vocabulary import BUYING_SIGNALS, DEAL_STAGES, TECHNOLOGIES
 from crm_sandbox.hubspot.errors import JsonObject
 from crm_sandbox.hubspot.schema import (
     BOOL_OPTIONS,

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from crm_sandbox.core.seed import iso_ms
+from crm_sandbox.core.times import iso_ms
 from crm_sandbox.hubspot.errors import (
     HubSpotApiError,
     JsonObject,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from crm_sandbox.core.seed import iso_ms
+from crm_sandbox.core.times import iso_ms
 from crm_sandbox.hubspot.associations import v3_block
 from crm_sandbox.hubspot.backend import HubSpotBackend
 from crm_sandbox.hubspot.errors import JsonObject

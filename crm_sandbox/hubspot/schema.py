@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from crm_sandbox.core.seed import iso_ms
+from crm_sandbox.core.times import iso_ms
 from crm_sandbox.hubspot.errors import JsonObject
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from crm_sandbox.core.seed import SeedCompany, SeedData, SeedDeal, iso_ms
+from crm_sandbox.core.seed import SeedCompany, SeedData, SeedDeal
+from crm_sandbox.core.times import iso_ms
 from crm_sandbox.hubspot.backend import HubSpotBackend
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from crm_sandbox.core.seed import SeedData, epoch_ms, generate, iso_ms
+from crm_sandbox.core.seed import SeedData, generate
+from crm_sandbox.core.times import epoch_ms, iso_ms
 from crm_sandbox.hubspot.backend import HubSpotBackend
 from crm_sandbox.hubspot.records import ObjectType, StoredRecord, WriteRecord
 from crm_sandbox.hubspot.schema import PropertyDefinition

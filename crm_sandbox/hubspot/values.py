@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from crm_sandbox.core.seed import DAY_MS, iso_ms
+from crm_sandbox.core.times import DAY_MS, iso_ms
 from crm_sandbox.hubspot.errors import PropertyValueError
 from crm_sandbox.hubspot.schema import PropertyDefinition
 

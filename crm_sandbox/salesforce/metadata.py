@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from crm_sandbox.core.seed import LOST_STAGE, WON_STAGE
+from crm_sandbox.core.vocabulary import LOST_STAGE, WON_STAGE
 from crm_sandbox.salesforce.ids import PREFIXES
 
 #: Salesforce's 32 default `Industry` picklist values.

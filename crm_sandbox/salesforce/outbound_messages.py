@@ -35,7 +35,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from crm_sandbox.core.delivery import SALESFORCE_RETRY, Delivery, IdSequence, Rendered, RetryPolicy
 from crm_sandbox.core.notifier import DEFAULT_COALESCE_S, Notifier, Publisher
-from crm_sandbox.core.seed import iso_ms
+from crm_sandbox.core.times import iso_ms
 from crm_sandbox.salesforce.errors import SalesforceError
 from crm_sandbox.salesforce.ids import make_id
 from crm_sandbox.salesforce.metadata import FieldDef

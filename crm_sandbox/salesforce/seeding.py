@@ -15,7 +15,8 @@ from fractions import Fraction
 from math import ceil, floor
 from typing import Any
 
-from crm_sandbox.core.seed import DAY_MS, SeedData, generate
+from crm_sandbox.core.seed import SeedData, generate
+from crm_sandbox.core.times import DAY_MS
 from crm_sandbox.salesforce.ids import make_id
 from crm_sandbox.salesforce.metadata import (
     INDUSTRY_MAP,

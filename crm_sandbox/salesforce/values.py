@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from crm_sandbox.core.seed import iso_ms
+from crm_sandbox.core.times import iso_ms
 from crm_sandbox.salesforce.errors import SalesforceError
 from crm_sandbox.salesforce.metadata import FieldDef
 

@@ -9,6 +9,9 @@ from datetime import UTC, datetime
 import pytest
 
 from crm_sandbox.core import seed
+from crm_sandbox.core.times import iso_ms
+from crm_sandbox.core.true_icp import is_true_icp, true_icp_logit, true_icp_probability
+from crm_sandbox.core.vocabulary import DEAL_STAGES, PERSONAL_EMAIL_DOMAINS
 from crm_sandbox.hubspot.builtin_properties import INDUSTRY_OPTIONS, company_properties
 
 AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
@@ -49,7 +52,7 @@ def test_given_20000_companies_when_generated_then_it_takes_seconds_with_about_t
 def test_given_generated_companies_when_checked_then_business_domains_are_unique(
     big: seed.SeedData,
 ) -> None:
-    business = [c.domain for c in big.companies if c.domain not in seed.PERSONAL_EMAIL_DOMAINS]
+    business = [c.domain for c in big.companies if c.domain not in PERSONAL_EMAIL_DOMAINS]
 
     assert len(business) == len(set(business))
     assert all(domain == domain.lower() and "." in domain for domain in business)
@@ -65,7 +68,7 @@ def test_given_generated_values_when_compared_with_the_hubspot_options_then_all_
     assert {c.industry for c in big.companies if c.industry} <= set(INDUSTRY_OPTIONS)
     assert {t for c in big.companies for t in c.technologies} <= technologies
     assert {s for c in big.companies for s in c.buying_signals} <= signals
-    assert {d.stage for d in big.deals} == set(seed.DEAL_STAGES)
+    assert {d.stage for d in big.deals} == set(DEAL_STAGES)
 
 
 def test_given_a_large_seed_then_it_holds_the_messy_cases_a_real_crm_has(
@@ -97,7 +100,7 @@ def test_given_closed_deals_when_grouped_by_true_icp_then_true_icp_companies_win
     closed: Counter[bool] = Counter()
     for deal in big.deals:
         if deal.is_closed:
-            fit = seed.is_true_icp(big.companies[deal.company_index])
+            fit = is_true_icp(big.companies[deal.company_index])
             closed[fit] += 1
             won[fit] += deal.is_won
     icp_rate = won[True] / closed[True]
@@ -132,29 +135,29 @@ def test_given_the_hidden_icp_when_one_input_improves_then_the_log_odds_rise(
         "personal_domain": False,
     }
 
-    assert seed.true_icp_logit(**{**base, **better}) > seed.true_icp_logit(**{**base, **worse})  # type: ignore[arg-type]
+    assert true_icp_logit(**{**base, **better}) > true_icp_logit(**{**base, **worse})  # type: ignore[arg-type]
 
 
 def test_given_a_company_when_its_probability_is_computed_then_it_follows_the_documented_formula() -> (
     None
 ):
     company = seed.generate(5, 1, as_of=AS_OF).companies[0]
-    expected_logit = seed.true_icp_logit(
+    expected_logit = true_icp_logit(
         industry=company.industry,
         employees=company.employees,
         buying_signals=len(company.buying_signals),
         stack_overlap=company.stack_overlap,
-        personal_domain=company.domain in seed.PERSONAL_EMAIL_DOMAINS,
+        personal_domain=company.domain in PERSONAL_EMAIL_DOMAINS,
     )
 
-    noiseless = seed.true_icp_probability(company, with_noise=False)
+    noiseless = true_icp_probability(company, with_noise=False)
     assert noiseless == pytest.approx(1 / (1 + 2.718281828459045 ** (-expected_logit)))
-    assert seed.is_true_icp(company) == (noiseless >= 0.5)
-    assert seed.true_icp_logit(
+    assert is_true_icp(company) == (noiseless >= 0.5)
+    assert true_icp_logit(
         industry="COMPUTER_SOFTWARE", employees=500, buying_signals=2, stack_overlap=1
     ) == pytest.approx(-4.2 + 2.0 + 1.8 + 1.1 + 0.4)
 
 
 def test_given_iso_formatting_when_rendering_epoch_ms_then_it_matches_hubspot_format() -> None:
-    assert seed.iso_ms(1_723_741_753_648) == "2024-08-15T17:09:13.648Z"
-    assert seed.iso_ms(0) == "1970-01-01T00:00:00.000Z"
+    assert iso_ms(1_723_741_753_648) == "2024-08-15T17:09:13.648Z"
+    assert iso_ms(0) == "1970-01-01T00:00:00.000Z"

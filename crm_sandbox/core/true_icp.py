@@ -1,0 +1,90 @@
+"""The hidden true ICP the seed's deal outcomes follow, so a backtest of a rubric has something
+real to find: a logistic function of industry fit, a 200-2,000 employee sweet spot, the number
+of buying signals and the overlap with a complementary sales/data stack. Each company adds
+Gaussian noise (sd 0.5) to the logit once (`SeedCompany.icp_noise`), and each of its closed
+deals is won with the resulting probability.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from crm_sandbox.core.vocabulary import (
+    ADJACENT_FIT_INDUSTRIES,
+    EXACT_FIT_INDUSTRIES,
+    PERSONAL_EMAIL_DOMAINS,
+)
+
+if TYPE_CHECKING:
+    from crm_sandbox.core.seed import SeedCompany
+
+
+def industry_fit(industry: str | None) -> float:
+    """1 for the best-fit industries, 0.5 for adjacent ones, else 0."""
+    if industry in EXACT_FIT_INDUSTRIES:
+        return 1.0
+    if industry in ADJACENT_FIT_INDUSTRIES:
+        return 0.5
+    return 0.0
+
+
+def size_fit(employees: int | None) -> float:
+    """1 inside the 200-2,000 sweet spot, 0.5 for 50-199 and 2,000-9,999, 0.25 when unknown."""
+    if employees is None:
+        return 0.25
+    if 200 <= employees < 2_000:
+        return 1.0
+    if 50 <= employees < 200 or 2_000 <= employees < 10_000:
+        return 0.5
+    return 0.0
+
+
+def true_icp_logit(
+    *,
+    industry: str | None,
+    employees: int | None,
+    buying_signals: int,
+    stack_overlap: int,
+    personal_domain: bool = False,
+) -> float:
+    """The hidden true ICP's log-odds of winning a deal, before the company's noise:
+
+        -4.2 + 2.0·industry_fit + 1.8·size_fit + 0.55·min(signals, 4) + 0.4·min(overlap, 4)
+
+    minus 3 for people on a personal e-mail domain or companies under 10 employees (they
+    rarely buy). Revenue, country and recency play no part: a rubric that leans on them should
+    validate worse than one that does not.
+    """
+    logit = (
+        -4.2
+        + 2.0 * industry_fit(industry)
+        + 1.8 * size_fit(employees)
+        + 0.55 * min(buying_signals, 4)
+        + 0.4 * min(stack_overlap, 4)
+    )
+    if personal_domain or (employees is not None and employees < 10):
+        logit -= 3.0
+    return logit
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+def true_icp_probability(company: SeedCompany, *, with_noise: bool = True) -> float:
+    """Probability that a closed deal of this company is won (the company's noise included
+    unless `with_noise=False`)."""
+    logit = true_icp_logit(
+        industry=company.industry,
+        employees=company.employees,
+        buying_signals=len(company.buying_signals),
+        stack_overlap=company.stack_overlap,
+        personal_domain=company.domain in PERSONAL_EMAIL_DOMAINS,
+    )
+    return _sigmoid(logit + (company.icp_noise if with_noise else 0.0))
+
+
+def is_true_icp(company: SeedCompany) -> bool:
+    """A company is "true ICP" when the noiseless win probability is at least one half."""
+    return true_icp_probability(company, with_noise=False) >= 0.5
