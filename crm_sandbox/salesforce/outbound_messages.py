@@ -36,10 +36,11 @@ from xml.sax.saxutils import escape, quoteattr
 from crm_sandbox.core.delivery import SALESFORCE_RETRY, Delivery, IdSequence, Rendered, RetryPolicy
 from crm_sandbox.core.notifier import DEFAULT_COALESCE_S, Notifier, Publisher
 from crm_sandbox.core.times import iso_ms
+from crm_sandbox.salesforce.backend import SalesforceChange
 from crm_sandbox.salesforce.errors import SalesforceError
 from crm_sandbox.salesforce.ids import make_id
 from crm_sandbox.salesforce.metadata import FieldDef
-from crm_sandbox.salesforce.state import SalesforceChange, SalesforceState
+from crm_sandbox.salesforce.state import SalesforceState
 
 #: Where `start_sandbox(webhook_target=BASE)` sends Outbound Messages: BASE + this path.
 SALESFORCE_WEBHOOK_PATH = "/webhooks/salesforce/outbound-message"
