@@ -10,13 +10,15 @@ The sandbox (HubSpot and Salesforce simulators with their webhook senders) runs 
 incremental sync of each CRM every minute (`ICP_SYNC_SYNC_INTERVAL_MINUTES=1`, nightly full sync
 off) — on a fresh SQLite store or the empty database given. First `icp-sync setup hubspot` and
 `icp-sync sync --source all` (subprocesses); then faults are switched on for both CRM APIs
-(`FaultPlan`: every kind in turn, `--fault-rate` of the requests) and new leads arrive in each
-CRM at `--leads-per-second` for `--minutes`. Every `--sample-seconds`: the service's resident
-memory (/proc: VmRSS, and from smaps the brk heap and the anonymous mappings), threads, file
-descriptors, the inbox per status (counted in the database), the sandbox webhook senders'
-undelivered items, the faults injected so far and the service's /metrics counters. Then inbound
-stops, the inbox is drained (faults still on; bounded by `--drain-seconds`) and every lead is
-looked up in its CRM: HubSpot company `icp_tier`, Salesforce Lead `ICP_Tier__c`.
+through the sandbox's control plane (`POST /_sandbox/faults` with a `FaultPlan`: every kind in
+turn, `--fault-rate` of the requests; the counts come from `GET /_sandbox/faults`) and new leads
+arrive in each CRM at `--leads-per-second` for `--minutes`. Every `--sample-seconds`: the
+service's resident memory (/proc: VmRSS, and from smaps the brk heap and the anonymous
+mappings), threads, file descriptors, the inbox per status (counted in the database), the
+sandbox webhook senders' undelivered items, the faults injected so far and the service's
+/metrics counters. Then inbound stops, the inbox is drained (faults still on; bounded by
+`--drain-seconds`) and every lead is looked up in its CRM: HubSpot company `icp_tier`,
+Salesforce Lead `ICP_Tier__c`.
 
 Reported: RSS at the first minute after the warm-up vs the last minute (medians) and the growth,
 least-squares slopes of RSS (MiB/min) and of the backlog (events/min) after the warm-up, the
@@ -33,6 +35,7 @@ service several-fold and adds its own memory: never compare its RSS with an untr
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import os
@@ -147,6 +150,21 @@ def metric_sum(metrics: dict[str, float], name: str, **labels: str) -> float:
     return total
 
 
+def set_faults(sandbox: RunningSandbox, plan: FaultPlan | None) -> None:
+    """Switches both CRMs' random faults through the sandbox's control plane, as a driver in
+    another process would."""
+    body = {"plan": None if plan is None else dataclasses.asdict(plan)}
+    httpx.post(f"{sandbox.control_url}/faults", json=body, timeout=10).raise_for_status()
+
+
+def faults_injected(sandbox: RunningSandbox) -> dict[str, dict[str, int]]:
+    """The faults injected so far, by CRM and kind (from the control plane)."""
+    answer = httpx.get(f"{sandbox.control_url}/faults", timeout=10)
+    answer.raise_for_status()
+    injected: dict[str, dict[str, int]] = answer.json()["injected"]
+    return injected
+
+
 def inbox_counts(sessions: sessionmaker[Session]) -> dict[str, int]:
     with sessions() as session:
         return queue.depth(session)
@@ -187,7 +205,7 @@ def take_sample(
     counts = inbox_counts(sessions)
     metrics = scrape_metrics(port)
     senders = sender_stats(sandbox)
-    injected = sandbox.faults_injected()
+    injected = faults_injected(sandbox)
     return {
         "phase": phase,
         "t_s": round(time.monotonic() - started, 1),
@@ -585,7 +603,7 @@ def main() -> int:
                 landings = Landings(sandbox)
                 _note(f"soak: {args.minutes:g} min, faults {args.fault_rate:g}")
                 started, started_wall = time.monotonic(), time.time()
-                sandbox.set_faults(plan)
+                set_faults(sandbox, plan)
                 for crm in CRMS:
                     runs[crm] = sandbox.simulate_inbound(args.leads_per_second, count, crm=crm)
                 deadline = started + soak_s + 60  # inbound that runs late is cut off
@@ -623,11 +641,11 @@ def main() -> int:
                     take_sample("end", started, service.pid, port, sessions, sandbox, runs)
                 )
                 metrics = scrape_metrics(port)
-                injected = sandbox.faults_injected()
+                injected = faults_injected(sandbox)
                 senders = sender_stats(sandbox)
                 why_missing = events_of(sessions, missing[:20])
             finally:
-                sandbox.set_faults(None)
+                set_faults(sandbox, None)
                 for run in runs.values():
                     run.stop()
                 service.terminate()

@@ -84,14 +84,7 @@ def service_env(sandbox: RunningSandbox, url: str) -> dict[str, str]:
     return {
         **os.environ,
         "ICP_SYNC_DATABASE_URL": url,
-        "ICP_SYNC_HUBSPOT_BASE_URL": sandbox.hubspot_url,
-        "ICP_SYNC_HUBSPOT_TOKEN": sandbox.hubspot_token,
-        "ICP_SYNC_HUBSPOT_APP_SECRET": str(sandbox.hubspot_app_secret),
-        "ICP_SYNC_SALESFORCE_INSTANCE_URL": str(sandbox.salesforce_url),
-        "ICP_SYNC_SALESFORCE_CLIENT_ID": str(sandbox.salesforce_client_id),
-        "ICP_SYNC_SALESFORCE_CLIENT_SECRET": str(sandbox.salesforce_client_secret),
-        "ICP_SYNC_SALESFORCE_CA_BUNDLE": str(sandbox.salesforce_ca_bundle),
-        "ICP_SYNC_SALESFORCE_ORG_ID": str(sandbox.salesforce_org_id),
+        **sandbox.service_env(),
         "ICP_SYNC_LOG_FORMAT": "json",
     }
 

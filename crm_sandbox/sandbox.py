@@ -14,6 +14,10 @@ ones do: HubSpot POSTs signed event arrays to `BASE/webhooks/hubspot` (`hubspot_
 signed with `hubspot_app_secret`), the Salesforce org (when started) POSTs Outbound Messages to
 `BASE/webhooks/salesforce/outbound-message` (`salesforce_outbound`). Without a target nothing
 is sent. `simulate_inbound(rate, count, crm)` makes new leads arrive (`inbound`).
+
+`service_env()` gives the `ICP_SYNC_*` settings that point icp-sync at the sandbox. Another
+process drives it through its control URL (`control_url`, on the HubSpot port): reset, reseed
+and faults over HTTP (`crm_sandbox.control`).
 """
 
 from __future__ import annotations
@@ -77,6 +81,12 @@ class RunningSandbox:
     @property
     def hubspot_port(self) -> int:
         return int(self.hubspot_url.rsplit(":", 1)[1])
+
+    @property
+    def control_url(self) -> str:
+        """Where another process resets, reseeds and faults both CRMs (`crm_sandbox.control`):
+        `/_sandbox` on the HubSpot port."""
+        return f"{self.hubspot_url}/_sandbox"
 
     @property
     def hubspot_limiter(self) -> RateLimiter:
@@ -257,6 +267,8 @@ def start_sandbox(
     token = hubspot_token or f"pat-sandbox-{uuid.uuid4()}"
     sock = bind_loopback(LOOPBACK, hubspot_port)
     try:
+        from crm_sandbox.control import ControlPlane, Seeding, resolve_as_of
+
         state = HubSpotState.seeded(seed, companies, deals_per_company, as_of=as_of)
         app = create_hubspot_app(
             state,
@@ -268,7 +280,10 @@ def start_sandbox(
             batch_update_missing=batch_update_missing,
             fault_plan=faults,
         )
-        server = ServerThread(app, sock, name="hubspot-sandbox")
+        started_with = Seeding(seed, companies, deals_per_company, leads_per_company,
+                               resolve_as_of(as_of), salesforce_icp_fields)  # fmt: skip
+        control = ControlPlane(app, started_with)  # /_sandbox/… beside the HubSpot API
+        server = ServerThread(control, sock, name="hubspot-sandbox")
     except BaseException:
         sock.close()
         raise
@@ -323,4 +338,5 @@ def start_sandbox(
         running.salesforce_client_secret = org.client_secret
         running.salesforce = org.salesforce
         running.salesforce_org_id = org.org_id
+    control.attach(running)
     return running

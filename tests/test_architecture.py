@@ -23,9 +23,6 @@ SOURCE_PACKAGES = ("app", "connectors", "crm_sandbox")
 SANDBOX_COMMANDS = frozenset({"app.cli.sandbox", "app.cli.demo"})
 MAY_IMPORT_THE_SANDBOX = ("tests", "bench", "crm_sandbox")
 MAX_LINES = 400
-# Sandbox modules still over the limit while their split (issue 13) is under way. The list may
-# only shrink: a module under the limit must leave it, and none may join it; it ends empty.
-NOT_YET_SPLIT: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -209,26 +206,11 @@ def test_given_the_whole_repository_then_only_tests_bench_and_the_commands_impor
 # --- the module-size rule -------------------------------------------------------------------
 
 
-def line_counts() -> dict[str, int]:
-    return {
-        module_name(path): len(path.read_text(encoding="utf-8").splitlines())
-        for path in python_files(*SOURCE_PACKAGES)
-    }
-
-
 def test_given_app_connectors_and_the_sandbox_then_no_module_is_over_400_lines() -> None:
-    counts = line_counts()
     violations = [
-        f"{module} has {lines} lines"
-        for module, lines in sorted(counts.items())
-        if lines > MAX_LINES and module not in NOT_YET_SPLIT
-    ]
-    split = [
-        f"{module} {f'has {counts[module]} lines' if module in counts else 'is gone'} now: "
-        "remove it from NOT_YET_SPLIT"
-        for module in sorted(NOT_YET_SPLIT)
-        if counts.get(module, 0) <= MAX_LINES
+        f"{module_name(path)} ({path.relative_to(ROOT)}) has {lines} lines"
+        for path in python_files(*SOURCE_PACKAGES)
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
     ]
 
     assert not violations, report(f"no module over {MAX_LINES} lines", violations)
-    assert not split, report("NOT_YET_SPLIT lists only modules still over the limit", split)

@@ -165,6 +165,10 @@ def sandbox(
                     f"Faults: {faults.rate:.0%} of API requests "
                     f"({', '.join(faults.kinds)}; seed {faults.seed})."
                 )
+            _note(
+                f"Control: POST {running.control_url}/reset, /seed; GET or POST "
+                f"{running.control_url}/faults."
+            )
             _note("Ctrl-C to stop.")
             while not stop.wait(0.5):
                 pass

@@ -41,6 +41,23 @@ class HubSpotState(HubSpotBackend):
         """Adds the seed's companies and deals (with their company associations)."""
         load_seed(self, data)
 
+    def reseed(
+        self,
+        seed: int,
+        companies: int,
+        deals_per_company: float,
+        *,
+        as_of: datetime | date | None = None,
+    ) -> None:
+        """Holds what `seeded(...)` would, in place, as if restarted (the control plane's reset):
+        the API and the listeners keep this object, the request counts stay."""
+        fresh = HubSpotState.seeded(seed, companies, deals_per_company, as_of=as_of)
+        with self.lock:
+            self.stores, self.associations = fresh.stores, fresh.associations
+            self.contacts = fresh.contacts
+            self._writes.clear()
+            self.clock.observe(fresh.clock.last_ms)
+
     # --- direct access for tests and the demo -----------------------------------------------
 
     def ids(self, object_type: ObjectType, *, archived: bool = False) -> list[str]:
