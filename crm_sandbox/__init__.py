@@ -1,10 +1,13 @@
-"""Loopback simulators of the CRMs' APIs, for the demo, the tests and the benchmarks.
+"""Loopback simulators of the CRMs' APIs, for the demo, `icp-sync sandbox`, the tests and the
+benchmarks; the service itself never imports them (the production image leaves them out).
 
-`start_sandbox(...)` seeds and serves the HubSpot sandbox (see `server.py`); `seed` generates
-the shared, deterministic company and deal data; `hubspot_state` holds what the HubSpot
-sandbox serves and `hubspot_api` is its HTTP API. `webhooks` sends change notifications
-(`hubspot_webhooks`, `salesforce_outbound`) and `inbound` simulates arriving leads. Importing
-this package is cheap: the web stack is imported when a sandbox starts.
+`start_sandbox(...)` (`sandbox`) seeds and serves HubSpot, and Salesforce beside it, and returns
+a `RunningSandbox`: its `service_env()` is the one mapping to icp-sync's `ICP_SYNC_*` settings,
+its `control_url` resets, reseeds and faults both CRMs over HTTP (`control`). `core/` holds what
+both CRMs share (seed data, faults, the webhook notifier), `hubspot/` and `salesforce/` each
+CRM's state, handlers and routes; `serving` runs an ASGI app in a thread; `inbound` simulates
+arriving leads; `pytest_plugin` gives tests their sandboxes. Importing this package is cheap:
+the web stack is imported when a sandbox starts.
 """
 
 from crm_sandbox.hubspot.state import HubSpotState
