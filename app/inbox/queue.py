@@ -33,7 +33,8 @@ def claim(
     limit: int = 200,
     lease: timedelta = DEFAULT_LEASE,
 ) -> list[WebhookEvent]:
-    """Claims up to `limit` due events (oldest first) for `worker_id` and commits the claim."""
+    """Claims up to `limit` due events (oldest first) for `worker_id`. The caller commits
+    the claim before working on the events, so that rolling the work back keeps the claim."""
     claimable = or_(
         and_(WebhookEvent.status == PENDING, WebhookEvent.next_attempt_at <= now),
         and_(WebhookEvent.status == PROCESSING, WebhookEvent.claimed_at < now - lease),
@@ -59,7 +60,6 @@ def claim(
             .execution_options(synchronize_session=False)
         )
     )
-    session.commit()
     if not ids:
         return []
     return list(
