@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-import hubspot  # type: ignore[import-untyped]
+import hubspot
 import urllib3
 
 from connectors.errors import (
