@@ -1,5 +1,6 @@
-# Two entry points: `make demo` and `make test`. Both set up everything on a fresh machine:
-# a virtualenv in .venv with the exact versions in uv.lock (uv itself is pinned below).
+# Two entry points: `make demo` and `make test` (`make test-fast` while editing). Each sets up
+# everything on a fresh machine: a virtualenv in .venv with the exact versions in uv.lock (uv
+# itself is pinned below).
 PYTHON ?= python3
 VENV := .venv
 UV_VERSION := 0.13.9
@@ -8,7 +9,7 @@ BIN := $(VENV)/bin
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install demo test test-sqlite lint format lock bench clean
+.PHONY: install demo test test-fast test-sqlite lint format lock bench clean
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +31,13 @@ demo: install
 # ICP_SYNC_REQUIRE_POSTGRES=1 (as in .ci/run), which turns the skip into a failure.
 test: install
 	$(BIN)/pytest
+
+# The loop while editing: every test not marked `slow` (most of the suite, in under two minutes
+# on two cores), spread over the cores by pytest-xdist. `make test` still runs them all. The
+# OpenAPI fuzz module is all slow and left out whole: schemathesis builds its cases while
+# collecting, some ten seconds on each core.
+test-fast: install
+	$(BIN)/pytest -m "not slow" -n auto --ignore=tests/app/api/test_openapi_fuzz.py
 
 lint: install
 	$(BIN)/ruff check .

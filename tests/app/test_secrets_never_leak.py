@@ -41,6 +41,8 @@ from crm_sandbox.core.delivery import RetryPolicy
 from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.sandbox import RunningSandbox
 
+pytestmark = pytest.mark.slow  # a full run of every command, each a process
+
 WAIT_S = 30.0
 COMMAND_TIMEOUT_S = 60.0
 SLICE = 16

@@ -14,8 +14,11 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from app.webhooks.hubspot import signature_v3
+
+pytestmark = pytest.mark.slow  # icp-sync as a process, with the sandbox package hidden
 
 SECRET = "hubspot-app-secret-for-the-image-test"
 # The entry point behind a meta-path finder that makes `crm_sandbox` not importable, as if it

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -31,6 +32,8 @@ from connectors.hubspot.render import render_score as render_hubspot
 from connectors.records import CrmAccount
 from connectors.salesforce.mapping import account_to_account, lead_to_account
 from connectors.salesforce.render import render_score as render_salesforce
+
+pytestmark = pytest.mark.slow  # hypothesis drives whole syncs of junk records
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 

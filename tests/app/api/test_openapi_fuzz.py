@@ -37,6 +37,8 @@ from app.webhooks.salesforce_json import SIGNATURE_HEADER as SF_SIGNATURE_HEADER
 from app.webhooks.salesforce_json import TIMESTAMP_HEADER as SF_TIMESTAMP_HEADER
 from app.webhooks.salesforce_json import signature as salesforce_signature
 
+pytestmark = pytest.mark.slow  # schemathesis fuzzes every operation
+
 ADMIN_TOKEN = "adm-fuzz-5d1e7c2b9a"
 HUBSPOT_SECRET = "hs-fuzz-secret-41c9"
 SALESFORCE_SECRET = "sf-fuzz-secret-e80a"

@@ -16,6 +16,8 @@ from app.cli.main import cli
 from app.settings import display_database_url, get_settings
 from app.store.migrate import head_revision, is_at_head, upgrade_to_head
 
+pytestmark = pytest.mark.slow  # icp-sync db as a process
+
 ICP_SYNC = Path(sys.executable).with_name("icp-sync")
 PASSWORD = "s3cret-pw"
 

@@ -12,6 +12,8 @@ from typer.testing import CliRunner
 from app.cli.main import cli
 from app.store.tables import Account, Score
 
+pytestmark = pytest.mark.slow  # the whole demo
+
 
 def test_given_the_demo_when_run_then_both_crms_are_scored_and_new_leads_tiered_in_real_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -18,6 +18,8 @@ from typer.testing import CliRunner
 from app.cli.main import cli
 from app.cli.sandbox import _write_env_file
 
+pytestmark = pytest.mark.slow  # starts icp-sync sandbox as a process
+
 COMMAND = [sys.executable, "-c", "from app.cli.main import run; run()", "sandbox"]
 
 

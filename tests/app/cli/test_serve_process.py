@@ -14,8 +14,11 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from app.webhooks.hubspot import signature_v3
+
+pytestmark = pytest.mark.slow  # starts icp-sync serve as a process
 
 SECRET = "hubspot-app-secret-that-must-not-leak"
 

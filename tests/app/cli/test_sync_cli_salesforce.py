@@ -18,6 +18,8 @@ from app.settings import get_settings
 from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.sandbox import RunningSandbox
 
+pytestmark = pytest.mark.slow  # whole syncs of both sandboxes through the CLI
+
 
 @pytest.fixture
 def sandbox(start_crm_sandbox: SandboxFactory) -> RunningSandbox:

@@ -29,6 +29,8 @@ from app.sync.orchestrator import run_sync
 from connectors.hubspot.connector import HubSpotConnector
 from crm_sandbox.pytest_plugin import SandboxFactory
 
+pytestmark = pytest.mark.slow  # syncs a sandbox, then validates and plans over it
+
 
 @pytest.fixture(scope="module")
 def synced(

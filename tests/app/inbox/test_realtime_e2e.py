@@ -22,6 +22,8 @@ from app.sync.orchestrator import run_sync
 from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.sandbox import RunningSandbox, serve_app
 
+pytestmark = pytest.mark.slow  # the service live with both sandboxes and their webhooks
+
 WAIT_S = 30.0
 
 

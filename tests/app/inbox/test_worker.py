@@ -27,6 +27,8 @@ from connectors.retry import RetryPolicy
 from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.sandbox import RunningSandbox
 
+pytestmark = pytest.mark.slow  # a synced sandbox per test, then events through the worker
+
 
 @pytest.fixture
 def sandbox(start_crm_sandbox: SandboxFactory) -> RunningSandbox:

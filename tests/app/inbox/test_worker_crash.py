@@ -28,6 +28,8 @@ from crm_sandbox.core.faults import FaultPlan
 from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.sandbox import RunningSandbox
 
+pytestmark = pytest.mark.slow  # kills a serving icp-sync mid-event and starts it again
+
 CLI = [sys.executable, "-c", "from app.cli.main import run; run()"]
 WAIT_S = 60.0
 LEASE_S = 2

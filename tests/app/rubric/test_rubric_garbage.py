@@ -24,6 +24,8 @@ from app.rubric.loader import format_location, load_rubric, parse_rubric
 from app.rubric.model import DISQUALIFIED_TIER, Rubric
 from app.scoring import AccountFacts, compile_rubric, score
 
+pytestmark = pytest.mark.slow  # hypothesis loads hundreds of junk rubrics
+
 Path_ = tuple[str | int, ...]
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 HUGE_INT = 10**5000  # past Python's 4,300-digit limit for int → str

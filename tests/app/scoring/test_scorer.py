@@ -450,6 +450,7 @@ def expected_score(result: ScoreResult) -> int:
     return int(sum(w * p for w, p in counted) / weight + 0.5) if weight else 0
 
 
+@pytest.mark.slow
 @property_settings
 @given(rubrics(), records, object_types)
 def test_given_any_rubric_and_record_when_scored_then_the_result_is_consistent(
@@ -502,6 +503,7 @@ def _raised(document: dict[str, Any], index: int, delta: int) -> dict[str, Any]:
     return raised
 
 
+@pytest.mark.slow
 @property_settings
 @given(rubrics(), records, st.data())
 def test_given_a_criterion_when_its_points_are_raised_then_the_score_never_drops(
@@ -515,6 +517,7 @@ def test_given_a_criterion_when_its_points_are_raised_then_the_score_never_drops
     assert after.score >= before.score
 
 
+@pytest.mark.slow
 @property_settings
 @given(rubrics(), st.lists(records, min_size=1, max_size=8))
 def test_given_one_compiled_rubric_when_many_records_are_scored_then_each_matches_a_fresh_scorer(
@@ -527,6 +530,7 @@ def test_given_one_compiled_rubric_when_many_records_are_scored_then_each_matche
         assert score(facts, shared, NOW) == score(facts, fresh, NOW)
 
 
+@pytest.mark.slow
 @property_settings
 @given(rubrics(), st.lists(records, min_size=1, max_size=6), object_types)
 def test_given_generated_rubrics_when_the_fast_path_scores_then_it_agrees_with_the_reference(

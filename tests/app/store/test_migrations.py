@@ -102,6 +102,7 @@ upgrade_to_head(url)
 """
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_given_replicas_starting_together_when_all_upgrade_then_each_succeeds(
     postgres_url: str, tmp_path: Path

@@ -31,6 +31,8 @@ from tests.support.crm_checks import (
     salesforce_scored_records,
 )
 
+pytestmark = pytest.mark.slow  # each test SIGKILLs icp-sync mid-run, then runs it again
+
 CLI = [sys.executable, "-c", "from app.cli.main import run; run()"]
 WAIT_S = 60.0
 SLOW = FaultPlan(rate=1.0, kinds=("slow_answer",), latency_s=(0.15, 0.15))

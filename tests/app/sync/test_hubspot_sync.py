@@ -22,6 +22,8 @@ from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.sandbox import RunningSandbox
 from tests.support.crm_checks import stored_scores
 
+pytestmark = pytest.mark.slow  # whole syncs of a sandbox, each test its own
+
 COMPANIES = 40
 
 

@@ -22,6 +22,8 @@ from connectors.salesforce.connector import SalesforceConnector
 from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.salesforce.server import RunningSalesforce
 
+pytestmark = pytest.mark.slow  # each test starts a TLS org and syncs it whole
+
 COMPANIES = 60
 TIER = "ICP_Tier__c"
 SCORE = "ICP_Fit_Score__c"

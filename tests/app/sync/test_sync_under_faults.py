@@ -30,6 +30,8 @@ from tests.support.crm_checks import (
     store_contents,
 )
 
+pytestmark = pytest.mark.slow  # whole syncs with one request in five failing
+
 FAULT_RATE = 0.2
 # Hangs outlast the read timeout; waits are short so the test is quick, not the policy lax.
 FAULTS = FaultPlan(rate=FAULT_RATE, seed=5, hang_s=1.5, latency_s=(0.01, 0.1), retry_after_s=1)

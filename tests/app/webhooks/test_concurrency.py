@@ -27,6 +27,8 @@ from app.settings import Settings
 from app.store.engine import make_engine
 from app.store.tables import WebhookEvent
 
+pytestmark = pytest.mark.slow  # hundreds of concurrent deliveries over HTTP
+
 HUBSPOT_SECRET = "hs-load-secret-51d2"
 SALESFORCE_SECRET = "sf-load-secret-a9e0"
 ORG_ID = "00D5e0000000001EAA"

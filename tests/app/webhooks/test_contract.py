@@ -102,6 +102,7 @@ def test_given_an_occurred_at_when_parsed_then_only_rfc_3339_date_times_are_acce
         assert refusal(salesforce_json.parse_delivery, body).startswith("occurredAt: expected")
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(
     text=st.from_regex(salesforce_json.DATE_TIME_PATTERN, fullmatch=True)

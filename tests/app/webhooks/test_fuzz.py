@@ -22,6 +22,8 @@ from app.settings import Settings
 from app.webhooks.hubspot import signature_v3
 from app.webhooks.salesforce_json import signature as salesforce_signature
 
+pytestmark = pytest.mark.slow  # hypothesis posts hundreds of bodies
+
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient

@@ -226,6 +226,7 @@ property_dicts = st.dictionaries(st.one_of(known_names, st.text()), property_val
 top_level = st.one_of(st.none(), st.text(), st.booleans(), st.integers(), st.lists(st.text()))
 
 
+@pytest.mark.slow
 @example(
     properties={"hs_lastmodifieddate": "²", "numberofemployees": "٣٤٥"},
     updated="²",
@@ -286,6 +287,7 @@ def test_given_domain_spellings_when_normalised_then_bare_lower_case_or_none(
     assert normalise_domain(raw) == expected
 
 
+@pytest.mark.slow
 @settings(max_examples=300)
 @given(
     value=st.one_of(

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -170,6 +171,7 @@ garbage = st.one_of(
 FIELDS = sorted(set(ACCOUNT) | set(LEAD) | set(OPPORTUNITY) | {"LastModifiedDate", "Title"})
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(values=st.dictionaries(st.sampled_from(FIELDS), garbage))
 def test_given_garbage_values_when_mapped_then_nothing_raises_and_bad_values_are_none(

@@ -37,6 +37,7 @@ def test_given_another_seed_when_generated_then_the_records_differ() -> None:
     assert [c.domain for c in first.companies] != [c.domain for c in second.companies]
 
 
+@pytest.mark.slow
 def test_given_20000_companies_when_generated_then_it_takes_seconds_with_about_two_deals_each() -> (
     None
 ):

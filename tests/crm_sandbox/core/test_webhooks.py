@@ -633,6 +633,7 @@ def test_given_no_webhook_target_when_records_change_then_nothing_is_sent(
 # --- the command ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_given_the_command_with_a_target_and_inbound_leads_then_settings_and_webhooks_flow(
     rx: Receiver,
 ) -> None:
