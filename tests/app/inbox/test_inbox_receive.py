@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.inbox.events import IncomingEvent
+from app.inbox.events import IncomingEvent, Source
 from app.inbox.receive import enqueue, record_rejected
 from app.metrics import REGISTRY
 from app.store.engine import make_engine, make_session_factory
@@ -21,9 +21,9 @@ from app.store.tables import WebhookEvent
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
 
 
-def incoming(event_id: str, *, source: str = "hubspot", object_id: str = "42") -> IncomingEvent:
+def incoming(event_id: str, *, source: Source = "hubspot", object_id: str = "42") -> IncomingEvent:
     return IncomingEvent(
-        source=source,  # type: ignore[arg-type]
+        source=source,
         event_id=event_id,
         event_type="company.propertyChange",
         object_type="company",

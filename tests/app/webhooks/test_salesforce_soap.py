@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -100,9 +101,9 @@ def client(database_url: str) -> Iterator[TestClient]:
         yield started
 
 
-def post(client: TestClient, body: str | bytes) -> object:
+def post(client: TestClient, body: str | bytes) -> httpx.Response:
     content = body.encode() if isinstance(body, str) else body
-    response = client.post(PATH, content=content, headers=HEADERS)
+    response: httpx.Response = client.post(PATH, content=content, headers=HEADERS)
     assert SESSION_ID not in response.text
     return response
 
@@ -157,7 +158,7 @@ def test_given_redelivered_message_when_posted_again_then_acked_and_stored_once(
     first = post(client, TWO)
     second = post(client, TWO)
 
-    assert (first.status_code, second.status_code) == (200, 200)  # type: ignore[attr-defined]
+    assert (first.status_code, second.status_code) == (200, 200)
     assert len(inbox(database_url)) == 2
 
 

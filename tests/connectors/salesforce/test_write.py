@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from connectors.errors import AuthError
-from connectors.records import PropertyUpdate
+from connectors.records import AccountType, PropertyUpdate
 from connectors.salesforce.render import render_score
 from connectors.salesforce.schema import REASONS_LENGTH
 from connectors.salesforce.write import CollectionWriter, payload
@@ -19,10 +19,10 @@ from crm_sandbox.salesforce.server import RunningSalesforce
 from tests.support.salesforce import OrgFactory, SalesforceFactory, a_score
 
 
-def update(object_type: str, crm_id: str, **values: str) -> PropertyUpdate:
+def update(object_type: AccountType, crm_id: str, **values: str) -> PropertyUpdate:
     rendered = dict(render_score(a_score()))
     rendered.update(values)
-    return PropertyUpdate(object_type, crm_id, rendered)  # type: ignore[arg-type]
+    return PropertyUpdate(object_type, crm_id, rendered)
 
 
 # -- rendering --------------------------------------------------------------------------------
@@ -316,10 +316,11 @@ def test_given_interleaved_accounts_and_leads_when_written_then_grouped_by_type_
 ):
     accounts = [make_id("001", n) for n in range(150)]
     leads = [make_id("00Q", n) for n in range(150)]
+    kinds: tuple[AccountType, AccountType] = ("account", "lead")
     updates = [
         update(kind, crm_id)
         for pair in zip(accounts, leads, strict=True)
-        for kind, crm_id in zip(("account", "lead"), pair, strict=True)
+        for kind, crm_id in zip(kinds, pair, strict=True)
     ]
     client = RecordingClient()
 
