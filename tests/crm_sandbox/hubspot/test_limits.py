@@ -100,6 +100,7 @@ def test_given_a_burst_of_injected_429s_when_calling_then_exactly_that_many_fail
 ) -> None:
     limited.hubspot_faults.fail_next(2, status=429, retry_after=3)
     before = limited.hubspot.stats.snapshot()["faults_injected"]
+    assert isinstance(before, int)
     api = limited_client.crm.companies.basic_api
 
     refused: list[ApiException] = []
@@ -113,7 +114,7 @@ def test_given_a_burst_of_injected_429s_when_calling_then_exactly_that_many_fail
     assert [error.headers["Retry-After"] for error in refused] == ["3", "3"]
     assert json.loads(refused[0].body)["policyName"] == "TEN_SECONDLY_ROLLING"
     assert len(after.results) == 1
-    assert limited.hubspot.stats.snapshot()["faults_injected"] == before + 2  # type: ignore[operator]
+    assert limited.hubspot.stats.snapshot()["faults_injected"] == before + 2
 
 
 def test_given_an_injected_503_on_one_path_when_calling_then_only_that_path_fails(
