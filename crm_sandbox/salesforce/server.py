@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from crm_sandbox.core.faults import FaultInjector, FaultPlan
 from crm_sandbox.salesforce.state import SalesforceState
-from crm_sandbox.sandbox import LOOPBACK, SandboxError, _bind, _ServerThread
+from crm_sandbox.serving import LOOPBACK, SandboxError, ServerThread, bind_loopback
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -53,7 +53,7 @@ class RunningSalesforce:
     app: Starlette
     #: The Outbound Message notifier, when started with a `webhook_target`.
     outbound_messages: OutboundMessages | None = field(default=None, repr=False)
-    _server: _ServerThread | None = field(default=None, repr=False)
+    _server: ServerThread | None = field(default=None, repr=False)
     _tempdir: str | None = field(default=None, repr=False)
 
     @property
@@ -108,7 +108,7 @@ class RunningSalesforce:
         self.stop()
 
 
-def _abort_connections(server: _ServerThread) -> None:
+def _abort_connections(server: ServerThread) -> None:
     """Aborts the server's open connections. A client that hangs up without a TLS
     close_notify (urllib3 does) leaves asyncio's side waiting 30 s for one, which would stall
     uvicorn's graceful shutdown and leak the transport; nothing is in flight when we stop."""
@@ -175,7 +175,7 @@ def start_salesforce_sandbox(
             check_target_url(webhook_target)
         except ValueError as error:
             raise SandboxError(str(error)) from None
-    sock = _bind(LOOPBACK, port)
+    sock = bind_loopback(LOOPBACK, port)
     tempdir = tempfile.mkdtemp(prefix="sf-sandbox-")
     try:
         ca = trustme.CA()
@@ -202,7 +202,7 @@ def start_salesforce_sandbox(
         app = create_salesforce_app(
             state, auth=auth, daily_limit=daily_limit, page_size=page_size, fault_plan=faults
         )
-        server = _ServerThread(app, sock, name="salesforce-sandbox", ssl_certfile=cert_path)
+        server = ServerThread(app, sock, name="salesforce-sandbox", ssl_certfile=cert_path)
     except BaseException:
         sock.close()
         shutil.rmtree(tempdir, ignore_errors=True)
