@@ -47,9 +47,6 @@ if TYPE_CHECKING:
     from crm_sandbox.salesforce.outbound_messages import OutboundMessages
     from crm_sandbox.salesforce.server import RunningSalesforce
     from crm_sandbox.salesforce.state import SalesforceState
-# The names salesforce/server.py imports from here (crm_sandbox.serving has them now).
-_ServerThread = ServerThread
-_bind = bind_loopback
 
 
 @dataclass
