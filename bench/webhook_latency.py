@@ -23,14 +23,16 @@ import sys
 import tempfile
 import threading
 import time
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 from webhook_ingest import start_service
 
-from app.crm import hubspot_connector, salesforce_connector
+from app.crm import hubspot_connector, make_connector
 from app.rubric import load_rubric
 from app.scoring import compile_rubric
+from app.settings import settings_from
 from app.store.engine import make_engine, make_session_factory
 from app.store.migrate import upgrade_to_head
 from app.sync.orchestrator import run_sync
@@ -119,13 +121,8 @@ def main() -> int:
                 with hubspot_connector(sandbox.hubspot_url, sandbox.hubspot_token, rubric) as hs:
                     hs.ensure_schema()
                     run_sync(hs, sessions, compile_rubric(rubric))
-                with salesforce_connector(
-                    str(sandbox.salesforce_url),
-                    rubric,
-                    client_id=str(sandbox.salesforce_client_id),
-                    client_secret=str(sandbox.salesforce_client_secret),
-                    ca_bundle=sandbox.salesforce_ca_bundle,
-                ) as sf:
+                service_settings = settings_from(sandbox.service_env())
+                with closing(make_connector("salesforce", service_settings, rubric)) as sf:
                     run_sync(sf, sessions, compile_rubric(rubric))
                 engine.dispose()
                 sandbox.wait_webhooks_idle(60)  # the initial writes' echoes, delivered

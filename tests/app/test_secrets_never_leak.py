@@ -18,7 +18,6 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -40,6 +39,7 @@ from app.webhooks.salesforce_json import signature
 from crm_sandbox.core.delivery import RetryPolicy
 from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.sandbox import RunningSandbox
+from tests.support.service import free_port, is_ready
 
 pytestmark = pytest.mark.slow  # a full run of every command, each a process
 
@@ -65,12 +65,6 @@ _debug("json")
 from app.cli.main import run
 run()
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_for(check: Callable[[], Any]) -> Any:
@@ -250,7 +244,7 @@ def test_given_every_secret_configured_when_a_full_run_is_captured_then_no_secre
             env=env, cwd=tmp_path, stdout=stdout, stderr=stderr, text=True,
         )  # fmt: skip
     try:
-        assert wait_for(lambda: _ready(base)), "serve did not become ready"
+        assert wait_for(lambda: is_ready(base)), "serve did not become ready"
 
         # Webhooks from both CRMs, processed by the service's worker.
         touched = next(
@@ -340,13 +334,6 @@ def test_given_every_secret_configured_when_a_full_run_is_captured_then_no_secre
         if any(piece in text for piece in pieces)
     ]
     assert not leaks
-
-
-def _ready(base: str) -> bool:
-    try:
-        return httpx.get(f"{base}/readyz", timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def _inbox_drained(database_url: str) -> bool:

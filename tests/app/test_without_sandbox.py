@@ -4,19 +4,16 @@ readiness and a signed webhook; the two commands that need the sandbox say so in
 
 from __future__ import annotations
 
-import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from app.webhooks.hubspot import signature_v3
+from tests.support.service import free_port, hubspot_event, post_hubspot_delivery, wait_ready
 
 pytestmark = pytest.mark.slow  # icp-sync as a process, with the sandbox package hidden
 
@@ -48,12 +45,6 @@ def clean_env(tmp_path: Path) -> dict[str, str]:
     }
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def run_without_sandbox(tmp_path: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", WITHOUT_SANDBOX, *arguments],
@@ -80,37 +71,14 @@ def test_given_no_sandbox_package_when_serving_then_health_readiness_and_a_webho
         text=True,
     )
     try:
-        ready = None
-        deadline = time.monotonic() + 60
-        while ready is None and time.monotonic() < deadline:
-            assert process.poll() is None, "icp-sync serve exited without the sandbox"
-            try:
-                ready = httpx.get(f"{base}/readyz", timeout=1)
-            except httpx.HTTPError:
-                time.sleep(0.1)
+        ready = wait_ready(base, process)
         health = httpx.get(f"{base}/healthz", timeout=5)
-        body = json.dumps(
-            [{"eventId": 5, "subscriptionType": "company.creation", "objectId": 42,
-              "occurredAt": int(time.time() * 1000), "portalId": 1}]
-        ).encode()  # fmt: skip
-        stamp = str(int(time.time() * 1000))
-        uri = f"{base}/webhooks/hubspot"
-        delivered = httpx.post(
-            uri,
-            content=body,
-            headers={
-                "Content-Type": "application/json",
-                "X-HubSpot-Request-Timestamp": stamp,
-                "X-HubSpot-Signature-v3": signature_v3(SECRET, "POST", uri, body, stamp),
-            },
-            timeout=10,
-        )
+        delivered = post_hubspot_delivery(base, SECRET, [hubspot_event(5, 42)])
     finally:
         process.send_signal(signal.SIGTERM)
         _, err = process.communicate(timeout=30)
 
-    assert ready is not None, err
-    assert ready.status_code == 200, ready.text
+    assert ready, err
     assert health.status_code == 200
     assert health.json() == {"status": "ok"}
     assert delivered.status_code == 200, delivered.text

@@ -7,26 +7,18 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from app.webhooks.hubspot import signature_v3
+from tests.support.service import free_port, hubspot_event, post_hubspot_delivery, wait_ready
 
 pytestmark = pytest.mark.slow  # starts icp-sync serve as a process
 
 SECRET = "hubspot-app-secret-that-must-not-leak"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_given_serve_when_a_signed_webhook_arrives_then_it_is_stored_counted_and_logged(
@@ -46,30 +38,9 @@ def test_given_serve_when_a_signed_webhook_arrives_then_it_is_stored_counted_and
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        ready = None
-        for _ in range(300):
-            try:
-                ready = httpx.get(f"{base}/readyz", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        assert ready is not None
-        assert ready.status_code == 200
-        body = json.dumps(
-            [{"eventId": 77, "subscriptionType": "company.creation", "objectId": 5,
-              "occurredAt": int(time.time() * 1000), "portalId": 1}]
-        ).encode()  # fmt: skip
-        stamp = str(int(time.time() * 1000))
-        uri = f"{base}/webhooks/hubspot"
-        delivered = httpx.post(
-            uri,
-            content=body,
-            headers={
-                "Content-Type": "application/json",
-                "X-HubSpot-Request-Timestamp": stamp,
-                "X-HubSpot-Signature-v3": signature_v3(SECRET, "POST", uri, body, stamp),
-                "X-Request-ID": "req-under-test",
-            },
+        assert wait_ready(base, process), "icp-sync serve did not become ready"
+        delivered = post_hubspot_delivery(
+            base, SECRET, [hubspot_event(77, 5)], **{"X-Request-ID": "req-under-test"}
         )
         scraped = httpx.get(f"{base}/metrics").text
         docs = httpx.get(f"{base}/openapi.json").json()

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from typing import Any
 
 import pytest
 
 from app.api.app import create_app
-from app.crm import hubspot_connector, salesforce_connector
+from app.crm import hubspot_connector, make_connector
 from app.rubric import load_rubric
 from app.runtime import Runtime
 from app.scoring import compile_rubric
@@ -21,18 +22,11 @@ from app.store.migrate import upgrade_to_head
 from app.sync.orchestrator import run_sync
 from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.sandbox import RunningSandbox, serve_app
+from tests.support.service import free_port
 
 pytestmark = pytest.mark.slow  # the service live with both sandboxes and their webhooks
 
 WAIT_S = 30.0
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -54,13 +48,7 @@ def live(database_url: str, start_crm_sandbox: SandboxFactory) -> Iterator[Runni
             with hubspot_connector(sandbox.hubspot_url, sandbox.hubspot_token, rubric) as hs:
                 hs.ensure_schema()
                 run_sync(hs, sessions, compile_rubric(rubric))
-            with salesforce_connector(
-                str(sandbox.salesforce_url),
-                rubric,
-                client_id=str(sandbox.salesforce_client_id),
-                client_secret=str(sandbox.salesforce_client_secret),
-                ca_bundle=sandbox.salesforce_ca_bundle,
-            ) as sf:
+            with closing(make_connector("salesforce", settings, rubric)) as sf:
                 run_sync(sf, sessions, compile_rubric(rubric))
             quiesce(sandbox)
             yield sandbox

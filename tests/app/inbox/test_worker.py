@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,12 +15,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.crm import hubspot_connector, salesforce_connector
+from app.crm import hubspot_connector, make_connector
 from app.inbox import queue
 from app.inbox.events import DEAD, DONE, PENDING, PROCESSING
 from app.inbox.worker import Worker
 from app.rubric import Rubric, load_rubric
 from app.scoring import compile_rubric
+from app.settings import settings_from
 from app.store.tables import Account, Score, WebhookEvent
 from app.sync.orchestrator import run_sync
 from connectors.hubspot.connector import HubSpotConnector
@@ -271,12 +273,8 @@ def test_given_a_new_salesforce_lead_event_then_it_is_scored_and_routed_once(
 ) -> None:
     org = sandbox.salesforce
     assert org is not None
-    with salesforce_connector(
-        str(sandbox.salesforce_url),
-        rubric,
-        client_id=str(sandbox.salesforce_client_id),
-        client_secret=str(sandbox.salesforce_client_secret),
-        ca_bundle=sandbox.salesforce_ca_bundle,
+    with closing(
+        make_connector("salesforce", settings_from(sandbox.service_env()), rubric)
     ) as connector:
         run_sync(connector, sessions, compile_rubric(rubric))
         lead = org.create("Lead", {"LastName": "Ito", "Company": "Kumo Analytics",

@@ -10,13 +10,11 @@ not repeated."""
 from __future__ import annotations
 
 import signal
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 
-import httpx
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -27,6 +25,7 @@ from crm_sandbox.core.delivery import RetryPolicy
 from crm_sandbox.core.faults import FaultPlan
 from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.sandbox import RunningSandbox
+from tests.support.service import free_port, is_ready
 
 pytestmark = pytest.mark.slow  # kills a serving icp-sync mid-event and starts it again
 
@@ -37,12 +36,6 @@ APP_SECRET = "crash-test-app-secret-0123456789"
 FAST_REDELIVERY = RetryPolicy(first_delay_s=0.1, factor=2.0, max_delay_s=1.0, max_attempts=40)
 HELD_BACK = FaultPlan(rate=1.0, kinds=("slow_answer",), latency_s=(1.0, 1.0))
 DELAYED = FaultPlan(rate=1.0, kinds=("latency",), latency_s=(1.0, 1.0))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -81,15 +74,8 @@ def serve(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    wait_for(lambda: _ready(port), "the service to be ready")
+    wait_for(lambda: is_ready(f"http://127.0.0.1:{port}"), "the service to be ready")
     return process
-
-
-def _ready(port: int) -> bool:
-    try:
-        return httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def wait_for(check: Callable[[], bool], what: str) -> None:
