@@ -8,6 +8,7 @@ value when it is a scalar), or in a valid rubric that then compiles and scores a
 from __future__ import annotations
 
 import copy
+import gc
 import math
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -338,6 +339,9 @@ def test_given_yaml_values_python_cannot_build_when_loaded_then_a_rubric_error_n
     # Each of these escaped as a bare ValueError or RecursionError before.
     file = tmp_path / "rubric.yaml"
     file.write_text(text, "utf-8")
+    # Earlier tests' garbage (sockets, clients) must not be finalised deep inside the nested
+    # load, where a finaliser would hit the recursion limit and surface as an unraisable error.
+    gc.collect()
 
     with pytest.raises(RubricError) as caught:
         load_rubric(file)
