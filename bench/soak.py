@@ -177,8 +177,8 @@ def sender_stats(sandbox: RunningSandbox) -> dict[str, dict[str, int]]:
     deliveries."""
     stats: dict[str, dict[str, int]] = {}
     for crm, sender in (
-        ("hubspot", sandbox.hubspot_webhooks),
-        ("salesforce", sandbox.salesforce_webhooks),
+        ("hubspot", sandbox.hubspot_notifications),
+        ("salesforce", sandbox.salesforce_outbound_messages),
     ):
         if sender is None:
             continue
@@ -251,7 +251,7 @@ def wait_quiet(sandbox: RunningSandbox, sessions: sessionmaker[Session], timeout
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         counts = inbox_counts(sessions)
-        if counts["pending"] + counts["processing"] == 0 and sandbox.wait_webhooks_idle(0):
+        if counts["pending"] + counts["processing"] == 0 and sandbox.wait_notifications_idle(0):
             return True
         time.sleep(1.0)
     return False

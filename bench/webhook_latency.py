@@ -125,7 +125,7 @@ def main() -> int:
                 with closing(make_connector("salesforce", service_settings, rubric)) as sf:
                     run_sync(sf, sessions, compile_rubric(rubric))
                 engine.dispose()
-                sandbox.wait_webhooks_idle(60)  # the initial writes' echoes, delivered
+                sandbox.wait_notifications_idle(60)  # the initial writes' echoes, delivered
                 time.sleep(2.0)  # and drained by the worker
                 landings = Landings(sandbox)
                 for crm in args.crm:

@@ -9,11 +9,12 @@
 `hubspot_port=0` picks a free port; `start_sandbox` returns once the server accepts
 connections, and `stop()` (or leaving the `with` block) shuts it down.
 
-Webhooks: with `webhook_target=BASE` the CRMs notify a receiver of every change, as the real
-ones do: HubSpot POSTs signed event arrays to `BASE/webhooks/hubspot` (`hubspot_webhooks`,
-signed with `hubspot_app_secret`), the Salesforce org (when started) POSTs Outbound Messages to
-`BASE/webhooks/salesforce/outbound-message` (`salesforce_outbound`). Without a target nothing
-is sent. `simulate_inbound(rate, count, crm)` makes new leads arrive (`inbound`).
+Notifications: with `webhook_target=BASE` the CRMs notify a receiver of every change, as the
+real ones do: HubSpot POSTs signed event arrays to `BASE/webhooks/hubspot`
+(`hubspot_notifications`, signed with `hubspot_app_secret`), the Salesforce org (when started)
+POSTs Outbound Messages to `BASE/webhooks/salesforce/outbound-message`
+(`salesforce_outbound_messages`). Without a target nothing is sent.
+`simulate_inbound(rate, count, crm)` makes new leads arrive (`inbound`).
 
 `service_env()` gives the `ICP_SYNC_*` settings that point icp-sync at the sandbox. Another
 process drives it through its control URL (`control_url`, on the HubSpot port): reset, reseed
@@ -70,7 +71,7 @@ class RunningSandbox:
     salesforce_org_id: str | None = None
     #: The base URL webhooks go to (None: none are sent), and the HubSpot sender.
     webhook_target: str | None = None
-    hubspot_webhooks: HubSpotNotifications | None = field(default=None, repr=False)
+    hubspot_notifications: HubSpotNotifications | None = field(default=None, repr=False)
     seed: int = 7
     _servers: list[ServerThread] = field(default_factory=list, repr=False)
     _inbound: list[InboundSimulation] = field(default_factory=list, repr=False)
@@ -99,7 +100,7 @@ class RunningSandbox:
         return faults
 
     @property
-    def salesforce_webhooks(self) -> OutboundMessages | None:
+    def salesforce_outbound_messages(self) -> OutboundMessages | None:
         """The Salesforce Outbound Message sender, when Salesforce runs with a target."""
         org = self.salesforce_sandbox
         return None if org is None else org.outbound_messages
@@ -139,11 +140,11 @@ class RunningSandbox:
             injected["salesforce"] = self.salesforce_sandbox.faults.injected()
         return injected
 
-    def wait_webhooks_idle(self, timeout: float | None = None) -> bool:
+    def wait_notifications_idle(self, timeout: float | None = None) -> bool:
         """Waits until both senders have nothing queued, due or in flight (True) or until
         `timeout` s passed (False). True at once when no webhooks are sent."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        for sender in (self.hubspot_webhooks, self.salesforce_webhooks):
+        for sender in (self.hubspot_notifications, self.salesforce_outbound_messages):
             if sender is None:
                 continue
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
@@ -184,9 +185,9 @@ class RunningSandbox:
     def stop(self) -> None:
         while self._inbound:
             self._inbound.pop().stop()
-        if self.hubspot_webhooks is not None:
-            self.hubspot_webhooks.stop()
-            self.hubspot_webhooks = None
+        if self.hubspot_notifications is not None:
+            self.hubspot_notifications.stop()
+            self.hubspot_notifications = None
         if self.salesforce_sandbox is not None:
             self.salesforce_sandbox.stop()
         while self._servers:
@@ -300,7 +301,7 @@ def start_sandbox(
         from crm_sandbox.core.delivery import HUBSPOT_RETRY
         from crm_sandbox.hubspot.notifications import HUBSPOT_WEBHOOK_PATH, HubSpotNotifications
 
-        running.hubspot_webhooks = HubSpotNotifications(
+        running.hubspot_notifications = HubSpotNotifications(
             state,
             webhook_target + HUBSPOT_WEBHOOK_PATH,
             app_secret=app_secret,

@@ -259,7 +259,7 @@ def test_given_every_secret_configured_when_a_full_run_is_captured_then_no_secre
         assert wait_for(lambda: org.get("Lead", lead).get("ICP_Tier__c"))
         _send_webhooks(base, captured, sandbox, lead, webhook_secret, wrong)
         _knock_on_admin(base, captured, admin_token, wrong["wrong admin token"])
-        assert sandbox.wait_webhooks_idle(WAIT_S)
+        assert sandbox.wait_notifications_idle(WAIT_S)
         assert wait_for(lambda: _inbox_drained(database_url)), "the worker left events waiting"
 
         openapi = captured.response("/openapi.json", httpx.get(f"{base}/openapi.json")).text

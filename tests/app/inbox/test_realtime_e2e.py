@@ -61,7 +61,7 @@ def live(database_url: str, start_crm_sandbox: SandboxFactory) -> Iterator[Runni
 def quiesce(sandbox: RunningSandbox) -> None:
     """Until every webhook is delivered and the worker has had time to drain them."""
     for _ in range(3):
-        assert sandbox.wait_webhooks_idle(WAIT_S)
+        assert sandbox.wait_notifications_idle(WAIT_S)
         time.sleep(0.5)
 
 

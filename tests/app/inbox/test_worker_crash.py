@@ -150,7 +150,7 @@ def test_given_a_worker_killed_mid_event_when_started_again_then_the_lead_is_wri
     try:
         wait_for(lambda: events(sessions) > 0 and events(sessions) == events(sessions, DONE),
                  "every event to be done")  # fmt: skip
-        assert sandbox.wait_webhooks_idle(WAIT_S)  # our write's echo, delivered and handled
+        assert sandbox.wait_notifications_idle(WAIT_S)  # our write's echo, delivered and handled
         wait_for(lambda: events(sessions) == events(sessions, DONE), "the echoes to be done")
     finally:
         second.send_signal(signal.SIGTERM)

@@ -172,7 +172,7 @@ def running(
 
 @pytest.fixture
 def rx(receiver: Receiver, running: RunningSandbox) -> Iterator[Receiver]:
-    assert running.wait_webhooks_idle(10)
+    assert running.wait_notifications_idle(10)
     receiver.reset()
     yield receiver
     receiver.reset()
@@ -273,8 +273,8 @@ def test_given_a_company_update_through_the_api_when_sent_then_a_v3_signed_prope
     assert event["propertyName"] == "city"
     assert event["changeSource"] == "INTEGRATION"
     assert event["attemptNumber"] == 0
-    assert running.hubspot_webhooks is not None
-    assert event["portalId"] == running.hubspot_webhooks.portal_id
+    assert running.hubspot_notifications is not None
+    assert event["portalId"] == running.hubspot_notifications.portal_id
     for key in ("eventId", "subscriptionId", "portalId", "appId", "occurredAt", "objectId"):
         assert isinstance(event[key], int), key
     assert all(e.get("propertyName") != "hs_lastmodifieddate" for _, e in rx.hubspot_events())
@@ -374,7 +374,7 @@ def test_given_a_failing_receiver_when_sent_then_retries_keep_the_event_id_and_c
     running: RunningSandbox, rx: Receiver
 ) -> None:
     company_id = running.hubspot.company_ids()[7]
-    hooks = running.hubspot_webhooks
+    hooks = running.hubspot_notifications
     assert hooks is not None
     before = hooks.stats
     rx.failures[HUBSPOT_PATH] = [503, 429]
@@ -385,7 +385,7 @@ def test_given_a_failing_receiver_when_sent_then_retries_keep_the_event_id_and_c
         return [(r, e) for r, e in rx.hubspot_events() if e["objectId"] == int(company_id)]
 
     rx.wait_for(lambda: any(r.status == 204 for r, _ in attempts()))
-    assert running.wait_webhooks_idle(5)
+    assert running.wait_notifications_idle(5)
     seen = attempts()
     assert [e["attemptNumber"] for _, e in seen] == [0, 1, 2]
     assert len({e["eventId"] for _, e in seen}) == 1
@@ -489,7 +489,7 @@ def test_given_a_lead_created_through_rest_when_sent_then_an_outbound_message_is
         return [r for r in rx.received(SALESFORCE_PATH) if lead_id in _notified_ids(r)]
 
     rx.wait_for(lambda: len(seen()) == 3)
-    assert running.wait_webhooks_idle(5)
+    assert running.wait_notifications_idle(5)
     assert len(seen()) == 3
     first, *retries = seen()
     assert all(r.body == first.body for r in retries)  # same notification ids, same content
@@ -512,7 +512,7 @@ def test_given_a_lead_created_through_rest_when_sent_then_an_outbound_message_is
     assert sobject.get(f"{{{NS['xsi']}}}type") == "sf:Lead"
     assert sobject.findtext("sf:Id", namespaces=NS) == lead_id
     assert sobject.findtext("sf:Company", namespaces=NS) == "Outbound Test Co"
-    org = running.salesforce_webhooks
+    org = running.salesforce_outbound_messages
     assert org is not None
     assert org.stats.gave_up == 0
 
@@ -539,7 +539,7 @@ def test_given_a_collection_update_when_sent_then_one_outbound_message_per_objec
         return [r for r in rx.received(SALESFORCE_PATH) if set(_notified_ids(r)) & wanted]
 
     rx.wait_for(lambda: len(mine()) == 2)
-    assert running.wait_webhooks_idle(5)
+    assert running.wait_notifications_idle(5)
     by_ids = sorted(sorted(_notified_ids(r)) for r in mine())
     assert by_ids == sorted([sorted(accounts), [lead]])
 
@@ -619,11 +619,11 @@ def test_given_no_webhook_target_when_records_change_then_nothing_is_sent(
         time.sleep(0.2)
 
         assert sandbox.webhook_target is None
-        assert sandbox.hubspot_webhooks is None
-        assert sandbox.salesforce_webhooks is None
+        assert sandbox.hubspot_notifications is None
+        assert sandbox.salesforce_outbound_messages is None
         assert sandbox.hubspot._listeners == []
         assert sandbox.salesforce._listeners == []
-        assert sandbox.wait_webhooks_idle(0)
+        assert sandbox.wait_notifications_idle(0)
         assert sandbox.hubspot_app_secret  # still made, for a receiver configured later
         assert sandbox.salesforce_org_id is not None
         assert sandbox.salesforce_org_id.startswith("00D")
