@@ -6,7 +6,8 @@ FROM python:3.11-slim AS build
 ENV UV_PROJECT_ENVIRONMENT=/opt/venv UV_PYTHON_DOWNLOADS=never UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy
 RUN pip install --no-cache-dir uv==0.13.9
 WORKDIR /srv/icp-sync
-# Dependencies first, exactly as locked, so a code change does not rebuild this layer.
+# Dependencies first, exactly as locked, so a code change does not rebuild this layer; without
+# the `sandbox` extra (trustme), which only the CRM sandbox uses.
 COPY pyproject.toml uv.lock README.md ./
 RUN uv sync --frozen --no-dev --no-install-project
 # Only what the service needs: the CRM sandbox (crm_sandbox/), tests and benchmarks stay out

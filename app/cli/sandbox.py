@@ -187,6 +187,15 @@ def require_sandbox(command: str) -> None:
             f"{command}: the CRM sandbox is not installed here (the production image leaves it "
             "out); run it from a source checkout or an install of the icp-sync package"
         ) from None
+    try:
+        import trustme  # noqa: F401 - the sandbox extra's one dependency
+    except ModuleNotFoundError as error:
+        if error.name != "trustme":
+            raise
+        raise IcpSyncError(
+            f"{command}: the CRM sandbox needs its extra dependencies: "
+            "pip install 'icp-sync[sandbox]' (or `make install` in a source checkout)"
+        ) from None
 
 
 def _note(message: str) -> None:

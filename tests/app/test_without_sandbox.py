@@ -18,21 +18,24 @@ from tests.support.service import free_port, hubspot_event, post_hubspot_deliver
 pytestmark = pytest.mark.slow  # icp-sync as a process, with the sandbox package hidden
 
 SECRET = "hubspot-app-secret-for-the-image-test"
-# The entry point behind a meta-path finder that makes `crm_sandbox` not importable, as if it
-# were not installed (the finder is asked before the one that would find it in the checkout).
-WITHOUT_SANDBOX = """
+# The entry point behind a meta-path finder that makes a package (`crm_sandbox`, or the sandbox
+# extra's `trustme`) not importable, as if it were not installed (the finder is asked before
+# the one that would find it in the checkout).
+HIDING = """
 import sys
 
-class NoSandbox:
+class Hide:
     def find_spec(self, name, path=None, target=None):
-        if name == "crm_sandbox" or name.startswith("crm_sandbox."):
-            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        if name == {hidden!r} or name.startswith({hidden!r} + "."):
+            raise ModuleNotFoundError(f"No module named {{name!r}}", name=name)
         return None
 
-sys.meta_path.insert(0, NoSandbox())
+sys.meta_path.insert(0, Hide())
 from app.cli.main import run
 run()
 """
+WITHOUT_SANDBOX = HIDING.format(hidden="crm_sandbox")
+WITHOUT_SANDBOX_EXTRA = HIDING.format(hidden="trustme")
 
 
 def clean_env(tmp_path: Path) -> dict[str, str]:
@@ -45,9 +48,11 @@ def clean_env(tmp_path: Path) -> dict[str, str]:
     }
 
 
-def run_without_sandbox(tmp_path: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+def run_without_sandbox(
+    tmp_path: Path, *arguments: str, script: str = WITHOUT_SANDBOX
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-c", WITHOUT_SANDBOX, *arguments],
+        [sys.executable, "-c", script, *arguments],
         env=clean_env(tmp_path) | {"COLUMNS": "200"},
         cwd=tmp_path,
         capture_output=True,
@@ -107,3 +112,13 @@ def test_given_no_sandbox_package_when_running_sandbox_or_demo_then_one_line_say
         assert "Traceback" not in done.stderr
         assert f"error: {command}: the CRM sandbox is not installed here" in done.stderr
         assert not (tmp_path / "icp-sync-demo.db").exists()  # nothing done before the check
+
+
+def test_given_the_sandbox_without_its_extra_when_running_sandbox_then_one_line_says_what_to_install(
+    tmp_path: Path,
+) -> None:
+    done = run_without_sandbox(tmp_path, "sandbox", script=WITHOUT_SANDBOX_EXTRA)
+
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "pip install 'icp-sync[sandbox]'" in done.stderr
