@@ -18,6 +18,7 @@ from crm_sandbox.hubspot.state import HubSpotState
 from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.salesforce.state import SalesforceState
 from crm_sandbox.sandbox import RunningSandbox
+from tests.support.simple_salesforce_typed import client_credentials
 
 AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
 OBJECTS = ("Account", "Lead", "Opportunity")
@@ -61,14 +62,7 @@ def salesforce_query_status(sandbox: RunningSandbox) -> int:
     with requests.Session() as http:
         http.trust_env = False
         http.verify = org.ca_bundle
-        token = http.post(
-            org.token_url,
-            data={
-                "grant_type": "client_credentials",
-                "client_id": org.client_id,
-                "client_secret": org.client_secret,
-            },
-        ).json()["access_token"]
+        token = client_credentials(org, http)["access_token"]
         answer = http.get(
             f"{org.url}/services/data/v59.0/query",
             params={"q": "SELECT Id FROM Account"},

@@ -4,10 +4,14 @@ bytes."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import requests
 from simple_salesforce.api import Salesforce, SFType
 from simple_salesforce.exceptions import SalesforceError
+
+if TYPE_CHECKING:
+    from crm_sandbox.salesforce.server import RunningSalesforce
 
 
 class TypedSalesforce(Salesforce):
@@ -25,3 +29,26 @@ def error_list(error: SalesforceError) -> list[dict[str, Any]]:
     content: object = error.content
     assert isinstance(content, list), content
     return content
+
+
+def client_credentials(org: RunningSalesforce, http: requests.Session) -> dict[str, Any]:
+    """The org's token answer for its connected app (client-credentials flow), asserted 200."""
+    response = http.post(
+        org.token_url,
+        data={
+            "grant_type": "client_credentials",
+            "client_id": org.client_id,
+            "client_secret": org.client_secret,
+        },
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def connect(org: RunningSalesforce, http: requests.Session) -> TypedSalesforce:
+    """simple-salesforce on the org, authenticated as its connected app, over `http`."""
+    token = client_credentials(org, http)
+    return TypedSalesforce(
+        session_id=token["access_token"], instance_url=token["instance_url"], session=http
+    )

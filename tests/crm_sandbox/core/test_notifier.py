@@ -42,7 +42,7 @@ from crm_sandbox.inbound import WEB_USER_ID
 from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.salesforce.outbound_messages import ack_body
 from crm_sandbox.serving import serve_app
-from tests.support.simple_salesforce_typed import TypedSalesforce
+from tests.support.simple_salesforce_typed import TypedSalesforce, connect
 
 AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
 SECRET = "test-app-secret-0f6c"
@@ -195,17 +195,7 @@ def sf(running: RunningSandbox) -> Iterator[TypedSalesforce]:
     with requests.Session() as http:
         http.trust_env = False
         http.verify = org.ca_bundle
-        token = http.post(
-            org.token_url,
-            data={
-                "grant_type": "client_credentials",
-                "client_id": org.client_id,
-                "client_secret": org.client_secret,
-            },
-        ).json()
-        yield TypedSalesforce(
-            session_id=token["access_token"], instance_url=token["instance_url"], session=http
-        )
+        yield connect(org, http)
 
 
 def _expected_v3(secret: str, url: str, body: bytes, timestamp: str) -> str:

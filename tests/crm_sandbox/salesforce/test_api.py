@@ -21,7 +21,12 @@ from simple_salesforce.exceptions import (
 from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.salesforce.server import RunningSalesforce
 from crm_sandbox.salesforce.values import sf_datetime
-from tests.support.simple_salesforce_typed import TypedSalesforce, error_list
+from tests.support.simple_salesforce_typed import (
+    TypedSalesforce,
+    client_credentials,
+    connect,
+    error_list,
+)
 
 AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -41,26 +46,9 @@ def session(org: RunningSalesforce) -> Iterator[requests.Session]:
     http.close()
 
 
-def client_credentials(org: RunningSalesforce, http: requests.Session) -> dict[str, Any]:
-    response = http.post(
-        org.token_url,
-        data={
-            "grant_type": "client_credentials",
-            "client_id": org.client_id,
-            "client_secret": org.client_secret,
-        },
-    )
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
 @pytest.fixture
 def sf(org: RunningSalesforce, session: requests.Session) -> TypedSalesforce:
-    token = client_credentials(org, session)
-    return TypedSalesforce(
-        session_id=token["access_token"], instance_url=token["instance_url"], session=session
-    )
+    return connect(org, session)
 
 
 def _b64(payload: dict[str, Any]) -> str:

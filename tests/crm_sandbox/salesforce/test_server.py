@@ -13,8 +13,7 @@ from simple_salesforce.exceptions import SalesforceGeneralError
 from crm_sandbox import RunningSandbox, SandboxError
 from crm_sandbox.core.seed import generate
 from crm_sandbox.pytest_plugin import SandboxFactory
-from crm_sandbox.salesforce.server import RunningSalesforce
-from tests.support.simple_salesforce_typed import TypedSalesforce, error_list
+from tests.support.simple_salesforce_typed import connect, error_list
 
 AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -84,20 +83,6 @@ def test_given_port_in_use_when_starting_then_sandbox_error(
             start_crm_sandbox.salesforce_only(companies=1, port=port)
 
 
-def _client(org: RunningSalesforce, http: requests.Session) -> TypedSalesforce:
-    token = http.post(
-        org.token_url,
-        data={
-            "grant_type": "client_credentials",
-            "client_id": org.client_id,
-            "client_secret": org.client_secret,
-        },
-    ).json()
-    return TypedSalesforce(
-        session_id=token["access_token"], instance_url=token["instance_url"], session=http
-    )
-
-
 def test_given_an_org_started_without_icp_fields_when_described_then_none_is_there(
     start_crm_sandbox: SandboxFactory,
 ) -> None:
@@ -105,7 +90,7 @@ def test_given_an_org_started_without_icp_fields_when_described_then_none_is_the
     with requests.Session() as http:
         http.trust_env = False
         http.verify = org.ca_bundle
-        names = {f["name"] for f in _client(org, http).Lead.describe()["fields"]}
+        names = {f["name"] for f in connect(org, http).Lead.describe()["fields"]}
         assert "Title" in names
         assert not {name for name in names if name.startswith("ICP_")}
 
@@ -117,7 +102,7 @@ def test_given_a_small_server_page_when_a_bigger_batch_is_asked_then_the_server_
     with requests.Session() as http:
         http.trust_env = False
         http.verify = org.ca_bundle
-        sf = _client(org, http)
+        sf = connect(org, http)
         first = sf.query(
             "SELECT Id FROM Account ORDER BY SystemModstamp, Id",
             headers={"Sforce-Query-Options": "batchSize=2000"},
@@ -134,7 +119,7 @@ def test_given_injected_server_errors_when_calling_then_salesforce_error_lists_t
     with requests.Session() as http:
         http.trust_env = False
         http.verify = org.ca_bundle
-        sf = _client(org, http)
+        sf = connect(org, http)
         used = org.usage.used
         org.faults.fail_next(1, status=503, path="/query")
         org.faults.fail_next(1, status=500)
