@@ -139,15 +139,12 @@ class Worker:
         try:
             with bound:
                 self._process_committing(session, connector, events, report)
-        except ConnectorError as error:
-            session.rollback()
-            self._fail_committing(session, _reload(session, events),
-                                  f"{type(error).__name__}: {error}", report)  # fmt: skip
         except Exception as error:
             session.rollback()  # first: a failed flush leaves the rows unreadable until then
-            logger.exception("inbox events %s failed", [e.id for e in _reload(session, events)])
-            self._fail_committing(session, _reload(session, events),
-                                  f"{type(error).__name__}: {error}", report)  # fmt: skip
+            reloaded = _reload(session, events)
+            if not isinstance(error, ConnectorError):  # a CRM's refusal is expected, not a bug
+                logger.exception("inbox events %s failed", [e.id for e in reloaded])
+            self._fail_committing(session, reloaded, f"{type(error).__name__}: {error}", report)
         finally:
             metrics.CRM_API_CALLS.labels(source).inc(connector.stats.calls - calls[0])
             metrics.CRM_RATE_LIMITED.labels(source).inc(connector.stats.rate_limited - calls[1])
