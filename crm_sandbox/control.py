@@ -24,7 +24,7 @@ import json
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from starlette.concurrency import run_in_threadpool
@@ -33,7 +33,6 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route, Router
 
 from crm_sandbox.core.faults import ALL_KINDS, FaultPlan
-from crm_sandbox.core.seed import default_as_of
 
 if TYPE_CHECKING:
     from crm_sandbox.core.fault_middleware import AsgiApp, Receive, Scope, Send
@@ -67,15 +66,6 @@ class Seeding:
             "leads_per_company": self.leads_per_company,
             "as_of": self.as_of.isoformat(),
         }
-
-
-def resolve_as_of(as_of: datetime | date | None) -> datetime:
-    """The instant the seed's data is dated from, as `seed.generate` resolves it."""
-    if as_of is None:
-        return default_as_of()
-    if isinstance(as_of, datetime):
-        return as_of
-    return datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC)
 
 
 def reseed(sandbox: RunningSandbox, seeding: Seeding) -> None:

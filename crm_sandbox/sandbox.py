@@ -265,7 +265,8 @@ def start_sandbox(
     token = hubspot_token or f"pat-sandbox-{uuid.uuid4()}"
     sock = bind_loopback(LOOPBACK, hubspot_port)
     try:
-        from crm_sandbox.control import ControlPlane, Seeding, resolve_as_of
+        from crm_sandbox.control import ControlPlane, Seeding
+        from crm_sandbox.core.seed import resolve_as_of
 
         state = HubSpotState.seeded(seed, companies, deals_per_company, as_of=as_of)
         app = create_hubspot_app(

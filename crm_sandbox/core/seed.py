@@ -129,6 +129,16 @@ def default_as_of() -> datetime:
     return datetime(today.year, today.month, today.day, tzinfo=UTC)
 
 
+def resolve_as_of(as_of: datetime | date | None) -> datetime:
+    """The instant seed data is dated from: `as_of`, a date's midnight UTC, or by default the
+    start of today."""
+    if as_of is None:
+        return default_as_of()
+    if isinstance(as_of, datetime):
+        return as_of
+    return datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC)
+
+
 def generate(
     seed: int = 7,
     companies: int = 200,
@@ -142,11 +152,7 @@ def generate(
         raise ValueError(f"companies must be >= 0, got {companies}")
     if not 0 <= deals_per_company <= 50:
         raise ValueError(f"deals_per_company must be within 0..50, got {deals_per_company}")
-    if as_of is None:
-        as_of = default_as_of()
-    elif not isinstance(as_of, datetime):
-        as_of = datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC)
-    as_of_ms = epoch_ms(as_of)
+    as_of_ms = epoch_ms(resolve_as_of(as_of))
     rng = random.Random(seed)  # noqa: S311 - reproducible fake data, not secrets
     generator = _Generator(rng, as_of_ms)
     made = tuple(generator.company(index) for index in range(companies))
