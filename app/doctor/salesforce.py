@@ -78,7 +78,12 @@ def _org_checks(client: SalesforceClient, settings: Settings, rubric: Rubric | N
     try:
         daily = daily_check(client.limits())
     except QuotaExhaustedError as error:
-        spent = Check("api_calls_today", SOURCE, "fail", str(error), f"wait until {RESET}")
+        usage = client.api_usage
+        spent = (
+            daily_calls_check(SOURCE, usage.limit - usage.used, usage.limit, RESET)
+            if usage is not None
+            else Check("api_calls_today", SOURCE, "fail", str(error), f"wait until {RESET}")
+        )
         return [credentials, spent, *skipped(SOURCE, CHECKS[2:], "no API calls left today")]
     except ConnectorError as error:
         daily = Check("api_calls_today", SOURCE, "warn", f"cannot read limits/: {error}")
