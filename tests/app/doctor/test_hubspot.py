@@ -81,7 +81,8 @@ def test_given_a_token_hubspot_refuses_then_credentials_fail_with_its_reason_and
 
     credentials = checks[0]
     assert (credentials.name, credentials.status) == ("credentials", "fail")
-    assert "401" in credentials.detail and "INVALID_AUTHENTICATION" in credentials.detail
+    assert "401" in credentials.detail
+    assert "INVALID_AUTHENTICATION" in credentials.detail
     assert "ICP_SYNC_HUBSPOT_TOKEN" in str(credentials.fix)
     assert {c.status for c in checks[1:5]} == {"skip"}
     assert not any(wrong in c.detail or wrong in str(c.fix) for c in checks)
