@@ -5,9 +5,10 @@ Starts both sandboxes on loopback, with their webhooks pointed at icp-sync's own
 one rubric: HubSpot — creates the writeback properties, syncs, scores and writes back, shows
 the tiers and top accounts with their reasons, and reads a few companies back through the API;
 Salesforce — the same for accounts and leads (leads lacking company data scored on their
-account); `icp-sync doctor`'s checks of both CRMs, printed as its table; then a new inbound lead arrives in each CRM, is scored within seconds through
-webhook → inbox → worker, the delay is shown, and the org's assignment rule routes the
-Salesforce one to a queue by the tier written; then everything stops.
+account); `icp-sync doctor`'s checks of both CRMs, printed as its table; then a new inbound
+lead arrives in each CRM, is scored within seconds through webhook → inbox → worker, the delay
+is shown, and the org's assignment rule routes the Salesforce one to a queue by the tier
+written; then everything stops.
 """
 
 from __future__ import annotations

@@ -10,12 +10,12 @@ import hubspot
 import pytest
 
 from app.crm import hubspot_connector
-from app.doctor.hubspot import hubspot_checks
-from app.doctor.model import Check
-from app.rubric import DEFAULT_RUBRIC_PATH, Rubric, load_rubric, parse_rubric
+from app.doctor.hubspot import CHECKS, hubspot_checks
+from app.rubric import Rubric, load_rubric, parse_rubric
 from app.settings import Settings, settings_from
 from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.sandbox import RunningSandbox
+from tests.support.doctor import by_name, default_rubric_with, spend_hubspot_calls
 
 
 @pytest.fixture
@@ -30,10 +30,6 @@ def rubric() -> Rubric:
 
 def settings_of(sandbox: RunningSandbox, **fields: Any) -> Settings:
     return settings_from(sandbox.service_env(), **fields)
-
-
-def by_name(checks: list[Check]) -> dict[str, Check]:
-    return {check.name: check for check in checks}
 
 
 def set_up(sandbox: RunningSandbox, rubric: Rubric) -> None:
@@ -53,15 +49,7 @@ def test_given_setup_done_then_every_hubspot_check_passes_or_says_what_to_check_
 
     checks = by_name(hubspot_checks(settings_of(sandbox), rubric))
 
-    assert list(checks) == [
-        "credentials",
-        "scopes",
-        "icp_properties",
-        "rubric_fields",
-        "api_calls_today",
-        "webhook_secret",
-        "webhook_subscriptions",
-    ]
+    assert list(checks) == list(CHECKS)
     assert {name for name, check in checks.items() if check.status == "fail"} == set()
     assert checks["icp_properties"].status == "ok"
     assert (
@@ -161,11 +149,11 @@ def test_given_a_typo_in_the_rubrics_fields_then_the_property_is_named_with_the_
     sandbox: RunningSandbox, rubric: Rubric, tmp_path: Path
 ) -> None:
     set_up(sandbox, rubric)
-    text = DEFAULT_RUBRIC_PATH.read_text(encoding="utf-8")
-    typo = tmp_path / "rubric.yaml"
-    typo.write_text(text.replace("hubspot: icp_buying_signals", "hubspot: icp_buying_signal"))
+    typo = default_rubric_with(
+        tmp_path, "hubspot: icp_buying_signals", "hubspot: icp_buying_signal"
+    )
 
-    check = by_name(hubspot_checks(settings_of(sandbox), load_rubric(typo)))["rubric_fields"]
+    check = by_name(hubspot_checks(settings_of(sandbox), typo))["rubric_fields"]
 
     assert check.status == "fail"
     assert check.detail.startswith(
@@ -191,10 +179,7 @@ def test_given_the_token_info_endpoint_missing_then_scopes_warn_and_list_what_to
 def test_given_under_a_tenth_of_the_daily_calls_left_then_api_calls_warn(
     sandbox: RunningSandbox, rubric: Rubric
 ) -> None:
-    limiter = sandbox.hubspot_limiter
-    limiter.daily = 1_000
-    for _ in range(950):
-        limiter.admit(sandbox.hubspot_token, search=False)
+    spend_hubspot_calls(sandbox, daily=1_000, spent=950)
 
     check = by_name(hubspot_checks(settings_of(sandbox), rubric))["api_calls_today"]
 
@@ -206,10 +191,7 @@ def test_given_under_a_tenth_of_the_daily_calls_left_then_api_calls_warn(
 def test_given_the_daily_limit_spent_then_api_calls_fail_and_nothing_crashes(
     sandbox: RunningSandbox, rubric: Rubric
 ) -> None:
-    limiter = sandbox.hubspot_limiter
-    limiter.daily = 100
-    for _ in range(100):
-        limiter.admit(sandbox.hubspot_token, search=False)
+    spend_hubspot_calls(sandbox, daily=100, spent=100)
 
     checks = by_name(hubspot_checks(settings_of(sandbox), rubric))
 

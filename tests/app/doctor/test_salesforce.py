@@ -8,26 +8,16 @@ from typing import Any
 
 import pytest
 
-from app.crm import salesforce_connector
-from app.doctor.model import Check
-from app.doctor.salesforce import salesforce_checks
-from app.rubric import DEFAULT_RUBRIC_PATH, Rubric, load_rubric
+from app.crm import make_connector
+from app.doctor.salesforce import CHECKS, salesforce_checks
+from app.rubric import Rubric, load_rubric
 from app.settings import Settings, settings_from
 from connectors.salesforce.connector import SalesforceConnector
 from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.salesforce.server import RunningSalesforce
+from tests.support.doctor import by_name, default_rubric_with
 
-SALESFORCE_CHECKS = [
-    "credentials",
-    "api_calls_today",
-    "permissions",
-    "icp_fields",
-    "field_level_security",
-    "rubric_fields",
-    "lead_assignment_rule",
-    "webhook_org_id",
-    "outbound_messages",
-]
+SALESFORCE_CHECKS = [*CHECKS, "webhook_org_id", "outbound_messages"]
 
 
 @pytest.fixture
@@ -56,22 +46,14 @@ def settings_of(org: RunningSalesforce, **fields: Any) -> Settings:
 
 
 def connector_of(org: RunningSalesforce, rubric: Rubric) -> SalesforceConnector:
-    return salesforce_connector(
-        org.url,
-        rubric,
-        client_id=org.client_id,
-        client_secret=org.client_secret,
-        ca_bundle=org.ca_bundle,
-    )
+    connector = make_connector("salesforce", settings_of(org), rubric)
+    assert isinstance(connector, SalesforceConnector)
+    return connector
 
 
 def set_up(org: RunningSalesforce, rubric: Rubric) -> None:
     with connector_of(org, rubric) as connector:
         connector.ensure_schema()
-
-
-def by_name(checks: list[Check]) -> dict[str, Check]:
-    return {check.name: check for check in checks}
 
 
 def test_given_setup_done_then_no_salesforce_check_fails(
@@ -166,14 +148,11 @@ def test_given_a_typo_in_the_rubrics_fields_then_the_field_is_named_with_the_clo
     org: RunningSalesforce, rubric: Rubric, tmp_path: Path
 ) -> None:
     set_up(org, rubric)
-    typo = tmp_path / "rubric.yaml"
-    typo.write_text(
-        DEFAULT_RUBRIC_PATH.read_text(encoding="utf-8").replace(
-            "salesforce: Buying_Signals__c", "salesforce: Buying_Signal__c"
-        )
+    typo = default_rubric_with(
+        tmp_path, "salesforce: Buying_Signals__c", "salesforce: Buying_Signal__c"
     )
 
-    check = by_name(salesforce_checks(settings_of(org), load_rubric(typo)))["rubric_fields"]
+    check = by_name(salesforce_checks(settings_of(org), typo))["rubric_fields"]
 
     assert check.status == "fail"
     assert check.detail.startswith(
