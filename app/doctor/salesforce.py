@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import quote as url_quote
 
 from app.crm import make_connector, rubric_properties
 from app.doctor.model import Check, daily_calls_check, skipped
@@ -76,7 +77,7 @@ def _org_checks(client: SalesforceClient, settings: Settings, rubric: Rubric | N
     if credentials.status == "fail":
         return [credentials, *skipped(SOURCE, CHECKS[1:], "credentials failed")]
     try:
-        daily = daily_check(client.limits())
+        daily = daily_check(client.get("limits", "limits/"))
     except QuotaExhaustedError as error:
         usage = client.api_usage
         spent = (
@@ -170,7 +171,8 @@ def hidden_fields(
     hidden: dict[str, list[str]] = {}
     for object_name in OBJECTS:
         try:
-            answer = client.tooling_query(CUSTOM_FIELDS_SOQL.format(object=quote(object_name)))
+            soql = CUSTOM_FIELDS_SOQL.format(object=quote(object_name))
+            answer = client.get("tooling.query", f"tooling/query/?q={url_quote(soql)}")
         except ConnectorError as error:
             return str(error)
         existing = custom_field_names(answer)

@@ -28,7 +28,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
-from urllib.parse import quote
 
 import requests
 from simple_salesforce.api import Salesforce
@@ -160,21 +159,9 @@ class SalesforceClient:
             ),
         )
 
-    def tooling_query(self, soql: str) -> Json:
-        """`GET tooling/query/?q=`: one batch of metadata records (`CustomField`, …)."""
-        return _object(
-            "tooling.query",
-            self._call(
-                "tooling.query",
-                lambda sf: sf.toolingexecute(f"query/?q={quote(soql)}", **self._kw()),
-            ),
-        )
-
-    def limits(self) -> Json:
-        """`GET limits/`: the org's limits, e.g. `DailyApiRequests: {Max, Remaining}`."""
-        return _object(
-            "limits", self._call("limits", lambda sf: sf.restful("limits/", **self._kw()))
-        )
+    def get(self, operation: str, path: str) -> Json:
+        """`GET` a path under the versioned REST base: `limits/`, `tooling/query/?q=…`."""
+        return _object(operation, self._call(operation, lambda sf: sf.restful(path, **self._kw())))
 
     def connect(self) -> None:
         """Requests a token now (when there is none), so a refused grant shows up on its own."""
