@@ -18,7 +18,7 @@ from app.settings import Settings
 from connectors.errors import AuthError, ConnectorError, NetworkError, QuotaExhaustedError
 from connectors.hubspot.probe import HubSpotProbe, Properties
 from connectors.hubspot.schema import PropertySpec, writeback_properties
-from connectors.hubspot.scopes import REQUIRED_SCOPES, missing_scopes
+from connectors.hubspot.scopes import REQUIRED_SCOPES, SETUP_ONLY, missing_scopes
 
 SOURCE = "hubspot"
 CHECKS = (
@@ -113,27 +113,28 @@ def scopes_check(info: object, properties: object) -> Check:
     """The private app holds every scope in `REQUIRED_SCOPES`."""
     wanted = ", ".join(REQUIRED_SCOPES)
     by_hand = f"check by hand in {APP_PAGE} → Scopes that it has {wanted}"
-    if isinstance(properties, AuthError) and properties.status == 403:
-        return Check(
-            "scopes", SOURCE, "fail", str(properties), f"{by_hand}, then commit the change"
-        )
+    refused = isinstance(properties, AuthError) and properties.status == 403
     if not isinstance(info, dict):
+        if refused:  # the property list names what it missed
+            return Check("scopes", SOURCE, "fail", str(properties), f"{by_hand}, then commit")
         reason = "HubSpot has no token-info endpoint here (404)" if info is None else str(info)
         return Check("scopes", SOURCE, "warn", f"cannot list the token's scopes: {reason}", by_hand)
     granted = info.get("scopes")
     if not isinstance(granted, list):
         return Check("scopes", SOURCE, "warn", "the token info lists no scopes", by_hand)
     missing = missing_scopes(str(s) for s in granted)
-    if missing:
-        needs = "; ".join(f"{scope} ({REQUIRED_SCOPES[scope]})" for scope in missing)
+    if not missing:
         return Check(
-            "scopes",
-            SOURCE,
-            "fail",
-            f"the token lacks {needs}",
-            f"add {', '.join(missing)} in {APP_PAGE} → Scopes and commit the change",
+            "scopes", SOURCE, "ok", f"the token has the {len(REQUIRED_SCOPES)} scopes needed"
         )
-    return Check("scopes", SOURCE, "ok", f"the token has the {len(REQUIRED_SCOPES)} scopes needed")
+    needs = "; ".join(f"{scope} ({REQUIRED_SCOPES[scope]})" for scope in missing)
+    return Check(
+        "scopes",
+        SOURCE,
+        "warn" if set(missing) <= SETUP_ONLY else "fail",
+        f"the token lacks {needs}",
+        f"add {', '.join(missing)} in {APP_PAGE} → Scopes and commit the change",
+    )
 
 
 def icp_properties_check(rubric: Rubric | None, definitions: Mapping[str, Any]) -> Check:

@@ -1,7 +1,12 @@
-"""The private-app scopes icp-sync needs, each with the call that needs it.
+"""The private-app scopes icp-sync needs, each with the calls that need it.
 
-Names as HubSpot's scope list spells them (hubspot.md §1; a call outside them is answered 403
-`MISSING_SCOPES`). Deals are only read; contacts only to find a new inbound contact's company.
+Per the `security` sections of HubSpot's OpenAPI specs (PublicApiSpecs/CRM: Companies and
+Deals `Rollouts/424/v3`, Properties `Rollouts/145899/v3`, Associations `Rollouts/130902/v4`),
+where any one scope listed for an operation grants it: object reads need
+`crm.objects.<type>.read`, writes `.write`; property reads are granted by the object's read
+scope; property and group writes need `crm.schemas.<type>.write`; association reads need the
+*from* object's read scope (deals → companies, contacts → companies). A call outside the
+token's scopes is answered 403 `MISSING_SCOPES`.
 """
 
 from __future__ import annotations
@@ -9,13 +14,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 REQUIRED_SCOPES: Mapping[str, str] = {
-    "crm.objects.companies.read": "pull companies",
+    "crm.objects.companies.read": "pull companies and read the ICP property definitions",
     "crm.objects.companies.write": "write the scores back",
     "crm.objects.deals.read": "pull deals and their companies",
-    "crm.objects.contacts.read": "find a new inbound contact's company",
-    "crm.schemas.companies.read": "read the ICP property definitions",
-    "crm.schemas.companies.write": "create the ICP properties (setup)",
+    "crm.objects.contacts.read": "find a new inbound contact's company (webhooks)",
+    "crm.schemas.companies.write": "create and update the ICP properties (setup)",
 }
+SETUP_ONLY = frozenset({"crm.schemas.companies.write"})
+"""Needed by `icp-sync setup hubspot` alone: without it a sync still runs."""
 
 
 def missing_scopes(granted: Iterable[str]) -> list[str]:

@@ -10,9 +10,10 @@ import hubspot
 import pytest
 
 from app.crm import hubspot_connector
-from app.doctor.hubspot import CHECKS, hubspot_checks
+from app.doctor.hubspot import CHECKS, hubspot_checks, scopes_check
 from app.rubric import Rubric, load_rubric, parse_rubric
 from app.settings import Settings, settings_from
+from connectors.hubspot.scopes import REQUIRED_SCOPES, SETUP_ONLY
 from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.sandbox import RunningSandbox
 from tests.support.doctor import by_name, default_rubric_with, spend_hubspot_calls
@@ -211,3 +212,22 @@ def test_given_no_app_secret_then_webhook_secret_warns_that_webhooks_are_refused
     assert check.status == "warn"
     assert "every HubSpot webhook is refused" in check.detail
     assert "client secret" in str(check.fix)
+
+
+def test_given_token_info_without_a_required_scope_then_scopes_fail_naming_it_and_why() -> None:
+    info = {"hubId": 1, "appId": 2, "userId": 3, "scopes": ["crm.objects.companies.read"]}
+
+    check = scopes_check(info, None)
+
+    assert check.status == "fail"
+    assert "crm.objects.companies.write (write the scores back)" in check.detail
+    assert str(check.fix).startswith("add crm.objects.companies.write, crm.objects.deals.read")
+
+
+def test_given_token_info_lacking_only_the_setup_scope_then_scopes_warn() -> None:
+    granted = [scope for scope in REQUIRED_SCOPES if scope not in SETUP_ONLY]
+
+    check = scopes_check({"scopes": granted}, None)
+
+    assert check.status == "warn"
+    assert check.detail.startswith("the token lacks crm.schemas.companies.write")
