@@ -33,5 +33,17 @@ def run_checks(settings: Settings, rubric_path: Path, sources: Sequence[str]) ->
             )
         )
     for source in sources:
-        checks += (hubspot_checks if source == "hubspot" else salesforce_checks)(settings, rubric)
+        crm_checks = hubspot_checks if source == "hubspot" else salesforce_checks
+        try:
+            checks += crm_checks(settings, rubric)
+        except Exception as error:  # a bug in a check: report it, run the other CRM's
+            checks.append(
+                Check(
+                    "doctor",
+                    source,
+                    "fail",
+                    f"the {source} checks stopped on an unexpected {type(error).__name__}",
+                    "report this as a bug in icp-sync doctor, with the output of --json",
+                )
+            )
     return checks

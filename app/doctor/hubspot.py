@@ -36,19 +36,20 @@ RESET = "midnight in the HubSpot account's time zone"
 
 
 def hubspot_checks(settings: Settings, rubric: Rubric | None) -> list[Check]:
-    if settings.hubspot_token is None:
+    token = settings.hubspot_token.get_secret_value() if settings.hubspot_token else ""
+    if not token:
         return [
             Check(
                 "credentials",
                 SOURCE,
                 "fail",
-                "ICP_SYNC_HUBSPOT_TOKEN is not set",
+                "ICP_SYNC_HUBSPOT_TOKEN is not set (or empty)",
                 f"create a private app ({APP_PAGE}) and set its access token",
             ),
             *skipped(SOURCE, CHECKS[1:5], "no token"),
             *webhook_checks(settings),
         ]
-    probe = HubSpotProbe(settings.hubspot_base_url, settings.hubspot_token.get_secret_value())
+    probe = HubSpotProbe(settings.hubspot_base_url, token)
     try:
         info = _attempt(probe.token_info)
         properties = _attempt(probe.company_properties)

@@ -80,11 +80,12 @@ def test_given_a_token_hubspot_refuses_then_credentials_fail_with_its_reason_and
 def test_given_no_token_then_credentials_fail_saying_which_setting_to_set(
     sandbox: RunningSandbox, rubric: Rubric
 ) -> None:
-    checks = by_name(hubspot_checks(settings_of(sandbox, hubspot_token=None), rubric))
+    for token in (None, ""):
+        checks = by_name(hubspot_checks(settings_of(sandbox, hubspot_token=token), rubric))
 
-    assert checks["credentials"].status == "fail"
-    assert checks["credentials"].detail == "ICP_SYNC_HUBSPOT_TOKEN is not set"
-    assert "private app" in str(checks["credentials"].fix)
+        assert checks["credentials"].status == "fail"
+        assert checks["credentials"].detail == "ICP_SYNC_HUBSPOT_TOKEN is not set (or empty)"
+        assert "private app" in str(checks["credentials"].fix)
 
 
 def test_given_an_unreachable_hubspot_then_credentials_fail_pointing_at_the_base_url(
