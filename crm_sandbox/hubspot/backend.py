@@ -20,14 +20,15 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Literal
 
 from crm_sandbox.core.times import iso_ms
+from crm_sandbox.hubspot.association_types import AssociationLabels, TypedLinks
 from crm_sandbox.hubspot.builtin_properties import (
-    STAGE_PROBABILITY,
     company_groups,
     company_properties,
     deal_groups,
     deal_properties,
 )
 from crm_sandbox.hubspot.contacts import ContactStore
+from crm_sandbox.hubspot.pipelines import STAGE_PROBABILITY
 from crm_sandbox.hubspot.records import (
     FIRST_ID,
     OTHER_TYPE,
@@ -73,6 +74,8 @@ class HubSpotBackend:
         self._writes: deque[WriteRecord] = deque(maxlen=MAX_WRITE_LOG)
         self._listeners: list[Listener] = []
         self.contacts = ContactStore()  # minimal: created, read, associated with companies
+        self.association_labels = AssociationLabels()  # user-defined v4 labels
+        self.typed_links = TypedLinks()  # v4 links beyond deal↔company and contact↔company
 
     # --- primitives (call with the lock held) -----------------------------------------------
 

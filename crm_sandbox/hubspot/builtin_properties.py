@@ -10,6 +10,11 @@ from typing import Any
 
 from crm_sandbox.core.vocabulary import BUYING_SIGNALS, DEAL_STAGES, TECHNOLOGIES
 from crm_sandbox.hubspot.errors import JsonObject
+from crm_sandbox.hubspot.pipelines import (
+    DEFAULT_PIPELINE_ID,
+    DEFAULT_PIPELINE_LABEL,
+    STAGE_LABELS,
+)
 from crm_sandbox.hubspot.schema import (
     BOOL_OPTIONS,
     PropertyDefinition,
@@ -58,26 +63,6 @@ INDUSTRY_OPTIONS: tuple[str, ...] = (
     "VENTURE_CAPITAL_PRIVATE_EQUITY", "VETERINARY", "WAREHOUSING", "WHOLESALE",
     "WINE_AND_SPIRITS", "WIRELESS", "WRITING_AND_EDITING",
 )  # fmt: skip
-
-#: Default pipeline stage → win probability (`hs_deal_stage_probability`).
-STAGE_PROBABILITY: dict[str, str] = {
-    "appointmentscheduled": "0.2",
-    "qualifiedtobuy": "0.4",
-    "presentationscheduled": "0.6",
-    "decisionmakerboughtin": "0.8",
-    "contractsent": "0.9",
-    "closedwon": "1",
-    "closedlost": "0",
-}
-_STAGE_LABELS = {
-    "appointmentscheduled": "Appointment Scheduled",
-    "qualifiedtobuy": "Qualified To Buy",
-    "presentationscheduled": "Presentation Scheduled",
-    "decisionmakerboughtin": "Decision Maker Bought-In",
-    "contractsent": "Contract Sent",
-    "closedwon": "Closed Won",
-    "closedlost": "Closed Lost",
-}
 
 
 def _builtin(
@@ -272,7 +257,7 @@ def deal_properties(at_ms: int) -> list[PropertyDefinition]:
             "radio",
             info,
             at_ms,
-            options=options_of(DEAL_STAGES, _STAGE_LABELS),
+            options=options_of(DEAL_STAGES, STAGE_LABELS),
             read_only_options=False,
         ),
         _builtin(
@@ -282,7 +267,7 @@ def deal_properties(at_ms: int) -> list[PropertyDefinition]:
             "select",
             info,
             at_ms,
-            options=[option("default", "Sales Pipeline", 0)],
+            options=[option(DEFAULT_PIPELINE_ID, DEFAULT_PIPELINE_LABEL, 0)],
             read_only_options=False,
         ),
         _builtin("closedate", "Close Date", "datetime", "date", info, at_ms),
