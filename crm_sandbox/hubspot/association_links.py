@@ -10,7 +10,14 @@ default type too, so reads show both, as HubSpot's v4 reads list every type of a
 from __future__ import annotations
 
 from crm_sandbox.hubspot import contacts
-from crm_sandbox.hubspot.association_types import BASE_TYPES, AssociationType, Pair, default_type
+from crm_sandbox.hubspot.association_types import (
+    BASE_TYPES,
+    CHILD_TO_PARENT,
+    PARENT_TO_CHILD,
+    AssociationType,
+    Pair,
+    default_type,
+)
 from crm_sandbox.hubspot.associations import live_associated, v4_types
 from crm_sandbox.hubspot.backend import HubSpotBackend
 from crm_sandbox.hubspot.errors import JsonObject
@@ -50,6 +57,23 @@ def link(
     if default.type_id not in BASE_TYPES:
         links.add(pair, from_id, to_id, default)
         links.add(reverse, to_id, from_id, default_type(reverse))
+    if kind.type_id in (PARENT_TO_CHILD, CHILD_TO_PARENT):
+        parent, child = (from_id, to_id) if kind.type_id == PARENT_TO_CHILD else (to_id, from_id)
+        _record_parent(backend, parent, child)
+
+
+def _record_parent(backend: HubSpotBackend, parent: str, child: str) -> None:
+    """HubSpot's `hs_parent_company_id` on the child and `hs_num_child_companies` on the parent,
+    which follow the parent/child association."""
+    store = backend.store("companies")
+    children = [
+        other
+        for other, kinds in backend.typed_links.of(("companies", "companies"), parent).items()
+        if any(kind.type_id == PARENT_TO_CHILD for kind in kinds)
+    ]
+    backend.write("companies", store.records[child], {"hs_parent_company_id": parent}, source="API")
+    count = {"hs_num_child_companies": str(len(children))}
+    backend.write("companies", store.records[parent], count, source="API")
 
 
 def _base_link(backend: HubSpotBackend, pair: Pair, from_id: str, to_id: str) -> None:

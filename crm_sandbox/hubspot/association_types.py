@@ -28,6 +28,8 @@ Pair = tuple[AnyType, AnyType]
 HUBSPOT_DEFINED = "HUBSPOT_DEFINED"
 USER_DEFINED = "USER_DEFINED"
 FIRST_USER_TYPE_ID = 1_000
+PARENT_TO_CHILD = 13
+CHILD_TO_PARENT = 14
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,8 +55,8 @@ DEFINED_TYPES: dict[Pair, tuple[AssociationType, ...]] = {
     ("deals", "contacts"): (_defined(3),),
     ("contacts", "deals"): (_defined(4),),
     ("companies", "companies"): (
-        _defined(13, "Child Company"),
-        _defined(14, "Parent Company"),
+        _defined(PARENT_TO_CHILD, "Child Company"),
+        _defined(CHILD_TO_PARENT, "Parent Company"),
         _defined(450),
     ),
 }

@@ -108,10 +108,19 @@ class HubSpotBackend:
         return record
 
     def create_record(
-        self, object_type: ObjectType, properties: Mapping[str, str], *, source: str
+        self,
+        object_type: ObjectType,
+        properties: Mapping[str, str],
+        *,
+        source: str,
+        created_ms: int | None = None,
     ) -> StoredRecord:
-        """A new record with already-validated values; reported to listeners."""
-        record = self.new_record(object_type, dict(properties))
+        """A new record with already-validated values; reported to listeners. `created_ms`
+        backdates `createdate` (a client's historical one); it is modified now all the same."""
+        modified_ms = self.clock.tick() if created_ms is not None else None
+        record = self.new_record(
+            object_type, dict(properties), created_ms=created_ms, updated_ms=modified_ms
+        )
         self._log(object_type, record.id, dict(properties), record.updated_ms, source)
         self._emit(object_type, record.id, "creation", record.properties, record.updated_ms, source)
         return record

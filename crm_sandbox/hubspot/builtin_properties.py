@@ -99,6 +99,25 @@ def _builtin(
     )
 
 
+def _bools() -> list[JsonObject]:
+    return [dict(item) for item in BOOL_OPTIONS]
+
+
+def _owner(label: str, group: str, at_ms: int) -> PropertyDefinition:
+    """`hubspot_owner_id`: an enumeration whose options are the portal's owners (external
+    options, so any owner id is taken; the sandbox has no owners API)."""
+    return _builtin(
+        "hubspot_owner_id",
+        label,
+        "enumeration",
+        "select",
+        group,
+        at_ms,
+        external_options=True,
+        read_only_options=True,
+    )
+
+
 def company_groups() -> list[PropertyGroup]:
     return [
         PropertyGroup("companyinformation", "Company information", 0),
@@ -146,6 +165,33 @@ def company_properties(at_ms: int) -> list[PropertyDefinition]:
         _builtin("city", "City", "string", "text", info, at_ms),
         _builtin("zip", "Postal Code", "string", "text", info, at_ms),
         _builtin("description", "Description", "string", "textarea", info, at_ms),
+        _builtin("founded_year", "Year Founded", "string", "text", info, at_ms),
+        _builtin("phone", "Phone Number", "string", "phonenumber", info, at_ms),
+        _builtin("address", "Street Address", "string", "text", info, at_ms),
+        _builtin("linkedin_company_page", "LinkedIn Company Page", "string", "text", info, at_ms),
+        _builtin(
+            "is_public", "Is Public", "bool", "booleancheckbox", info, at_ms, options=_bools()
+        ),
+        _owner("Company owner", info, at_ms),
+        _builtin(
+            "hs_parent_company_id",
+            "Parent Company",
+            "number",
+            "number",
+            info,
+            at_ms,
+            read_only=True,
+        ),
+        _builtin(
+            "hs_num_child_companies",
+            "Number of child companies",
+            "number",
+            "number",
+            info,
+            at_ms,
+            read_only=True,
+            calculated=True,
+        ),
         _builtin(
             "lifecyclestage",
             "Lifecycle Stage",
@@ -197,7 +243,7 @@ def company_properties(at_ms: int) -> list[PropertyDefinition]:
             read_only=True,
             calculated=True,
         ),
-        _builtin("createdate", "Create Date", "datetime", "date", info, at_ms, read_only=True),
+        _builtin("createdate", "Create Date", "datetime", "date", info, at_ms),
         _builtin(
             "hs_lastmodifieddate",
             "Last Modified Date",
@@ -229,7 +275,7 @@ def company_properties(at_ms: int) -> list[PropertyDefinition]:
             "booleancheckbox",
             target,
             at_ms,
-            options=[dict(item) for item in BOOL_OPTIONS],
+            options=_bools(),
             read_only_options=True,
         ),
         _builtin(
@@ -285,7 +331,10 @@ def deal_properties(at_ms: int) -> list[PropertyDefinition]:
             read_only_options=False,
         ),
         _builtin("description", "Deal Description", "string", "textarea", info, at_ms),
-        _builtin("createdate", "Create Date", "datetime", "date", info, at_ms, read_only=True),
+        _owner("Deal owner", info, at_ms),
+        _builtin("closed_lost_reason", "Closed Lost Reason", "string", "textarea", info, at_ms),
+        _builtin("closed_won_reason", "Closed Won Reason", "string", "textarea", info, at_ms),
+        _builtin("createdate", "Create Date", "datetime", "date", info, at_ms),
         _builtin(
             "hs_lastmodifieddate",
             "Last Modified Date",
@@ -304,7 +353,7 @@ def deal_properties(at_ms: int) -> list[PropertyDefinition]:
             "booleancheckbox",
             info,
             at_ms,
-            options=[dict(item) for item in BOOL_OPTIONS],
+            options=_bools(),
             read_only=True,
             calculated=True,
         ),
@@ -315,7 +364,7 @@ def deal_properties(at_ms: int) -> list[PropertyDefinition]:
             "booleancheckbox",
             info,
             at_ms,
-            options=[dict(item) for item in BOOL_OPTIONS],
+            options=_bools(),
             read_only=True,
             calculated=True,
         ),
