@@ -1,7 +1,18 @@
 """The company and deal properties a HubSpot portal has before anyone adds one: HubSpot-defined
 properties with their real type and fieldType (hubspot.md §6, §7), and the portal's custom
 `icp_buying_signals`. Option values come from HubSpot's own lists (`INDUSTRY_OPTIONS`, the
-default sales pipeline's stages) and the seed's vocabularies.
+default sales pipeline's stages, `pipelines`) and the seed's vocabularies.
+
+A new portal's standard properties that a migrated data set writes are here too: `founded_year`
+(string/text, HubSpot keeps the year as text), `phone` (phonenumber), `address`,
+`linkedin_company_page`, `is_public`, `hubspot_owner_id` (an enumeration of the portal's owners,
+external options, so any owner id is taken), `hs_parent_company_id` and `hs_num_child_companies`
+(set by the parent/child company association, `association_links`), and on deals the owner and
+the closed won/lost reasons. `createdate` is writable (`readOnlyValue` false): a client may set
+it, to load historical records with their real create date; `hs_lastmodifieddate` and
+`hs_object_id` are read-only values, so writing them is a 400 `READ_ONLY_VALUE` (HubSpot's code:
+mautic/mautic#8785 quotes HubSpot refusing `hs_object_id`). HubSpot's documentation searched here
+does not state the `createdate` rule in so many words; it is the behaviour integrators rely on.
 """
 
 from __future__ import annotations
@@ -99,6 +110,15 @@ def _builtin(
     )
 
 
+def _calculated(
+    name: str, label: str, type_: str, field_type: str, group: str, at_ms: int, **extra: Any
+) -> PropertyDefinition:
+    """A property HubSpot calculates: its value is read-only."""
+    return _builtin(
+        name, label, type_, field_type, group, at_ms, read_only=True, calculated=True, **extra
+    )
+
+
 def _bools() -> list[JsonObject]:
     return [dict(item) for item in BOOL_OPTIONS]
 
@@ -182,15 +202,13 @@ def company_properties(at_ms: int) -> list[PropertyDefinition]:
             at_ms,
             read_only=True,
         ),
-        _builtin(
+        _calculated(
             "hs_num_child_companies",
             "Number of child companies",
             "number",
             "number",
             info,
             at_ms,
-            read_only=True,
-            calculated=True,
         ),
         _builtin(
             "lifecyclestage",
@@ -233,26 +251,22 @@ def company_properties(at_ms: int) -> list[PropertyDefinition]:
             options=options_of(TECHNOLOGIES, {tool: tool for tool in TECHNOLOGIES}),
             read_only_options=False,
         ),
-        _builtin(
+        _calculated(
             "notes_last_updated",
             "Last Activity Date",
             "datetime",
             "date",
             activity,
             at_ms,
-            read_only=True,
-            calculated=True,
         ),
         _builtin("createdate", "Create Date", "datetime", "date", info, at_ms),
-        _builtin(
+        _calculated(
             "hs_lastmodifieddate",
             "Last Modified Date",
             "datetime",
             "date",
             info,
             at_ms,
-            read_only=True,
-            calculated=True,
         ),
         _builtin("hs_object_id", "Record ID", "number", "number", info, at_ms, read_only=True),
         _builtin(
@@ -335,18 +349,16 @@ def deal_properties(at_ms: int) -> list[PropertyDefinition]:
         _builtin("closed_lost_reason", "Closed Lost Reason", "string", "textarea", info, at_ms),
         _builtin("closed_won_reason", "Closed Won Reason", "string", "textarea", info, at_ms),
         _builtin("createdate", "Create Date", "datetime", "date", info, at_ms),
-        _builtin(
+        _calculated(
             "hs_lastmodifieddate",
             "Last Modified Date",
             "datetime",
             "date",
             info,
             at_ms,
-            read_only=True,
-            calculated=True,
         ),
         _builtin("hs_object_id", "Record ID", "number", "number", info, at_ms, read_only=True),
-        _builtin(
+        _calculated(
             "hs_is_closed",
             "Is Deal Closed?",
             "bool",
@@ -354,10 +366,8 @@ def deal_properties(at_ms: int) -> list[PropertyDefinition]:
             info,
             at_ms,
             options=_bools(),
-            read_only=True,
-            calculated=True,
         ),
-        _builtin(
+        _calculated(
             "hs_is_closed_won",
             "Is Closed Won",
             "bool",
@@ -365,17 +375,13 @@ def deal_properties(at_ms: int) -> list[PropertyDefinition]:
             info,
             at_ms,
             options=_bools(),
-            read_only=True,
-            calculated=True,
         ),
-        _builtin(
+        _calculated(
             "hs_deal_stage_probability",
             "Deal Stage Probability",
             "number",
             "number",
             info,
             at_ms,
-            read_only=True,
-            calculated=True,
         ),
     ]
