@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 import requests
 
 from connectors.hubspot.client import HubSpotClient
-from connectors.hubspot.schema import GROUP_NAME, TIER, writeback_properties
+from connectors.hubspot.schema import GROUP_NAME, TIER, PropertySpec, writeback_properties
 from crm_sandbox import RunningSandbox
 from crm_sandbox.hubspot.routes import ROUTES
 from tests.crm_sandbox.contract.contract import Answer, Case, check, json_or_none, uncovered
@@ -70,6 +70,9 @@ class HubSpot:
         return [str(item["id"]) for item in answer.body["results"]]
 
 
+Send = Callable[[HubSpot], Answer]
+
+
 @pytest.fixture(scope="module")
 def hubspot(contract_sandbox: RunningSandbox) -> Iterator[HubSpot]:
     with requests.Session() as http:
@@ -82,7 +85,7 @@ def hubspot(contract_sandbox: RunningSandbox) -> Iterator[HubSpot]:
         yield portal
 
 
-def _tier_property() -> Any:
+def _tier_property() -> PropertySpec:
     return next(spec for spec in writeback_properties(TIERS, FLAGS) if spec.name == TIER)
 
 
@@ -97,7 +100,7 @@ def _pending(method: str, path: str) -> str | None:
 # -- requests as the connector sends them ---------------------------------------------------
 
 
-def _list(object_type: str, properties: list[str], associations: list[str]) -> Any:
+def _list(object_type: str, properties: list[str], associations: list[str]) -> Send:
     def send(api: HubSpot) -> Answer:
         params: dict[str, Any] = {"limit": 2, "properties": properties, "archived": "false"}
         if associations:
@@ -107,11 +110,15 @@ def _list(object_type: str, properties: list[str], associations: list[str]) -> A
     return send
 
 
-def _search(object_type: str, properties: list[str], *, operator: str = "GTE") -> Any:
+def _search(object_type: str, properties: list[str], *, operator: str = "GTE") -> Send:
     """The incremental pull's search: modified since a moment, oldest first, one page."""
     body = {
         "filterGroups": [
-            {"filters": [{"propertyName": "hs_lastmodifieddate", "operator": operator, "value": "0"}]}
+            {
+                "filters": [
+                    {"propertyName": "hs_lastmodifieddate", "operator": operator, "value": "0"}
+                ]
+            }
         ],
         "sorts": [{"propertyName": "hs_lastmodifieddate", "direction": "ASCENDING"}],
         "properties": properties,
@@ -124,7 +131,7 @@ def _search(object_type: str, properties: list[str], *, operator: str = "GTE") -
     return send
 
 
-def _batch_read(object_type: str, properties: list[str], *, missing: bool) -> Any:
+def _batch_read(object_type: str, properties: list[str], *, missing: bool) -> Send:
     def send(api: HubSpot) -> Answer:
         ids = api.companies if object_type == "companies" else api.deals
         wanted = [*ids[:2], *([MISSING_ID] if missing else [])]
@@ -139,10 +146,12 @@ def _batch_read(object_type: str, properties: list[str], *, missing: bool) -> An
     return send
 
 
-def _batch_update(*, missing: bool = False, bad_value: bool = False) -> Any:
+def _batch_update(*, missing: bool = False, bad_value: bool = False) -> Send:
     def send(api: HubSpot) -> Answer:
         score = "not a number" if bad_value else "87"
-        inputs = [{"id": i, "properties": {"icp_tier": "tier_1"}} for i in api.companies[:2]]
+        inputs: list[dict[str, Any]] = [
+            {"id": i, "properties": {"icp_tier": "tier_1"}} for i in api.companies[:2]
+        ]
         if missing:
             inputs.append({"id": MISSING_ID, "properties": {"icp_tier": "tier_2"}})
         inputs[0]["properties"]["numberofemployees"] = score
@@ -151,7 +160,7 @@ def _batch_update(*, missing: bool = False, bad_value: bool = False) -> Any:
     return send
 
 
-def _associations(from_type: str, *, missing: bool = False) -> Any:
+def _associations(from_type: str, *, missing: bool = False) -> Send:
     def send(api: HubSpot) -> Answer:
         ids = api.deals if from_type == "deals" else api.contacts
         wanted = [*ids[:2], *([MISSING_ID] if missing else [])]
@@ -164,14 +173,14 @@ def _associations(from_type: str, *, missing: bool = False) -> Any:
     return send
 
 
-def _get(path: str) -> Any:
+def _get(path: str) -> Send:
     def send(api: HubSpot) -> Answer:
         return api.call("GET", path)
 
     return send
 
 
-def _create_property(name: str | None) -> Any:
+def _create_property(name: str | None) -> Send:
     def send(api: HubSpot) -> Answer:
         spec = _tier_property()
         if name is None:  # a new one
@@ -181,7 +190,7 @@ def _create_property(name: str | None) -> Any:
     return send
 
 
-def _create_group(name: str | None) -> Any:
+def _create_group(name: str | None) -> Send:
     def send(api: HubSpot) -> Answer:
         group = name or f"icp_contract_{uuid.uuid4().hex[:8]}"
         body = {"name": group, "label": "ICP Sync", "displayOrder": -1}
@@ -190,7 +199,7 @@ def _create_group(name: str | None) -> Any:
     return send
 
 
-def _patch(path: str, body: dict[str, Any]) -> Any:
+def _patch(path: str, body: dict[str, Any]) -> Send:
     def send(api: HubSpot) -> Answer:
         return api.call("PATCH", path, json=body)
 
@@ -203,7 +212,7 @@ def _bad_token(api: HubSpot) -> Answer:
     )
 
 
-def _over_limit(policy: str) -> Any:
+def _over_limit(policy: str) -> Send:
     """Two calls with the burst (or daily) limit set to one call: the second is refused."""
 
     def send(api: HubSpot) -> Answer:
@@ -226,9 +235,7 @@ def _over_limit(policy: str) -> Any:
 
 def _default_association(api: HubSpot) -> Answer:
     deal, company = api.deals[0], api.companies[0]
-    return api.call(
-        "PUT", f"/crm/v4/objects/deals/{deal}/associations/default/companies/{company}"
-    )
+    return api.call("PUT", f"/crm/v4/objects/deals/{deal}/associations/default/companies/{company}")
 
 
 def _object_associations(api: HubSpot) -> Answer:
