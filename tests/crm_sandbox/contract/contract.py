@@ -58,7 +58,8 @@ class Case:
 
 
 @functools.cache
-def _validator(schema: str) -> jsonschema_rs.Validator:
+def validator(schema: str) -> jsonschema_rs.Validator:
+    """The validator of `file#Definition` (or of a whole file); KeyError if there is none."""
     file, _, definition = schema.partition("#")
     document: dict[str, Any] = json.loads((SCHEMAS / file).read_text())
     if definition:
@@ -72,7 +73,7 @@ def violations(schema: str, body: object) -> list[str]:
     """Every place `body` breaks `schema` (`file#Definition`), as `path: message`."""
     return [
         f"{'/'.join(str(p) for p in error.instance_path) or '(root)'}: {error.message}"
-        for error in _validator(schema).iter_errors(body)
+        for error in validator(schema).iter_errors(body)
     ]
 
 

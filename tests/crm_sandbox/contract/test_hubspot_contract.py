@@ -13,6 +13,7 @@ a strict xfail, so it turns into a failure to look at the day the route lands.
 from __future__ import annotations
 
 import dataclasses
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -31,6 +32,10 @@ DEAL_PROPERTIES = ["dealstage", "amount", "closedate", "pipeline", "hs_lastmodif
 MISSING_ID = "999999999"
 TIERS = ("tier_1", "tier_2", "tier_3")
 FLAGS = ("too_small",)
+V4_BATCH_CREATE = "/crm/v4/associations/companies/companies/batch/create"
+V4_BATCH_DEFAULT = "/crm/v4/associations/deals/companies/batch/associate/default"
+V4_LABELS = "/crm/v4/associations/deals/companies/labels"  # the path hubspot-api-client calls
+PIPELINES = "/crm/v3/pipelines/deals"
 
 
 class HubSpot:
@@ -89,12 +94,14 @@ def _tier_property() -> PropertySpec:
     return next(spec for spec in writeback_properties(TIERS, FLAGS) if spec.name == TIER)
 
 
-def _served(method: str, path: str) -> bool:
-    return any(route.method == method and route.path == path for route in ROUTES)
-
-
 def _pending(method: str, path: str) -> str | None:
-    return None if _served(method, path) else "served once branch w/hs-api lands"
+    """Why the case cannot pass yet: the sandbox has no route for this request (matched the
+    way Starlette matches, `{name}` standing for one path segment)."""
+    for route in ROUTES:
+        template = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(route.path))
+        if route.method == method and re.fullmatch(template, path):
+            return None
+    return "served once branch w/hs-api lands"
 
 
 # -- requests as the connector sends them ---------------------------------------------------
@@ -253,14 +260,12 @@ def _v4_batch_create(api: HubSpot) -> Answer:
             }
         ]
     }
-    return api.call("POST", "/crm/v4/associations/companies/companies/batch/create", json=body)
+    return api.call("POST", V4_BATCH_CREATE, json=body)
 
 
 def _v4_batch_default(api: HubSpot) -> Answer:
     body = {"inputs": [{"from": {"id": api.deals[0]}, "to": {"id": api.companies[0]}}]}
-    return api.call(
-        "POST", "/crm/v4/associations/deals/companies/batch/associate/default", json=body
-    )
+    return api.call("POST", V4_BATCH_DEFAULT, json=body)
 
 
 # -- the cases -------------------------------------------------------------------------------
@@ -271,7 +276,6 @@ P = "hubspot/properties.json#"
 A4 = "hubspot/associations_v4.json#"
 PROPS = "/crm/v3/properties/companies"
 GROUPS = PROPS + "/groups"
-V4_BATCH = "/crm/v4/associations/{fromObjectType}/{toObjectType}/batch"
 
 CASES: tuple[Case, ...] = (
     Case(
@@ -469,28 +473,28 @@ CASES: tuple[Case, ...] = (
         201,
         A4 + "BatchResponseLabelsBetweenObjectPair",
         _v4_batch_create,
-        pending=_pending("POST", V4_BATCH + "/create"),
+        pending=_pending("POST", V4_BATCH_CREATE),
     ),
     Case(
         "associations.v4 batch associate default",
         200,
         A4 + "BatchResponsePublicDefaultAssociation",
         _v4_batch_default,
-        pending=_pending("POST", V4_BATCH + "/associate/default"),
+        pending=_pending("POST", V4_BATCH_DEFAULT),
     ),
     Case(
         "associations.v4 labels deals to companies",
         200,
         "hubspot/associations_v4_schema.json#CollectionResponseAssociationSpecWithLabelNoPaging",
-        _get("/crm/associations/v4/deals/companies/labels"),
-        pending=_pending("GET", "/crm/associations/v4/{fromObjectType}/{toObjectType}/labels"),
+        _get(V4_LABELS),
+        pending=_pending("GET", V4_LABELS),
     ),
     Case(
         "pipelines.deals",
         200,
         "hubspot/pipelines.json#CollectionResponsePipelineNoPaging",
-        _get("/crm/v3/pipelines/deals"),
-        pending=_pending("GET", "/crm/v3/pipelines/{objectType}"),
+        _get(PIPELINES),
+        pending=_pending("GET", PIPELINES),
     ),
 )
 

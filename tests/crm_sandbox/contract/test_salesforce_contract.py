@@ -183,12 +183,21 @@ def _update_collection(*, too_many: bool = False) -> Send:
     return send
 
 
-def _create_custom_field(*, existing: bool) -> Send:
+def _create_custom_field(*, twice: bool) -> Send:
+    """A new field as `setup salesforce` creates one; `twice`: the same field again, which
+    Salesforce refuses (400 `DUPLICATE_DEVELOPER_NAME`)."""
+
     def send(api: Org) -> Answer:
         spec = next(f for f in writeback_fields(("tier_1",), ()) if f.name == FIT_SCORE)
-        name = spec.name if existing else f"ICP_Contract_{uuid.uuid4().hex[:8]}__c"
-        body = {"FullName": f"Lead.{name}", "Metadata": dict(spec.metadata)}
-        return api.call("POST", f"{DATA}/tooling/sobjects/CustomField", json=body)
+        body = {
+            "FullName": f"Lead.ICP_Contract_{uuid.uuid4().hex[:8]}__c",
+            "Metadata": dict(spec.metadata),
+        }
+        answer = api.call("POST", f"{DATA}/tooling/sobjects/CustomField", json=body)
+        if twice:
+            assert answer.status == 201, answer
+            answer = api.call("POST", f"{DATA}/tooling/sobjects/CustomField", json=body)
+        return answer
 
     return send
 
@@ -298,14 +307,14 @@ CASES: tuple[Case, ...] = (
         "tooling.CustomField.create",
         201,
         REST + "SaveResult",
-        _create_custom_field(existing=False),
+        _create_custom_field(twice=False),
         ("SalesforceClient.create_custom_field",),
     ),
     Case(
-        "tooling.CustomField.create existing 400",
+        "tooling.CustomField.create twice 400",
         400,
         REST + "Errors",
-        _create_custom_field(existing=True),
+        _create_custom_field(twice=True),
     ),
     Case("any call with an expired session 401", 401, REST + "Errors", _expired_session),
     Case("any call over the daily limit 403", 403, REST + "Errors", _over_daily_limit),
