@@ -89,15 +89,23 @@ def check(case: Case, answer: Answer) -> None:
     assert not problems, f"{case.name} breaks {case.schema}:\n" + "\n".join(problems[:20])
 
 
-def uncovered(cls: type, cases: Sequence[Case], *, not_http: frozenset[str]) -> list[str]:
-    """The public methods of `cls` (other than `not_http`) that no case covers."""
+def assert_every_call_covered(
+    cls: type,
+    cases: Sequence[Case],
+    *,
+    not_http: frozenset[str],
+    functions: Sequence[str] = (),
+) -> None:
+    """Every public method of `cls` (but `not_http`) and every function named in `functions`
+    is in some case's `covers`: a call the connector gains without a contract case fails."""
     covered = {name for case in cases for name in case.covers}
-    public = sorted(
-        name
+    methods = (
+        f"{cls.__name__}.{name}"
         for name, value in vars(cls).items()
         if not name.startswith("_") and callable(value) and name not in not_http
     )
-    return [f"{cls.__name__}.{name}" for name in public if f"{cls.__name__}.{name}" not in covered]
+    missing = sorted(name for name in (*methods, *functions) if name not in covered)
+    assert not missing, f"add a contract case (Case.covers) for {missing}"
 
 
 def json_or_none(content: bytes) -> Any:

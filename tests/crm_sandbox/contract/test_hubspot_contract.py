@@ -21,7 +21,7 @@ from connectors.hubspot.client import HubSpotClient
 from connectors.hubspot.schema import GROUP_NAME, TIER
 from crm_sandbox import RunningSandbox
 from tests.crm_sandbox.contract import hubspot_calls as call
-from tests.crm_sandbox.contract.contract import Case, check, uncovered
+from tests.crm_sandbox.contract.contract import Case, assert_every_call_covered, check
 from tests.crm_sandbox.contract.hubspot_calls import (
     COMPANY_PROPERTIES,
     DEAL_PROPERTIES,
@@ -284,5 +284,4 @@ def test_given_a_connector_call_when_sent_to_the_sandbox_then_the_answer_matches
 
 
 def test_given_the_hubspot_client_then_every_public_call_has_a_contract_case() -> None:
-    missing = uncovered(HubSpotClient, CASES, not_http=frozenset({"close"}))
-    assert not missing, f"add a contract case (Case.covers) for {missing}"
+    assert_every_call_covered(HubSpotClient, CASES, not_http=frozenset({"close"}))

@@ -19,7 +19,7 @@ from connectors.salesforce.schema import FIT_SCORE
 from connectors.salesforce.soql import select
 from crm_sandbox import RunningSandbox
 from tests.crm_sandbox.contract import salesforce_calls as call
-from tests.crm_sandbox.contract.contract import Case, check, uncovered
+from tests.crm_sandbox.contract.contract import Case, assert_every_call_covered, check
 from tests.crm_sandbox.contract.salesforce_calls import DATA, MISSING_ACCOUNT, SMALLEST_BATCH, Org
 
 
@@ -46,7 +46,7 @@ CASES: tuple[Case, ...] = (
         200,
         OAUTH + "Token",
         call.token("ok"),
-        ("request_token",),
+        ("auth.request_token",),
     ),
     Case("oauth2/token bad secret 400", 400, OAUTH + "Error", call.token("bad secret")),
     Case(
@@ -87,21 +87,16 @@ CASES: tuple[Case, ...] = (
         REST + "Errors",
         call.query("SELECT Id, NoSuch__c FROM Lead"),
     ),
-    Case(
-        "Account.describe",
-        200,
-        "salesforce/describe.json",
-        call.get(f"{DATA}/sobjects/Account/describe"),
-        ("SalesforceClient.describe",),
-        pending=call.describe_pending(),
-    ),
-    Case(
-        "Lead.describe",
-        200,
-        "salesforce/describe.json",
-        call.get(f"{DATA}/sobjects/Lead/describe"),
-        ("SalesforceClient.describe",),
-        pending=call.describe_pending(),
+    *(
+        Case(
+            f"{name}.describe",
+            200,
+            "salesforce/describe.json",
+            call.get(f"{DATA}/sobjects/{name}/describe"),
+            ("SalesforceClient.describe",),
+            pending=call.describe_pending(),
+        )
+        for name in ("Account", "Lead")
     ),
     Case(
         "describe unknown object 404",
@@ -161,7 +156,9 @@ def test_given_a_connector_call_when_sent_to_the_org_then_the_answer_matches_sal
 
 
 def test_given_the_salesforce_client_then_every_public_call_has_a_contract_case() -> None:
-    missing = uncovered(SalesforceClient, CASES, not_http=frozenset({"close", "translate"}))
-    if not any("request_token" in case.covers for case in CASES):
-        missing.append("connectors.salesforce.auth.request_token")
-    assert not missing, f"add a contract case (Case.covers) for {missing}"
+    assert_every_call_covered(
+        SalesforceClient,
+        CASES,
+        not_http=frozenset({"close", "translate"}),
+        functions=("auth.request_token",),
+    )
