@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from crm_sandbox.core.faults import FaultInjector, FaultPlan
 from crm_sandbox.salesforce.state import SalesforceState
@@ -43,6 +43,9 @@ if TYPE_CHECKING:
     from crm_sandbox.salesforce.auth import SalesforceAuth
     from crm_sandbox.salesforce.limits import ApiUsage
     from crm_sandbox.salesforce.outbound_messages import OutboundMessages
+
+#: How icp-sync signs in to the org: the connected app's secret, or a JWT signed with its key.
+SalesforceAuthFlow = Literal["client_credentials", "jwt"]
 
 
 @dataclass
