@@ -152,7 +152,8 @@ def sandbox(
                 jwt_org = running.salesforce_sandbox
                 if jwt_org is not None:
                     _note(
-                        f"Salesforce JWT bearer: the connected app's key is {jwt_org.jwt_private_key_path} "
+                        "Salesforce JWT bearer: the connected app's key is "
+                        f"{jwt_org.jwt_private_key_path} "
                         f"(certificate {jwt_org.jwt_certificate_path}); to use it, unset "
                         "ICP_SYNC_SALESFORCE_CLIENT_SECRET and set "
                         f"ICP_SYNC_SALESFORCE_USERNAME={jwt_org.jwt_username} "
