@@ -3,8 +3,10 @@ app's certificate, its claims checked, and each refusal answered with Salesforce
 
 from __future__ import annotations
 
+import base64
+import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +15,11 @@ import pytest
 import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from simple_salesforce import Salesforce
 
 from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.salesforce.server import RunningSalesforce
 from crm_sandbox.salesforce.users import ORG_USERS
+from tests.support.simple_salesforce_typed import TypedSalesforce
 
 GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 
@@ -89,9 +91,16 @@ def test_given_jwt_username_and_key_file_when_simple_salesforce_logs_in_then_it_
 ) -> None:
     token = _exchange(session, org, _signed(org, _claims(org))).json()["access_token"]
 
-    sf = Salesforce(session_id=token, instance_url=org.url, session=session)
+    sf = TypedSalesforce(session_id=token, instance_url=org.url, session=session)
 
     assert sf.query("SELECT Id FROM Account LIMIT 1")["totalSize"] == 1
+
+
+def _unsigned(claims: dict[str, Any]) -> str:
+    """An `alg: none` JWT, which must never pass for a signed one."""
+    parts = ({"alg": "none", "typ": "JWT"}, claims)
+    encoded = [base64.urlsafe_b64encode(json.dumps(p).encode()).decode().rstrip("=") for p in parts]
+    return ".".join(encoded) + "."
 
 
 def _other_key() -> bytes:
@@ -123,11 +132,11 @@ def test_given_a_bad_assertion_when_exchanged_then_400_with_salesforces_error_bo
     org: RunningSalesforce, session: requests.Session, case: str, error: str, description: str
 ) -> None:
     now = int(time.time())
-    assertion = {
+    cases: dict[str, Callable[[], str]] = {
         "signed with another key": lambda: _signed(org, _claims(org), _other_key()),
         "HS256": lambda: jwt.encode(_claims(org), "a-shared-secret-of-32-bytes-long!", "HS256"),
         "not a JWT": lambda: "not.a-jwt",
-        "unsigned (alg none)": lambda: jwt.encode(_claims(org), None, algorithm="none"),
+        "unsigned (alg none)": lambda: _unsigned(_claims(org)),
         "another consumer key": lambda: _signed(org, _claims(org, iss="3MVGsomeone-else")),
         "another audience": lambda: _signed(org, _claims(org, aud="https://acme.force.com")),
         "expired": lambda: _signed(org, _claims(org, exp=now - 10)),
@@ -137,9 +146,9 @@ def test_given_a_bad_assertion_when_exchanged_then_400_with_salesforces_error_bo
             org, _claims(org, sub=ORG_USERS[1].username)
         ),
         "inactive user": lambda: _signed(org, _claims(org, sub=ORG_USERS[2].username)),
-    }[case]()
+    }
 
-    answer = _exchange(session, org, assertion)
+    answer = _exchange(session, org, cases[case]())
 
     assert answer.status_code == 400
     assert answer.json() == {"error": error, "error_description": description}
