@@ -28,8 +28,6 @@ from typing import Any
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import make_url
 
 from app.inbox import queue
@@ -39,6 +37,7 @@ from app.webhooks.salesforce_json import signature
 from crm_sandbox.core.delivery import RetryPolicy
 from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.sandbox import RunningSandbox
+from tests.support.salesforce import rsa_private_pem
 from tests.support.service import free_port, is_ready
 
 pytestmark = pytest.mark.slow  # a full run of every command, each a process
@@ -75,15 +74,6 @@ def wait_for(check: Callable[[], Any]) -> Any:
             return value
         time.sleep(0.05)
     return check()
-
-
-def private_key_pem() -> str:
-    key = rsa.generate_private_key(public_exponent=65_537, key_size=2048)
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
 
 
 def fragments(secret: str) -> set[str]:
@@ -165,7 +155,7 @@ def test_given_every_secret_configured_when_a_full_run_is_captured_then_no_secre
     org, sf = sandbox.salesforce, sandbox.salesforce_sandbox
     assert org is not None
     assert sf is not None
-    pem = private_key_pem()
+    pem = rsa_private_pem()
     key_file = tmp_path / "salesforce-jwt.pem"
     key_file.write_text(pem, encoding="utf-8")
     url = make_url(database_url)

@@ -23,17 +23,12 @@ from connectors.salesforce.connector import SalesforceConnector
 from crm_sandbox.salesforce.server import RunningSalesforce
 from crm_sandbox.salesforce.users import ORG_USERS
 from tests.support.hubspot import RecordingSleep
-from tests.support.salesforce import SalesforceFactory, a_score, records_of
+from tests.support.salesforce import SalesforceFactory, a_score, records_of, rsa_private_pem
 
 
 @pytest.fixture(scope="module")
 def rsa_pem() -> str:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
+    return rsa_private_pem()
 
 
 def test_given_client_credentials_when_pulling_then_one_token_request_and_calls_are_counted(

@@ -19,7 +19,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.salesforce.server import RunningSalesforce
 from crm_sandbox.salesforce.users import ORG_USERS
-from tests.support.simple_salesforce_typed import TypedSalesforce
+from tests.support.salesforce import rsa_private_pem
+from tests.support.simple_salesforce_typed import TypedSalesforce, sandbox_session
 
 GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 
@@ -32,11 +33,8 @@ def org(start_shared_crm_sandbox: SandboxFactory) -> Iterator[RunningSalesforce]
 
 @pytest.fixture
 def session(org: RunningSalesforce) -> Iterator[requests.Session]:
-    http = requests.Session()
-    http.trust_env = False
-    http.verify = org.ca_bundle
-    yield http
-    http.close()
+    with sandbox_session(org) as http:
+        yield http
 
 
 def _claims(org: RunningSalesforce, **overrides: Any) -> dict[str, Any]:
@@ -103,15 +101,6 @@ def _unsigned(claims: dict[str, Any]) -> str:
     return ".".join(encoded) + "."
 
 
-def _other_key() -> bytes:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-
-
 @pytest.mark.parametrize(
     ("case", "error", "description"),
     [
@@ -133,7 +122,7 @@ def test_given_a_bad_assertion_when_exchanged_then_400_with_salesforces_error_bo
 ) -> None:
     now = int(time.time())
     cases: dict[str, Callable[[], str]] = {
-        "signed with another key": lambda: _signed(org, _claims(org), _other_key()),
+        "signed with another key": lambda: _signed(org, _claims(org), rsa_private_pem()),
         "HS256": lambda: jwt.encode(_claims(org), "a-shared-secret-of-32-bytes-long!", "HS256"),
         "not a JWT": lambda: "not.a-jwt",
         "unsigned (alg none)": lambda: _unsigned(_claims(org)),

@@ -8,11 +8,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import requests
 
 from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.salesforce.server import RunningSalesforce
-from tests.support.simple_salesforce_typed import TypedSalesforce, connect
+from tests.support.simple_salesforce_typed import TypedSalesforce, connect, sandbox_session
 
 #: DescribeFieldResult's keys, as a real org's describe answer carries them.
 FIELD_KEYS = frozenset(
@@ -115,11 +114,8 @@ def org(start_shared_crm_sandbox: SandboxFactory) -> Iterator[RunningSalesforce]
 
 @pytest.fixture(scope="module")
 def sf(org: RunningSalesforce) -> Iterator[TypedSalesforce]:
-    http = requests.Session()
-    http.trust_env = False
-    http.verify = org.ca_bundle
-    yield connect(org, http)
-    http.close()
+    with sandbox_session(org) as http:
+        yield connect(org, http)
 
 
 @pytest.fixture(scope="module")

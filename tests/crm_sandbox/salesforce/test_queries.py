@@ -13,7 +13,12 @@ from simple_salesforce.exceptions import SalesforceMalformedRequest
 from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.salesforce.server import RunningSalesforce
 from crm_sandbox.salesforce.users import LEAD_RULE_NAME, ORG_USERS
-from tests.support.simple_salesforce_typed import TypedSalesforce, connect, error_list
+from tests.support.simple_salesforce_typed import (
+    TypedSalesforce,
+    connect,
+    error_list,
+    sandbox_session,
+)
 
 RULE_QUERY = (
     "SELECT Id, Name, Active FROM AssignmentRule WHERE SobjectType = 'Lead' AND Active = true"
@@ -28,11 +33,8 @@ def org(start_shared_crm_sandbox: SandboxFactory) -> Iterator[RunningSalesforce]
 
 @pytest.fixture
 def http(org: RunningSalesforce) -> Iterator[requests.Session]:
-    session = requests.Session()
-    session.trust_env = False
-    session.verify = org.ca_bundle
-    yield session
-    session.close()
+    with sandbox_session(org) as session:
+        yield session
 
 
 @pytest.fixture
@@ -108,9 +110,7 @@ def test_given_an_org_without_an_active_rule_then_none_is_found_and_leads_keep_t
     start_crm_sandbox: SandboxFactory,
 ) -> None:
     org = start_crm_sandbox.salesforce_only(seed=6, companies=2, active_lead_rule=False)
-    with requests.Session() as http:
-        http.trust_env = False
-        http.verify = org.ca_bundle
+    with sandbox_session(org) as http:
         sf = connect(org, http)
 
         rules = sf.query(RULE_QUERY)["records"]
