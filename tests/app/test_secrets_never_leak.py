@@ -37,7 +37,6 @@ from app.webhooks.salesforce_json import signature
 from crm_sandbox.core.delivery import RetryPolicy
 from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.sandbox import RunningSandbox
-from tests.support.salesforce import rsa_private_pem
 from tests.support.service import free_port, is_ready
 
 pytestmark = pytest.mark.slow  # a full run of every command, each a process
@@ -155,9 +154,8 @@ def test_given_every_secret_configured_when_a_full_run_is_captured_then_no_secre
     org, sf = sandbox.salesforce, sandbox.salesforce_sandbox
     assert org is not None
     assert sf is not None
-    pem = rsa_private_pem()
-    key_file = tmp_path / "salesforce-jwt.pem"
-    key_file.write_text(pem, encoding="utf-8")
+    key_file = Path(sf.jwt_private_key_path)  # the connected app's: the org verifies it
+    pem = key_file.read_text(encoding="utf-8")
     url = make_url(database_url)
     if url.get_backend_name() == "postgresql" and url.password is None:
         # Trust auth ignores it, so the password can be one only this test knows.
@@ -176,7 +174,7 @@ def test_given_every_secret_configured_when_a_full_run_is_captured_then_no_secre
         {
             "ICP_SYNC_DATABASE_URL": database,
             **sandbox.service_env(),
-            "ICP_SYNC_SALESFORCE_USERNAME": "integration@example.com",
+            "ICP_SYNC_SALESFORCE_USERNAME": sf.jwt_username,
             "ICP_SYNC_SALESFORCE_PRIVATE_KEY": str(key_file),
             "ICP_SYNC_SALESFORCE_WEBHOOK_SECRET": webhook_secret,
             "ICP_SYNC_ADMIN_TOKEN": admin_token,
