@@ -143,19 +143,23 @@ NOT_APPROVED = JwtRefusal("invalid_grant", "user hasn't approved this consumer")
 
 
 def check_jwt(assertion: str, auth: SalesforceAuth) -> str | JwtRefusal:
-    """The id of the user a JWT bearer assertion signs in, or why it is refused."""
+    """The id of the user a JWT bearer assertion signs in, or why it is refused. The consumer
+    key (`iss`) is looked at first, unverified, as Salesforce must: it names the connected app
+    whose certificate verifies the signature."""
     app = auth.connected_app
-    if app is None:
-        return INVALID_ASSERTION
     try:
         header = jwt.get_unverified_header(assertion)
-        if header.get("alg") != "RS256":
-            return INVALID_ASSERTION
+        unverified = jwt.decode(assertion, options={"verify_signature": False})
+    except (jwt.InvalidTokenError, ValueError, TypeError):
+        return INVALID_ASSERTION
+    if not isinstance(unverified, dict) or unverified.get("iss") != auth.client_id:
+        return JwtRefusal("invalid_client_id", "client identifier invalid")
+    if app is None or header.get("alg") != "RS256":
+        return INVALID_ASSERTION
+    try:
         claims = _verified_claims(assertion, app.public_key())
     except (jwt.InvalidTokenError, ValueError, TypeError):
         return INVALID_ASSERTION
-    if claims.get("iss") != auth.client_id:
-        return JwtRefusal("invalid_client_id", "client identifier invalid")
     if claims.get("aud") not in (*JWT_AUDIENCES, auth.instance_url):
         return JwtRefusal("invalid_grant", "audience is invalid")
     exp = claims.get("exp")

@@ -109,6 +109,7 @@ def _unsigned(claims: dict[str, Any]) -> str:
         ("not a JWT", "invalid_grant", "invalid assertion"),
         ("unsigned (alg none)", "invalid_grant", "invalid assertion"),
         ("another consumer key", "invalid_client_id", "client identifier invalid"),
+        ("another app's key and consumer key", "invalid_client_id", "client identifier invalid"),
         ("another audience", "invalid_grant", "audience is invalid"),
         ("expired", "invalid_grant", "expired authorization code"),
         ("exp an hour ahead", "invalid_grant", "invalid assertion"),
@@ -127,6 +128,9 @@ def test_given_a_bad_assertion_when_exchanged_then_400_with_salesforces_error_bo
         "not a JWT": lambda: "not.a-jwt",
         "unsigned (alg none)": lambda: _unsigned(_claims(org)),
         "another consumer key": lambda: _signed(org, _claims(org, iss="3MVGsomeone-else")),
+        "another app's key and consumer key": lambda: _signed(
+            org, _claims(org, iss="3MVGother"), rsa_private_pem()
+        ),
         "another audience": lambda: _signed(org, _claims(org, aud="https://acme.force.com")),
         "expired": lambda: _signed(org, _claims(org, exp=now - 10)),
         "exp an hour ahead": lambda: _signed(org, _claims(org, exp=now + 3600)),
