@@ -60,7 +60,8 @@ class SalesforceState(SalesforceBackend):
         leads_per_company: float = 0.5,
     ) -> None:
         """Holds what `seeded(...)` would, in place, as if restarted (the control plane's reset):
-        the API and the listeners keep this object."""
+        the API and the listeners keep this object (and the lead rule active or not, as started)."""
+        rules = self.records.get("AssignmentRule", {}).values()
         fresh = SalesforceState.seeded(
             seed,
             companies,
@@ -68,6 +69,7 @@ class SalesforceState(SalesforceBackend):
             as_of=as_of,
             with_icp_fields=with_icp_fields,
             leads_per_company=leads_per_company,
+            active_lead_rule=not rules or any(rule["Active"] for rule in rules),
         )
         with self._lock:
             self.records, self.schema = fresh.records, fresh.schema

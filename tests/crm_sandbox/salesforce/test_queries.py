@@ -118,6 +118,8 @@ def test_given_an_org_without_an_active_rule_then_none_is_found_and_leads_keep_t
 
         assert rules == []
         assert sf.Lead.get(created["id"])["OwnerId"] == org.salesforce.integration_user_id
+        org.salesforce.reseed(6, 2, 2.0)  # the control plane's reset: still as started
+        assert sf.query(RULE_QUERY)["records"] == []
 
 
 def test_given_like_and_date_literals_when_queried_then_the_new_lead_matches(
