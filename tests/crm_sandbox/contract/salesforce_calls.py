@@ -11,12 +11,12 @@ from typing import Any
 
 import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from connectors.salesforce.auth import JwtBearer
 from connectors.salesforce.client import DEFAULT_API_VERSION, QUERY_BATCH_SIZE
 from connectors.salesforce.schema import FIT_SCORE, TIER, writeback_fields
 from connectors.salesforce.soql import select
-from crm_sandbox.salesforce.metadata import describe, standard_schema
 from crm_sandbox.salesforce.server import RunningSalesforce
 from tests.crm_sandbox.contract.contract import Answer, json_or_none
 
@@ -74,18 +74,12 @@ def answer(response: requests.Response) -> Answer:
 Send = Callable[[Org], Answer]
 
 
-def describe_pending() -> str | None:
-    """Until the sandbox's describe carries Salesforce's keys (`soapType`, `filterable` …)."""
-    sample = describe("Account", standard_schema()["Account"])
-    if "soapType" in sample["fields"][0] and "childRelationships" in sample:
-        return None
-    return "describe lacks DescribeSObjectResult keys: served once branch w/sf-api lands"
-
-
 def token(kind: str) -> Send:
     def send(api: Org) -> Answer:
         if kind == "jwt unknown user":
-            key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            with open(api.org.jwt_private_key_path, "rb") as pem:
+                key = load_pem_private_key(pem.read(), password=None)
+            assert isinstance(key, rsa.RSAPrivateKey)
             grant = JwtBearer(api.org.client_id, "nobody@example.invalid", key, api.org.url)
             return api.token(grant.form())
         form = {"grant_type": "client_credentials", "client_id": api.org.client_id}

@@ -54,8 +54,6 @@ CASES: tuple[Case, ...] = (
         400,
         OAUTH + "Error",
         call.token("jwt unknown user"),
-        pending="the sandbox issues a token for any JWT subject: served once JWT bearer "
-        "verification (issue 14, point 1) lands",
     ),
     Case(
         "query",
@@ -94,7 +92,6 @@ CASES: tuple[Case, ...] = (
             "salesforce/describe.json",
             call.get(f"{DATA}/sobjects/{name}/describe"),
             ("SalesforceClient.describe",),
-            pending=call.describe_pending(),
         )
         for name in ("Account", "Lead")
     ),
