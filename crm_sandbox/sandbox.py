@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from crm_sandbox.hubspot.notifications import HubSpotNotifications
     from crm_sandbox.inbound import Crm, InboundSimulation
     from crm_sandbox.salesforce.outbound_messages import OutboundMessages
-    from crm_sandbox.salesforce.server import RunningSalesforce
+    from crm_sandbox.salesforce.server import RunningSalesforce, SalesforceAuthFlow
     from crm_sandbox.salesforce.state import SalesforceState
 
 
@@ -105,10 +105,14 @@ class RunningSandbox:
         org = self.salesforce_sandbox
         return None if org is None else org.outbound_messages
 
-    def service_env(self) -> dict[str, str]:
+    def service_env(
+        self, salesforce_auth: SalesforceAuthFlow = "client_credentials"
+    ) -> dict[str, str]:
         """The `ICP_SYNC_*` settings that point icp-sync at this sandbox: HubSpot's URL, token
-        and webhook app secret; Salesforce's instance URL, client credentials, CA bundle and
-        org id when it runs. The one place that knows which setting takes which value."""
+        and webhook app secret; Salesforce's instance URL, client credentials (or, with
+        `salesforce_auth="jwt"`, the JWT bearer flow's username and private key file), CA
+        bundle and org id when it runs. The one place that knows which setting takes which
+        value."""
         env = {
             "ICP_SYNC_HUBSPOT_BASE_URL": self.hubspot_url,
             "ICP_SYNC_HUBSPOT_TOKEN": self.hubspot_token,
@@ -121,6 +125,10 @@ class RunningSandbox:
                 "ICP_SYNC_SALESFORCE_CLIENT_SECRET": org.client_secret,
                 "ICP_SYNC_SALESFORCE_CA_BUNDLE": org.ca_bundle,
             }
+            if salesforce_auth == "jwt":  # the connector uses JWT bearer when no secret is set
+                del env["ICP_SYNC_SALESFORCE_CLIENT_SECRET"]
+                env["ICP_SYNC_SALESFORCE_USERNAME"] = org.jwt_username
+                env["ICP_SYNC_SALESFORCE_PRIVATE_KEY"] = org.jwt_private_key_path
         env["ICP_SYNC_HUBSPOT_APP_SECRET"] = self.hubspot_app_secret
         if org is not None:
             env["ICP_SYNC_SALESFORCE_ORG_ID"] = org.org_id
@@ -225,6 +233,7 @@ def start_sandbox(
     hubspot_app_secret: str | None = None,
     webhook_retry: RetryPolicy | None = None,
     faults: FaultPlan | None = None,
+    salesforce_active_lead_rule: bool = True,
 ) -> RunningSandbox:
     """Seeds a HubSpot sandbox and serves it on 127.0.0.1 until `stop()`.
 
@@ -234,7 +243,8 @@ def start_sandbox(
     HTTPS on that port (0 picks a free one; None, the default, does not start it), with
     `leads_per_company` Leads per company (two thirds at a company's domain);
     `salesforce_icp_fields=False` starts the org without the ICP custom fields, as before
-    `icp-sync setup salesforce`.
+    `icp-sync setup salesforce`; `salesforce_active_lead_rule=False` starts it with its lead
+    assignment rule inactive.
 
     `webhook_target`: the base URL of a webhook receiver (None, the default: no webhooks);
     HubSpot sends to `{target}/webhooks/hubspot`, signed with `hubspot_app_secret` (default: a
@@ -326,6 +336,7 @@ def start_sandbox(
                 ),
                 webhook_retry=webhook_retry,
                 faults=faults,
+                active_lead_rule=salesforce_active_lead_rule,
             )
         except BaseException:
             running.stop()

@@ -149,6 +149,16 @@ def sandbox(
                     )
                 )
                 _note(f"Salesforce sandbox on {running.salesforce_url}: {counts}.")
+                jwt_org = running.salesforce_sandbox
+                if jwt_org is not None:
+                    _note(
+                        "Salesforce JWT bearer: the connected app's key is "
+                        f"{jwt_org.jwt_private_key_path} "
+                        f"(certificate {jwt_org.jwt_certificate_path}); to use it, unset "
+                        "ICP_SYNC_SALESFORCE_CLIENT_SECRET and set "
+                        f"ICP_SYNC_SALESFORCE_USERNAME={jwt_org.jwt_username} "
+                        f"ICP_SYNC_SALESFORCE_PRIVATE_KEY={jwt_org.jwt_private_key_path}"
+                    )
             if running.webhook_target is not None:
                 target = running.webhook_target
                 _note(

@@ -20,14 +20,15 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Literal
 
 from crm_sandbox.core.times import iso_ms
+from crm_sandbox.hubspot.association_types import AssociationLabels, TypedLinks
 from crm_sandbox.hubspot.builtin_properties import (
-    STAGE_PROBABILITY,
     company_groups,
     company_properties,
     deal_groups,
     deal_properties,
 )
 from crm_sandbox.hubspot.contacts import ContactStore
+from crm_sandbox.hubspot.pipelines import STAGE_PROBABILITY
 from crm_sandbox.hubspot.records import (
     FIRST_ID,
     OTHER_TYPE,
@@ -73,6 +74,8 @@ class HubSpotBackend:
         self._writes: deque[WriteRecord] = deque(maxlen=MAX_WRITE_LOG)
         self._listeners: list[Listener] = []
         self.contacts = ContactStore()  # minimal: created, read, associated with companies
+        self.association_labels = AssociationLabels()  # user-defined v4 labels
+        self.typed_links = TypedLinks()  # v4 links beyond deal↔company and contact↔company
 
     # --- primitives (call with the lock held) -----------------------------------------------
 
@@ -105,10 +108,19 @@ class HubSpotBackend:
         return record
 
     def create_record(
-        self, object_type: ObjectType, properties: Mapping[str, str], *, source: str
+        self,
+        object_type: ObjectType,
+        properties: Mapping[str, str],
+        *,
+        source: str,
+        created_ms: int | None = None,
     ) -> StoredRecord:
-        """A new record with already-validated values; reported to listeners."""
-        record = self.new_record(object_type, dict(properties))
+        """A new record with already-validated values; reported to listeners. `created_ms`
+        backdates `createdate` (a client's historical one); it is modified now all the same."""
+        modified_ms = self.clock.tick() if created_ms is not None else None
+        record = self.new_record(
+            object_type, dict(properties), created_ms=created_ms, updated_ms=modified_ms
+        )
         self._log(object_type, record.id, dict(properties), record.updated_ms, source)
         self._emit(object_type, record.id, "creation", record.properties, record.updated_ms, source)
         return record

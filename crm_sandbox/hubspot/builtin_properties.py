@@ -1,7 +1,18 @@
 """The company and deal properties a HubSpot portal has before anyone adds one: HubSpot-defined
 properties with their real type and fieldType (hubspot.md §6, §7), and the portal's custom
 `icp_buying_signals`. Option values come from HubSpot's own lists (`INDUSTRY_OPTIONS`, the
-default sales pipeline's stages) and the seed's vocabularies.
+default sales pipeline's stages, `pipelines`) and the seed's vocabularies.
+
+A new portal's standard properties that a migrated data set writes are here too: `founded_year`
+(string/text, HubSpot keeps the year as text), `phone` (phonenumber), `address`,
+`linkedin_company_page`, `is_public`, `hubspot_owner_id` (an enumeration of the portal's owners,
+external options, so any owner id is taken), `hs_parent_company_id` and `hs_num_child_companies`
+(set by the parent/child company association, `association_links`), and on deals the owner and
+the closed won/lost reasons. `createdate` is writable (`readOnlyValue` false): a client may set
+it, to load historical records with their real create date; `hs_lastmodifieddate` and
+`hs_object_id` are read-only values, so writing them is a 400 `READ_ONLY_VALUE` (HubSpot's code:
+mautic/mautic#8785 quotes HubSpot refusing `hs_object_id`). HubSpot's documentation searched here
+does not state the `createdate` rule in so many words; it is the behaviour integrators rely on.
 """
 
 from __future__ import annotations
@@ -10,6 +21,11 @@ from typing import Any
 
 from crm_sandbox.core.vocabulary import BUYING_SIGNALS, DEAL_STAGES, TECHNOLOGIES
 from crm_sandbox.hubspot.errors import JsonObject
+from crm_sandbox.hubspot.pipelines import (
+    DEFAULT_PIPELINE_ID,
+    DEFAULT_PIPELINE_LABEL,
+    STAGE_LABELS,
+)
 from crm_sandbox.hubspot.schema import (
     BOOL_OPTIONS,
     PropertyDefinition,
@@ -59,26 +75,6 @@ INDUSTRY_OPTIONS: tuple[str, ...] = (
     "WINE_AND_SPIRITS", "WIRELESS", "WRITING_AND_EDITING",
 )  # fmt: skip
 
-#: Default pipeline stage → win probability (`hs_deal_stage_probability`).
-STAGE_PROBABILITY: dict[str, str] = {
-    "appointmentscheduled": "0.2",
-    "qualifiedtobuy": "0.4",
-    "presentationscheduled": "0.6",
-    "decisionmakerboughtin": "0.8",
-    "contractsent": "0.9",
-    "closedwon": "1",
-    "closedlost": "0",
-}
-_STAGE_LABELS = {
-    "appointmentscheduled": "Appointment Scheduled",
-    "qualifiedtobuy": "Qualified To Buy",
-    "presentationscheduled": "Presentation Scheduled",
-    "decisionmakerboughtin": "Decision Maker Bought-In",
-    "contractsent": "Contract Sent",
-    "closedwon": "Closed Won",
-    "closedlost": "Closed Lost",
-}
-
 
 def _builtin(
     name: str,
@@ -111,6 +107,34 @@ def _builtin(
         hubspot_defined=hubspot_defined,
         form_field=not read_only,
         **extra,
+    )
+
+
+def _calculated(
+    name: str, label: str, type_: str, field_type: str, group: str, at_ms: int, **extra: Any
+) -> PropertyDefinition:
+    """A property HubSpot calculates: its value is read-only."""
+    return _builtin(
+        name, label, type_, field_type, group, at_ms, read_only=True, calculated=True, **extra
+    )
+
+
+def _bools() -> list[JsonObject]:
+    return [dict(item) for item in BOOL_OPTIONS]
+
+
+def _owner(label: str, group: str, at_ms: int) -> PropertyDefinition:
+    """`hubspot_owner_id`: an enumeration whose options are the portal's owners (external
+    options, so any owner id is taken; the sandbox has no owners API)."""
+    return _builtin(
+        "hubspot_owner_id",
+        label,
+        "enumeration",
+        "select",
+        group,
+        at_ms,
+        external_options=True,
+        read_only_options=True,
     )
 
 
@@ -161,6 +185,31 @@ def company_properties(at_ms: int) -> list[PropertyDefinition]:
         _builtin("city", "City", "string", "text", info, at_ms),
         _builtin("zip", "Postal Code", "string", "text", info, at_ms),
         _builtin("description", "Description", "string", "textarea", info, at_ms),
+        _builtin("founded_year", "Year Founded", "string", "text", info, at_ms),
+        _builtin("phone", "Phone Number", "string", "phonenumber", info, at_ms),
+        _builtin("address", "Street Address", "string", "text", info, at_ms),
+        _builtin("linkedin_company_page", "LinkedIn Company Page", "string", "text", info, at_ms),
+        _builtin(
+            "is_public", "Is Public", "bool", "booleancheckbox", info, at_ms, options=_bools()
+        ),
+        _owner("Company owner", info, at_ms),
+        _builtin(
+            "hs_parent_company_id",
+            "Parent Company",
+            "number",
+            "number",
+            info,
+            at_ms,
+            read_only=True,
+        ),
+        _calculated(
+            "hs_num_child_companies",
+            "Number of child companies",
+            "number",
+            "number",
+            info,
+            at_ms,
+        ),
         _builtin(
             "lifecyclestage",
             "Lifecycle Stage",
@@ -202,26 +251,22 @@ def company_properties(at_ms: int) -> list[PropertyDefinition]:
             options=options_of(TECHNOLOGIES, {tool: tool for tool in TECHNOLOGIES}),
             read_only_options=False,
         ),
-        _builtin(
+        _calculated(
             "notes_last_updated",
             "Last Activity Date",
             "datetime",
             "date",
             activity,
             at_ms,
-            read_only=True,
-            calculated=True,
         ),
-        _builtin("createdate", "Create Date", "datetime", "date", info, at_ms, read_only=True),
-        _builtin(
+        _builtin("createdate", "Create Date", "datetime", "date", info, at_ms),
+        _calculated(
             "hs_lastmodifieddate",
             "Last Modified Date",
             "datetime",
             "date",
             info,
             at_ms,
-            read_only=True,
-            calculated=True,
         ),
         _builtin("hs_object_id", "Record ID", "number", "number", info, at_ms, read_only=True),
         _builtin(
@@ -244,7 +289,7 @@ def company_properties(at_ms: int) -> list[PropertyDefinition]:
             "booleancheckbox",
             target,
             at_ms,
-            options=[dict(item) for item in BOOL_OPTIONS],
+            options=_bools(),
             read_only_options=True,
         ),
         _builtin(
@@ -272,7 +317,7 @@ def deal_properties(at_ms: int) -> list[PropertyDefinition]:
             "radio",
             info,
             at_ms,
-            options=options_of(DEAL_STAGES, _STAGE_LABELS),
+            options=options_of(DEAL_STAGES, STAGE_LABELS),
             read_only_options=False,
         ),
         _builtin(
@@ -282,7 +327,7 @@ def deal_properties(at_ms: int) -> list[PropertyDefinition]:
             "select",
             info,
             at_ms,
-            options=[option("default", "Sales Pipeline", 0)],
+            options=[option(DEFAULT_PIPELINE_ID, DEFAULT_PIPELINE_LABEL, 0)],
             read_only_options=False,
         ),
         _builtin("closedate", "Close Date", "datetime", "date", info, at_ms),
@@ -300,48 +345,43 @@ def deal_properties(at_ms: int) -> list[PropertyDefinition]:
             read_only_options=False,
         ),
         _builtin("description", "Deal Description", "string", "textarea", info, at_ms),
-        _builtin("createdate", "Create Date", "datetime", "date", info, at_ms, read_only=True),
-        _builtin(
+        _owner("Deal owner", info, at_ms),
+        _builtin("closed_lost_reason", "Closed Lost Reason", "string", "textarea", info, at_ms),
+        _builtin("closed_won_reason", "Closed Won Reason", "string", "textarea", info, at_ms),
+        _builtin("createdate", "Create Date", "datetime", "date", info, at_ms),
+        _calculated(
             "hs_lastmodifieddate",
             "Last Modified Date",
             "datetime",
             "date",
             info,
             at_ms,
-            read_only=True,
-            calculated=True,
         ),
         _builtin("hs_object_id", "Record ID", "number", "number", info, at_ms, read_only=True),
-        _builtin(
+        _calculated(
             "hs_is_closed",
             "Is Deal Closed?",
             "bool",
             "booleancheckbox",
             info,
             at_ms,
-            options=[dict(item) for item in BOOL_OPTIONS],
-            read_only=True,
-            calculated=True,
+            options=_bools(),
         ),
-        _builtin(
+        _calculated(
             "hs_is_closed_won",
             "Is Closed Won",
             "bool",
             "booleancheckbox",
             info,
             at_ms,
-            options=[dict(item) for item in BOOL_OPTIONS],
-            read_only=True,
-            calculated=True,
+            options=_bools(),
         ),
-        _builtin(
+        _calculated(
             "hs_deal_stage_probability",
             "Deal Stage Probability",
             "number",
             "number",
             info,
             at_ms,
-            read_only=True,
-            calculated=True,
         ),
     ]

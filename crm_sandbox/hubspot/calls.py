@@ -146,7 +146,8 @@ def batch_reply(
     multi_status = multi_status or bool(errors)
     if multi_status:
         body["numErrors"] = len(errors)
-        body["errors"] = errors
+        # StandardError requires `errors` and `links` (HubSpot's OpenAPI specs).
+        body["errors"] = [{"errors": [], "links": {}, **error} for error in errors]
     body["startedAt"] = started
     body["completedAt"] = now_iso()
     return Reply(207 if multi_status else 200, body)

@@ -24,17 +24,18 @@ from crm_sandbox.hubspot.errors import (
     HubSpotApiError,
     JsonObject,
     PropertyValueError,
-    not_found,
     property_values_error,
     validation_error,
 )
+from crm_sandbox.hubspot.object_types import object_not_found
 from crm_sandbox.hubspot.records import StoredRecord
-from crm_sandbox.hubspot.values import as_property_string
+from crm_sandbox.hubspot.values import as_property_string, parse_datetime_ms
 
 CONTACT_ALIASES = frozenset({"contacts", "contact", "0-1"})
 COMPANY_ALIASES = frozenset({"companies", "company", "0-2"})
 FIRST_CONTACT_ID = 10_000_000_001
-#: Contact properties the sandbox knows; the last three are read-only.
+#: Contact properties the sandbox knows; the last two are read-only, and `createdate` may be
+#: set on create (a historical create date), as on companies and deals.
 CONTACT_PROPERTIES: tuple[str, ...] = (
     "email",
     "firstname",
@@ -52,7 +53,7 @@ CONTACT_PROPERTIES: tuple[str, ...] = (
     "lastmodifieddate",
     "hs_object_id",
 )
-READ_ONLY = frozenset({"createdate", "lastmodifieddate", "hs_object_id"})
+READ_ONLY = frozenset({"lastmodifieddate", "hs_object_id"})
 DEFAULT_CONTACT_PROPERTIES = (
     "createdate",
     "email",
@@ -80,9 +81,11 @@ class ContactStore:
         record_id = str(self.next_id)
         self.next_id += 1
         values = {name: value for name, value in properties.items() if value != ""}
-        values.update(hs_object_id=record_id, createdate=iso_ms(at_ms))
+        given = parse_datetime_ms(values["createdate"]) if "createdate" in values else None
+        created_ms = at_ms if given is None else given
+        values.update(hs_object_id=record_id, createdate=iso_ms(created_ms))
         values["lastmodifieddate"] = iso_ms(at_ms)
-        record = StoredRecord(record_id, values, at_ms, at_ms)
+        record = StoredRecord(record_id, values, created_ms, at_ms)
         self.records[record_id] = record
         email = values.get("email")
         if email:
@@ -123,6 +126,9 @@ def validated_contact(
         elif text is None:
             message = f"{value!r} is not a valid property value"
             problems.append(PropertyValueError(name, "INVALID_PROPERTY_VALUE", message))
+        elif name == "createdate" and text and parse_datetime_ms(text) is None:
+            message = f"{text} is not a valid datetime: use epoch milliseconds or ISO-8601."
+            problems.append(PropertyValueError(name, "INVALID_DATE", message))
         else:
             values[name] = text
     if problems:
@@ -185,7 +191,7 @@ def render_contact(record: StoredRecord, names: Sequence[str] | None) -> JsonObj
 def get_contact(store: ContactStore, contact_id: str, names: Sequence[str] | None) -> JsonObject:
     record = store.records.get(contact_id)
     if record is None:
-        raise not_found(f"resource not found: CONTACT {contact_id}")
+        raise object_not_found("contacts", contact_id)
     return render_contact(record, names)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -132,7 +133,7 @@ def rate_limit_error(message: str, policy: str, headers: dict[str, str]) -> HubS
         429,
         message,
         "",
-        extra={"errorType": "RATE_LIMIT", "policyName": policy},
+        extra={"errorType": "RATE_LIMIT", "policyName": policy, "requestId": str(uuid.uuid4())},
         headers=headers,
     )
 

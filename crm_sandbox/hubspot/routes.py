@@ -8,7 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from crm_sandbox.hubspot.calls import Handler
-from crm_sandbox.hubspot.responses import associations, object_writes, objects, properties
+from crm_sandbox.hubspot.responses import (
+    association_writes,
+    associations,
+    object_writes,
+    objects,
+    pipelines,
+    properties,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +29,8 @@ class HubSpotRoute:
 _OBJECTS = "/crm/v3/objects/{objectType}"
 _PROPERTIES = "/crm/v3/properties/{objectType}"
 _V4_OBJECT = "/crm/v4/objects/{objectType}/{objectId}/associations"
+_V4_PAIR = "/crm/v4/associations/{fromObjectType}/{toObjectType}"
+_PIPELINE = "/crm/v3/pipelines/{objectType}/{pipelineId}"
 
 ROUTES: tuple[HubSpotRoute, ...] = (
     HubSpotRoute("GET", _OBJECTS, objects.list_objects),
@@ -38,7 +47,7 @@ ROUTES: tuple[HubSpotRoute, ...] = (
     HubSpotRoute(
         "PUT",
         _V4_OBJECT + "/default/{toObjectType}/{toObjectId}",
-        associations.v4_associate_default,
+        association_writes.associate_default,
     ),
     HubSpotRoute(
         "POST",
@@ -59,4 +68,27 @@ ROUTES: tuple[HubSpotRoute, ...] = (
     HubSpotRoute("GET", _PROPERTIES + "/{propertyName}", properties.get_property),
     HubSpotRoute("PATCH", _PROPERTIES + "/{propertyName}", properties.update_property),
     HubSpotRoute("DELETE", _PROPERTIES + "/{propertyName}", properties.archive_property),
+    HubSpotRoute("GET", "/crm/v3/pipelines/{objectType}", pipelines.list_pipelines),
+    HubSpotRoute("GET", _PIPELINE, pipelines.get_pipeline),
+    HubSpotRoute("GET", _PIPELINE + "/stages", pipelines.list_stages),
+    HubSpotRoute("GET", _PIPELINE + "/stages/{stageId}", pipelines.get_stage),
+    HubSpotRoute("POST", _V4_PAIR + "/batch/create", association_writes.batch_create),
+    HubSpotRoute(
+        "POST", _V4_PAIR + "/batch/associate/default", association_writes.batch_associate_default
+    ),
+    HubSpotRoute(
+        "PUT", _V4_OBJECT + "/{toObjectType}/{toObjectId}", association_writes.associate_labelled
+    ),
+    HubSpotRoute("GET", _V4_PAIR + "/labels", association_writes.list_labels),
+    HubSpotRoute("POST", _V4_PAIR + "/labels", association_writes.create_label),
+    HubSpotRoute(
+        "GET",
+        "/crm/associations/v4/{fromObjectType}/{toObjectType}/labels",
+        association_writes.list_labels,
+    ),
+    HubSpotRoute(
+        "POST",
+        "/crm/associations/v4/{fromObjectType}/{toObjectType}/labels",
+        association_writes.create_label,
+    ),
 )

@@ -216,7 +216,9 @@ class SalesforceBackend:
 
     def _derive(self, object_name: str, record: dict[str, Any], *, auto_assign: bool) -> None:
         """Fields Salesforce computes on save: the lead assignment rule, IsClosed/IsWon."""
-        if object_name == "Lead" and auto_assign:
+        rules = self.records.get("AssignmentRule")  # an org without the object: always on
+        active = rules is None or any(rule["Active"] for rule in rules.values())
+        if object_name == "Lead" and auto_assign and active:
             queue = self.assignment_rules.get(str(record.get("ICP_Tier__c")), self.default_queue)
             if queue is not None:
                 record["OwnerId"] = queue
@@ -270,6 +272,7 @@ class SalesforceBackend:
                 Id=make_id(PREFIXES[object_name], self._next_number),
                 OwnerId=record["OwnerId"] or user,
                 CreatedDate=now,
+                CreatedById=user,
                 LastModifiedDate=now,
                 SystemModstamp=now,
                 LastModifiedById=user,

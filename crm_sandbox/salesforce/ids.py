@@ -16,6 +16,7 @@ PREFIXES: dict[str, str] = {
     "Opportunity": "006",
     "User": "005",
     "Group": "00G",
+    "AssignmentRule": "01Q",
     "CustomField": "00N",
     "Organization": "00D",
 }

@@ -1,5 +1,5 @@
 """What the sandbox org's objects look like: their fields (`FieldDef`), picklist values and
-the describe answer (`GET /services/data/vNN.N/sobjects/{Obj}/describe`).
+what describe says of them (`describe`).
 
 The org starts with Account, Lead and Opportunity (`standard_schema`) and, once icp-sync's setup
 has run, the seven ICP fields on Account and Lead (`icp_fields`). The seed's CRM-neutral values
@@ -10,10 +10,8 @@ has run, the seven ICP fields on Account and Lead (`icp_fields`). The seed's CRM
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from crm_sandbox.core.vocabulary import LOST_STAGE, WON_STAGE
-from crm_sandbox.salesforce.ids import PREFIXES
 
 #: Salesforce's 32 default `Industry` picklist values.
 SF_INDUSTRIES: tuple[str, ...] = (
@@ -76,13 +74,25 @@ ICP_FLAGS: tuple[str, ...] = (
 )
 
 
+ACCOUNT_TYPES: tuple[str, ...] = (
+    "Prospect", "Customer - Direct", "Customer - Channel", "Channel Partner / Reseller",
+    "Installation Partner", "Technology Partner", "Other",
+)  # fmt: skip
+LEAD_SOURCES: tuple[str, ...] = ("Web", "Phone Inquiry", "Partner Referral", "Purchased List",
+                                 "Other")  # fmt: skip
+RATINGS: tuple[str, ...] = ("Hot", "Warm", "Cold")
+OWNERSHIPS: tuple[str, ...] = ("Public", "Private", "Subsidiary", "Other")
+
+
 @dataclass(frozen=True, slots=True)
 class FieldDef:
-    """One field of an sObject as describe shows it. `type` is Salesforce's describe type."""
+    """One field of an sObject as describe shows it. `type` is Salesforce's describe type.
+    `createable` None: as `updateable`. `precision`/`scale`: a number's digits (an `int`'s
+    are its describe `digits`)."""
 
     name: str
-    type: str  # id, string, picklist, multipicklist, int, double, currency, boolean, date,
-    # datetime, reference, url, email, textarea
+    type: str  # id, string, picklist, multipicklist, int, double, currency, percent, boolean,
+    # date, datetime, reference, url, email, phone, textarea
     label: str = ""
     updateable: bool = True
     custom: bool = False
@@ -91,69 +101,109 @@ class FieldDef:
     picklist: tuple[str, ...] = ()
     restricted: bool = False
     reference_to: tuple[str, ...] = ()
+    createable: bool | None = None
+    precision: int = 0
+    scale: int = 0
+
+    @property
+    def can_create(self) -> bool:
+        return self.updateable if self.createable is None else self.createable
+
+    @property
+    def relationship_name(self) -> str | None:
+        """`Owner` for `OwnerId`, `Account` for `AccountId`, `Parent__r` for `Parent__c`."""
+        if self.type != "reference":
+            return None
+        if self.name.endswith("__c"):
+            return self.name[:-1] + "r"
+        return self.name[:-2] if self.name.endswith("Id") else None
 
 
-def _system_fields() -> list[FieldDef]:
+def ref(name: str, label: str, *targets: str, writable: bool = True) -> FieldDef:
+    return FieldDef(name, "reference", label, updateable=writable, length=18, reference_to=targets)
+
+
+def system_fields(owners: tuple[str, ...] = ("User",)) -> list[FieldDef]:
+    """What every object has; read-only but `OwnerId` (Lead's may be a queue, a Group)."""
     return [
         FieldDef("Id", "id", "Record ID", updateable=False, nillable=False, length=18),
         FieldDef("IsDeleted", "boolean", "Deleted", updateable=False, nillable=False),
-        FieldDef("OwnerId", "reference", "Owner ID", length=18, reference_to=("User", "Group")),
+        ref("OwnerId", "Owner ID", *owners),
         FieldDef("CreatedDate", "datetime", "Created Date", updateable=False, nillable=False),
+        ref("CreatedById", "Created By ID", "User", writable=False),
         FieldDef("LastModifiedDate", "datetime", "Last Modified Date", updateable=False),
-        FieldDef("LastModifiedById", "reference", "Last Modified By ID", updateable=False),
+        ref("LastModifiedById", "Last Modified By ID", "User", writable=False),
         FieldDef("SystemModstamp", "datetime", "System Modstamp", updateable=False),
     ]
 
 
+def _picklist(name: str, label: str, values: tuple[str, ...], *, nillable: bool = True) -> FieldDef:
+    return FieldDef(name, "picklist", label, nillable=nillable, picklist=values)
+
+
 def standard_schema() -> dict[str, dict[str, FieldDef]]:
+    """Account, Lead and Opportunity with the standard fields a new org has (the ones an
+    integration reads; compound address and geolocation fields left out)."""
     account = [
-        *_system_fields(),
+        *system_fields(),
         FieldDef("Name", "string", "Account Name", nillable=False),
+        FieldDef("AccountNumber", "string", "Account Number", length=40),
+        _picklist("Type", "Account Type", ACCOUNT_TYPES),
+        ref("ParentId", "Parent Account ID", "Account"),
+        FieldDef("Phone", "phone", "Account Phone", length=40),
         FieldDef("Website", "url", "Website"),
-        FieldDef("Industry", "picklist", "Industry", picklist=SF_INDUSTRIES),
-        FieldDef("NumberOfEmployees", "int", "Employees"),
-        FieldDef("AnnualRevenue", "currency", "Annual Revenue"),
-        FieldDef("BillingCountry", "string", "Billing Country"),
-        FieldDef("BillingState", "string", "Billing State/Province"),
-        FieldDef("BillingCity", "string", "Billing City"),
+        _picklist("Industry", "Industry", SF_INDUSTRIES),
+        FieldDef("NumberOfEmployees", "int", "Employees", precision=8),
+        FieldDef("AnnualRevenue", "currency", "Annual Revenue", precision=18),
+        _picklist("Ownership", "Ownership", OWNERSHIPS),
+        _picklist("Rating", "Account Rating", RATINGS),
+        _picklist("AccountSource", "Account Source", LEAD_SOURCES),
+        FieldDef("Description", "textarea", "Account Description", length=32_000),
+        FieldDef("BillingStreet", "textarea", "Billing Street"),
+        FieldDef("BillingCity", "string", "Billing City", length=40),
+        FieldDef("BillingState", "string", "Billing State/Province", length=80),
+        FieldDef("BillingPostalCode", "string", "Billing Zip/Postal Code", length=20),
+        FieldDef("BillingCountry", "string", "Billing Country", length=80),
         FieldDef("LastActivityDate", "date", "Last Activity", updateable=False),
         FieldDef("Buying_Signals__c", "string", "Buying Signals", custom=True),
     ]
     lead = [
-        *_system_fields(),
-        FieldDef("FirstName", "string", "First Name"),
-        FieldDef("LastName", "string", "Last Name", nillable=False),
+        *system_fields(("Group", "User")),
+        FieldDef("FirstName", "string", "First Name", length=40),
+        FieldDef("LastName", "string", "Last Name", nillable=False, length=80),
         FieldDef("Company", "string", "Company", nillable=False),
         FieldDef("Title", "string", "Title", length=128),
-        FieldDef("Email", "email", "Email"),
+        FieldDef("Email", "email", "Email", length=80),
+        FieldDef("Phone", "phone", "Phone", length=40),
         FieldDef("Website", "url", "Website"),
-        FieldDef("Industry", "picklist", "Industry", picklist=SF_INDUSTRIES),
-        FieldDef("NumberOfEmployees", "int", "Employees"),
-        FieldDef("AnnualRevenue", "currency", "Annual Revenue"),
-        FieldDef("Country", "string", "Country"),
-        FieldDef("State", "string", "State/Province"),
-        FieldDef("Status", "picklist", "Status", picklist=LEAD_STATUSES, nillable=False),
+        _picklist("Industry", "Industry", SF_INDUSTRIES),
+        FieldDef("NumberOfEmployees", "int", "Employees", precision=8),
+        FieldDef("AnnualRevenue", "currency", "Annual Revenue", precision=18),
+        _picklist("LeadSource", "Lead Source", LEAD_SOURCES),
+        _picklist("Rating", "Rating", RATINGS),
+        FieldDef("Description", "textarea", "Description", length=32_000),
+        FieldDef("City", "string", "City", length=40),
+        FieldDef("State", "string", "State/Province", length=80),
+        FieldDef("Country", "string", "Country", length=80),
+        _picklist("Status", "Status", LEAD_STATUSES, nillable=False),
         FieldDef("IsConverted", "boolean", "Converted", updateable=False, nillable=False),
-        FieldDef(
-            "ConvertedAccountId",
-            "reference",
-            "Converted Account ID",
-            updateable=False,
-            length=18,
-            reference_to=("Account",),
-        ),
+        ref("ConvertedAccountId", "Converted Account ID", "Account", writable=False),
         FieldDef("ConvertedDate", "date", "Converted Date", updateable=False),
     ]
     opportunity = [
-        *_system_fields(),
-        FieldDef("Name", "string", "Name", nillable=False),
-        FieldDef("AccountId", "reference", "Account ID", reference_to=("Account",)),
-        FieldDef("StageName", "picklist", "Stage", picklist=tuple(STAGE_MAP.values())),
+        *system_fields(),
+        FieldDef("Name", "string", "Name", nillable=False, length=120),
+        ref("AccountId", "Account ID", "Account"),
+        FieldDef("Description", "textarea", "Description", length=32_000),
+        _picklist("StageName", "Stage", tuple(STAGE_MAP.values()), nillable=False),
         FieldDef("IsClosed", "boolean", "Closed", updateable=False, nillable=False),
         FieldDef("IsWon", "boolean", "Won", updateable=False, nillable=False),
-        FieldDef("Amount", "currency", "Amount"),
+        FieldDef("Amount", "currency", "Amount", precision=18, scale=2),
+        FieldDef("Probability", "percent", "Probability (%)", precision=3),
         FieldDef("CloseDate", "date", "Close Date", nillable=False),
-        FieldDef("Type", "picklist", "Type", picklist=("New Business", "Existing Business")),
+        _picklist("Type", "Opportunity Type", ("New Business", "Existing Business")),
+        _picklist("LeadSource", "Lead Source", LEAD_SOURCES),
+        FieldDef("NextStep", "string", "Next Step"),
     ]
     return {
         "Account": {f.name: f for f in account},
@@ -184,34 +234,3 @@ def icp_fields() -> list[FieldDef]:
         FieldDef("ICP_Scored_At__c", "datetime", "ICP Scored At", custom=True),
         FieldDef("ICP_Rubric_Version__c", "string", "ICP Rubric Version", custom=True, length=64),
     ]
-
-
-def describe(object_name: str, schema: dict[str, FieldDef]) -> dict[str, Any]:
-    """The describe answer for an object (the parts simple-salesforce and icp-sync read)."""
-    return {
-        "name": object_name,
-        "label": object_name,
-        "keyPrefix": PREFIXES[object_name],
-        "custom": False,
-        "queryable": True,
-        "updateable": True,
-        "fields": [
-            {
-                "name": f.name,
-                "label": f.label or f.name,
-                "type": f.type,
-                "custom": f.custom,
-                "updateable": f.updateable,
-                "createable": f.updateable,
-                "nillable": f.nillable,
-                "length": f.length if f.type not in ("int", "double", "currency", "boolean") else 0,
-                "referenceTo": list(f.reference_to),
-                "restrictedPicklist": f.restricted,
-                "picklistValues": [
-                    {"value": v, "label": v, "active": True, "defaultValue": False}
-                    for v in f.picklist
-                ],
-            }
-            for f in schema.values()
-        ],
-    }

@@ -27,6 +27,7 @@ from crm_sandbox.salesforce.metadata import (
     icp_fields,
     standard_schema,
 )
+from crm_sandbox.salesforce.users import directory_records, setup_objects
 from crm_sandbox.salesforce.values import sf_date
 
 #: Job titles of seeded leads, from the C-suite to people who do not buy.
@@ -60,12 +61,14 @@ def seed_org(
     as_of: datetime | date | None,
     with_icp_fields: bool,
     leads_per_company: float,
+    active_lead_rule: bool = True,
 ) -> SeededOrg:
-    """The org's records for these seed arguments (see `SalesforceState.seeded`)."""
+    """The org's records for these seed arguments (see `SalesforceState.seeded`), its users,
+    queues and lead assignment rule (`users`; `active_lead_rule=False`: the rule is inactive)."""
     if not 0 <= leads_per_company <= 50:
         raise ValueError(f"leads per company must be within 0-50, got {leads_per_company}")
     data = generate(seed, companies, deals_per_company, as_of=as_of)
-    schema = standard_schema()
+    schema = standard_schema() | setup_objects()
     if with_icp_fields:
         for object_name in ("Account", "Lead"):
             schema[object_name].update({f.name: f for f in icp_fields()})
@@ -73,6 +76,8 @@ def seed_org(
     account_ids, newest = _accounts(data, records)
     newest = max(newest, _opportunities(data, records, account_ids))
     newest = max(newest, _leads(data, records, seed, leads_per_company))
+    org_created = min((r["CreatedDate"] for r in records["Account"].values()), default=newest)
+    records.update(directory_records(org_created, active_lead_rule=active_lead_rule))
     for object_name, fields_ in schema.items():  # every record carries every field
         for record in records[object_name].values():
             for name, definition in fields_.items():
@@ -86,6 +91,7 @@ def _base(prefix: str, number: int, created: int, modified: int, deleted: bool) 
         "IsDeleted": deleted,
         "OwnerId": _OWNER,
         "CreatedDate": created,
+        "CreatedById": _OWNER,
         "LastModifiedDate": modified,
         "LastModifiedById": _OWNER,
         "SystemModstamp": modified,

@@ -15,6 +15,10 @@ PEM is written to `ca_bundle` (a temporary file removed by `stop()`). Set
 
 With `webhook_target` the org sends Outbound Messages (`outbound_messages`) to that URL for
 every Lead, Account and Opportunity created or updated; `org.outbound_messages` sends them.
+
+The org's connected app takes JWT bearer too: its key pair is made at start,
+`jwt_private_key_path` is the PEM key to sign with (as `jwt_username`, the integration user) and
+`jwt_certificate_path` the certificate the app verifies with (both removed by `stop()`).
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from crm_sandbox.core.faults import FaultInjector, FaultPlan
 from crm_sandbox.salesforce.state import SalesforceState
@@ -40,6 +44,9 @@ if TYPE_CHECKING:
     from crm_sandbox.salesforce.limits import ApiUsage
     from crm_sandbox.salesforce.outbound_messages import OutboundMessages
 
+#: How icp-sync signs in to the org: the connected app's secret, or a JWT signed with its key.
+SalesforceAuthFlow = Literal["client_credentials", "jwt"]
+
 
 @dataclass
 class RunningSalesforce:
@@ -51,6 +58,12 @@ class RunningSalesforce:
     client_secret: str
     salesforce: SalesforceState
     app: Starlette
+    #: The PEM private key whose certificate the connected app holds (JWT bearer signs with it).
+    jwt_private_key_path: str = ""
+    #: The connected app's certificate (PEM): the public key assertions are verified with.
+    jwt_certificate_path: str = ""
+    #: The username JWT bearer signs in as: the integration user, approved for the app.
+    jwt_username: str = ""
     #: The Outbound Message notifier, when started with a `webhook_target`.
     outbound_messages: OutboundMessages | None = field(default=None, repr=False)
     _server: ServerThread | None = field(default=None, repr=False)
@@ -143,6 +156,7 @@ def start_salesforce_sandbox(
     webhook_target: str | None = None,
     webhook_retry: RetryPolicy | None = None,
     faults: FaultPlan | None = None,
+    active_lead_rule: bool = True,
 ) -> RunningSalesforce:
     """Seeds an org and serves it over HTTPS on 127.0.0.1 until `stop()`.
 
@@ -153,12 +167,16 @@ def start_salesforce_sandbox(
     `webhook_target`: the full endpoint URL of the org's Outbound Messages (None: none sent);
     `webhook_retry` their back-off (default `SALESFORCE_RETRY`). `faults`: random faults on the
     data API from the start (`crm_sandbox.core.faults`; the token endpoint is spared).
+    `active_lead_rule=False` starts the org with its lead assignment rule inactive (new leads
+    keep their owner, as in an org where nobody activated one).
     Raises `SandboxError` if the port is taken or an argument is out of range.
     """
     import trustme
 
     from crm_sandbox.salesforce.app import create_salesforce_app
     from crm_sandbox.salesforce.auth import SalesforceAuth
+    from crm_sandbox.salesforce.connected_app import ConnectedApp
+    from crm_sandbox.salesforce.users import INTEGRATION_USERNAME, approved_users
 
     if companies < 0:
         raise SandboxError(f"companies must be at least 0, got {companies}")
@@ -191,6 +209,7 @@ def start_salesforce_sandbox(
             as_of=as_of,
             with_icp_fields=with_icp_fields,
             leads_per_company=leads_per_company,
+            active_lead_rule=active_lead_rule,
         )
         url = f"https://{LOOPBACK}:{sock.getsockname()[1]}"
         auth = SalesforceAuth(
@@ -198,6 +217,7 @@ def start_salesforce_sandbox(
             client_secret=client_secret or uuid.uuid4().hex,
             token_ttl_s=token_ttl_s,
             instance_url=url,
+            connected_app=ConnectedApp.create(tempdir, approved_users()),
         )
         app = create_salesforce_app(
             state, auth=auth, daily_limit=daily_limit, page_size=page_size, fault_plan=faults
@@ -219,6 +239,9 @@ def start_salesforce_sandbox(
         client_secret=auth.client_secret,
         salesforce=state,
         app=app,
+        jwt_private_key_path=auth.connected_app.private_key_path if auth.connected_app else "",
+        jwt_certificate_path=auth.connected_app.certificate_path if auth.connected_app else "",
+        jwt_username=INTEGRATION_USERNAME,
         _server=server,
         _tempdir=tempdir,
     )

@@ -1,12 +1,15 @@
 """A small SOQL subset for the Salesforce sandbox: exactly what a sync connector sends.
 
-    SELECT f1, f2 FROM Obj [WHERE cond [AND|OR cond ...]] [ORDER BY f [ASC|DESC] [, ...]]
+    SELECT f1, Rel.f2 FROM Obj [WHERE cond [AND|OR cond ...]] [ORDER BY f [ASC|DESC] [, ...]]
     [LIMIT n]
 
-Conditions are `field op literal` (`= != <> < <= > >=`) or `field [NOT] IN (literal, ...)`,
+Fields may be a parent's through a lookup, `Owner.Name`, `Account.Name` (`soql_relations`).
+Conditions are `field op literal` (`= != <> < <= > >=`), `field [NOT] IN (literal, ...)` or
+`field LIKE 'pattern'` (`%` any run, `_` one character, case-insensitive as Salesforce's),
 combined with AND / OR / NOT and parentheses. Literals: single-quoted strings (with `\\'`,
-`\\\\`, `\\n` ... escapes), numbers, `true`/`false`/`null`, dates `2024-01-01` and datetimes
-`2024-01-01T00:00:00Z` / `...+02:00` / `...-0500`. Keywords and field names are
+`\\\\`, `\\n` ... escapes), numbers, `true`/`false`/`null`, dates `2024-01-01`, datetimes
+`2024-01-01T00:00:00Z` / `...+02:00` / `...-0500` and date literals `TODAY`, `LAST_N_DAYS:7`
+(`soql_dates`). Keywords and field names are
 case-insensitive. Anything else raises `SalesforceError` with `MALFORMED_QUERY` (syntax),
 `INVALID_FIELD` (unknown field, or a literal of the wrong type for it) or `INVALID_TYPE`
 (unknown object); nothing else ever escapes `parse`/`run`.
@@ -22,11 +25,25 @@ from typing import Any
 from crm_sandbox.salesforce.errors import SalesforceError
 from crm_sandbox.salesforce.ids import normalize_id
 from crm_sandbox.salesforce.metadata import FieldDef
-from crm_sandbox.salesforce.soql_tokens import Token, datetime_ms, malformed, tokenize, unquote
+from crm_sandbox.salesforce.soql_dates import (
+    DateRange,
+    date_range,
+    is_date_literal,
+    range_predicate,
+)
+from crm_sandbox.salesforce.soql_relations import Lookup, Relation, enrich, resolve_path
+from crm_sandbox.salesforce.soql_tokens import (
+    Token,
+    datetime_ms,
+    like_regex,
+    malformed,
+    tokenize,
+    unquote,
+)
 
 _KEYWORDS = frozenset(
     ("select", "from", "where", "and", "or", "not", "in", "order", "by", "asc", "desc", "limit",
-     "nulls", "first", "last", "null", "true", "false")
+     "nulls", "first", "last", "null", "true", "false", "like")
 )  # fmt: skip
 _NUMERIC = ("int", "double", "currency", "percent")
 _TEXT = ("id", "string", "picklist", "multipicklist", "reference", "url", "email", "textarea",
@@ -52,9 +69,15 @@ class Query:
     where: Predicate | None
     order_by: tuple[OrderBy, ...]
     limit: int | None
+    relations: tuple[Relation, ...] = ()
 
-    def run(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """The matching records, ordered and limited (all fields; project with `fields`)."""
+    def run(
+        self, records: list[dict[str, Any]], lookup: Lookup | None = None
+    ) -> list[dict[str, Any]]:
+        """The matching records, ordered and limited (all fields; project with `fields`).
+        `lookup` finds the parents of `relations` by id (none found without it)."""
+        if self.relations:
+            records = enrich(records, self.relations, lookup or (lambda _id: None))
         where = self.where
         matched = [r for r in records if where is None or where(r)]
         for order in reversed(self.order_by):
@@ -75,6 +98,7 @@ class _Parser:
         self.schemas = schemas
         self.fields: Mapping[str, FieldDef] = {}
         self.object_name = ""
+        self.relations: dict[str, Relation] = {}
 
     # --- token helpers ----------------------------------------------------------------------
 
@@ -109,6 +133,9 @@ class _Parser:
         return self.resolve(token)
 
     def resolve(self, token: Token) -> FieldDef:
+        if "." in token.text:
+            return resolve_path(token.text, token.position, self.fields, self.schemas,
+                                self.text, self.relations)  # fmt: skip
         for name, definition in self.fields.items():
             if name.lower() == token.text.lower():
                 return definition
@@ -184,7 +211,8 @@ class _Parser:
         if rest is not None:
             raise malformed(f"unexpected token: '{rest.text}'")
         return Query(object_name="", fields=tuple(selected), where=where,
-                     order_by=tuple(order_by), limit=limit)  # fmt: skip
+                     order_by=tuple(order_by), limit=limit,
+                     relations=tuple(self.relations.values()))  # fmt: skip
 
     def disjunction(self) -> Predicate:
         terms = [self.conjunction()]
@@ -238,11 +266,16 @@ class _Parser:
             if negate:
                 return lambda record: record.get(name) is not None and record[name] not in options
             return lambda record: record.get(name) in options
+        if self.at_keyword("like"):
+            self.index += 1
+            return self.like(definition)
         token = self.next("an operator")
         if token.kind != "op":
             raise malformed(f"unexpected token: '{token.text}', expecting an operator")
         operator = "!=" if token.text == "<>" else token.text
         value = self.literal(definition)
+        if isinstance(value, DateRange):
+            return range_predicate(name, operator, value, definition.type == "datetime")
         if value is None:
             if operator == "=":
                 return lambda record: record.get(name) is None
@@ -253,11 +286,25 @@ class _Parser:
             raise malformed(f"invalid operator on boolean field {name}: '{token.text}'")
         return _comparison(name, operator, value, definition.type in ("id", "reference"))
 
+    def like(self, definition: FieldDef) -> Predicate:
+        """`field LIKE 'pattern'` on a text field: `%` any run, `_` one character, `\\%` and
+        `\\_` themselves; case-insensitive; null never matches."""
+        token = self.next("a value")
+        if token.kind != "string" or definition.type not in _TEXT or definition.type == "id":
+            raise malformed(f"invalid operator on field {definition.name}: LIKE '{token.text}'")
+        pattern = like_regex(token.text[1:-1])
+        name = definition.name
+        return lambda record: (
+            record.get(name) is not None and bool(pattern.fullmatch(str(record[name])))
+        )
+
     def literal(self, definition: FieldDef) -> Any:
         token = self.next("a value")
         kind, text, name, field_type = token.kind, token.text, definition.name, definition.type
         if kind == "word" and text.lower() == "null":
             return None
+        if kind == "word" and field_type in ("date", "datetime") and is_date_literal(text):
+            return date_range(text)
         if field_type == "boolean":
             if kind == "word" and text.lower() in ("true", "false"):
                 return text.lower() == "true"
@@ -322,7 +369,7 @@ def parse(text: str, schemas: Callable[[str], tuple[str, Mapping[str, FieldDef]]
         found = schemas(name)
         if found is None:
             return None
-        resolved["name"] = found[0]
+        resolved.setdefault("name", found[0])  # the FROM object: looked up first
         return found[1]
 
     try:
@@ -339,4 +386,5 @@ def parse(text: str, schemas: Callable[[str], tuple[str, Mapping[str, FieldDef]]
         where=query.where,
         order_by=query.order_by,
         limit=query.limit,
+        relations=query.relations,
     )

@@ -2,7 +2,8 @@
 
 Tokens are single-quoted strings (with `\\'`, `\\\\`, `\\n` ... escapes), datetimes
 (`2024-01-01T00:00:00Z` / `...+02:00` / `...-0500`), dates, numbers, operators, punctuation and
-words (keywords, field and object names). What is not one raises `MALFORMED_QUERY`.
+words (keywords, field and object names, relationship paths `Owner.Name`, date literals
+`TODAY`, `LAST_N_DAYS:30`). What is not one raises `MALFORMED_QUERY`.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ _TOKEN = re.compile(
     |(?P<number>[+-]?\d+(?:\.\d+)?)
     |(?P<op><=|>=|!=|<>|=|<|>)
     |(?P<punct>[(),])
-    |(?P<word>[A-Za-z_][A-Za-z0-9_.]*)
+    |(?P<word>[A-Za-z_][A-Za-z0-9_.]*(?::[A-Za-z0-9_+-]*)?)
     )""",
     re.VERBOSE,
 )
@@ -78,3 +79,18 @@ def datetime_ms(text: str) -> int:
         return parse_datetime_ms(text)
     except ValueError:
         raise malformed(f"invalid datetime: {text}") from None
+
+
+def like_regex(body: str) -> re.Pattern[str]:
+    """A LIKE pattern (the quoted literal's body) as a regular expression."""
+    out: list[str] = []
+    index = 0
+    while index < len(body):
+        char = body[index]
+        if char == "\\" and index + 1 < len(body):
+            out.append(re.escape(body[index + 1]))
+            index += 2
+            continue
+        out.append(".*" if char == "%" else "." if char == "_" else re.escape(char))
+        index += 1
+    return re.compile("".join(out), re.IGNORECASE | re.DOTALL)

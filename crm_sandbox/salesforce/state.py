@@ -29,6 +29,7 @@ class SalesforceState(SalesforceBackend):
         as_of: datetime | date | None = None,
         with_icp_fields: bool = True,
         leads_per_company: float = 0.5,
+        active_lead_rule: bool = True,
     ) -> SalesforceState:
         """An org from `seed.generate(...)`; `with_icp_fields` pre-creates the seven
         `ICP_*__c` fields on Account and Lead (as after icp-sync's setup).
@@ -44,6 +45,7 @@ class SalesforceState(SalesforceBackend):
             as_of=as_of,
             with_icp_fields=with_icp_fields,
             leads_per_company=leads_per_company,
+            active_lead_rule=active_lead_rule,
         )
         return cls(records=org.records, schema=org.schema, clock_ms=org.newest_ms)
 
@@ -58,7 +60,8 @@ class SalesforceState(SalesforceBackend):
         leads_per_company: float = 0.5,
     ) -> None:
         """Holds what `seeded(...)` would, in place, as if restarted (the control plane's reset):
-        the API and the listeners keep this object."""
+        the API and the listeners keep this object (and the lead rule active or not, as started)."""
+        rules = self.records.get("AssignmentRule", {}).values()
         fresh = SalesforceState.seeded(
             seed,
             companies,
@@ -66,6 +69,7 @@ class SalesforceState(SalesforceBackend):
             as_of=as_of,
             with_icp_fields=with_icp_fields,
             leads_per_company=leads_per_company,
+            active_lead_rule=not rules or any(rule["Active"] for rule in rules),
         )
         with self._lock:
             self.records, self.schema = fresh.records, fresh.schema

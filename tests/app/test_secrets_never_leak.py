@@ -28,8 +28,6 @@ from typing import Any
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import make_url
 
 from app.inbox import queue
@@ -75,15 +73,6 @@ def wait_for(check: Callable[[], Any]) -> Any:
             return value
         time.sleep(0.05)
     return check()
-
-
-def private_key_pem() -> str:
-    key = rsa.generate_private_key(public_exponent=65_537, key_size=2048)
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
 
 
 def fragments(secret: str) -> set[str]:
@@ -165,9 +154,8 @@ def test_given_every_secret_configured_when_a_full_run_is_captured_then_no_secre
     org, sf = sandbox.salesforce, sandbox.salesforce_sandbox
     assert org is not None
     assert sf is not None
-    pem = private_key_pem()
-    key_file = tmp_path / "salesforce-jwt.pem"
-    key_file.write_text(pem, encoding="utf-8")
+    key_file = Path(sf.jwt_private_key_path)  # the connected app's: the org verifies it
+    pem = key_file.read_text(encoding="utf-8")
     url = make_url(database_url)
     if url.get_backend_name() == "postgresql" and url.password is None:
         # Trust auth ignores it, so the password can be one only this test knows.
@@ -186,7 +174,7 @@ def test_given_every_secret_configured_when_a_full_run_is_captured_then_no_secre
         {
             "ICP_SYNC_DATABASE_URL": database,
             **sandbox.service_env(),
-            "ICP_SYNC_SALESFORCE_USERNAME": "integration@example.com",
+            "ICP_SYNC_SALESFORCE_USERNAME": sf.jwt_username,
             "ICP_SYNC_SALESFORCE_PRIVATE_KEY": str(key_file),
             "ICP_SYNC_SALESFORCE_WEBHOOK_SECRET": webhook_secret,
             "ICP_SYNC_ADMIN_TOKEN": admin_token,

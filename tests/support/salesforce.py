@@ -7,6 +7,9 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
 from connectors.base import AccountScore
 from connectors.records import CrmAccount, CrmDeal, Cursor, Page
 from connectors.salesforce.connector import SalesforceConnector
@@ -55,3 +58,13 @@ def a_score(**overrides: Any) -> AccountScore:
         scored_at=datetime(2026, 11, 1, 8, 30, 5, 123456, tzinfo=UTC),
     )
     return replace(default, **overrides)
+
+
+def rsa_private_pem() -> str:
+    """A fresh 2048-bit RSA private key, PKCS#8 PEM: a key no connected app knows."""
+    key = rsa.generate_private_key(public_exponent=65_537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()

@@ -52,3 +52,12 @@ def connect(org: RunningSalesforce, http: requests.Session) -> TypedSalesforce:
     return TypedSalesforce(
         session_id=token["access_token"], instance_url=token["instance_url"], session=http
     )
+
+
+def sandbox_session(org: RunningSalesforce) -> requests.Session:
+    """An HTTPS session trusting the org's CA only (`trust_env` off: REQUESTS_CA_BUNDLE would
+    override `verify` otherwise). Close it after use."""
+    http = requests.Session()
+    http.trust_env = False
+    http.verify = org.ca_bundle
+    return http

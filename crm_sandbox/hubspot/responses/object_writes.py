@@ -30,14 +30,14 @@ from crm_sandbox.hubspot.errors import (
     HubSpotApiError,
     JsonObject,
     PropertyValueError,
-    not_found,
     property_values_error,
     validation_error,
 )
+from crm_sandbox.hubspot.object_types import SINGULAR_NAMES, object_not_found
 from crm_sandbox.hubspot.records import SINGULAR, ObjectStore, ObjectType
 from crm_sandbox.hubspot.rendering import not_found_error, render_record
 from crm_sandbox.hubspot.responses.objects import resolve
-from crm_sandbox.hubspot.values import InvalidValue, validate_value
+from crm_sandbox.hubspot.values import InvalidValue, parse_datetime_ms, validate_value
 
 REQUIRED_ON_CREATE: dict[ObjectType, tuple[tuple[str, ...], ...]] = {
     # any one property of each tuple must be given
@@ -58,7 +58,7 @@ def update_object(api: HubSpotApi, call: Call) -> Reply:
         raise property_values_error(problems)
     record = resolve(store, call.path["objectId"], call.query.get("idProperty"))
     if record is None or record.archived:
-        raise not_found(f"resource not found: {SINGULAR[object_type]} {call.path['objectId']}")
+        raise object_not_found(object_type, call.path["objectId"])
     api.backend.write(object_type, record, values, source="API")
     return Reply(200, render_record(api.backend, store, record, list(values)))
 
@@ -208,7 +208,13 @@ def _create_one(
     if problems:
         raise property_values_error(problems)
     links = _inline_associations(backend, object_type, item.get("associations"), where)
-    record = backend.create_record(object_type, values, source="API")
+    created = values.pop("createdate", "")  # validated ISO: a historical create date
+    record = backend.create_record(
+        object_type,
+        values,
+        source="API",
+        created_ms=parse_datetime_ms(created) if created else None,
+    )
     for other in links:
         if object_type == "deals":
             backend.associate(record.id, other)
@@ -232,8 +238,8 @@ def _inline_associations(
         other = str(target.get("id", "")) if isinstance(target, dict) else ""
         if other not in others or others[other].archived:
             raise validation_error(
-                f"{where}.associations[{position}]: no {other_type[:-1]} with id {other!r} "
-                "to associate with"
+                f"{where}.associations[{position}]: no {SINGULAR_NAMES[other_type]} with id "
+                f"{other!r} to associate with"
             )
         linked.append(other)
     return linked

@@ -26,8 +26,9 @@ from crm_sandbox.hubspot.calls import (
     object_type_of,
     requested_properties,
 )
-from crm_sandbox.hubspot.errors import JsonObject, not_found, validation_error
-from crm_sandbox.hubspot.records import SINGULAR, ObjectStore, StoredRecord
+from crm_sandbox.hubspot.errors import JsonObject, validation_error
+from crm_sandbox.hubspot.object_types import object_not_found
+from crm_sandbox.hubspot.records import ObjectStore, StoredRecord
 from crm_sandbox.hubspot.rendering import not_found_error, render_record
 from crm_sandbox.hubspot.search import MAX_BODY_CHARS, compile_search, run_search
 
@@ -71,9 +72,7 @@ def get_object(api: HubSpotApi, call: Call) -> Reply:
     record = resolve(store, call.path["objectId"], call.query.get("idProperty"))
     archived = bool_param(call.query, "archived", False)
     if record is None or record.archived != archived:
-        raise not_found(
-            f"resource not found: {SINGULAR[store.object_type]} {call.path['objectId']}"
-        )
+        raise object_not_found(store.object_type, call.path["objectId"])
     names = list_param(call.query, "properties") or None
     associations = list_param(call.query, "associations")
     return Reply(200, render_record(api.backend, store, record, names, associations))

@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from crm_sandbox.salesforce.calls import DataApi, DataCall, Reply
+from crm_sandbox.salesforce.describe import describe
 from crm_sandbox.salesforce.errors import SalesforceError
-from crm_sandbox.salesforce.metadata import FieldDef, describe
+from crm_sandbox.salesforce.metadata import FieldDef
 
 #: Metadata API field types → describe types.
 _FIELD_TYPES = {

@@ -13,7 +13,7 @@ from crm_sandbox.salesforce.calls import DataApi, DataCall, Reply
 from crm_sandbox.salesforce.errors import SalesforceError
 from crm_sandbox.salesforce.metadata import FieldDef
 from crm_sandbox.salesforce.soql import parse
-from crm_sandbox.salesforce.values import render_record
+from crm_sandbox.salesforce.soql_relations import render_row
 
 
 async def query(api: DataApi, call: DataCall) -> Reply:
@@ -45,8 +45,13 @@ def _run(api: DataApi, call: DataCall, *, include_deleted: bool) -> Reply:
     parsed = parse(text, schemas)
     name = parsed.object_name
     schema = state.fields(name)
-    rows = parsed.run(state.snapshot(name, include_deleted=include_deleted))
-    rendered = [render_record(r, parsed.fields, name, call.version, schema) for r in rows]
+    parents: dict[str, tuple[str, dict[str, Any]]] = {}
+    for target in {t for relation in parsed.relations for t in relation.targets}:
+        parents.update((str(r["Id"]), (target, r)) for r in state.snapshot(target))
+    rows = parsed.run(state.snapshot(name, include_deleted=include_deleted), parents.get)
+    rendered = [
+        render_row(r, parsed.fields, name, call.version, schema, parsed.relations) for r in rows
+    ]
     options = call.request.headers.get("sforce-query-options", "")
     size = min(_batch_size(options, api.page_size), api.page_size)
     if len(rendered) <= size:

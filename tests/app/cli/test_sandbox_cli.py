@@ -8,10 +8,12 @@ import socket
 import ssl
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import jwt
 import pytest
 from typer.testing import CliRunner
 
@@ -135,6 +137,38 @@ def test_given_the_command_when_started_then_its_salesforce_settings_reach_a_ser
     assert token.status_code == 200
     assert token.json()["access_token"]
     assert "Salesforce sandbox on https://127.0.0.1:" in err
+
+
+def test_given_the_command_when_started_then_the_printed_jwt_key_and_username_get_a_token() -> None:
+    process = _start("--seed", "4")
+    try:
+        assert process.stdout is not None
+        assert process.stderr is not None
+        settings = dict(process.stdout.readline().strip().split("=", 1) for _ in range(6))
+        note = next(line for line in process.stderr if "ICP_SYNC_SALESFORCE_PRIVATE_KEY=" in line)
+        jwt_settings = dict(word.split("=", 1) for word in note.split() if "=" in word)
+        key = Path(jwt_settings["ICP_SYNC_SALESFORCE_PRIVATE_KEY"]).read_text()
+        assertion = jwt.encode(
+            {
+                "iss": settings["ICP_SYNC_SALESFORCE_CLIENT_ID"],
+                "sub": jwt_settings["ICP_SYNC_SALESFORCE_USERNAME"],
+                "aud": "https://login.salesforce.com",
+                "exp": int(time.time()) + 180,
+            },
+            key,
+            algorithm="RS256",
+        )
+        token = httpx.post(
+            f"{settings['ICP_SYNC_SALESFORCE_INSTANCE_URL']}/services/oauth2/token",
+            data={"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer",
+                  "assertion": assertion},
+            verify=ssl.create_default_context(cafile=settings["ICP_SYNC_SALESFORCE_CA_BUNDLE"]),
+        )  # fmt: skip
+    finally:
+        _stop(process)
+
+    assert token.status_code == 200, token.text
+    assert "PRIVATE KEY" not in note
 
 
 def test_given_a_fault_rate_when_started_then_api_requests_are_faulted_as_asked() -> None:

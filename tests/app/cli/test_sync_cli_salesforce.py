@@ -84,6 +84,29 @@ def test_given_salesforce_configured_when_synced_from_the_cli_then_json_reports_
     assert json.loads(again.stdout)["written"] == 0
 
 
+def test_given_the_sandbox_jwt_settings_when_synced_from_the_cli_then_it_signs_in_and_writes(
+    environment: None, sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ICP_SYNC_SALESFORCE_CLIENT_SECRET")
+    for key, value in sandbox.service_env(salesforce_auth="jwt").items():
+        monkeypatch.setenv(key, value)
+    get_settings.cache_clear()
+    org = sandbox.salesforce_sandbox
+    assert org is not None
+    issued = len(org.auth.tokens)
+
+    setup = invoke("setup", "salesforce")
+    done = invoke("sync", "--source", "salesforce", "--json")
+
+    assert setup.exit_code == 0, setup.stderr
+    assert done.exit_code == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["written"] > 0
+    assert report["failed"] == 0
+    assert len(org.auth.tokens) > issued  # the JWT grant issued the session it used
+    assert "PRIVATE KEY" not in done.stdout + done.stderr
+
+
 def test_given_all_sources_when_one_crm_fails_then_the_other_still_syncs_and_exit_is_1(
     environment: None, sandbox: RunningSandbox
 ) -> None:

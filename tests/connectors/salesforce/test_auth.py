@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import socket
 from datetime import timedelta
+from pathlib import Path
 from typing import Any, TypedDict
 
 import jwt
@@ -15,22 +16,19 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from connectors.errors import AuthError, NetworkError
+from connectors.records import PropertyUpdate
 from connectors.retry import RetryPolicy
 from connectors.salesforce.auth import JwtBearer, choose_grant
 from connectors.salesforce.connector import SalesforceConnector
 from crm_sandbox.salesforce.server import RunningSalesforce
+from crm_sandbox.salesforce.users import ORG_USERS
 from tests.support.hubspot import RecordingSleep
-from tests.support.salesforce import SalesforceFactory, records_of
+from tests.support.salesforce import SalesforceFactory, a_score, records_of, rsa_private_pem
 
 
 @pytest.fixture(scope="module")
 def rsa_pem() -> str:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
+    return rsa_private_pem()
 
 
 def test_given_client_credentials_when_pulling_then_one_token_request_and_calls_are_counted(
@@ -47,15 +45,50 @@ def test_given_client_credentials_when_pulling_then_one_token_request_and_calls_
     assert connector.api_usage.used == org.usage.used  # the token request is not counted
 
 
-def test_given_jwt_bearer_when_pulling_then_a_signed_rs256_assertion_gets_the_token(
-    org: RunningSalesforce, connect: SalesforceFactory, rsa_pem: str
+def test_given_jwt_bearer_with_the_orgs_key_when_syncing_then_pulls_and_writes_as_the_user(
+    org: RunningSalesforce, connect: SalesforceFactory
 ) -> None:
     connector = connect(
-        org, client_secret=None, username="icp-sync@acme.example", private_key=rsa_pem
+        org,
+        client_secret=None,
+        username=org.jwt_username,
+        private_key=Path(org.jwt_private_key_path).read_text(),
     )
 
-    assert records_of(list(connector.pull_accounts(None, "lead")))
+    leads = records_of(list(connector.pull_accounts(None, "lead")))
+    target = leads[0]
+    outcomes = connector.write(
+        [PropertyUpdate("lead", target.crm_id, connector.render_score(a_score()))]
+    )
+
     assert "jwt_bearer" in repr(connector)
+    assert [(outcome.written, outcome.error) for outcome in outcomes] == [(True, None)]
+    saved = org.salesforce.get("Lead", target.crm_id)
+    assert saved["ICP_Tier__c"] == "tier_1"
+    assert saved["LastModifiedById"] == ORG_USERS[0].id
+
+
+@pytest.mark.parametrize(
+    ("username", "key", "refusal"),
+    [
+        ("sam.rivera@icp-sync.sandbox", "org", "invalid_grant: user hasn't approved this consumer"),
+        ("nobody@acme.example", "org", "invalid_grant: user hasn't approved this consumer"),
+        ("integration@icp-sync.sandbox", "other", "invalid_grant: invalid assertion"),
+    ],
+)
+def test_given_a_jwt_the_org_refuses_when_pulling_then_auth_error_quoting_salesforce(
+    org: RunningSalesforce, connect: SalesforceFactory, rsa_pem: str, username: str, key: str,
+    refusal: str,
+) -> None:  # fmt: skip
+    pem = Path(org.jwt_private_key_path).read_text() if key == "org" else rsa_pem
+    connector = connect(org, client_secret=None, username=username, private_key=pem)
+
+    with pytest.raises(AuthError) as raised:
+        list(connector.pull_accounts(None, "lead"))
+
+    assert refusal in str(raised.value)
+    assert raised.value.category == "invalid_grant"
+    assert "PRIVATE KEY" not in str(raised.value)
 
 
 def test_given_a_jwt_grant_when_formed_then_claims_are_iss_sub_aud_and_a_three_minute_exp(

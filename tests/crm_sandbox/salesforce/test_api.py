@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 import requests
@@ -51,17 +48,6 @@ def sf(org: RunningSalesforce, session: requests.Session) -> TypedSalesforce:
     return connect(org, session)
 
 
-def _b64(payload: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
-
-
-def jwt(claims: dict[str, Any], alg: str = "RS256") -> str:
-    return f"{_b64({'alg': alg})}.{_b64(claims)}.{_b64({'sig': 'unchecked'})}"
-
-
-# --- auth -----------------------------------------------------------------------------------
-
-
 def test_given_client_credentials_when_token_requested_then_token_json_has_instance_url(
     org: RunningSalesforce, session: requests.Session
 ) -> None:
@@ -88,28 +74,6 @@ def test_given_basic_auth_or_bad_secret_when_token_requested_then_ok_or_invalid_
     )  # fmt: skip
     assert bad.status_code == 400
     assert bad.json()["error"] == "invalid_client"
-
-
-def test_given_jwt_assertions_when_exchanged_then_valid_claims_pass_and_bad_ones_are_invalid_grant(
-    org: RunningSalesforce, session: requests.Session
-) -> None:
-    grant = "urn:ietf:params:oauth:grant-type:jwt-bearer"
-    now = int(time.time())
-    base = {"iss": org.client_id, "sub": "icp@acme.test", "aud": "https://login.salesforce.com"}
-    ok = session.post(org.token_url, data={"grant_type": grant,
-                                           "assertion": jwt({**base, "exp": now + 120})})  # fmt: skip
-    assert ok.status_code == 200, ok.text
-    assert org.auth.valid(ok.json()["access_token"])
-    for assertion in (
-        jwt({**base, "exp": now - 10}),
-        jwt({**base, "exp": now + 120, "aud": "https://evil.example"}),
-        jwt({**base, "exp": now + 120, "iss": "someone-else"}),
-        jwt({**base, "exp": now + 120}, alg="HS256"),
-        "not.a-jwt",
-    ):
-        refused = session.post(org.token_url, data={"grant_type": grant, "assertion": assertion})
-        assert refused.status_code == 400
-        assert refused.json()["error"] == "invalid_grant"
 
 
 def test_given_expired_session_when_querying_then_expired_session_and_reauth_works(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from crm_sandbox.salesforce.errors import SalesforceError
 from crm_sandbox.salesforce.metadata import FieldDef
 from crm_sandbox.salesforce.soql import parse
+from crm_sandbox.salesforce.soql_dates import date_range
 from crm_sandbox.salesforce.state import SalesforceState
 
 AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
@@ -126,6 +127,17 @@ def test_given_is_deleted_filter_when_include_deleted_then_recycle_bin_rows_are_
         ("SELECT Id FROM Account WHERE NumberOfEmployees = 'ten'", "INVALID_FIELD"),
         ("SELECT Id FROM Account WHERE SystemModstamp > 2024-01-01", "INVALID_FIELD"),
         ("SELECT Id FROM Widget__c", "INVALID_TYPE"),
+        ("SELECT Id FROM Account WHERE CreatedDate > LAST_N_DAYS:x", "MALFORMED_QUERY"),
+        ("SELECT Id FROM Account WHERE CreatedDate > LAST_N_DAYS", "MALFORMED_QUERY"),
+        ("SELECT Id FROM Account WHERE CreatedDate > LAST_N_FORTNIGHTS:2", "MALFORMED_QUERY"),
+        ("SELECT Id FROM Account WHERE CreatedDate > SOMEDAY", "MALFORMED_QUERY"),
+        ("SELECT Id FROM Account WHERE Name LIKE 5", "MALFORMED_QUERY"),
+        ("SELECT Id FROM Account WHERE NumberOfEmployees LIKE '5%'", "MALFORMED_QUERY"),
+        ("SELECT Id FROM Account WHERE Name = TODAY", "MALFORMED_QUERY"),
+        ("SELECT Owner.Username FROM Lead", "INVALID_FIELD"),
+        ("SELECT Owner.Nope FROM Account", "INVALID_FIELD"),
+        ("SELECT Boss.Name FROM Account", "INVALID_FIELD"),
+        ("SELECT Account.Owner.Name FROM Opportunity", "INVALID_FIELD"),
     ],
 )
 def test_given_bad_query_when_parsed_then_the_salesforce_error_code_is_raised(
@@ -138,7 +150,8 @@ _WORDS = st.sampled_from(
     ["SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "IN", "ORDER", "BY", "LIMIT", "ASC", "DESC",
      "Id", "Name", "Account", "Lead", "NumberOfEmployees", "SystemModstamp", "IsDeleted", "(",
      ")", ",", "=", "!=", "<", ">=", "'x'", "'a\\'b'", "42", "-1.5", "true", "null",
-     "2024-01-01", "2024-01-01T00:00:00Z", "NULLS", "LAST", "'", "\\"]
+     "2024-01-01", "2024-01-01T00:00:00Z", "NULLS", "LAST", "'", "\\", "LIKE", "'%a_'",
+     "TODAY", "LAST_N_DAYS:3", "N_DAYS_AGO:x", "CreatedDate", "Owner.Name", "Account.Name"]
 )  # fmt: skip
 
 
@@ -156,3 +169,96 @@ def test_given_random_junk_when_parsed_and_run_then_result_or_salesforce_error(t
         assert outcome.message
     else:
         assert isinstance(outcome, list)
+
+
+def test_given_like_patterns_when_filtered_then_percent_underscore_and_case_work_as_salesforce() -> (
+    None
+):
+    names = {str(r["Id"]): str(r["Name"]) for r in ORG.snapshot("Account")}
+    first = next(iter(names.values()))
+
+    starts = run(f"SELECT Id FROM Account WHERE Name LIKE '{first[:3].upper()}%'")
+    one_char = run(f"SELECT Id FROM Account WHERE Name LIKE '_{first[1:]}'")
+    negated = run(f"SELECT Id FROM Account WHERE NOT Name LIKE '{first[:3]}%'")
+
+    assert {r["Id"] for r in starts} == {i for i, n in names.items() if n.lower().startswith(
+        first[:3].lower())}  # fmt: skip
+    assert str(one_char[0]["Id"]) in names
+    assert all(names[str(r["Id"])][1:] == first[1:] for r in one_char)
+    assert len(starts) + len(negated) == len(names)
+
+
+def test_given_an_escaped_percent_when_liked_then_it_matches_only_itself() -> None:
+    org = SalesforceState.seeded(seed=5, companies=3, as_of=AS_OF)
+    org.create("Account", {"Name": "100% Fit"})
+    org.create("Account", {"Name": "100 Fit"})
+    query = parse("SELECT Name FROM Account WHERE Name LIKE '100\\%%'", schemas)
+
+    assert [r["Name"] for r in query.run(org.snapshot("Account"))] == ["100% Fit"]
+
+
+@pytest.mark.parametrize(
+    ("literal", "start", "end"),
+    [
+        ("TODAY", date(2026, 11, 4), date(2026, 11, 5)),
+        ("yesterday", date(2026, 11, 3), date(2026, 11, 4)),
+        ("LAST_N_DAYS:7", date(2026, 10, 28), date(2026, 11, 5)),
+        ("NEXT_N_DAYS:3", date(2026, 11, 5), date(2026, 11, 8)),
+        ("N_DAYS_AGO:2", date(2026, 11, 2), date(2026, 11, 3)),
+        ("THIS_MONTH", date(2026, 11, 1), date(2026, 12, 1)),
+        ("LAST_MONTH", date(2026, 10, 1), date(2026, 11, 1)),
+        ("THIS_WEEK", date(2026, 11, 1), date(2026, 11, 8)),  # weeks start on Sunday
+        ("THIS_YEAR", date(2026, 1, 1), date(2027, 1, 1)),
+    ],
+)
+def test_given_a_date_literal_when_expanded_then_it_is_the_days_salesforce_documents(
+    literal: str, start: date, end: date
+) -> None:
+    expanded = date_range(literal, today=date(2026, 11, 4))  # a Wednesday
+
+    assert (expanded.start, expanded.end) == (start, end)
+
+
+def test_given_date_literals_when_filtering_dates_and_datetimes_then_ranges_compare_right() -> None:
+    org = SalesforceState.seeded(seed=5, companies=3, as_of=AS_OF)
+    today = datetime.now(UTC).date()
+    made = {
+        days: org.create("Opportunity", {"Name": f"D{days}", "StageName": "Prospecting",
+                                         "CloseDate": (today - timedelta(days=days)).isoformat()})
+        for days in (0, 1, 5, 40)
+    }  # fmt: skip
+
+    def names(where: str) -> set[str]:
+        query = parse(f"SELECT Name FROM Opportunity WHERE Name LIKE 'D%' AND {where}", schemas)
+        return {str(r["Name"]) for r in query.run(org.snapshot("Opportunity"))}
+
+    assert names("CloseDate = TODAY") == {"D0"}
+    assert names("CloseDate = YESTERDAY") == {"D1"}
+    assert names("CloseDate = LAST_N_DAYS:5") == {"D0", "D1", "D5"}
+    assert names("CloseDate < LAST_N_DAYS:5") == {"D40"}
+    assert names("CloseDate = N_DAYS_AGO:5") == {"D5"}
+    assert names("CloseDate > YESTERDAY") == {"D0"}
+    assert names("CloseDate <= YESTERDAY") == {"D1", "D5", "D40"}
+    assert names("CreatedDate = TODAY") == {"D0", "D1", "D5", "D40"}  # created just now
+    assert names("CreatedDate < TODAY") == set()
+    assert made[0]["CloseDate"] == today.isoformat()
+
+
+def test_given_relationship_paths_when_run_with_parents_then_filter_and_sort_on_their_fields() -> (
+    None
+):
+    parents = {str(r["Id"]): (name, r) for name in ("User", "Group", "Account")
+               for r in ORG.snapshot(name)}  # fmt: skip
+    query = parse(
+        "SELECT Id, Account.Name, owner.name FROM Opportunity "
+        "WHERE Owner.Name = 'Sam Rivera' AND Account.Name LIKE 'a%' ORDER BY Account.Name",
+        schemas,
+    )
+
+    rows = query.run(ORG.snapshot("Opportunity"), parents.get)
+
+    assert query.fields == ("Id", "Account.Name", "Owner.Name")
+    assert rows
+    assert {r["Owner.Name"] for r in rows} == {"Sam Rivera"}
+    assert all(str(r["Account.Name"]).lower().startswith("a") for r in rows)
+    assert [r["Account.Name"] for r in rows] == sorted(r["Account.Name"] for r in rows)
