@@ -203,3 +203,47 @@ def test_given_the_org_id_unset_or_malformed_then_webhook_org_id_says_where_to_c
     assert check.status == status
     assert said in check.detail
     assert "Company Information" in str(check.fix)
+
+
+def test_given_the_jwt_flow_for_an_unknown_user_then_credentials_fail_with_invalid_grant(
+    org: RunningSalesforce, rubric: Rubric
+) -> None:
+    jwt = {"salesforce_client_secret": None, "salesforce_private_key": org.jwt_private_key_path}
+    known = salesforce_checks(settings_of(org, salesforce_username=org.jwt_username, **jwt), rubric)
+    unknown = salesforce_checks(
+        settings_of(org, salesforce_username="nobody@example.invalid", **jwt), rubric
+    )
+
+    assert known[0].detail == "Salesforce issued a token (JWT bearer flow)"
+    assert unknown[0].status == "fail"
+    assert "invalid_grant" in unknown[0].detail
+    assert "pre-authorized" in str(unknown[0].fix)
+    assert "ICP_SYNC_SALESFORCE_USERNAME" in str(unknown[0].fix)
+
+
+@pytest.mark.parametrize(
+    ("active", "assign", "status", "said"),
+    [
+        (True, True, "ok", "active: "),
+        (False, True, "warn", "no active lead assignment rule"),
+        (False, False, "ok", "off: ICP_SYNC_SALESFORCE_ASSIGN_NEW_LEADS=false"),
+    ],
+)
+def test_given_the_orgs_lead_assignment_rule_then_doctor_says_whether_leads_get_routed(
+    start_crm_sandbox: SandboxFactory,
+    rubric: Rubric,
+    active: bool,
+    assign: bool,
+    status: str,
+    said: str,
+) -> None:
+    org = start_crm_sandbox.salesforce_only(seed=4, companies=2, active_lead_rule=active)
+
+    check = by_name(
+        salesforce_checks(settings_of(org, salesforce_assign_new_leads=assign), rubric)
+    )["lead_assignment_rule"]
+
+    assert check.status == status
+    assert check.detail.startswith(said)
+    if status == "warn":
+        assert "Setup → Lead Assignment Rules" in str(check.fix)

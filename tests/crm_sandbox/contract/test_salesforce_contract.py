@@ -46,7 +46,7 @@ CASES: tuple[Case, ...] = (
         200,
         OAUTH + "Token",
         call.token("ok"),
-        ("auth.request_token",),
+        ("auth.request_token", "SalesforceClient.connect"),
     ),
     Case("oauth2/token bad secret 400", 400, OAUTH + "Error", call.token("bad secret")),
     Case(
@@ -101,7 +101,7 @@ CASES: tuple[Case, ...] = (
         REST + "Errors",
         call.get(f"{DATA}/sobjects/NoSuch__c/describe"),
     ),
-    Case("limits", 200, REST + "Limits", call.get(f"{DATA}/limits/")),
+    Case("limits", 200, REST + "Limits", call.get(f"{DATA}/limits/"), ("SalesforceClient.get",)),
     Case("Account.get", 200, REST + "Record", call.get_record),
     Case(
         "Account.get missing 404",
