@@ -65,6 +65,7 @@ def test_given_tooling_field_when_not_granted_then_hidden_everywhere_but_tooling
     assert _code(lambda: sf.Account.update(account, {"ICP_Score__c": 5})) == "INVALID_FIELD"
     body = {"records": [{"attributes": {"type": "Account"}, "id": account, "ICP_Score__c": 5}]}
     result = sf.restful("composite/sobjects", method="PATCH", json=body)
+    assert result is not None
     assert result[0]["errors"][0]["statusCode"] == "INVALID_FIELD"
     listed = sf.toolingexecute(
         "query?q=SELECT Id, DeveloperName, TableEnumOrId FROM CustomField "
@@ -161,6 +162,7 @@ def test_given_user_without_edit_on_lead_when_updating_leads_then_per_record_rea
 
     results = sf.restful("composite/sobjects", method="PATCH", json=body)
 
+    assert results is not None
     assert results[0]["errors"][0]["statusCode"] == "INSUFFICIENT_ACCESS_OR_READONLY"
     assert results[0]["errors"][0]["message"] == "insufficient access rights on object id"
     assert results[1]["success"] is True
