@@ -228,6 +228,14 @@ def _ensure_field(
     try:
         client.create_custom_field(name, spec.metadata)
     except RejectedError as error:
+        if (error.code or "").startswith("INSUFFICIENT_ACCESS"):
+            raise RejectedError(
+                f"{error}: the integration user may not create custom fields; give it the "
+                "user permission Customize Application (in its profile or a permission set), or "
+                "have an admin run `icp-sync setup salesforce`",
+                code=error.code,
+                status=error.status,
+            ) from None
         if error.code != "DUPLICATE_DEVELOPER_NAME":
             raise
         return SchemaChange("field", name, "unchanged")  # made by a concurrent setup

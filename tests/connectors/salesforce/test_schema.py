@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from connectors.errors import RejectedError
 from connectors.records import PropertyUpdate
 from connectors.salesforce.field_access import FieldAccessDenied
 from connectors.salesforce.schema import WRITEBACK_FIELDS, writeback_fields
 from crm_sandbox.salesforce.metadata import FieldDef
-from crm_sandbox.salesforce.permissions import UserPermissions
+from crm_sandbox.salesforce.permissions import READ_WRITE_ONLY, UserPermissions
 from crm_sandbox.salesforce.server import RunningSalesforce
 from tests.support.salesforce import OrgFactory, SalesforceFactory, a_score, records_of
 
@@ -107,6 +108,18 @@ def test_given_a_user_who_may_not_grant_when_set_up_then_denied_with_steps_and_c
     assert {c.action for c in caught.value.changes} == {"created"}
     assert len(caught.value.changes) == 14
     assert any("ICP_Fit_Score__c" in step for step in caught.value.steps)
+
+
+def test_given_a_user_without_customize_application_when_set_up_then_the_error_names_it(
+    start_org: OrgFactory, connect: SalesforceFactory
+) -> None:
+    org = start_org(with_icp_fields=False, user_permissions=READ_WRITE_ONLY)
+
+    with pytest.raises(RejectedError, match="Customize Application") as caught:
+        connect(org).ensure_schema()
+
+    assert caught.value.code == "INSUFFICIENT_ACCESS"
+    assert "ICP_Fit_Score__c" not in org.salesforce.fields("Account")
 
 
 def test_given_a_tier_missing_from_an_existing_picklist_when_set_up_then_a_warning(

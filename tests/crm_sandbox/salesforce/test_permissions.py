@@ -40,6 +40,16 @@ def _org(
     return org, connect(org, http)
 
 
+def _org_with_new_field(
+    factory: SandboxFactory, http: requests.Session
+) -> tuple[RunningSalesforce, TypedSalesforce, str]:
+    """A fresh org where `ICP_Score__c` was just made through the Tooling API, and an
+    Account's id."""
+    org, sf = _org(factory, http)
+    sf.toolingexecute("sobjects/CustomField", method="POST", data=FIELD)
+    return org, sf, str(org.salesforce.snapshot("Account")[0]["Id"])
+
+
 def _code(call: Any) -> str:
     with pytest.raises(SalesforceMalformedRequest) as caught:
         call()
@@ -53,9 +63,7 @@ def _described(sf: TypedSalesforce) -> dict[str, Any]:
 def test_given_tooling_field_when_not_granted_then_hidden_everywhere_but_tooling(
     start_crm_sandbox: SandboxFactory, session: requests.Session
 ) -> None:
-    org, sf = _org(start_crm_sandbox, session)
-    account = org.salesforce.snapshot("Account")[0]["Id"]
-    sf.toolingexecute("sobjects/CustomField", method="POST", data=FIELD)
+    _, sf, account = _org_with_new_field(start_crm_sandbox, session)
 
     assert "ICP_Score__c" not in _described(sf)
     with pytest.raises(SalesforceMalformedRequest) as caught:
@@ -80,9 +88,7 @@ def test_given_tooling_field_when_not_granted_then_hidden_everywhere_but_tooling
 def test_given_permission_set_granted_through_rest_when_read_then_edit_then_field_follows(
     start_crm_sandbox: SandboxFactory, session: requests.Session
 ) -> None:
-    org, sf = _org(start_crm_sandbox, session)
-    account = org.salesforce.snapshot("Account")[0]["Id"]
-    sf.toolingexecute("sobjects/CustomField", method="POST", data=FIELD)
+    org, sf, account = _org_with_new_field(start_crm_sandbox, session)
     permission_set = sf.PermissionSet.create({"Name": "ICP_Sync_Integration", "Label": "ICP"})
     grant = sf.FieldPermissions.create(
         {
