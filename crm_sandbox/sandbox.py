@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from crm_sandbox.hubspot.notifications import HubSpotNotifications
     from crm_sandbox.inbound import Crm, InboundSimulation
     from crm_sandbox.salesforce.outbound_messages import OutboundMessages
+    from crm_sandbox.salesforce.permissions import UserPermissions
     from crm_sandbox.salesforce.server import RunningSalesforce, SalesforceAuthFlow
     from crm_sandbox.salesforce.state import SalesforceState
 
@@ -234,6 +235,8 @@ def start_sandbox(
     webhook_retry: RetryPolicy | None = None,
     faults: FaultPlan | None = None,
     salesforce_active_lead_rule: bool = True,
+    salesforce_field_security: bool = True,
+    salesforce_user_permissions: UserPermissions | None = None,
 ) -> RunningSandbox:
     """Seeds a HubSpot sandbox and serves it on 127.0.0.1 until `stop()`.
 
@@ -243,8 +246,11 @@ def start_sandbox(
     HTTPS on that port (0 picks a free one; None, the default, does not start it), with
     `leads_per_company` Leads per company (two thirds at a company's domain);
     `salesforce_icp_fields=False` starts the org without the ICP custom fields, as before
-    `icp-sync setup salesforce`; `salesforce_active_lead_rule=False` starts it with its lead
-    assignment rule inactive.
+    `icp-sync setup salesforce` (with them, the integration user can see and edit them, as
+    setup leaves it); `salesforce_field_security=False` relaxes field-level security;
+    `salesforce_user_permissions` is the integration user's profile (default: may create
+    fields and grant itself field access; see `crm_sandbox.salesforce.permissions`);
+    `salesforce_active_lead_rule=False` starts the org with its lead assignment rule inactive.
 
     `webhook_target`: the base URL of a webhook receiver (None, the default: no webhooks);
     HubSpot sends to `{target}/webhooks/hubspot`, signed with `hubspot_app_secret` (default: a
@@ -337,6 +343,8 @@ def start_sandbox(
                 webhook_retry=webhook_retry,
                 faults=faults,
                 active_lead_rule=salesforce_active_lead_rule,
+                field_security=salesforce_field_security,
+                user_permissions=salesforce_user_permissions,
             )
         except BaseException:
             running.stop()

@@ -7,6 +7,9 @@ printed as ICP_SYNC_HUBSPOT_APP_SECRET), Salesforce POSTs Outbound Messages to
 `URL/webhooks/salesforce/outbound-message` (OrganizationId printed as ICP_SYNC_SALESFORCE_ORG_ID).
 `--inbound-leads-per-second RATE` makes new leads arrive in both CRMs, RATE each: a new company
 with a contact in HubSpot, a new Lead in Salesforce.
+
+The Salesforce org starts as a fresh one does: without the `ICP_*__c` fields, which
+`icp-sync setup salesforce` creates (granting its user field access to them).
 """
 
 from __future__ import annotations
@@ -117,6 +120,7 @@ def sandbox(
                 hubspot_token=hubspot_token,
                 rate_limit=rate_limit,
                 salesforce_port=salesforce_port,
+                salesforce_icp_fields=False,  # a fresh org: `icp-sync setup salesforce` makes them
                 webhook_target=webhook_target,
                 hubspot_app_secret=hubspot_app_secret,
                 faults=faults,
@@ -148,7 +152,10 @@ def sandbox(
                         ("Opportunity", "opportunities"),
                     )
                 )
-                _note(f"Salesforce sandbox on {running.salesforce_url}: {counts}.")
+                _note(
+                    f"Salesforce sandbox on {running.salesforce_url}: {counts}; no ICP_*__c "
+                    "fields yet, as in a fresh org (`icp-sync setup salesforce` makes them)."
+                )
                 jwt_org = running.salesforce_sandbox
                 if jwt_org is not None:
                     _note(
