@@ -44,8 +44,20 @@ def sandbox(
         float, typer.Option(min=0, max=50, help="Average deals per company.")
     ] = 2.0,
     rate_limit: Annotated[
-        int | None,
-        typer.Option(min=1, help="HubSpot burst limit: requests per rolling 10 s. Default: none."),
+        int,
+        typer.Option(
+            min=0,
+            help="HubSpot burst limit: requests per rolling 10 s per token (a Professional-tier "
+            "private app's: 190; daily 625,000). 0: no burst limit.",
+        ),
+    ] = 190,
+    hubspot_scopes: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated scopes the HubSpot token carries, e.g. "
+            "crm.objects.companies.read,crm.objects.deals.read (calls outside them get 403 "
+            "MISSING_SCOPES). Default: all icp-sync needs.",
+        ),
     ] = None,
     hubspot_token: Annotated[
         str | None,
@@ -115,7 +127,8 @@ def sandbox(
                 deals_per_company=deals_per_company,
                 hubspot_port=hubspot_port,
                 hubspot_token=hubspot_token,
-                rate_limit=rate_limit,
+                rate_limit=rate_limit or None,
+                hubspot_scopes=None if hubspot_scopes is None else hubspot_scopes.split(","),
                 salesforce_port=salesforce_port,
                 webhook_target=webhook_target,
                 hubspot_app_secret=hubspot_app_secret,

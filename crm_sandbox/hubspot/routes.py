@@ -1,6 +1,7 @@
 """The HubSpot API's route table: method and path → handler, in Starlette's path syntax.
 
-Search routes count against the search limit instead of the burst limit (`limits`).
+Search routes count against the search limit instead of the burst limit (`limits`). `scopes`:
+the private-app scopes of which one grants the call, as templates (`scopes`).
 """
 
 from __future__ import annotations
@@ -9,6 +10,13 @@ from dataclasses import dataclass
 
 from crm_sandbox.hubspot.calls import Handler
 from crm_sandbox.hubspot.responses import associations, object_writes, objects, properties
+from crm_sandbox.hubspot.scopes import (
+    ASSOCIATIONS,
+    OBJECTS_READ,
+    OBJECTS_WRITE,
+    SCHEMAS_READ,
+    SCHEMAS_WRITE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +25,7 @@ class HubSpotRoute:
     path: str
     handler: Handler
     search: bool = False
+    scopes: tuple[str, ...] = ()
 
 
 _OBJECTS = "/crm/v3/objects/{objectType}"
@@ -24,39 +33,64 @@ _PROPERTIES = "/crm/v3/properties/{objectType}"
 _V4_OBJECT = "/crm/v4/objects/{objectType}/{objectId}/associations"
 
 ROUTES: tuple[HubSpotRoute, ...] = (
-    HubSpotRoute("GET", _OBJECTS, objects.list_objects),
-    HubSpotRoute("POST", _OBJECTS, object_writes.create_object),
-    HubSpotRoute("POST", _OBJECTS + "/search", objects.search, search=True),
-    HubSpotRoute("POST", _OBJECTS + "/batch/read", objects.batch_read),
-    HubSpotRoute("POST", _OBJECTS + "/batch/update", object_writes.batch_update),
-    HubSpotRoute("POST", _OBJECTS + "/batch/create", object_writes.batch_create),
-    HubSpotRoute("POST", _OBJECTS + "/batch/archive", object_writes.batch_archive),
-    HubSpotRoute("GET", _OBJECTS + "/{objectId}", objects.get_object),
-    HubSpotRoute("PATCH", _OBJECTS + "/{objectId}", object_writes.update_object),
-    HubSpotRoute("DELETE", _OBJECTS + "/{objectId}", object_writes.archive_object),
-    HubSpotRoute("GET", _V4_OBJECT + "/{toObjectType}", associations.v4_associations),
+    HubSpotRoute("GET", _OBJECTS, objects.list_objects, scopes=OBJECTS_READ),
+    HubSpotRoute("POST", _OBJECTS, object_writes.create_object, scopes=OBJECTS_WRITE),
+    HubSpotRoute("POST", _OBJECTS + "/search", objects.search, search=True, scopes=OBJECTS_READ),
+    HubSpotRoute("POST", _OBJECTS + "/batch/read", objects.batch_read, scopes=OBJECTS_READ),
+    HubSpotRoute(
+        "POST", _OBJECTS + "/batch/update", object_writes.batch_update, scopes=OBJECTS_WRITE
+    ),
+    HubSpotRoute(
+        "POST", _OBJECTS + "/batch/create", object_writes.batch_create, scopes=OBJECTS_WRITE
+    ),
+    HubSpotRoute(
+        "POST", _OBJECTS + "/batch/archive", object_writes.batch_archive, scopes=OBJECTS_WRITE
+    ),
+    HubSpotRoute("GET", _OBJECTS + "/{objectId}", objects.get_object, scopes=OBJECTS_READ),
+    HubSpotRoute(
+        "PATCH", _OBJECTS + "/{objectId}", object_writes.update_object, scopes=OBJECTS_WRITE
+    ),
+    HubSpotRoute(
+        "DELETE", _OBJECTS + "/{objectId}", object_writes.archive_object, scopes=OBJECTS_WRITE
+    ),
+    HubSpotRoute(
+        "GET", _V4_OBJECT + "/{toObjectType}", associations.v4_associations, scopes=ASSOCIATIONS
+    ),
     HubSpotRoute(
         "PUT",
         _V4_OBJECT + "/default/{toObjectType}/{toObjectId}",
         associations.v4_associate_default,
+        scopes=ASSOCIATIONS,
     ),
     HubSpotRoute(
         "POST",
         "/crm/v4/associations/{objectType}/{toObjectType}/batch/read",
         associations.v4_batch_read,
+        scopes=ASSOCIATIONS,
     ),
     HubSpotRoute(
         "POST",
         "/crm/v3/associations/{objectType}/{toObjectType}/batch/read",
         associations.v3_batch_read,
+        scopes=ASSOCIATIONS,
     ),
-    HubSpotRoute("GET", _PROPERTIES + "/groups", properties.list_groups),
-    HubSpotRoute("POST", _PROPERTIES + "/groups", properties.create_group),
-    HubSpotRoute("GET", _PROPERTIES + "/groups/{groupName}", properties.get_group),
-    HubSpotRoute("PATCH", _PROPERTIES + "/groups/{groupName}", properties.update_group),
-    HubSpotRoute("GET", _PROPERTIES, properties.list_properties),
-    HubSpotRoute("POST", _PROPERTIES, properties.create_property),
-    HubSpotRoute("GET", _PROPERTIES + "/{propertyName}", properties.get_property),
-    HubSpotRoute("PATCH", _PROPERTIES + "/{propertyName}", properties.update_property),
-    HubSpotRoute("DELETE", _PROPERTIES + "/{propertyName}", properties.archive_property),
+    HubSpotRoute("GET", _PROPERTIES + "/groups", properties.list_groups, scopes=SCHEMAS_READ),
+    HubSpotRoute("POST", _PROPERTIES + "/groups", properties.create_group, scopes=SCHEMAS_WRITE),
+    HubSpotRoute(
+        "GET", _PROPERTIES + "/groups/{groupName}", properties.get_group, scopes=SCHEMAS_READ
+    ),
+    HubSpotRoute(
+        "PATCH", _PROPERTIES + "/groups/{groupName}", properties.update_group, scopes=SCHEMAS_WRITE
+    ),
+    HubSpotRoute("GET", _PROPERTIES, properties.list_properties, scopes=SCHEMAS_READ),
+    HubSpotRoute("POST", _PROPERTIES, properties.create_property, scopes=SCHEMAS_WRITE),
+    HubSpotRoute(
+        "GET", _PROPERTIES + "/{propertyName}", properties.get_property, scopes=SCHEMAS_READ
+    ),
+    HubSpotRoute(
+        "PATCH", _PROPERTIES + "/{propertyName}", properties.update_property, scopes=SCHEMAS_WRITE
+    ),
+    HubSpotRoute(
+        "DELETE", _PROPERTIES + "/{propertyName}", properties.archive_property, scopes=SCHEMAS_WRITE
+    ),
 )

@@ -77,7 +77,7 @@ def test_given_a_limit_of_5_when_the_6th_call_comes_within_10_s_then_429_with_th
     headers = raised.value.headers
     assert headers["X-HubSpot-RateLimit-Remaining"] == "0"
     assert headers["X-HubSpot-RateLimit-Max"] == "5"
-    assert int(headers["X-HubSpot-RateLimit-Daily-Remaining"]) == 250_000 - 5
+    assert int(headers["X-HubSpot-RateLimit-Daily-Remaining"]) == 625_000 - 5
     assert 1 <= int(headers["Retry-After"]) <= 10
 
 
