@@ -244,8 +244,8 @@ def start_sandbox(
     None: none); `search_rate_limit`: search requests per second; `hubspot_scopes`: the
     token's scopes (None: icp-sync's, `crm_sandbox.hubspot.scopes.DEFAULT_SCOPES`); `as_of`:
     the seed's "now" (default the start of today, UTC). `salesforce_port`: also serve the
-    Salesforce sandbox (same seed) over HTTPS on that port (0 picks a free one; None, the default, does not start it), with
-    `leads_per_company` Leads per company (two thirds at a company's domain);
+    Salesforce sandbox (same seed) over HTTPS on that port (0 picks a free one; None, the
+    default, does not start it), with `leads_per_company` Leads per company (two thirds at a company's domain);
     `salesforce_icp_fields=False` starts the org without the ICP custom fields, as before
     `icp-sync setup salesforce`.
 
