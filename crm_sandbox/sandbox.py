@@ -245,9 +245,9 @@ def start_sandbox(
     token's scopes (None: icp-sync's, `crm_sandbox.hubspot.scopes.DEFAULT_SCOPES`); `as_of`:
     the seed's "now" (default the start of today, UTC). `salesforce_port`: also serve the
     Salesforce sandbox (same seed) over HTTPS on that port (0 picks a free one; None, the
-    default, does not start it), with `leads_per_company` Leads per company (two thirds at a company's domain);
-    `salesforce_icp_fields=False` starts the org without the ICP custom fields, as before
-    `icp-sync setup salesforce`.
+    default, does not start it), with `leads_per_company` Leads per company (two thirds at a
+    company's domain); `salesforce_icp_fields=False` starts the org without the ICP custom
+    fields, as before `icp-sync setup salesforce`.
 
     `webhook_target`: the base URL of a webhook receiver (None, the default: no webhooks);
     HubSpot sends to `{target}/webhooks/hubspot`, signed with `hubspot_app_secret` (default: a
