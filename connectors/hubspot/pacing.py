@@ -161,14 +161,15 @@ class RateLimitPacer:
         return max(1, math.floor(self._max * (1 - self._margin)))
 
 
-_PACERS: dict[str, RateLimitPacer] = {}
+_PACERS: dict[tuple[str, Clock], RateLimitPacer] = {}
 _PACERS_LOCK = threading.Lock()
 
 
 def pacer_for(token: str, *, clock: Clock = time.monotonic) -> RateLimitPacer:
-    """The process's pacer for `token` (made with `clock` on first use). Keyed by a SHA-256 of
-    the token, so the registry never holds a credential."""
-    key = hashlib.sha256(token.encode()).hexdigest()
+    """The process's pacer for `token` and `clock` (in production always `time.monotonic`: one
+    pacer per token; a test's virtual clock gets its own). Keyed by a SHA-256 of the token,
+    so the registry never holds a credential."""
+    key = (hashlib.sha256(token.encode()).hexdigest(), clock)
     with _PACERS_LOCK:
         pacer = _PACERS.get(key)
         if pacer is None:
