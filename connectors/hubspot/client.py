@@ -286,6 +286,8 @@ class HubSpotClient:
                     raise
                 # `from None`: the SDK exception's text embeds response headers and body.
                 raise translated from None
+            finally:
+                self.pacer.answered()
             self.pacer.observe(dict(response.headers or {}), search=search)
             return _decode(data)
 

@@ -19,8 +19,10 @@ its own `HubSpotClient`, all spending one token's window. The pacer
 - schedules rather than polls: a call is given the first free slot (possibly in the future)
   and sleeps until then, so concurrent threads queue in order and never busy-wait;
 - spaces searches `SEARCH_INTERVAL` apart (4 per second, under the 5/s limit).
-Before the first answer it assumes the lowest tier's 100 per 10 s; an answer without the burst
-headers (no limit advertised) switches burst pacing off.
+Until the first answer only one call goes (the others wait for it, at most `PROBE_TIMEOUT`):
+the limit is not known before HubSpot has said it. Without headers after that it assumes the
+lowest tier's 100 per 10 s; a 2xx without the burst headers (no limit advertised) switches burst
+pacing off.
 
 `status` is the last limit status seen (daily remaining and max, burst max), for `doctor`'s
 "API calls left today".
@@ -46,6 +48,8 @@ search), so pacing at 4/s avoids 429s rather than paying for them."""
 ASSUMED_MAX = 100
 """The burst limit assumed before HubSpot has said (Free/Starter private apps: 100 per 10 s)."""
 DEFAULT_INTERVAL = 10.0
+PROBE_TIMEOUT = 60.0
+"""Seconds the other callers wait for the first answer before going on the assumed limit."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +85,8 @@ class RateLimitPacer:
         self._others_until = 0.0
         self._next_search: float | None = None
         self._status = RateLimitStatus()
+        self._probing = False
+        self._first_answer = threading.Event()
 
     @property
     def status(self) -> RateLimitStatus:
@@ -94,7 +100,10 @@ class RateLimitPacer:
             return self._budget()
 
     def reserve(self, *, search: bool = False) -> float:
-        """Takes the next free slot for one call; returns how long to wait for it (seconds)."""
+        """Takes the next free slot for one call; returns how long to wait for it (seconds).
+        Blocks while the first call's answer is awaited (see the module's docstring)."""
+        if not search:
+            self._await_first_answer()
         with self._lock:
             now = self._clock()
             if search:
@@ -124,6 +133,7 @@ class RateLimitPacer:
     ) -> None:
         """Learns the limits and the token's use from an answer's headers (any status; an
         error without the headers, e.g. a gateway's 503, says nothing about the limit)."""
+        self._first_answer.set()
         lower = {str(key).lower(): str(value) for key, value in headers.items()}
         daily_max = _int(lower.get("x-hubspot-ratelimit-daily"))
         daily_remaining = _int(lower.get("x-hubspot-ratelimit-daily-remaining"))
@@ -154,6 +164,19 @@ class RateLimitPacer:
             mine = sum(1 for sent in self._sends if now - self._interval < sent <= now)
             self._others = max(0, burst_max - remaining - mine)
             self._others_until = now + self._interval
+
+    def answered(self) -> None:
+        """A call ended (with or without an answer): callers waiting for the first go on."""
+        self._first_answer.set()
+
+    def _await_first_answer(self) -> None:
+        with self._lock:
+            if self._first_answer.is_set():
+                return
+            if not self._probing:
+                self._probing = True  # this caller makes the first call
+                return
+        self._first_answer.wait(PROBE_TIMEOUT)
 
     def _budget(self) -> int | None:
         if self._max is None:
