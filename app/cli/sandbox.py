@@ -151,6 +151,12 @@ def sandbox(
                 f"HubSpot sandbox on {running.hubspot_url}: {state.count('companies')} "
                 f"companies, {state.count('deals')} deals (seed {seed})."
             )
+            limiter, scopes = running.hubspot_limiter, running.hubspot_private_app.scopes
+            burst = "no burst limit" if limiter.burst is None else f"{limiter.burst} per 10 s"
+            _note(
+                f"HubSpot limits: {burst}, {limiter.daily or 'no'} a day; the token's scopes: "
+                f"{', '.join(sorted(scopes)) or 'none'}."
+            )
             if running.salesforce is not None:
                 org = running.salesforce
                 counts = ", ".join(
