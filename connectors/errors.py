@@ -195,8 +195,8 @@ def error_from_response(
             message,
             retry_after=retry_after,
             policy=policy,
-            window_remaining=_int(lower.get("x-hubspot-ratelimit-remaining")),
-            window_ms=_int(lower.get("x-hubspot-ratelimit-interval-milliseconds")),
+            window_remaining=int_header(lower.get("x-hubspot-ratelimit-remaining")),
+            window_ms=int_header(lower.get("x-hubspot-ratelimit-interval-milliseconds")),
             **common,
         )
     if cls is RetryableError:
@@ -343,7 +343,8 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _int(value: str | None) -> int | None:
+def int_header(value: str | None) -> int | None:
+    """A header's integer value; None when absent or not an integer."""
     if value is None:
         return None
     try:

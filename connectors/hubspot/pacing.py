@@ -38,6 +38,8 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from connectors.errors import int_header
+
 Clock = Callable[[], float]
 
 SAFETY_MARGIN = 0.1
@@ -135,11 +137,11 @@ class RateLimitPacer:
         error without the headers, e.g. a gateway's 503, says nothing about the limit)."""
         self._first_answer.set()
         lower = {str(key).lower(): str(value) for key, value in headers.items()}
-        daily_max = _int(lower.get("x-hubspot-ratelimit-daily"))
-        daily_remaining = _int(lower.get("x-hubspot-ratelimit-daily-remaining"))
-        burst_max = _int(lower.get("x-hubspot-ratelimit-max"))
-        remaining = _int(lower.get("x-hubspot-ratelimit-remaining"))
-        interval_ms = _int(lower.get("x-hubspot-ratelimit-interval-milliseconds"))
+        daily_max = int_header(lower.get("x-hubspot-ratelimit-daily"))
+        daily_remaining = int_header(lower.get("x-hubspot-ratelimit-daily-remaining"))
+        burst_max = int_header(lower.get("x-hubspot-ratelimit-max"))
+        remaining = int_header(lower.get("x-hubspot-ratelimit-remaining"))
+        interval_ms = int_header(lower.get("x-hubspot-ratelimit-interval-milliseconds"))
         with self._lock:
             previous = self._status
             self._status = RateLimitStatus(
@@ -198,12 +200,3 @@ def pacer_for(token: str, *, clock: Clock = time.monotonic) -> RateLimitPacer:
         if pacer is None:
             pacer = _PACERS[key] = RateLimitPacer(clock=clock)
         return pacer
-
-
-def _int(value: str | None) -> int | None:
-    if value is None:
-        return None
-    try:
-        return int(value.strip())
-    except ValueError:
-        return None

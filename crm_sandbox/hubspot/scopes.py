@@ -26,19 +26,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from crm_sandbox.hubspot.contacts import CONTACT_ALIASES
 from crm_sandbox.hubspot.errors import HubSpotApiError
+from crm_sandbox.hubspot.records import OBJECT_TYPE_ALIASES
 
 #: What the scopes of an object type are named after, per path spelling of that type.
 SCOPE_OBJECT_NAMES: dict[str, str] = {
-    "companies": "companies",
-    "company": "companies",
-    "0-2": "companies",
-    "deals": "deals",
-    "deal": "deals",
-    "0-3": "deals",
-    "contacts": "contacts",
-    "contact": "contacts",
-    "0-1": "contacts",
+    **OBJECT_TYPE_ALIASES,
+    **dict.fromkeys(CONTACT_ALIASES, "contacts"),
 }
 
 #: The scopes of icp-sync's private app, which a sandbox token carries unless told otherwise:
