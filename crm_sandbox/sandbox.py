@@ -25,12 +25,14 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING
 
 from crm_sandbox.core.faults import FaultInjector, FaultPlan
+from crm_sandbox.hubspot.limits import DAILY_LIMIT, RATE_LIMIT
 from crm_sandbox.hubspot.state import HubSpotState
 from crm_sandbox.serving import LOOPBACK as LOOPBACK
 from crm_sandbox.serving import SandboxError as SandboxError
@@ -44,6 +46,7 @@ if TYPE_CHECKING:
     from crm_sandbox.hubspot.calls import BatchUpdateMissing
     from crm_sandbox.hubspot.limits import RateLimiter
     from crm_sandbox.hubspot.notifications import HubSpotNotifications
+    from crm_sandbox.hubspot.responses.token_info import PrivateApp
     from crm_sandbox.inbound import Crm, InboundSimulation
     from crm_sandbox.salesforce.outbound_messages import OutboundMessages
     from crm_sandbox.salesforce.permissions import UserPermissions
@@ -92,6 +95,13 @@ class RunningSandbox:
         """The HubSpot rate limiter: change `burst`, `retry_after`, … or `reset()` it."""
         limiter: RateLimiter = self.hubspot_app.state.limiter
         return limiter
+
+    @property
+    def hubspot_private_app(self) -> PrivateApp:
+        """The token's private app: `scopes` (replace it to take scopes away at runtime),
+        `hub_id`, `app_id`, `user_id`, as `access-token-info` answers them."""
+        private_app: PrivateApp = self.hubspot_app.state.private_app
+        return private_app
 
     @property
     def hubspot_faults(self) -> FaultInjector:
@@ -221,9 +231,10 @@ def start_sandbox(
     deals_per_company: float = 2.0,
     hubspot_port: int = 0,
     hubspot_token: str | None = None,
-    rate_limit: int | None = None,
+    rate_limit: int | None = RATE_LIMIT,
     search_rate_limit: int | None = 5,
-    daily_limit: int | None = 250_000,
+    daily_limit: int | None = DAILY_LIMIT,
+    hubspot_scopes: Iterable[str] | None = None,
     retry_after: bool = True,
     batch_update_missing: BatchUpdateMissing = "errors",
     as_of: datetime | date | None = None,
@@ -240,16 +251,18 @@ def start_sandbox(
 ) -> RunningSandbox:
     """Seeds a HubSpot sandbox and serves it on 127.0.0.1 until `stop()`.
 
-    `rate_limit`: requests per rolling 10 s per token (None: no burst limit);
-    `search_rate_limit`: search requests per second; `as_of`: the seed's "now" (default the
-    start of today, UTC). `salesforce_port`: also serve the Salesforce sandbox (same seed) over
-    HTTPS on that port (0 picks a free one; None, the default, does not start it), with
-    `leads_per_company` Leads per company (two thirds at a company's domain);
-    `salesforce_icp_fields=False` starts the org without the ICP custom fields, as before
-    `icp-sync setup salesforce` (with them, the integration user can see and edit them, as
-    setup leaves it); `salesforce_field_security=False` relaxes field-level security;
-    `salesforce_user_permissions` is the integration user's profile (default: may create
-    fields and grant itself field access; see `crm_sandbox.salesforce.permissions`);
+    `rate_limit`: requests per rolling 10 s per token (default 190, a Professional-tier
+    private app's; None: no burst limit); `daily_limit`: requests per day (default 625,000;
+    None: none); `search_rate_limit`: search requests per second; `hubspot_scopes`: the
+    token's scopes (None: icp-sync's, `crm_sandbox.hubspot.scopes.DEFAULT_SCOPES`); `as_of`:
+    the seed's "now" (default the start of today, UTC). `salesforce_port`: also serve the
+    Salesforce sandbox (same seed) over HTTPS on that port (0 picks a free one; None, the
+    default, does not start it), with `leads_per_company` Leads per company (two thirds at a
+    company's domain); `salesforce_icp_fields=False` starts the org without the ICP custom
+    fields, as before `icp-sync setup salesforce` (with them, the integration user can see and
+    edit them, as setup leaves it); `salesforce_field_security=False` relaxes field-level
+    security; `salesforce_user_permissions` is the integration user's profile (default: may
+    create fields and grant itself field access; see `crm_sandbox.salesforce.permissions`);
     `salesforce_active_lead_rule=False` starts the org with its lead assignment rule inactive.
 
     `webhook_target`: the base URL of a webhook receiver (None, the default: no webhooks);
@@ -269,6 +282,12 @@ def start_sandbox(
         raise SandboxError(f"deals per company must be within 0-50, got {deals_per_company}")
     if rate_limit is not None and rate_limit < 1:
         raise SandboxError(f"rate limit must be at least 1 request per 10 s, got {rate_limit}")
+    from crm_sandbox.hubspot.scopes import parse_scopes
+
+    try:
+        scopes = parse_scopes(hubspot_scopes)
+    except ValueError as error:
+        raise SandboxError(f"hubspot_scopes: {error}") from None
     if webhook_target is not None:
         try:
             check_target_url(webhook_target)
@@ -294,6 +313,7 @@ def start_sandbox(
             retry_after=retry_after,
             batch_update_missing=batch_update_missing,
             fault_plan=faults,
+            scopes=scopes,
         )
         started_with = Seeding(seed, companies, deals_per_company, leads_per_company,
                                resolve_as_of(as_of), salesforce_icp_fields)  # fmt: skip

@@ -47,8 +47,20 @@ def sandbox(
         float, typer.Option(min=0, max=50, help="Average deals per company.")
     ] = 2.0,
     rate_limit: Annotated[
-        int | None,
-        typer.Option(min=1, help="HubSpot burst limit: requests per rolling 10 s. Default: none."),
+        int,
+        typer.Option(
+            min=0,
+            help="HubSpot burst limit: requests per rolling 10 s per token (a Professional-tier "
+            "private app's: 190; daily 625,000). 0: no burst limit.",
+        ),
+    ] = 190,
+    hubspot_scopes: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated scopes the HubSpot token carries, e.g. "
+            "crm.objects.companies.read,crm.objects.deals.read (calls outside them get 403 "
+            "MISSING_SCOPES). Default: all icp-sync needs.",
+        ),
     ] = None,
     hubspot_token: Annotated[
         str | None,
@@ -118,7 +130,8 @@ def sandbox(
                 deals_per_company=deals_per_company,
                 hubspot_port=hubspot_port,
                 hubspot_token=hubspot_token,
-                rate_limit=rate_limit,
+                rate_limit=rate_limit or None,
+                hubspot_scopes=None if hubspot_scopes is None else hubspot_scopes.split(","),
                 salesforce_port=salesforce_port,
                 salesforce_icp_fields=False,  # a fresh org: `icp-sync setup salesforce` makes them
                 webhook_target=webhook_target,
@@ -141,6 +154,12 @@ def sandbox(
             _note(
                 f"HubSpot sandbox on {running.hubspot_url}: {state.count('companies')} "
                 f"companies, {state.count('deals')} deals (seed {seed})."
+            )
+            limiter, scopes = running.hubspot_limiter, running.hubspot_private_app.scopes
+            burst = "no burst limit" if limiter.burst is None else f"{limiter.burst} per 10 s"
+            _note(
+                f"HubSpot limits: {burst}, {limiter.daily or 'no'} a day; the token's scopes: "
+                f"{', '.join(sorted(scopes)) or 'none'}."
             )
             if running.salesforce is not None:
                 org = running.salesforce

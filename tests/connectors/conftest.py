@@ -40,6 +40,8 @@ def make_connector(sandbox: RunningSandbox) -> Iterator[ConnectorFactory]:
             "sleep": RecordingSleep(),
         }
         options.update(overrides)
+        if isinstance(options["sleep"], RecordingSleep):
+            options.setdefault("clock", options["sleep"].clock)
         url = options.pop("base_url", sandbox.hubspot_url)
         token = options.pop("token", sandbox.hubspot_token)
         connector = HubSpotConnector(url, token, **options)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -14,16 +15,23 @@ TIERS = ("tier_1", "tier_2", "tier_3")
 
 class RecordingSleep:
     """Records every wait instead of waiting; `on_sleep` runs after each (e.g. to let a
-    sandbox rate-limit window pass without real time passing)."""
+    sandbox rate-limit window pass without real time passing). `clock` is the time as the
+    code under test should see it: the real monotonic clock plus every wait recorded, so
+    pacing that schedules calls ahead sees its waits pass."""
 
     def __init__(self, on_sleep: Callable[[float], None] | None = None) -> None:
         self.waits: list[float] = []
         self.on_sleep = on_sleep
+        self._slept = 0.0
 
     def __call__(self, seconds: float) -> None:
         self.waits.append(seconds)
+        self._slept += seconds
         if self.on_sleep is not None:
             self.on_sleep(seconds)
+
+    def clock(self) -> float:
+        return time.monotonic() + self._slept
 
     @property
     def retry_waits(self) -> list[float]:

@@ -200,6 +200,28 @@ def test_given_a_fault_rate_when_started_then_api_requests_are_faulted_as_asked(
     assert "Faults: 100% of API requests (server_error; seed 0)" in err
 
 
+def test_given_fewer_scopes_when_started_then_calls_outside_them_get_403_and_limits_are_on() -> (
+    None
+):
+    process = _start("--hubspot-scopes", "crm.objects.deals.read")
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().strip().split("=", 1)[1]
+        token = process.stdout.readline().strip().split("=", 1)[1]
+        bearer = {"Authorization": f"Bearer {token}"}
+        companies = httpx.get(f"{url}/crm/v3/objects/companies", headers=bearer)
+        deals = httpx.get(f"{url}/crm/v3/objects/deals", headers=bearer)
+    finally:
+        _out, err = _stop(process)
+
+    assert companies.status_code == 403
+    assert companies.json()["category"] == "MISSING_SCOPES"
+    assert deals.status_code == 200
+    assert deals.headers["X-HubSpot-RateLimit-Max"] == "190"  # on by default
+    assert "HubSpot limits: 190 per 10 s, 625000 a day" in err
+    assert "scopes: crm.objects.deals.read." in err
+
+
 def test_given_an_unknown_fault_kind_when_started_then_a_clear_error_names_it() -> None:
     result = CliRunner().invoke(cli, ["sandbox", "--fault-rate", "0.2", "--fault-kinds", "meteor"])
 
