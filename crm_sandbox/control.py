@@ -9,6 +9,8 @@
     POST /_sandbox/faults   {"plan": {"rate": 0.1, "kinds": ["server_error"], "seed": 3, ...}}
                             sets random faults on both CRMs' APIs (`FaultPlan`'s fields, any
                             left out take its defaults); {"plan": null} clears them
+    GET  /_sandbox/search-lag  {"seconds": 3.0, "pending": n}: HubSpot's search indexing lag
+    POST /_sandbox/search-lag  {"seconds": 0.5} sets it (0: changes searchable at once)
 
 Reset and seed answer what is now held (`{"seeding": {...}, "counts": {...}}`) and replace
 both CRMs' records in place: what was created, changed or set up (custom properties and
@@ -99,6 +101,7 @@ class ControlPlane:
                 Route(f"{CONTROL_PATH}/reset", self._reset, methods=["POST"]),
                 Route(f"{CONTROL_PATH}/seed", self._seed, methods=["POST"]),
                 Route(f"{CONTROL_PATH}/faults", self._faults, methods=["GET", "POST"]),
+                Route(f"{CONTROL_PATH}/search-lag", self._search_lag, methods=["GET", "POST"]),
             ]
         )
 
@@ -154,6 +157,24 @@ class ControlPlane:
                 "injected": sandbox.faults_injected(),
             }
         )
+
+    async def _search_lag(self, request: Request) -> JSONResponse:
+        sandbox = self.sandbox
+        if sandbox is None:
+            return _problem(503, "the sandbox is still starting")
+        index = sandbox.hubspot.search_index
+        if request.method == "POST":
+            try:
+                fields = _object(await _json_body(request, default=None), "body", {"seconds"})
+                if "seconds" not in fields:
+                    raise BadInput("body.seconds: required (the search indexing lag, 0-3600)")
+                seconds = _number(fields["seconds"], "body.seconds", 0.0, 3_600.0)
+            except BadInput as error:
+                return _problem(422, str(error))
+            with sandbox.hubspot.lock:
+                index.lag_s = seconds
+        with sandbox.hubspot.lock:
+            return JSONResponse({"seconds": index.lag_s, "pending": index.pending()})
 
 
 def parse_seeding(body: object, started_with: Seeding) -> Seeding:
