@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from connectors.hubspot.connector import HubSpotConnector
 from crm_sandbox.sandbox import RunningSandbox
@@ -35,13 +35,6 @@ ConnectorFactory = Callable[..., HubSpotConnector]
 
 
 def set_modified(sandbox: RunningSandbox, company_ids: list[str], at: datetime) -> None:
-    """Gives these companies one and the same last-modified instant (a tie)."""
-    at_ms = int(at.timestamp() * 1000)
-    text = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{at_ms % 1000:03d}Z"
-    state = sandbox.hubspot
-    with state.lock:
-        for company_id in company_ids:
-            record = state.store("companies").records[company_id]  # the live one, not a copy
-            record.updated_ms = at_ms
-            record.properties["hs_lastmodifieddate"] = text
-        state.clock.observe(at_ms)
+    """Gives these companies one and the same last-modified instant (a tie); search sees it
+    after the sandbox's search lag, like any change."""
+    sandbox.hubspot.set_modified("companies", company_ids, at)

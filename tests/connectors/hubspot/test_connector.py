@@ -93,6 +93,7 @@ def test_given_touched_companies_when_pulled_incrementally_then_only_those_and_t
     touched = sandbox.hubspot.company_ids()[20:25]
     for company_id in touched:
         sandbox.hubspot.touch_company(company_id, industry="INTERNET")
+    assert sandbox.wait_search_indexed()
 
     pages = list(connector.pull_accounts(cursor))
 
@@ -127,6 +128,7 @@ def test_given_a_naive_cursor_from_the_store_when_pulled_then_it_is_read_as_utc(
     cursor = final_cursor(list(connector.pull_accounts(None)))
     naive = Cursor(cursor.modified_at.replace(tzinfo=None), cursor.crm_id)
     sandbox.hubspot.touch_company(sandbox.hubspot.company_ids()[7], city="Rome")
+    assert sandbox.wait_search_indexed()
 
     pages = list(connector.pull_accounts(naive))
 
@@ -146,6 +148,7 @@ def test_given_a_tie_group_larger_than_a_page_when_pulled_then_none_is_missed_or
     set_modified(sandbox, tied, datetime.now(UTC) + timedelta(seconds=5))
     later = sandbox.hubspot.company_ids()[40]
     sandbox.hubspot.touch_company(later, city="Lyon")
+    assert sandbox.wait_search_indexed()
 
     ids = [r.crm_id for r in records_of(list(connector.pull_accounts(cursor)))]
 
@@ -159,6 +162,7 @@ def test_given_a_pull_stopped_inside_a_tie_group_when_resumed_from_its_cursor_th
     start = final_cursor(list(connector.pull_accounts(None)))
     tied = sandbox.hubspot.company_ids()[50:57]
     set_modified(sandbox, tied, datetime.now(UTC) + timedelta(seconds=5))
+    assert sandbox.wait_search_indexed()
 
     first_page = next(iter(connector.pull_accounts(start)))  # then the process dies
     assert first_page.cursor is not None
@@ -175,12 +179,14 @@ def test_given_records_modified_during_an_incremental_pull_when_paged_then_none_
     touched = sandbox.hubspot.company_ids()[60:100]
     for company_id in touched:
         sandbox.hubspot.touch_company(company_id, city="Oslo")
+    assert sandbox.wait_search_indexed()
 
     seen: list[str] = []
     for number, page in enumerate(connector.pull_accounts(cursor)):
         seen.extend(r.crm_id for r in page.records)
         if number == 0:  # a writeback lands on a record of the first page mid-pull
             sandbox.hubspot.touch_company(page.records[-1].crm_id, city="Bergen")
+            assert sandbox.wait_search_indexed()  # and reaches search before the next page
 
     assert set(touched) <= set(seen)  # offset paging would skip one record here
 
@@ -192,6 +198,7 @@ def test_given_a_tie_group_past_the_search_cap_when_pulled_then_the_list_fallbac
     cursor = final_cursor(list(connector.pull_accounts(None)))
     tied = sandbox.hubspot.company_ids()[100:112]
     set_modified(sandbox, tied, datetime.now(UTC) + timedelta(seconds=5))
+    assert sandbox.wait_search_indexed()
 
     ids = [r.crm_id for r in records_of(list(connector.pull_accounts(cursor)))]
 
@@ -205,6 +212,7 @@ def test_given_a_company_archived_after_a_sync_when_pulled_incrementally_then_it
     cursor = final_cursor(list(connector.pull_accounts(None)))
     gone = sandbox.hubspot.company_ids()[5]
     sandbox.hubspot.archive_company(gone)
+    assert sandbox.wait_search_indexed()
 
     pages = list(connector.pull_accounts(cursor))
 
@@ -241,6 +249,7 @@ def test_given_a_touched_deal_when_pulled_incrementally_then_its_company_ids_com
     cursor = final_cursor(list(connector.pull_deals(None)))
     deal_id = next(d for d in state.deal_ids() if state.associated_company_ids(d))
     state.touch_deal(deal_id, amount="4321")
+    assert sandbox.wait_search_indexed()
 
     deals = {d.crm_id: d for d in records_of(list(connector.pull_deals(cursor)))}
 
@@ -450,6 +459,7 @@ def test_given_the_real_search_limit_when_pulling_incrementally_then_pacing_avoi
     touched = sandbox.hubspot.company_ids()[:30]
     for company_id in touched:
         sandbox.hubspot.touch_company(company_id, city="Graz")
+    assert sandbox.wait_search_indexed()
 
     records = records_of(list(connector.pull_accounts(cursor)))
 
