@@ -118,6 +118,7 @@ def test_given_a_changed_company_when_synced_then_it_alone_is_rescored_and_rewri
     target = sorted(live_ids(sandbox))[0]
 
     sandbox.hubspot.touch_company(target, industry="GOVERNMENT_ADMINISTRATION")
+    assert sandbox.wait_search_indexed()  # an incremental sync finds changes through search
     report = run_sync(connector, sessions, compiled)
 
     assert report.rescore.scored == 1
