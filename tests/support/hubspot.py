@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import TypeVar
 
 from connectors.hubspot.connector import HubSpotConnector
+from connectors.records import CrmAccount, CrmDeal, Cursor, Page
 from crm_sandbox.sandbox import RunningSandbox
 
 FLAGS = ("too_small", "excluded_industry", "personal_email_domain", "competitor")
@@ -32,6 +34,19 @@ class RecordingSleep:
 
 
 ConnectorFactory = Callable[..., HubSpotConnector]
+RecordT = TypeVar("RecordT", CrmAccount, CrmDeal)
+
+
+def records_of(pages: Sequence[Page[RecordT]]) -> list[RecordT]:
+    """Every record of a pull's pages, in order."""
+    return [record for page in pages for record in page.records]
+
+
+def final_cursor(pages: Sequence[Page[RecordT]]) -> Cursor:
+    """The cursor a pull ends with (its last page's; never None here)."""
+    cursor = pages[-1].cursor
+    assert cursor is not None
+    return cursor
 
 
 def set_modified(sandbox: RunningSandbox, company_ids: list[str], at: datetime) -> None:

@@ -5,35 +5,28 @@ from __future__ import annotations
 import logging
 import math
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
 from connectors.base import AccountScore
 from connectors.errors import AuthError, QuotaExhaustedError
 from connectors.hubspot.connector import HubSpotConnector
-from connectors.records import CrmAccount, CrmDeal, Cursor, Page, PropertyUpdate
+from connectors.records import CrmDeal, Cursor, PropertyUpdate
 from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.sandbox import RunningSandbox
-from tests.support.hubspot import FLAGS, ConnectorFactory, RecordingSleep, set_modified
+from tests.support.hubspot import (
+    FLAGS,
+    ConnectorFactory,
+    RecordingSleep,
+    final_cursor,
+    records_of,
+    set_modified,
+)
 
 SCORED_AT = datetime(2024, 9, 1, 8, 30, tzinfo=UTC)
-
-
-RecordT = TypeVar("RecordT", CrmAccount, CrmDeal)
-
-
-def records_of(pages: Sequence[Page[RecordT]]) -> list[RecordT]:
-    return [record for page in pages for record in page.records]
-
-
-def final_cursor(pages: Sequence[Page[RecordT]]) -> Cursor:
-    cursor = pages[-1].cursor
-    assert cursor is not None
-    return cursor
 
 
 def a_score(**overrides: Any) -> AccountScore:

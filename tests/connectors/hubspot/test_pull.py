@@ -6,7 +6,6 @@ changes reach search seconds late (the sandbox's default lag, 3 s) and records s
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,23 +15,13 @@ from connectors.records import CrmAccount, Cursor, Page
 from crm_sandbox.hubspot.search_index import DEFAULT_SEARCH_LAG_S
 from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.sandbox import RunningSandbox
-from tests.support.hubspot import ConnectorFactory, set_modified
+from tests.support.hubspot import ConnectorFactory, final_cursor, records_of, set_modified
 
 
 @pytest.fixture
 def sandbox(start_crm_sandbox: SandboxFactory) -> RunningSandbox:
     """The connectors' `sandbox`, but with every default of the search index on."""
     return start_crm_sandbox(seed=7, companies=40, deals_per_company=0, search_rate_limit=None)
-
-
-def _records(pages: Sequence[Page[CrmAccount]]) -> list[CrmAccount]:
-    return [record for page in pages for record in page.records]
-
-
-def _cursor(pages: Sequence[Page[CrmAccount]]) -> Cursor:
-    cursor = pages[-1].cursor
-    assert cursor is not None
-    return cursor
 
 
 def test_given_the_defaults_then_the_pulls_overlap_exceeds_the_search_lag() -> None:
@@ -45,18 +34,18 @@ def test_given_a_change_stamped_before_the_cursor_but_not_yet_searchable_when_pu
     assert sandbox.hubspot.search_index.lag_s == DEFAULT_SEARCH_LAG_S
     connector = make_connector(overlap=DEFAULT_OVERLAP)
     without_overlap = make_connector(overlap=timedelta(0))
-    start = _cursor(list(connector.pull_accounts(None)))
+    start = final_cursor(list(connector.pull_accounts(None)))
     late = next(i for i in sandbox.hubspot.company_ids() if i != start.crm_id)
     sandbox.hubspot.touch_company(late, name="Latecomer")  # committed now, stamped just before
     set_modified(sandbox, [late], start.modified_at - timedelta(milliseconds=1))  # the cursor
 
     during_lag = list(connector.pull_accounts(start))
     assert sandbox.wait_search_indexed()
-    next_pull = _records(list(connector.pull_accounts(_cursor(during_lag))))
-    no_overlap = _records(list(without_overlap.pull_accounts(_cursor(during_lag))))
+    next_pull = records_of(list(connector.pull_accounts(final_cursor(during_lag))))
+    no_overlap = records_of(list(without_overlap.pull_accounts(final_cursor(during_lag))))
 
-    assert all(r.name != "Latecomer" for r in _records(during_lag))  # not searchable yet
-    assert _cursor(during_lag) == start
+    assert all(r.name != "Latecomer" for r in records_of(during_lag))  # not searchable yet
+    assert final_cursor(during_lag) == start
     assert [r.name for r in next_pull if r.crm_id == late] == ["Latecomer"]
     assert late not in {r.crm_id for r in no_overlap}  # the overlap is what finds it
 
@@ -70,21 +59,21 @@ def test_given_250_records_sharing_one_modified_instant_when_pulled_by_pages_of_
     connector = make_connector(
         base_url=big.hubspot_url, token=big.hubspot_token, overlap=DEFAULT_OVERLAP, page_size=100
     )
-    start = _cursor(list(connector.pull_accounts(None)))
+    start = final_cursor(list(connector.pull_accounts(None)))
     tied = big.hubspot.company_ids()[:250]
     set_modified(big, tied, datetime.now(UTC) + timedelta(seconds=1))
     assert big.wait_search_indexed()
 
     first = list(connector.pull_accounts(start))
-    second = list(connector.pull_accounts(_cursor(first)))
+    second = list(connector.pull_accounts(final_cursor(first)))
 
     for pull in (first, second):
-        delivered = Counter(r.crm_id for r in _records(pull))
+        delivered = Counter(r.crm_id for r in records_of(pull))
         assert set(tied) <= set(delivered)
         assert set(delivered.values()) == {1}  # once per record per pull
-    order = [r.crm_id for r in _records(first) if r.crm_id in set(tied)]
+    order = [r.crm_id for r in records_of(first) if r.crm_id in set(tied)]
     assert order != sorted(order)  # search scrambled the ties; the pull still got them all
-    assert _cursor(first).modified_at == _cursor(second).modified_at
+    assert final_cursor(first).modified_at == final_cursor(second).modified_at
 
 
 def test_given_records_changed_and_created_during_a_pull_when_pulled_again_then_none_is_lost(
@@ -106,7 +95,7 @@ def test_given_records_changed_and_created_during_a_pull_when_pulled_again_then_
             for company_id, name in changed.items():
                 state.touch_company(company_id, name=name)
     assert sandbox.wait_search_indexed()
-    second = {r.crm_id: r for r in _records(list(connector.pull_accounts(_cursor(first))))}
+    second = {r.crm_id: r for r in records_of(list(connector.pull_accounts(final_cursor(first))))}
 
-    assert set(live) <= {r.crm_id for r in _records(first)}
+    assert set(live) <= {r.crm_id for r in records_of(first)}
     assert {i: second[i].name for i in changed if i in second} == changed
