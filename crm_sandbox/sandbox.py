@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 
 from crm_sandbox.core.faults import FaultInjector, FaultPlan
 from crm_sandbox.hubspot.limits import DAILY_LIMIT, RATE_LIMIT
+from crm_sandbox.hubspot.search_index import DEFAULT_SEARCH_LAG_S
 from crm_sandbox.hubspot.state import HubSpotState
 from crm_sandbox.serving import LOOPBACK as LOOPBACK
 from crm_sandbox.serving import SandboxError as SandboxError
@@ -171,6 +172,11 @@ class RunningSandbox:
                 return False
         return True
 
+    def wait_search_indexed(self, timeout: float | None = 10.0) -> bool:
+        """Waits until every HubSpot change so far is searchable (True) or `timeout` s passed
+        (False): what a test that creates, then searches, waits for (`search_index`)."""
+        return self.hubspot.search_index.wait(self.hubspot.lock, timeout)
+
     def simulate_inbound(
         self, rate_per_second: float, count: int | None = None, crm: Crm = "hubspot"
     ) -> InboundSimulation:
@@ -248,6 +254,7 @@ def start_sandbox(
     salesforce_active_lead_rule: bool = True,
     salesforce_field_security: bool = True,
     salesforce_user_permissions: UserPermissions | None = None,
+    search_lag_s: float = DEFAULT_SEARCH_LAG_S,
 ) -> RunningSandbox:
     """Seeds a HubSpot sandbox and serves it on 127.0.0.1 until `stop()`.
 
@@ -270,8 +277,9 @@ def start_sandbox(
     random one, on `RunningSandbox.hubspot_app_secret`), Salesforce to
     `{target}/webhooks/salesforce/outbound-message`. `webhook_retry` replaces both CRMs' retry
     back-off (tests make it fast). `faults`: random faults on both CRMs' APIs from the start
-    (`crm_sandbox.core.faults`; switch later with `set_faults`). Raises `SandboxError` if a
-    port is taken.
+    (`crm_sandbox.core.faults`; switch later with `set_faults`). `search_lag_s`: how long a
+    HubSpot change takes to reach search (0: at once; `wait_search_indexed` waits for it).
+    Raises `SandboxError` if a port is taken.
     """
     from crm_sandbox.core.delivery import check_target_url
     from crm_sandbox.hubspot.app import create_hubspot_app
@@ -294,6 +302,8 @@ def start_sandbox(
         except ValueError as error:
             raise SandboxError(str(error)) from None
         webhook_target = webhook_target.rstrip("/")
+    if not 0 <= search_lag_s <= 3_600:
+        raise SandboxError(f"search lag must be within 0-3600 s, got {search_lag_s}")
     if hubspot_app_secret == "":
         raise SandboxError("the HubSpot app secret must not be empty")
     app_secret = hubspot_app_secret or str(uuid.uuid4())
@@ -304,6 +314,7 @@ def start_sandbox(
         from crm_sandbox.core.seed import resolve_as_of
 
         state = HubSpotState.seeded(seed, companies, deals_per_company, as_of=as_of)
+        state.search_index.lag_s = search_lag_s
         app = create_hubspot_app(
             state,
             token=token,

@@ -109,6 +109,15 @@ def sandbox(
         ),
     ] = None,
     fault_seed: Annotated[int, typer.Option(help="Seed of the fault sequence.")] = 0,
+    search_lag: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            max=3600,
+            help="Seconds a HubSpot change takes to show up in search, as HubSpot's index "
+            "lags (0: at once).",
+        ),
+    ] = 3.0,
 ) -> None:
     """Serve simulated HubSpot and Salesforce APIs until Ctrl-C, and print the settings that
     point icp-sync at them (the Salesforce CA bundle lives as long as the sandbox)."""
@@ -137,6 +146,7 @@ def sandbox(
                 webhook_target=webhook_target,
                 hubspot_app_secret=hubspot_app_secret,
                 faults=faults,
+                search_lag_s=search_lag,
             )
         except SandboxError as error:
             hint = "; choose another with --hubspot-port/--salesforce-port (0 picks a free one)"

@@ -27,6 +27,10 @@ Choices where hubspot.md is unconfirmed or conflicting:
   create accepts partial success only when every input has a distinct `objectWriteTraceId`);
 - search `limit` up to 200, filter caps 5 groups of 10 filters, 25 in all; `paging.next.after`
   may say "10000", which then fails with 400, as HubSpot does;
+- search reads an index that trails every change by a lag (`search_index`, default 3 s):
+  until then a changed record is found with its old values, a new one not at all, while reads
+  by id, list and batch read are immediate; equal sort values come in a scrambled but stable
+  order, not by id;
 - 429s carry `Retry-After` (seconds) unless switched off; search answers carry no
   `X-HubSpot-RateLimit-*` headers, every other authenticated answer (errors and 429s too)
   does; with no burst limit (`rate_limit=None`) the burst headers are left out;

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from datetime import UTC, datetime
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import TypeVar
 
 from connectors.hubspot.connector import HubSpotConnector
+from connectors.records import CrmAccount, CrmDeal, Cursor, Page
 from crm_sandbox.sandbox import RunningSandbox
 
 FLAGS = ("too_small", "excluded_industry", "personal_email_domain", "competitor")
@@ -40,16 +42,22 @@ class RecordingSleep:
 
 
 ConnectorFactory = Callable[..., HubSpotConnector]
+RecordT = TypeVar("RecordT", CrmAccount, CrmDeal)
+
+
+def records_of(pages: Sequence[Page[RecordT]]) -> list[RecordT]:
+    """Every record of a pull's pages, in order."""
+    return [record for page in pages for record in page.records]
+
+
+def final_cursor(pages: Sequence[Page[RecordT]]) -> Cursor:
+    """The cursor a pull ends with (its last page's; never None here)."""
+    cursor = pages[-1].cursor
+    assert cursor is not None
+    return cursor
 
 
 def set_modified(sandbox: RunningSandbox, company_ids: list[str], at: datetime) -> None:
-    """Gives these companies one and the same last-modified instant (a tie)."""
-    at_ms = int(at.timestamp() * 1000)
-    text = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{at_ms % 1000:03d}Z"
-    state = sandbox.hubspot
-    with state.lock:
-        for company_id in company_ids:
-            record = state.store("companies").records[company_id]  # the live one, not a copy
-            record.updated_ms = at_ms
-            record.properties["hs_lastmodifieddate"] = text
-        state.clock.observe(at_ms)
+    """Gives these companies one and the same last-modified instant (a tie); search sees it
+    after the sandbox's search lag, like any change."""
+    sandbox.hubspot.set_modified("companies", company_ids, at)

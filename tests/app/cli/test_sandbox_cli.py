@@ -229,3 +229,15 @@ def test_given_an_unknown_fault_kind_when_started_then_a_clear_error_names_it() 
     assert "--fault-kinds" in result.stderr
     assert "meteor" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_given_a_search_lag_when_started_then_the_control_plane_reports_it() -> None:
+    process = _start("--search-lag", "0.5")
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().strip().split("=", 1)[1]
+        lag = httpx.get(f"{url}/_sandbox/search-lag").json()
+    finally:
+        _stop(process)
+
+    assert lag == {"seconds": 0.5, "pending": 0}
