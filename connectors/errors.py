@@ -7,6 +7,7 @@ ConnectorError                 anything a CRM call can fail with; never carries 
 │   └── NetworkError           no usable response: refused, reset, timed out
 ├── QuotaExhaustedError        429 on the DAILY quota: retrying before the reset only burns calls
 ├── AuthError                  401 / 403: a bad token or missing scopes; never retried
+│   └── MissingScopesError     403 MISSING_SCOPES: names the scopes to add to the private app
 └── RejectedError              400 / 404 / 409 / 413 / 414 / 422…: the request itself is wrong;
                                carries `category`, `code`, `property_name`, `property_value`
 ```
@@ -104,6 +105,16 @@ class AuthError(ConnectorError):
     """401 (token invalid, expired or revoked) or 403 (missing scopes). Never retried."""
 
 
+class MissingScopesError(AuthError):
+    """403 `MISSING_SCOPES`: the private app lacks a scope the call needs. `scopes` are those
+    HubSpot names (`errors[].context.requiredGranularScopes`: any one of them grants the
+    call); the message says to add them to the private app."""
+
+    def __init__(self, message: str, *, scopes: tuple[str, ...] = (), **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.scopes = scopes
+
+
 @dataclass(frozen=True, slots=True)
 class PropertyProblem:
     """One property value HubSpot refused: `name` and `code` as HubSpot gives them, `value` when
@@ -184,8 +195,8 @@ def error_from_response(
             message,
             retry_after=retry_after,
             policy=policy,
-            window_remaining=_int(lower.get("x-hubspot-ratelimit-remaining")),
-            window_ms=_int(lower.get("x-hubspot-ratelimit-interval-milliseconds")),
+            window_remaining=int_header(lower.get("x-hubspot-ratelimit-remaining")),
+            window_ms=int_header(lower.get("x-hubspot-ratelimit-interval-milliseconds")),
             **common,
         )
     if cls is RetryableError:
@@ -194,7 +205,45 @@ def error_from_response(
         return RetryableError(message, retry_after=retry_after, **common)
     if cls is RejectedError:
         return RejectedError(message, problems=problems, **common)
+    if category == "MISSING_SCOPES":
+        scopes = required_scopes(payload)
+        return MissingScopesError(
+            redact(_shorten(missing_scopes_message(operation, scopes))), scopes=scopes, **common
+        )
     return cls(message, **common)
+
+
+def missing_scopes_message(operation: str, scopes: tuple[str, ...]) -> str:
+    """One line naming what to add to the private app (never the token)."""
+    if not scopes:
+        needed = "a scope it has not been granted"
+    elif len(scopes) == 1:
+        needed = f"the scope {scopes[0]}"
+    else:
+        needed = f"one of the scopes {', '.join(scopes)}"
+    return (
+        f"{operation}: HubSpot refused the call (403 MISSING_SCOPES): the private app needs "
+        f"{needed}; add it to the app's scopes (HubSpot: Settings > Integrations > Private "
+        "Apps > the app > Scopes), then run again"
+    )
+
+
+def required_scopes(payload: Mapping[str, Any]) -> tuple[str, ...]:
+    """The scope names a `MISSING_SCOPES` body lists, in `context` or in `errors[].context`
+    (`requiredGranularScopes`, older `requiredScopes`), without duplicates."""
+    contexts = [payload.get("context")]
+    details = payload.get("errors")
+    if isinstance(details, list):
+        contexts += [d.get("context") for d in details if isinstance(d, Mapping)]
+    found: list[str] = []
+    for context in contexts:
+        if not isinstance(context, Mapping):
+            continue
+        for key in ("requiredGranularScopes", "requiredScopes"):
+            names = context.get(key)
+            if isinstance(names, list):
+                found += [name for name in names if isinstance(name, str) and name]
+    return tuple(dict.fromkeys(found))
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
@@ -294,7 +343,8 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _int(value: str | None) -> int | None:
+def int_header(value: str | None) -> int | None:
+    """A header's integer value; None when absent or not an integer."""
     if value is None:
         return None
     try:

@@ -16,6 +16,10 @@ first attempt — a wait that would end past it is not started, the error is rai
 `Retry-After: 3600` fails fast rather than parking a sync for an hour).
 
 Sleep, clock and randomness are injected so the policy is unit-testable without waiting.
+
+Retrying is the second line: the HubSpot client paces its calls from the rate-limit headers
+(`connectors.hubspot.pacing`, sleeping through this retrier's `sleep` on its `clock`), so a 429
+is what happens when something outside the process spent the window.
 """
 
 from __future__ import annotations

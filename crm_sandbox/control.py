@@ -9,6 +9,11 @@
     POST /_sandbox/faults   {"plan": {"rate": 0.1, "kinds": ["server_error"], "seed": 3, ...}}
                             sets random faults on both CRMs' APIs (`FaultPlan`'s fields, any
                             left out take its defaults); {"plan": null} clears them
+    GET  /_sandbox/scopes   {"scopes": [...]}: the scopes the HubSpot token carries
+    POST /_sandbox/scopes   {"scopes": ["crm.objects.companies.read", ...]} replaces them
+                            ({"scopes": null}: icp-sync's default set)
+    GET  /_sandbox/search-lag  {"seconds": 3.0, "pending": n}: HubSpot's search indexing lag
+    POST /_sandbox/search-lag  {"seconds": 0.5} sets it (0: changes searchable at once)
 
 Reset and seed answer what is now held (`{"seeding": {...}, "counts": {...}}`) and replace
 both CRMs' records in place: what was created, changed or set up (custom properties and
@@ -99,6 +104,8 @@ class ControlPlane:
                 Route(f"{CONTROL_PATH}/reset", self._reset, methods=["POST"]),
                 Route(f"{CONTROL_PATH}/seed", self._seed, methods=["POST"]),
                 Route(f"{CONTROL_PATH}/faults", self._faults, methods=["GET", "POST"]),
+                Route(f"{CONTROL_PATH}/scopes", self._scopes, methods=["GET", "POST"]),
+                Route(f"{CONTROL_PATH}/search-lag", self._search_lag, methods=["GET", "POST"]),
             ]
         )
 
@@ -154,6 +161,51 @@ class ControlPlane:
                 "injected": sandbox.faults_injected(),
             }
         )
+
+    async def _scopes(self, request: Request) -> JSONResponse:
+        sandbox = self.sandbox
+        if sandbox is None:
+            return _problem(503, "the sandbox is still starting")
+        private_app = sandbox.hubspot_private_app
+        if request.method == "POST":
+            try:
+                private_app.scopes = parse_scopes_body(await _json_body(request, default=None))
+            except BadInput as error:
+                return _problem(422, str(error))
+        return JSONResponse({"scopes": sorted(private_app.scopes)})
+
+    async def _search_lag(self, request: Request) -> JSONResponse:
+        sandbox = self.sandbox
+        if sandbox is None:
+            return _problem(503, "the sandbox is still starting")
+        index = sandbox.hubspot.search_index
+        if request.method == "POST":
+            try:
+                fields = _object(await _json_body(request, default=None), "body", {"seconds"})
+                if "seconds" not in fields:
+                    raise BadInput("body.seconds: required (the search indexing lag, 0-3600)")
+                seconds = _number(fields["seconds"], "body.seconds", 0.0, 3_600.0)
+            except BadInput as error:
+                return _problem(422, str(error))
+            with sandbox.hubspot.lock:
+                index.lag_s = seconds
+        with sandbox.hubspot.lock:
+            return JSONResponse({"seconds": index.lag_s, "pending": index.pending()})
+
+
+def parse_scopes_body(body: object) -> frozenset[str]:
+    """The HubSpot token's scopes a `/_sandbox/scopes` body asks for (null: the default)."""
+    from crm_sandbox.hubspot.scopes import parse_scopes
+
+    scopes = _object(body, "body", {"scopes"}).get("scopes", [])
+    if scopes is not None and not (
+        isinstance(scopes, list) and all(isinstance(scope, str) for scope in scopes)
+    ):
+        raise BadInput(f"scopes: expected a list of scope names or null, got {_shown(scopes)}")
+    try:
+        return parse_scopes(scopes)
+    except ValueError as error:
+        raise BadInput(f"scopes: {error}") from None
 
 
 def parse_seeding(body: object, started_with: Seeding) -> Seeding:

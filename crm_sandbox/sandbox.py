@@ -25,12 +25,15 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING
 
 from crm_sandbox.core.faults import FaultInjector, FaultPlan
+from crm_sandbox.hubspot.limits import DAILY_LIMIT, RATE_LIMIT
+from crm_sandbox.hubspot.search_index import DEFAULT_SEARCH_LAG_S
 from crm_sandbox.hubspot.state import HubSpotState
 from crm_sandbox.serving import LOOPBACK as LOOPBACK
 from crm_sandbox.serving import SandboxError as SandboxError
@@ -44,8 +47,10 @@ if TYPE_CHECKING:
     from crm_sandbox.hubspot.calls import BatchUpdateMissing
     from crm_sandbox.hubspot.limits import RateLimiter
     from crm_sandbox.hubspot.notifications import HubSpotNotifications
+    from crm_sandbox.hubspot.responses.token_info import PrivateApp
     from crm_sandbox.inbound import Crm, InboundSimulation
     from crm_sandbox.salesforce.outbound_messages import OutboundMessages
+    from crm_sandbox.salesforce.permissions import UserPermissions
     from crm_sandbox.salesforce.server import RunningSalesforce, SalesforceAuthFlow
     from crm_sandbox.salesforce.state import SalesforceState
 
@@ -91,6 +96,13 @@ class RunningSandbox:
         """The HubSpot rate limiter: change `burst`, `retry_after`, … or `reset()` it."""
         limiter: RateLimiter = self.hubspot_app.state.limiter
         return limiter
+
+    @property
+    def hubspot_private_app(self) -> PrivateApp:
+        """The token's private app: `scopes` (replace it to take scopes away at runtime),
+        `hub_id`, `app_id`, `user_id`, as `access-token-info` answers them."""
+        private_app: PrivateApp = self.hubspot_app.state.private_app
+        return private_app
 
     @property
     def hubspot_faults(self) -> FaultInjector:
@@ -160,6 +172,11 @@ class RunningSandbox:
                 return False
         return True
 
+    def wait_search_indexed(self, timeout: float | None = 10.0) -> bool:
+        """Waits until every HubSpot change so far is searchable (True) or `timeout` s passed
+        (False): what a test that creates, then searches, waits for (`search_index`)."""
+        return self.hubspot.search_index.wait(self.hubspot.lock, timeout)
+
     def simulate_inbound(
         self, rate_per_second: float, count: int | None = None, crm: Crm = "hubspot"
     ) -> InboundSimulation:
@@ -220,9 +237,10 @@ def start_sandbox(
     deals_per_company: float = 2.0,
     hubspot_port: int = 0,
     hubspot_token: str | None = None,
-    rate_limit: int | None = None,
+    rate_limit: int | None = RATE_LIMIT,
     search_rate_limit: int | None = 5,
-    daily_limit: int | None = 250_000,
+    daily_limit: int | None = DAILY_LIMIT,
+    hubspot_scopes: Iterable[str] | None = None,
     retry_after: bool = True,
     batch_update_missing: BatchUpdateMissing = "errors",
     as_of: datetime | date | None = None,
@@ -234,25 +252,34 @@ def start_sandbox(
     webhook_retry: RetryPolicy | None = None,
     faults: FaultPlan | None = None,
     salesforce_active_lead_rule: bool = True,
+    salesforce_field_security: bool = True,
+    salesforce_user_permissions: UserPermissions | None = None,
+    search_lag_s: float = DEFAULT_SEARCH_LAG_S,
 ) -> RunningSandbox:
     """Seeds a HubSpot sandbox and serves it on 127.0.0.1 until `stop()`.
 
-    `rate_limit`: requests per rolling 10 s per token (None: no burst limit);
-    `search_rate_limit`: search requests per second; `as_of`: the seed's "now" (default the
-    start of today, UTC). `salesforce_port`: also serve the Salesforce sandbox (same seed) over
-    HTTPS on that port (0 picks a free one; None, the default, does not start it), with
-    `leads_per_company` Leads per company (two thirds at a company's domain);
-    `salesforce_icp_fields=False` starts the org without the ICP custom fields, as before
-    `icp-sync setup salesforce`; `salesforce_active_lead_rule=False` starts it with its lead
-    assignment rule inactive.
+    `rate_limit`: requests per rolling 10 s per token (default 190, a Professional-tier
+    private app's; None: no burst limit); `daily_limit`: requests per day (default 625,000;
+    None: none); `search_rate_limit`: search requests per second; `hubspot_scopes`: the
+    token's scopes (None: icp-sync's, `crm_sandbox.hubspot.scopes.DEFAULT_SCOPES`); `as_of`:
+    the seed's "now" (default the start of today, UTC). `salesforce_port`: also serve the
+    Salesforce sandbox (same seed) over HTTPS on that port (0 picks a free one; None, the
+    default, does not start it), with `leads_per_company` Leads per company (two thirds at a
+    company's domain); `salesforce_icp_fields=False` starts the org without the ICP custom
+    fields, as before `icp-sync setup salesforce` (with them, the integration user can see and
+    edit them, as setup leaves it); `salesforce_field_security=False` relaxes field-level
+    security; `salesforce_user_permissions` is the integration user's profile (default: may
+    create fields and grant itself field access; see `crm_sandbox.salesforce.permissions`);
+    `salesforce_active_lead_rule=False` starts the org with its lead assignment rule inactive.
 
     `webhook_target`: the base URL of a webhook receiver (None, the default: no webhooks);
     HubSpot sends to `{target}/webhooks/hubspot`, signed with `hubspot_app_secret` (default: a
     random one, on `RunningSandbox.hubspot_app_secret`), Salesforce to
     `{target}/webhooks/salesforce/outbound-message`. `webhook_retry` replaces both CRMs' retry
     back-off (tests make it fast). `faults`: random faults on both CRMs' APIs from the start
-    (`crm_sandbox.core.faults`; switch later with `set_faults`). Raises `SandboxError` if a
-    port is taken.
+    (`crm_sandbox.core.faults`; switch later with `set_faults`). `search_lag_s`: how long a
+    HubSpot change takes to reach search (0: at once; `wait_search_indexed` waits for it).
+    Raises `SandboxError` if a port is taken.
     """
     from crm_sandbox.core.delivery import check_target_url
     from crm_sandbox.hubspot.app import create_hubspot_app
@@ -263,12 +290,20 @@ def start_sandbox(
         raise SandboxError(f"deals per company must be within 0-50, got {deals_per_company}")
     if rate_limit is not None and rate_limit < 1:
         raise SandboxError(f"rate limit must be at least 1 request per 10 s, got {rate_limit}")
+    from crm_sandbox.hubspot.scopes import parse_scopes
+
+    try:
+        scopes = parse_scopes(hubspot_scopes)
+    except ValueError as error:
+        raise SandboxError(f"hubspot_scopes: {error}") from None
     if webhook_target is not None:
         try:
             check_target_url(webhook_target)
         except ValueError as error:
             raise SandboxError(str(error)) from None
         webhook_target = webhook_target.rstrip("/")
+    if not 0 <= search_lag_s <= 3_600:
+        raise SandboxError(f"search lag must be within 0-3600 s, got {search_lag_s}")
     if hubspot_app_secret == "":
         raise SandboxError("the HubSpot app secret must not be empty")
     app_secret = hubspot_app_secret or str(uuid.uuid4())
@@ -279,6 +314,7 @@ def start_sandbox(
         from crm_sandbox.core.seed import resolve_as_of
 
         state = HubSpotState.seeded(seed, companies, deals_per_company, as_of=as_of)
+        state.search_index.lag_s = search_lag_s
         app = create_hubspot_app(
             state,
             token=token,
@@ -288,6 +324,7 @@ def start_sandbox(
             retry_after=retry_after,
             batch_update_missing=batch_update_missing,
             fault_plan=faults,
+            scopes=scopes,
         )
         started_with = Seeding(seed, companies, deals_per_company, leads_per_company,
                                resolve_as_of(as_of), salesforce_icp_fields)  # fmt: skip
@@ -337,6 +374,8 @@ def start_sandbox(
                 webhook_retry=webhook_retry,
                 faults=faults,
                 active_lead_rule=salesforce_active_lead_rule,
+                field_security=salesforce_field_security,
+                user_permissions=salesforce_user_permissions,
             )
         except BaseException:
             running.stop()

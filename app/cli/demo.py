@@ -207,7 +207,9 @@ def _salesforce_part(
         client_secret=str(sandbox.salesforce_client_secret),
         ca_bundle=sandbox.salesforce_ca_bundle,
     ) as connector:
-        _print_setup(connector.ensure_schema(), "custom fields")
+        changes = connector.ensure_schema()
+        _print_setup([c for c in changes if c.kind == "field"], "custom fields")
+        _print_setup([c for c in changes if c.kind == "field permission"], "field grants")
         report = run_sync(connector, sessions, compiled)
         out.print(
             f"sync: pulled {report.pulled['accounts']} accounts, {report.pulled['leads']} leads "

@@ -7,6 +7,9 @@ printed as ICP_SYNC_HUBSPOT_APP_SECRET), Salesforce POSTs Outbound Messages to
 `URL/webhooks/salesforce/outbound-message` (OrganizationId printed as ICP_SYNC_SALESFORCE_ORG_ID).
 `--inbound-leads-per-second RATE` makes new leads arrive in both CRMs, RATE each: a new company
 with a contact in HubSpot, a new Lead in Salesforce.
+
+The Salesforce org starts as a fresh one does: without the `ICP_*__c` fields, which
+`icp-sync setup salesforce` creates (granting its user field access to them).
 """
 
 from __future__ import annotations
@@ -44,8 +47,20 @@ def sandbox(
         float, typer.Option(min=0, max=50, help="Average deals per company.")
     ] = 2.0,
     rate_limit: Annotated[
-        int | None,
-        typer.Option(min=1, help="HubSpot burst limit: requests per rolling 10 s. Default: none."),
+        int,
+        typer.Option(
+            min=0,
+            help="HubSpot burst limit: requests per rolling 10 s per token (a Professional-tier "
+            "private app's: 190; daily 625,000). 0: no burst limit.",
+        ),
+    ] = 190,
+    hubspot_scopes: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated scopes the HubSpot token carries, e.g. "
+            "crm.objects.companies.read,crm.objects.deals.read (calls outside them get 403 "
+            "MISSING_SCOPES). Default: all icp-sync needs.",
+        ),
     ] = None,
     hubspot_token: Annotated[
         str | None,
@@ -94,6 +109,15 @@ def sandbox(
         ),
     ] = None,
     fault_seed: Annotated[int, typer.Option(help="Seed of the fault sequence.")] = 0,
+    search_lag: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            max=3600,
+            help="Seconds a HubSpot change takes to show up in search, as HubSpot's index "
+            "lags (0: at once).",
+        ),
+    ] = 3.0,
 ) -> None:
     """Serve simulated HubSpot and Salesforce APIs until Ctrl-C, and print the settings that
     point icp-sync at them (the Salesforce CA bundle lives as long as the sandbox)."""
@@ -115,11 +139,14 @@ def sandbox(
                 deals_per_company=deals_per_company,
                 hubspot_port=hubspot_port,
                 hubspot_token=hubspot_token,
-                rate_limit=rate_limit,
+                rate_limit=rate_limit or None,
+                hubspot_scopes=None if hubspot_scopes is None else hubspot_scopes.split(","),
                 salesforce_port=salesforce_port,
+                salesforce_icp_fields=False,  # a fresh org: `icp-sync setup salesforce` makes them
                 webhook_target=webhook_target,
                 hubspot_app_secret=hubspot_app_secret,
                 faults=faults,
+                search_lag_s=search_lag,
             )
         except SandboxError as error:
             hint = "; choose another with --hubspot-port/--salesforce-port (0 picks a free one)"
@@ -138,6 +165,12 @@ def sandbox(
                 f"HubSpot sandbox on {running.hubspot_url}: {state.count('companies')} "
                 f"companies, {state.count('deals')} deals (seed {seed})."
             )
+            limiter, scopes = running.hubspot_limiter, running.hubspot_private_app.scopes
+            burst = "no burst limit" if limiter.burst is None else f"{limiter.burst} per 10 s"
+            _note(
+                f"HubSpot limits: {burst}, {limiter.daily or 'no'} a day; the token's scopes: "
+                f"{', '.join(sorted(scopes)) or 'none'}."
+            )
             if running.salesforce is not None:
                 org = running.salesforce
                 counts = ", ".join(
@@ -148,7 +181,10 @@ def sandbox(
                         ("Opportunity", "opportunities"),
                     )
                 )
-                _note(f"Salesforce sandbox on {running.salesforce_url}: {counts}.")
+                _note(
+                    f"Salesforce sandbox on {running.salesforce_url}: {counts}; no ICP_*__c "
+                    "fields yet, as in a fresh org (`icp-sync setup salesforce` makes them)."
+                )
                 jwt_org = running.salesforce_sandbox
                 if jwt_org is not None:
                     _note(

@@ -6,6 +6,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
     from app.scoring import CompiledRubric
-    from connectors.base import CrmConnector
+    from connectors.base import CrmConnector, SchemaChange
 
 
 def register(cli: typer.Typer) -> None:
@@ -24,12 +25,11 @@ def register(cli: typer.Typer) -> None:
     cli.command("sync")(sync)
 
 
-FIELD_LEVEL_SECURITY_STEP = (
-    "One step is left to a Salesforce admin: fields created through the API are visible to no "
-    "profile. In Setup → Object Manager → Account and Lead → Fields & Relationships, open each "
-    "ICP_* field → Set Field-Level Security, and make it visible (and editable) for the "
-    "integration user's profile or permission set and visible to the sales profiles that route "
-    "or report on it. Until then the writeback fails with INVALID_FIELD_FOR_INSERT_UPDATE."
+SALES_PROFILES_STEP = (
+    "The integration user can read and edit the ICP fields (permission set "
+    "ICP_Sync_Integration). For sales users to see them, an admin grants their profiles or "
+    "permission sets read access: Setup → Object Manager → Account and Lead → Fields & "
+    "Relationships → each ICP_* field → Set Field-Level Security."
 )
 
 
@@ -38,32 +38,55 @@ def setup(
     rubric_file: RubricOption = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Create the properties (HubSpot) or custom fields (Salesforce) the writeback needs
-    (safe to run again)."""
+    """Create the properties (HubSpot) or custom fields (Salesforce) the writeback needs, and
+    on Salesforce give the integration user access to them (safe to run again). Exits 1 with
+    the Setup steps an admin takes when the user may not grant itself field access."""
     from app.crm import make_connector
     from app.settings import get_settings
+    from connectors.salesforce.field_access import FieldAccessDenied
 
     rubric = resolve_rubric(rubric_file)
     connector = make_connector(source, get_settings(), rubric)
     try:
         changes = connector.ensure_schema()
+    except FieldAccessDenied as denied:
+        _report_setup(source, denied.changes, json_output, error=str(denied), steps=denied.steps)
+        raise typer.Exit(1) from None
     finally:
         connector.close()
-    note = FIELD_LEVEL_SECURITY_STEP if source == "salesforce" else None
+    note = SALES_PROFILES_STEP if source == "salesforce" else None
+    _report_setup(source, changes, json_output, note=note)
+
+
+def _report_setup(
+    source: str,
+    changes: list[SchemaChange],
+    json_output: bool,
+    *,
+    note: str | None = None,
+    error: str | None = None,
+    steps: list[str] | None = None,
+) -> None:
     if json_output:
-        print_json(
-            {"source": source, "changes": [asdict(change) for change in changes], "next": note}
+        body: dict[str, Any] = {"source": source, "changes": [asdict(c) for c in changes]}
+        body.update({"error": error, "steps": steps} if error else {"next": note})
+        print_json(body)
+    else:
+        title = "writeback custom fields" if source == "salesforce" else "writeback properties"
+        table = Table(title=f"{source}: {title}", title_justify="left")
+        for column in ("kind", "name", "action"):
+            table.add_column(column)
+        for change in changes:
+            table.add_row(change.kind, change.name, change.action)
+        console().print(table)
+        if note:
+            console().print(f"[bold]Next:[/bold] {escape(note)}")
+        for number, step in enumerate(steps or [], 1):
+            console().print(f"{number}. {escape(step)}")
+    if error:  # as main's handler prints a user error
+        Console(stderr=True, highlight=False, soft_wrap=True).print(
+            f"[bold red]error:[/] {escape(error)}"
         )
-        return
-    title = "writeback custom fields" if source == "salesforce" else "writeback properties"
-    table = Table(title=f"{source}: {title}", title_justify="left")
-    for column in ("kind", "name", "action"):
-        table.add_column(column)
-    for change in changes:
-        table.add_row(change.kind, change.name, change.action)
-    console().print(table)
-    if note:
-        console().print(f"[bold]Next:[/bold] {escape(note)}")
 
 
 class _Bars:

@@ -19,7 +19,9 @@ def upsert_accounts(
     session: Session, records: Sequence[CrmAccount], *, fetched_at: datetime
 ) -> list[Account]:
     """Inserts or updates one row per record (by source, object type and CRM id); returns the
-    rows in the order of `records`."""
+    rows in the order of `records`. A record older than the row (`modified_at` before its
+    `crm_updated_at`) leaves the row as it is: an incremental pull reads HubSpot's search,
+    which may still hold a version older than one a full pull or a webhook read by id."""
     if not records:
         return []
     source = records[0].source
@@ -42,6 +44,9 @@ def upsert_accounts(
     rows = []
     for record in records:
         row = existing[(record.object_type, record.crm_id)]
+        rows.append(row)
+        if row.crm_updated_at is not None and record.modified_at < row.crm_updated_at:
+            continue  # an older version (HubSpot's search trails reads by id): keep the newer
         row.name = record.name
         row.domain = record.domain
         row.industry = record.industry
@@ -58,7 +63,6 @@ def upsert_accounts(
         row.archived = record.archived
         row.deleted_at = None
         row.fetched_at = fetched_at
-        rows.append(row)
     session.flush()
     return rows
 

@@ -33,6 +33,7 @@ WRITE_BATCH = 1000
 """Owed writes handed to a connector at a time: a multiple of every CRM's batch maximum
 (HubSpot 100, Salesforce 200), so no call goes out part-full but the last."""
 PLAN_SAMPLE = 10
+RESCORE_BATCH = 1000
 
 
 class SyncProgress(Protocol):
@@ -107,6 +108,7 @@ def run_sync(
         for object_type in connector.account_types:
             complete = run.pull_accounts_committing(object_type, full) and complete
         run.pull_deals_committing(full)
+        run.rescore_other_rubric_committing()
         if dry_run:
             report.planned, report.plan_sample = run.pipeline.planned_writes(PLAN_SAMPLE)
             session.rollback()
@@ -159,6 +161,15 @@ class _Run:
         with _phase(self.report, self.connector, f"pull {DEALS}"):
             pages = self.connector.pull_deals(cursor)
             self._pull_committing(DEALS, pages, lambda page: Changes(deals=page.records))
+
+    def rescore_other_rubric_committing(self) -> None:
+        """Rescores what the pulls did not bring but an earlier rubric version scored: a new
+        rubric reaches every stored account, not only those changed in the CRM since."""
+        after = 0
+        while rows := self.pipeline.scored_by_other_rubric(after, RESCORE_BATCH):
+            after = rows[-1].id
+            self.report.rescore.add(self.pipeline.rescore(rows))
+            self._commit_page()
 
     def write_back_committing(self, batch: int) -> None:
         def count(result: WriteResult) -> None:

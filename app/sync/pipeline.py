@@ -11,6 +11,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.scoring import CompiledRubric
@@ -22,7 +23,7 @@ from app.store.repo import (
     upsert_accounts,
     upsert_deals,
 )
-from app.store.tables import Account, WritebackState
+from app.store.tables import Account, Score, WritebackState
 from app.sync.facts import DEAL_FIELDS
 from app.sync.rescore import RescoreReport, rescore_with_leads_of
 from app.sync.writeback import WriteResult, due, send_committing
@@ -104,6 +105,26 @@ class UpdatePipeline:
             rubric=self._rubric,
             render=self._connector.render_score,
             now=self._clock(),
+        )
+
+    def scored_by_other_rubric(self, after_id: int, limit: int) -> list[Account]:
+        """Stored live accounts (id order, ids above `after_id`) last scored under another
+        rubric version. An incremental pull returns only what changed in the CRM, so a new
+        rubric reaches the rest through these."""
+        return list(
+            self._session.scalars(
+                select(Account)
+                .join(Score, Score.account_id == Account.id)
+                .where(
+                    Account.source == self._source,
+                    Account.id > after_id,
+                    Account.archived.is_(False),
+                    Account.deleted_at.is_(None),
+                    Score.rubric_version != self._rubric.version,
+                )
+                .order_by(Account.id)
+                .limit(limit)
+            )
         )
 
     def mark_unseen_deleted(self, object_types: Collection[str], pulled_since: datetime) -> int:

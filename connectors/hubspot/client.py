@@ -7,7 +7,10 @@ Every call goes through `HubSpotClient._call`, which
   scrubbed from the message and no response body attached;
 - runs under the tenacity policy (`connectors.retry`). urllib3's own retries are switched off
   (`Retry(total=False)`), so one layer owns retrying: urllib3 would not retry POST/PATCH anyway,
-  and would raise `MaxRetryError` instead of an `ApiException` when it gave up.
+  and would raise `MaxRetryError` instead of an `ApiException` when it gave up;
+- waits, before each attempt, for its slot under the token's rate limits (`pacing`: one pacer
+  per token in the process, fed by every answer's `X-HubSpot-RateLimit-*` headers), so the
+  burst limit is not hit; `rate_limit_status` is the last status HubSpot reported.
 
 Responses are read raw (`_preload_content=False`) and decoded as JSON, so callers get HubSpot's
 documented wire shape (camelCase keys, string property values): the pure mapper and the tests
@@ -32,6 +35,7 @@ from connectors.errors import (
     RejectedError,
     error_from_response,
 )
+from connectors.hubspot.pacing import RateLimitPacer, RateLimitStatus, pacer_for
 from connectors.retry import Retrier
 
 logger = logging.getLogger(__name__)
@@ -42,9 +46,6 @@ Timeout = float | tuple[float, float]
 DEFAULT_TIMEOUT: Timeout = (5.0, 30.0)
 """(connect, read) seconds; the SDK applies none unless given one per request."""
 REDACTED = "[redacted]"
-SEARCH_INTERVAL = 0.25
-"""Seconds between searches: HubSpot allows 5 searches/s per account (no rate headers on
-search), so pacing at 4/s avoids 429s rather than paying for them."""
 
 
 class HubSpotClient:
@@ -58,15 +59,14 @@ class HubSpotClient:
         *,
         retrier: Retrier,
         timeout: Timeout = DEFAULT_TIMEOUT,
-        search_interval: float = SEARCH_INTERVAL,
+        pacer: RateLimitPacer | None = None,
     ) -> None:
         if not token:
             raise ValueError("a HubSpot access token is required")
         self._base_url = base_url.rstrip("/")
         self._token = token
         self._timeout = timeout
-        self._search_interval = search_interval
-        self._last_search: float | None = None
+        self.pacer = pacer or pacer_for(token, clock=retrier.clock)
         self.retrier = retrier
         self.stats = retrier.stats
         sdk = hubspot.Client.create(
@@ -84,6 +84,12 @@ class HubSpotClient:
 
     def __repr__(self) -> str:
         return f"HubSpotClient(base_url={self._base_url!r})"
+
+    @property
+    def rate_limit_status(self) -> RateLimitStatus:
+        """The limits as HubSpot last reported them for this token (daily max and remaining:
+        "API calls left today"); all None before the first answer."""
+        return self.pacer.status
 
     def close(self) -> None:
         """Closes the connection pools (each SDK api object has its own)."""
@@ -128,12 +134,11 @@ class HubSpotClient:
     def search(self, object_type: ObjectType, body: Mapping[str, Any]) -> Json:
         """`POST /crm/v3/objects/{type}/search` (no associations, never archived objects)."""
         api = self._search[object_type]
-
-        def paced_search() -> Any:
-            self._pace_search()
-            return api.do_search(public_object_search_request=dict(body), **self._options())
-
-        return self._call(f"{object_type}.search", paced_search)
+        return self._call(
+            f"{object_type}.search",
+            lambda: api.do_search(public_object_search_request=dict(body), **self._options()),
+            search=True,
+        )
 
     def batch_read(
         self, object_type: ObjectType, ids: Sequence[str], properties: Sequence[str]
@@ -251,14 +256,6 @@ class HubSpotClient:
 
     # -- plumbing --------------------------------------------------------------------------
 
-    def _pace_search(self) -> None:
-        clock = self.retrier.clock
-        if self._last_search is not None:
-            wait = self._last_search + self._search_interval - clock()
-            if wait > 0:
-                self.retrier.sleep(wait)
-        self._last_search = clock()
-
     def _options(self) -> dict[str, Any]:
         return {"_preload_content": False, "_request_timeout": self._timeout}
 
@@ -271,17 +268,27 @@ class HubSpotClient:
                 return None
             raise
 
-    def _call(self, operation: str, request: Callable[[], Any]) -> Json:
+    def _call(self, operation: str, request: Callable[[], Any], *, search: bool = False) -> Json:
         def attempt() -> Json:
+            wait = self.pacer.reserve(search=search)
+            if wait > 0:
+                self.retrier.sleep(wait)
             self.stats.calls += 1
             try:
-                data = request().data  # reading the body releases the connection to the pool
+                response = request()
+                data = response.data  # reading the body releases the connection to the pool
             except Exception as error:
+                headers = getattr(error, "headers", None)
+                if isinstance(headers, Mapping):
+                    self.pacer.observe(headers, search=search, success=False)
                 translated = self._translate(error, operation)
                 if translated is None:
                     raise
                 # `from None`: the SDK exception's text embeds response headers and body.
                 raise translated from None
+            finally:
+                self.pacer.answered()
+            self.pacer.observe(dict(response.headers or {}), search=search)
             return _decode(data)
 
         return self.retrier.call(operation, attempt)

@@ -28,7 +28,7 @@ from connectors.records import (
     Source,
     WriteOutcome,
 )
-from connectors.retry import Retrier, RetryPolicy, Sleep
+from connectors.retry import Clock, Retrier, RetryPolicy, Sleep
 
 MAX_PAGE_SIZE = 100
 MAX_SEARCH_BODY = 3_000
@@ -109,6 +109,7 @@ class HubSpotConnector(Closing):
         extra_properties: Sequence[str] = (),
         sleep: Sleep = time.sleep,
         search_cap: int = SEARCH_RESULT_CAP,
+        clock: Clock = time.monotonic,
     ) -> None:
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"page_size must be 1-{MAX_PAGE_SIZE}, got {page_size}")
@@ -126,7 +127,9 @@ class HubSpotConnector(Closing):
         self._client = HubSpotClient(
             base_url,
             token,
-            retrier=Retrier(policy=retry or RetryPolicy(), stats=self.stats, sleep=sleep),
+            retrier=Retrier(
+                policy=retry or RetryPolicy(), stats=self.stats, sleep=sleep, clock=clock
+            ),
             timeout=timeout,
         )
         self._specs = schema.writeback_properties(tiers, flags)

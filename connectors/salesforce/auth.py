@@ -37,10 +37,13 @@ Clock = Callable[[], float]
 
 @dataclass(frozen=True, slots=True)
 class Token:
-    """An access token and the instance URL it is good for. The token stays out of `repr`."""
+    """An access token and the instance URL it is good for. The token stays out of `repr`.
+    `user_id`: the user the token acts as, the last segment of the answer's `id` identity URL
+    (`https://login.salesforce.com/id/<orgId>/<userId>`, OAuth token response), if given."""
 
     access_token: str = field(repr=False)
     instance_url: str
+    user_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +160,12 @@ def request_token(
     access_token = _text(payload.get("access_token"))
     if access_token is None:
         raise ConnectorError("oauth2/token: Salesforce answered without an access_token")
-    return Token(access_token, _text(payload.get("instance_url")) or login_url.rstrip("/"))
+    identity = _text(payload.get("id")) or ""
+    return Token(
+        access_token,
+        _text(payload.get("instance_url")) or login_url.rstrip("/"),
+        identity.rstrip("/").rpartition("/")[2] or None,
+    )
 
 
 def _rsa_key(pem: str) -> RSAPrivateKey:

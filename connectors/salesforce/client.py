@@ -115,6 +115,8 @@ class SalesforceClient:
         self._secrets = tuple(s for s in grant.secrets() if len(s) >= MIN_SECRET_LENGTH)
         self._tokens: deque[str] = deque(maxlen=KEPT_TOKENS)
         self._limit_info: str | None = None
+        self.user_id: str | None = None
+        """The integration user's id, known after the first token (`Token.user_id`)."""
 
     def __repr__(self) -> str:
         return f"SalesforceClient(login_url={self._login_url!r}, flow={self._grant.flow!r})"
@@ -220,15 +222,19 @@ class SalesforceClient:
     def create_custom_field(self, full_name: str, metadata: Mapping[str, Any]) -> Json:
         """`POST tooling/sobjects/CustomField` with `{"FullName": "Lead.X__c", "Metadata": …}`."""
         body = {"FullName": full_name, "Metadata": dict(metadata)}
-        return _object(
-            "tooling.CustomField",
-            self._call(
-                "tooling.CustomField.create",
-                lambda sf: sf.toolingexecute(
-                    "sobjects/CustomField", method="POST", data=body, **self._kw()
-                ),
-            ),
+        return self.rest("tooling.CustomField.create", "tooling/sobjects/CustomField", "POST", body)
+
+    def rest(
+        self, operation: str, path: str, method: str = "GET", body: Mapping[str, Any] | None = None
+    ) -> Json:
+        """Another call under `/services/data/vNN.N/` (`tooling/…` for the Tooling API): its
+        JSON object, or {} for a 204. `GET` sends `body` as the query string."""
+        key = "params" if method == "GET" else "json"
+        kwargs = {} if body is None else {key: dict(body)}
+        answer = self._call(
+            operation, lambda sf: sf.restful(path, method=method, **kwargs, **self._kw())
         )
+        return {} if answer is None else _object(operation, answer)
 
     # -- plumbing --------------------------------------------------------------------------
 
@@ -298,6 +304,7 @@ class SalesforceClient:
         )
         if len(token.access_token) >= MIN_SECRET_LENGTH:
             self._tokens.append(token.access_token)
+        self.user_id = token.user_id or self.user_id
         return token
 
     def translate(self, operation: str, status: int, content: object) -> ConnectorError:

@@ -22,9 +22,10 @@ tier cannot creep in; the tier values are the rubric's tier names plus `disquali
 `ensure_schema` describes Account and Lead and creates each missing field (`POST
 tooling/sobjects/CustomField`); a field present is reported `unchanged` and left as it is
 (a tier missing from its picklist is logged: writes of that tier fail per record until an
-admin adds it). A second run creates nothing. A field the Tooling API says exists although
-describe does not show it is hidden from the integration user by field-level security: that is
-an error saying so, since every write to it would fail.
+admin adds it). A second run creates nothing. A field the Tooling API lists although describe
+does not show it (or shows it read-only), and every field just created, is hidden from the
+integration user by field-level security: setup grants it read and edit through a permission set
+(`field_access`), or, when the user may not, raises `FieldAccessDenied` with the admin's steps.
 """
 
 from __future__ import annotations
@@ -36,6 +37,14 @@ from typing import Any, Protocol
 
 from connectors.base import SchemaChange
 from connectors.errors import RejectedError
+from connectors.salesforce.field_access import (
+    AccessClient,
+    FieldAccess,
+    FieldAccessDenied,
+    field_access,
+    grant_field_access,
+    manual_steps,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -67,8 +76,9 @@ class FieldSpec:
         return f"{object_name}.{self.name}"
 
 
-class SchemaClient(Protocol):
-    def describe(self, object_name: str) -> dict[str, Any]: ...
+class SchemaClient(AccessClient, Protocol):
+    user_id: str | None
+
     def create_custom_field(
         self, full_name: str, metadata: Mapping[str, Any]
     ) -> dict[str, Any]: ...
@@ -171,41 +181,81 @@ def writeback_fields(tiers: Sequence[str], flags: Sequence[str]) -> list[FieldSp
 
 
 def ensure_schema(client: SchemaClient, specs: Sequence[FieldSpec]) -> list[SchemaChange]:
-    """Creates each missing field on Account and Lead; idempotent (see the module docstring).
-    Changes are named `Object.Field__c`, Account's first."""
+    """Creates each missing field on Account and Lead, then makes sure the integration user can
+    read and edit them all (`field_access`); idempotent (see the module docstring). Field
+    changes are named `Object.Field__c`, Account's first; grants follow. Raises
+    `FieldAccessDenied` (with the admin's steps and the changes made) when the user may not
+    grant itself access."""
     changes: list[SchemaChange] = []
+    to_grant: list[FieldAccess] = []
     for object_name in OBJECTS:
         shown = _fields(client, object_name)
-        for spec in specs:
-            changes.append(_ensure_field(client, object_name, spec, shown))
+        names = [spec.name for spec in specs]
+        states = field_access(client, object_name, names, described=shown)
+        for spec, access in zip(specs, states, strict=True):
+            changes.append(_ensure_field(client, spec, access, shown))
+            if access.state == "missing" or access.needs_grant:
+                to_grant.append(FieldAccess(object_name, spec.name, "hidden"))
+    if not to_grant:
+        return changes
+    try:
+        if client.user_id is None:
+            raise FieldAccessDenied(
+                "Salesforce's token answer did not name the integration user, so setup cannot "
+                "grant it access to the ICP fields; an admin must do it",
+                steps=manual_steps(to_grant),
+                changes=[],
+            )
+        changes += grant_field_access(client, to_grant, client.user_id)
+        _check_editable(client, to_grant)
+    except FieldAccessDenied as denied:
+        denied.changes = changes
+        raise
     return changes
 
 
 def _ensure_field(
     client: SchemaClient,
-    object_name: str,
     spec: FieldSpec,
+    access: FieldAccess,
     shown: Mapping[str, Mapping[str, Any]],
 ) -> SchemaChange:
-    name = spec.full_name(object_name)
-    existing = shown.get(spec.name)
-    if existing is not None:
-        _warn_missing_values(name, spec, existing)
+    name = access.full_name
+    if access.state == "visible":
+        _warn_missing_values(name, spec, shown[spec.name])
+    if access.state != "missing":
         return SchemaChange("field", name, "unchanged")
     try:
         client.create_custom_field(name, spec.metadata)
     except RejectedError as error:
+        if (error.code or "").startswith("INSUFFICIENT_ACCESS"):
+            raise RejectedError(
+                f"{error}: the integration user may not create custom fields; give it the "
+                "user permission Customize Application (in its profile or a permission set), or "
+                "have an admin run `icp-sync setup salesforce`",
+                code=error.code,
+                status=error.status,
+            ) from None
         if error.code != "DUPLICATE_DEVELOPER_NAME":
             raise
-        if spec.name in _fields(client, object_name):  # made by a concurrent setup
-            return SchemaChange("field", name, "unchanged")
-        raise RejectedError(
-            f"{name} exists but the integration user cannot see it: grant it read and edit "
-            "access (field-level security, e.g. in a permission set of that user)",
-            code=error.code,
-            status=error.status,
-        ) from None
+        return SchemaChange("field", name, "unchanged")  # made by a concurrent setup
     return SchemaChange("field", name, "created")
+
+
+def _check_editable(client: SchemaClient, granted: Sequence[FieldAccess]) -> None:
+    """Describe must now show every granted field as updateable (salesforce.md §5)."""
+    left: list[FieldAccess] = []
+    for object_name in OBJECTS:
+        names = [g.name for g in granted if g.object_name == object_name]
+        if names:
+            left += [a for a in field_access(client, object_name, names) if a.needs_grant]
+    if left:
+        raise FieldAccessDenied(
+            "access to " + ", ".join(a.full_name for a in left) + " was granted but the "
+            "integration user still cannot edit it (a profile or permission set may restrict it)",
+            steps=manual_steps(left),
+            changes=[],
+        )
 
 
 def _fields(client: SchemaClient, object_name: str) -> dict[str, Mapping[str, Any]]:

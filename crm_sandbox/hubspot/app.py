@@ -2,9 +2,17 @@
 associations (`routes`), close enough that `hubspot-api-client` works against it unchanged but
 for the host.
 
-Every route checks the bearer token, then the rate limits, then answers with HubSpot's status
-codes (the client picks its response model by the exact status: 200, 201, 207) and JSON
-shapes; every error is HubSpot's error JSON with a `correlationId`, never a traceback.
+Every route checks the bearer token, then the rate limits, then the token's scopes, then
+answers with HubSpot's status codes (the client picks its response model by the exact status:
+200, 201, 207) and JSON shapes; every error is HubSpot's error JSON with a `correlationId`,
+never a traceback.
+
+Limits and scopes by default are a Professional-tier private app's (`limits`, `scopes`):
+190 requests per rolling 10 s and 625,000 a day per token, search 5 per second; the token
+carries icp-sync's scopes (read and write on companies, deals, contacts and their property
+schemas), and a call outside them is answered 403 `MISSING_SCOPES`.
+`POST /oauth/v2/private-apps/get/access-token-info` says what the token is and may do
+(`responses.token_info`).
 
 Contacts are minimal (`contacts`): create (with company associations), read by id and v4
 association reads with companies; no list, search, batch, update or archive. Faults
@@ -19,8 +27,13 @@ Choices where hubspot.md is unconfirmed or conflicting:
   create accepts partial success only when every input has a distinct `objectWriteTraceId`);
 - search `limit` up to 200, filter caps 5 groups of 10 filters, 25 in all; `paging.next.after`
   may say "10000", which then fails with 400, as HubSpot does;
+- search reads an index that trails every change by a lag (`search_index`, default 3 s):
+  until then a changed record is found with its old values, a new one not at all, while reads
+  by id, list and batch read are immediate; equal sort values come in a scrambled but stable
+  order, not by id;
 - 429s carry `Retry-After` (seconds) unless switched off; search answers carry no
-  `X-HubSpot-RateLimit-*` headers; with no burst limit the burst headers are left out;
+  `X-HubSpot-RateLimit-*` headers, every other authenticated answer (errors and 429s too)
+  does; with no burst limit (`rate_limit=None`) the burst headers are left out;
 - v4 association reads of an unknown record answer 200 with no results; v4 batch reads report
   ids without associations as `NO_ASSOCIATIONS_FOUND` errors (207);
 - `propertiesWithHistory` is accepted and ignored; archiving an unknown id answers 204.
@@ -30,7 +43,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from starlette.applications import Starlette
@@ -53,9 +66,11 @@ from crm_sandbox.hubspot.errors import (
     validation_error,
 )
 from crm_sandbox.hubspot.faults import FAULT_STATUSES, fault_renderer
-from crm_sandbox.hubspot.limits import RateLimiter
+from crm_sandbox.hubspot.limits import DAILY_LIMIT, RATE_LIMIT, RateLimiter
 from crm_sandbox.hubspot.records import OBJECT_TYPE_ALIASES
+from crm_sandbox.hubspot.responses.token_info import TOKEN_INFO_PATH, PrivateApp, token_info
 from crm_sandbox.hubspot.routes import ROUTES, HubSpotRoute
+from crm_sandbox.hubspot.scopes import check_scopes, parse_scopes, required_scopes
 
 logger = logging.getLogger(__name__)
 
@@ -64,17 +79,21 @@ def create_hubspot_app(
     state: HubSpotBackend,
     *,
     token: str,
-    rate_limit: int | None = None,
-    daily_limit: int | None = 250_000,
+    rate_limit: int | None = RATE_LIMIT,
+    daily_limit: int | None = DAILY_LIMIT,
     search_rate_limit: int | None = 5,
     retry_after: bool = True,
     batch_update_missing: BatchUpdateMissing = "errors",
     fault_plan: FaultPlan | None = None,
+    scopes: Iterable[str] | None = None,
+    hub_id: int = 2_100_001,
 ) -> Starlette:
     """The sandbox as an ASGI app. `rate_limit`: requests per rolling 10 s per token (None:
     unlimited); `search_rate_limit`: search requests per second; `retry_after`: send
-    `Retry-After` on 429s; `fault_plan`: random faults from the start. `app.state.limiter` is
-    the `RateLimiter` and `app.state.faults` the `FaultInjector` (both switchable at runtime)."""
+    `Retry-After` on 429s; `fault_plan`: random faults from the start; `scopes`: the token's
+    (None: `scopes.DEFAULT_SCOPES`); `hub_id`: the account's id. `app.state.limiter` is the
+    `RateLimiter`, `app.state.faults` the `FaultInjector` and `app.state.private_app` the
+    `PrivateApp` (its `scopes` may be replaced): all switchable at runtime."""
     limiter = RateLimiter(
         burst=rate_limit,
         daily=daily_limit,
@@ -82,14 +101,16 @@ def create_hubspot_app(
         retry_after=retry_after,
     )
     api = HubSpotApi(state, batch_update_missing)
+    private_app = PrivateApp(token, parse_scopes(scopes), hub_id)
     routes = [
         Route(
             route.path,
-            _endpoint(api, limiter, token, route),
+            _endpoint(api, limiter, private_app, route),
             methods=[route.method],
         )
         for route in ROUTES
     ]
+    routes.append(Route(TOKEN_INFO_PATH, _token_info(private_app), methods=["POST"]))
     faults = FaultInjector(HUBSPOT_KINDS, statuses=FAULT_STATUSES)
     faults.set_plan(fault_plan)
 
@@ -111,6 +132,7 @@ def create_hubspot_app(
     )
     app.state.limiter = limiter
     app.state.faults = faults
+    app.state.private_app = private_app
     app.state.hubspot = state
     return app
 
@@ -118,11 +140,13 @@ def create_hubspot_app(
 def _endpoint(
     api: HubSpotApi,
     limiter: RateLimiter,
-    token: str,
+    private_app: PrivateApp,
     route: HubSpotRoute,
 ) -> Callable[[Request], Awaitable[Response]]:
-    """The request pipeline of one route: token, rate limits, JSON body, the handler under the
-    backend's lock, HubSpot's answer (every error in its JSON, never a traceback), stats."""
+    """The request pipeline of one route: token, rate limits, scopes, JSON body, the handler
+    under the backend's lock, HubSpot's answer (every error in its JSON, never a traceback),
+    stats."""
+    token = private_app.token
     expected = f"Bearer {token}"
     method, handler = route.method, route.handler
 
@@ -135,6 +159,7 @@ def _endpoint(
             if authorization != expected:
                 raise _unauthorized(authorization)
             headers = limiter.admit(token, search=route.search)
+            check_scopes(private_app.scopes, required_scopes(route.scopes, request.path_params))
             call = Call(
                 path=request.path_params,
                 query=request.query_params,
@@ -157,6 +182,18 @@ def _endpoint(
             response = _response(500, internal.body(correlation), correlation, headers)
         api.backend.stats.record(name, response.status_code)
         return response
+
+    return endpoint
+
+
+def _token_info(private_app: PrivateApp) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        correlation = correlation_id()
+        try:
+            body = token_info(private_app, _parse_json(await request.body()))
+        except HubSpotApiError as error:
+            return _response(error.status, error.body(correlation), correlation, error.headers)
+        return _response(200, body, correlation, {})
 
     return endpoint
 

@@ -41,6 +41,7 @@ from crm_sandbox.hubspot.records import (
     StoredRecord,
     WriteRecord,
 )
+from crm_sandbox.hubspot.search_index import SearchIndex
 from crm_sandbox.hubspot.stats import ApiStats
 
 MAX_WRITE_LOG = 1_000_000  # the oldest writes are forgotten beyond this
@@ -53,6 +54,7 @@ class HubSpotBackend:
         self.lock = threading.RLock()
         self.clock = ModificationClock(wall_ms)
         self.stats = ApiStats()
+        self.search_index = SearchIndex()  # what search sees: changes trail by a lag
         created = self.clock.tick()
         self.stores: dict[ObjectType, ObjectStore] = {
             "companies": ObjectStore("companies", next_id=FIRST_ID["companies"]),
@@ -121,6 +123,7 @@ class HubSpotBackend:
         record = self.new_record(
             object_type, dict(properties), created_ms=created_ms, updated_ms=modified_ms
         )
+        self.search_index.changed(object_type, record)
         self._log(object_type, record.id, dict(properties), record.updated_ms, source)
         self._emit(object_type, record.id, "creation", record.properties, record.updated_ms, source)
         return record
@@ -134,6 +137,7 @@ class HubSpotBackend:
         source: str,
     ) -> int:
         """Stores already-validated values (`""` clears) and bumps the modification clock."""
+        self.search_index.before_change(object_type, record)
         at_ms = self.clock.tick()
         changed: dict[str, str] = {}
         for name, value in values.items():
@@ -148,6 +152,7 @@ class HubSpotBackend:
             _derive_deal(record)
         record.updated_ms = at_ms
         record.properties["hs_lastmodifieddate"] = iso_ms(at_ms)
+        self.search_index.changed(object_type, record)
         self._log(object_type, record.id, dict(values), at_ms, source)
         if changed:
             self._emit(object_type, record.id, "propertyChange", changed, at_ms, source)
@@ -158,11 +163,13 @@ class HubSpotBackend:
     ) -> None:
         if record.archived == archived:
             return
+        self.search_index.before_change(object_type, record)
         at_ms = self.clock.tick()
         record.archived = archived
         record.archived_ms = at_ms if archived else None
         record.updated_ms = at_ms
         record.properties["hs_lastmodifieddate"] = iso_ms(at_ms)
+        self.search_index.changed(object_type, record)
         kind: Literal["deletion", "restore"] = "deletion" if archived else "restore"
         self._emit(object_type, record.id, kind, {}, at_ms, source)
 

@@ -2,6 +2,15 @@
 at midnight UTC, the sandbox account's time zone), and the search endpoints' own per-second
 limit, which sends no `X-HubSpot-RateLimit-*` headers (hubspot.md §4, §9).
 
+The defaults are a Professional-tier private app's, from HubSpot's private-apps guide (its
+rate-limit table: Professional, 190 per 10 s per private app, 625,000 per day per account;
+the 2024 changelog "Increasing our API limits" said 650,000, the guide is the later word).
+429 bodies are HubSpot's: `status`, `message` ("You have reached your ten_secondly_rolling
+limit." / "daily" / "secondly"), `errorType: RATE_LIMIT`, `correlationId`, `policyName`
+(`TEN_SECONDLY_ROLLING`, `DAILY`, `SECONDLY`) and `requestId` (HubSpot's usage guidelines
+show it on the DAILY example). `Retry-After` on an API 429 is undocumented; the sandbox sends
+it unless `retry_after` is off (the connector must cope with both).
+
 Requests refused with 429 consume no budget. All attributes may be changed while serving
 (e.g. `limiter.retry_after = False`); `reset()` empties the windows and the daily counts.
 """
@@ -20,6 +29,10 @@ from datetime import UTC, datetime
 from crm_sandbox.hubspot.errors import HubSpotApiError
 
 BURST_WINDOW_MS = 10_000
+#: A Professional-tier private app's burst limit (requests per rolling 10 s, per token).
+RATE_LIMIT = 190
+#: A Professional-tier account's daily limit.
+DAILY_LIMIT = 625_000
 SEARCH_WINDOW_MS = 1_000
 
 
@@ -37,8 +50,8 @@ class RateLimiter:
     def __init__(
         self,
         *,
-        burst: int | None = None,
-        daily: int | None = 250_000,
+        burst: int | None = RATE_LIMIT,
+        daily: int | None = DAILY_LIMIT,
         search_per_second: int | None = 5,
         retry_after: bool = True,
         clock: Callable[[], float] = time.monotonic,

@@ -4,15 +4,17 @@ Semantics (hubspot.md §4): filters AND within a group, groups OR; operators EQ 
 GTE BETWEEN IN NOT_IN HAS_PROPERTY NOT_HAS_PROPERTY CONTAINS_TOKEN NOT_CONTAINS_TOKEN; string
 comparisons ignore case, enumerations do not; numbers compare as numbers; datetimes as epoch
 milliseconds (filter values as epoch-ms strings or ISO-8601); one sort (an object or a string,
-`-name` for descending), ties broken by record id, default order oldest-created first; `after`
-is a numeric offset. Caps: filter groups 5 of 10 filters, 25 in all (the Aug-2024 changelog
+`-name` for descending), ties in a scrambled but stable order (`search_index.tie_key`: HubSpot
+promises no tie order, and it is not id order), default order oldest-created first; `after` is
+a numeric offset. Search reads the index (`search_index`), which trails changes by a few
+seconds. Caps: filter groups 5 of 10 filters, 25 in all (the Aug-2024 changelog
 figures; older docs say 3 groups of 3 or 5 of 6); `after` ≥ 10,000 → 400; request body over 3,000
 characters → 400; `limit` default 10, up to 200 (the current docs; clients use ≤ 100).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from crm_sandbox.hubspot.errors import validation_error
@@ -93,12 +95,16 @@ def compile_search(
     )
 
 
-def run_search(plan: SearchPlan, records: Sequence[StoredRecord]) -> list[StoredRecord]:
-    """Every live record that matches, in the plan's order (records come in id order)."""
+def run_search(
+    plan: SearchPlan, records: Sequence[StoredRecord], tie_key: Callable[[StoredRecord], int]
+) -> list[StoredRecord]:
+    """Every live record that matches, in the plan's order; records with equal sort values
+    (and those without one, which come last) in `tie_key` order, never by id."""
     predicate = plan.predicate
     matches = [record for record in records if not record.archived and predicate(record)]
+    matches.sort(key=tie_key)
     if plan.has_sort_value is always:
-        matches.sort(key=plan.sort_key, reverse=plan.descending)  # stable: ties by id
+        matches.sort(key=plan.sort_key, reverse=plan.descending)  # stable: ties keep tie_key
         return matches
     with_value = [record for record in matches if plan.has_sort_value(record)]
     without = [record for record in matches if not plan.has_sort_value(record)]

@@ -34,6 +34,7 @@ class HubSpotState(HubSpotBackend):
         as_of: datetime | date | None = None,
     ) -> HubSpotState:
         state = cls()
+        state.search_index.seed = seed
         state.load(generate(seed, companies, deals_per_company, as_of=as_of))
         return state
 
@@ -55,6 +56,8 @@ class HubSpotState(HubSpotBackend):
         with self.lock:
             self.stores, self.associations = fresh.stores, fresh.associations
             self.contacts = fresh.contacts
+            self.search_index.clear()
+            self.search_index.seed = seed
             self._writes.clear()
             self.clock.observe(fresh.clock.last_ms)
 
@@ -124,8 +127,10 @@ class HubSpotState(HubSpotBackend):
             records = self.stores[object_type].records
             for object_id in object_ids:
                 record = records[str(object_id)]
+                self.search_index.before_change(object_type, record)
                 record.updated_ms = at_ms
                 record.properties["hs_lastmodifieddate"] = iso_ms(at_ms)
+                self.search_index.changed(object_type, record)
             self.clock.observe(at_ms)
 
     def archive(self, object_type: ObjectType, object_id: str) -> None:
@@ -141,6 +146,7 @@ class HubSpotState(HubSpotBackend):
             record = store.records.pop(str(object_id))
             store.ordered.remove(record)
             store.ids.remove(int(record.id))
+            self.search_index.forget(object_type, record.id)
 
     def restore(self, object_type: ObjectType, object_id: str) -> None:
         with self.lock:

@@ -24,6 +24,13 @@ from typing import Any, Literal
 from crm_sandbox.salesforce.errors import SalesforceError, not_found
 from crm_sandbox.salesforce.ids import PREFIXES, make_id, normalize_id
 from crm_sandbox.salesforce.metadata import LEAD_STATUSES, FieldDef
+from crm_sandbox.salesforce.permissions import (
+    SETUP_OBJECTS,
+    UserPermissions,
+    check_edit,
+    check_setup_record,
+    visible_fields,
+)
 from crm_sandbox.salesforce.values import check_writable, parse_datetime_ms
 
 
@@ -67,6 +74,12 @@ class SalesforceBackend:
     default_queue: str | None = None
     #: Record ids another transaction holds: updates to them fail with UNABLE_TO_LOCK_ROW.
     locked: set[str] = field(default_factory=set)
+    #: The integration user's profile (`permissions`); `field_security=False` shows it every
+    #: field (FLS relaxed).
+    user_permissions: UserPermissions = field(default_factory=UserPermissions)
+    field_security: bool = True
+    #: Custom field (object, name) → its `00N` id, as the Tooling API lists it.
+    custom_field_ids: dict[tuple[str, str], str] = field(default_factory=dict)
     #: Updates saved per record id, by anyone (tests check that no record is written twice).
     updates: Counter[str] = field(default_factory=Counter, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
@@ -127,6 +140,39 @@ class SalesforceBackend:
             if object_name not in self.schema:
                 raise not_found()
             return dict(self.schema[object_name])
+
+    def visible_schema(self, object_name: str) -> dict[str, FieldDef]:
+        """The object's fields as the integration user sees them through the API (field-level
+        security applied): what describe lists and SOQL and REST writes accept."""
+        with self._lock:
+            return visible_fields(self, object_name, self.fields(object_name))
+
+    def check_api_write(self, object_name: str, values: Mapping[str, Any]) -> None:
+        """Raises what an API insert or update with `values` gets from the integration user:
+        no edit right on the object, a field it cannot see or edit, a bad value."""
+        with self._lock:
+            check_edit(self, object_name)
+            check_writable(object_name, self.visible_schema(object_name), values)
+
+    def custom_fields(self) -> list[tuple[str, str]]:
+        """(object, field) of every custom field of the data objects."""
+        with self._lock:
+            return [
+                (object_name, name)
+                for object_name, fields_ in self.schema.items()
+                if object_name not in SETUP_OBJECTS
+                for name, definition in fields_.items()
+                if definition.custom
+            ]
+
+    def custom_field_id(self, object_name: str, name: str) -> str:
+        """The field's `00N` id (made on first ask for a field the org started with)."""
+        with self._lock:
+            key = (object_name, name)
+            if key not in self.custom_field_ids:
+                self._next_number += 1
+                self.custom_field_ids[key] = make_id("00N", self._next_number)
+            return self.custom_field_ids[key]
 
     def resolve_object(self, name: str) -> str | None:
         """The object's canonical name (SOQL names are case-insensitive), or None."""
@@ -241,6 +287,8 @@ class SalesforceBackend:
             if object_name not in self.schema:
                 raise not_found()
             check_writable(object_name, self.schema[object_name], values)
+            if object_name in SETUP_OBJECTS:
+                check_setup_record(self, object_name, values)
             fields_ = self.schema[object_name]
             record: dict[str, Any] = {
                 name: False if definition.type == "boolean" else None
@@ -268,9 +316,10 @@ class SalesforceBackend:
             self._next_number += 1
             now = self.tick()
             user = user_id or self.integration_user_id
+            if "OwnerId" in fields_:
+                record["OwnerId"] = record["OwnerId"] or user
             record.update(
                 Id=make_id(PREFIXES[object_name], self._next_number),
-                OwnerId=record["OwnerId"] or user,
                 CreatedDate=now,
                 CreatedById=user,
                 LastModifiedDate=now,
@@ -309,5 +358,4 @@ class SalesforceBackend:
             default = False if definition.type == "boolean" else None
             for record in self.records[object_name].values():
                 record[definition.name] = default
-            self._next_number += 1
-            return make_id("00N", self._next_number)
+            return self.custom_field_id(object_name, definition.name)

@@ -19,6 +19,9 @@ PREFIXES: dict[str, str] = {
     "AssignmentRule": "01Q",
     "CustomField": "00N",
     "Organization": "00D",
+    "PermissionSet": "0PS",
+    "FieldPermissions": "01k",
+    "PermissionSetAssignment": "0Pa",
 }
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _SUFFIX_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"

@@ -49,6 +49,7 @@ DATA_ROUTES: tuple[DataRoute, ...] = (
     DataRoute("*", "sobjects/{sobject}/{record_id}", records.method_not_allowed),
     DataRoute("PATCH", "composite/sobjects", records.update_collection),
     DataRoute("POST", "tooling/sobjects/CustomField", org.create_custom_field),
+    DataRoute("GET", "tooling/query", org.tooling_query),
 )
 
 

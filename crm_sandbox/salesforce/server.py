@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from crm_sandbox.salesforce.auth import SalesforceAuth
     from crm_sandbox.salesforce.limits import ApiUsage
     from crm_sandbox.salesforce.outbound_messages import OutboundMessages
+    from crm_sandbox.salesforce.permissions import UserPermissions
 
 #: How icp-sync signs in to the org: the connected app's secret, or a JWT signed with its key.
 SalesforceAuthFlow = Literal["client_credentials", "jwt"]
@@ -157,13 +158,18 @@ def start_salesforce_sandbox(
     webhook_retry: RetryPolicy | None = None,
     faults: FaultPlan | None = None,
     active_lead_rule: bool = True,
+    field_security: bool = True,
+    user_permissions: UserPermissions | None = None,
 ) -> RunningSalesforce:
     """Seeds an org and serves it over HTTPS on 127.0.0.1 until `stop()`.
 
     `port=0` picks a free port; `token_ttl_s` is the session lifetime; `page_size` the
     largest query page (Salesforce's is 2,000; a `batchSize` asks for less). `leads_per_company`:
     how many Leads to seed per company (see `SalesforceState.seeded`); `with_icp_fields=False`
-    starts an org where icp-sync's setup has not run (no `ICP_*__c` fields).
+    starts an org where icp-sync's setup has not run (no `ICP_*__c` fields; with them, the
+    integration user has field access to them, as setup leaves it). `field_security=False`
+    relaxes field-level security; `user_permissions` is the integration user's profile
+    (`crm_sandbox.salesforce.permissions`; default: may create fields and grant itself access).
     `webhook_target`: the full endpoint URL of the org's Outbound Messages (None: none sent);
     `webhook_retry` their back-off (default `SALESFORCE_RETRY`). `faults`: random faults on the
     data API from the start (`crm_sandbox.core.faults`; the token endpoint is spared).
@@ -210,6 +216,8 @@ def start_salesforce_sandbox(
             with_icp_fields=with_icp_fields,
             leads_per_company=leads_per_company,
             active_lead_rule=active_lead_rule,
+            field_security=field_security,
+            user_permissions=user_permissions,
         )
         url = f"https://{LOOPBACK}:{sock.getsockname()[1]}"
         auth = SalesforceAuth(

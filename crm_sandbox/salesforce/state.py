@@ -10,6 +10,7 @@ from typing import Any
 
 from crm_sandbox.salesforce.backend import SalesforceBackend
 from crm_sandbox.salesforce.errors import SalesforceError
+from crm_sandbox.salesforce.permissions import UserPermissions, install
 from crm_sandbox.salesforce.seeding import seed_org
 from crm_sandbox.salesforce.values import sf_date
 
@@ -30,6 +31,8 @@ class SalesforceState(SalesforceBackend):
         with_icp_fields: bool = True,
         leads_per_company: float = 0.5,
         active_lead_rule: bool = True,
+        field_security: bool = True,
+        user_permissions: UserPermissions | None = None,
     ) -> SalesforceState:
         """An org from `seed.generate(...)`; `with_icp_fields` pre-creates the seven
         `ICP_*__c` fields on Account and Lead (as after icp-sync's setup).
@@ -37,7 +40,11 @@ class SalesforceState(SalesforceBackend):
         `leads_per_company` Leads per company: two thirds of them belong to live companies
         (e-mail at the company's domain, no company data of their own; spread evenly, so 0.5
         gives one lead to every third company, 2.0 four to every three), one third are
-        companies of their own (own company data, a domain no Account has)."""
+        companies of their own (own company data, a domain no Account has).
+
+        The integration user has `user_permissions` (default `UserPermissions()`); with
+        `with_icp_fields` it also holds what setup grants (the `ICP_Sync_Integration` permission
+        set), so the fields are visible to it. `field_security=False` shows every field."""
         org = seed_org(
             seed,
             companies,
@@ -47,7 +54,15 @@ class SalesforceState(SalesforceBackend):
             leads_per_company=leads_per_company,
             active_lead_rule=active_lead_rule,
         )
-        return cls(records=org.records, schema=org.schema, clock_ms=org.newest_ms)
+        state = cls(
+            records=org.records,
+            schema=org.schema,
+            clock_ms=org.newest_ms,
+            user_permissions=user_permissions or UserPermissions(),
+            field_security=field_security,
+        )
+        install(state, grant_icp_fields=with_icp_fields)
+        return state
 
     def reseed(
         self,
@@ -70,9 +85,12 @@ class SalesforceState(SalesforceBackend):
             with_icp_fields=with_icp_fields,
             leads_per_company=leads_per_company,
             active_lead_rule=not rules or any(rule["Active"] for rule in rules),
+            field_security=self.field_security,
+            user_permissions=self.user_permissions,
         )
         with self._lock:
             self.records, self.schema = fresh.records, fresh.schema
+            self.custom_field_ids = fresh.custom_field_ids
             self.clock_ms = max(self.clock_ms, fresh.clock_ms)
             self._next_number = fresh._next_number
             self.locked.clear()

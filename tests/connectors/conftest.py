@@ -22,8 +22,9 @@ from tests.support.salesforce import AS_OF, SF_FLAGS, SF_TIERS, OrgFactory, Sale
 @pytest.fixture
 def sandbox(start_crm_sandbox: SandboxFactory) -> RunningSandbox:
     # No search limit here: tests that record waits instead of sleeping would trip it; its
-    # own test turns it back on.
-    return start_crm_sandbox(seed=7, companies=200, search_rate_limit=None)
+    # own test turns it back on. A short search lag (still on: tests that change records and
+    # then search wait for it); tests/connectors/hubspot/test_pull.py runs with the default.
+    return start_crm_sandbox(seed=7, companies=200, search_rate_limit=None, search_lag_s=0.2)
 
 
 @pytest.fixture
@@ -40,6 +41,8 @@ def make_connector(sandbox: RunningSandbox) -> Iterator[ConnectorFactory]:
             "sleep": RecordingSleep(),
         }
         options.update(overrides)
+        if isinstance(options["sleep"], RecordingSleep):
+            options.setdefault("clock", options["sleep"].clock)
         url = options.pop("base_url", sandbox.hubspot_url)
         token = options.pop("token", sandbox.hubspot_token)
         connector = HubSpotConnector(url, token, **options)

@@ -10,6 +10,7 @@ import pytest
 from connectors.errors import (
     AuthError,
     ConnectorError,
+    MissingScopesError,
     QuotaExhaustedError,
     RateLimitedError,
     RejectedError,
@@ -117,6 +118,51 @@ def test_given_a_server_echoing_the_token_when_built_then_the_message_is_redacte
     assert isinstance(error, AuthError)
     assert token not in str(error)
     assert "[redacted]" in str(error)
+
+
+def test_given_a_missing_scopes_body_when_built_then_one_line_naming_the_scope_to_add() -> None:
+    body = json.dumps(
+        {
+            "status": "error",
+            "message": "This app hasn't been granted all required scopes to make this call.",
+            "correlationId": "c-1",
+            "errors": [
+                {
+                    "message": "One or more of the following scopes are required.",
+                    "context": {"requiredGranularScopes": ["crm.schemas.companies.write"]},
+                }
+            ],
+            "links": {"scopes": "https://developers.hubspot.com/scopes"},
+            "category": "MISSING_SCOPES",
+        }
+    )
+
+    error = error_from_response(403, {}, body, operation="properties.companies.create")
+
+    assert isinstance(error, MissingScopesError)
+    assert isinstance(error, AuthError)  # never retried
+    assert error.scopes == ("crm.schemas.companies.write",)
+    assert "\n" not in error.message
+    assert error.message.startswith("properties.companies.create: ")
+    assert "the scope crm.schemas.companies.write" in error.message
+    assert "add it to the app's scopes" in error.message
+    assert (error.status, error.correlation_id) == (403, "c-1")
+
+
+def test_given_missing_scopes_with_alternatives_or_none_when_built_then_the_message_says_so() -> (
+    None
+):
+    several = {"category": "MISSING_SCOPES", "context": {"requiredScopes": ["a.read", "a.write"]}}
+    unnamed = {"category": "MISSING_SCOPES", "message": "missing scopes"}
+
+    first = error_from_response(403, {}, json.dumps(several), operation="op")
+    second = error_from_response(403, {}, json.dumps(unnamed), operation="op")
+
+    assert isinstance(first, MissingScopesError)
+    assert "one of the scopes a.read, a.write" in first.message
+    assert isinstance(second, MissingScopesError)
+    assert second.scopes == ()
+    assert "a scope it has not been granted" in second.message
 
 
 def test_given_a_429_with_headers_when_built_then_window_hints_are_kept() -> None:

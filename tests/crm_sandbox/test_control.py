@@ -207,6 +207,28 @@ def test_given_bad_input_then_422_names_the_field_and_value_and_nothing_changes(
     assert sandbox.hubspot_faults.plan is None
 
 
+def test_given_scopes_set_over_http_when_calling_hubspot_then_a_call_outside_them_is_refused(
+    sandbox: RunningSandbox,
+) -> None:
+    url = f"{sandbox.control_url}/scopes"
+    bearer = {"Authorization": f"Bearer {sandbox.hubspot_token}"}
+    companies = f"{sandbox.hubspot_url}/crm/v3/objects/companies?limit=1"
+
+    narrowed = httpx.post(url, json={"scopes": ["crm.objects.deals.read"]})
+    refused = httpx.get(companies, headers=bearer)
+    bad = httpx.post(url, json={"scopes": "crm.objects.deals.read"})
+    restored = httpx.post(url, json={"scopes": None})
+    allowed = httpx.get(companies, headers=bearer)
+
+    assert narrowed.json() == {"scopes": ["crm.objects.deals.read"]}
+    assert refused.status_code == 403
+    assert refused.json()["category"] == "MISSING_SCOPES"
+    assert bad.status_code == 422
+    assert "scopes" in bad.json()["error"]
+    assert "crm.objects.companies.write" in restored.json()["scopes"]
+    assert allowed.status_code == 200
+
+
 def test_given_an_unknown_control_path_or_method_then_404_and_405(sandbox: RunningSandbox) -> None:
     assert control(sandbox, "GET", "nothing-here").status_code == 404
     assert control(sandbox, "GET", "reset").status_code == 405

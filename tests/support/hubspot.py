@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import TypeVar
 
 from connectors.hubspot.connector import HubSpotConnector
+from connectors.records import CrmAccount, CrmDeal, Cursor, Page
 from crm_sandbox.sandbox import RunningSandbox
 
 FLAGS = ("too_small", "excluded_industry", "personal_email_domain", "competitor")
@@ -14,16 +17,23 @@ TIERS = ("tier_1", "tier_2", "tier_3")
 
 class RecordingSleep:
     """Records every wait instead of waiting; `on_sleep` runs after each (e.g. to let a
-    sandbox rate-limit window pass without real time passing)."""
+    sandbox rate-limit window pass without real time passing). `clock` is the time as the
+    code under test should see it: the real monotonic clock plus every wait recorded, so
+    pacing that schedules calls ahead sees its waits pass."""
 
     def __init__(self, on_sleep: Callable[[float], None] | None = None) -> None:
         self.waits: list[float] = []
         self.on_sleep = on_sleep
+        self._slept = 0.0
 
     def __call__(self, seconds: float) -> None:
         self.waits.append(seconds)
+        self._slept += seconds
         if self.on_sleep is not None:
             self.on_sleep(seconds)
+
+    def clock(self) -> float:
+        return time.monotonic() + self._slept
 
     @property
     def retry_waits(self) -> list[float]:
@@ -32,16 +42,22 @@ class RecordingSleep:
 
 
 ConnectorFactory = Callable[..., HubSpotConnector]
+RecordT = TypeVar("RecordT", CrmAccount, CrmDeal)
+
+
+def records_of(pages: Sequence[Page[RecordT]]) -> list[RecordT]:
+    """Every record of a pull's pages, in order."""
+    return [record for page in pages for record in page.records]
+
+
+def final_cursor(pages: Sequence[Page[RecordT]]) -> Cursor:
+    """The cursor a pull ends with (its last page's; never None here)."""
+    cursor = pages[-1].cursor
+    assert cursor is not None
+    return cursor
 
 
 def set_modified(sandbox: RunningSandbox, company_ids: list[str], at: datetime) -> None:
-    """Gives these companies one and the same last-modified instant (a tie)."""
-    at_ms = int(at.timestamp() * 1000)
-    text = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{at_ms % 1000:03d}Z"
-    state = sandbox.hubspot
-    with state.lock:
-        for company_id in company_ids:
-            record = state.store("companies").records[company_id]  # the live one, not a copy
-            record.updated_ms = at_ms
-            record.properties["hs_lastmodifieddate"] = text
-        state.clock.observe(at_ms)
+    """Gives these companies one and the same last-modified instant (a tie); search sees it
+    after the sandbox's search lag, like any change."""
+    sandbox.hubspot.set_modified("companies", company_ids, at)

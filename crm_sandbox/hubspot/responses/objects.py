@@ -117,7 +117,8 @@ def search(api: HubSpotApi, call: Call) -> Reply:
         definitions=store.definitions,
         associated_companies=lambda record: state.associated("deals", record.id),
     )
-    matches = run_search(plan, store.ordered)
+    index = state.search_index
+    matches = run_search(plan, index.view(object_type, store.ordered), index.tie_key)
     page = matches[plan.after : plan.after + plan.limit]
     names = list(plan.properties) if plan.properties else None
     body: JsonObject = {

@@ -1,5 +1,12 @@
-"""What the org says about itself: `sobjects/{Obj}/describe`, `limits/`, and the one metadata
-write icp-sync's setup makes, `tooling/sobjects/CustomField` POST (201)."""
+"""What the org says about itself: `sobjects/{Obj}/describe` (the fields the integration user
+may see), `limits/`, the one metadata write icp-sync's setup makes, `tooling/sobjects/CustomField`
+POST (201; needs Customize Application), and `tooling/query` on `CustomField`.
+
+The Tooling API lists custom fields whatever their field-level security, so a field it lists
+that describe lacks is hidden from the user, not missing. A `CustomField` row has
+`DeveloperName` without the `__c` suffix and `TableEnumOrId` the object's name for a standard
+object (Tooling API Developer Guide, "CustomField" and the Custom Address Fields example:
+`"TableEnumOrId": "Account", "DeveloperName": "caf"`)."""
 
 from __future__ import annotations
 
@@ -9,6 +16,9 @@ from crm_sandbox.salesforce.calls import DataApi, DataCall, Reply
 from crm_sandbox.salesforce.describe import describe
 from crm_sandbox.salesforce.errors import SalesforceError
 from crm_sandbox.salesforce.metadata import FieldDef
+from crm_sandbox.salesforce.permissions import require
+from crm_sandbox.salesforce.soql import parse
+from crm_sandbox.salesforce.values import render_record
 
 #: Metadata API field types → describe types.
 _FIELD_TYPES = {
@@ -25,7 +35,7 @@ _DEFAULT_LENGTH = {"MultiselectPicklist": 4099, "LongTextArea": 32_768}
 
 
 async def describe_object(api: DataApi, call: DataCall) -> Reply:
-    return Reply(describe(call.object_name, api.state.fields(call.object_name)))
+    return Reply(describe(call.object_name, api.state.visible_schema(call.object_name)))
 
 
 async def limits(api: DataApi, call: DataCall) -> Reply:
@@ -36,6 +46,7 @@ async def limits(api: DataApi, call: DataCall) -> Reply:
 
 
 async def create_custom_field(api: DataApi, call: DataCall) -> Reply:
+    require(api.state, "PermissionsCustomizeApplication", "CustomField")
     body = await call.json_object()
     full_name = body.get("FullName")
     metadata = body.get("Metadata")
@@ -75,4 +86,55 @@ def _field(name: str, metadata: dict[str, Any]) -> FieldDef:
         length=length,
         picklist=values,
         restricted=restricted,
+    )
+
+
+_TOOLING_FIELDS: dict[str, FieldDef] = {
+    f.name: f
+    for f in (
+        FieldDef("Id", "id", "Custom Field ID", updateable=False, nillable=False, length=18),
+        FieldDef("DeveloperName", "string", "Developer Name", updateable=False, length=40),
+        FieldDef("TableEnumOrId", "string", "Table Enum or ID", updateable=False, length=40),
+        FieldDef("NamespacePrefix", "string", "Namespace Prefix", updateable=False, length=15),
+    )
+}
+
+
+async def tooling_query(api: DataApi, call: DataCall) -> Reply:
+    """`GET tooling/query?q=SELECT … FROM CustomField [WHERE …]`: one page, every custom field
+    of the org regardless of field-level security."""
+    text = call.request.query_params.get("q")
+    if not text:
+        raise SalesforceError("MALFORMED_QUERY", "A query string has to be specified")
+
+    def schemas(name: str) -> tuple[str, dict[str, FieldDef]] | None:
+        return ("CustomField", _TOOLING_FIELDS) if name.lower() == "customfield" else None
+
+    parsed = parse(text, schemas)
+    state = api.state
+    rows = [
+        {
+            "Id": state.custom_field_id(object_name, name),
+            "DeveloperName": name.removesuffix("__c"),
+            "TableEnumOrId": object_name,
+            "NamespacePrefix": None,
+        }
+        for object_name, name in state.custom_fields()
+    ]
+    records = []
+    for row in parsed.run(rows):
+        record = render_record(row, parsed.fields, "CustomField", call.version, _TOOLING_FIELDS)
+        record["attributes"]["url"] = (
+            f"/services/data/{call.version}/tooling/sobjects/CustomField/{row['Id']}"
+        )
+        records.append(record)
+    return Reply(
+        {
+            "size": len(records),
+            "totalSize": len(records),
+            "done": True,
+            "queryLocator": None,
+            "entityTypeName": "CustomField",
+            "records": records,
+        }
     )

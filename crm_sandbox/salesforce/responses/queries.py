@@ -40,7 +40,7 @@ def _run(api: DataApi, call: DataCall, *, include_deleted: bool) -> Reply:
 
     def schemas(name: str) -> tuple[str, dict[str, FieldDef]] | None:
         object_name = state.resolve_object(name)
-        return None if object_name is None else (object_name, state.fields(object_name))
+        return None if object_name is None else (object_name, state.visible_schema(object_name))
 
     parsed = parse(text, schemas)
     name = parsed.object_name

@@ -1,5 +1,6 @@
 """sObject records: `sobjects/{Obj}/` POST (201), `sobjects/{Obj}/{id}` GET, PATCH (204) and
-DELETE (204), and `composite/sobjects` PATCH (at most 200 records, `allOrNone`).
+DELETE (204), and `composite/sobjects` PATCH (at most 200 records, `allOrNone`). Writes are
+the integration user's: field-level security and its rights apply (`permissions`).
 
 Lead assignment rules run on a single-record Lead PATCH or POST unless `Sforce-Auto-Assign:
 FALSE`. Whether Salesforce runs them on collection updates is not documented; the sandbox
@@ -23,6 +24,7 @@ _Planned = tuple[str, str, dict[str, Any]]  # object name, record id, values
 async def create(api: DataApi, call: DataCall) -> Reply:
     values = await call.json_object()
     values.pop("attributes", None)
+    api.state.check_api_write(call.object_name, values)
     created = api.state.create(call.object_name, values, auto_assign=call.auto_assign)
     return Reply({"id": created["Id"], "success": True, "errors": []}, 201)
 
@@ -32,7 +34,7 @@ async def get(api: DataApi, call: DataCall) -> Reply:
     record = api.state.get(object_name, call.params["record_id"])
     if record["IsDeleted"]:
         raise not_found()
-    schema = api.state.fields(object_name)
+    schema = api.state.visible_schema(object_name)
     fields = call.request.query_params.get("fields")
     names = [f.strip() for f in fields.split(",")] if fields else list(schema)
     unknown = [n for n in names if n not in schema]
@@ -46,6 +48,7 @@ async def get(api: DataApi, call: DataCall) -> Reply:
 async def update(api: DataApi, call: DataCall) -> Reply:
     values = await call.json_object()
     record_id = call.params["record_id"]
+    api.state.check_api_write(call.object_name, values)
     api.state.update(call.object_name, record_id, values, auto_assign=call.auto_assign)
     return Reply(None, 204)
 
@@ -113,6 +116,7 @@ def _plan(state: SalesforceState, item: Any) -> _Planned:
     if not isinstance(record_id, str):
         raise SalesforceError("MISSING_ARGUMENT", "Id not specified in an update call")
     values = {k: v for k, v in item.items() if k not in ("attributes", "id", "Id")}
+    state.check_api_write(object_name, values)
     state.check_update(object_name, record_id, values)
     return object_name, record_id, values
 

@@ -116,19 +116,26 @@ def test_given_a_taken_port_when_started_then_a_clear_error_and_exit_code_1(
     assert "Traceback" not in result.stderr + result.stdout
 
 
-def test_given_the_command_when_started_then_its_salesforce_settings_reach_a_serving_org() -> None:
+def test_given_the_command_when_started_then_its_salesforce_settings_reach_a_fresh_org() -> None:
     process = _start("--seed", "4")
     try:
         assert process.stdout is not None
         settings = dict(process.stdout.readline().strip().split("=", 1) for _ in range(6))
+        instance = settings["ICP_SYNC_SALESFORCE_INSTANCE_URL"]
+        verify = ssl.create_default_context(cafile=settings["ICP_SYNC_SALESFORCE_CA_BUNDLE"])
         token = httpx.post(
-            f"{settings['ICP_SYNC_SALESFORCE_INSTANCE_URL']}/services/oauth2/token",
+            f"{instance}/services/oauth2/token",
             data={
                 "grant_type": "client_credentials",
                 "client_id": settings["ICP_SYNC_SALESFORCE_CLIENT_ID"],
                 "client_secret": settings["ICP_SYNC_SALESFORCE_CLIENT_SECRET"],
             },
-            verify=ssl.create_default_context(cafile=settings["ICP_SYNC_SALESFORCE_CA_BUNDLE"]),
+            verify=verify,
+        )
+        described = httpx.get(
+            f"{instance}/services/data/v62.0/sobjects/Account/describe",
+            headers={"Authorization": f"Bearer {token.json()['access_token']}"},
+            verify=verify,
         )
     finally:
         _out, err = _stop(process)
@@ -137,6 +144,9 @@ def test_given_the_command_when_started_then_its_salesforce_settings_reach_a_ser
     assert token.status_code == 200
     assert token.json()["access_token"]
     assert "Salesforce sandbox on https://127.0.0.1:" in err
+    names = [field["name"] for field in described.json()["fields"]]
+    assert "Name" in names
+    assert not [name for name in names if name.startswith("ICP_")]  # before setup, as a new org
 
 
 def test_given_the_command_when_started_then_the_printed_jwt_key_and_username_get_a_token() -> None:
@@ -190,6 +200,28 @@ def test_given_a_fault_rate_when_started_then_api_requests_are_faulted_as_asked(
     assert "Faults: 100% of API requests (server_error; seed 0)" in err
 
 
+def test_given_fewer_scopes_when_started_then_calls_outside_them_get_403_and_limits_are_on() -> (
+    None
+):
+    process = _start("--hubspot-scopes", "crm.objects.deals.read")
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().strip().split("=", 1)[1]
+        token = process.stdout.readline().strip().split("=", 1)[1]
+        bearer = {"Authorization": f"Bearer {token}"}
+        companies = httpx.get(f"{url}/crm/v3/objects/companies", headers=bearer)
+        deals = httpx.get(f"{url}/crm/v3/objects/deals", headers=bearer)
+    finally:
+        _out, err = _stop(process)
+
+    assert companies.status_code == 403
+    assert companies.json()["category"] == "MISSING_SCOPES"
+    assert deals.status_code == 200
+    assert deals.headers["X-HubSpot-RateLimit-Max"] == "190"  # on by default
+    assert "HubSpot limits: 190 per 10 s, 625000 a day" in err
+    assert "scopes: crm.objects.deals.read." in err
+
+
 def test_given_an_unknown_fault_kind_when_started_then_a_clear_error_names_it() -> None:
     result = CliRunner().invoke(cli, ["sandbox", "--fault-rate", "0.2", "--fault-kinds", "meteor"])
 
@@ -197,3 +229,15 @@ def test_given_an_unknown_fault_kind_when_started_then_a_clear_error_names_it() 
     assert "--fault-kinds" in result.stderr
     assert "meteor" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_given_a_search_lag_when_started_then_the_control_plane_reports_it() -> None:
+    process = _start("--search-lag", "0.5")
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().strip().split("=", 1)[1]
+        lag = httpx.get(f"{url}/_sandbox/search-lag").json()
+    finally:
+        _stop(process)
+
+    assert lag == {"seconds": 0.5, "pending": 0}

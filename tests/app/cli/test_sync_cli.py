@@ -112,3 +112,21 @@ def test_given_a_full_run_when_every_log_record_is_captured_then_the_token_never
     seen = caplog.text + "".join(r.stdout + r.stderr for r in outputs)
     assert sandbox.hubspot_token not in seen
     assert sandbox.hubspot_token.split("-")[-1] not in seen
+
+
+def test_given_a_token_without_the_schema_write_scope_when_setting_up_then_one_line_error(
+    environment: None, sandbox: RunningSandbox
+) -> None:
+    app = sandbox.hubspot_private_app
+    app.scopes = app.scopes - {"crm.schemas.companies.write"}
+
+    result = invoke("setup", "hubspot")
+
+    assert result.exit_code == 1
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ")
+    assert "MISSING_SCOPES" in lines[0]
+    assert "crm.schemas.companies.write" in lines[0]
+    assert "private app" in lines[0]
+    assert sandbox.hubspot_token not in result.stderr + result.stdout

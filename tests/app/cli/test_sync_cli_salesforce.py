@@ -16,6 +16,7 @@ from typer.testing import CliRunner, Result
 from app.cli.main import cli
 from app.settings import get_settings
 from crm_sandbox.pytest_plugin import SandboxFactory
+from crm_sandbox.salesforce.permissions import UserPermissions
 from crm_sandbox.sandbox import RunningSandbox
 
 pytestmark = pytest.mark.slow  # whole syncs of both sandboxes through the CLI
@@ -26,11 +27,8 @@ def sandbox(start_crm_sandbox: SandboxFactory) -> RunningSandbox:
     return start_crm_sandbox(seed=9, companies=30, salesforce_port=0, salesforce_icp_fields=False)
 
 
-@pytest.fixture
-def environment(
-    monkeypatch: pytest.MonkeyPatch, sandbox: RunningSandbox, database_url: str, tmp_path: Path
-) -> Iterator[None]:
-    monkeypatch.chdir(tmp_path)
+def use(monkeypatch: pytest.MonkeyPatch, sandbox: RunningSandbox, database_url: str) -> None:
+    """Points the CLI's settings at `sandbox`."""
     for key, value in {
         **sandbox.service_env(),
         "ICP_SYNC_DATABASE_URL": database_url,
@@ -39,6 +37,14 @@ def environment(
         monkeypatch.setenv(key, str(value))
     monkeypatch.delenv("ICP_SYNC_RUBRIC", raising=False)
     get_settings.cache_clear()
+
+
+@pytest.fixture
+def environment(
+    monkeypatch: pytest.MonkeyPatch, sandbox: RunningSandbox, database_url: str, tmp_path: Path
+) -> Iterator[None]:
+    monkeypatch.chdir(tmp_path)
+    use(monkeypatch, sandbox, database_url)
     yield
     get_settings.cache_clear()
 
@@ -47,18 +53,50 @@ def invoke(*arguments: str) -> Result:
     return CliRunner().invoke(cli, list(arguments))
 
 
-def test_given_setup_salesforce_twice_then_fields_are_created_once_and_fls_is_explained(
+def test_given_setup_salesforce_twice_then_fields_are_created_and_granted_once(
     environment: None,
 ) -> None:
     first = invoke("setup", "salesforce")
     second = invoke("setup", "salesforce", "--json")
 
     assert first.exit_code == 0, first.stderr
-    assert len(re.findall(r"│ created\s*│", first.stdout)) == 14  # 7 on Account, 7 on Lead
-    assert "Field-Level Security" in first.stdout
+    assert len(re.findall(r"│ field\s*│.*│ created\s*│", first.stdout)) == 14  # 7 + 7
+    assert len(re.findall(r"│ field permission\s*│.*│ created\s*│", first.stdout)) == 14
+    assert "ICP_Sync_Integration" in first.stdout
+    assert "Field-Level Security" in first.stdout  # what is left: the sales profiles
     report = json.loads(second.stdout)
     assert {change["action"] for change in report["changes"]} == {"unchanged"}
+    assert {change["kind"] for change in report["changes"]} == {"field"}
     assert "Field-Level Security" in report["next"]
+
+
+def test_given_a_user_who_may_not_grant_when_set_up_then_exit_1_with_the_setup_steps(
+    start_crm_sandbox: SandboxFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    database_url: str,
+    tmp_path: Path,
+) -> None:
+    no_grant = UserPermissions(manage_profiles_permissionsets=False)
+    sandbox = start_crm_sandbox(seed=9, companies=5, salesforce_port=0,
+                                salesforce_icp_fields=False,
+                                salesforce_user_permissions=no_grant)  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    use(monkeypatch, sandbox, database_url)
+
+    result = invoke("setup", "salesforce")
+    again = invoke("setup", "salesforce", "--json")
+
+    assert result.exit_code == 1
+    assert "may not grant itself access" in result.stderr
+    assert "INSUFFICIENT_ACCESS" in result.stderr
+    assert len(re.findall(r"│ created\s*│", result.stdout)) == 14  # the fields were made
+    assert "Setup → Permission Sets" in result.stdout
+    assert "ICP_Fit_Score__c" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+    assert again.exit_code == 1
+    report = json.loads(again.stdout)
+    assert {change["action"] for change in report["changes"]} == {"unchanged"}
+    assert any("Manage Assignments" in step for step in report["steps"])
 
 
 def test_given_salesforce_configured_when_synced_from_the_cli_then_json_reports_each_stream(

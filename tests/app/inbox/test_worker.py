@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from app import metrics
 from app.crm import hubspot_connector, make_connector
 from app.inbox import queue
 from app.inbox.events import DEAD, DONE, PENDING, PROCESSING
@@ -117,6 +118,35 @@ def test_given_a_changed_company_event_then_it_alone_is_fetched_rescored_and_wri
         score = session.scalars(select(Score).join(Account).where(Account.crm_id == company)).one()
     assert score.tier == "disqualified"
     assert all(latency >= 0 for latency in report.latencies)
+
+
+def test_given_a_429_while_processing_then_it_is_absorbed_and_counted_in_the_metrics(
+    sandbox: RunningSandbox,
+    sessions: sessionmaker[Session],
+    rubric: Rubric,
+    hubspot: HubSpotConnector,
+) -> None:
+    run_sync(hubspot, sessions, compile_rubric(rubric))
+    company = sandbox.hubspot.company_ids()[1]
+    sandbox.hubspot.touch_company(company, numberofemployees="3")
+    put(
+        sessions,
+        {
+            "event_id": "limited",
+            "event_type": "company.propertyChange",
+            "object_type": "company",
+            "object_id": company,
+        },
+    )
+    sample = ("icp_sync_crm_rate_limited_total", {"source": "hubspot"})
+    before = metrics.REGISTRY.get_sample_value(*sample) or 0.0
+    sandbox.hubspot_faults.fail_next(1, status=429, retry_after=1)
+
+    report = Worker(sessions, {"hubspot": hubspot}, compile_rubric(rubric)).run_once()
+
+    assert report.written == 1
+    assert statuses(sessions) == {"limited": DONE}
+    assert (metrics.REGISTRY.get_sample_value(*sample) or 0.0) - before == 1
 
 
 def test_given_an_echo_of_our_own_write_then_nothing_is_fetched_or_written(

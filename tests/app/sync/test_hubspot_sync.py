@@ -118,6 +118,7 @@ def test_given_a_changed_company_when_synced_then_it_alone_is_rescored_and_rewri
     target = sorted(live_ids(sandbox))[0]
 
     sandbox.hubspot.touch_company(target, industry="GOVERNMENT_ADMINISTRATION")
+    assert sandbox.wait_search_indexed()  # an incremental sync finds changes through search
     report = run_sync(connector, sessions, compiled)
 
     assert report.rescore.scored == 1
@@ -134,6 +135,25 @@ def test_given_a_changed_company_when_synced_then_it_alone_is_rescored_and_rewri
         ).all()
     assert history[-1] == "disqualified"
     assert len(history) == 2
+
+
+def test_given_a_stale_search_result_after_a_full_sync_when_synced_then_the_newer_values_stay(
+    sandbox: RunningSandbox, sessions: sessionmaker[Session], rubric: Rubric
+) -> None:
+    connector = connect(sandbox, rubric)
+    compiled = compile_rubric(rubric)
+    run_sync(connector, sessions, compiled, full=True)
+    assert sandbox.wait_search_indexed()  # the first sync's writebacks are searchable
+    target = sorted(live_ids(sandbox))[0]
+    sandbox.hubspot.touch_company(target, industry="GOVERNMENT_ADMINISTRATION")
+
+    run_sync(connector, sessions, compiled, full=True)  # the list reads the change at once
+    run_sync(connector, sessions, compiled)  # search still holds the version before it
+
+    with sessions() as session:
+        stored = session.scalars(select(Account).where(Account.crm_id == target)).one()
+        assert stored.industry == "GOVERNMENT_ADMINISTRATION"
+    assert sandbox.hubspot.company(target)["icp_tier"] == "disqualified"
 
 
 def test_given_one_record_the_crm_refuses_when_writing_then_the_others_land_and_it_is_retried(

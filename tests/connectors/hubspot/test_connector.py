@@ -5,35 +5,28 @@ from __future__ import annotations
 import logging
 import math
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
 from connectors.base import AccountScore
 from connectors.errors import AuthError, QuotaExhaustedError
 from connectors.hubspot.connector import HubSpotConnector
-from connectors.records import CrmAccount, CrmDeal, Cursor, Page, PropertyUpdate
+from connectors.records import CrmDeal, Cursor, PropertyUpdate
 from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.sandbox import RunningSandbox
-from tests.support.hubspot import FLAGS, ConnectorFactory, RecordingSleep, set_modified
+from tests.support.hubspot import (
+    FLAGS,
+    ConnectorFactory,
+    RecordingSleep,
+    final_cursor,
+    records_of,
+    set_modified,
+)
 
 SCORED_AT = datetime(2024, 9, 1, 8, 30, tzinfo=UTC)
-
-
-RecordT = TypeVar("RecordT", CrmAccount, CrmDeal)
-
-
-def records_of(pages: Sequence[Page[RecordT]]) -> list[RecordT]:
-    return [record for page in pages for record in page.records]
-
-
-def final_cursor(pages: Sequence[Page[RecordT]]) -> Cursor:
-    cursor = pages[-1].cursor
-    assert cursor is not None
-    return cursor
 
 
 def a_score(**overrides: Any) -> AccountScore:
@@ -93,6 +86,7 @@ def test_given_touched_companies_when_pulled_incrementally_then_only_those_and_t
     touched = sandbox.hubspot.company_ids()[20:25]
     for company_id in touched:
         sandbox.hubspot.touch_company(company_id, industry="INTERNET")
+    assert sandbox.wait_search_indexed()
 
     pages = list(connector.pull_accounts(cursor))
 
@@ -127,6 +121,7 @@ def test_given_a_naive_cursor_from_the_store_when_pulled_then_it_is_read_as_utc(
     cursor = final_cursor(list(connector.pull_accounts(None)))
     naive = Cursor(cursor.modified_at.replace(tzinfo=None), cursor.crm_id)
     sandbox.hubspot.touch_company(sandbox.hubspot.company_ids()[7], city="Rome")
+    assert sandbox.wait_search_indexed()
 
     pages = list(connector.pull_accounts(naive))
 
@@ -146,6 +141,7 @@ def test_given_a_tie_group_larger_than_a_page_when_pulled_then_none_is_missed_or
     set_modified(sandbox, tied, datetime.now(UTC) + timedelta(seconds=5))
     later = sandbox.hubspot.company_ids()[40]
     sandbox.hubspot.touch_company(later, city="Lyon")
+    assert sandbox.wait_search_indexed()
 
     ids = [r.crm_id for r in records_of(list(connector.pull_accounts(cursor)))]
 
@@ -159,6 +155,7 @@ def test_given_a_pull_stopped_inside_a_tie_group_when_resumed_from_its_cursor_th
     start = final_cursor(list(connector.pull_accounts(None)))
     tied = sandbox.hubspot.company_ids()[50:57]
     set_modified(sandbox, tied, datetime.now(UTC) + timedelta(seconds=5))
+    assert sandbox.wait_search_indexed()
 
     first_page = next(iter(connector.pull_accounts(start)))  # then the process dies
     assert first_page.cursor is not None
@@ -175,12 +172,14 @@ def test_given_records_modified_during_an_incremental_pull_when_paged_then_none_
     touched = sandbox.hubspot.company_ids()[60:100]
     for company_id in touched:
         sandbox.hubspot.touch_company(company_id, city="Oslo")
+    assert sandbox.wait_search_indexed()
 
     seen: list[str] = []
     for number, page in enumerate(connector.pull_accounts(cursor)):
         seen.extend(r.crm_id for r in page.records)
         if number == 0:  # a writeback lands on a record of the first page mid-pull
             sandbox.hubspot.touch_company(page.records[-1].crm_id, city="Bergen")
+            assert sandbox.wait_search_indexed()  # and reaches search before the next page
 
     assert set(touched) <= set(seen)  # offset paging would skip one record here
 
@@ -192,6 +191,7 @@ def test_given_a_tie_group_past_the_search_cap_when_pulled_then_the_list_fallbac
     cursor = final_cursor(list(connector.pull_accounts(None)))
     tied = sandbox.hubspot.company_ids()[100:112]
     set_modified(sandbox, tied, datetime.now(UTC) + timedelta(seconds=5))
+    assert sandbox.wait_search_indexed()
 
     ids = [r.crm_id for r in records_of(list(connector.pull_accounts(cursor)))]
 
@@ -205,6 +205,7 @@ def test_given_a_company_archived_after_a_sync_when_pulled_incrementally_then_it
     cursor = final_cursor(list(connector.pull_accounts(None)))
     gone = sandbox.hubspot.company_ids()[5]
     sandbox.hubspot.archive_company(gone)
+    assert sandbox.wait_search_indexed()
 
     pages = list(connector.pull_accounts(cursor))
 
@@ -241,6 +242,7 @@ def test_given_a_touched_deal_when_pulled_incrementally_then_its_company_ids_com
     cursor = final_cursor(list(connector.pull_deals(None)))
     deal_id = next(d for d in state.deal_ids() if state.associated_company_ids(d))
     state.touch_deal(deal_id, amount="4321")
+    assert sandbox.wait_search_indexed()
 
     deals = {d.crm_id: d for d in records_of(list(connector.pull_deals(cursor)))}
 
@@ -425,20 +427,40 @@ def test_given_a_429_burst_when_pulling_then_it_is_absorbed_counted_and_nothing_
     assert sleep.retry_waits[:5] == [2.0] * 5  # Retry-After honoured
 
 
-def test_given_a_spent_burst_window_without_retry_after_when_pulling_then_waits_the_window(
+def test_given_another_client_spent_the_window_without_retry_after_when_pulling_then_one_429(
     sandbox: RunningSandbox, make_connector: ConnectorFactory
 ) -> None:
     limiter = sandbox.hubspot_limiter
     limiter.burst = 2
     limiter.retry_after = False
+    for _ in range(2):  # another process on the same token spends the window first
+        limiter.admit(sandbox.hubspot_token, search=False)
     sleep = RecordingSleep(on_sleep=lambda _: limiter.reset())  # the window passes at once
     connector = make_connector(sleep=sleep, page_size=50)
 
     records = records_of(list(connector.pull_accounts(None)))
 
     assert len(records) == 200
-    assert connector.stats.rate_limited >= 1
-    assert set(sleep.retry_waits) == {10.0}  # X-HubSpot-RateLimit-Interval-Milliseconds
+    assert connector.stats.rate_limited == 1  # then the pacer knows the limit: no more 429s
+    assert sleep.retry_waits[0] == 10.0  # X-HubSpot-RateLimit-Interval-Milliseconds
+    assert all(wait <= 10.0 for wait in sleep.retry_waits)
+
+
+def test_given_a_burst_limit_of_2_when_pulling_then_the_pacer_waits_instead_of_a_429(
+    sandbox: RunningSandbox, make_connector: ConnectorFactory
+) -> None:
+    limiter = sandbox.hubspot_limiter
+    limiter.burst = 2
+    sleep = RecordingSleep(on_sleep=lambda _: limiter.reset())  # the window passes at once
+    connector = make_connector(sleep=sleep, page_size=50)
+
+    records = records_of(list(connector.pull_accounts(None)))
+
+    assert len(records) == 200
+    assert connector.stats.rate_limited == 0
+    assert sandbox.hubspot.stats.rate_limited == 0
+    assert sleep.retry_waits  # it waited for the window (1 call per 10 s: 90% of 2, rounded)
+    assert all(wait <= 10.0 for wait in sleep.retry_waits)
 
 
 def test_given_the_real_search_limit_when_pulling_incrementally_then_pacing_avoids_429s(
@@ -450,6 +472,7 @@ def test_given_the_real_search_limit_when_pulling_incrementally_then_pacing_avoi
     touched = sandbox.hubspot.company_ids()[:30]
     for company_id in touched:
         sandbox.hubspot.touch_company(company_id, city="Graz")
+    assert sandbox.wait_search_indexed()
 
     records = records_of(list(connector.pull_accounts(cursor)))
 

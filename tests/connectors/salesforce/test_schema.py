@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from connectors.errors import RejectedError
 from connectors.records import PropertyUpdate
-from connectors.salesforce.schema import WRITEBACK_FIELDS, ensure_schema, writeback_fields
+from connectors.salesforce.field_access import FieldAccessDenied
+from connectors.salesforce.schema import WRITEBACK_FIELDS, writeback_fields
 from crm_sandbox.salesforce.metadata import FieldDef
+from crm_sandbox.salesforce.permissions import READ_WRITE_ONLY, UserPermissions
 from crm_sandbox.salesforce.server import RunningSalesforce
 from tests.support.salesforce import OrgFactory, SalesforceFactory, a_score, records_of
 
@@ -24,9 +24,10 @@ def test_given_an_org_without_icp_fields_when_set_up_twice_then_seven_per_object
     second = connector.ensure_schema()
 
     expected = [f"{o}.{f}" for o in ("Account", "Lead") for f in WRITEBACK_FIELDS]
-    assert [c.name for c in first] == expected
+    assert [c.name for c in first if c.kind == "field"] == expected
     assert {c.action for c in first} == {"created"}
-    assert {c.kind for c in first} == {"field"}
+    granted = [c.name for c in first if c.kind == "field permission"]
+    assert granted == expected  # the fields made are hidden from the user until granted
     assert [c.name for c in second] == expected
     assert {c.action for c in second} == {"unchanged"}
     fields = org.salesforce.fields("Lead")
@@ -87,28 +88,38 @@ def test_given_some_fields_present_when_set_up_then_only_the_missing_are_created
 
     changes = connect(org).ensure_schema()
 
-    actions = {c.name: c.action for c in changes}
+    actions = {c.name: c.action for c in changes if c.kind == "field"}
     assert actions["Lead.ICP_Tier__c"] == "unchanged"
     assert actions["Account.ICP_Tier__c"] == "created"
     assert sum(a == "created" for a in actions.values()) == 13
+    assert "Lead.ICP_Tier__c" in {c.name for c in changes if c.kind == "field permission"}
 
 
-class HiddenFieldClient:
-    """An org where the Tooling API knows the field but describe does not show it: the
-    integration user lacks field-level security on it."""
+def test_given_a_user_who_may_not_grant_when_set_up_then_denied_with_steps_and_changes(
+    start_org: OrgFactory, connect: SalesforceFactory
+) -> None:
+    may_create_fields = UserPermissions(manage_profiles_permissionsets=False)
+    org = start_org(with_icp_fields=False, user_permissions=may_create_fields)
 
-    def describe(self, object_name: str) -> dict[str, Any]:
-        return {"fields": [{"name": "Id"}]}
+    with pytest.raises(FieldAccessDenied, match="may not grant") as caught:
+        connect(org).ensure_schema()
 
-    def create_custom_field(self, full_name: str, metadata: Any) -> dict[str, Any]:
-        raise RejectedError("exists", code="DUPLICATE_DEVELOPER_NAME", status=400)
+    assert caught.value.code == "INSUFFICIENT_ACCESS"
+    assert {c.action for c in caught.value.changes} == {"created"}
+    assert len(caught.value.changes) == 14
+    assert any("ICP_Fit_Score__c" in step for step in caught.value.steps)
 
 
-def test_given_a_field_hidden_by_field_level_security_when_set_up_then_the_error_says_so() -> None:
-    with pytest.raises(RejectedError, match="field-level security") as caught:
-        ensure_schema(HiddenFieldClient(), writeback_fields(("tier_1",), ("x",)))
+def test_given_a_user_without_customize_application_when_set_up_then_the_error_names_it(
+    start_org: OrgFactory, connect: SalesforceFactory
+) -> None:
+    org = start_org(with_icp_fields=False, user_permissions=READ_WRITE_ONLY)
 
-    assert "Account.ICP_Fit_Score__c" in str(caught.value)
+    with pytest.raises(RejectedError, match="Customize Application") as caught:
+        connect(org).ensure_schema()
+
+    assert caught.value.code == "INSUFFICIENT_ACCESS"
+    assert "ICP_Fit_Score__c" not in org.salesforce.fields("Account")
 
 
 def test_given_a_tier_missing_from_an_existing_picklist_when_set_up_then_a_warning(

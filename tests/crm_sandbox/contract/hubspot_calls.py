@@ -194,6 +194,18 @@ def bad_token(api: HubSpot) -> Answer:
     )
 
 
+def missing_scope(api: HubSpot) -> Answer:
+    """A batch update with a token that may only read companies: 403 MISSING_SCOPES."""
+    private_app = api.sandbox.hubspot_private_app
+    saved = private_app.scopes
+    private_app.scopes = frozenset({"crm.objects.companies.read", "crm.schemas.companies.read"})
+    try:
+        body = {"inputs": [{"id": api.companies[0], "properties": {"name": "Contract"}}]}
+        return api.call("POST", "/crm/v3/objects/companies/batch/update", json=body)
+    finally:
+        private_app.scopes = saved
+
+
 def over_limit(policy: str) -> Send:
     """Two calls with the burst (or daily) limit set to one call: the second is refused."""
 

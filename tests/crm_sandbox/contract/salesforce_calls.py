@@ -5,6 +5,7 @@ returns a `Send` for one `Case`."""
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -113,6 +114,18 @@ def get(path: str) -> Send:
         return api.call("GET", path)
 
     return send
+
+
+def tooling_custom_fields(api: Org) -> Answer:
+    soql = (
+        "SELECT Id, DeveloperName, TableEnumOrId FROM CustomField WHERE TableEnumOrId = 'Account'"
+    )
+    return api.call("GET", f"{DATA}/tooling/query/", params={"q": soql})
+
+
+def create_permission_set(api: Org) -> Answer:
+    body = {"Name": f"Contract_{secrets.token_hex(4)}", "Label": "Contract probe"}
+    return api.call("POST", f"{DATA}/sobjects/PermissionSet/", json=body)
 
 
 def get_record(api: Org) -> Answer:

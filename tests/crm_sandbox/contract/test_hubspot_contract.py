@@ -229,6 +229,9 @@ CASES: tuple[Case, ...] = (
     ),
     Case("any call with a bad token 401", 401, C + "Error", call.bad_token),
     Case(
+        "companies.batch update without the write scope 403", 403, C + "Error", call.missing_scope
+    ),
+    Case(
         "any call over the ten-second limit 429",
         429,
         "hubspot/rate_limit_error.json",

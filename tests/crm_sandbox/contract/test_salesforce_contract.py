@@ -140,6 +140,19 @@ CASES: tuple[Case, ...] = (
         REST + "Errors",
         call.create_custom_field(twice=True),
     ),
+    Case(
+        "tooling/query CustomField (SalesforceClient.rest: field access)",
+        200,
+        REST + "QueryResult",
+        call.tooling_custom_fields,
+        ("SalesforceClient.rest",),
+    ),
+    Case(
+        "PermissionSet.create (SalesforceClient.rest: field access grant)",
+        201,
+        REST + "SaveResult",
+        call.create_permission_set,
+    ),
     Case("any call with an expired session 401", 401, REST + "Errors", call.expired_session),
     Case("any call over the daily limit 403", 403, REST + "Errors", call.over_daily_limit),
 )

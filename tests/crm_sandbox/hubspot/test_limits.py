@@ -73,12 +73,27 @@ def test_given_a_limit_of_5_when_the_6th_call_comes_within_10_s_then_429_with_th
     body = json.loads(raised.value.body)
     assert body["errorType"] == "RATE_LIMIT"
     assert body["policyName"] == "TEN_SECONDLY_ROLLING"
+    assert body["message"] == "You have reached your ten_secondly_rolling limit."
     assert body["correlationId"]
+    assert body["requestId"]
     headers = raised.value.headers
     assert headers["X-HubSpot-RateLimit-Remaining"] == "0"
     assert headers["X-HubSpot-RateLimit-Max"] == "5"
-    assert int(headers["X-HubSpot-RateLimit-Daily-Remaining"]) == 250_000 - 5
+    assert int(headers["X-HubSpot-RateLimit-Daily-Remaining"]) == 625_000 - 5
     assert 1 <= int(headers["Retry-After"]) <= 10
+
+
+def test_given_an_error_answer_when_served_then_it_carries_the_rate_limit_headers_too(
+    limited: RunningSandbox, limited_client: hubspot.Client
+) -> None:
+    with pytest.raises(ApiException) as raised:
+        limited_client.crm.companies.basic_api.get_by_id("999999999")
+
+    assert raised.value.status == 404
+    headers = raised.value.headers
+    assert headers["X-HubSpot-RateLimit-Max"] == "5"
+    assert headers["X-HubSpot-RateLimit-Remaining"] == "4"  # an error is a call like any
+    assert int(headers["X-HubSpot-RateLimit-Daily-Remaining"]) == 625_000 - 1
 
 
 def test_given_retry_after_switched_off_when_limited_then_no_retry_after_header(

@@ -1,5 +1,8 @@
 """The CRM search API: filters, one sort, offset paging, the 10,000 and 3,000-character caps,
-and its own rate limit."""
+its own rate limit, its index lagging behind changes and its scrambled order of ties.
+
+Tests that compare search with the records' current values first wait for the index
+(`wait_search_indexed`): the session's sandbox is shared, and other tests change it."""
 
 from __future__ import annotations
 
@@ -44,6 +47,7 @@ def test_given_a_watermark_when_searching_gte_sorted_ascending_then_only_later_r
     for company_id in touched:
         state.touch_company(company_id, city="Tampere")
     state.archive_company(state.company_ids()[40])  # modified later, but archived
+    assert sandbox.wait_search_indexed()
 
     page = _search(
         client,
@@ -114,6 +118,7 @@ def test_given_a_numeric_filter_when_searching_then_exactly_the_matching_live_re
     condition: dict[str, Any],
     expected: Callable[[float | None, float], bool],
 ) -> None:
+    assert sandbox.wait_search_indexed()
     picked = _employees(sandbox, sandbox.hubspot.company_ids()[PICKED])
     assert picked is not None
     if condition.get("value") == "@":
@@ -132,6 +137,7 @@ def test_given_a_numeric_filter_when_searching_then_exactly_the_matching_live_re
 def test_given_two_filter_groups_when_searching_then_they_are_ored_and_filters_anded(
     sandbox: RunningSandbox, client: hubspot.Client
 ) -> None:
+    assert sandbox.wait_search_indexed()
     found = _all_ids(
         client,
         filter_groups=[

@@ -293,7 +293,7 @@ def test_given_a_collection_update_of_leads_then_assignment_runs_unless_auto_ass
     assert org.salesforce.get("Lead", kept["Id"])["OwnerId"] == kept["OwnerId"]
 
 
-def test_given_describe_and_tooling_field_when_created_then_describe_lists_it_and_duplicate_fails(
+def test_given_describe_and_tooling_field_when_created_then_hidden_by_fls_and_duplicate_fails(
     sf: TypedSalesforce,
 ) -> None:
     describe = sf.Lead.describe()
@@ -305,7 +305,7 @@ def test_given_describe_and_tooling_field_when_created_then_describe_lists_it_an
     created = sf.toolingexecute("sobjects/CustomField", method="POST", data=body)
     assert created["success"] is True
     assert created["id"].startswith("00N")
-    assert "ICP_Version__c" in {f["name"] for f in sf.Lead.describe()["fields"]}
+    assert "ICP_Version__c" not in {f["name"] for f in sf.Lead.describe()["fields"]}  # no FLS
     with pytest.raises(SalesforceMalformedRequest) as caught:
         sf.toolingexecute("sobjects/CustomField", method="POST", data=body)
     assert error_list(caught.value)[0]["errorCode"] == "DUPLICATE_DEVELOPER_NAME"
