@@ -202,15 +202,15 @@ def _rubric_fields(rubric: Rubric | None, definitions: Mapping[str, Any]) -> Che
 def _daily(properties: object) -> Check:
     if isinstance(properties, QuotaExhaustedError):
         return Check("api_calls_today", SOURCE, "fail", str(properties), f"wait until {RESET}")
-    daily = properties.daily if isinstance(properties, Properties) else None
-    if daily is None:
+    limits = properties.limits if isinstance(properties, Properties) else None
+    if limits is None or limits.daily_max is None or limits.daily_remaining is None:
         return Check(
             "api_calls_today",
             SOURCE,
             "skip",
             "HubSpot sent no X-HubSpot-RateLimit-Daily headers (it sends none to OAuth tokens)",
         )
-    return daily_calls_check(SOURCE, daily.remaining, daily.limit, RESET)
+    return daily_calls_check(SOURCE, limits.daily_remaining, limits.daily_max, RESET)
 
 
 def webhook_checks(settings: Settings) -> Sequence[Check]:

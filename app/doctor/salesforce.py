@@ -12,13 +12,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import quote as url_quote
 
 from app.crm import make_connector, rubric_properties
 from app.doctor.model import Check, daily_calls_check, skipped
 from app.doctor.salesforce_fields import (
     Fields,
-    custom_field_names,
     fields_by_name,
     fls_check,
     icp_fields_check,
@@ -31,8 +29,8 @@ from app.settings import Settings
 from connectors.errors import AuthError, ConnectorError, NetworkError, QuotaExhaustedError
 from connectors.salesforce.client import SalesforceClient
 from connectors.salesforce.connector import SalesforceConnector
+from connectors.salesforce.field_access import FieldAccess, field_access
 from connectors.salesforce.schema import OBJECTS, WRITEBACK_FIELDS, writeback_fields
-from connectors.salesforce.soql import quote
 
 SOURCE = "salesforce"
 CHECKS = (
@@ -45,9 +43,6 @@ CHECKS = (
     "lead_assignment_rule",
 )
 RESET = "the org's rolling 24-hour count allows calls again"
-CUSTOM_FIELDS_SOQL = (
-    "SELECT Id, DeveloperName, TableEnumOrId FROM CustomField WHERE TableEnumOrId = {object}"
-)
 ASSIGNMENT_RULE_SOQL = (
     "SELECT Id, Name, Active FROM AssignmentRule WHERE SobjectType = 'Lead' AND Active = true"
 )
@@ -77,7 +72,7 @@ def _org_checks(client: SalesforceClient, settings: Settings, rubric: Rubric | N
     if credentials.status == "fail":
         return [credentials, *skipped(SOURCE, CHECKS[1:], "credentials failed")]
     try:
-        daily = daily_check(client.get("limits", "limits/"))
+        daily = daily_check(client.rest("limits", "limits/"))
     except QuotaExhaustedError as error:
         usage = client.api_usage
         spent = (
@@ -99,8 +94,13 @@ def _org_checks(client: SalesforceClient, settings: Settings, rubric: Rubric | N
             return [*checks, *skipped(SOURCE, CHECKS[3:6], f"cannot describe {object_name}")]
     fields = {name: fields_by_name(answer) for name, answer in described.items()}
     wanted = rubric_properties(rubric, SOURCE) if rubric is not None else []
-    hidden = hidden_fields(client, fields, [*WRITEBACK_FIELDS, *wanted])
-    known_hidden = hidden if not isinstance(hidden, str) else {}
+    access = access_of(
+        client, fields, [*WRITEBACK_FIELDS, *(n for n in wanted if n.endswith("__c"))]
+    )
+    hidden: dict[str, list[str]] = {}
+    for item in access if not isinstance(access, str) else []:
+        if item.state == "hidden":
+            hidden.setdefault(item.object_name, []).append(item.name)
     checks.append(object_permissions_check(described))
     if rubric is None:
         checks += skipped(SOURCE, ("icp_fields",), "the rubric is invalid")
@@ -108,12 +108,12 @@ def _org_checks(client: SalesforceClient, settings: Settings, rubric: Rubric | N
         specs = writeback_fields(
             [t.name for t in rubric.tiers], [d.id for d in rubric.disqualifiers]
         )
-        checks.append(icp_fields_check(specs, fields, known_hidden))
-    checks.append(fls_check(hidden))
+        checks.append(icp_fields_check(specs, fields, hidden))
+    checks.append(fls_check(access))
     if rubric is None:
         checks += skipped(SOURCE, ("rubric_fields",), "the rubric is invalid")
     else:
-        checks.append(rubric_fields_check(wanted, fields, known_hidden))
+        checks.append(rubric_fields_check(wanted, fields, hidden))
     checks.append(assignment_rule_check(client, settings))
     return checks
 
@@ -163,24 +163,21 @@ def daily_check(limits: Mapping[str, Any]) -> Check:
     return daily_calls_check(SOURCE, remaining, limit, RESET)
 
 
-def hidden_fields(
+def access_of(
     client: SalesforceClient, fields: Mapping[str, Fields], needed: Sequence[str]
-) -> dict[str, list[str]] | str:
-    """Per object, the `needed` custom fields that exist (Tooling API) but describe hides;
-    or why the Tooling API could not tell."""
-    hidden: dict[str, list[str]] = {}
-    for object_name in OBJECTS:
-        try:
-            soql = CUSTOM_FIELDS_SOQL.format(object=quote(object_name))
-            answer = client.get("tooling.query", f"tooling/query/?q={url_quote(soql)}")
-        except ConnectorError as error:
-            return str(error)
-        existing = custom_field_names(answer)
-        shown = fields.get(object_name, {})
-        hidden[object_name] = [
-            name for name in dict.fromkeys(needed) if name in existing and name not in shown
+) -> list[FieldAccess] | str:
+    """The `needed` custom fields on Account and Lead as the integration user has them
+    (visible, hidden by FLS, missing); or why the Tooling API could not tell."""
+    try:
+        return [
+            item
+            for object_name in OBJECTS
+            for item in field_access(
+                client, object_name, list(dict.fromkeys(needed)), described=fields[object_name]
+            )
         ]
-    return hidden
+    except ConnectorError as error:
+        return str(error)
 
 
 def assignment_rule_check(client: SalesforceClient, settings: Settings) -> Check:

@@ -1,9 +1,9 @@
 """The field checks of `icp-sync doctor` against Salesforce, pure: they read describe answers
-and the Tooling API's list of custom fields, fetched once by `app.doctor.salesforce`.
+and the fields' access states, fetched once by `app.doctor.salesforce`.
 
-Field-level security: a custom field the Tooling API lists (`CustomField`, `DeveloperName`
-without `__c`) but describe leaves out is hidden from the integration user (salesforce.md §5):
-SOQL naming it fails with `INVALID_FIELD`, every write of it too.
+Field-level security: a custom field the Tooling API lists but describe leaves out is hidden
+from the integration user (`connectors.salesforce.field_access`; salesforce.md §5): SOQL naming
+it fails with `INVALID_FIELD`, every write of it too.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from app.doctor.model import Check, unknown_names
+from connectors.salesforce.field_access import FieldAccess, manual_steps
 from connectors.salesforce.schema import OBJECTS, FieldSpec
 
 SOURCE = "salesforce"
@@ -37,30 +38,6 @@ def fields_by_name(described: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]
         for item in (listed if isinstance(listed, list) else [])
         if isinstance(item, Mapping) and isinstance(item.get("name"), str)
     }
-
-
-def custom_field_names(tooling_answer: Mapping[str, Any]) -> set[str]:
-    """`Name__c` for each `CustomField` record of a Tooling query."""
-    records = tooling_answer.get("records")
-    return {
-        f"{item['DeveloperName']}__c"
-        for item in (records if isinstance(records, list) else [])
-        if isinstance(item, Mapping) and isinstance(item.get("DeveloperName"), str)
-    }
-
-
-def permission_steps(hidden: Mapping[str, Sequence[str]]) -> str:
-    """The clicks that grant the integration user read and edit access to `hidden` fields."""
-    per_object = "; ".join(
-        f"Object Settings → {name} → Edit → Field Permissions: tick Read Access and Edit Access "
-        f"for {', '.join(fields)} → Save"
-        for name, fields in hidden.items()
-    )
-    return (
-        "In Setup → Permission Sets, open the integration user's permission set (or New: "
-        f"'icp-sync integration'); {per_object}; then Manage Assignments → Add Assignment → the "
-        "integration user"
-    )
 
 
 def object_permissions_check(described: Mapping[str, Mapping[str, Any]]) -> Check:
@@ -142,30 +119,31 @@ def field_problems(full_name: str, spec: FieldSpec, item: Mapping[str, Any]) -> 
     return problems
 
 
-def fls_check(hidden: Mapping[str, Sequence[str]] | str) -> Check:
-    """`hidden`: per object, the fields we need that exist but describe hides; or why the
-    Tooling API could not say."""
-    if isinstance(hidden, str):
+def fls_check(access: Sequence[FieldAccess] | str) -> Check:
+    """`access`: the fields icp-sync needs as the integration user has them
+    (`connectors.salesforce.field_access`); or why the Tooling API could not say."""
+    if isinstance(access, str):
         return Check(
             "field_level_security",
             SOURCE,
             "warn",
-            f"cannot list the org's custom fields: {hidden}",
+            f"cannot list the org's custom fields: {access}",
             "grant the integration user View Setup and Configuration, or check each ICP_* field's "
             "Set Field-Level Security by hand",
         )
-    shown = {name: fields for name, fields in hidden.items() if fields}
-    if not shown:
+    hidden = [item for item in access if item.state == "hidden"]
+    if not hidden:
         return Check(
             "field_level_security", SOURCE, "ok", "the user sees every field icp-sync uses"
         )
-    listed = "; ".join(f"{name}: {', '.join(fields)}" for name, fields in shown.items())
     return Check(
         "field_level_security",
         SOURCE,
         "fail",
-        f"hidden from the integration user by field-level security: {listed}",
-        permission_steps(shown),
+        "hidden from the integration user by field-level security: "
+        + ", ".join(item.full_name for item in hidden),
+        f"{SETUP}: it grants its user access when it may manage permission sets; otherwise an "
+        "admin: " + " ".join(manual_steps(hidden)),
     )
 
 

@@ -5,9 +5,10 @@
   private-apps guide; the endpoint needs no scope). The token goes in the body *and* as the
   bearer header, which EU tokens need. A server without the endpoint (404) gives None.
 - `company_properties()`: `GET /crm/v3/properties/companies` (PublicApiSpecs/CRM/Properties,
-  v3): every company property definition, with the answer's `X-HubSpot-RateLimit-Daily` and
-  `-Daily-Remaining` headers (sent on every non-search answer to a private-app token,
-  hubspot.md §9) read as `DailyCalls`.
+  v3): every company property definition, and the limits as that answer's
+  `X-HubSpot-RateLimit-*` headers give them (daily ones on every non-search answer to a
+  private-app token, hubspot.md §9). The call waits for its slot in the token's shared pacer
+  and feeds it the headers, as every `HubSpotClient` call does (`connectors.hubspot.pacing`).
 
 Failures are the connector errors (`connectors.errors.error_from_response`), the token
 scrubbed from every message. The SDK has no token-info call and drops response headers, hence
@@ -17,6 +18,7 @@ plain HTTP here.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,6 +27,7 @@ from typing import Any
 import httpx
 
 from connectors.errors import ConnectorError, NetworkError, error_from_response
+from connectors.hubspot.pacing import RateLimitStatus, pacer_for
 
 TOKEN_INFO_PATH = "/oauth/v2/private-apps/get/access-token-info"  # noqa: S105 - a path
 COMPANY_PROPERTIES_PATH = "/crm/v3/properties/companies"
@@ -34,17 +37,9 @@ Json = dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
-class DailyCalls:
-    """The account's daily API budget as HubSpot's headers give it."""
-
-    limit: int
-    remaining: int
-
-
-@dataclass(frozen=True, slots=True)
 class Properties:
     definitions: list[Json]
-    daily: DailyCalls | None
+    limits: RateLimitStatus
 
 
 class HubSpotProbe:
@@ -54,6 +49,7 @@ class HubSpotProbe:
         if not token:
             raise ValueError("a HubSpot access token is required")
         self._token = token
+        self._pacer = pacer_for(token)
         self._http = httpx.Client(
             base_url=base_url.rstrip("/"),
             headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
@@ -75,12 +71,20 @@ class HubSpotProbe:
         return None if response.status_code == 404 else _json(response)
 
     def company_properties(self) -> Properties:
-        response = self._send("properties.companies.list", "GET", COMPANY_PROPERTIES_PATH)
+        wait = self._pacer.reserve()
+        if wait > 0:
+            time.sleep(wait)
+        try:
+            response = self._send(
+                "properties.companies.list", "GET", COMPANY_PROPERTIES_PATH, paced=True
+            )
+        finally:
+            self._pacer.answered()
         results = _json(response).get("results")
         definitions = (
             [r for r in results if isinstance(r, dict)] if isinstance(results, list) else []
         )
-        return Properties(definitions, daily_calls(response.headers))
+        return Properties(definitions, self._pacer.status)
 
     def _send(
         self,
@@ -90,6 +94,7 @@ class HubSpotProbe:
         body: Mapping[str, Any] | None = None,
         *,
         ok_404: bool = False,
+        paced: bool = False,
     ) -> httpx.Response:
         try:
             response = self._http.request(method, path, json=body)
@@ -98,6 +103,8 @@ class HubSpotProbe:
                 self._redact(f"{operation}: {type(error).__name__} talking to HubSpot"),
                 timed_out=isinstance(error, httpx.TimeoutException),
             ) from None
+        if paced:
+            self._pacer.observe(dict(response.headers), success=response.status_code < 400)
         if response.status_code < 400 or (ok_404 and response.status_code == 404):
             return response
         raise error_from_response(
@@ -111,18 +118,6 @@ class HubSpotProbe:
 
     def _redact(self, text: str) -> str:
         return text.replace(self._token, REDACTED)
-
-
-def daily_calls(headers: Mapping[str, str]) -> DailyCalls | None:
-    """`X-HubSpot-RateLimit-Daily` / `-Daily-Remaining` (case-insensitive), or None when absent
-    or unreadable (OAuth tokens get none)."""
-    lower = {key.lower(): value for key, value in headers.items()}
-    try:
-        limit = int(lower["x-hubspot-ratelimit-daily"])
-        remaining = int(lower["x-hubspot-ratelimit-daily-remaining"])
-    except (KeyError, ValueError):
-        return None
-    return DailyCalls(limit, remaining)
 
 
 def _json(response: httpx.Response) -> Json:

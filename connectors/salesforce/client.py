@@ -161,10 +161,6 @@ class SalesforceClient:
             ),
         )
 
-    def get(self, operation: str, path: str) -> Json:
-        """`GET` a path under the versioned REST base: `limits/`, `tooling/query/?q=…`."""
-        return _object(operation, self._call(operation, lambda sf: sf.restful(path, **self._kw())))
-
     def connect(self) -> None:
         """Requests a token now (when there is none), so a refused grant shows up on its own."""
         self.retrier.call("oauth2/token", self._connection)

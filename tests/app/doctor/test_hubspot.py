@@ -165,17 +165,62 @@ def test_given_a_typo_in_the_rubrics_fields_then_the_property_is_named_with_the_
     assert "`fields:` → hubspot" in str(check.fix)
 
 
-def test_given_the_token_info_endpoint_missing_then_scopes_warn_and_list_what_to_check(
+def test_given_a_private_app_lacking_write_scopes_then_scopes_fail_naming_each_and_why(
+    start_crm_sandbox: SandboxFactory, rubric: Rubric
+) -> None:
+    sandbox = start_crm_sandbox(
+        seed=4,
+        companies=3,
+        hubspot_scopes=["crm.objects.companies.read", "crm.objects.contacts.read"],
+    )
+
+    checks = by_name(hubspot_checks(settings_of(sandbox), rubric))
+
+    assert checks["credentials"].status == "ok"
+    assert checks["scopes"].status == "fail"
+    assert checks["scopes"].detail == (
+        "the token lacks crm.objects.companies.write (write the scores back); "
+        "crm.objects.deals.read (pull deals and their companies); "
+        "crm.schemas.companies.write (create and update the ICP properties (setup))"
+    )
+    assert str(checks["scopes"].fix).startswith(
+        "add crm.objects.companies.write, crm.objects.deals.read, crm.schemas.companies.write in "
+        "HubSpot → Settings → Integrations → Private Apps → your app → Scopes"
+    )
+    assert checks["icp_properties"].status == "fail"  # read with the companies read scope
+
+
+def test_given_a_private_app_that_cannot_read_companies_then_what_needs_them_is_skipped(
+    start_crm_sandbox: SandboxFactory, rubric: Rubric
+) -> None:
+    sandbox = start_crm_sandbox(seed=4, companies=3, hubspot_scopes=["crm.objects.deals.read"])
+
+    checks = by_name(hubspot_checks(settings_of(sandbox), rubric))
+
+    assert checks["credentials"].status == "ok"
+    assert checks["scopes"].status == "fail"
+    assert "crm.objects.companies.read" in checks["scopes"].detail
+    assert checks["icp_properties"].status == "skip"
+    assert "MISSING_SCOPES" in checks["icp_properties"].detail
+
+
+def test_given_the_default_private_app_then_scopes_pass(
     sandbox: RunningSandbox, rubric: Rubric
 ) -> None:
-    """The sandbox may not serve `access-token-info`: a 404 is a warning, never a crash."""
     check = by_name(hubspot_checks(settings_of(sandbox), rubric))["scopes"]
 
-    if check.status == "warn":
-        assert check.detail.startswith("cannot list the token's scopes")
-        assert "crm.schemas.companies.write" in str(check.fix)
-    else:
-        assert check.status == "ok"
+    assert (check.status, check.detail) == ("ok", "the token has the 5 scopes needed")
+
+
+def test_given_no_token_info_endpoint_then_scopes_warn_and_list_what_to_check_by_hand() -> None:
+    """A server without `access-token-info` (404 → None): a warning, never a crash."""
+    check = scopes_check(None, None)
+
+    assert check.status == "warn"
+    assert check.detail == (
+        "cannot list the token's scopes: HubSpot has no token-info endpoint here (404)"
+    )
+    assert "crm.schemas.companies.write" in str(check.fix)
 
 
 def test_given_under_a_tenth_of_the_daily_calls_left_then_api_calls_warn(
@@ -200,7 +245,8 @@ def test_given_the_daily_limit_spent_then_api_calls_fail_and_nothing_crashes(
     assert checks["api_calls_today"].status == "fail"
     assert "daily limit" in checks["api_calls_today"].detail
     assert "midnight" in str(checks["api_calls_today"].fix)
-    assert checks["credentials"].status == "warn"
+    assert checks["credentials"].status == "ok"  # token info does not count against limits
+    assert checks["icp_properties"].status == "skip"
 
 
 def test_given_no_app_secret_then_webhook_secret_warns_that_webhooks_are_refused(

@@ -247,3 +247,74 @@ def test_given_the_orgs_lead_assignment_rule_then_doctor_says_whether_leads_get_
     assert check.detail.startswith(said)
     if status == "warn":
         assert "Setup → Lead Assignment Rules" in str(check.fix)
+
+
+TIER_FIELD = {
+    "label": "ICP Tier",
+    "type": "Picklist",
+    "valueSet": {
+        "restricted": True,
+        "valueSetDefinition": {"value": [{"fullName": t} for t in ("tier_1", "tier_2", "tier_3")]},
+    },
+}
+
+
+def test_given_a_field_made_through_the_tooling_api_and_never_granted_then_fls_fails_with_steps(
+    org: RunningSalesforce, rubric: Rubric
+) -> None:
+    with connector_of(org, rubric) as connector:
+        connector.client.create_custom_field("Account.ICP_Tier__c", TIER_FIELD)
+
+    checks = by_name(salesforce_checks(settings_of(org), rubric))
+
+    fls = checks["field_level_security"]
+    assert fls.status == "fail"
+    assert fls.detail == (
+        "hidden from the integration user by field-level security: Account.ICP_Tier__c"
+    )
+    assert (
+        "Object Settings → Account → Edit: tick Read Access and Edit Access for ICP_Tier__c"
+        in str(fls.fix)
+    )
+    assert "Manage Assignments" in str(fls.fix)
+    assert "Account.ICP_Tier__c" not in checks["icp_fields"].detail  # hidden, not missing
+
+
+def test_given_an_icp_field_granted_read_but_not_edit_then_permissions_fail_naming_it(
+    org: RunningSalesforce, rubric: Rubric
+) -> None:
+    with connector_of(org, rubric) as connector:
+        client = connector.client
+        client.create_custom_field("Account.ICP_Tier__c", TIER_FIELD)
+        client.connect()
+        parent = client.rest(
+            "PermissionSet.create",
+            "sobjects/PermissionSet",
+            "POST",
+            {"Name": "Read_Only_ICP", "Label": "Read only ICP"},
+        )["id"]
+        client.rest(
+            "FieldPermissions.create",
+            "sobjects/FieldPermissions",
+            "POST",
+            {
+                "ParentId": parent,
+                "SobjectType": "Account",
+                "Field": "Account.ICP_Tier__c",
+                "PermissionsRead": True,
+                "PermissionsEdit": False,
+            },
+        )
+        client.rest(
+            "PermissionSetAssignment.create",
+            "sobjects/PermissionSetAssignment",
+            "POST",
+            {"AssigneeId": client.user_id, "PermissionSetId": parent},
+        )
+
+    checks = by_name(salesforce_checks(settings_of(org), rubric))
+
+    assert checks["permissions"].status == "fail"
+    assert checks["permissions"].detail == "read-only for the user: Account.ICP_Tier__c"
+    assert "Edit Access" in str(checks["permissions"].fix)
+    assert checks["field_level_security"].status == "ok"

@@ -1,19 +1,18 @@
 """The pure field checks of `icp-sync doctor` on describe and Tooling API answers shaped as
-Salesforce sends them (describe schema `fields[]`; Tooling `CustomField` records carry
-`DeveloperName` without `__c`)."""
+Salesforce sends them (describe schema `fields[]`) and on fields' access states."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from app.doctor.salesforce_fields import (
-    custom_field_names,
     field_problems,
     fields_by_name,
     fls_check,
     object_permissions_check,
     rubric_fields_check,
 )
+from connectors.salesforce.field_access import FieldAccess
 from connectors.salesforce.schema import writeback_fields
 
 SPECS = {spec.name: spec for spec in writeback_fields(["tier_1", "tier_2"], ["competitor"])}
@@ -23,33 +22,26 @@ def field(name: str, type_: str = "string", **extra: Any) -> dict[str, Any]:
     return {"name": name, "type": type_, "updateable": True, **extra}
 
 
-def test_given_a_tooling_answer_then_each_custom_field_is_named_with_its_suffix() -> None:
-    answer = {
-        "size": 2,
-        "records": [
-            {"attributes": {"type": "CustomField"}, "Id": "00N1", "DeveloperName": "ICP_Tier",
-             "TableEnumOrId": "Account"},
-            {"Id": "00N2", "DeveloperName": "Buying_Signals", "TableEnumOrId": "Account"},
-        ],
-    }  # fmt: skip
-
-    assert custom_field_names(answer) == {"ICP_Tier__c", "Buying_Signals__c"}
-
-
 def test_given_fields_hidden_by_fls_then_the_check_fails_with_the_permission_set_steps() -> None:
-    check = fls_check({"Account": ["ICP_Tier__c", "ICP_Flags__c"], "Lead": []})
+    access = [
+        FieldAccess("Account", "ICP_Tier__c", "hidden"),
+        FieldAccess("Account", "ICP_Flags__c", "hidden"),
+        FieldAccess("Lead", "ICP_Tier__c", "visible", editable=True),
+    ]
+
+    check = fls_check(access)
 
     assert check.status == "fail"
-    assert check.detail.endswith("Account: ICP_Tier__c, ICP_Flags__c")
-    assert "Setup → Permission Sets" in str(check.fix)
+    assert check.detail.endswith("Account.ICP_Tier__c, Account.ICP_Flags__c")
+    assert str(check.fix).startswith("run `icp-sync setup salesforce`: it grants its user")
     assert "Object Settings → Account → Edit" in str(check.fix)
-    assert "Lead" not in str(check.fix)
+    assert "Object Settings → Lead" not in str(check.fix)
     assert "Manage Assignments" in str(check.fix)
 
 
 def test_given_nothing_hidden_or_no_tooling_access_then_ok_or_a_warning() -> None:
-    assert fls_check({"Account": [], "Lead": []}).status == "ok"
-    cannot = fls_check("tooling.query: HTTP 403 INSUFFICIENT_ACCESS: no")
+    assert fls_check([FieldAccess("Lead", "ICP_Tier__c", "visible", editable=True)]).status == "ok"
+    cannot = fls_check("tooling.CustomField.query: HTTP 403 INSUFFICIENT_ACCESS: no")
     assert cannot.status == "warn"
     assert "INSUFFICIENT_ACCESS" in cannot.detail
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from connectors.errors import AuthError
-from connectors.hubspot.probe import DailyCalls, HubSpotProbe, daily_calls
+from connectors.hubspot.probe import HubSpotProbe
 from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.sandbox import RunningSandbox
 
@@ -14,19 +14,6 @@ from crm_sandbox.sandbox import RunningSandbox
 @pytest.fixture
 def sandbox(start_crm_sandbox: SandboxFactory) -> RunningSandbox:
     return start_crm_sandbox(seed=2, companies=2)
-
-
-def test_given_the_daily_headers_in_any_case_then_they_are_read_and_else_none() -> None:
-    assert daily_calls(
-        {"x-hubspot-ratelimit-daily": "250000", "X-HubSpot-RateLimit-Daily-Remaining": "12"}
-    ) == DailyCalls(250_000, 12)
-    assert daily_calls({"X-HubSpot-RateLimit-Daily": "250000"}) is None
-    assert (
-        daily_calls(
-            {"X-HubSpot-RateLimit-Daily": "n/a", "X-HubSpot-RateLimit-Daily-Remaining": "1"}
-        )
-        is None
-    )
 
 
 def test_given_a_sandbox_then_the_company_properties_come_with_the_daily_budget(
@@ -41,9 +28,9 @@ def test_given_a_sandbox_then_the_company_properties_come_with_the_daily_budget(
 
     names = {definition["name"] for definition in properties.definitions}
     assert {"name", "domain", "industry", "icp_buying_signals"} <= names
-    assert properties.daily is not None
-    assert properties.daily.limit == 500
-    assert properties.daily.remaining < 500
+    assert properties.limits.daily_max == 500
+    assert properties.limits.daily_remaining is not None
+    assert properties.limits.daily_remaining < 500
 
 
 def test_given_a_refused_token_then_a_401_auth_error_without_the_token(

@@ -101,7 +101,7 @@ CASES: tuple[Case, ...] = (
         REST + "Errors",
         call.get(f"{DATA}/sobjects/NoSuch__c/describe"),
     ),
-    Case("limits", 200, REST + "Limits", call.get(f"{DATA}/limits/"), ("SalesforceClient.get",)),
+    Case("limits", 200, REST + "Limits", call.get(f"{DATA}/limits/")),
     Case("Account.get", 200, REST + "Record", call.get_record),
     Case(
         "Account.get missing 404",
