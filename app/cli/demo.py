@@ -5,9 +5,10 @@ Starts both sandboxes on loopback, with their webhooks pointed at icp-sync's own
 one rubric: HubSpot — creates the writeback properties, syncs, scores and writes back, shows
 the tiers and top accounts with their reasons, and reads a few companies back through the API;
 Salesforce — the same for accounts and leads (leads lacking company data scored on their
-account); then a new inbound lead arrives in each CRM, is scored within seconds through
-webhook → inbox → worker, the delay is shown, and the org's assignment rule routes the
-Salesforce one to a queue by the tier written; then everything stops.
+account); `icp-sync doctor`'s checks of both CRMs, printed as its table; then a new inbound
+lead arrives in each CRM, is scored within seconds through webhook → inbox → worker, the delay
+is shown, and the org's assignment rule routes the Salesforce one to a queue by the tier
+written; then everything stops.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from app.cli.common import RubricOption, console, resolve_rubric
+from app.cli.common import RubricOption, console, resolve_rubric, rubric_path
 from app.errors import IcpSyncError
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
     from app.rubric import Rubric
     from app.scoring import CompiledRubric
+    from app.settings import Settings
     from app.store.tables import Account, Score
     from connectors.base import SchemaChange
     from crm_sandbox.sandbox import RunningSandbox
@@ -85,6 +87,7 @@ def demo(
             console().print(f"icp-sync service on http://127.0.0.1:{port}: webhooks, inbox worker")
             _hubspot_part(sandbox, rubric, compiled, sessions)
             _salesforce_part(sandbox, rubric, compiled, sessions)
+            _doctor_part(settings, rubric_path(rubric_file))
             _realtime_part(sandbox)
         finally:
             runtime.stop()
@@ -223,6 +226,17 @@ def _salesforce_part(
             },
         )
         _print_top([(a, s) for a, s in rows if a.object_type == "lead"][:3], title="Top leads")
+
+
+def _doctor_part(settings: Settings, rubric_file: Path) -> None:
+    """`icp-sync doctor`'s checks of both CRMs, now that setup has run."""
+    from app.doctor import run_checks
+    from app.doctor.report import as_table, summary
+
+    console().rule("Doctor")
+    checks = run_checks(settings, rubric_file, ("hubspot", "salesforce"))
+    console().print(as_table(checks, title="icp-sync doctor: both sandboxes"))
+    console().print(f"doctor: {summary(checks)}")
 
 
 def _owner(owner_id: str, queue_names: dict[str, str]) -> str:

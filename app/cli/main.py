@@ -11,7 +11,7 @@ from rich.markup import escape
 from sqlalchemy.exc import DBAPIError
 from typer.core import TyperGroup
 
-from app.cli import db, demo, inbox, rubric, sandbox, scoring, serve, sync, validate
+from app.cli import db, demo, doctor, inbox, rubric, sandbox, scoring, serve, sync, validate
 from app.errors import IcpSyncError
 from connectors.errors import ConnectorError
 
@@ -62,6 +62,7 @@ sandbox.register(cli)
 demo.register(cli)
 inbox.register(cli)
 validate.register(cli)
+doctor.register(cli)
 
 
 def run() -> None:

@@ -161,6 +161,10 @@ class SalesforceClient:
             ),
         )
 
+    def connect(self) -> None:
+        """Requests a token now (when there is none), so a refused grant shows up on its own."""
+        self.retrier.call("oauth2/token", self._connection)
+
     def describe(self, object_name: str) -> Json:
         """`GET sobjects/{Object}/describe`: the fields this user can see, with types."""
         path = f"sobjects/{identifier(object_name)}/describe"

@@ -128,6 +128,11 @@ class SalesforceConnector(Closing):
         self._client.close()
 
     @property
+    def client(self) -> SalesforceClient:
+        """The REST client, for checks beyond the connector's protocol (`icp-sync doctor`)."""
+        return self._client
+
+    @property
     def api_usage(self) -> ApiUsage | None:
         """The org's API request usage as of the last response (`Sforce-Limit-Info`), for
         summaries; None before the first call."""

@@ -27,6 +27,7 @@ def test_given_the_demo_when_run_then_both_crms_are_scored_and_new_leads_tiered_
     out = result.stdout
     assert "setup: 14 of 14 custom fields created" in out
     assert "setup: 14 of 14 field grants created" in out  # FLS on by default
+    assert re.search(r"doctor: \d+ ok, 0 warn, 0 fail, 2 skip", out), out
     hubspot = re.search(r"company \d+ is (\w+), written back ([\d.]+) s after", out)
     assert hubspot is not None, out
     routed = re.search(

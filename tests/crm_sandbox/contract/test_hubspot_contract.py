@@ -162,6 +162,13 @@ CASES: tuple[Case, ...] = (
         ("HubSpotClient.get_property",),
     ),
     Case(
+        "properties.companies.list",
+        200,
+        P + "CollectionResponsePropertyNoPaging",
+        call.get(PROPS),
+        ("HubSpotProbe.company_properties",),
+    ),
+    Case(
         "properties.companies.get missing 404",
         404,
         P + "Error",

@@ -46,7 +46,7 @@ CASES: tuple[Case, ...] = (
         200,
         OAUTH + "Token",
         call.token("ok"),
-        ("auth.request_token",),
+        ("auth.request_token", "SalesforceClient.connect"),
     ),
     Case("oauth2/token bad secret 400", 400, OAUTH + "Error", call.token("bad secret")),
     Case(

@@ -1,0 +1,30 @@
+"""The private-app scopes icp-sync needs, each with the calls that need it.
+
+Per the `security` sections of HubSpot's OpenAPI specs (PublicApiSpecs/CRM: Companies and
+Deals `Rollouts/424/v3`, Properties `Rollouts/145899/v3`, Associations `Rollouts/130902/v4`),
+where any one scope listed for an operation grants it: object reads need
+`crm.objects.<type>.read`, writes `.write`; property reads are granted by the object's read
+scope; property and group writes need `crm.schemas.<type>.write`; association reads need the
+*from* object's read scope (deals → companies, contacts → companies). A call outside the
+token's scopes is answered 403 `MISSING_SCOPES`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+REQUIRED_SCOPES: Mapping[str, str] = {
+    "crm.objects.companies.read": "pull companies and read the ICP property definitions",
+    "crm.objects.companies.write": "write the scores back",
+    "crm.objects.deals.read": "pull deals and their companies",
+    "crm.objects.contacts.read": "find a new inbound contact's company (webhooks)",
+    "crm.schemas.companies.write": "create and update the ICP properties (setup)",
+}
+SETUP_ONLY = frozenset({"crm.schemas.companies.write"})
+"""Needed by `icp-sync setup hubspot` alone: without it a sync still runs."""
+
+
+def missing_scopes(granted: Iterable[str]) -> list[str]:
+    """The required scopes not in `granted`, in `REQUIRED_SCOPES` order."""
+    have = set(granted)
+    return [scope for scope in REQUIRED_SCOPES if scope not in have]
