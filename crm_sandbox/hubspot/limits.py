@@ -8,8 +8,10 @@ the 2024 changelog "Increasing our API limits" said 650,000, the guide is the la
 429 bodies are HubSpot's: `status`, `message` ("You have reached your ten_secondly_rolling
 limit." / "daily" / "secondly"), `errorType: RATE_LIMIT`, `correlationId`, `policyName`
 (`TEN_SECONDLY_ROLLING`, `DAILY`, `SECONDLY`) and `requestId` (HubSpot's usage guidelines
-show it on the DAILY example). `Retry-After` on an API 429 is undocumented; the sandbox sends
-it unless `retry_after` is off (the connector must cope with both).
+show it on the DAILY example). `Retry-After` (seconds): HubSpot's usage guidelines
+(developer-tooling/platform/usage-guidelines) ask clients to honour it on 429s, and PostHog
+fixed its HubSpot import to do so (PostHog/posthog#64726, 2026-06); the sandbox sends it
+unless `retry_after` is off (the connector copes with both).
 
 Requests refused with 429 consume no budget. All attributes may be changed while serving
 (e.g. `limiter.retry_after = False`); `reset()` empties the windows and the daily counts.
