@@ -3,6 +3,7 @@ HTTPS) and connectors on them."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -21,10 +22,9 @@ from tests.support.salesforce import AS_OF, SF_FLAGS, SF_TIERS, OrgFactory, Sale
 
 @pytest.fixture
 def sandbox(start_crm_sandbox: SandboxFactory) -> RunningSandbox:
-    # No search limit here: tests that record waits instead of sleeping would trip it; its
-    # own test turns it back on. A short search lag (still on: tests that change records and
-    # then search wait for it); tests/connectors/hubspot/test_pull.py runs with the default.
-    return start_crm_sandbox(seed=7, companies=200, search_rate_limit=None, search_lag_s=0.2)
+    # Every default on: the search limit (the connector paces itself in real time) and the
+    # search lag (tests that change records and then search wait for the index).
+    return start_crm_sandbox(seed=7, companies=200)
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def make_connector(sandbox: RunningSandbox) -> Iterator[ConnectorFactory]:
             "flags": FLAGS,
             "overlap": timedelta(seconds=1),
             "retry": RetryPolicy(max_attempts=8, max_elapsed=120),
-            "sleep": RecordingSleep(),
+            "sleep": time.sleep,  # real waits: pacing keeps the real search limit
         }
         options.update(overrides)
         if isinstance(options["sleep"], RecordingSleep):

@@ -16,7 +16,8 @@ AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
 
 @pytest.fixture(scope="session")
 def sandbox(start_shared_crm_sandbox: SandboxFactory) -> RunningSandbox:
-    # No search limit: the search tests page quickly; the limit has its own test.
+    # Search limit relaxed: these tests are about the API's answers, through the bare client,
+    # which does not pace its searches; the limit has its own tests (hubspot/test_search.py).
     return start_shared_crm_sandbox(seed=11, companies=250, as_of=AS_OF, search_rate_limit=None)
 
 

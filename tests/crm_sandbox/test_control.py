@@ -26,9 +26,7 @@ OBJECTS = ("Account", "Lead", "Opportunity")
 
 @pytest.fixture
 def sandbox(start_crm_sandbox: SandboxFactory) -> RunningSandbox:
-    return start_crm_sandbox(
-        seed=3, companies=20, as_of=AS_OF, salesforce_port=0, search_rate_limit=None
-    )
+    return start_crm_sandbox(seed=3, companies=20, as_of=AS_OF, salesforce_port=0)
 
 
 def hubspot_companies(sandbox: RunningSandbox) -> dict[str, dict[str, str]]:

@@ -46,8 +46,7 @@ def port() -> int:
 @pytest.fixture
 def sandbox(port: int, start_crm_sandbox: SandboxFactory) -> RunningSandbox:
     return start_crm_sandbox(seed=41, companies=25, webhook_target=f"http://127.0.0.1:{port}",
-                             hubspot_app_secret=APP_SECRET, webhook_retry=FAST_REDELIVERY,
-                             search_rate_limit=None)  # fmt: skip
+                             hubspot_app_secret=APP_SECRET, webhook_retry=FAST_REDELIVERY)  # fmt: skip
 
 
 @pytest.fixture

@@ -41,8 +41,7 @@ COMPANIES = 250
 
 @pytest.fixture
 def sandbox(start_crm_sandbox: SandboxFactory) -> RunningSandbox:
-    return start_crm_sandbox(seed=31, companies=COMPANIES, salesforce_port=0,
-                             search_rate_limit=None, leads_per_company=0.6)  # fmt: skip
+    return start_crm_sandbox(seed=31, companies=COMPANIES, salesforce_port=0, leads_per_company=0.6)
 
 
 @pytest.fixture

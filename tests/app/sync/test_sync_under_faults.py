@@ -120,10 +120,9 @@ def test_given_a_hubspot_failing_one_request_in_five_when_synced_then_the_result
     rubric: Rubric,
     start_crm_sandbox: SandboxFactory,
 ) -> None:
-    with start_crm_sandbox(seed=SEED, companies=COMPANIES, search_rate_limit=None) as clean:
+    with start_crm_sandbox(seed=SEED, companies=COMPANIES) as clean:
         full_sync(hubspot(clean, rubric), reference, rubric)
-    with start_crm_sandbox(seed=SEED, companies=COMPANIES, search_rate_limit=None,
-                           faults=FAULTS) as sandbox:  # fmt: skip
+    with start_crm_sandbox(seed=SEED, companies=COMPANIES, faults=FAULTS) as sandbox:
         report, stats = full_sync(hubspot(sandbox, rubric), sessions, rubric)
         injected = sandbox.faults_injected()["hubspot"]
 

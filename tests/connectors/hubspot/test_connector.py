@@ -164,6 +164,7 @@ def test_given_a_pull_stopped_inside_a_tie_group_when_resumed_from_its_cursor_th
     assert set(tied) <= {r.crm_id for r in [*first_page.records, *resumed]}
 
 
+@pytest.mark.slow  # waits twice for search's 3-second lag
 def test_given_records_modified_during_an_incremental_pull_when_paged_then_none_is_skipped(
     sandbox: RunningSandbox, make_connector: ConnectorFactory
 ) -> None:
@@ -267,7 +268,7 @@ def test_given_known_and_unknown_ids_when_fetched_then_known_ones_come_in_order(
 
 @pytest.fixture
 def big_sandbox(start_crm_sandbox: SandboxFactory) -> RunningSandbox:
-    return start_crm_sandbox(seed=11, companies=300, search_rate_limit=None)
+    return start_crm_sandbox(seed=11, companies=300)
 
 
 def test_given_250_updates_when_written_then_three_batch_calls_land_every_value(
@@ -463,11 +464,12 @@ def test_given_a_burst_limit_of_2_when_pulling_then_the_pacer_waits_instead_of_a
     assert all(wait <= 10.0 for wait in sleep.retry_waits)
 
 
+@pytest.mark.slow  # paced searches in real time, after search's 3-second lag
 def test_given_the_real_search_limit_when_pulling_incrementally_then_pacing_avoids_429s(
     sandbox: RunningSandbox, make_connector: ConnectorFactory
 ) -> None:
-    sandbox.hubspot_limiter.search_per_second = 5
-    connector = make_connector(page_size=5, overlap=timedelta(0), sleep=__import__("time").sleep)
+    assert sandbox.hubspot_limiter.search_per_second == 5  # the default, as HubSpot's
+    connector = make_connector(page_size=5, overlap=timedelta(0))
     cursor = final_cursor(list(connector.pull_accounts(None)))
     touched = sandbox.hubspot.company_ids()[:30]
     for company_id in touched:

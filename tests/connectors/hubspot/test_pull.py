@@ -20,8 +20,8 @@ from tests.support.hubspot import ConnectorFactory, final_cursor, records_of, se
 
 @pytest.fixture
 def sandbox(start_crm_sandbox: SandboxFactory) -> RunningSandbox:
-    """The connectors' `sandbox`, but with every default of the search index on."""
-    return start_crm_sandbox(seed=7, companies=40, deals_per_company=0, search_rate_limit=None)
+    """A smaller sandbox than the connectors' `sandbox`, every default on."""
+    return start_crm_sandbox(seed=7, companies=40, deals_per_company=0)
 
 
 def test_given_the_defaults_then_the_pulls_overlap_exceeds_the_search_lag() -> None:
@@ -50,12 +50,11 @@ def test_given_a_change_stamped_before_the_cursor_but_not_yet_searchable_when_pu
     assert late not in {r.crm_id for r in no_overlap}  # the overlap is what finds it
 
 
+@pytest.mark.slow  # 300 companies, and search's 3-second lag waited for
 def test_given_250_records_sharing_one_modified_instant_when_pulled_by_pages_of_100_then_each_comes_once(
     start_crm_sandbox: SandboxFactory, make_connector: ConnectorFactory
 ) -> None:
-    big = start_crm_sandbox(
-        seed=8, companies=300, deals_per_company=0, search_rate_limit=None, search_lag_s=0.2
-    )  # paging is the point here: a short lag, waited for
+    big = start_crm_sandbox(seed=8, companies=300, deals_per_company=0)
     connector = make_connector(
         base_url=big.hubspot_url, token=big.hubspot_token, overlap=DEFAULT_OVERLAP, page_size=100
     )

@@ -161,7 +161,6 @@ def running(
         seed=5,
         companies=30,
         as_of=AS_OF,
-        search_rate_limit=None,
         salesforce_port=0,
         webhook_target=receiver.url + "/",
         hubspot_app_secret=SECRET,

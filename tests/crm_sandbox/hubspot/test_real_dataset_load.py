@@ -69,7 +69,7 @@ COMPANIES = [
 
 @pytest.fixture(scope="module")
 def portal(start_shared_crm_sandbox: SandboxFactory) -> Iterator[RunningSandbox]:
-    with start_shared_crm_sandbox(seed=3, companies=0, search_rate_limit=None) as running:
+    with start_shared_crm_sandbox(seed=3, companies=0) as running:
         yield running
 
 

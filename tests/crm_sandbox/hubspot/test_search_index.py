@@ -24,7 +24,8 @@ from tests.support.clock import ManualClock
 
 @pytest.fixture
 def lagging(start_crm_sandbox: SandboxFactory) -> tuple[RunningSandbox, ManualClock]:
-    """A sandbox with the default lag whose index runs on a clock the test moves."""
+    """A sandbox with the default lag whose index runs on a clock the test moves. Search limit
+    relaxed: these tests are about the index's lag and order, searched with the bare client."""
     sandbox = start_crm_sandbox(seed=3, companies=40, deals_per_company=0, search_rate_limit=None)
     clock = ManualClock()
     sandbox.hubspot.search_index.clock = clock
