@@ -224,13 +224,19 @@ def _replace_updateable(definition: FieldDef, editable: bool) -> FieldDef:
     return replace(definition, updateable=editable)
 
 
+def may_edit(backend: SalesforceBackend, object_name: str) -> bool:
+    """Whether the user has Edit on a data object (its profile's object settings, or Modify All
+    Data): without it describe shows the object and its fields read-only."""
+    user = backend.user_permissions
+    return object_name in user.edit_objects or has_permission(backend, "PermissionsModifyAllData")
+
+
 def check_edit(backend: SalesforceBackend, object_name: str) -> None:
     """Raises what an insert or update of one of the object's records gets without rights."""
     if object_name in SETUP_OBJECTS:
         require(backend, "PermissionsManageProfilesPermissionsets", object_name)
         return
-    user = backend.user_permissions
-    if object_name in user.edit_objects or has_permission(backend, "PermissionsModifyAllData"):
+    if may_edit(backend, object_name):
         return
     raise SalesforceError(
         "INSUFFICIENT_ACCESS_OR_READONLY", "insufficient access rights on object id"

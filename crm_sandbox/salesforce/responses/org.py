@@ -16,7 +16,7 @@ from crm_sandbox.salesforce.calls import DataApi, DataCall, Reply
 from crm_sandbox.salesforce.describe import describe
 from crm_sandbox.salesforce.errors import SalesforceError
 from crm_sandbox.salesforce.metadata import FieldDef
-from crm_sandbox.salesforce.permissions import require
+from crm_sandbox.salesforce.permissions import SETUP_OBJECTS, may_edit, require
 from crm_sandbox.salesforce.soql import parse
 from crm_sandbox.salesforce.values import render_record
 
@@ -35,7 +35,16 @@ _DEFAULT_LENGTH = {"MultiselectPicklist": 4099, "LongTextArea": 32_768}
 
 
 async def describe_object(api: DataApi, call: DataCall) -> Reply:
-    return Reply(describe(call.object_name, api.state.visible_schema(call.object_name)))
+    """Describe as the integration user sees it: the fields field-level security lets it see,
+    and, without Edit on the object, the object and every field neither createable nor
+    updateable (what `icp-sync doctor` reads to tell the user may not write scores)."""
+    state = api.state
+    answer = describe(call.object_name, state.visible_schema(call.object_name))
+    if call.object_name not in SETUP_OBJECTS and not may_edit(state, call.object_name):
+        answer.update(createable=False, updateable=False, deletable=False)
+        for field in answer["fields"]:
+            field.update(createable=False, updateable=False)
+    return Reply(answer)
 
 
 async def limits(api: DataApi, call: DataCall) -> Reply:

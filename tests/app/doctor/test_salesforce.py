@@ -14,6 +14,7 @@ from app.rubric import Rubric, load_rubric
 from app.settings import Settings, settings_from
 from connectors.salesforce.connector import SalesforceConnector
 from crm_sandbox.pytest_plugin import SandboxFactory
+from crm_sandbox.salesforce.permissions import UserPermissions
 from crm_sandbox.salesforce.server import RunningSalesforce
 from tests.support.doctor import by_name, default_rubric_with
 
@@ -320,3 +321,16 @@ def test_given_an_icp_field_granted_read_but_not_edit_then_permissions_fail_nami
     assert checks["permissions"].detail == "read-only for the user: Account.ICP_Tier__c"
     assert "Edit Access" in str(checks["permissions"].fix)
     assert checks["field_level_security"].status == "ok"
+
+
+def test_given_a_user_without_edit_on_leads_then_permissions_fail_naming_the_object(
+    start_crm_sandbox: SandboxFactory, rubric: Rubric
+) -> None:
+    no_lead_edit = UserPermissions(edit_objects=frozenset({"Account", "Opportunity"}))
+    org = start_crm_sandbox.salesforce_only(seed=4, companies=3, user_permissions=no_lead_edit)
+
+    checks = by_name(salesforce_checks(settings_of(org), rubric))
+
+    assert checks["permissions"].status == "fail"
+    assert "Lead" in checks["permissions"].detail
+    assert "Account" not in checks["permissions"].detail

@@ -174,6 +174,20 @@ def test_given_user_without_edit_on_lead_when_updating_leads_then_per_record_rea
     assert results[1]["success"] is True
 
 
+def test_given_user_without_edit_on_lead_when_described_then_lead_is_read_only_and_account_not(
+    start_crm_sandbox: SandboxFactory, session: requests.Session
+) -> None:
+    user = UserPermissions(edit_objects=frozenset({"Account"}))
+    _, sf = _org(start_crm_sandbox, session, user_permissions=user)
+
+    lead, account = sf.Lead.describe(), sf.Account.describe()
+
+    assert (lead["updateable"], lead["createable"]) == (False, False)
+    assert not any(field["updateable"] or field["createable"] for field in lead["fields"])
+    assert account["updateable"] is True
+    assert {f["name"]: f["updateable"] for f in account["fields"]}["BillingCity"] is True
+
+
 def test_given_seeded_org_with_icp_fields_then_setup_grant_present_and_fields_editable(
     start_crm_sandbox: SandboxFactory, session: requests.Session
 ) -> None:
