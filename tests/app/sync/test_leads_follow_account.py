@@ -13,16 +13,15 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.crm import salesforce_connector
 from app.inbox.events import IncomingEvent
 from app.inbox.receive import enqueue
 from app.inbox.worker import Worker
 from app.rubric import Rubric, load_rubric
 from app.scoring import compile_rubric
 from app.sync.orchestrator import run_sync
-from connectors.salesforce.connector import SalesforceConnector
 from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.salesforce.server import RunningSalesforce
+from tests.app.sync.test_salesforce_sync import connect
 
 SCORE = "ICP_Fit_Score__c"
 DOMAIN = "brightwave-software.example"
@@ -41,16 +40,6 @@ def org(start_crm_sandbox: SandboxFactory) -> RunningSalesforce:
 @pytest.fixture
 def rubric() -> Rubric:
     return load_rubric()
-
-
-def connect(org: RunningSalesforce, rubric: Rubric) -> SalesforceConnector:
-    return salesforce_connector(
-        org.url,
-        rubric,
-        client_id=org.client_id,
-        client_secret=org.client_secret,
-        ca_bundle=org.ca_bundle,
-    )
 
 
 def lead(org: RunningSalesforce, last_name: str, domain: str, **company: Any) -> str:
