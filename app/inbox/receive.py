@@ -1,9 +1,10 @@
-"""Storing verified webhook events in the inbox (`webhook_events`), once per (source, event id).
+"""Storing verified webhook events in the inbox (`webhook_events`), once per (source, identity).
 
 `enqueue` runs inside the caller's transaction; the webhook is answered only after that
 transaction commits. Deduplication is the database's: `INSERT … ON CONFLICT DO NOTHING` on the
-(source, event_id) unique constraint, so concurrent deliveries of the same event never raise, on
-SQLite and PostgreSQL alike. Rows are inserted in (source, event_id) order, so two concurrent
+(source, identity) unique constraint (`IncomingEvent.identity`: what makes an event distinct, not
+the CRM's event id alone), so concurrent deliveries of the same event never raise, on SQLite and
+PostgreSQL alike. Rows are inserted in (source, identity) order, so two concurrent
 batches sharing events wait for each other instead of deadlocking on PostgreSQL.
 
 Metrics: `EVENTS_RECEIVED` and `EVENTS_DUPLICATE` move when the transaction commits (a rolled
@@ -33,17 +34,17 @@ def enqueue(
 ) -> tuple[int, int]:
     """Insert `events` as pending inbox rows; returns (stored, duplicates).
 
-    A duplicate is an event whose (source, event_id) is already in the inbox, or repeated
+    A duplicate is an event whose (source, identity) is already in the inbox, or repeated
     earlier in `events`: each event is stored once, and `stored + duplicates == len(events)`.
     `received_at` (tz-aware) is also the first `next_attempt_at`. Nothing is committed here.
     """
     unique: dict[tuple[str, str], IncomingEvent] = {}
     for incoming in events:
-        unique.setdefault((incoming.source, incoming.event_id), incoming)
+        unique.setdefault((incoming.source, incoming.identity), incoming)
     if not unique:
         return 0, 0
     rows = [_row(unique[identity], received_at) for identity in sorted(unique)]
-    statement = insert_ignoring_conflicts(session, WebhookEvent, ["source", "event_id"]).values(
+    statement = insert_ignoring_conflicts(session, WebhookEvent, ["source", "identity"]).values(
         rows
     )
     inserted = session.execute(statement.returning(WebhookEvent.source)).scalars().all()
@@ -60,6 +61,7 @@ def _row(incoming: IncomingEvent, received_at: datetime) -> dict[str, Any]:
     return {
         "source": incoming.source,
         "event_id": incoming.event_id,
+        "identity": incoming.identity,
         "event_type": incoming.event_type,
         "object_type": incoming.object_type,
         "object_id": incoming.object_id,

@@ -26,8 +26,10 @@ from sqlalchemy import (
     false,
     text,
 )
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from app.inbox.events import event_identity
 from app.store.types import JSONDocument, UTCDateTime
 
 # Deterministic constraint and index names, so autogenerate and hand-written migrations agree
@@ -190,18 +192,33 @@ class SyncState(Base):
     stats: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
 
 
+def _event_identity(context: DefaultExecutionContext) -> str:
+    """An ORM insert that names no identity gets the one its columns imply (tests, ops)."""
+    row: dict[str, Any] = context.get_current_parameters()  # type: ignore[no-untyped-call]
+    return event_identity(
+        row["source"],
+        row["event_id"],
+        row["event_type"],
+        row["object_type"],
+        row["object_id"],
+        row.get("payload") or {},
+    )
+
+
 class WebhookEvent(Base):
-    """The durable inbox: an event is stored before the webhook is answered, once per id."""
+    """The durable inbox: an event is stored before the webhook is answered, once per identity
+    (`app.inbox.events.event_identity`: what makes it distinct, not the CRM's event id alone)."""
 
     __tablename__ = "webhook_events"
     __table_args__ = (
-        UniqueConstraint("source", "event_id"),
+        UniqueConstraint("source", "identity"),
         Index(None, "status", "next_attempt_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source: Mapped[str] = mapped_column(String(32))
     event_id: Mapped[str] = mapped_column(String(128))
+    identity: Mapped[str] = mapped_column(String(64), default=_event_identity)
     event_type: Mapped[str] = mapped_column(String(64))
     object_type: Mapped[str] = mapped_column(String(32))
     object_id: Mapped[str] = mapped_column(String(64))  # the record's CRM id

@@ -97,8 +97,10 @@ DOC = EndpointDoc(
         f"`X-Forwarded-Proto`.** The secret is `{hubspot.SECRET_SETTING}`; unset, every "
         "request is refused.\n\n"
         f"Stored: {', '.join(f'`{name}`' for name in hubspot.SUBSCRIPTIONS)}; other "
-        "subscription types are counted as `ignored`. Events are stored once per `eventId`, "
-        "so a redelivery is answered 200 and counted as `duplicates`."
+        "subscription types are counted as `ignored`. An event is stored once per (`portalId`, "
+        "`subscriptionType`, `objectId`, `propertyName`, `occurredAt`, `eventId`) — HubSpot "
+        "does not guarantee `eventId` unique — so a redelivery is answered 200 and counted as "
+        "`duplicates`."
     ),
     responses=json_responses(
         "Not a valid delivery; `detail` names the path.",

@@ -30,7 +30,10 @@ _EVENT: dict[str, Any] = {
             "minLength": 1,
             "maxLength": EVENT_ID_MAX_CHARS,
             "pattern": ID_PATTERN,
-            "description": "dedupe key: no control characters, no surrounding spaces",
+            "description": (
+                "with objectType, recordId, changeType and occurredAt, the dedupe key: "
+                "no control characters, no surrounding spaces"
+            ),
         },
         "objectType": {
             "type": "string",
@@ -80,7 +83,8 @@ DOC = EndpointDoc(
     summary="Receive Salesforce record changes as JSON (Flow HTTP callout, Apex)",
     description=(
         'Our own JSON contract for Flow HTTP callouts and Apex: `{"events": [...]}` (at most '
-        f"{MAX_EVENTS}) or a single event object, each with `eventId` (the dedupe key), "
+        f"{MAX_EVENTS}) or a single event object, each with `eventId` (with the "
+        "record, change type and `occurredAt`, the dedupe key), "
         "`objectType` (Lead, Account, Opportunity), `recordId` and `changeType` (created, "
         f"updated, deleted). Authenticated against `{salesforce_json.SECRET_SETTING}` by "
         f"either `{salesforce_json.SECRET_HEADER}: <secret>` (a Named Credential header; Flow "

@@ -112,8 +112,9 @@ def test_given_rows_inserted_without_defaults_when_read_then_server_defaults_app
     session.execute(
         text(
             "INSERT INTO webhook_events"
-            " (source, event_id, event_type, object_type, object_id, payload, received_at)"
-            " VALUES ('hubspot', 'evt-raw', 'company.creation', 'company', '7', '{}',"
+            " (source, event_id, identity, event_type, object_type, object_id, payload,"
+            " received_at) VALUES ('hubspot', 'evt-raw', 'raw-1', 'company.creation', 'company',"
+            " '7', '{}',"
             " '2026-11-23 09:30:00')"
         )
     )
@@ -284,18 +285,27 @@ def test_given_score_for_missing_account_when_stored_then_foreign_key_refuses(
         session.commit()
 
 
-def test_given_webhook_event_when_same_event_id_arrives_again_then_refused(
+def test_given_webhook_event_when_the_same_event_arrives_again_then_refused(
     session: Session,
 ) -> None:
     session.add(_event())
     session.commit()
 
-    session.add(_event(payload={"retry": True}))
+    session.add(_event(payload={"propertyName": "industry", "attemptNumber": 1}))
     with pytest.raises(IntegrityError):
         session.commit()
     session.rollback()
 
     assert session.scalars(select(WebhookEvent.payload)).all() == [{"propertyName": "industry"}]
+
+
+def test_given_webhook_event_when_a_distinct_event_shares_its_event_id_then_accepted(
+    session: Session,
+) -> None:
+    session.add_all([_event(), _event(payload={"propertyName": "numberofemployees"})])
+    session.commit()
+
+    assert _count(session, WebhookEvent) == 2
 
 
 def test_given_webhook_event_when_same_event_id_comes_from_another_source_then_accepted(
