@@ -2,7 +2,8 @@
 over real HTTP, on SQLite and PostgreSQL: events wait the outage out (no attempt spent, the
 CRM probed at most once per back-off, not once per event and pass) and are processed exactly
 once when it returns; an event the CRM refuses on its own still ends in the dead letter, and
-does not take the other records of its batch with it."""
+does not take the other records of its batch with it. A write that failed is retried by the
+idle worker within a minute of its back-off, without waiting for a sync."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.crm import hubspot_connector, rubric_properties
@@ -17,7 +19,9 @@ from app.inbox.events import DEAD, DONE
 from app.inbox.worker import Worker
 from app.rubric import Rubric, load_rubric
 from app.scoring import compile_rubric
+from app.store.tables import Account, WritebackState
 from app.sync.orchestrator import run_sync
+from app.sync.writeback import WRITTEN
 from connectors.hubspot.connector import HubSpotConnector
 from connectors.retry import RetryPolicy
 from crm_sandbox.pytest_plugin import SandboxFactory
@@ -129,3 +133,38 @@ def test_given_a_record_the_crm_refuses_then_its_event_alone_is_dead_lettered(
 
     assert statuses(sessions) == {"a1": DONE, "d1": DEAD}
     assert hubspot_writes(synced) == {company: 1}
+
+
+def test_given_a_failed_write_then_an_idle_worker_retries_it_within_a_minute_of_its_backoff(
+    synced: RunningSandbox,
+    sessions: sessionmaker[Session],
+    rubric: Rubric,
+    single_try: HubSpotConnector,
+) -> None:
+    company = synced.hubspot.company_ids()[0]
+    synced.hubspot.touch_company(company, numberofemployees="3")
+    now = [datetime.now(UTC)]
+    worker = Worker(sessions, {"hubspot": single_try}, compile_rubric(rubric),
+                    clock=lambda: now[0])  # fmt: skip
+    put(sessions, company_change("a1", company), now=now[0])
+    synced.hubspot_faults.fail_next(1, status=503, path="/objects/companies/batch/update")
+
+    assert worker.run_once().failed_writes == 1
+    assert statuses(sessions) == {"a1": DONE}
+    retry_at = writeback_of(sessions, company).next_attempt_at
+    assert retry_at is not None
+
+    while not hubspot_writes(synced) and now[0] < retry_at + timedelta(minutes=5):
+        now[0] += timedelta(seconds=10)  # idle passes, no sync
+        worker.run_once()
+
+    assert retry_at <= now[0] <= retry_at + timedelta(minutes=1)
+    assert hubspot_writes(synced) == {company: 1}
+    assert writeback_of(sessions, company).status == WRITTEN
+
+
+def writeback_of(sessions: sessionmaker[Session], crm_id: str) -> WritebackState:
+    with sessions() as session:
+        return session.scalars(
+            select(WritebackState).join(Account).where(Account.crm_id == crm_id)
+        ).one()
