@@ -19,28 +19,17 @@ from app.crm import hubspot_connector, make_connector
 from app.inbox import queue
 from app.inbox.events import DEAD, DONE, PENDING, PROCESSING
 from app.inbox.worker import Worker
-from app.rubric import Rubric, load_rubric
+from app.rubric import Rubric
 from app.scoring import compile_rubric
 from app.settings import settings_from
 from app.store.tables import Account, Score, WebhookEvent
 from app.sync.orchestrator import run_sync
 from connectors.hubspot.connector import HubSpotConnector
 from connectors.retry import RetryPolicy
-from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.sandbox import RunningSandbox
 from tests.support.inbox import put, statuses
 
 pytestmark = pytest.mark.slow  # a synced sandbox per test, then events through the worker
-
-
-@pytest.fixture
-def sandbox(start_crm_sandbox: SandboxFactory) -> RunningSandbox:
-    return start_crm_sandbox(seed=13, companies=30, salesforce_port=0)
-
-
-@pytest.fixture
-def rubric() -> Rubric:
-    return load_rubric()
 
 
 @pytest.fixture

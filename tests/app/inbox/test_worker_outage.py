@@ -9,22 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.crm import hubspot_connector, rubric_properties
+from app.crm import hubspot_connector
 from app.inbox.events import DEAD, DONE
 from app.inbox.worker import Worker
-from app.rubric import Rubric, load_rubric
+from app.rubric import Rubric
 from app.scoring import compile_rubric
 from app.store.tables import Account, WritebackState
 from app.sync.orchestrator import run_sync
 from app.sync.writeback import WRITTEN
 from connectors.hubspot.connector import HubSpotConnector
 from connectors.retry import RetryPolicy
-from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.sandbox import RunningSandbox
 from tests.support.crm_checks import hubspot_writes
 from tests.support.inbox import company_change, put, statuses
@@ -33,16 +33,6 @@ pytestmark = pytest.mark.slow  # a synced sandbox per test, then passes of the w
 
 DOWN_FOR = timedelta(minutes=10)
 PASS_EVERY = timedelta(seconds=20)
-
-
-@pytest.fixture
-def sandbox(start_crm_sandbox: SandboxFactory) -> RunningSandbox:
-    return start_crm_sandbox(seed=13, companies=30, salesforce_port=0)
-
-
-@pytest.fixture
-def rubric() -> Rubric:
-    return load_rubric()
 
 
 @pytest.fixture
@@ -61,15 +51,32 @@ def synced(
 def single_try(sandbox: RunningSandbox, rubric: Rubric) -> Iterator[HubSpotConnector]:
     """The worker's connector, trying each call once: an outage reaches the worker at once
     instead of after the client's own retries (seconds of real waiting each)."""
-    with HubSpotConnector(
-        sandbox.hubspot_url,
-        sandbox.hubspot_token,
-        tiers=[tier.name for tier in rubric.tiers],
-        flags=[d.id for d in rubric.disqualifiers],
-        extra_properties=rubric_properties(rubric, "hubspot"),
-        retry=RetryPolicy(max_attempts=1),
-    ) as connector:
+    once = RetryPolicy(max_attempts=1)
+    with hubspot_connector(sandbox.hubspot_url, sandbox.hubspot_token, rubric, retry=once) as (
+        connector
+    ):
         yield connector
+
+
+def shrunk_companies(sandbox: RunningSandbox, count: int) -> list[str]:
+    """The first `count` companies, changed in the CRM so that each is owed a new score."""
+    companies = sandbox.hubspot.company_ids()[:count]
+    for company in companies:
+        sandbox.hubspot.touch_company(company, numberofemployees="3")  # now too small
+    return companies
+
+
+def clocked_worker(
+    sessions: sessionmaker[Session],
+    connector: HubSpotConnector,
+    rubric: Rubric,
+    now: list[datetime],
+    **options: Any,
+) -> Worker:
+    """A worker whose clock reads `now[0]`, which the test moves."""
+    return Worker(
+        sessions, {"hubspot": connector}, compile_rubric(rubric), clock=lambda: now[0], **options
+    )
 
 
 def test_given_the_crm_down_for_ten_minutes_then_every_event_is_processed_once_when_it_returns(
@@ -78,12 +85,9 @@ def test_given_the_crm_down_for_ten_minutes_then_every_event_is_processed_once_w
     rubric: Rubric,
     single_try: HubSpotConnector,
 ) -> None:
-    first, second, third = synced.hubspot.company_ids()[:3]
-    for company in (first, second, third):
-        synced.hubspot.touch_company(company, numberofemployees="3")  # now too small
+    first, second, third = shrunk_companies(synced, 3)
     now = [datetime.now(UTC)]
-    worker = Worker(sessions, {"hubspot": single_try}, compile_rubric(rubric),
-                    clock=lambda: now[0])  # fmt: skip
+    worker = clocked_worker(sessions, single_try, rubric, now)
     put(sessions, company_change("a1", first), company_change("b1", second), now=now[0])
     synced.hubspot_faults.fail_next(1_000_000, status=503)  # down: every call answers 503
 
@@ -116,11 +120,9 @@ def test_given_a_record_the_crm_refuses_then_its_event_alone_is_dead_lettered(
     rubric: Rubric,
     single_try: HubSpotConnector,
 ) -> None:
-    company = synced.hubspot.company_ids()[0]
-    synced.hubspot.touch_company(company, numberofemployees="3")
+    (company,) = shrunk_companies(synced, 1)
     now = [datetime.now(UTC)]
-    worker = Worker(sessions, {"hubspot": single_try}, compile_rubric(rubric),
-                    max_attempts=3, clock=lambda: now[0])  # fmt: skip
+    worker = clocked_worker(sessions, single_try, rubric, now, max_attempts=3)
     refused = {"event_id": "d1", "event_type": "deal.propertyChange",
                "object_type": "deal", "object_id": "4242"}  # fmt: skip
     put(sessions, company_change("a1", company), refused, now=now[0])
@@ -141,11 +143,9 @@ def test_given_a_failed_write_then_an_idle_worker_retries_it_within_a_minute_of_
     rubric: Rubric,
     single_try: HubSpotConnector,
 ) -> None:
-    company = synced.hubspot.company_ids()[0]
-    synced.hubspot.touch_company(company, numberofemployees="3")
+    (company,) = shrunk_companies(synced, 1)
     now = [datetime.now(UTC)]
-    worker = Worker(sessions, {"hubspot": single_try}, compile_rubric(rubric),
-                    clock=lambda: now[0])  # fmt: skip
+    worker = clocked_worker(sessions, single_try, rubric, now)
     put(sessions, company_change("a1", company), now=now[0])
     synced.hubspot_faults.fail_next(1, status=503, path="/objects/companies/batch/update")
 
