@@ -14,6 +14,7 @@ from connectors.base import CrmConnector
 
 if TYPE_CHECKING:
     from connectors.hubspot.connector import HubSpotConnector
+    from connectors.retry import RetryPolicy
     from connectors.salesforce.connector import SalesforceConnector
 
 SOURCES = ("hubspot", "salesforce")
@@ -35,8 +36,11 @@ def rubric_properties(rubric: Rubric, source: str) -> list[str]:
     return wanted
 
 
-def hubspot_connector(base_url: str, token: str, rubric: Rubric) -> HubSpotConnector:
-    """A HubSpot connector whose writeback options and pulled properties follow the rubric."""
+def hubspot_connector(
+    base_url: str, token: str, rubric: Rubric, *, retry: RetryPolicy | None = None
+) -> HubSpotConnector:
+    """A HubSpot connector whose writeback options and pulled properties follow the rubric
+    (`retry`: the connector's retry policy, its default when None)."""
     from connectors.hubspot.connector import HubSpotConnector
 
     return HubSpotConnector(
@@ -45,6 +49,7 @@ def hubspot_connector(base_url: str, token: str, rubric: Rubric) -> HubSpotConne
         tiers=[tier.name for tier in rubric.tiers],
         flags=[d.id for d in rubric.disqualifiers],
         extra_properties=rubric_properties(rubric, "hubspot"),
+        retry=retry,
     )
 
 

@@ -88,6 +88,11 @@ class Runtime:
                 compiled,
                 batch=self.settings.worker_batch,
                 lease=timedelta(seconds=self.settings.inbox_lease_seconds),
+                outage_window=timedelta(hours=self.settings.inbox_outage_hours),
+                outage_max_backoff=timedelta(
+                    seconds=self.settings.inbox_outage_max_backoff_seconds
+                ),
+                retry_writes_every=timedelta(seconds=self.settings.writeback_retry_seconds),
             )
             thread = threading.Thread(
                 target=worker.run, args=(self._stop,), name="inbox-worker", daemon=True

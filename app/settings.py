@@ -71,6 +71,28 @@ class Settings(BaseSettings):
         description="How long a worker's claim on an event lasts: a worker killed mid-event "
         "leaves it to another after this. Longer than the slowest pass (CRM retries included).",
     )
+    inbox_outage_hours: float = Field(
+        default=24,
+        ge=0.1,
+        le=24 * 14,
+        description="How long inbox events wait out a CRM outage (no answer, 5xx, 429, daily "
+        "quota) before the dead letter: as long as HubSpot and Salesforce keep retrying their "
+        "own deliveries (24 h). An outage spends none of an event's attempts.",
+    )
+    inbox_outage_max_backoff_seconds: float = Field(
+        default=300,
+        ge=1,
+        le=3_600,
+        description="Longest wait between two tries of a CRM that is down (the back-off doubles "
+        "from 5 s up to this): a CRM that returns is used again within this time.",
+    )
+    writeback_retry_seconds: float = Field(
+        default=30,
+        ge=1,
+        le=3_600,
+        description="How often an idle worker retries the CRM writes that failed and whose "
+        "back-off expired (without waiting for the next scheduled sync).",
+    )
     log_format: str = Field(default="json", pattern="^(json|console)$")
 
     @field_validator("hubspot_base_url", "salesforce_instance_url")

@@ -6,16 +6,22 @@ event; SQLite runs one writer at a time, so the statement is atomic there too. A
 lease: an event a worker claimed and never finished (the process was killed) is claimable again
 once the lease expires, so nothing accepted is ever lost. `attempts` counts claims, so an event
 that kills its worker every time still ends in the dead letter.
+
+Per record, events are processed in the order received: an event is not claimed while an
+earlier event of the same record waits (backing off) or is being processed by another worker.
+A CRM outage is waited out (`wait_out`): it gives the attempt back, so only an event that fails
+on its own (`fail`) ends in the dead letter, or one the CRM stayed down for longer than it
+keeps retrying its own deliveries (`OUTAGE_WINDOW`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from app.inbox.events import DEAD, DONE, PENDING, PROCESSING
 from app.store.tables import WebhookEvent
@@ -23,6 +29,11 @@ from app.store.tables import WebhookEvent
 DEFAULT_LEASE = timedelta(minutes=2)
 DEFAULT_MAX_ATTEMPTS = 8
 MAX_BACKOFF = timedelta(minutes=30)
+OUTAGE_WINDOW = timedelta(hours=24)
+"""How long an event waits out a CRM outage before the dead letter: as long as the CRMs keep
+retrying their own deliveries (HubSpot webhooks: up to 10 retries over ~24 h; Salesforce
+Outbound Messages: dropped after 24 h; /work/shared/docs/hubspot.md "Retries",
+salesforce.md "Outbound Messages", crm_sandbox/core/delivery.py HUBSPOT_RETRY/SALESFORCE_RETRY)."""
 
 
 def claim(
@@ -32,16 +43,34 @@ def claim(
     *,
     limit: int = 200,
     lease: timedelta = DEFAULT_LEASE,
+    skip_sources: Collection[str] = (),
 ) -> list[WebhookEvent]:
-    """Claims up to `limit` due events (oldest first) for `worker_id`. The caller commits
-    the claim before working on the events, so that rolling the work back keeps the claim."""
+    """Claims up to `limit` due events (oldest first) for `worker_id`, none of `skip_sources`
+    (CRMs whose circuit is open) and none behind an earlier event of its record that is not
+    claimable now. The caller commits the claim before working on the events, so that rolling
+    the work back keeps the claim."""
     claimable = or_(
         and_(WebhookEvent.status == PENDING, WebhookEvent.next_attempt_at <= now),
         and_(WebhookEvent.status == PROCESSING, WebhookEvent.claimed_at < now - lease),
     )
+    earlier = aliased(WebhookEvent)
+    held = (
+        select(earlier.id)
+        .where(
+            earlier.source == WebhookEvent.source,
+            earlier.object_type == WebhookEvent.object_type,
+            earlier.object_id == WebhookEvent.object_id,
+            earlier.id < WebhookEvent.id,
+            or_(
+                and_(earlier.status == PENDING, earlier.next_attempt_at > now),
+                and_(earlier.status == PROCESSING, earlier.claimed_at >= now - lease),
+            ),
+        )
+        .exists()
+    )
     due = (
         select(WebhookEvent.id)
-        .where(claimable)
+        .where(claimable, ~held, WebhookEvent.source.not_in(list(skip_sources)))
         .order_by(WebhookEvent.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -98,6 +127,31 @@ def fail(
             event.status = PENDING
             delay = min(timedelta(seconds=2**event.attempts), MAX_BACKOFF)
             event.next_attempt_at = now + delay
+    return dead
+
+
+def wait_out(
+    events: Sequence[WebhookEvent],
+    error: str,
+    now: datetime,
+    *,
+    until: datetime,
+    window: timedelta = OUTAGE_WINDOW,
+) -> int:
+    """Puts the events back until `until` after a CRM outage, giving their attempt back (the
+    CRM failed, not the event); those received more than `window` ago go to the dead letter.
+    Returns how many were dead-lettered."""
+    dead = 0
+    for event in events:
+        event.last_error = error[:2000]
+        event.claimed_by = None
+        event.attempts = max(0, event.attempts - 1)
+        if now - event.received_at >= window:
+            event.status, event.next_attempt_at = DEAD, None
+            event.last_error = f"CRM unavailable for over {window}: {error}"[:2000]
+            dead += 1
+        else:
+            event.status, event.next_attempt_at = PENDING, until
     return dead
 
 

@@ -10,9 +10,17 @@ One pass claims a batch of events, and per CRM:
 4. hands them to the update pipeline, which stores them, rescores what changed (and the leads
    that borrow from a changed account), and writes back only the values that differ from what
    the CRM was last sent;
-5. marks the events done, in the same transaction as the scores. A failure puts the events
-   back with back-off (or in the dead letter after `max_attempts`); a killed worker's events
-   come back when their claim's lease expires.
+5. marks the events done, in the same transaction as the scores. A CRM outage (no answer,
+   5xx, 429, quota) opens the CRM's circuit and puts the events back without spending an
+   attempt: they wait (back-off capped at 5 minutes) for as long as the CRMs retry their own
+   deliveries (24 h), then are processed in order per record. Any other failure is the
+   events' own: a batch of several records is retried record by record, so only the record
+   that fails is put back with back-off, and dead-lettered after `max_attempts`. A killed
+   worker's events come back when their claim's lease expires.
+
+When the inbox is empty, the pass retries the CRM writes that failed once their back-off has
+expired (at most every `retry_writes_every`), through the same pipeline, without waiting for
+the next scheduled sync.
 """
 
 from __future__ import annotations
@@ -31,11 +39,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app import metrics
 from app.inbox import queue
+from app.inbox.circuit import MAX_BACKOFF, Circuit, is_outage
 from app.scoring import CompiledRubric
 from app.store.tables import WebhookEvent
 from app.sync.pipeline import Changes, UpdatePipeline
+from app.sync.writeback import FAILED, due
 from connectors.base import CrmConnector
-from connectors.errors import ConnectorError
+from connectors.errors import ConnectorError, RetryableError
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +58,9 @@ DEPTH_EVERY_S = 5.0
 that keeps every processed event is not worth running on every idle pass (10 a second)."""
 LOGGED_IDS = 20
 """Event ids bound to the log lines of a batch (the first ones: a batch may hold hundreds)."""
+RETRY_WRITES_EVERY = timedelta(seconds=30)
+"""How often an idle worker looks for failed writes whose back-off expired: a failed write is
+retried within a minute of its retry time, not at the next scheduled sync."""
 
 
 def utc_now() -> datetime:
@@ -64,6 +77,10 @@ class PassReport:
     failed_writes: int = 0
     failed_events: int = 0
     dead: int = 0
+    waiting: int = 0
+    """Events put back to wait out a CRM outage (no attempt spent)."""
+    retried_writes: int = 0
+    """Failed writes retried by the idle pass."""
     latencies: list[float] = field(default_factory=list)
 
 
@@ -81,6 +98,9 @@ class Worker:
         lease: timedelta = queue.DEFAULT_LEASE,
         max_attempts: int = queue.DEFAULT_MAX_ATTEMPTS,
         clock: Callable[[], datetime] = utc_now,
+        outage_window: timedelta = queue.OUTAGE_WINDOW,
+        outage_max_backoff: timedelta = MAX_BACKOFF,
+        retry_writes_every: timedelta = RETRY_WRITES_EVERY,
     ) -> None:
         self._sessions = session_factory
         self._connectors = dict(connectors)
@@ -91,6 +111,10 @@ class Worker:
         self._max_attempts = max_attempts
         self._clock = clock
         self._depth_recorded = -DEPTH_EVERY_S
+        self._outage_window = outage_window
+        self._circuits = {s: Circuit(max_backoff=outage_max_backoff) for s in self._connectors}
+        self._retry_writes_every = retry_writes_every
+        self._writes_checked: datetime | None = None
 
     def run(self, stop: threading.Event, *, idle_wait: float = 0.1) -> None:
         """Passes until `stop` is set; waits `idle_wait` seconds when the inbox is empty."""
@@ -107,8 +131,15 @@ class Worker:
     def run_once(self) -> PassReport:
         report = PassReport()
         with self._sessions() as session:
+            now = self._clock()
+            tripped = [s for s, circuit in self._circuits.items() if circuit.is_open(now)]
             claimed = queue.claim(
-                session, self.worker_id, self._clock(), limit=self._batch, lease=self._lease
+                session,
+                self.worker_id,
+                now,
+                limit=self._batch,
+                lease=self._lease,
+                skip_sources=tripped,
             )
             # Durable before the work: a failure rolls the work back, not the claim (its
             # lease, and the attempt that dead-letters an event that always kills its worker).
@@ -119,6 +150,8 @@ class Worker:
                 by_source[event.source].append(event)
             for source, events in by_source.items():
                 self._process_source_committing(session, source, events, report)
+            if not claimed:
+                self._retry_failed_writes_committing(session, report)
             if time.monotonic() - self._depth_recorded >= DEPTH_EVERY_S:
                 self._record_depth(session)
                 self._depth_recorded = time.monotonic()
@@ -138,16 +171,52 @@ class Worker:
         )
         try:
             with bound:
-                self._process_committing(session, connector, events, report)
-        except Exception as error:
-            session.rollback()  # first: a failed flush leaves the rows unreadable until then
-            reloaded = _reload(session, events)
-            if not isinstance(error, ConnectorError):  # a CRM's refusal is expected, not a bug
-                logger.exception("inbox events %s failed", [e.id for e in reloaded])
-            self._fail_committing(session, reloaded, f"{type(error).__name__}: {error}", report)
+                self._attempt_committing(session, connector, events, report)
         finally:
             metrics.CRM_API_CALLS.labels(source).inc(connector.stats.calls - calls[0])
             metrics.CRM_RATE_LIMITED.labels(source).inc(connector.stats.rate_limited - calls[1])
+
+    def _attempt_committing(
+        self,
+        session: Session,
+        connector: CrmConnector,
+        events: list[WebhookEvent],
+        report: PassReport,
+        *,
+        split: bool = True,
+    ) -> None:
+        """Processes the events; on an outage, puts them all back to wait; on any other
+        failure, retries each record's events on their own (when `split` and there are
+        several records), so that only what fails on its own is charged an attempt."""
+        circuit = self._circuits.setdefault(connector.source, Circuit())
+        try:
+            self._process_committing(session, connector, events, report)
+        except Exception as error:
+            session.rollback()  # first: a failed flush leaves the rows unreadable until then
+            reloaded = _reload(session, events)
+            message = f"{type(error).__name__}: {error}"
+            if is_outage(error):
+                retry_after = error.retry_after if isinstance(error, RetryableError) else None
+                until = circuit.trip(self._clock(), retry_after)
+                self._wait_committing(session, reloaded, message, until, report)
+                return
+            records = _by_record(reloaded)
+            if split and len(records) > 1:
+                for record_events in records:
+                    if circuit.open_until is not None and circuit.is_open(self._clock()):
+                        # the CRM went down meanwhile: the rest wait, untried
+                        until = circuit.open_until
+                        self._wait_committing(session, record_events, message, until, report)
+                    else:
+                        self._attempt_committing(
+                            session, connector, record_events, report, split=False
+                        )
+                return
+            if not isinstance(error, ConnectorError):  # a CRM's refusal is expected, not a bug
+                logger.exception("inbox events %s failed", [e.id for e in reloaded])
+            self._fail_committing(session, reloaded, message, report)
+            return
+        circuit.close()
 
     def _process_committing(
         self,
@@ -202,6 +271,63 @@ class Worker:
         metrics.EVENTS_FAILED.labels(source, "false").inc(len(events) - dead)
         logger.warning("%d inbox events failed (%d dead-lettered): %s", len(events), dead, error)
 
+    def _wait_committing(
+        self,
+        session: Session,
+        events: list[WebhookEvent],
+        error: str,
+        until: datetime,
+        report: PassReport,
+    ) -> None:
+        dead = queue.wait_out(events, error, self._clock(), until=until, window=self._outage_window)
+        session.commit()
+        report.waiting += len(events) - dead
+        report.dead += dead
+        source = events[0].source if events else ""
+        if dead:
+            metrics.EVENTS_FAILED.labels(source, "true").inc(dead)
+        logger.warning(
+            "%s unavailable: %d inbox events wait until %s (%d dead-lettered after %s): %s",
+            source,
+            len(events) - dead,
+            until.isoformat(),
+            dead,
+            self._outage_window,
+            error,
+        )
+
+    def _retry_failed_writes_committing(self, session: Session, report: PassReport) -> None:
+        """Retries the failed writes whose back-off expired, through the update pipeline
+        (pending and in-doubt writes belong to the run writing them: a sync or an event).
+        Skips a CRM whose circuit is open; a CRM that fails again keeps its writes failed,
+        with a longer back-off, for the next idle pass."""
+        now = self._clock()
+        if self._writes_checked is not None and now - self._writes_checked < (
+            self._retry_writes_every
+        ):
+            return
+        self._writes_checked = now
+        for source, connector in self._connectors.items():
+            if self._circuits[source].is_open(now):
+                continue
+            owed = due(session, source, now, limit=self._batch)
+            ids = [state.account_id for state, _ in owed if state.status == FAILED]
+            if not ids:
+                continue
+            pipeline = UpdatePipeline(session, connector, self._rubric, self._clock)
+            try:
+                result = pipeline.write_back_committing(ids)
+                session.commit()
+            except Exception as error:
+                session.rollback()
+                if is_outage(error):
+                    self._circuits[source].trip(self._clock())
+                logger.warning("retrying %d failed %s writes failed: %s", len(ids), source, error)
+                continue
+            report.retried_writes += len(ids)
+            report.written += result.written + result.confirmed
+            report.failed_writes += result.failed
+
     @staticmethod
     def _record_depth(session: Session) -> None:
         for status, count in queue.depth(session).items():
@@ -226,6 +352,14 @@ def _ids(events: Iterable[WebhookEvent], kinds: Iterable[str], *, exclude: set[t
             if e.object_type in wanted and (e.object_type, e.object_id) not in exclude
         )
     )
+
+
+def _by_record(events: list[WebhookEvent]) -> list[list[WebhookEvent]]:
+    """The events grouped per record, in the order of each record's first event."""
+    groups: dict[tuple[str, str], list[WebhookEvent]] = defaultdict(list)
+    for event in events:
+        groups[(event.object_type, event.object_id)].append(event)
+    return list(groups.values())
 
 
 def _reload(session: Session, events: list[WebhookEvent]) -> list[WebhookEvent]:

@@ -10,10 +10,12 @@ from crm_sandbox.core.faults import ErrorAnswer, ErrorRenderer, Fault
 from crm_sandbox.hubspot.errors import JSON_MEDIA_TYPE, HubSpotApiError, correlation_id
 from crm_sandbox.hubspot.limits import RateLimiter, rate_limit_error
 
-#: The statuses `fail_next` can answer with.
-FAULT_STATUSES = (423, 429, 500, 502, 503, 504)
+#: The statuses `fail_next` can answer with (400: a refusal of the request itself, e.g. to
+#: test that a client does not retry it).
+FAULT_STATUSES = (400, 423, 429, 500, 502, 503, 504)
 _BURST_MESSAGE = "You have reached your ten_secondly_rolling limit."
 _ERRORS: dict[int, tuple[str, str]] = {
+    400: ("Invalid input JSON on line 1, column 1", "VALIDATION_ERROR"),
     423: ("The resource is locked; retry after at least 2 seconds.", "LOCKED"),
     500: ("internal error", "INTERNAL_ERROR"),
     502: ("Bad Gateway", "BAD_GATEWAY"),

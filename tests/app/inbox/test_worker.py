@@ -9,7 +9,6 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -20,27 +19,17 @@ from app.crm import hubspot_connector, make_connector
 from app.inbox import queue
 from app.inbox.events import DEAD, DONE, PENDING, PROCESSING
 from app.inbox.worker import Worker
-from app.rubric import Rubric, load_rubric
+from app.rubric import Rubric
 from app.scoring import compile_rubric
 from app.settings import settings_from
 from app.store.tables import Account, Score, WebhookEvent
 from app.sync.orchestrator import run_sync
 from connectors.hubspot.connector import HubSpotConnector
 from connectors.retry import RetryPolicy
-from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.sandbox import RunningSandbox
+from tests.support.inbox import put, statuses
 
 pytestmark = pytest.mark.slow  # a synced sandbox per test, then events through the worker
-
-
-@pytest.fixture
-def sandbox(start_crm_sandbox: SandboxFactory) -> RunningSandbox:
-    return start_crm_sandbox(seed=13, companies=30, salesforce_port=0)
-
-
-@pytest.fixture
-def rubric() -> Rubric:
-    return load_rubric()
 
 
 @pytest.fixture
@@ -48,35 +37,6 @@ def hubspot(sandbox: RunningSandbox, rubric: Rubric) -> Iterator[HubSpotConnecto
     with hubspot_connector(sandbox.hubspot_url, sandbox.hubspot_token, rubric) as connector:
         connector.ensure_schema()
         yield connector
-
-
-def put(sessions: sessionmaker[Session], *events: dict[str, Any]) -> list[int]:
-    """Events as the webhook endpoints store them."""
-    now = datetime.now(UTC)
-    rows = [
-        WebhookEvent(
-            source=e.get("source", "hubspot"),
-            event_id=e["event_id"],
-            event_type=e["event_type"],
-            object_type=e["object_type"],
-            object_id=e["object_id"],
-            payload=e.get("payload", {}),
-            status=PENDING,
-            attempts=0,
-            next_attempt_at=now,
-            received_at=now,
-        )
-        for e in events
-    ]
-    with sessions() as session:
-        session.add_all(rows)
-        session.commit()
-        return [row.id for row in rows]
-
-
-def statuses(sessions: sessionmaker[Session]) -> dict[str, str]:
-    with sessions() as session:
-        return {e.event_id: e.status for e in session.scalars(select(WebhookEvent))}
 
 
 def written(sandbox: RunningSandbox) -> Counter[str]:
@@ -237,28 +197,31 @@ def test_given_a_worker_killed_mid_event_then_another_takes_it_after_the_lease(
         assert session.scalars(select(WebhookEvent)).one().attempts == 2
 
 
-def test_given_an_unreachable_crm_then_events_back_off_then_dead_letter_then_replay(
+def test_given_a_crm_unreachable_for_longer_than_it_retries_then_events_dead_letter_then_replay(
     sessions: sessionmaker[Session], rubric: Rubric
 ) -> None:
     with HubSpotConnector("http://127.0.0.1:9", "pat-x", retry=RetryPolicy(max_attempts=1)) as (
         unreachable
     ):
-        put(sessions, {"event_id": "d1", "event_type": "company.creation",
-                       "object_type": "company", "object_id": "1"})  # fmt: skip
         now = [datetime.now(UTC)]
+        put(sessions, {"event_id": "d1", "event_type": "company.creation",
+                       "object_type": "company", "object_id": "1"}, now=now[0])  # fmt: skip
         worker = Worker(sessions, {"hubspot": unreachable}, compile_rubric(rubric),
                         max_attempts=3, clock=lambda: now[0])  # fmt: skip
 
         first = worker.run_once()
-        assert (first.failed_events, first.dead) == (1, 0)
-        assert worker.run_once().claimed == 0  # backing off
-        for _ in range(2):
+        assert (first.waiting, first.failed_events, first.dead) == (1, 0, 0)
+        assert worker.run_once().claimed == 0  # the circuit is open: backing off
+        for _ in range(5):  # more passes than max_attempts: an outage spends no attempt
             now[0] += timedelta(minutes=31)
-            worker.run_once()
+            assert worker.run_once().dead == 0
+        now[0] += queue.OUTAGE_WINDOW
+        assert worker.run_once().dead == 1  # down for longer than HubSpot retries a delivery
 
     with sessions() as session:
         event = session.scalars(select(WebhookEvent)).one()
-        assert (event.status, event.attempts) == (DEAD, 3)
+        assert (event.status, event.attempts) == (DEAD, 0)
+        assert "CRM unavailable for over 1 day" in (event.last_error or "")
         assert "NetworkError" in (event.last_error or "")
         replayed = queue.replay(session, now[0], [event.id, 999_999])
         session.commit()
