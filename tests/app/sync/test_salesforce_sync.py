@@ -14,7 +14,7 @@ from app.crm import salesforce_connector
 from app.rubric import Rubric, load_rubric
 from app.scoring import compile_rubric
 from app.store.repo import load_cursor
-from app.store.tables import Account, Score, WritebackState
+from app.store.tables import Account, Score, SyncState, WritebackState
 from app.sync.orchestrator import LEADS, SyncReport, run_sync
 from connectors.errors import QuotaExhaustedError
 from connectors.records import PropertyUpdate, WriteOutcome
@@ -318,8 +318,9 @@ def test_given_the_daily_limit_reached_mid_sync_then_it_stops_clearly_and_the_ne
         assert "REQUEST_LIMIT_EXCEEDED" in message or "request limit" in message.lower()
         assert small.client_secret not in message
         with sessions() as session:
-            resumable = load_cursor(session, "salesforce", "accounts")
-            assert resumable is not None
+            state = session.get(SyncState, ("salesforce", "accounts"))
+            assert state is not None and state.full_pull_resume is not None  # resumable
+            assert load_cursor(session, "salesforce", "accounts") is None  # not complete yet
 
         small.usage.daily_limit = 1_000_000
         report = sync(small, sessions, rubric)
