@@ -68,3 +68,21 @@ def rsa_private_pem() -> str:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     ).decode()
+
+
+def new_lead(org: RunningSalesforce, **values: Any) -> str:
+    """A lead as a web-to-lead form creates it: assignment rules run on creation, but it has no
+    tier yet, so it lands in the Unscored queue (the rule's catch-all entry)."""
+    fields = {
+        "FirstName": "Nia",
+        "LastName": "Okoro",
+        "Company": "Brightwave Software",
+        "Email": "nia@brightwave-software.example",
+        "Website": "https://brightwave-software.example",
+        "Industry": "Technology",
+        "NumberOfEmployees": 800,
+        "AnnualRevenue": 120_000_000,
+        "Country": "United States",
+        **values,
+    }
+    return str(org.salesforce.create("Lead", fields, auto_assign=True)["Id"])

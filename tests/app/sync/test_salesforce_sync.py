@@ -21,6 +21,7 @@ from connectors.records import PropertyUpdate, WriteOutcome
 from connectors.salesforce.connector import SalesforceConnector
 from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.salesforce.server import RunningSalesforce
+from tests.support.salesforce import new_lead
 
 pytestmark = pytest.mark.slow  # each test starts a TLS org and syncs it whole
 
@@ -80,24 +81,6 @@ def stored_scores(sessions: sessionmaker[Session]) -> dict[str, tuple[Account, S
                 select(Account, Score).join(Score, Score.account_id == Account.id)
             )
         }
-
-
-def new_lead(org: RunningSalesforce, **values: Any) -> str:
-    """A lead as a web-to-lead form creates it: assignment rules run on creation, but it has no
-    tier yet, so it lands in the Unscored queue (the rule's catch-all entry)."""
-    fields = {
-        "FirstName": "Nia",
-        "LastName": "Okoro",
-        "Company": "Brightwave Software",
-        "Email": "nia@brightwave-software.example",
-        "Website": "https://brightwave-software.example",
-        "Industry": "Technology",
-        "NumberOfEmployees": 800,
-        "AnnualRevenue": 120_000_000,
-        "Country": "United States",
-        **values,
-    }
-    return str(org.salesforce.create("Lead", fields, auto_assign=True)["Id"])
 
 
 def test_given_a_fresh_store_when_synced_then_accounts_and_leads_are_scored_and_written(
@@ -319,7 +302,8 @@ def test_given_the_daily_limit_reached_mid_sync_then_it_stops_clearly_and_the_ne
         assert small.client_secret not in message
         with sessions() as session:
             state = session.get(SyncState, ("salesforce", "accounts"))
-            assert state is not None and state.full_pull_resume is not None  # resumable
+            assert state is not None
+            assert state.full_pull_resume is not None  # resumable
             assert load_cursor(session, "salesforce", "accounts") is None  # not complete yet
 
         small.usage.daily_limit = 1_000_000
