@@ -10,6 +10,8 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from app.crm import salesforce_connector
+from app.rubric import Rubric
 from connectors.base import AccountScore
 from connectors.records import CrmAccount, CrmDeal, Cursor, Page
 from connectors.salesforce.connector import SalesforceConnector
@@ -86,3 +88,14 @@ def new_lead(org: RunningSalesforce, **values: Any) -> str:
         **values,
     }
     return str(org.salesforce.create("Lead", fields, auto_assign=True)["Id"])
+
+
+def rubric_connector(org: RunningSalesforce, rubric: Rubric) -> SalesforceConnector:
+    """The connector a sync builds for this rubric (its tiers, flags and fields) on `org`."""
+    return salesforce_connector(
+        org.url,
+        rubric,
+        client_id=org.client_id,
+        client_secret=org.client_secret,
+        ca_bundle=org.ca_bundle,
+    )

@@ -17,7 +17,6 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.crm import salesforce_connector
 from app.rubric import Rubric, load_rubric
 from app.scoring import compile_rubric
 from app.store.tables import Account, Deal, SyncState
@@ -26,7 +25,7 @@ from connectors.records import Page, RecordT, WriteOutcome
 from connectors.salesforce.connector import SalesforceConnector
 from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.salesforce.server import RunningSalesforce
-from tests.support.salesforce import new_lead
+from tests.support.salesforce import new_lead, rubric_connector
 
 PAGE = 10
 """Records per query page the org serves."""
@@ -47,16 +46,6 @@ def org(start_crm_sandbox: SandboxFactory) -> RunningSalesforce:
 @pytest.fixture
 def rubric() -> Rubric:
     return load_rubric()
-
-
-def connect(org: RunningSalesforce, rubric: Rubric) -> SalesforceConnector:
-    return salesforce_connector(
-        org.url,
-        rubric,
-        client_id=org.client_id,
-        client_secret=org.client_secret,
-        ca_bundle=org.ca_bundle,
-    )
 
 
 def dying(connector: SalesforceConnector, stream: str, pages: int) -> SalesforceConnector:
@@ -100,7 +89,7 @@ def dying(connector: SalesforceConnector, stream: str, pages: int) -> Salesforce
 
 
 def sync(org: RunningSalesforce, rubric: Rubric, sessions: sessionmaker[Session]) -> SyncReport:
-    with connect(org, rubric) as connector:
+    with rubric_connector(org, rubric) as connector:
         return run_sync(connector, sessions, compile_rubric(rubric), write_batch=PAGE)
 
 
@@ -140,7 +129,7 @@ def test_given_a_first_sync_cut_short_when_run_again_then_it_resumes_completes_a
     stream: str,
     pages: int,
 ) -> None:
-    with dying(connect(org, rubric), stream, pages) as connector, pytest.raises(Killed):
+    with dying(rubric_connector(org, rubric), stream, pages) as connector, pytest.raises(Killed):
         run_sync(connector, sessions, compile_rubric(rubric), write_batch=PAGE)
     before = stored(sessions)
     assert sync_states(sessions)["accounts"].full_sync_completed_at is None

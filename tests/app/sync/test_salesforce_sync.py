@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.crm import salesforce_connector
 from app.rubric import Rubric, load_rubric
 from app.scoring import compile_rubric
 from app.store.repo import load_cursor
@@ -21,7 +20,7 @@ from connectors.records import PropertyUpdate, WriteOutcome
 from connectors.salesforce.connector import SalesforceConnector
 from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.salesforce.server import RunningSalesforce
-from tests.support.salesforce import new_lead
+from tests.support.salesforce import new_lead, rubric_connector
 
 pytestmark = pytest.mark.slow  # each test starts a TLS org and syncs it whole
 
@@ -41,20 +40,10 @@ def rubric() -> Rubric:
     return load_rubric()
 
 
-def connect(org: RunningSalesforce, rubric: Rubric) -> SalesforceConnector:
-    return salesforce_connector(
-        org.url,
-        rubric,
-        client_id=org.client_id,
-        client_secret=org.client_secret,
-        ca_bundle=org.ca_bundle,
-    )
-
-
 def sync(
     org: RunningSalesforce, sessions: sessionmaker[Session], rubric: Rubric, **kwargs: Any
 ) -> SyncReport:
-    with connect(org, rubric) as connector:
+    with rubric_connector(org, rubric) as connector:
         return run_sync(connector, sessions, compile_rubric(rubric), **kwargs)
 
 
@@ -253,7 +242,7 @@ def test_given_one_invalid_record_in_a_collection_then_the_other_199_land_and_it
 ) -> None:
     with (
         start_crm_sandbox.salesforce_only(seed=3, companies=300, deals_per_company=0.5) as big,
-        connect(big, rubric) as connector,
+        rubric_connector(big, rubric) as connector,
     ):
         wrapped = DeletingOneRecordMidWrite(connector, big)
         report = run_sync(wrapped, sessions, compile_rubric(rubric))  # type: ignore[arg-type]
@@ -277,7 +266,7 @@ def test_given_an_expired_session_when_syncing_then_it_reauthenticates_once_and_
     sync(org, sessions, rubric)
     lead_id = next(iter(live(org, "Lead")))
     org.salesforce.update("Lead", lead_id, {"NumberOfEmployees": 4})
-    with connect(org, rubric) as connector:
+    with rubric_connector(org, rubric) as connector:
         connector.pull_accounts(None).__next__()  # authenticated
         tokens_before = len(org.auth.tokens)
         org.auth.expire_all()
@@ -295,7 +284,10 @@ def test_given_the_daily_limit_reached_mid_sync_then_it_stops_clearly_and_the_ne
 ) -> None:
     with start_crm_sandbox.salesforce_only(seed=5, companies=120, page_size=20) as small:
         small.usage.daily_limit = small.usage.used + 6
-        with connect(small, rubric) as connector, pytest.raises(QuotaExhaustedError) as stopped:
+        with (
+            rubric_connector(small, rubric) as connector,
+            pytest.raises(QuotaExhaustedError) as stopped,
+        ):
             run_sync(connector, sessions, compile_rubric(rubric))
         message = str(stopped.value)
         assert "REQUEST_LIMIT_EXCEEDED" in message or "request limit" in message.lower()
@@ -372,7 +364,7 @@ def test_given_soql_injection_in_a_record_and_an_id_then_nothing_else_changes(
     }
 
     report = sync(org, sessions, rubric)
-    with connect(org, rubric) as connector:
+    with rubric_connector(org, rubric) as connector:
         fetched = connector.fetch_accounts([f"001' OR Name != '{HOSTILE}", lead_id])
 
     assert report.written == 1
