@@ -85,16 +85,25 @@ class CrmConnector(Protocol):
     fall back on the account already stored for its domain)."""
 
     def pull_accounts(
-        self, since: Cursor | None, object_type: AccountType | None = None
+        self,
+        since: Cursor | None,
+        object_type: AccountType | None = None,
+        *,
+        resume: str | None = None,
     ) -> Iterator[Page[CrmAccount]]:
         """Records of `object_type` (default: the first of `account_types`) modified at or
         after `since` (minus a small overlap), oldest first, archived, deleted or converted
         ones included with `archived=True`. `since=None` is a full pull that does not rely on
-        search, so no search-result cap can hide a record."""
+        search, so no search-result cap can hide a record. `resume` (with `since=None`): a
+        page's `resume` token from a full pull that was cut short; the pull goes on after that
+        page, and its last page's cursor covers the whole pull, every run of it."""
         ...
 
-    def pull_deals(self, since: Cursor | None) -> Iterator[Page[CrmDeal]]:
-        """Deals (with their account ids), with the same cursor semantics as accounts."""
+    def pull_deals(
+        self, since: Cursor | None, *, resume: str | None = None
+    ) -> Iterator[Page[CrmDeal]]:
+        """Deals (with their account ids), with the same cursor and resume semantics as
+        accounts."""
         ...
 
     def fetch_accounts(self, crm_ids: Sequence[str]) -> list[CrmAccount]:

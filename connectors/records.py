@@ -74,11 +74,15 @@ RecordT = TypeVar("RecordT", CrmAccount, CrmDeal)
 
 @dataclass(frozen=True, slots=True)
 class Page(Generic[RecordT]):
-    """One page of a pull. `cursor` is where to resume once this page is stored; None when the
-    pull does not resume by cursor (a full pull restarts from the beginning)."""
+    """One page of a pull. `cursor` is where the next incremental pull starts once this page
+    is stored (a full pull's last page carries the cursor for the whole pull; None when the
+    pull has no such point). `resume`, on every page of a full pull but its last, is where the
+    same full pull goes on after this page if it is cut short: an opaque token for the
+    connector that wrote it (`pull_accounts(None, resume=…)`)."""
 
     records: tuple[RecordT, ...]
     cursor: Cursor | None
+    resume: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

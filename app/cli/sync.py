@@ -211,6 +211,8 @@ def _sync_one(
             for (old, new), count in sorted(report.rescore.transitions.items())
         ],
         "deleted_in_crm": report.deleted,
+        "resumed_full_pulls": report.resumed,
+        "completed_full_sync": report.completed_full_sync,
         "written": report.written,
         "confirmed_in_crm": report.confirmed,
         "failed": report.failed,
@@ -235,6 +237,8 @@ def _print_summary(summary: dict[str, Any]) -> None:
     table.add_column("count", justify="right")
     for stream, count in summary["pulled"].items():
         table.add_row(f"pulled {stream}", str(count))
+    if summary["resumed_full_pulls"]:
+        table.add_row("full pulls resumed", ", ".join(summary["resumed_full_pulls"]))
     table.add_row("scored", str(summary["scored"]))
     table.add_row("changed score/tier/flags", str(summary["changed"]))
     if summary["deleted_in_crm"]:

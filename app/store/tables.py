@@ -185,6 +185,11 @@ class SyncState(Base):
     cursor_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cursor_id: Mapped[str | None] = mapped_column(String(64))
     full_sync_completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A full pull of this stream under way (a run was cut short): when its first run began
+    # (what no run of it returned since is deleted) and where it goes on (the connector's
+    # token, opaque here). Both None once it completes.
+    full_pull_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    full_pull_resume: Mapped[str | None] = mapped_column(Text)
     last_run_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_run_finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_status: Mapped[str | None] = mapped_column(String(16))

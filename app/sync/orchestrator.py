@@ -1,6 +1,12 @@
 """One sync of one CRM: pull accounts and deals page by page (each page stored and scored by
 the update pipeline and checkpointed in one transaction, so a killed sync resumes where it
-stopped with nothing lost or duplicated), then write back what changed.
+stopped with nothing lost or duplicated: `app.sync.checkpoints`), then write back what changed.
+
+The "complete full sync" state (`full_sync_completed_at`, which lets a new lead's first write
+run the CRM's assignment rules) is set at the end of a run that finished a full sync: one asked
+for (`--full`), the first ever, or one that earlier runs had started and this run took up, so
+a first sync cut short anywhere (mid-pull, between streams, mid-writeback) sets it when its
+last part completes, however many runs it took.
 
 `dry_run` does all of it inside one transaction that is rolled back, and writes nothing to the
 CRM: what it reports is exactly what a real run would write.
@@ -19,14 +25,16 @@ from typing import Protocol
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.scoring import CompiledRubric
-from app.store.repo import load_cursor, save_cursor, sync_state
+from app.store.repo import sync_state
+from app.store.tables import SyncState
+from app.sync.checkpoints import StreamPull, checkpoint, complete, plan_pull
 from app.sync.facts import LEAD
 from app.sync.pipeline import ACCOUNTS, Changes, PlannedWrite, UpdatePipeline
 from app.sync.prefetch import prefetched
 from app.sync.rescore import RescoreReport
 from app.sync.writeback import WriteResult
 from connectors.base import ApiStats, CrmConnector
-from connectors.records import AccountType, Page, RecordT
+from connectors.records import AccountType, Cursor, Page, RecordT
 
 LEADS, DEALS = "leads", "deals"
 WRITE_BATCH = 1000
@@ -76,6 +84,10 @@ class SyncReport:
     seconds: float = 0.0
     phases: dict[str, tuple[float, int]] = field(default_factory=dict)
     """Per phase (pull accounts, pull deals, write back): (seconds, API calls)."""
+    resumed: list[str] = field(default_factory=list)
+    """Streams whose full pull an earlier run had started and this run took up."""
+    completed_full_sync: bool = False
+    """This run finished a full sync: new leads are routed from now on."""
 
 
 def stream_name(object_type: str) -> str:
@@ -103,10 +115,10 @@ def run_sync(
     report = SyncReport(source=connector.source, full=full, dry_run=dry_run)
     stats_before = replace(connector.stats, retry_causes=Counter(connector.stats.retry_causes))
     with session_factory() as session:
+        first = _never_fully_synced(session, connector.source)
         run = _Run(session, connector, rubric, clock, report, progress or _Silent())
-        complete = True
         for object_type in connector.account_types:
-            complete = run.pull_accounts_committing(object_type, full) and complete
+            run.pull_accounts_committing(object_type, full)
         run.pull_deals_committing(full)
         run.rescore_other_rubric_committing()
         if dry_run:
@@ -115,7 +127,8 @@ def run_sync(
         else:
             with _phase(report, connector, "write back"):
                 run.write_back_committing(write_batch)
-            _record_run(session, connector.source, started_at, clock(), report, complete)
+            report.completed_full_sync = full or first or bool(report.resumed)
+            _record_run(session, connector.source, started_at, clock(), report)
             session.commit()
     _count_calls(report, stats_before, connector.stats)
     report.seconds = monotonic() - started
@@ -140,27 +153,31 @@ class _Run:
         self.report, self.progress = report, progress
         self.pipeline = UpdatePipeline(session, connector, rubric, clock)
 
-    def pull_accounts_committing(self, object_type: AccountType, full: bool) -> bool:
-        """Pulls one account type; returns whether that was from scratch (then what the pull
-        did not return is marked deleted)."""
-        stream = stream_name(object_type)
-        cursor = None if full else load_cursor(self.session, self.connector.source, stream)
-        with _phase(self.report, self.connector, f"pull {stream}"):
-            pull_started = self.clock()
-            pages = self.connector.pull_accounts(cursor, object_type)
-            self._pull_committing(stream, pages, lambda page: Changes(accounts=page.records))
-            if cursor is None:  # a complete full pull: what it did not return is gone
-                self.report.deleted += self.pipeline.mark_unseen_deleted(
-                    {object_type}, pull_started
-                )
-                self._commit_page()
-        return cursor is None
+    def pull_accounts_committing(self, object_type: AccountType, full: bool) -> None:
+        """Pulls one account type; a full pull, once complete, marks what none of its runs
+        returned as deleted."""
+        pull = self._plan(stream_name(object_type), full)
+        with _phase(self.report, self.connector, f"pull {pull.stream}"):
+            pages = self.connector.pull_accounts(pull.since, object_type, resume=pull.resume)
+
+            def unseen_deleted(since: datetime) -> None:
+                self.report.deleted += self.pipeline.mark_unseen_deleted({object_type}, since)
+
+            self._pull_committing(
+                pull, pages, lambda page: Changes(accounts=page.records), unseen_deleted
+            )
 
     def pull_deals_committing(self, full: bool) -> None:
-        cursor = None if full else load_cursor(self.session, self.connector.source, DEALS)
+        pull = self._plan(DEALS, full)
         with _phase(self.report, self.connector, f"pull {DEALS}"):
-            pages = self.connector.pull_deals(cursor)
-            self._pull_committing(DEALS, pages, lambda page: Changes(deals=page.records))
+            pages = self.connector.pull_deals(pull.since, resume=pull.resume)
+            self._pull_committing(pull, pages, lambda page: Changes(deals=page.records))
+
+    def _plan(self, stream: str, full: bool) -> StreamPull:
+        pull = plan_pull(self.session, self.connector.source, stream, full=full, now=self.clock())
+        if pull.resumed:
+            self.report.resumed.append(stream)
+        return pull
 
     def rescore_other_rubric_committing(self) -> None:
         """Rescores what the pulls did not bring but an earlier rubric version scored: a new
@@ -181,17 +198,26 @@ class _Run:
 
     def _pull_committing(
         self,
-        stream: str,
+        pull: StreamPull,
         pages: Iterable[Page[RecordT]],
         changes: Callable[[Page[RecordT]], Changes],
+        on_complete: Callable[[datetime], None] = lambda _: None,
     ) -> None:
+        """Stores each page with its checkpoint; a full pull, once its last page is stored,
+        is completed in one more transaction (`on_complete(first run's start)` with it)."""
+        source = self.connector.source
+        final: Cursor | None = None
         for page in prefetched(pages):
             self.report.rescore.add(self.pipeline.apply(changes(page)).rescore)
-            if page.cursor is not None:
-                save_cursor(self.session, self.connector.source, stream, page.cursor)
+            checkpoint(self.session, source, pull, page)
             self._commit_page()
-            self.report.pulled[stream] += len(page.records)
-            self.progress.pulled(stream, len(page.records))
+            final = page.cursor
+            self.report.pulled[pull.stream] += len(page.records)
+            self.progress.pulled(pull.stream, len(page.records))
+        if pull.started_at is not None:  # a full pull, now complete
+            on_complete(pull.started_at)
+            complete(self.session, source, pull, final)
+            self._commit_page()
 
     def _commit_page(self) -> None:
         """Commits (or, dry, flushes) the page with its cursor, so a killed sync resumes after
@@ -221,13 +247,13 @@ def _phase(report: SyncReport, connector: CrmConnector, name: str) -> Iterator[N
         report.phases[name] = (monotonic() - started, connector.stats.calls - calls)
 
 
+def _never_fully_synced(session: Session, source: str) -> bool:
+    state = session.get(SyncState, (source, ACCOUNTS))
+    return state is None or state.full_sync_completed_at is None
+
+
 def _record_run(
-    session: Session,
-    source: str,
-    started: datetime,
-    finished: datetime,
-    report: SyncReport,
-    complete: bool,
+    session: Session, source: str, started: datetime, finished: datetime, report: SyncReport
 ) -> None:
     state = sync_state(session, source, ACCOUNTS)
     state.last_run_started_at = started
@@ -240,5 +266,5 @@ def _record_run(
         "written": report.written,
         "failed": report.failed,
     }
-    if complete:  # every account stream pulled from scratch (--full, or no cursor yet)
+    if report.completed_full_sync:
         state.full_sync_completed_at = finished

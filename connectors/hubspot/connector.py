@@ -25,6 +25,7 @@ from connectors.records import (
     Cursor,
     Page,
     PropertyUpdate,
+    RecordT,
     Source,
     WriteOutcome,
 )
@@ -171,17 +172,32 @@ class HubSpotConnector(Closing):
     # -- CrmConnector ---------------------------------------------------------------------
 
     def pull_accounts(
-        self, since: Cursor | None, object_type: AccountType | None = None
+        self,
+        since: Cursor | None,
+        object_type: AccountType | None = None,
+        *,
+        resume: str | None = None,
     ) -> Iterator[Page[CrmAccount]]:
-        """Companies: everything when `since` is None, else those modified at or after
-        `since.modified_at - overlap` plus archived ones; cursor semantics in `pull`."""
+        """Companies: everything when `since` is None (from `resume` on, when given), else
+        those modified at or after `since.modified_at - overlap` plus archived ones; cursor
+        and resume semantics in `pull`."""
         if object_type not in (None, "company"):
             raise ValueError(f"HubSpot has no {object_type!r} records")
-        return self._companies.full() if since is None else self._companies.incremental(since)
+        return self._pull(self._companies, since, resume)
 
-    def pull_deals(self, since: Cursor | None) -> Iterator[Page[CrmDeal]]:
+    def pull_deals(
+        self, since: Cursor | None, *, resume: str | None = None
+    ) -> Iterator[Page[CrmDeal]]:
         """Deals with their company ids, with the same semantics as `pull_accounts`."""
-        return self._deals.full() if since is None else self._deals.incremental(since)
+        return self._pull(self._deals, since, resume)
+
+    @staticmethod
+    def _pull(
+        puller: Puller[RecordT], since: Cursor | None, resume: str | None
+    ) -> Iterator[Page[RecordT]]:
+        if since is not None and resume is not None:
+            raise ValueError("resume goes with a full pull (since=None), not an incremental one")
+        return puller.full(resume) if since is None else puller.incremental(since)
 
     def fetch_accounts(self, crm_ids: Sequence[str]) -> list[CrmAccount]:
         """Current state by batch read (100 ids a call), in the order asked; unknown ids are

@@ -5,9 +5,16 @@ order):
 
 * **Full pull** (`since=None`): the list endpoint, `archived=false` then `archived=true`, so every
   object comes exactly once (archived ones with `archived=True`) and no search cap can hide one.
-  Pages carry `cursor=None` — a full pull interrupted half way must restart, as the list is in id
-  order — except the last page, which carries the newest `(modified_at, id)` seen, capped at
-  the *signpost* (below). An empty portal ends with `cursor=None` (the next pull is full again).
+  Pages carry `cursor=None` except the last, which carries the newest `(modified_at, id)` seen,
+  capped at the *signpost* (below). An empty portal ends with `cursor=None` (the next pull is
+  full again). Every page but the last carries a `resume` token: the pass (live or archived),
+  the list's `after` for the next page, and the first run's signpost and newest record. The
+  list is in id order and its `after` names the next id, so it stays valid across runs
+  (HubSpot's reference example, `NTI1Cg%3D%3D`, is the base64 of `525\n`: no server-side
+  snapshot to expire; the sandbox's is the same). A pull
+  resumed from a token goes on with the next page and keeps the *first* run's signpost as its
+  cap: a record modified between the runs, behind the point reached, gets a timestamp past it,
+  so the next incremental pull reads it.
 
 * **Incremental pull** (`since=Cursor`): a closed window from `since.modified_at - overlap`.
   1. Archived objects first. Search never returns them, so the list endpoint with
@@ -47,12 +54,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Generic
 
 from connectors.errors import ConnectorError
+from connectors.full_pull import FullPull, capped, later, newest_of
 from connectors.hubspot.client import HubSpotClient, Json, ObjectType
 from connectors.records import Cursor, Page, RecordT
 from connectors.values import EPOCH, parse_datetime
 
 LAST_MODIFIED = "hs_lastmodifieddate"
 SEARCH_RESULT_CAP = 10_000
+LIVE, ARCHIVED = "live", "archived"
+"""The full pull's two passes over the list endpoint (`archived=false`, then `true`)."""
 _ONE_MS = timedelta(milliseconds=1)
 
 
@@ -87,19 +97,21 @@ class Puller(Generic[RecordT]):
 
     # -- full -----------------------------------------------------------------------------
 
-    def full(self) -> Iterator[Page[RecordT]]:
-        signpost = self._signpost()
-        newest: Cursor | None = None
-        held: list[RecordT] | None = None  # one page held back so the last can carry the cursor
-        for archived in (False, True):
-            for objects in self._list_pages(archived=archived):
+    def full(self, resume: str | None = None) -> Iterator[Page[RecordT]]:
+        """Every object, live then archived; from a `resume` token, the rest of that pull."""
+        at = FullPull.read(resume) or FullPull(LIVE, signpost=self._signpost())
+        held: tuple[list[RecordT], FullPull] | None = None  # the last page carries the cursor
+        for stage in (LIVE, ARCHIVED):
+            if stage == LIVE and at.stage == ARCHIVED:
+                continue
+            start = at.after if stage == at.stage else None
+            for objects, following in self._list_pages(archived=stage == ARCHIVED, after=start):
                 records = self._stream.from_list(objects)
-                newest = later(newest, newest_of(records))
+                at = at.past(records, stage=stage if following else ARCHIVED, after=following)
                 if held is not None:
-                    yield Page(tuple(held), None)
-                held = records
-        final = capped(newest, signpost) if newest is not None else None
-        yield Page(tuple(held or ()), final)
+                    yield Page(tuple(held[0]), None, held[1].token())
+                held = records, at
+        yield Page(tuple(held[0] if held else ()), at.final_cursor())
 
     # -- incremental ----------------------------------------------------------------------
 
@@ -108,7 +120,7 @@ class Puller(Generic[RecordT]):
             since = Cursor(since.modified_at.replace(tzinfo=UTC), since.crm_id)
         signpost = self._signpost()
         start = since.modified_at - self._overlap
-        for objects in self._list_pages(archived=True):
+        for objects, _ in self._list_pages(archived=True):
             records = [r for r in self._stream.from_list(objects) if r.modified_at >= start]
             if records:
                 yield Page(tuple(records), since)
@@ -146,7 +158,7 @@ class Puller(Generic[RecordT]):
     def _filtered_list_pages(self, lower: int, seen: set[str]) -> Iterator[list[RecordT]]:
         """More than `search_cap` records share one millisecond: search cannot page past them,
         so read the (uncapped) list endpoint and keep what the search would have returned."""
-        for objects in self._list_pages(archived=False):
+        for objects, _ in self._list_pages(archived=False):
             kept = [
                 o
                 for o in objects
@@ -187,8 +199,11 @@ class Puller(Generic[RecordT]):
             body["after"] = str(offset)
         return body
 
-    def _list_pages(self, *, archived: bool) -> Iterator[list[Json]]:
-        after: str | None = None
+    def _list_pages(
+        self, *, archived: bool, after: str | None = None
+    ) -> Iterator[tuple[list[Json], str | None]]:
+        """Pages of the list endpoint from `after`, each with the `after` of the next (None
+        on the last)."""
         while True:
             payload = self._client.list_page(
                 self._stream.object_type,
@@ -198,8 +213,8 @@ class Puller(Generic[RecordT]):
                 associations=self._stream.list_associations,
                 archived=archived,
             )
-            yield _results(payload)
             following = _next_after(payload)
+            yield _results(payload), following
             if following is None:
                 return
             if following == after:
@@ -222,34 +237,6 @@ def search_body_size(properties: Iterable[str], page_size: int) -> int:
         "after": "9999",
     }
     return len(json.dumps(probe))
-
-
-# -- cursors ------------------------------------------------------------------------------
-
-
-def cursor_key(cursor: Cursor) -> tuple[datetime, str]:
-    return (cursor.modified_at, cursor.crm_id)
-
-
-def later(a: Cursor | None, b: Cursor | None) -> Cursor | None:
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return b if cursor_key(b) > cursor_key(a) else a
-
-
-def capped(cursor: Cursor, signpost: Cursor | None) -> Cursor:
-    if signpost is None or cursor_key(cursor) <= cursor_key(signpost):
-        return cursor
-    return signpost
-
-
-def newest_of(records: Iterable[RecordT]) -> Cursor | None:
-    best: Cursor | None = None
-    for record in records:
-        best = later(best, Cursor(record.modified_at, record.crm_id))
-    return best
 
 
 # -- payload helpers ----------------------------------------------------------------------

@@ -141,20 +141,27 @@ class SalesforceConnector(Closing):
     # -- CrmConnector ---------------------------------------------------------------------
 
     def pull_accounts(
-        self, since: Cursor | None, object_type: AccountType | None = None
+        self,
+        since: Cursor | None,
+        object_type: AccountType | None = None,
+        *,
+        resume: str | None = None,
     ) -> Iterator[Page[CrmAccount]]:
-        """Accounts (default) or Leads: everything live when `since` is None, else those
-        modified at or after `since.modified_at - overlap`, deleted and converted ones
-        included as archived; cursor semantics in `pull`."""
+        """Accounts (default) or Leads: everything live when `since` is None (from `resume`
+        on, when given), else those modified at or after `since.modified_at - overlap`,
+        deleted and converted ones included as archived; cursor and resume semantics in
+        `pull`."""
         if object_type in (None, "account"):
-            return self._accounts.pages(since)
+            return self._accounts.pages(since, resume)
         if object_type == "lead":
-            return self._leads.pages(since)
+            return self._leads.pages(since, resume)
         raise ValueError(f"Salesforce has no {object_type!r} records")
 
-    def pull_deals(self, since: Cursor | None) -> Iterator[Page[CrmDeal]]:
+    def pull_deals(
+        self, since: Cursor | None, *, resume: str | None = None
+    ) -> Iterator[Page[CrmDeal]]:
         """Opportunities with their account id, with the same semantics as `pull_accounts`."""
-        return self._deals.pages(since)
+        return self._deals.pages(since, resume)
 
     def fetch_accounts(self, crm_ids: Sequence[str]) -> list[CrmAccount]:
         """Current state of live Accounts (`001…`) and Leads (`00Q…`) by `Id IN (…)`, in the

@@ -102,9 +102,11 @@ def select(
     *,
     where: str | None = None,
     order_by: Sequence[str] = (),
+    descending: bool = False,
+    limit: int | None = None,
 ) -> str:
-    """`SELECT f1, f2 FROM Obj [WHERE …] [ORDER BY a, b]`. `where` must itself be built from
-    this module's pieces; names are checked here."""
+    """`SELECT f1, f2 FROM Obj [WHERE …] [ORDER BY a, b [DESC]] [LIMIT n]`. `where` must itself
+    be built from this module's pieces; names are checked here."""
     if not fields:
         raise ValueError("a SOQL query selects at least one field")
     names = ", ".join(identifier(f) for f in fields)
@@ -113,4 +115,7 @@ def select(
         text += f" WHERE {where}"
     if order_by:
         text += f" ORDER BY {', '.join(identifier(f) for f in order_by)}"
+        text += " DESC" if descending else ""
+    if limit is not None:
+        text += f" LIMIT {int(limit)}"
     return text

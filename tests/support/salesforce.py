@@ -10,6 +10,8 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from app.crm import salesforce_connector
+from app.rubric import Rubric
 from connectors.base import AccountScore
 from connectors.records import CrmAccount, CrmDeal, Cursor, Page
 from connectors.salesforce.connector import SalesforceConnector
@@ -68,3 +70,32 @@ def rsa_private_pem() -> str:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     ).decode()
+
+
+def new_lead(org: RunningSalesforce, **values: Any) -> str:
+    """A lead as a web-to-lead form creates it: assignment rules run on creation, but it has no
+    tier yet, so it lands in the Unscored queue (the rule's catch-all entry)."""
+    fields = {
+        "FirstName": "Nia",
+        "LastName": "Okoro",
+        "Company": "Brightwave Software",
+        "Email": "nia@brightwave-software.example",
+        "Website": "https://brightwave-software.example",
+        "Industry": "Technology",
+        "NumberOfEmployees": 800,
+        "AnnualRevenue": 120_000_000,
+        "Country": "United States",
+        **values,
+    }
+    return str(org.salesforce.create("Lead", fields, auto_assign=True)["Id"])
+
+
+def rubric_connector(org: RunningSalesforce, rubric: Rubric) -> SalesforceConnector:
+    """The connector a sync builds for this rubric (its tiers, flags and fields) on `org`."""
+    return salesforce_connector(
+        org.url,
+        rubric,
+        client_id=org.client_id,
+        client_secret=org.client_secret,
+        ca_bundle=org.ca_bundle,
+    )

@@ -117,13 +117,18 @@ def test_given_a_hubspot_sync_killed_mid_pull_when_run_again_then_nothing_is_los
     icp_sync(env, "setup", "hubspot")
     sandbox.set_faults(SLOW)
     kill_when(env, "hubspot", lambda: count(sessions, Account) > 0)
-    assert 0 < count(sessions, Account) < COMPANIES  # the kill did land mid-pull
+    pulled = count(sessions, Account)
+    assert 0 < pulled < COMPANIES  # the kill did land mid-pull
     assert not hubspot_writes(sandbox)
     sandbox.set_faults(None)
 
     summary = icp_sync(env, "sync", "--source", "hubspot")
 
     assert summary["failed"] == 0
+    assert summary["resumed_full_pulls"] == ["accounts"]
+    companies = len(sandbox.hubspot.company_ids()) + len(sandbox.hubspot.company_ids(archived=True))
+    assert summary["pulled"]["accounts"] == companies - pulled  # none committed read again
+    assert summary["completed_full_sync"]
     assert_store_holds_hubspot(sandbox, sessions)
     assert_hubspot_matches_store(sandbox, sessions)
 
@@ -159,6 +164,7 @@ def test_given_a_salesforce_sync_killed_mid_pull_when_run_again_then_nothing_is_
     summary = icp_sync(env, "sync", "--source", "salesforce")
 
     assert summary["failed"] == 0
+    assert summary["completed_full_sync"]  # new leads are routed from now on
     assert_store_holds_salesforce(sandbox, sessions)
     assert_salesforce_matches_store(sandbox.salesforce_sandbox, sessions)
 

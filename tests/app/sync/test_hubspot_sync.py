@@ -247,8 +247,11 @@ def test_given_a_sync_killed_after_its_first_page_when_rerun_then_nothing_is_los
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(Account)) == 10
 
-    run_sync(connector, sessions, compiled)
+    rerun = run_sync(connector, sessions, compiled)
 
+    assert rerun.resumed == ["accounts"]
+    assert rerun.pulled["accounts"] == COMPANIES - 10  # the first page is not read again
+    assert rerun.completed_full_sync
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(Account)) == COMPANIES
     assert set(written_ids(sandbox)) == live_ids(sandbox)

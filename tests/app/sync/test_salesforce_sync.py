@@ -10,17 +10,17 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.crm import salesforce_connector
 from app.rubric import Rubric, load_rubric
 from app.scoring import compile_rubric
 from app.store.repo import load_cursor
-from app.store.tables import Account, Score, WritebackState
+from app.store.tables import Account, Score, SyncState, WritebackState
 from app.sync.orchestrator import LEADS, SyncReport, run_sync
 from connectors.errors import QuotaExhaustedError
 from connectors.records import PropertyUpdate, WriteOutcome
 from connectors.salesforce.connector import SalesforceConnector
 from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.salesforce.server import RunningSalesforce
+from tests.support.salesforce import new_lead, rubric_connector
 
 pytestmark = pytest.mark.slow  # each test starts a TLS org and syncs it whole
 
@@ -40,20 +40,10 @@ def rubric() -> Rubric:
     return load_rubric()
 
 
-def connect(org: RunningSalesforce, rubric: Rubric) -> SalesforceConnector:
-    return salesforce_connector(
-        org.url,
-        rubric,
-        client_id=org.client_id,
-        client_secret=org.client_secret,
-        ca_bundle=org.ca_bundle,
-    )
-
-
 def sync(
     org: RunningSalesforce, sessions: sessionmaker[Session], rubric: Rubric, **kwargs: Any
 ) -> SyncReport:
-    with connect(org, rubric) as connector:
+    with rubric_connector(org, rubric) as connector:
         return run_sync(connector, sessions, compile_rubric(rubric), **kwargs)
 
 
@@ -80,24 +70,6 @@ def stored_scores(sessions: sessionmaker[Session]) -> dict[str, tuple[Account, S
                 select(Account, Score).join(Score, Score.account_id == Account.id)
             )
         }
-
-
-def new_lead(org: RunningSalesforce, **values: Any) -> str:
-    """A lead as a web-to-lead form creates it: assignment rules run on creation, but it has no
-    tier yet, so it lands in the Unscored queue (the rule's catch-all entry)."""
-    fields = {
-        "FirstName": "Nia",
-        "LastName": "Okoro",
-        "Company": "Brightwave Software",
-        "Email": "nia@brightwave-software.example",
-        "Website": "https://brightwave-software.example",
-        "Industry": "Technology",
-        "NumberOfEmployees": 800,
-        "AnnualRevenue": 120_000_000,
-        "Country": "United States",
-        **values,
-    }
-    return str(org.salesforce.create("Lead", fields, auto_assign=True)["Id"])
 
 
 def test_given_a_fresh_store_when_synced_then_accounts_and_leads_are_scored_and_written(
@@ -270,7 +242,7 @@ def test_given_one_invalid_record_in_a_collection_then_the_other_199_land_and_it
 ) -> None:
     with (
         start_crm_sandbox.salesforce_only(seed=3, companies=300, deals_per_company=0.5) as big,
-        connect(big, rubric) as connector,
+        rubric_connector(big, rubric) as connector,
     ):
         wrapped = DeletingOneRecordMidWrite(connector, big)
         report = run_sync(wrapped, sessions, compile_rubric(rubric))  # type: ignore[arg-type]
@@ -294,7 +266,7 @@ def test_given_an_expired_session_when_syncing_then_it_reauthenticates_once_and_
     sync(org, sessions, rubric)
     lead_id = next(iter(live(org, "Lead")))
     org.salesforce.update("Lead", lead_id, {"NumberOfEmployees": 4})
-    with connect(org, rubric) as connector:
+    with rubric_connector(org, rubric) as connector:
         connector.pull_accounts(None).__next__()  # authenticated
         tokens_before = len(org.auth.tokens)
         org.auth.expire_all()
@@ -312,14 +284,19 @@ def test_given_the_daily_limit_reached_mid_sync_then_it_stops_clearly_and_the_ne
 ) -> None:
     with start_crm_sandbox.salesforce_only(seed=5, companies=120, page_size=20) as small:
         small.usage.daily_limit = small.usage.used + 6
-        with connect(small, rubric) as connector, pytest.raises(QuotaExhaustedError) as stopped:
+        with (
+            rubric_connector(small, rubric) as connector,
+            pytest.raises(QuotaExhaustedError) as stopped,
+        ):
             run_sync(connector, sessions, compile_rubric(rubric))
         message = str(stopped.value)
         assert "REQUEST_LIMIT_EXCEEDED" in message or "request limit" in message.lower()
         assert small.client_secret not in message
         with sessions() as session:
-            resumable = load_cursor(session, "salesforce", "accounts")
-            assert resumable is not None
+            state = session.get(SyncState, ("salesforce", "accounts"))
+            assert state is not None
+            assert state.full_pull_resume is not None  # resumable
+            assert load_cursor(session, "salesforce", "accounts") is None  # not complete yet
 
         small.usage.daily_limit = 1_000_000
         report = sync(small, sessions, rubric)
@@ -387,7 +364,7 @@ def test_given_soql_injection_in_a_record_and_an_id_then_nothing_else_changes(
     }
 
     report = sync(org, sessions, rubric)
-    with connect(org, rubric) as connector:
+    with rubric_connector(org, rubric) as connector:
         fetched = connector.fetch_accounts([f"001' OR Name != '{HOSTILE}", lead_id])
 
     assert report.written == 1

@@ -98,3 +98,38 @@ def test_given_records_changed_and_created_during_a_pull_when_pulled_again_then_
 
     assert set(live) <= {r.crm_id for r in records_of(first)}
     assert {i: second[i].name for i in changed if i in second} == changed
+
+
+def test_given_a_full_pull_cut_short_at_any_page_when_resumed_then_the_rest_comes_once(
+    sandbox: RunningSandbox, make_connector: ConnectorFactory
+) -> None:
+    for company_id in sandbox.hubspot.company_ids()[:12]:  # two pages in the archived pass
+        sandbox.hubspot.archive_company(company_id)
+    whole = list(make_connector(page_size=10).pull_accounts(None))
+    assert sum(r.archived for r in records_of(whole)) >= 12
+
+    for cut in range(len(whole) - 1):
+        resumed = make_connector(page_size=10)
+        rest = list(resumed.pull_accounts(None, resume=whole[cut].resume))
+
+        assert records_of(whole[: cut + 1] + rest) == records_of(whole)
+        assert resumed.stats.calls == len(rest)  # the list pages left, no search, none again
+        assert final_cursor(rest) == final_cursor(whole)
+    assert whole[-1].resume is None
+
+
+def test_given_a_company_changed_behind_a_cut_full_pull_when_resumed_then_the_next_incremental_reads_it(
+    sandbox: RunningSandbox, make_connector: ConnectorFactory
+) -> None:
+    connector = make_connector(page_size=10, overlap=DEFAULT_OVERLAP)
+    first_run = connector.pull_accounts(None)
+    done = [next(first_run), next(first_run)]  # then the process dies
+    behind = done[0].records[0].crm_id
+    sandbox.hubspot.touch_company(behind, name="Changed between runs")
+
+    rest = list(make_connector(page_size=10).pull_accounts(None, resume=done[-1].resume))
+    assert sandbox.wait_search_indexed()
+    incremental = records_of(list(connector.pull_accounts(final_cursor(rest))))
+
+    assert behind not in {r.crm_id for r in records_of(rest)}
+    assert [r.name for r in incremental if r.crm_id == behind] == ["Changed between runs"]

@@ -40,7 +40,7 @@ def test_given_client_credentials_when_pulling_then_one_token_request_and_calls_
 
     assert len(records_of(pages)) == len(org.salesforce.snapshot("Account"))
     queries = len(pages)  # one query, then one query_more per further page
-    assert connector.stats.calls == 1 + 1 + queries  # token, describe Account, pages
+    assert connector.stats.calls == 1 + 1 + 1 + queries  # token, describe, signpost, pages
     assert connector.api_usage is not None
     assert connector.api_usage.used == org.usage.used  # the token request is not counted
 
@@ -221,8 +221,8 @@ def test_given_a_session_expiring_mid_pull_when_paging_then_one_reauth_and_the_p
 
     ids = [r.crm_id for r in first.records] + [r.crm_id for r in records_of(rest)]
     assert sorted(ids) == sorted(str(a["Id"]) for a in org.salesforce.snapshot("Account"))
-    # token, describe, query, [expired] query_more → 401, token, query_more, …
-    assert connector.stats.calls == 3 + 2 + len(rest)
+    # token, signpost, describe, query, [expired] query_more → 401, token, query_more, …
+    assert connector.stats.calls == 4 + 2 + len(rest)
     assert connector.stats.retries == 0
 
 

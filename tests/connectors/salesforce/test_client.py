@@ -69,7 +69,8 @@ def test_given_server_errors_when_pulling_then_retried_with_backoff_and_the_pull
     assert len(records_of(pages)) == len(org.salesforce.snapshot("Account"))
     assert connector.stats.retries == 2
     assert len(sleep.waits) == 2
-    assert connector.stats.calls == 2 + 2 + len(pages)  # token, describe, 2 failures, pages
+    # token, describe, signpost, 2 failures, pages
+    assert connector.stats.calls == 3 + 2 + len(pages)
 
 
 def test_given_server_errors_outlasting_the_policy_when_pulling_then_retryable_error(

@@ -20,27 +20,46 @@ def cursor_key(cursor: Cursor | None) -> tuple[datetime, str]:
     return (cursor.modified_at, cursor.crm_id)
 
 
-def test_given_accounts_when_fully_pulled_then_each_live_one_comes_once_in_modstamp_order(
+def test_given_accounts_when_fully_pulled_then_each_live_one_comes_once_in_id_order(
     org: RunningSalesforce, connect: SalesforceFactory
 ) -> None:
     state = org.salesforce
     state.delete("Account", str(state.snapshot("Account")[3]["Id"]))
-    live = sorted(state.snapshot("Account"), key=stamp)
+    live = state.snapshot("Account")
 
     pages = list(connect(org).pull_accounts(None))
 
     records = records_of(pages)
-    assert [r.crm_id for r in records] == [a["Id"] for a in live]
+    assert [r.crm_id for r in records] == sorted(str(a["Id"]) for a in live)
     assert not any(r.archived for r in records)
     assert all(r.object_type == "account" and r.source == "salesforce" for r in records)
     assert len(pages) == -(-len(live) // 10)  # the org serves 10 records a page
-    cursors = [cursor_key(p.cursor) for p in pages]
-    assert cursors == sorted(cursors)
-    newest = live[-1]
-    assert final_cursor(pages).crm_id == newest["Id"]
+    assert [(p.cursor, p.resume is None) for p in pages[:-1]] == [(None, False)] * (len(pages) - 1)
+    assert pages[-1].resume is None
+    newest = max(live, key=stamp)  # the last page's cursor: the newest modification
     assert sf_datetime(int(newest["SystemModstamp"])).startswith(
         final_cursor(pages).modified_at.strftime("%Y-%m-%dT%H:%M:%S")
     )
+
+
+def test_given_a_full_pull_cut_short_when_resumed_then_only_the_rest_is_read_and_changes_behind_come_next(
+    org: RunningSalesforce, connect: SalesforceFactory
+) -> None:
+    connector = connect(org)
+    first_run = connector.pull_accounts(None)
+    done = [next(first_run), next(first_run)]  # then the process dies
+    behind = done[0].records[0].crm_id
+    org.salesforce.update("Account", behind, {"NumberOfEmployees": 4321})  # behind the point
+    queries = org.usage.used
+
+    rest = list(connect(org).pull_accounts(None, resume=done[-1].resume))
+
+    ids = [r.crm_id for r in records_of(done + rest)]
+    assert sorted(ids) == sorted(str(a["Id"]) for a in org.salesforce.snapshot("Account"))
+    assert len(ids) == len(set(ids))  # nothing read twice
+    assert org.usage.used - queries == len(rest) + 1  # describe, then the rest's pages only
+    changed = records_of(list(connector.pull_accounts(final_cursor(rest))))
+    assert [r.employees for r in changed if r.crm_id == behind] == [4321]
 
 
 def test_given_leads_when_fully_pulled_then_converted_ones_are_left_out(
