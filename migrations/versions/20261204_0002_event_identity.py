@@ -1,6 +1,6 @@
 """webhook_events: dedupe on what makes an event distinct, not the CRM's event id alone
 
-Revision ID: w15_identity_0001
+Revision ID: 0002
 Revises: 0001
 Create Date: 2026-12-04 18:20:00+00:00
 
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "w15_identity_0001"
+revision: str = "0002"
 down_revision: str | Sequence[str] | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

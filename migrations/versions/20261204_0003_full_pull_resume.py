@@ -1,7 +1,7 @@
 """sync_state: where a full pull cut short goes on, and when its first run began
 
-Revision ID: w15_resume_full_pull
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-12-04 18:45:00+00:00
 
 Self-contained on purpose: imports alembic and sqlalchemy only, never app code, so this file
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "w15_resume_full_pull"
-down_revision: str | Sequence[str] | None = "0001"
+revision: str = "0003"
+down_revision: str | Sequence[str] | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
