@@ -21,7 +21,7 @@ from app.scoring import compile_rubric
 from app.sync.orchestrator import run_sync
 from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.salesforce.server import RunningSalesforce
-from tests.app.sync.test_salesforce_sync import connect
+from tests.support.salesforce import rubric_connector
 
 SCORE = "ICP_Fit_Score__c"
 DOMAIN = "brightwave-software.example"
@@ -56,7 +56,7 @@ def lead(org: RunningSalesforce, last_name: str, domain: str, **company: Any) ->
 def by_sync(
     org: RunningSalesforce, sessions: sessionmaker[Session], rubric: Rubric, account: str
 ) -> None:
-    with connect(org, rubric) as connector:
+    with rubric_connector(org, rubric) as connector:
         run_sync(connector, sessions, compile_rubric(rubric))
 
 
@@ -76,7 +76,7 @@ def by_webhook(
     with sessions() as session:
         enqueue(session, [event], datetime.now(UTC))
         session.commit()
-    with connect(org, rubric) as connector:
+    with rubric_connector(org, rubric) as connector:
         Worker(sessions, {"salesforce": connector}, compile_rubric(rubric)).run_once()
 
 
