@@ -200,7 +200,7 @@ def _sync_lock(engine: Engine, source: str, full: bool, dry_run: bool) -> Iterat
     if dry_run:
         yield None
         return
-    holder = holder_name(f"icp-sync sync{' --full' if full else ''} --source {source}")
+    holder = holder_name(f"icp-sync sync{' --full' if full else ''}")
     with cluster_lock(engine, sync_lock_name(source), holder) as held:
         yield None if held else lock_holder(engine, sync_lock_name(source))
 
