@@ -1,7 +1,8 @@
 """Two writers at once, as OS processes, on SQLite and PostgreSQL: no record is ever written
 twice. Two overlapping `icp-sync sync` runs: the second exits 3 and says which sync runs since
-when. A sync beside `icp-sync serve`'s inbox worker, both owing the same records: each record
-is claimed by one of them (app.sync.writeback.claim) and written once.
+when. A sync beside `icp-sync serve`'s inbox worker, the worker told of every record while the
+sync writes them back: each record is claimed by one of them (app.sync.writeback.claim) and
+written once.
 
 The sandbox slows its answers (`slow_answer`) so the runs overlap; the writes are counted by
 the sandbox itself, over its control plane (`GET /_sandbox/writes`), as another process would."""
@@ -20,7 +21,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.store.tables import Account, WebhookEvent
+from app.store.tables import Account, WebhookEvent, WritebackState
 from crm_sandbox.core.faults import FaultPlan
 from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.sandbox import RunningSandbox
@@ -34,6 +35,7 @@ SLOW = FaultPlan(rate=1.0, kinds=("slow_answer",), latency_s=(0.15, 0.15))
 OVERLAP = FaultPlan(rate=1.0, kinds=("slow_answer",), latency_s=(0.3, 0.3))
 """Slow enough that a sync outlasts the start-up of another started beside it."""
 COMPANIES = 250
+DELIVERY = 100
 
 
 @pytest.fixture
@@ -70,6 +72,12 @@ def wait_for(condition: Callable[[], bool], what: str) -> None:
 def stored_accounts(sessions: sessionmaker[Session]) -> int:
     with sessions() as session:
         return int(session.scalar(select(func.count()).select_from(Account)) or 0)
+
+
+def sending(sessions: sessionmaker[Session]) -> int:
+    with sessions() as session:
+        query = select(func.count()).where(WritebackState.status == "sending")
+        return int(session.scalar(query) or 0)
 
 
 def inbox_open(sessions: sessionmaker[Session]) -> int:
@@ -116,21 +124,19 @@ def test_given_a_sync_and_the_inbox_worker_owing_the_same_records_then_each_is_w
     try:
         assert wait_ready(base, serve), "icp-sync serve did not become ready"
         sandbox.set_faults(SLOW)
+        sync = start(env, "sync", "--source", "hubspot", "--json")
+        wait_for(lambda: sending(sessions) > 0 or sync.poll() is not None, "the sync's write-back")
         ids = [int(crm_id) for crm_id in sandbox.hubspot.company_ids()]
-        for number, chunk in enumerate(ids[i : i + 50] for i in range(0, len(ids), 50)):
-            events = [hubspot_event(number * 1000 + n, crm_id) for n, crm_id in enumerate(chunk)]
+        for first in range(0, len(ids), DELIVERY):  # as HubSpot sends them: batches of 100
+            events = [hubspot_event(first + n, i) for n, i in enumerate(ids[first:][:DELIVERY])]
             delivered = post_hubspot_delivery(base, sandbox.hubspot_app_secret, events)
             assert delivered.status_code == 200, delivered.text
-
-        sync = subprocess.run(
-            [*CLI, "sync", "--source", "hubspot", "--json"],
-            env=env, capture_output=True, text=True, timeout=120, check=False,
-        )  # fmt: skip
+        _, sync_err = sync.communicate(timeout=120)
         wait_for(lambda: inbox_open(sessions) == 0, "the worker drained the inbox")
     finally:
         serve.send_signal(signal.SIGTERM)
         _, serve_err = serve.communicate(timeout=30)
 
-    assert sync.returncode == 0, sync.stderr
+    assert sync.returncode == 0, sync_err
     assert serve.returncode in (0, -signal.SIGTERM), serve_err
     assert_each_company_written_once(sandbox)
