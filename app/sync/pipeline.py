@@ -149,7 +149,8 @@ class UpdatePipeline:
 
     def write_back_committing(self, account_ids: Collection[int]) -> WriteResult:
         """Writes what these accounts are owed (those no other writer holds), in one CRM batch,
-        and records the outcomes for the caller to commit. Commits the session before the CRM call (see `send_committing`)."""
+        and records the outcomes for the caller to commit. Commits the session before the CRM
+        call (see `send_committing`)."""
         if not account_ids:
             return WriteResult()
         new_since = self._new_since()
@@ -161,8 +162,8 @@ class UpdatePipeline:
         self, batch: int, on_batch: Callable[[WriteResult], None] = lambda _: None
     ) -> WriteResult:
         """Writes everything owed that no other writer holds, `batch` records at a time, until
-        none is left; a failed
-        record gets a retry time in the future, so it is not picked again in this run.
+        none is left; a failed record gets a retry time in the future, so it is not picked
+        again in this run.
 
         Commits each batch's outcomes before taking the next, so a kill leaves at most one
         batch in doubt; and forgets each batch's rows, so the session does not grow with the
