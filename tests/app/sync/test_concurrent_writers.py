@@ -12,7 +12,6 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,12 +24,17 @@ from app.store.tables import Account, WebhookEvent, WritebackState
 from crm_sandbox.core.faults import FaultPlan
 from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.sandbox import RunningSandbox
-from tests.support.service import free_port, hubspot_event, post_hubspot_delivery, wait_ready
+from tests.support.service import (
+    free_port,
+    hubspot_event,
+    post_hubspot_delivery,
+    wait_for,
+    wait_ready,
+)
 
 pytestmark = pytest.mark.slow  # runs icp-sync processes side by side against the sandbox
 
 CLI = [sys.executable, "-c", "from app.cli.main import run; run()"]
-WAIT_S = 60.0
 SLOW = FaultPlan(rate=1.0, kinds=("slow_answer",), latency_s=(0.15, 0.15))
 OVERLAP = FaultPlan(rate=1.0, kinds=("slow_answer",), latency_s=(0.3, 0.3))
 """Slow enough that a sync outlasts the start-up of another started beside it."""
@@ -60,13 +64,6 @@ def sandbox_writes(sandbox: RunningSandbox) -> dict[str, int]:
     assert answer.status_code == 200, answer.text
     counts: dict[str, int] = answer.json()
     return counts
-
-
-def wait_for(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + WAIT_S
-    while not condition():
-        assert time.monotonic() < deadline, f"never happened: {what}"
-        time.sleep(0.01)
 
 
 def stored_accounts(sessions: sessionmaker[Session]) -> int:
