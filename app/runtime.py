@@ -3,26 +3,23 @@ and the scheduled syncs.
 
 Schedules (APScheduler, in-process): per configured CRM, an incremental sync every
 `sync_interval_minutes` and a full reconcile nightly at `full_sync_hour` UTC; one instance of
-a job at a time, missed runs coalesced into one. With several replicas on PostgreSQL, each run
-first takes a session-level advisory lock named after the job: the replica that gets it runs
-the sync, the others skip that round. SQLite is single-node: no lock is needed.
+a job at a time, missed runs coalesced into one. Each run first takes the sync lock of its CRM
+(app.store.locks, the one `icp-sync sync` takes too): the process that gets it runs the sync,
+the others skip that round.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import metrics
@@ -31,33 +28,11 @@ from app.inbox.worker import Worker
 from app.rubric import Rubric
 from app.scoring import compile_rubric
 from app.settings import Settings
+from app.store.locks import cluster_lock, holder_name, lock_holder, sync_lock_name
 from app.sync.orchestrator import run_sync
 from connectors.base import CrmConnector
 
 logger = logging.getLogger(__name__)
-
-
-@contextmanager
-def cluster_lock(engine: Engine, name: str) -> Iterator[bool]:
-    """Yields whether this process holds the lock `name` for the block. PostgreSQL: a
-    session advisory lock (released with the block, or by the server if the process dies);
-    anything else: always True.
-
-    The lock's connection runs in autocommit: the lock belongs to the database session, not
-    to a transaction, so there is nothing to commit, and no transaction sits idle on it for
-    the length of a sync (holding back vacuum, or cut by `idle_in_transaction_session_timeout`
-    together with the lock)."""
-    if engine.dialect.name != "postgresql":
-        yield True
-        return
-    key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        got = bool(connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
-        try:
-            yield got
-        finally:
-            if got:
-                connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
 
 
 @dataclass
@@ -138,9 +113,11 @@ class Runtime:
     def sync(self, source: str, full: bool) -> bool:
         """One scheduled sync, if no other replica is running it; returns whether it ran."""
         kind = "full" if full else "incremental"
-        with cluster_lock(self.engine, f"icp-sync:sync:{source}") as held:
+        holder = holder_name(f"scheduled {kind} sync")
+        with cluster_lock(self.engine, sync_lock_name(source), holder) as held:
             if not held:
-                logger.info("%s %s sync skipped: another replica runs it", kind, source)
+                running = lock_holder(self.engine, sync_lock_name(source))
+                logger.info("%s %s sync skipped: already running (%s)", kind, source, running)
                 return False
             started = time.monotonic()
             connector = make_connector(source, self.settings, self.rubric)

@@ -14,6 +14,9 @@
                             ({"scopes": null}: icp-sync's default set)
     GET  /_sandbox/search-lag  {"seconds": 3.0, "pending": n}: HubSpot's search indexing lag
     POST /_sandbox/search-lag  {"seconds": 0.5} sets it (0: changes searchable at once)
+    GET  /_sandbox/writes   {"<record id>": n, ...}: updates per HubSpot record since the start
+                            or the last reset (creations not counted); the Salesforce port
+                            answers the same for its records
 
 Reset and seed answer what is now held (`{"seeding": {...}, "counts": {...}}`) and replace
 both CRMs' records in place: what was created, changed or set up (custom properties and
@@ -106,6 +109,7 @@ class ControlPlane:
                 Route(f"{CONTROL_PATH}/faults", self._faults, methods=["GET", "POST"]),
                 Route(f"{CONTROL_PATH}/scopes", self._scopes, methods=["GET", "POST"]),
                 Route(f"{CONTROL_PATH}/search-lag", self._search_lag, methods=["GET", "POST"]),
+                Route(f"{CONTROL_PATH}/writes", self._writes, methods=["GET"]),
             ]
         )
 
@@ -161,6 +165,12 @@ class ControlPlane:
                 "injected": sandbox.faults_injected(),
             }
         )
+
+    async def _writes(self, request: Request) -> JSONResponse:
+        del request
+        if self.sandbox is None:
+            return _problem(503, "the sandbox is still starting")
+        return JSONResponse(self.sandbox.hubspot.update_counts())
 
     async def _scopes(self, request: Request) -> JSONResponse:
         sandbox = self.sandbox

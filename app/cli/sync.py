@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -14,6 +16,7 @@ from rich.table import Table
 from app.cli.common import JsonOption, RubricOption, console, print_json, resolve_rubric
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
     from sqlalchemy.orm import Session, sessionmaker
 
     from app.scoring import CompiledRubric
@@ -127,7 +130,9 @@ def sync(
     rubric_file: RubricOption = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Pull changed accounts (and leads) and deals, score them, and write back what changed."""
+    """Pull changed accounts (and leads) and deals, score them, and write back what changed.
+    One sync per CRM at a time (with `serve`'s schedule and other replicas too): exits 3,
+    saying which sync runs since when, if another holds that CRM's sync lock."""
     from app.crm import ALL, make_connector, resolve_sources
     from app.scoring import compile_rubric
     from app.settings import get_settings
@@ -144,19 +149,24 @@ def sync(
     engine = make_engine(settings.database_url)
     summaries: list[dict[str, Any]] = []
     failures: list[str] = []
+    busy: list[str] = []
     try:
         for connector in connectors:
             try:
-                summaries.append(
-                    _sync_one(
-                        connector,
-                        make_session_factory(engine),
-                        compiled,
-                        full,
-                        dry_run,
-                        quiet=json_output,
+                with _sync_lock(engine, connector.source, full, dry_run) as running:
+                    if running:
+                        busy.append(f"{connector.source}: a sync is already running ({running})")
+                        continue
+                    summaries.append(
+                        _sync_one(
+                            connector,
+                            make_session_factory(engine),
+                            compiled,
+                            full,
+                            dry_run,
+                            quiet=json_output,
+                        )
                     )
-                )
             except ConnectorError as error:
                 if source != ALL:
                     raise
@@ -165,15 +175,34 @@ def sync(
                 connector.close()
     finally:
         engine.dispose()
-    if json_output:
-        print_json(summaries if source == ALL else summaries[0])
-    else:
-        for summary in summaries:
-            _print_summary(summary)
-    if failures:
-        for failure in failures:
-            typer.echo(f"error: {failure}", err=True)
-        raise typer.Exit(1)
+    if summaries or source == ALL:
+        if json_output:
+            print_json(summaries if source == ALL else summaries[0])
+        else:
+            for summary in summaries:
+                _print_summary(summary)
+    for problem in failures + busy:
+        typer.echo(f"error: {problem}", err=True)
+    if failures or busy:
+        raise typer.Exit(1 if failures else SYNC_RUNNING_EXIT)
+
+
+SYNC_RUNNING_EXIT = 3
+"""`icp-sync sync`'s exit code when another sync of that CRM holds its lock."""
+
+
+@contextmanager
+def _sync_lock(engine: Engine, source: str, full: bool, dry_run: bool) -> Iterator[str | None]:
+    """Holds the CRM's sync lock for the block and yields None; or, when another process
+    holds it, yields who (a dry run writes nothing, so it runs beside any sync, unlocked)."""
+    from app.store.locks import cluster_lock, holder_name, lock_holder, sync_lock_name
+
+    if dry_run:
+        yield None
+        return
+    holder = holder_name(f"icp-sync sync{' --full' if full else ''}")
+    with cluster_lock(engine, sync_lock_name(source), holder) as held:
+        yield None if held else lock_holder(engine, sync_lock_name(source))
 
 
 def _sync_one(

@@ -148,7 +148,11 @@ def upsert_deals(session: Session, records: Sequence[CrmDeal], *, fetched_at: da
         rows.append((row, record))
     session.flush()
     links = {(row.id, account_id) for row, record in rows for account_id in record.account_ids}
-    session.add_all(DealAccount(deal_id=deal_id, account_crm_id=crm) for deal_id, crm in links)
+    if links:  # a concurrent writer may have linked the same deal since our delete
+        insert = insert_ignoring_conflicts(session, DealAccount, ["deal_id", "account_crm_id"])
+        session.execute(insert.values([
+            {"deal_id": deal_id, "account_crm_id": crm} for deal_id, crm in sorted(links)
+        ]))  # fmt: skip
     touched.update(crm for _, crm in links)
     session.flush()
     return touched

@@ -166,12 +166,15 @@ class WritebackState(Base):
     account_id: Mapped[int] = mapped_column(_account_fk(), primary_key=True)
     values: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
     values_hash: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16))  # pending | written | failed
+    status: Mapped[str] = mapped_column(String(16))  # pending | sending | written | failed
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     last_error: Mapped[str | None] = mapped_column(Text)
     written_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    """The writer sending this record now (see app.sync.writeback.claim), or None."""
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class SyncState(Base):

@@ -32,7 +32,7 @@ from app.sync.facts import LEAD
 from app.sync.pipeline import ACCOUNTS, Changes, PlannedWrite, UpdatePipeline
 from app.sync.prefetch import prefetched
 from app.sync.rescore import RescoreReport
-from app.sync.writeback import WriteResult
+from app.sync.writeback import SYNC, WriteResult
 from connectors.base import ApiStats, CrmConnector
 from connectors.records import AccountType, Cursor, Page, RecordT
 
@@ -151,7 +151,7 @@ class _Run:
     ) -> None:
         self.session, self.connector, self.clock = session, connector, clock
         self.report, self.progress = report, progress
-        self.pipeline = UpdatePipeline(session, connector, rubric, clock)
+        self.pipeline = UpdatePipeline(session, connector, rubric, clock, role=SYNC)  # locked
 
     def pull_accounts_committing(self, object_type: AccountType, full: bool) -> None:
         """Pulls one account type; a full pull, once complete, marks what none of its runs

@@ -26,7 +26,7 @@ from app.store.repo import (
 from app.store.tables import Account, Score, WritebackState
 from app.sync.facts import DEAL_FIELDS
 from app.sync.rescore import RescoreReport, rescore_with_leads_of
-from app.sync.writeback import WriteResult, due, send_committing
+from app.sync.writeback import WORKER, WriteResult, claim, due, send_committing, writer_id
 from connectors.base import CrmConnector
 from connectors.records import CrmAccount, CrmDeal
 
@@ -69,7 +69,12 @@ class UpdatePipeline:
         connector: CrmConnector,
         rubric: CompiledRubric,
         clock: Callable[[], datetime],
+        *,
+        role: str = WORKER,
     ) -> None:
+        """`role`: SYNC only for a sync that holds the sync lock (it may take over what an
+        earlier, dead, sync left claimed); WORKER for anything else (see writeback.claim)."""
+        self._writer = writer_id(role)
         self._session = session
         self._connector = connector
         self._source = connector.source
@@ -143,33 +148,43 @@ class UpdatePipeline:
         return len(pairs), planned
 
     def write_back_committing(self, account_ids: Collection[int]) -> WriteResult:
-        """Writes what these accounts are owed, in one CRM batch, and records the outcomes for
-        the caller to commit. Commits the session before the CRM call (see `send_committing`)."""
+        """Writes what these accounts are owed (those no other writer holds), in one CRM batch,
+        and records the outcomes for the caller to commit. Commits the session before the CRM
+        call (see `send_committing`)."""
         if not account_ids:
             return WriteResult()
         new_since = self._new_since()
         ids = sorted(account_ids)
-        pairs = due(self._session, self._source, self._clock(), limit=len(ids), only=ids)
+        pairs = self._claim(len(ids), only=ids)
         return self._send_committing(pairs, new_since)
 
     def write_back_all_committing(
         self, batch: int, on_batch: Callable[[WriteResult], None] = lambda _: None
     ) -> WriteResult:
-        """Writes everything owed, `batch` records at a time, until none is due; a failed
-        record gets a retry time in the future, so it is not picked again in this run.
+        """Writes everything owed that no other writer holds, `batch` records at a time, until
+        none is left; a failed record gets a retry time in the future, so it is not picked
+        again in this run.
 
         Commits each batch's outcomes before taking the next, so a kill leaves at most one
         batch in doubt; and forgets each batch's rows, so the session does not grow with the
         store (an identity map that grows makes every later flush slower)."""
         new_since = self._new_since()
         total = WriteResult()
-        while pairs := due(self._session, self._source, self._clock(), limit=batch):
+        while pairs := self._claim(batch):
             result = self._send_committing(pairs, new_since)
             self._session.commit()
             self._session.expunge_all()
             total += result
             on_batch(result)
         return total
+
+    def _claim(
+        self, limit: int, *, only: Sequence[int] | None = None
+    ) -> list[tuple[WritebackState, Account]]:
+        """The owed writes no other writer holds, now claimed by this one."""
+        return claim(
+            self._session, self._source, self._clock(), limit, writer=self._writer, only=only
+        )
 
     def _new_since(self) -> datetime | None:
         """A record created after the last complete full sync and never written is new (its

@@ -4,18 +4,27 @@ written, owed, being sent, or failed and due for a retry.
 Crash safety: a batch is marked `sending` (committed) before the CRM sees it. A process killed
 between the CRM's answer and our commit leaves those states `sending`; the next writer reads
 those records back from the CRM first, and marks the ones that already hold the values written
-instead of writing them again. So a kill at any point neither loses a write nor repeats one."""
+instead of writing them again. So a kill at any point neither loses a write nor repeats one.
+
+One writer per record: writers (syncs, the inbox worker, in any process) take the records they
+send with `claim`, which stamps them with the writer and the time in one statement (PostgreSQL:
+rows picked `FOR UPDATE SKIP LOCKED`; SQLite runs one writer at a time). A record claimed by
+another writer is not theirs until the claim is older than `CLAIM_LEASE` (its writer is
+presumed dead; the record is in doubt and read back first) or, for a sync, until it holds the
+sync lock and the claim is an earlier sync's: only one sync runs at a time, so that one died."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import socket
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.store.tables import Account, WritebackState
@@ -25,6 +34,16 @@ from connectors.text import holds_value
 
 PENDING, SENDING, WRITTEN, FAILED = "pending", "sending", "written", "failed"
 MAX_RETRY_DELAY = timedelta(hours=6)
+CLAIM_LEASE = timedelta(minutes=10)
+"""How long a claim keeps other writers off a record: longer than one CRM batch takes with
+its retries and rate-limit waits."""
+SYNC, WORKER = "sync", "worker"
+"""Writer roles: a sync runs under the sync lock (app.store.locks); anything else does not."""
+
+
+def writer_id(role: str) -> str:
+    """This process as a writer: its role, host and pid (fits `claimed_by`)."""
+    return f"{role}:{os.getpid()}:{socket.gethostname()}"[:64]
 
 
 def values_hash(values: Mapping[str, str]) -> str:
@@ -64,25 +83,89 @@ def due(
 ) -> list[tuple[WritebackState, Account]]:
     """Owed writes, writes an interrupted writer left in doubt, and failed ones whose retry
     time has come (of these account rows only, when given); never for archived records nor for
-    records deleted from the CRM."""
+    records deleted from the CRM. Reads only: a writer takes them with `claim`."""
     query = (
         select(WritebackState, Account)
         .join(Account, Account.id == WritebackState.account_id)
-        .where(
-            Account.source == source,
-            Account.archived.is_(False),
-            Account.deleted_at.is_(None),
-            or_(
-                WritebackState.status.in_((PENDING, SENDING)),
-                (WritebackState.status == FAILED) & (WritebackState.next_attempt_at <= now),
-            ),
-        )
+        .where(_owed(source, now, only))
         .order_by(WritebackState.account_id)
         .limit(limit)
     )
-    if only is not None:
-        query = query.where(WritebackState.account_id.in_(set(only)))
     return [(state, account) for state, account in session.execute(query)]
+
+
+def claim(
+    session: Session,
+    source: str,
+    now: datetime,
+    limit: int,
+    *,
+    writer: str,
+    only: Sequence[int] | None = None,
+    lease: timedelta = CLAIM_LEASE,
+) -> list[tuple[WritebackState, Account]]:
+    """Takes up to `limit` of the writes `due` lists that no other live writer holds, for
+    `writer` (from `writer_id`); the caller commits the claim before the CRM call (as
+    `send_committing` does). A record claimed by someone else is skipped, never waited for."""
+    free = or_(
+        WritebackState.claimed_at.is_(None),
+        WritebackState.claimed_at < now - lease,
+        WritebackState.claimed_by == writer,
+    )
+    if writer.startswith(f"{SYNC}:"):  # under the sync lock: an earlier sync's claim is dead
+        free = or_(free, WritebackState.claimed_by.startswith(f"{SYNC}:"))
+    picked = (
+        select(WritebackState.account_id)
+        .join(Account, Account.id == WritebackState.account_id)
+        .where(_owed(source, now, only), free)
+        .order_by(WritebackState.account_id)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=WritebackState)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        # Locked first, in a statement of its own: as a subquery of the UPDATE, PostgreSQL
+        # may run it again per row, skip the rows this UPDATE just changed, and take more.
+        locked = list(session.scalars(picked))
+        if not locked:
+            return []
+        target = WritebackState.account_id.in_(locked)
+    else:  # one statement: SQLite runs it as one write, and the subquery once
+        target = WritebackState.account_id.in_(picked.scalar_subquery())
+    ids = list(session.scalars(
+        update(WritebackState)
+        .where(target, _owed_now(now), free)
+        .values(claimed_by=writer, claimed_at=now)
+        .returning(WritebackState.account_id)
+        .execution_options(synchronize_session=False)
+    ))  # fmt: skip
+    if not ids:
+        return []
+    query = (
+        select(WritebackState, Account)
+        .join(Account, Account.id == WritebackState.account_id)
+        .where(WritebackState.account_id.in_(ids))
+        .order_by(WritebackState.account_id)
+        .execution_options(populate_existing=True)
+    )
+    return [(state, account) for state, account in session.execute(query)]
+
+
+def _owed(source: str, now: datetime, only: Sequence[int] | None) -> ColumnElement[bool]:
+    owed = and_(
+        Account.source == source,
+        Account.archived.is_(False),
+        Account.deleted_at.is_(None),
+        _owed_now(now),
+    )
+    return owed if only is None else and_(owed, WritebackState.account_id.in_(set(only)))
+
+
+def _owed_now(now: datetime) -> ColumnElement[bool]:
+    """Pending, left in doubt, or failed and due for its retry."""
+    return or_(
+        WritebackState.status.in_((PENDING, SENDING)),
+        (WritebackState.status == FAILED) & (WritebackState.next_attempt_at <= now),
+    )
 
 
 def updates_for(
@@ -142,6 +225,7 @@ def send_committing(
         if account.crm_id in landed:
             state.status, state.written_at, state.updated_at = WRITTEN, now, now
             state.attempts, state.last_error, state.next_attempt_at = 0, None, None
+            state.claimed_by, state.claimed_at = None, None
             confirmed += 1
         else:
             state.status, state.updated_at = SENDING, now
@@ -183,7 +267,7 @@ def record_outcomes(
     for (state, account), outcome in zip(pairs, outcomes, strict=True):
         if outcome.crm_id != account.crm_id:
             raise ValueError(f"write outcome for {outcome.crm_id} paired with {account.crm_id}")
-        state.updated_at = now
+        state.updated_at, state.claimed_by, state.claimed_at = now, None, None
         if outcome.written:
             state.status, state.written_at, state.attempts = WRITTEN, now, 0
             state.last_error, state.next_attempt_at = None, None

@@ -15,7 +15,7 @@ handlers call (with the lock held).
 from __future__ import annotations
 
 import threading
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping
 from typing import Literal
 
@@ -74,6 +74,8 @@ class HubSpotBackend:
             ("companies", "deals"): {},
         }
         self._writes: deque[WriteRecord] = deque(maxlen=MAX_WRITE_LOG)
+        #: Updates per record id (creations not counted), as `GET /_sandbox/writes` shows them.
+        self.updates: Counter[str] = Counter()
         self._listeners: list[Listener] = []
         self.contacts = ContactStore()  # minimal: created, read, associated with companies
         self.association_labels = AssociationLabels()  # user-defined v4 labels
@@ -154,6 +156,7 @@ class HubSpotBackend:
         record.properties["hs_lastmodifieddate"] = iso_ms(at_ms)
         self.search_index.changed(object_type, record)
         self._log(object_type, record.id, dict(values), at_ms, source)
+        self.updates[record.id] += 1
         if changed:
             self._emit(object_type, record.id, "propertyChange", changed, at_ms, source)
         return at_ms

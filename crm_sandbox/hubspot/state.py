@@ -59,6 +59,7 @@ class HubSpotState(HubSpotBackend):
             self.search_index.clear()
             self.search_index.seed = seed
             self._writes.clear()
+            self.updates.clear()
             self.clock.observe(fresh.clock.last_ms)
 
     # --- direct access for tests and the demo -----------------------------------------------
@@ -215,6 +216,11 @@ class HubSpotState(HubSpotBackend):
         """Every accepted write, oldest first (direct ones have source "SANDBOX")."""
         with self.lock:
             return [w for w in self._writes if object_type is None or w.object_type == object_type]
+
+    def update_counts(self) -> dict[str, int]:
+        """Updates per record id since the start or the last reset (creations not counted)."""
+        with self.lock:
+            return dict(self.updates)
 
     def clear_writes(self) -> None:
         with self.lock:

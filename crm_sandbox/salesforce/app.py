@@ -80,6 +80,12 @@ def create_salesforce_app(
         except SalesforceError as error:
             return fail(error)
 
+    async def writes(request: Request) -> Response:
+        """The sandbox's own (no token, loopback only): updates per record id since the start
+        or the last reset, as the HubSpot port's `GET /_sandbox/writes` (crm_sandbox.control)."""
+        del request
+        return JSONResponse(state.update_counts())
+
     async def unknown(request: Request) -> Response:
         del request
         return fail(not_found())
@@ -90,6 +96,7 @@ def create_salesforce_app(
                 "/services/oauth2/token", token_endpoint(auth, state, api.usage), methods=["POST"]
             ),
             Route("/services/data/{version}/{rest:path}", data, methods=_METHODS),
+            Route("/_sandbox/writes", writes, methods=["GET"]),
             Route("/{rest:path}", unknown, methods=_METHODS),
         ],
         middleware=[

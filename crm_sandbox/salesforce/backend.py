@@ -190,6 +190,11 @@ class SalesforceBackend:
                 if include_deleted or not record["IsDeleted"]
             ]
 
+    def update_counts(self) -> dict[str, int]:
+        """Updates per record id since the start or the last reseed (creations not counted)."""
+        with self._lock:
+            return dict(self.updates)
+
     def get(self, object_name: str, record_id: str) -> dict[str, Any]:
         with self._lock:
             return dict(self._find(object_name, record_id, allow_deleted=True))

@@ -1,5 +1,5 @@
-"""The control plane over real HTTP: `/_sandbox/reset`, `/_sandbox/seed` and `/_sandbox/faults`
-on the HubSpot port drive both CRMs, from this process and from another one (`icp-sync
+"""The control plane over real HTTP: `/_sandbox/reset`, `/_sandbox/seed`, `/_sandbox/faults` and
+`/_sandbox/writes` on the HubSpot port drive both CRMs, from this process and from another one (`icp-sync
 sandbox`), and bad input is answered 422 naming the field and the value."""
 
 from __future__ import annotations
@@ -225,6 +225,29 @@ def test_given_scopes_set_over_http_when_calling_hubspot_then_a_call_outside_the
     assert "scopes" in bad.json()["error"]
     assert "crm.objects.companies.write" in restored.json()["scopes"]
     assert allowed.status_code == 200
+
+
+def test_given_companies_updated_over_http_when_writes_are_read_then_updates_per_id_until_reset(
+    sandbox: RunningSandbox,
+) -> None:
+    first, second = sandbox.hubspot.company_ids()[:2]
+    for company_id, city in ((first, "One"), (first, "Two"), (second, "Three")):
+        answer = httpx.patch(
+            f"{sandbox.hubspot_url}/crm/v3/objects/companies/{company_id}",
+            json={"properties": {"city": city}},
+            headers={"Authorization": f"Bearer {sandbox.hubspot_token}"},
+            trust_env=False,
+        )
+        assert answer.status_code == 200, answer.text
+    sandbox.hubspot.create_company(name="Created, not updated")
+
+    counted = control(sandbox, "GET", "writes")
+    control(sandbox, "POST", "reset")
+    after_reset = control(sandbox, "GET", "writes")
+
+    assert counted.status_code == 200
+    assert counted.json() == {first: 2, second: 1}
+    assert after_reset.json() == {}
 
 
 def test_given_an_unknown_control_path_or_method_then_404_and_405(sandbox: RunningSandbox) -> None:

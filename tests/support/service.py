@@ -1,5 +1,5 @@
-"""The service under test as a process: a free port, waiting until it is ready, and a signed
-HubSpot delivery posted to it as HubSpot would."""
+"""The service under test as a process: a free port, waiting until it (or any condition) is
+ready, and a signed HubSpot delivery posted to it as HubSpot would."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import socket
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import httpx
@@ -19,6 +19,14 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def wait_for(check: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
+    """Returns once `check()` holds; fails the test naming `what` after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.01)
 
 
 def is_ready(base: str) -> bool:

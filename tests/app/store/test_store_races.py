@@ -106,3 +106,22 @@ def test_given_two_writers_of_one_new_deal_when_they_race_then_one_row_and_one_l
         assert session.scalar(select(func.count()).select_from(Deal)) == 1
         assert session.scalar(select(Deal.amount)) == 250
         assert session.scalar(select(func.count()).select_from(DealAccount)) == 1
+
+
+def test_given_two_writers_relinking_one_stored_deal_when_they_race_then_no_key_error(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions() as session:  # two overlapping --full runs both re-store a known deal
+        upsert_deals(session, [opportunity(100)], fetched_at=NOW)
+        session.commit()
+
+    errors = race(
+        sessions,
+        lambda s: upsert_deals(s, [opportunity(150)], fetched_at=NOW),
+        lambda s: upsert_deals(s, [opportunity(250)], fetched_at=NOW),
+    )
+
+    assert errors == []  # not: duplicate key value violates unique constraint "pk_deal_accounts"
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(DealAccount)) == 1
+        assert session.scalar(select(Deal.amount)) == 250

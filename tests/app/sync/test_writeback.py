@@ -1,7 +1,7 @@
 """`app.sync.writeback` on a real store (SQLite and PostgreSQL): which values are owed and
 when, what a CRM answer does to them, and, against the HubSpot sandbox over real HTTP, the
 crash-safe send: `sending` durable before the CRM call, a batch left in doubt confirmed by
-reading it back rather than sent again."""
+reading it back rather than sent again; and claims: one writer per record, across sessions."""
 
 from __future__ import annotations
 
@@ -19,12 +19,14 @@ from app.scoring import compile_rubric
 from app.store.tables import Account, WritebackState
 from app.sync.rescore import rescore
 from app.sync.writeback import (
+    CLAIM_LEASE,
     FAILED,
     MAX_RETRY_DELAY,
     PENDING,
     SENDING,
     WRITTEN,
     WriteResult,
+    claim,
     due,
     mark_desired,
     record_outcomes,
@@ -291,3 +293,66 @@ def test_given_a_writer_that_dies_after_the_crm_call_then_its_batch_is_left_mark
     assert result == WriteResult(failed=2)
     assert [state_of(sessions, crm_id).status for crm_id in ("1", "2")] == [SENDING, SENDING]
     assert state_of(sessions, "1").updated_at == LATER
+
+
+def claimed_ids(session: Session, writer: str, limit: int = 100, *, at: Any = T0) -> list[int]:
+    return [state.account_id for state, _ in claim(session, "hubspot", at, limit, writer=writer)]
+
+
+def test_given_a_writer_holding_a_claim_then_others_skip_it_until_its_lease_ends(
+    sessions: sessionmaker[Session],
+) -> None:
+    ids = owed(sessions, {"status": PENDING}, {"status": PENDING}, {"status": WRITTEN})
+
+    with sessions() as first:
+        held = claimed_ids(first, "worker:1:host", limit=1)
+        first.commit()
+    with sessions() as second:
+        rest = claimed_ids(second, "worker:2:host")
+        second.commit()
+    with sessions() as third:
+        none_left = claimed_ids(third, "sync:3:host", at=T0 + CLAIM_LEASE)
+        after_lease = claimed_ids(third, "worker:4:host", at=T0 + CLAIM_LEASE + timedelta(1))
+
+    assert held == ids[:1]
+    assert rest == ids[1:2]  # not the first one's, not the written one
+    assert none_left == []  # a live worker's claim: even a sync waits for its lease
+    assert after_lease == ids[:2]  # presumed dead: in doubt, taken over
+
+
+def test_given_a_dead_syncs_claims_when_the_next_sync_claims_then_it_takes_them_at_once(
+    sessions: sessionmaker[Session],
+) -> None:
+    ids = owed(sessions, {"status": PENDING}, {"status": PENDING})
+    with sessions() as killed:
+        claimed_ids(killed, "sync:1:host")
+        for state, _ in due(killed, "hubspot", T0, limit=10):
+            state.status = SENDING
+        killed.commit()
+
+    with sessions() as session:
+        by_worker = claimed_ids(session, "worker:2:host")
+        by_next_sync = [
+            (state.account_id, state.status)
+            for state, _ in claim(session, "hubspot", T0, 10, writer="sync:3:host")
+        ]
+
+    assert by_worker == []
+    assert by_next_sync == [(ids[0], SENDING), (ids[1], SENDING)]  # in doubt: read back first
+
+
+def test_given_two_sessions_claiming_at_once_then_each_record_goes_to_one_without_waiting(
+    sessions: sessionmaker[Session],
+) -> None:
+    ids = owed(sessions, *({"status": PENDING} for _ in range(4)))
+    if sessions.kw["bind"].dialect.name != "postgresql":
+        pytest.skip("SQLite runs one writer at a time: the second waits for the first's commit")
+
+    with sessions() as first, sessions() as second:
+        mine = claimed_ids(first, "worker:1:host", limit=2)  # uncommitted: rows still locked
+        theirs = claimed_ids(second, "worker:2:host")  # SKIP LOCKED: passes them by
+        second.commit()
+        first.commit()
+
+    assert mine == ids[:2]
+    assert theirs == ids[2:]

@@ -350,3 +350,26 @@ def test_given_new_lead_when_created_with_tier_then_201_id_and_routing_unless_au
     with pytest.raises(SalesforceMalformedRequest) as caught:
         sf.Lead.create({"LastName": "Ng"})
     assert error_list(caught.value)[0]["errorCode"] == "REQUIRED_FIELD_MISSING"
+
+
+def test_given_records_updated_when_the_sandbox_writes_are_read_then_each_counts_its_updates(
+    org: RunningSalesforce, sf: TypedSalesforce, session: requests.Session
+) -> None:
+    first, second = (account["Id"] for account in org.salesforce.snapshot("Account")[20:22])
+
+    def writes() -> dict[str, int]:
+        answer = session.get(f"{org.url}/_sandbox/writes")
+        assert answer.status_code == 200, answer.text
+        counts: dict[str, int] = answer.json()
+        return counts
+
+    before = writes()
+    sf.Account.update(first, {"ICP_Fit_Score__c": 10})
+    sf.Account.update(first, {"ICP_Fit_Score__c": 11})
+    sf.Account.update(second, {"ICP_Fit_Score__c": 12})
+    sf.Account.create({"Name": "Created, not updated"})
+    after = writes()
+
+    assert after[first] - before.get(first, 0) == 2
+    assert after[second] - before.get(second, 0) == 1
+    assert sum(after.values()) - sum(before.values()) == 3  # the creation is not an update
