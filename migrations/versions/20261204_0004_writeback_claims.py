@@ -1,7 +1,7 @@
 """writeback claims: which writer sends a record, since when
 
-Revision ID: w15_claims_0002
-Revises: 0001
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-04 18:30:00+00:00
 
 Self-contained on purpose: imports alembic and sqlalchemy only, never app code.
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "w15_claims_0002"
-down_revision: str | Sequence[str] | None = "0001"
+revision: str = "0004"
+down_revision: str | Sequence[str] | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
