@@ -75,10 +75,15 @@ def claim(
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
+    # Two statements, not `UPDATE … WHERE id IN (subquery … LIMIT … SKIP LOCKED)`: PostgreSQL may
+    # evaluate such a subquery more than once and so claim more than `limit` rows.
+    picked = list(session.scalars(due))
+    if not picked:
+        return []
     ids = list(
         session.scalars(
             update(WebhookEvent)
-            .where(WebhookEvent.id.in_(due.scalar_subquery()), claimable)
+            .where(WebhookEvent.id.in_(picked), claimable)
             .values(
                 status=PROCESSING,
                 claimed_by=worker_id,
