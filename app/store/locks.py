@@ -72,6 +72,24 @@ def cluster_lock(engine: Engine, name: str, holder: str | None = None) -> Iterat
             fcntl.flock(file, fcntl.LOCK_UN)
 
 
+@contextmanager
+def sqlite_migration_lock(engine: Engine) -> Iterator[None]:
+    """Waits for, then holds for the block, the right to migrate a file-backed SQLite database:
+    two processes started together on a new store (two `icp-sync sync`, or a sync beside
+    `serve`) would otherwise both create the tables and one fail. PostgreSQL serialises its
+    upgrades with an advisory lock in migrations/env.py; other stores pass through."""
+    path = _lock_file(engine, "icp-sync:migrate") if engine.dialect.name == "sqlite" else None
+    if path is None:
+        yield
+        return
+    with path.open("a+") as file:
+        fcntl.flock(file, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(file, fcntl.LOCK_UN)
+
+
 def lock_holder(engine: Engine, name: str) -> str:
     """Who holds the lock `name` now, as it named itself (`holder_name`)."""
     if engine.dialect.name == "postgresql":

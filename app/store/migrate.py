@@ -2,7 +2,8 @@
 
 The `alembic.ini` at the repository root is only for the `alembic` command (new revisions).
 Alembic's migration context is process-global: run one upgrade at a time per process (across
-processes, PostgreSQL upgrades are serialised by an advisory lock in migrations/env.py).
+processes, PostgreSQL upgrades are serialised by an advisory lock in migrations/env.py, SQLite
+ones by a file lock beside the database).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from app.errors import DatabaseUnavailableError
 from app.settings import display_database_url
 from app.store.engine import SETTING, make_engine
+from app.store.locks import sqlite_migration_lock
 
 # The project is installed editable, so the repository's migrations/ sits beside app/.
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
@@ -37,14 +39,24 @@ def alembic_config(url: str | None = None) -> Config:
 
 def upgrade_to_head(url: str) -> None:
     """Apply every pending migration; a no-op on a database already at head."""
-    with _reported(url):
+    with _reported(url), _one_migrator(url):
         command.upgrade(alembic_config(url), "head")
 
 
 def downgrade_to(url: str, revision: str) -> None:
     """Revert migrations down to `revision` ("base" removes every table)."""
-    with _reported(url):
+    with _reported(url), _one_migrator(url):
         command.downgrade(alembic_config(url), revision)
+
+
+@contextmanager
+def _one_migrator(url: str) -> Iterator[None]:
+    engine = make_engine(url)
+    try:
+        with sqlite_migration_lock(engine):
+            yield
+    finally:
+        engine.dispose()
 
 
 def current_revision(url: str) -> str | None:
