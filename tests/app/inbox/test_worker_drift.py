@@ -1,6 +1,6 @@
 """The inbox worker and hand edits of our score properties, against the HubSpot sandbox on
 SQLite and PostgreSQL: a person's edit (changeSource CRM_UI) is not taken for our echo and is
-rewritten; our own write's echo (INTEGRATION) is dropped and writes nothing."""
+rewritten (or, in report mode, counted); our own write's echo (INTEGRATION) is dropped."""
 
 from __future__ import annotations
 
@@ -10,15 +10,15 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.crm import hubspot_connector
 from app.inbox.events import DONE
-from app.inbox.worker import Worker
+from app.inbox.worker import PassReport, Worker
 from app.rubric import Rubric
 from app.scoring import compile_rubric
-from app.sync.drift import REPORT
+from app.sync.drift import REPAIR, REPORT
 from app.sync.orchestrator import run_sync
 from connectors.hubspot.connector import HubSpotConnector
 from crm_sandbox.sandbox import RunningSandbox
+from tests.support.hubspot import connected, edit_tier_by_hand, score_writes
 from tests.support.inbox import put, statuses
 
 pytestmark = pytest.mark.slow  # a synced sandbox per test, then events through the worker
@@ -26,18 +26,7 @@ pytestmark = pytest.mark.slow  # a synced sandbox per test, then events through 
 
 @pytest.fixture
 def hubspot(sandbox: RunningSandbox, rubric: Rubric) -> Iterator[HubSpotConnector]:
-    with hubspot_connector(sandbox.hubspot_url, sandbox.hubspot_token, rubric) as connector:
-        connector.ensure_schema()
-        yield connector
-
-
-def our_writes(sandbox: RunningSandbox) -> Counter[str]:
-    """Writes of a score through the API (a person's edit in the sandbox is not one)."""
-    return Counter(
-        w.object_id
-        for w in sandbox.hubspot.writes("companies")
-        if w.source == "API" and "icp_tier" in w.properties
-    )
+    yield from connected(sandbox, rubric)
 
 
 def tier_event(company: str, tier: str, change_source: str) -> dict[str, object]:
@@ -54,103 +43,88 @@ def tier_event(company: str, tier: str, change_source: str) -> dict[str, object]
     }
 
 
+class Synced:
+    """A synced store; `company` is the first company, `ours` the tier we wrote on it."""
+
+    def __init__(
+        self,
+        sandbox: RunningSandbox,
+        sessions: sessionmaker[Session],
+        rubric: Rubric,
+        crm: HubSpotConnector,
+    ) -> None:
+        self.sandbox, self.sessions, self.rubric, self.crm = sandbox, sessions, rubric, crm
+        run_sync(crm, sessions, compile_rubric(rubric))
+        sandbox.hubspot.clear_writes()
+        self.company = sandbox.hubspot.company_ids()[0]
+
+    def work(self, event: dict[str, object], drift: str = REPAIR) -> PassReport:
+        put(self.sessions, event)
+        return Worker(
+            self.sessions, {"hubspot": self.crm}, compile_rubric(self.rubric), drift=drift
+        ).run_once()
+
+
 @pytest.fixture
 def synced(
     sandbox: RunningSandbox,
     sessions: sessionmaker[Session],
     rubric: Rubric,
     hubspot: HubSpotConnector,
-) -> tuple[str, str, str]:
-    """A synced store and a company whose tier a person then set to another one: (company,
-    the tier we wrote, the tier set by hand)."""
-    run_sync(hubspot, sessions, compile_rubric(rubric))
-    sandbox.hubspot.clear_writes()
-    company = sandbox.hubspot.company_ids()[0]
-    ours = sandbox.hubspot.company(company)["icp_tier"]
-    edited = "tier_1" if ours != "tier_1" else "tier_2"
-    sandbox.hubspot.touch_company(company, icp_tier=edited)
-    return company, ours, edited
+) -> Synced:
+    return Synced(sandbox, sessions, rubric, hubspot)
 
 
 def test_given_a_persons_edit_of_a_score_property_then_it_is_not_an_echo_and_is_rewritten(
-    sandbox: RunningSandbox,
-    sessions: sessionmaker[Session],
-    rubric: Rubric,
-    hubspot: HubSpotConnector,
-    synced: tuple[str, str, str],
+    sandbox: RunningSandbox, synced: Synced
 ) -> None:
-    company, ours, edited = synced
-    put(sessions, tier_event(company, edited, "CRM_UI"))
+    ours, edited = edit_tier_by_hand(sandbox, synced.company)
 
-    report = Worker(sessions, {"hubspot": hubspot}, compile_rubric(rubric)).run_once()
+    report = synced.work(tier_event(synced.company, edited, "CRM_UI"))
 
     assert (report.echoes, report.fetched, report.drifted, report.written) == (0, 1, 1, 1)
-    assert our_writes(sandbox) == Counter({company: 1})
-    assert sandbox.hubspot.company(company)["icp_tier"] == ours
-    assert statuses(sessions) == {"tier-CRM_UI": DONE}
+    assert score_writes(sandbox) == Counter({synced.company: 1})
+    assert sandbox.hubspot.company(synced.company)["icp_tier"] == ours
+    assert statuses(synced.sessions) == {"tier-CRM_UI": DONE}
 
 
 def test_given_a_persons_edit_in_report_mode_then_it_is_counted_and_not_written(
-    sandbox: RunningSandbox,
-    sessions: sessionmaker[Session],
-    rubric: Rubric,
-    hubspot: HubSpotConnector,
-    synced: tuple[str, str, str],
+    sandbox: RunningSandbox, synced: Synced
 ) -> None:
-    company, _, edited = synced
-    put(sessions, tier_event(company, edited, "CRM_UI"))
-    worker = Worker(sessions, {"hubspot": hubspot}, compile_rubric(rubric), drift=REPORT)
+    _, edited = edit_tier_by_hand(sandbox, synced.company)
 
-    report = worker.run_once()
+    report = synced.work(tier_event(synced.company, edited, "CRM_UI"), drift=REPORT)
 
     assert (report.drifted, report.written) == (1, 0)
-    assert not our_writes(sandbox)
-    assert sandbox.hubspot.company(company)["icp_tier"] == edited
+    assert not score_writes(sandbox)
+    assert sandbox.hubspot.company(synced.company)["icp_tier"] == edited
 
 
 def test_given_the_echo_of_our_own_write_then_it_is_dropped_and_nothing_is_written(
-    sandbox: RunningSandbox,
-    sessions: sessionmaker[Session],
-    rubric: Rubric,
-    hubspot: HubSpotConnector,
+    sandbox: RunningSandbox, synced: Synced
 ) -> None:
-    run_sync(hubspot, sessions, compile_rubric(rubric))
-    sandbox.hubspot.clear_writes()
-    company = sandbox.hubspot.company_ids()[0]
-    put(sessions, tier_event(company, sandbox.hubspot.company(company)["icp_tier"], "INTEGRATION"))
-    calls = hubspot.stats.calls
+    tier = sandbox.hubspot.company(synced.company)["icp_tier"]
+    calls = synced.crm.stats.calls
 
-    report = Worker(sessions, {"hubspot": hubspot}, compile_rubric(rubric)).run_once()
+    report = synced.work(tier_event(synced.company, tier, "INTEGRATION"))
 
     assert (report.echoes, report.fetched, report.written) == (1, 0, 0)
-    assert hubspot.stats.calls == calls
-    assert not our_writes(sandbox)
+    assert synced.crm.stats.calls == calls
+    assert not score_writes(sandbox)
 
 
 def test_given_our_own_writes_read_back_by_the_worker_then_they_are_not_drift(
-    sandbox: RunningSandbox,
-    sessions: sessionmaker[Session],
-    rubric: Rubric,
-    hubspot: HubSpotConnector,
+    sandbox: RunningSandbox, synced: Synced
 ) -> None:
-    run_sync(hubspot, sessions, compile_rubric(rubric))
-    sandbox.hubspot.clear_writes()
-    companies = sandbox.hubspot.company_ids()[:3]
-    put(
-        sessions,
-        *(
-            {
-                "event_id": f"other-{company}",
-                "event_type": "company.propertyChange",
-                "object_type": "company",
-                "object_id": company,
-                "payload": {"propertyName": "description", "changeSource": "CRM_UI"},
-            }
-            for company in companies
-        ),
-    )
+    event: dict[str, object] = {
+        "event_id": "other",
+        "event_type": "company.propertyChange",
+        "object_type": "company",
+        "object_id": synced.company,
+        "payload": {"propertyName": "description", "changeSource": "CRM_UI"},
+    }
 
-    report = Worker(sessions, {"hubspot": hubspot}, compile_rubric(rubric)).run_once()
+    report = synced.work(event)
 
-    assert (report.fetched, report.drifted, report.written) == (3, 0, 0)
-    assert not our_writes(sandbox)
+    assert (report.fetched, report.drifted, report.written) == (1, 0, 0)
+    assert not score_writes(sandbox)

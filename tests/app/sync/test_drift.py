@@ -11,14 +11,14 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import metrics
-from app.crm import hubspot_connector
 from app.rubric import Rubric, load_rubric
-from app.scoring import compile_rubric
+from app.scoring import CompiledRubric, compile_rubric
 from app.sync.drift import REPORT
 from app.sync.orchestrator import run_sync
 from connectors.hubspot.connector import HubSpotConnector
 from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.sandbox import RunningSandbox
+from tests.support.hubspot import connected, edit_tier_by_hand, score_writes
 
 pytestmark = pytest.mark.slow  # whole syncs of a sandbox, each test its own
 
@@ -29,33 +29,30 @@ def sandbox(start_crm_sandbox: SandboxFactory) -> RunningSandbox:
 
 
 @pytest.fixture
-def rubric() -> Rubric:
-    return load_rubric()
+def compiled() -> CompiledRubric:
+    return compile_rubric(load_rubric())
 
 
 @pytest.fixture
-def hubspot(sandbox: RunningSandbox, rubric: Rubric) -> Iterator[HubSpotConnector]:
-    with hubspot_connector(sandbox.hubspot_url, sandbox.hubspot_token, rubric) as connector:
-        connector.ensure_schema()
-        yield connector
+def hubspot(sandbox: RunningSandbox) -> Iterator[HubSpotConnector]:
+    rubric: Rubric = load_rubric()
+    yield from connected(sandbox, rubric)
 
 
-def our_writes(sandbox: RunningSandbox) -> Counter[str]:
-    """Writes of a score through the API (a person's edit in the sandbox is not one)."""
-    return Counter(
-        w.object_id
-        for w in sandbox.hubspot.writes("companies")
-        if w.source == "API" and "icp_tier" in w.properties
-    )
-
-
-def edit_tier_by_hand(sandbox: RunningSandbox) -> tuple[str, str]:
-    """Sets a live company's `icp_tier` to another tier, as a person in HubSpot would
-    (changeSource CRM_UI); returns the company and the tier we had written."""
+def synced_then_edited(
+    sandbox: RunningSandbox,
+    sessions: sessionmaker[Session],
+    compiled: CompiledRubric,
+    hubspot: HubSpotConnector,
+) -> tuple[str, str, str]:
+    """A synced store, then a company's tier set to another by hand, searchable: (company,
+    the tier we wrote, the tier set by hand)."""
+    run_sync(hubspot, sessions, compiled)
+    sandbox.hubspot.clear_writes()
     company = sorted(sandbox.hubspot.company_ids())[0]
-    ours = sandbox.hubspot.company(company)["icp_tier"]
-    sandbox.hubspot.touch_company(company, icp_tier="tier_1" if ours != "tier_1" else "tier_2")
-    return company, ours
+    ours, edited = edit_tier_by_hand(sandbox, company)
+    assert sandbox.wait_search_indexed()  # an incremental sync finds the edit through search
+    return company, ours, edited
 
 
 def drift_count(mode: str) -> float:
@@ -67,22 +64,18 @@ def drift_count(mode: str) -> float:
 def test_given_a_tier_edited_by_hand_when_synced_then_it_is_rewritten(
     sandbox: RunningSandbox,
     sessions: sessionmaker[Session],
-    rubric: Rubric,
+    compiled: CompiledRubric,
     hubspot: HubSpotConnector,
     full: bool,
 ) -> None:
-    compiled = compile_rubric(rubric)
-    run_sync(hubspot, sessions, compiled)
-    sandbox.hubspot.clear_writes()
-    company, ours = edit_tier_by_hand(sandbox)
-    assert sandbox.wait_search_indexed()  # an incremental sync finds the edit through search
+    company, ours, _ = synced_then_edited(sandbox, sessions, compiled, hubspot)
 
     report = run_sync(hubspot, sessions, compiled, full=full)
 
     assert report.drifted == 1
     assert report.rescore.scored == 0  # nothing we score changed: only the property we own
     assert report.written == 1
-    assert our_writes(sandbox) == Counter({company: 1})
+    assert score_writes(sandbox) == Counter({company: 1})
     assert sandbox.hubspot.company(company)["icp_tier"] == ours
     again = run_sync(hubspot, sessions, compiled)  # the repair's echo is not drift
     assert (again.drifted, again.written) == (0, 0)
@@ -91,32 +84,26 @@ def test_given_a_tier_edited_by_hand_when_synced_then_it_is_rewritten(
 def test_given_a_tier_edited_by_hand_in_report_mode_when_synced_then_it_is_counted_not_written(
     sandbox: RunningSandbox,
     sessions: sessionmaker[Session],
-    rubric: Rubric,
+    compiled: CompiledRubric,
     hubspot: HubSpotConnector,
 ) -> None:
-    compiled = compile_rubric(rubric)
-    run_sync(hubspot, sessions, compiled)
-    sandbox.hubspot.clear_writes()
-    company, ours = edit_tier_by_hand(sandbox)
-    edited = sandbox.hubspot.company(company)["icp_tier"]
-    assert sandbox.wait_search_indexed()
+    company, _, edited = synced_then_edited(sandbox, sessions, compiled, hubspot)
     before = drift_count(REPORT)
 
     report = run_sync(hubspot, sessions, compiled, drift=REPORT)
 
     assert (report.drifted, report.written) == (1, 0)
     assert drift_count(REPORT) - before == 1
-    assert not our_writes(sandbox)
-    assert sandbox.hubspot.company(company)["icp_tier"] == edited != ours
+    assert not score_writes(sandbox)
+    assert sandbox.hubspot.company(company)["icp_tier"] == edited
 
 
 def test_given_a_stale_search_copy_older_than_our_last_write_when_synced_then_nothing_is_written(
     sandbox: RunningSandbox,
     sessions: sessionmaker[Session],
-    rubric: Rubric,
+    compiled: CompiledRubric,
     hubspot: HubSpotConnector,
 ) -> None:
-    compiled = compile_rubric(rubric)
     run_sync(hubspot, sessions, compiled, full=True)
     assert sandbox.wait_search_indexed()  # search holds the first sync's scores
     company = sorted(sandbox.hubspot.company_ids())[0]
@@ -129,5 +116,5 @@ def test_given_a_stale_search_copy_older_than_our_last_write_when_synced_then_no
     report = run_sync(hubspot, sessions, compiled)
 
     assert (report.drifted, report.written) == (0, 0)
-    assert not our_writes(sandbox)
+    assert not score_writes(sandbox)
     assert sandbox.hubspot.company(company)["icp_tier"] == "disqualified"
