@@ -36,6 +36,13 @@ EVENTS_FAILED = Counter(
     ["source", "final"],
     registry=REGISTRY,
 )
+DRIFT_FOUND = Counter(
+    "icp_sync_drift_found",
+    "Records whose score properties a person or another tool changed in the CRM since our "
+    "last write (mode: repair = rewritten, report = only reported).",
+    ["source", "mode"],
+    registry=REGISTRY,
+)
 INBOX_DEPTH = Gauge(
     "icp_sync_inbox_depth",
     "Inbox events by status (pending, processing, done, dead), counted every few seconds.",

@@ -68,6 +68,7 @@ class Runtime:
                     seconds=self.settings.inbox_outage_max_backoff_seconds
                 ),
                 retry_writes_every=timedelta(seconds=self.settings.writeback_retry_seconds),
+                drift=self.settings.drift,
             )
             thread = threading.Thread(
                 target=worker.run, args=(self._stop,), name="inbox-worker", daemon=True
@@ -123,7 +124,11 @@ class Runtime:
             connector = make_connector(source, self.settings, self.rubric)
             try:
                 report = run_sync(
-                    connector, self.session_factory, compile_rubric(self.rubric), full=full
+                    connector,
+                    self.session_factory,
+                    compile_rubric(self.rubric),
+                    full=full,
+                    drift=self.settings.drift,
                 )
             except Exception:
                 logger.exception("%s %s sync failed", kind, source)

@@ -93,6 +93,13 @@ class Settings(BaseSettings):
         description="How often an idle worker retries the CRM writes that failed and whose "
         "back-off expired (without waiting for the next scheduled sync).",
     )
+    drift: str = Field(
+        default="repair",
+        pattern="^(repair|report)$",
+        description="A score property changed in the CRM by a person or another tool since our "
+        "last write: `repair` rewrites it at the next sync or webhook, `report` only logs and "
+        "counts it (sync report `drifted`, metric icp_sync_drift_found).",
+    )
     log_format: str = Field(default="json", pattern="^(json|console)$")
 
     @field_validator("hubspot_base_url", "salesforce_instance_url")

@@ -165,6 +165,7 @@ def sync(
                             full,
                             dry_run,
                             quiet=json_output,
+                            drift=settings.drift,
                         )
                     )
             except ConnectorError as error:
@@ -213,6 +214,7 @@ def _sync_one(
     dry_run: bool,
     *,
     quiet: bool,
+    drift: str,
 ) -> dict[str, Any]:
     from app.sync.orchestrator import run_sync
 
@@ -226,7 +228,13 @@ def _sync_one(
         disable=quiet,
     ) as progress:
         report = run_sync(
-            connector, session_factory, rubric, full=full, dry_run=dry_run, progress=_Bars(progress)
+            connector,
+            session_factory,
+            rubric,
+            full=full,
+            dry_run=dry_run,
+            progress=_Bars(progress),
+            drift=drift,
         )
     return {
         "source": report.source,
@@ -244,6 +252,7 @@ def _sync_one(
         "completed_full_sync": report.completed_full_sync,
         "written": report.written,
         "confirmed_in_crm": report.confirmed,
+        "drifted": report.drifted,
         "failed": report.failed,
         "planned_writes": report.planned if dry_run else None,
         "plan_sample": [asdict(write) for write in report.plan_sample] if dry_run else None,
@@ -272,6 +281,8 @@ def _print_summary(summary: dict[str, Any]) -> None:
     table.add_row("changed score/tier/flags", str(summary["changed"]))
     if summary["deleted_in_crm"]:
         table.add_row("deleted in the CRM (no longer written)", str(summary["deleted_in_crm"]))
+    if summary["drifted"]:
+        table.add_row("changed in the CRM by someone else (drift)", str(summary["drifted"]))
     if summary["dry_run"]:
         table.add_row("would write", str(summary["planned_writes"]))
     else:

@@ -1,8 +1,10 @@
 """The inbox worker: drains webhook events into fresh scores written back to the CRM.
 
 One pass claims a batch of events, and per CRM:
-1. drops our own echoes (a HubSpot `propertyChange` of a property the writeback owns: writing
-   a score must not trigger another scoring, or we loop forever);
+1. drops our own echoes (a HubSpot `propertyChange` of a property the writeback owns, made
+   through the API (`changeSource` INTEGRATION): writing a score must not trigger another
+   scoring); the same change by a person (CRM_UI) or anything else is drift, handled like any
+   change: the record is fetched and the pipeline rewrites what we last wrote (app.sync.drift);
 2. coalesces what is left per record (ten changes to one company are one fetch);
 3. fetches the fresh records (a webhook carries ids, not the truth): accounts and leads by id,
    deals with their accounts, a new contact's companies; a record the CRM no longer returns,
@@ -42,6 +44,7 @@ from app.inbox import queue
 from app.inbox.circuit import MAX_BACKOFF, Circuit, is_outage
 from app.scoring import CompiledRubric
 from app.store.tables import WebhookEvent
+from app.sync.drift import REPAIR
 from app.sync.pipeline import Changes, UpdatePipeline
 from app.sync.writeback import FAILED, due
 from connectors.base import CrmConnector
@@ -53,6 +56,8 @@ ACCOUNT_KINDS = frozenset({"company", "account", "lead"})
 DEAL_KINDS = frozenset({"deal", "opportunity"})
 DELETIONS = frozenset({"company.deletion", "deal.deletion", "deleted"})
 PROPERTY_CHANGE = "company.propertyChange"
+ECHO_SOURCES = frozenset({"INTEGRATION", "API"})
+"""`changeSource` values of a write through the API, as our writeback makes."""
 DEPTH_EVERY_S = 5.0
 """How often a worker counts the inbox per status for the depth gauge: a GROUP BY over a table
 that keeps every processed event is not worth running on every idle pass (10 a second)."""
@@ -79,6 +84,8 @@ class PassReport:
     dead: int = 0
     waiting: int = 0
     """Events put back to wait out a CRM outage (no attempt spent)."""
+    drifted: int = 0
+    """Fetched records whose score properties someone else changed since our last write."""
     retried_writes: int = 0
     """Failed writes retried by the idle pass."""
     latencies: list[float] = field(default_factory=list)
@@ -101,7 +108,11 @@ class Worker:
         outage_window: timedelta = queue.OUTAGE_WINDOW,
         outage_max_backoff: timedelta = MAX_BACKOFF,
         retry_writes_every: timedelta = RETRY_WRITES_EVERY,
+        drift: str = REPAIR,
     ) -> None:
+        """`drift`: `repair` (rewrite) or `report` a score property changed by someone else
+        in the CRM (app.sync.drift)."""
+        self._drift = drift
         self._sessions = session_factory
         self._connectors = dict(connectors)
         self._rubric = rubric
@@ -243,9 +254,10 @@ class Worker:
         report.fetched += len(accounts) + len(deals)
         gone = set(account_ids) - {a.crm_id for a in accounts}
         gone |= {crm_id for kind, crm_id in deleted if kind in ACCOUNT_KINDS}
-        pipeline = UpdatePipeline(session, connector, self._rubric, self._clock)
+        pipeline = UpdatePipeline(session, connector, self._rubric, self._clock, drift=self._drift)
         applied = pipeline.apply(Changes(accounts=accounts, deals=deals, gone=gone))
         report.scored += applied.rescore.scored
+        report.drifted += len(applied.drifted)
         result = pipeline.write_back_committing(applied.account_ids)
         report.written += result.written + result.confirmed
         report.failed_writes += result.failed
@@ -335,11 +347,16 @@ class Worker:
 
 
 def _is_echo(event: WebhookEvent, ours: frozenset[str]) -> bool:
-    """A change of only properties the writeback owns: what our own write looks like."""
+    """A change of a property the writeback owns made through the API: what our own write
+    looks like. HubSpot says who made a change in `changeSource` (hubspot.md §8: INTEGRATION
+    for an app's API write, CRM_UI for a person in HubSpot, IMPORT, WORKFLOWS, …); a change of
+    our property by anyone but an integration is drift, and is not dropped. An event without a
+    `changeSource` cannot be told apart and is taken as ours (as before: no loop)."""
     if event.event_type != PROPERTY_CHANGE:
         return False
-    name = (event.payload or {}).get("propertyName")
-    return isinstance(name, str) and name in ours
+    payload = event.payload or {}
+    name, source = payload.get("propertyName"), payload.get("changeSource")
+    return isinstance(name, str) and name in ours and source in (None, *ECHO_SOURCES)
 
 
 def _ids(events: Iterable[WebhookEvent], kinds: Iterable[str], *, exclude: set[tuple[str, str]]

@@ -28,6 +28,7 @@ from app.scoring import CompiledRubric
 from app.store.repo import sync_state
 from app.store.tables import SyncState
 from app.sync.checkpoints import StreamPull, checkpoint, complete, plan_pull
+from app.sync.drift import REPAIR
 from app.sync.facts import LEAD
 from app.sync.pipeline import ACCOUNTS, Changes, PlannedWrite, UpdatePipeline
 from app.sync.prefetch import prefetched
@@ -73,6 +74,9 @@ class SyncReport:
     failed: int = 0
     confirmed: int = 0
     """Writes an interrupted run had sent that the CRM turned out to hold (not sent again)."""
+    drifted: int = 0
+    """Records whose score properties someone else changed in the CRM since our last write
+    (rewritten in repair mode, only counted in report mode)."""
     planned: int = 0
     plan_sample: list[PlannedWrite] = field(default_factory=list)
     api_calls: int = 0
@@ -110,13 +114,16 @@ def run_sync(
     write_batch: int = WRITE_BATCH,
     clock: Callable[[], datetime] = utc_now,
     progress: SyncProgress | None = None,
+    drift: str = REPAIR,
 ) -> SyncReport:
+    """`drift`: what a score property changed by someone else in the CRM gets (`repair`:
+    rewritten by this sync; `report`: counted in `SyncReport.drifted` only)."""
     started, started_at = monotonic(), clock()
     report = SyncReport(source=connector.source, full=full, dry_run=dry_run)
     stats_before = replace(connector.stats, retry_causes=Counter(connector.stats.retry_causes))
     with session_factory() as session:
         first = _never_fully_synced(session, connector.source)
-        run = _Run(session, connector, rubric, clock, report, progress or _Silent())
+        run = _Run(session, connector, rubric, clock, report, progress or _Silent(), drift)
         for object_type in connector.account_types:
             run.pull_accounts_committing(object_type, full)
         run.pull_deals_committing(full)
@@ -148,10 +155,13 @@ class _Run:
         clock: Callable[[], datetime],
         report: SyncReport,
         progress: SyncProgress,
+        drift: str,
     ) -> None:
         self.session, self.connector, self.clock = session, connector, clock
         self.report, self.progress = report, progress
-        self.pipeline = UpdatePipeline(session, connector, rubric, clock, role=SYNC)  # locked
+        self.pipeline = UpdatePipeline(
+            session, connector, rubric, clock, role=SYNC, drift=drift
+        )  # SYNC: this run holds the sync lock
 
     def pull_accounts_committing(self, object_type: AccountType, full: bool) -> None:
         """Pulls one account type; a full pull, once complete, marks what none of its runs
@@ -208,7 +218,9 @@ class _Run:
         source = self.connector.source
         final: Cursor | None = None
         for page in prefetched(pages):
-            self.report.rescore.add(self.pipeline.apply(changes(page)).rescore)
+            applied = self.pipeline.apply(changes(page))
+            self.report.rescore.add(applied.rescore)
+            self.report.drifted += len(applied.drifted)
             checkpoint(self.session, source, pull, page)
             self._commit_page()
             final = page.cursor

@@ -24,6 +24,7 @@ from app.store.repo import (
     upsert_deals,
 )
 from app.store.tables import Account, Score, WritebackState
+from app.sync.drift import REPAIR, repair_drift
 from app.sync.facts import DEAL_FIELDS
 from app.sync.rescore import RescoreReport, rescore_with_leads_of
 from app.sync.writeback import WORKER, WriteResult, claim, due, send_committing, writer_id
@@ -51,6 +52,8 @@ class Applied:
     """Account rows stored, linked to a stored deal, or rescored (a lead that borrows from
     one): those whose writeback may now be owed."""
     deleted: int = 0
+    drifted: set[int] = field(default_factory=set)
+    """Accounts whose score properties someone else changed in the CRM (app.sync.drift)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,9 +74,13 @@ class UpdatePipeline:
         clock: Callable[[], datetime],
         *,
         role: str = WORKER,
+        drift: str = REPAIR,
     ) -> None:
         """`role`: SYNC only for a sync that holds the sync lock (it may take over what an
-        earlier, dead, sync left claimed); WORKER for anything else (see writeback.claim)."""
+        earlier, dead, sync left claimed); WORKER for anything else (see writeback.claim).
+        `drift`: what a score property changed by someone else in the CRM gets: `repair`
+        (rewritten) or `report` (app.sync.drift)."""
+        self._drift = drift
         self._writer = writer_id(role)
         self._session = session
         self._connector = connector
@@ -84,7 +91,9 @@ class UpdatePipeline:
     def apply(self, changes: Changes) -> Applied:
         """Stores the records, marks the gone accounts deleted, and rescores every account
         whose inputs may have changed: those stored, and (when the rubric reads deals) those
-        linked to a stored deal before or after."""
+        linked to a stored deal before or after; then finds the records whose score
+        properties someone else changed since our last write (drift) and, in repair mode,
+        makes them owed their write again."""
         now = self._clock()
         rows = upsert_accounts(self._session, changes.accounts, fetched_at=now)
         deleted = mark_deleted(self._session, self._source, changes.gone, now=now)
@@ -98,8 +107,10 @@ class UpdatePipeline:
                     if row.crm_id not in known
                 ]
         report = self.rescore(rows)
+        stored = {row.crm_id: row for row in rows}  # one CRM's ids: unique across its types
+        drifted = repair_drift(self._session, changes.accounts, stored, mode=self._drift, now=now)
         self._session.flush()
-        return Applied(report, {row.id for row in rows} | report.scored_ids, deleted)
+        return Applied(report, {row.id for row in rows} | report.scored_ids, deleted, drifted)
 
     def rescore(self, rows: Sequence[Account]) -> RescoreReport:
         """Rescores these rows where their inputs changed (and the leads that borrow from a

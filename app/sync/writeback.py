@@ -233,9 +233,54 @@ def send_committing(
     session.commit()
     if not to_send:
         return WriteResult(confirmed=confirmed)
+    sent = {state.account_id: (state.values_hash, state.claimed_by) for state, _ in to_send}
     outcomes = connector.write(updates_for(to_send, new_since=new_since))
     written, failed = record_outcomes(to_send, outcomes, now)
+    _store_if_unchanged(session, to_send, sent)
     return WriteResult(written=written, failed=failed, confirmed=confirmed)
+
+
+OUTCOME_FIELDS = (
+    "status",
+    "written_at",
+    "attempts",
+    "last_error",
+    "next_attempt_at",
+    "updated_at",
+    "claimed_by",
+    "claimed_at",
+)
+
+
+def _store_if_unchanged(
+    session: Session,
+    pairs: Sequence[tuple[WritebackState, Account]],
+    sent: Mapping[int, tuple[str, str | None]],
+) -> None:
+    """Stores each outcome only where the row still holds the values sent (`sent`: account id
+    → (values_hash, claimed_by) when sent): a compare-and-set in the UPDATE. Another writer
+    may have rescored the record while the CRM call ran (the worker, during a sync's batch);
+    marking its new values written with the old ones sent would leave the CRM wrong for good,
+    so such a row keeps its new values owed, and only our claim on it is let go."""
+    with session.no_autoflush:  # the ORM's own flush would store the outcomes unconditionally
+        for state, _ in pairs:
+            digest, claimed_by = sent[state.account_id]
+            row = WritebackState.account_id == state.account_id
+            stored = session.scalars(
+                update(WritebackState)
+                .where(row, WritebackState.values_hash == digest)
+                .values({name: getattr(state, name) for name in OUTCOME_FIELDS})
+                .returning(WritebackState.account_id)
+                .execution_options(synchronize_session=False)
+            ).first()
+            if stored is None:
+                session.execute(
+                    update(WritebackState)
+                    .where(row, WritebackState.claimed_by == claimed_by)
+                    .values(claimed_by=None, claimed_at=None)
+                    .execution_options(synchronize_session=False)
+                )
+            session.expire(state)  # what the row holds now, not the outcome set in memory
 
 
 def _landed(

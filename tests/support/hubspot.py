@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import TypeVar
 
+from app.crm import hubspot_connector
+from app.rubric import Rubric
 from connectors.hubspot.connector import HubSpotConnector
 from connectors.records import CrmAccount, CrmDeal, Cursor, Page
 from crm_sandbox.sandbox import RunningSandbox
@@ -61,3 +64,30 @@ def set_modified(sandbox: RunningSandbox, company_ids: list[str], at: datetime) 
     """Gives these companies one and the same last-modified instant (a tie); search sees it
     after the sandbox's search lag, like any change."""
     sandbox.hubspot.set_modified("companies", company_ids, at)
+
+
+def connected(sandbox: RunningSandbox, rubric: Rubric) -> Iterator[HubSpotConnector]:
+    """The service's HubSpot connector to the sandbox, its properties created (a fixture's
+    body: `yield from connected(sandbox, rubric)`)."""
+    with hubspot_connector(sandbox.hubspot_url, sandbox.hubspot_token, rubric) as connector:
+        connector.ensure_schema()
+        yield connector
+
+
+def score_writes(sandbox: RunningSandbox) -> Counter[str]:
+    """Writes of a score through the API per company (a person's edit made in the sandbox,
+    source SANDBOX, is not one)."""
+    return Counter(
+        w.object_id
+        for w in sandbox.hubspot.writes("companies")
+        if w.source == "API" and "icp_tier" in w.properties
+    )
+
+
+def edit_tier_by_hand(sandbox: RunningSandbox, company: str) -> tuple[str, str]:
+    """Sets the company's `icp_tier` to another tier, as a person in HubSpot would
+    (changeSource CRM_UI); returns (the tier we had written, the tier set by hand)."""
+    ours = sandbox.hubspot.company(company)["icp_tier"]
+    edited = "tier_1" if ours != "tier_1" else "tier_2"
+    sandbox.hubspot.touch_company(company, icp_tier=edited)
+    return ours, edited
