@@ -221,6 +221,8 @@ class WebhookEvent(Base):
     __table_args__ = (
         UniqueConstraint("source", "identity"),
         Index(None, "status", "next_attempt_at"),
+        # The claim's per-record order check looks up earlier events of the same record.
+        Index(None, "source", "object_type", "object_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
