@@ -199,7 +199,7 @@ class Worker:
         """Processes the events; on an outage, puts them all back to wait; on any other
         failure, retries each record's events on their own (when `split` and there are
         several records), so that only what fails on its own is charged an attempt."""
-        circuit = self._circuits.setdefault(connector.source, Circuit())
+        circuit = self._circuits[connector.source]
         try:
             self._process_committing(session, connector, events, report)
         except Exception as error:

@@ -27,7 +27,6 @@ from connectors.text import holds_value
 logger = logging.getLogger(__name__)
 
 REPAIR, REPORT = "repair", "report"
-DRIFT_MODES = (REPAIR, REPORT)
 
 
 def drifted(record: CrmAccount, state: WritebackState) -> list[str]:

@@ -27,15 +27,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from crm_sandbox.hubspot.contacts import CONTACT_ALIASES
 from crm_sandbox.hubspot.errors import HubSpotApiError
-from crm_sandbox.hubspot.records import OBJECT_TYPE_ALIASES
+from crm_sandbox.hubspot.object_types import ANY_TYPE_ALIASES
 
 #: What the scopes of an object type are named after, per path spelling of that type.
-SCOPE_OBJECT_NAMES: dict[str, str] = {
-    **OBJECT_TYPE_ALIASES,
-    **dict.fromkeys(CONTACT_ALIASES, "contacts"),
-}
+SCOPE_OBJECT_NAMES: Mapping[str, str] = ANY_TYPE_ALIASES
 
 #: The scopes of icp-sync's private app, which a sandbox token carries unless told otherwise:
 #: read and write on companies, deals and contacts and on their property schemas.

@@ -56,6 +56,7 @@ class HubSpotState(HubSpotBackend):
         with self.lock:
             self.stores, self.associations = fresh.stores, fresh.associations
             self.contacts = fresh.contacts
+            self.typed_links, self.association_labels = fresh.typed_links, fresh.association_labels
             self.search_index.clear()
             self.search_index.seed = seed
             self._writes.clear()
