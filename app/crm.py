@@ -63,8 +63,10 @@ def salesforce_connector(
     private_key: str | None = None,
     ca_bundle: str | None = None,
     assign_new_leads: bool = True,
+    retry: RetryPolicy | None = None,
 ) -> SalesforceConnector:
-    """A Salesforce connector whose picklist values and pulled fields follow the rubric."""
+    """A Salesforce connector whose picklist values and pulled fields follow the rubric
+    (`retry`: the connector's retry policy, its default when None)."""
     from connectors.salesforce.connector import SalesforceConnector
 
     return SalesforceConnector(
@@ -78,6 +80,7 @@ def salesforce_connector(
         flags=[d.id for d in rubric.disqualifiers],
         extra_fields=rubric_properties(rubric, "salesforce"),
         assign_new_leads=assign_new_leads,
+        retry=retry,
     )
 
 

@@ -68,6 +68,20 @@ CRM_RATE_LIMITED = Counter(
     ["source"],
     registry=REGISTRY,
 )
+CRM_UNAVAILABLE = Gauge(
+    "icp_sync_crm_unavailable",
+    "1 while the inbox worker waits out a CRM it cannot use (reason: unreachable, "
+    "server_error, rate_limited, auth), else 0; auth needs an admin (renew the token, add "
+    "the scope).",
+    ["source", "reason"],
+    registry=REGISTRY,
+)
+EVENTS_WAITING = Counter(
+    "icp_sync_inbox_events_waited",
+    "Inbox events put back to wait out a CRM outage (no attempt spent), by reason.",
+    ["source", "reason"],
+    registry=REGISTRY,
+)
 SYNC_SECONDS = Histogram(
     "icp_sync_sync_duration_seconds",
     "Scheduled sync durations.",

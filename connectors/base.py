@@ -78,11 +78,17 @@ class CrmConnector(Protocol):
     source: Source
     stats: ApiStats
     account_types: tuple[AccountType, ...]
-    written_properties: frozenset[str]
-    """The properties the writeback owns: a change event naming only these is our own echo."""
     """The account-like objects this CRM has, each pulled as its own stream with its own
     cursor, in this order (HubSpot: companies; Salesforce: accounts, then leads, so a lead can
     fall back on the account already stored for its domain)."""
+    written_properties: frozenset[str]
+    """The properties the writeback owns."""
+
+    def is_own_change(self, event_type: str, payload: Mapping[str, object]) -> bool:
+        """Whether a change notification is our own write coming back (an echo, dropped
+        without a fetch), told apart from a person's or another tool's edit by what the CRM
+        says about who made the change."""
+        ...
 
     def pull_accounts(
         self,

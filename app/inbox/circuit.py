@@ -1,7 +1,8 @@
 """Per-CRM circuit of the inbox worker: when one event finds a CRM down (unreachable, 5xx,
-429, daily quota spent), the worker stops claiming that CRM's events until a back-off expires,
-instead of sending every other event into the same outage. The first pass after the back-off
-is the probe: success closes the circuit, another outage doubles the back-off (up to a cap).
+429, daily quota spent, token refused), the worker stops claiming that CRM's events until a
+back-off expires, instead of sending every other event into the same outage. The first pass
+after the back-off is the probe: success closes the circuit, another outage doubles the
+back-off (up to a cap).
 
 An outage is the CRM's fault, not the event's: it does not count towards an event's
 attempts (see `queue.wait_out`)."""
@@ -11,7 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from connectors.errors import QuotaExhaustedError, RetryableError
+from connectors.errors import (
+    AuthError,
+    NetworkError,
+    QuotaExhaustedError,
+    RateLimitedError,
+    RetryableError,
+)
 
 FIRST_BACKOFF = timedelta(seconds=5)
 MAX_BACKOFF = timedelta(minutes=5)
@@ -20,12 +27,28 @@ MAX_BACKOFF = timedelta(minutes=5)
 
 
 def is_outage(error: BaseException) -> bool:
-    """The CRM could not take the call at all: no answer, 5xx, 423, 429 (`RetryableError` and
-    its `NetworkError`/`RateLimitedError`), or the daily quota spent (`QuotaExhaustedError`:
-    it resets within the day, and retrying the event then succeeds; dead-lettering it would
-    need a manual replay for nothing). A refusal of the request itself (`RejectedError`),
-    an auth error or a bug is the event's own failure."""
-    return isinstance(error, (RetryableError, QuotaExhaustedError))
+    """The CRM cannot be used at all for now, whatever the event: no answer, 5xx, 423, 429
+    (`RetryableError` and its `NetworkError`/`RateLimitedError`), the daily quota spent
+    (`QuotaExhaustedError`: it resets within the day), or the token refused (`AuthError`: 401,
+    or a scope missing from the app; every event would fail the same way until an admin
+    renews the token or adds the scope, and dead-lettering them would need a manual replay for
+    nothing). A refusal of the request itself (`RejectedError`: bad data, a refused record) or
+    a bug is the event's own failure."""
+    return isinstance(error, (RetryableError, QuotaExhaustedError, AuthError))
+
+
+OUTAGE_REASONS = ("unreachable", "server_error", "rate_limited", "auth")
+
+
+def outage_reason(error: BaseException) -> str:
+    """The `reason` label of an outage in the metrics and logs."""
+    if isinstance(error, AuthError):
+        return "auth"
+    if isinstance(error, QuotaExhaustedError | RateLimitedError):
+        return "rate_limited"
+    if isinstance(error, NetworkError):
+        return "unreachable"
+    return "server_error"
 
 
 @dataclass

@@ -1,10 +1,11 @@
 """The inbox worker: drains webhook events into fresh scores written back to the CRM.
 
 One pass claims a batch of events, and per CRM:
-1. drops our own echoes (a HubSpot `propertyChange` of a property the writeback owns, made
-   through the API (`changeSource` INTEGRATION): writing a score must not trigger another
-   scoring); the same change by a person (CRM_UI) or anything else is drift, handled like any
-   change: the record is fetched and the pipeline rewrites what we last wrote (app.sync.drift);
+1. drops our own echoes, as each CRM tells them apart (`CrmConnector.is_own_change`: HubSpot's
+   `changeSource` INTEGRATION on a property the writeback owns, Salesforce's `LastModifiedById`
+   the integration user): writing a score must not trigger another scoring; the same change by
+   a person or another tool is drift, handled like any change: the record is fetched and the
+   pipeline rewrites what we last wrote (app.sync.drift);
 2. coalesces what is left per record (ten changes to one company are one fetch);
 3. fetches the fresh records (a webhook carries ids, not the truth): accounts and leads by id,
    deals with their accounts, a new contact's companies; a record the CRM no longer returns,
@@ -41,7 +42,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app import metrics
 from app.inbox import queue
-from app.inbox.circuit import MAX_BACKOFF, Circuit, is_outage
+from app.inbox.circuit import MAX_BACKOFF, OUTAGE_REASONS, Circuit, is_outage, outage_reason
 from app.scoring import CompiledRubric
 from app.store.tables import WebhookEvent
 from app.sync.drift import REPAIR
@@ -55,9 +56,6 @@ logger = logging.getLogger(__name__)
 ACCOUNT_KINDS = frozenset({"company", "account", "lead"})
 DEAL_KINDS = frozenset({"deal", "opportunity"})
 DELETIONS = frozenset({"company.deletion", "deal.deletion", "deleted"})
-PROPERTY_CHANGE = "company.propertyChange"
-ECHO_SOURCES = frozenset({"INTEGRATION", "API"})
-"""`changeSource` values of a write through the API, as our writeback makes."""
 DEPTH_EVERY_S = 5.0
 """How often a worker counts the inbox per status for the depth gauge: a GROUP BY over a table
 that keeps every processed event is not worth running on every idle pass (10 a second)."""
@@ -124,6 +122,7 @@ class Worker:
         self._depth_recorded = -DEPTH_EVERY_S
         self._outage_window = outage_window
         self._circuits = {s: Circuit(max_backoff=outage_max_backoff) for s in self._connectors}
+        self._outage_reason: dict[str, str | None] = {}
         self._retry_writes_every = retry_writes_every
         self._writes_checked: datetime | None = None
 
@@ -209,6 +208,7 @@ class Worker:
             if is_outage(error):
                 retry_after = error.retry_after if isinstance(error, RetryableError) else None
                 until = circuit.trip(self._clock(), retry_after)
+                self._unavailable(connector.source, outage_reason(error))
                 self._wait_committing(session, reloaded, message, until, report)
                 return
             records = _by_record(reloaded)
@@ -227,6 +227,8 @@ class Worker:
                 logger.exception("inbox events %s failed", [e.id for e in reloaded])
             self._fail_committing(session, reloaded, message, report)
             return
+        if circuit.failures:
+            self._unavailable(connector.source, None)
         circuit.close()
 
     def _process_committing(
@@ -239,7 +241,7 @@ class Worker:
         """Decides what the events ask for, fetches it, and has the pipeline store, score and
         write it; commits the events done with the scores (the pipeline's write commits its
         `sending` mark first)."""
-        echoes = [e for e in events if _is_echo(e, connector.written_properties)]
+        echoes = [e for e in events if connector.is_own_change(e.event_type, e.payload or {})]
         report.echoes += len(echoes)
         work = [e for e in events if e not in echoes]
         deleted = {(e.object_type, e.object_id) for e in work if e.event_type in DELETIONS}
@@ -270,6 +272,13 @@ class Worker:
             report.latencies.append(latency)
             metrics.END_TO_END_SECONDS.labels(connector.source).observe(latency)
 
+    def _unavailable(self, source: str, reason: str | None) -> None:
+        """Sets the CRM's unavailability gauge: 1 for `reason`, 0 for the others (all 0 when
+        the CRM is back, `reason` None)."""
+        self._outage_reason[source] = reason
+        for known in OUTAGE_REASONS:
+            metrics.CRM_UNAVAILABLE.labels(source, known).set(1 if known == reason else 0)
+
     def _fail_committing(
         self, session: Session, events: list[WebhookEvent], error: str, report: PassReport
     ) -> None:
@@ -296,9 +305,12 @@ class Worker:
         report.waiting += len(events) - dead
         report.dead += dead
         source = events[0].source if events else ""
+        reason = self._outage_reason.get(source) or "server_error"
+        metrics.EVENTS_WAITING.labels(source, reason).inc(len(events) - dead)
         if dead:
             metrics.EVENTS_FAILED.labels(source, "true").inc(dead)
-        logger.warning(
+        log = logger.error if reason == "auth" else logger.warning  # auth needs an admin
+        log(
             "%s unavailable: %d inbox events wait until %s (%d dead-lettered after %s): %s",
             source,
             len(events) - dead,
@@ -334,6 +346,7 @@ class Worker:
                 session.rollback()
                 if is_outage(error):
                     self._circuits[source].trip(self._clock())
+                    self._unavailable(source, outage_reason(error))
                 logger.warning("retrying %d failed %s writes failed: %s", len(ids), source, error)
                 continue
             report.retried_writes += len(ids)
@@ -344,19 +357,6 @@ class Worker:
     def _record_depth(session: Session) -> None:
         for status, count in queue.depth(session).items():
             metrics.INBOX_DEPTH.labels(status).set(count)
-
-
-def _is_echo(event: WebhookEvent, ours: frozenset[str]) -> bool:
-    """A change of a property the writeback owns made through the API: what our own write
-    looks like. HubSpot says who made a change in `changeSource` (hubspot.md §8: INTEGRATION
-    for an app's API write, CRM_UI for a person in HubSpot, IMPORT, WORKFLOWS, …); a change of
-    our property by anyone but an integration is drift, and is not dropped. An event without a
-    `changeSource` cannot be told apart and is taken as ours (as before: no loop)."""
-    if event.event_type != PROPERTY_CHANGE:
-        return False
-    payload = event.payload or {}
-    name, source = payload.get("propertyName"), payload.get("changeSource")
-    return isinstance(name, str) and name in ours and source in (None, *ECHO_SOURCES)
 
 
 def _ids(events: Iterable[WebhookEvent], kinds: Iterable[str], *, exclude: set[tuple[str, str]]

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import timedelta
 
 from connectors.base import AccountScore, ApiStats, Closing, SchemaChange
-from connectors.hubspot import schema
+from connectors.hubspot import echo, schema
 from connectors.hubspot.client import DEFAULT_TIMEOUT, HubSpotClient, Json, Timeout
 from connectors.hubspot.mapping import company_to_account, deal_to_deal
 from connectors.hubspot.pull import SEARCH_RESULT_CAP, Puller, Stream, search_body_size
@@ -233,6 +233,9 @@ class HubSpotConnector(Closing):
         for start in range(0, len(wanted), 1_000):
             found.update(self._client.company_ids("contacts", wanted[start : start + 1_000]))
         return found
+
+    def is_own_change(self, event_type: str, payload: Mapping[str, object]) -> bool:
+        return echo.is_own_change(event_type, payload, self.written_properties)
 
     def render_score(self, score: AccountScore) -> Mapping[str, str]:
         return render_score(score)

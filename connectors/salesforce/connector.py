@@ -25,7 +25,7 @@ from connectors.records import (
     WriteOutcome,
 )
 from connectors.retry import Retrier, RetryPolicy, Sleep
-from connectors.salesforce import schema
+from connectors.salesforce import echo, schema
 from connectors.salesforce.auth import choose_grant
 from connectors.salesforce.client import (
     DEFAULT_API_VERSION,
@@ -188,6 +188,10 @@ class SalesforceConnector(Closing):
         themselves, Opportunities come with `fetch_deals`)."""
         del object_type, crm_ids
         return {}
+
+    def is_own_change(self, event_type: str, payload: Mapping[str, object]) -> bool:
+        del event_type  # every kind of notification carries the record's last modifier
+        return echo.is_own_change(payload, self._client.user_id)
 
     def render_score(self, score: AccountScore) -> Mapping[str, str]:
         return render_score(score)

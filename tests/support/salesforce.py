@@ -14,6 +14,7 @@ from app.crm import salesforce_connector
 from app.rubric import Rubric
 from connectors.base import AccountScore
 from connectors.records import CrmAccount, CrmDeal, Cursor, Page
+from connectors.retry import RetryPolicy
 from connectors.salesforce.connector import SalesforceConnector
 from crm_sandbox.salesforce.server import RunningSalesforce
 from crm_sandbox.salesforce.state import SalesforceState
@@ -90,7 +91,9 @@ def new_lead(org: RunningSalesforce, **values: Any) -> str:
     return str(org.salesforce.create("Lead", fields, auto_assign=True)["Id"])
 
 
-def rubric_connector(org: RunningSalesforce, rubric: Rubric) -> SalesforceConnector:
+def rubric_connector(
+    org: RunningSalesforce, rubric: Rubric, *, retry: RetryPolicy | None = None
+) -> SalesforceConnector:
     """The connector a sync builds for this rubric (its tiers, flags and fields) on `org`."""
     return salesforce_connector(
         org.url,
@@ -98,4 +101,5 @@ def rubric_connector(org: RunningSalesforce, rubric: Rubric) -> SalesforceConnec
         client_id=org.client_id,
         client_secret=org.client_secret,
         ca_bundle=org.ca_bundle,
+        retry=retry,
     )

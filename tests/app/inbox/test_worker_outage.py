@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from app import metrics
 from app.crm import hubspot_connector
 from app.inbox.events import DEAD, DONE
 from app.inbox.worker import Worker
@@ -112,6 +113,51 @@ def test_given_the_crm_down_for_ten_minutes_then_every_event_is_processed_once_w
 
     assert statuses(sessions) == dict.fromkeys(("a1", "b1", "a2", "c1"), DONE)
     assert hubspot_writes(synced) == {first: 1, second: 1, third: 1}
+
+
+def test_given_the_token_refused_for_an_hour_then_events_wait_and_are_processed_once_it_is_fixed(
+    synced: RunningSandbox,
+    sessions: sessionmaker[Session],
+    rubric: Rubric,
+    single_try: HubSpotConnector,
+) -> None:
+    """An admin took the companies scope away from the private app: every event would fail
+    alike, so they wait (as for an outage) instead of dying after their attempts, and the
+    unavailability is shown by reason until the scope is back."""
+    (company,) = shrunk_companies(synced, 1)
+    now = [datetime.now(UTC)]
+    worker = clocked_worker(sessions, single_try, rubric, now, max_attempts=3)
+    put(sessions, company_change("a1", company), now=now[0])
+    app = synced.hubspot_private_app
+    granted = app.scopes
+    app.scopes = frozenset(s for s in granted if not s.startswith("crm.objects.companies"))
+
+    for _ in range(12):  # an hour of passes, 4 times max_attempts
+        assert worker.run_once().dead == 0
+        now[0] += timedelta(minutes=5)
+
+    assert statuses(sessions) == {"a1": "pending"}
+    assert unavailable("hubspot") == {"auth": 1.0, "rate_limited": 0.0,
+                                      "server_error": 0.0, "unreachable": 0.0}  # fmt: skip
+    app.scopes = granted  # the admin gave the scope back
+    for _ in range(3):
+        now[0] += timedelta(minutes=5)
+        worker.run_once()
+
+    assert statuses(sessions) == {"a1": DONE}
+    assert hubspot_writes(synced) == {company: 1}
+    assert set(unavailable("hubspot").values()) == {0.0}
+
+
+def unavailable(source: str) -> dict[str, float]:
+    """The `icp_sync_crm_unavailable` gauge of `source`, by reason."""
+    return {
+        sample.labels["reason"]: sample.value
+        for metric in metrics.REGISTRY.collect()
+        if metric.name == "icp_sync_crm_unavailable"
+        for sample in metric.samples
+        if sample.labels["source"] == source
+    }
 
 
 def test_given_a_record_the_crm_refuses_then_its_event_alone_is_dead_lettered(

@@ -1,0 +1,21 @@
+"""Our own writes coming back as webhooks. HubSpot says who made a change in `changeSource`
+(hubspot.md §8: INTEGRATION for an app's API write, CRM_UI for a person in HubSpot, IMPORT,
+WORKFLOWS, …). A `propertyChange` of a property the writeback owns, made through the API, is
+what our write looks like; the same change by a person or a workflow is drift, to be repaired.
+An event without a `changeSource` cannot be told apart and is taken as ours: no loop."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+PROPERTY_CHANGE = "company.propertyChange"
+API_SOURCES = frozenset({"INTEGRATION", "API"})
+"""`changeSource` values of a write through the API, as our writeback makes."""
+
+
+def is_own_change(event_type: str, payload: Mapping[str, object], owned: frozenset[str]) -> bool:
+    """Whether the event is a change of one of the `owned` properties made through the API."""
+    if event_type != PROPERTY_CHANGE:
+        return False
+    name, source = payload.get("propertyName"), payload.get("changeSource")
+    return isinstance(name, str) and name in owned and source in (None, *API_SOURCES)
