@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from crm_sandbox.salesforce.errors import SalesforceError
-from crm_sandbox.salesforce.metadata import FieldDef
+from crm_sandbox.salesforce.metadata import FieldDef, system_fields
 
 if TYPE_CHECKING:
     from crm_sandbox.salesforce.backend import SalesforceBackend
@@ -75,14 +75,7 @@ READ_WRITE_ONLY = UserPermissions(customize_application=False, manage_profiles_p
 
 def setup_schema() -> dict[str, dict[str, FieldDef]]:
     """The three setup objects with the fields the sandbox keeps (all queryable)."""
-    system = [
-        FieldDef("Id", "id", "ID", updateable=False, nillable=False, length=18),
-        FieldDef("IsDeleted", "boolean", "Deleted", updateable=False, nillable=False),
-        FieldDef("CreatedDate", "datetime", "Created Date", updateable=False, nillable=False),
-        FieldDef("LastModifiedDate", "datetime", "Last Modified Date", updateable=False),
-        FieldDef("LastModifiedById", "reference", "Last Modified By ID", updateable=False),
-        FieldDef("SystemModstamp", "datetime", "System Modstamp", updateable=False),
-    ]
+    system = [f for f in system_fields() if f.name != "OwnerId"]  # setup records have no owner
     permission_set = [
         *system,
         FieldDef("Name", "string", "Name", nillable=False, length=80),

@@ -62,7 +62,7 @@ def resolve_path(
         next((f for f in fields_.values() if f.name.lower() == name.lower()), None)
         for fields_ in target_fields
     ]
-    target = found[0]
+    target = found[0] if found else None  # a lookup referencing no object: nothing to read
     if target is None or any(f is None or f.name != target.name for f in found):
         raise _no_such(query, position, name, entity)
     relation_name = lookup_field.relationship_name or relationship

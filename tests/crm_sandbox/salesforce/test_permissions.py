@@ -117,6 +117,12 @@ def test_given_permission_set_granted_through_rest_when_read_then_edit_then_fiel
     assert [(r["Field"], r["PermissionsEdit"]) for r in rows] == [("Account.ICP_Score__c", True)]
     again = {"AssigneeId": user, "PermissionSetId": permission_set["id"]}
     assert _code(lambda: sf.PermissionSetAssignment.create(again)) == "DUPLICATE_VALUE"
+    who = sf.query(
+        "SELECT LastModifiedBy.Name, CreatedById FROM PermissionSet "
+        f"WHERE Id = '{permission_set['id']}'"
+    )["records"][0]
+    assert who["CreatedById"] == user  # setup records have the system fields, Owner aside
+    assert who["LastModifiedBy"]["Name"]
 
 
 def test_given_bad_grants_when_created_then_refused_as_salesforce_does(
