@@ -17,7 +17,6 @@ from app.crm import make_connector, rubric_properties
 from app.doctor.model import Check, daily_calls_check, skipped
 from app.doctor.salesforce_fields import (
     Fields,
-    fields_by_name,
     fls_check,
     icp_fields_check,
     object_permissions_check,
@@ -29,6 +28,7 @@ from app.settings import Settings
 from connectors.errors import AuthError, ConnectorError, NetworkError, QuotaExhaustedError
 from connectors.salesforce.client import SalesforceClient
 from connectors.salesforce.connector import SalesforceConnector
+from connectors.salesforce.describe import fields_by_name
 from connectors.salesforce.field_access import FieldAccess, field_access
 from connectors.salesforce.schema import OBJECTS, WRITEBACK_FIELDS, writeback_fields
 

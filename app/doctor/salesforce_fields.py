@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from app.doctor.model import Check, unknown_names
+from connectors.salesforce.describe import fields_by_name
 from connectors.salesforce.field_access import FieldAccess, manual_steps
 from connectors.salesforce.schema import OBJECTS, FieldSpec
 
@@ -29,15 +30,6 @@ DESCRIBE_TYPES: Mapping[str, str] = {
 """The describe `type` of each Metadata API field type setup creates (Salesforce's describe
 schema: `fields[].type`)."""
 SETUP = "run `icp-sync setup salesforce`"
-
-
-def fields_by_name(described: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
-    listed = described.get("fields")
-    return {
-        str(item["name"]): item
-        for item in (listed if isinstance(listed, list) else [])
-        if isinstance(item, Mapping) and isinstance(item.get("name"), str)
-    }
 
 
 def object_permissions_check(described: Mapping[str, Mapping[str, Any]]) -> Check:

@@ -25,6 +25,7 @@ from typing import Any, Literal, Protocol
 
 from connectors.base import SchemaChange
 from connectors.errors import RejectedError
+from connectors.salesforce.describe import fields_by_name
 from connectors.salesforce.soql import identifier, quote, select
 
 PERMISSION_SET_NAME = "ICP_Sync_Integration"
@@ -82,12 +83,7 @@ def field_access(
     """The state of each of `names` (custom field API names) on the object, in order.
     `described`: the object's describe fields by name, if the caller has them already."""
     if described is None:
-        listed = client.describe(object_name).get("fields")
-        described = {
-            str(item["name"]): item
-            for item in (listed if isinstance(listed, list) else [])
-            if isinstance(item, Mapping) and isinstance(item.get("name"), str)
-        }
+        described = fields_by_name(client.describe(object_name))
     existing = _tooling_fields(client, object_name) if set(names) - set(described) else set()
     found: list[FieldAccess] = []
     for name in names:

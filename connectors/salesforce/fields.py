@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 from connectors.errors import RejectedError
+from connectors.salesforce.describe import fields_by_name
 from connectors.salesforce.schema import WRITEBACK_FIELDS
 from connectors.salesforce.soql import identifier
 
@@ -99,13 +100,7 @@ class FieldCatalog:
     def fields(self, object_name: str) -> dict[str, Mapping[str, Any]]:
         """The object's fields as describe lists them, by name."""
         if object_name not in self._described:
-            payload = self._client.describe(object_name)
-            listed = payload.get("fields")
-            self._described[object_name] = {
-                str(item["name"]): item
-                for item in (listed if isinstance(listed, list) else [])
-                if isinstance(item, Mapping) and isinstance(item.get("name"), str)
-            }
+            self._described[object_name] = fields_by_name(self._client.describe(object_name))
         return self._described[object_name]
 
     def selection(self, object_name: str) -> tuple[str, ...]:

@@ -37,6 +37,7 @@ from typing import Any, Protocol
 
 from connectors.base import SchemaChange
 from connectors.errors import RejectedError
+from connectors.salesforce.describe import fields_by_name
 from connectors.salesforce.field_access import (
     AccessClient,
     FieldAccess,
@@ -189,7 +190,7 @@ def ensure_schema(client: SchemaClient, specs: Sequence[FieldSpec]) -> list[Sche
     changes: list[SchemaChange] = []
     to_grant: list[FieldAccess] = []
     for object_name in OBJECTS:
-        shown = _fields(client, object_name)
+        shown = fields_by_name(client.describe(object_name))
         names = [spec.name for spec in specs]
         states = field_access(client, object_name, names, described=shown)
         for spec, access in zip(specs, states, strict=True):
@@ -256,15 +257,6 @@ def _check_editable(client: SchemaClient, granted: Sequence[FieldAccess]) -> Non
             steps=manual_steps(left),
             changes=[],
         )
-
-
-def _fields(client: SchemaClient, object_name: str) -> dict[str, Mapping[str, Any]]:
-    listed = client.describe(object_name).get("fields")
-    return {
-        str(item["name"]): item
-        for item in (listed if isinstance(listed, list) else [])
-        if isinstance(item, Mapping) and isinstance(item.get("name"), str)
-    }
 
 
 def _warn_missing_values(name: str, spec: FieldSpec, existing: Mapping[str, Any]) -> None:

@@ -7,11 +7,11 @@ from typing import Any
 
 from app.doctor.salesforce_fields import (
     field_problems,
-    fields_by_name,
     fls_check,
     object_permissions_check,
     rubric_fields_check,
 )
+from connectors.salesforce.describe import fields_by_name
 from connectors.salesforce.field_access import FieldAccess
 from connectors.salesforce.schema import writeback_fields
 
