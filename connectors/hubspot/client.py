@@ -270,25 +270,21 @@ class HubSpotClient:
 
     def _call(self, operation: str, request: Callable[[], Any], *, search: bool = False) -> Json:
         def attempt() -> Json:
-            wait = self.pacer.reserve(search=search)
-            if wait > 0:
-                self.retrier.sleep(wait)
-            self.stats.calls += 1
-            try:
-                response = request()
-                data = response.data  # reading the body releases the connection to the pool
-            except Exception as error:
-                headers = getattr(error, "headers", None)
-                if isinstance(headers, Mapping):
-                    self.pacer.observe(headers, search=search, success=False)
-                translated = self._translate(error, operation)
-                if translated is None:
-                    raise
-                # `from None`: the SDK exception's text embeds response headers and body.
-                raise translated from None
-            finally:
-                self.pacer.answered()
-            self.pacer.observe(dict(response.headers or {}), search=search)
+            with self.pacer.slot(self.retrier.sleep, search=search):
+                self.stats.calls += 1
+                try:
+                    response = request()
+                    data = response.data  # reading the body releases the connection
+                except Exception as error:
+                    headers = getattr(error, "headers", None)
+                    if isinstance(headers, Mapping):
+                        self.pacer.observe(headers, search=search, success=False)
+                    translated = self._translate(error, operation)
+                    if translated is None:
+                        raise
+                    # `from None`: the SDK exception's text embeds response headers and body.
+                    raise translated from None
+                self.pacer.observe(dict(response.headers or {}), search=search)
             return _decode(data)
 
         return self.retrier.call(operation, attempt)

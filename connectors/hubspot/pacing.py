@@ -35,7 +35,8 @@ import hashlib
 import math
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from connectors.errors import int_header
@@ -166,6 +167,19 @@ class RateLimitPacer:
             mine = sum(1 for sent in self._sends if now - self._interval < sent <= now)
             self._others = max(0, burst_max - remaining - mine)
             self._others_until = now + self._interval
+
+    @contextmanager
+    def slot(self, sleep: Callable[[float], None], *, search: bool = False) -> Iterator[None]:
+        """Waits (with `sleep`) for the next free slot and holds it for one call; the call's
+        end, with or without an answer, lets the callers waiting for the first answer go on.
+        Feed the answer's headers to `observe` inside the block."""
+        wait = self.reserve(search=search)
+        if wait > 0:
+            sleep(wait)
+        try:
+            yield
+        finally:
+            self.answered()
 
     def answered(self) -> None:
         """A call ended (with or without an answer): callers waiting for the first go on."""

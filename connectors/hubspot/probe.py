@@ -71,15 +71,10 @@ class HubSpotProbe:
         return None if response.status_code == 404 else _json(response)
 
     def company_properties(self) -> Properties:
-        wait = self._pacer.reserve()
-        if wait > 0:
-            time.sleep(wait)
-        try:
+        with self._pacer.slot(time.sleep):
             response = self._send(
                 "properties.companies.list", "GET", COMPANY_PROPERTIES_PATH, paced=True
             )
-        finally:
-            self._pacer.answered()
         results = _json(response).get("results")
         definitions = (
             [r for r in results if isinstance(r, dict)] if isinstance(results, list) else []
