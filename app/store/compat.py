@@ -52,8 +52,8 @@ class SchemaStatus:
             return f"newer than this version's head {self.head}, and compatible with it"
         if self.state == "incompatible":
             return (
-                f"newer than this version's head {self.head}, and no longer compatible with it "
-                f"(it runs code from revision {self.oldest_compatible or self.revision} on)"
+                f"newer than this version's head {self.head}, and no longer compatible with it: "
+                f"it runs code from revision {self.oldest_compatible or self.revision} on"
             )
         return f"head is {self.head}: {UPGRADE_HINT}"
 
