@@ -33,3 +33,9 @@ class InputFileError(IcpSyncError):
 
 class DatabaseUnavailableError(IcpSyncError):
     """The database cannot be reached or opened (server down, wrong credentials, bad file)."""
+
+
+class SchemaError(IcpSyncError):
+    """The database's schema is not one this version can use: not migrated yet, behind this
+    version (`icp-sync db upgrade`), or migrated by a newer version beyond what this one
+    supports."""

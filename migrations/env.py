@@ -15,7 +15,8 @@ from app.settings import get_settings
 from app.store.engine import make_engine, parse_database_url
 from app.store.tables import Base
 
-# Serialises concurrent upgrades (several replicas starting at once) on PostgreSQL.
+# Serialises concurrent upgrades on PostgreSQL for the `alembic` command; icp-sync's own
+# upgrades also hold app.store.locks.migration_lock around reading the revision and upgrading.
 MIGRATION_LOCK_ID = 0x1C9_5F0C
 
 config = context.config

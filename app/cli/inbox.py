@@ -146,10 +146,10 @@ def worker(
 def _session() -> Iterator[Session]:
     from app.settings import get_settings
     from app.store.engine import make_engine, make_session_factory
-    from app.store.migrate import upgrade_to_head
+    from app.store.migrate import require_usable_schema
 
     settings = get_settings()
-    upgrade_to_head(settings.database_url)
+    require_usable_schema(settings.database_url)
     engine = make_engine(settings.database_url)
     try:
         with make_session_factory(engine)() as session:

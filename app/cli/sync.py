@@ -137,7 +137,7 @@ def sync(
     from app.scoring import compile_rubric
     from app.settings import get_settings
     from app.store.engine import make_engine, make_session_factory
-    from app.store.migrate import upgrade_to_head
+    from app.store.migrate import require_usable_schema, upgrade_to_head
     from connectors.errors import ConnectorError
 
     settings = get_settings()
@@ -145,7 +145,8 @@ def sync(
     sources = resolve_sources(source, settings)
     connectors = [make_connector(name, settings, rubric) for name in sources]
     compiled = compile_rubric(rubric)
-    upgrade_to_head(settings.database_url)
+    # A dry run changes nothing, the schema included; a sync migrates a new store on first run.
+    (require_usable_schema if dry_run else upgrade_to_head)(settings.database_url)
     engine = make_engine(settings.database_url)
     summaries: list[dict[str, Any]] = []
     failures: list[str] = []

@@ -45,7 +45,7 @@ def validate(
     from app.scoring import compile_rubric
     from app.settings import get_settings
     from app.store.engine import make_engine, make_session_factory
-    from app.store.migrate import upgrade_to_head
+    from app.store.migrate import require_usable_schema
     from app.validation.load import outcomes
     from app.validation.stats import summarise
 
@@ -59,7 +59,7 @@ def validate(
         raise IcpSyncError(f"--source: expected hubspot or salesforce, got {source!r}")
     rubric = resolve_rubric(rubric_file)
     settings = get_settings()
-    upgrade_to_head(settings.database_url)
+    require_usable_schema(settings.database_url)
     engine = make_engine(settings.database_url)
     try:
         with make_session_factory(engine)() as session:
@@ -107,7 +107,7 @@ def plan(
     from app.scoring import compile_rubric
     from app.settings import get_settings
     from app.store.engine import make_engine, make_session_factory
-    from app.store.migrate import upgrade_to_head
+    from app.store.migrate import require_usable_schema
     from app.validation.load import outcomes
     from app.validation.plan import compare
     from app.validation.stats import summarise
@@ -119,7 +119,7 @@ def plan(
     champion, challenger = compile_rubric(champion_rubric), compile_rubric(challenger_rubric)
     now = datetime.now(UTC)
     settings = get_settings()
-    upgrade_to_head(settings.database_url)
+    require_usable_schema(settings.database_url)
     engine = make_engine(settings.database_url)
     try:
         with make_session_factory(engine)() as session:

@@ -38,34 +38,30 @@ def store_check(url: str) -> Check:
     from app.store.engine import SETTING
 
     def run() -> Check:
-        from app.store.migrate import current_revision, head_revision
+        from app.store.migrate import schema_status
 
         shown = display_database_url(url)
-        revision, head = current_revision(url), head_revision()
-        if revision == head:
-            return Check("store", SOURCE, "ok", f"{shown} is at the newest migration ({head})")
+        status = schema_status(url)
+        revision = status.revision
+        if status.state == "current":
+            return Check("store", SOURCE, "ok", f"{shown} is at the newest migration ({revision})")
+        if status.state == "compatible":
+            return Check("store", SOURCE, "ok", f"{shown} is at {revision}, {status.describe()}")
         upgrade = "run `icp-sync db upgrade` (sync and serve also upgrade on start)"
-        if revision is None:
+        if status.state == "empty":
             return Check("store", SOURCE, "warn", f"{shown} has no tables yet", upgrade)
-        from alembic.script import ScriptDirectory
-        from alembic.util import CommandError
-
-        from app.store.migrate import alembic_config
-
-        try:
-            ScriptDirectory.from_config(alembic_config()).get_revision(revision)
-        except CommandError:
+        if status.state == "incompatible":
             return Check(
                 "store",
                 SOURCE,
                 "fail",
                 f"{shown} is at revision {revision}, which this icp-sync does not know: a newer "
-                "version migrated it",
+                "version migrated it beyond what this one supports",
                 "run the icp-sync version that migrated it, or point "
                 f"{SETTING} at another database",
             )
         return Check(
-            "store", SOURCE, "warn", f"{shown} is at {revision}; newest is {head}", upgrade
+            "store", SOURCE, "warn", f"{shown} is at {revision}; newest is {status.head}", upgrade
         )
 
     return guarded(

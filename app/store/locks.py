@@ -72,13 +72,27 @@ def cluster_lock(engine: Engine, name: str, holder: str | None = None) -> Iterat
             fcntl.flock(file, fcntl.LOCK_UN)
 
 
+MIGRATION_LOCK = "icp-sync:migrate"
+
+
 @contextmanager
-def sqlite_migration_lock(engine: Engine) -> Iterator[None]:
-    """Waits for, then holds for the block, the right to migrate a file-backed SQLite database:
-    two processes started together on a new store (two `icp-sync sync`, or a sync beside
-    `serve`) would otherwise both create the tables and one fail. PostgreSQL serialises its
-    upgrades with an advisory lock in migrations/env.py; other stores pass through."""
-    path = _lock_file(engine, "icp-sync:migrate") if engine.dialect.name == "sqlite" else None
+def migration_lock(engine: Engine) -> Iterator[None]:
+    """Waits for, then holds for the block, the right to migrate the store, so that migrations
+    run once however many processes start together (replicas of `serve`, a sync beside it):
+    the holder reads the schema's revision and upgrades only if it is behind, and the others
+    then find it current. PostgreSQL: a session advisory lock (its own key: migrations/env.py
+    also takes a transaction lock, for the `alembic` command); SQLite: a file lock beside the
+    database; an in-memory database passes through."""
+    if engine.dialect.name == "postgresql":
+        key = _key(MIGRATION_LOCK)
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+        return
+    path = _lock_file(engine, MIGRATION_LOCK) if engine.dialect.name == "sqlite" else None
     if path is None:
         yield
         return

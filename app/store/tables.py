@@ -244,3 +244,13 @@ class WebhookEvent(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SchemaCompatibility(Base):
+    """One row: the oldest code revision (the migration head an icp-sync release ships with)
+    that still runs on this schema. Expand migrations leave it alone; a contract migration
+    raises it. See app.store.compat."""
+
+    __tablename__ = "schema_compatibility"
+
+    oldest_code_revision: Mapped[str] = mapped_column(String(32), primary_key=True)

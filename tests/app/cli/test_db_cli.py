@@ -87,8 +87,16 @@ def test_given_database_when_db_current_json_then_revision_and_head_reported(
 
     assert (before.exit_code, after.exit_code) == (0, 0)
     report = {"database": display_database_url(database_url), "head": head_revision()}
-    assert json.loads(before.stdout) == report | {"revision": None, "at_head": False}
-    assert json.loads(after.stdout) == report | {"revision": head_revision(), "at_head": True}
+    assert json.loads(before.stdout) == report | {
+        "revision": None,
+        "at_head": False,
+        "state": "empty",
+    }
+    assert json.loads(after.stdout) == report | {
+        "revision": head_revision(),
+        "at_head": True,
+        "state": "current",
+    }
 
 
 def test_given_database_url_with_password_when_db_current_then_password_masked(

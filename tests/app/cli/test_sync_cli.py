@@ -63,6 +63,7 @@ def test_given_a_dry_run_then_a_sync_when_run_from_the_cli_then_json_reports_pla
     environment: None, sandbox: RunningSandbox
 ) -> None:
     assert invoke("setup", "hubspot").exit_code == 0
+    assert invoke("db", "upgrade").exit_code == 0  # a dry run never migrates
     planned = invoke("sync", "--dry-run", "--json")
     done = invoke("sync", "--json")
     again = invoke("sync", "--json")

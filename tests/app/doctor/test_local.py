@@ -60,14 +60,35 @@ def test_given_a_store_migrated_by_a_newer_version_then_the_store_check_fails(
 ) -> None:
     upgrade_to_head(database_url)
     engine = make_engine(database_url)
-    with engine.begin() as connection:
+    with engine.begin() as connection:  # a newer release's contract migration
         connection.execute(text("UPDATE alembic_version SET version_num = 'f00dfeedbeef'"))
+        connection.execute(
+            text("UPDATE schema_compatibility SET oldest_code_revision = 'f00dfeedbeef'")
+        )
     engine.dispose()
 
     check = store_check(database_url)
 
     assert check.status == "fail"
     assert "f00dfeedbeef, which this icp-sync does not know" in check.detail
+
+
+def test_given_a_store_a_newer_version_expanded_then_the_store_check_passes(
+    database_url: str,
+) -> None:
+    upgrade_to_head(database_url)
+    engine = make_engine(database_url)
+    with engine.begin() as connection:  # a newer release's expand migration
+        connection.execute(text("UPDATE alembic_version SET version_num = 'f00dfeedbeef'"))
+    engine.dispose()
+
+    check = store_check(database_url)
+
+    assert check.status == "ok"
+    assert check.detail.endswith(
+        f"is at f00dfeedbeef, newer than this version's head {head_revision()}, and "
+        "compatible with it"
+    )
 
 
 def test_given_an_unreachable_database_then_the_store_check_fails_without_the_password() -> None:
