@@ -96,7 +96,8 @@ def test_given_a_revoked_token_when_scheduled_syncs_fail_then_status_and_metrics
                              "deals") is None  # fmt: skip
                 assert 'error_type="AuthError"' in metrics
                 table = CliRunner().invoke(cli, ["status"]).stdout
-                assert "AuthError" in table and "stale" in table
+                assert "AuthError" in table
+                assert "stale" in table
                 for output in (json.dumps(streams), metrics, table):
                     assert revoked_token not in output
                     assert revoked_token[8:24] not in output
@@ -117,7 +118,8 @@ def test_given_a_revoked_token_when_scheduled_syncs_fail_then_status_and_metrics
         assert stream["last_failure_at"] is not None  # kept: when it last failed
         assert gauge(metrics, "icp_sync_sync_consecutive_failures", name) == 0
         success = gauge(metrics, "icp_sync_sync_last_success_timestamp_seconds", name)
-        assert success is not None and success >= before.timestamp()
+        assert success is not None
+        assert success >= before.timestamp()
     assert "icp_sync_sync_last_error_info{" not in metrics
 
 

@@ -37,8 +37,12 @@ def test_given_a_batch_of_echoes_when_processed_then_one_info_line_counts_it(
     lines = [r for r in caplog.records if r.getMessage().startswith("inbox batch:")]
     assert len(lines) == 1
     assert lines[0].levelno == logging.INFO
-    assert lines[0].getMessage().startswith(
-        "inbox batch: 2 events, 2 echoes dropped, 0 records scored, 0 written, "
-        "0 writes failed, 0 events failed (0 dead), 0 waiting, in "
+    assert (
+        lines[0]
+        .getMessage()
+        .startswith(
+            "inbox batch: 2 events, 2 echoes dropped, 0 records scored, 0 written, "
+            "0 writes failed, 0 events failed (0 dead), 0 waiting, in "
+        )
     )
     assert "\n" not in lines[0].getMessage()
