@@ -89,3 +89,37 @@ SYNC_SECONDS = Histogram(
     buckets=(1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600),
     registry=REGISTRY,
 )
+SYNC_FAILURES = Counter(
+    "icp_sync_sync_failures",
+    "Scheduled syncs of this process that failed (the error is in the log and in "
+    "`icp-sync status`).",
+    ["source", "kind"],
+    registry=REGISTRY,
+)
+# Read from the store at each scrape (app.sync.health), so every replica reports what any
+# process recorded, `icp-sync sync` runs included.
+SYNC_LAST_SUCCESS = Gauge(
+    "icp_sync_sync_last_success_timestamp_seconds",
+    "When a sync last brought this CRM stream up to date (Unix time); absent if never.",
+    ["source", "stream"],
+    registry=REGISTRY,
+)
+SYNC_LAST_FAILURE = Gauge(
+    "icp_sync_sync_last_failure_timestamp_seconds",
+    "When a sync of this CRM stream last failed (Unix time); absent if never.",
+    ["source", "stream"],
+    registry=REGISTRY,
+)
+SYNC_CONSECUTIVE_FAILURES = Gauge(
+    "icp_sync_sync_consecutive_failures",
+    "Syncs of this CRM stream that failed since its last success (0: the last one succeeded).",
+    ["source", "stream"],
+    registry=REGISTRY,
+)
+SYNC_LAST_ERROR = Gauge(
+    "icp_sync_sync_last_error_info",
+    "1 for the type of the error that failed this CRM stream's syncs in a row (present only "
+    "while it fails; the scrubbed message is in `icp-sync status`).",
+    ["source", "stream", "error_type"],
+    registry=REGISTRY,
+)

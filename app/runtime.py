@@ -29,8 +29,10 @@ from app.rubric import Rubric
 from app.scoring import compile_rubric
 from app.settings import Settings
 from app.store.locks import cluster_lock, holder_name, lock_holder, sync_lock_name
+from app.sync.health import secret_values, summarize_error
 from app.sync.orchestrator import run_sync
 from connectors.base import CrmConnector
+from connectors.errors import ConnectorError
 
 logger = logging.getLogger(__name__)
 
@@ -122,6 +124,7 @@ class Runtime:
                 return False
             started = time.monotonic()
             connector = make_connector(source, self.settings, self.rubric)
+            secrets = secret_values(self.settings)
             try:
                 report = run_sync(
                     connector,
@@ -129,9 +132,20 @@ class Runtime:
                     compile_rubric(self.rubric),
                     full=full,
                     drift=self.settings.drift,
+                    secrets=secrets,
                 )
-            except Exception:
-                logger.exception("%s %s sync failed", kind, source)
+            except Exception as error:
+                metrics.SYNC_FAILURES.labels(source, kind).inc()
+                failure = summarize_error(error, secrets)
+                logger.error(
+                    "%s %s sync failed after %.1fs: %s: %s",
+                    kind,
+                    source,
+                    time.monotonic() - started,
+                    failure.type,
+                    failure.message,
+                    exc_info=not isinstance(error, ConnectorError),  # a bug: its traceback
+                )
                 return True
             finally:
                 connector.close()
@@ -139,12 +153,13 @@ class Runtime:
             metrics.CRM_API_CALLS.labels(source).inc(report.api_calls)
             metrics.CRM_RATE_LIMITED.labels(source).inc(report.rate_limited)
             logger.info(
-                "%s %s sync: pulled %s, scored %d, written %d, failed %d",
+                "%s %s sync: pulled %s, scored %d, written %d, failed %d, in %.1fs",
                 kind,
                 source,
                 dict(report.pulled),
                 report.rescore.scored,
                 report.written,
                 report.failed,
+                report.seconds,
             )
             return True

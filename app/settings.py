@@ -63,6 +63,12 @@ class Settings(BaseSettings):
     full_sync_hour: int = Field(
         default=2, ge=-1, le=23, description="Hour (UTC) of the nightly full reconcile (-1: off)."
     )
+    sync_stale_minutes: int = Field(
+        default=60,
+        ge=0,
+        description="`/healthz/sync` answers 503 (and `icp-sync status` says stale) when a "
+        "CRM stream's last successful sync is older than this (0: never stale).",
+    )
     worker_batch: int = Field(default=200, ge=1, le=5_000, description="Events per worker pass.")
     inbox_lease_seconds: float = Field(
         default=120,

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from app.api.deps import Resources
 from app.api.inbox_writer import InboxWriter
 from app.api.middleware import RequestIdMiddleware
-from app.api.routes import admin, health, metrics, webhooks
+from app.api.routes import admin, health, metrics, sync_freshness, webhooks
 from app.settings import Settings
 from app.store.engine import make_engine, make_session_factory
 from app.store.migrate import head_revision, upgrade_to_head
@@ -60,6 +60,7 @@ def create_app(
     app.state.resources = resources
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health.router)
+    app.include_router(sync_freshness.router)
     app.include_router(webhooks.router)
     app.include_router(metrics.router)
     app.include_router(admin.router)

@@ -11,7 +11,19 @@ from rich.markup import escape
 from sqlalchemy.exc import DBAPIError
 from typer.core import TyperGroup
 
-from app.cli import db, demo, doctor, inbox, rubric, sandbox, scoring, serve, sync, validate
+from app.cli import (
+    db,
+    demo,
+    doctor,
+    inbox,
+    rubric,
+    sandbox,
+    scoring,
+    serve,
+    status,
+    sync,
+    validate,
+)
 from app.errors import IcpSyncError
 from connectors.errors import ConnectorError
 
@@ -57,6 +69,7 @@ cli.add_typer(db.cli, name="db")
 cli.add_typer(rubric.cli, name="rubric")
 scoring.register(cli)
 sync.register(cli)
+status.register(cli)
 serve.register(cli)
 sandbox.register(cli)
 demo.register(cli)

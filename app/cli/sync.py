@@ -138,6 +138,7 @@ def sync(
     from app.settings import get_settings
     from app.store.engine import make_engine, make_session_factory
     from app.store.migrate import require_usable_schema, upgrade_to_head
+    from app.sync.health import secret_values
     from connectors.errors import ConnectorError
 
     settings = get_settings()
@@ -167,6 +168,7 @@ def sync(
                             dry_run,
                             quiet=json_output,
                             drift=settings.drift,
+                            secrets=secret_values(settings),
                         )
                     )
             except ConnectorError as error:
@@ -216,6 +218,7 @@ def _sync_one(
     *,
     quiet: bool,
     drift: str,
+    secrets: list[str],
 ) -> dict[str, Any]:
     from app.sync.orchestrator import run_sync
 
@@ -236,6 +239,7 @@ def _sync_one(
             dry_run=dry_run,
             progress=_Bars(progress),
             drift=drift,
+            secrets=secrets,
         )
     return {
         "source": report.source,

@@ -139,7 +139,7 @@ class Worker:
                 stop.wait(idle_wait)
 
     def run_once(self) -> PassReport:
-        report = PassReport()
+        report, started = PassReport(), time.monotonic()
         with self._sessions() as session:
             now = self._clock()
             tripped = [s for s, circuit in self._circuits.items() if circuit.is_open(now)]
@@ -165,6 +165,8 @@ class Worker:
             if time.monotonic() - self._depth_recorded >= DEPTH_EVERY_S:
                 self._record_depth(session)
                 self._depth_recorded = time.monotonic()
+        if report.claimed or report.retried_writes:
+            _log_batch(report, time.monotonic() - started)
         return report
 
     def _process_source_committing(
@@ -357,6 +359,15 @@ class Worker:
     def _record_depth(session: Session) -> None:
         for status, count in queue.depth(session).items():
             metrics.INBOX_DEPTH.labels(status).set(count)
+
+
+def _log_batch(report: PassReport, seconds: float) -> None:
+    logger.info(
+        "inbox batch: %d events, %d echoes dropped, %d records scored, %d written, "
+        "%d writes failed, %d events failed (%d dead), %d waiting, in %.2fs",
+        report.claimed, report.echoes, report.scored, report.written, report.failed_writes,
+        report.failed_events, report.dead, report.waiting, seconds,
+    )  # fmt: skip
 
 
 def _ids(events: Iterable[WebhookEvent], kinds: Iterable[str], *, exclude: set[tuple[str, str]]

@@ -200,6 +200,22 @@ class SyncState(Base):
     stats: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
 
 
+class SyncHealth(Base):
+    """Per source and stream (accounts, leads, deals, writeback): how its syncs have been
+    going, for `/metrics`, `/healthz/sync` and `icp-sync status` in any process. The error is
+    its type and a message scrubbed of secrets (app.sync.health), never a raw exception."""
+
+    __tablename__ = "sync_health"
+
+    source: Mapped[str] = mapped_column(String(32), primary_key=True)
+    stream: Mapped[str] = mapped_column(String(16), primary_key=True)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    last_error_type: Mapped[str | None] = mapped_column(String(128))
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
 def _event_identity(context: DefaultExecutionContext) -> str:
     """An ORM insert that names no identity gets the one its columns imply (tests, ops)."""
     row: dict[str, Any] = context.get_current_parameters()  # type: ignore[no-untyped-call]

@@ -14,6 +14,7 @@ CRM: what it reports is exactly what a real run would write.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -30,12 +31,15 @@ from app.store.tables import SyncState
 from app.sync.checkpoints import StreamPull, checkpoint, complete, plan_pull
 from app.sync.drift import REPAIR
 from app.sync.facts import LEAD
+from app.sync.health import WRITEBACK, record_failure, record_success, summarize_error
 from app.sync.pipeline import ACCOUNTS, Changes, PlannedWrite, UpdatePipeline
 from app.sync.prefetch import prefetched
 from app.sync.rescore import RescoreReport
 from app.sync.writeback import SYNC, WriteResult
 from connectors.base import ApiStats, CrmConnector
 from connectors.records import AccountType, Cursor, Page, RecordT
+
+logger = logging.getLogger(__name__)
 
 LEADS, DEALS = "leads", "deals"
 WRITE_BATCH = 1000
@@ -100,6 +104,13 @@ def stream_name(object_type: str) -> str:
     return LEADS if object_type == LEAD else ACCOUNTS
 
 
+def synced_streams(connector: CrmConnector) -> list[str]:
+    """What a run of this CRM brings up to date, in order: its account streams, deals, and
+    the writeback of what changed."""
+    accounts = dict.fromkeys(stream_name(t) for t in connector.account_types)
+    return [*accounts, DEALS, WRITEBACK]
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -115,28 +126,42 @@ def run_sync(
     clock: Callable[[], datetime] = utc_now,
     progress: SyncProgress | None = None,
     drift: str = REPAIR,
+    secrets: Iterable[str] = (),
 ) -> SyncReport:
     """`drift`: what a score property changed by someone else in the CRM gets (`repair`:
-    rewritten by this sync; `report`: counted in `SyncReport.drifted` only)."""
+    rewritten by this sync; `report`: counted in `SyncReport.drifted` only).
+
+    A real run records its outcome per stream (`app.sync.health`), a failure with the error
+    scrubbed of `secrets` (and of anything shaped like a credential), then raises it again."""
     started, started_at = monotonic(), clock()
     report = SyncReport(source=connector.source, full=full, dry_run=dry_run)
     stats_before = replace(connector.stats, retry_causes=Counter(connector.stats.retry_causes))
-    with session_factory() as session:
-        first = _never_fully_synced(session, connector.source)
-        run = _Run(session, connector, rubric, clock, report, progress or _Silent(), drift)
-        for object_type in connector.account_types:
-            run.pull_accounts_committing(object_type, full)
-        run.pull_deals_committing(full)
-        run.rescore_other_rubric_committing()
-        if dry_run:
-            report.planned, report.plan_sample = run.pipeline.planned_writes(PLAN_SAMPLE)
-            session.rollback()
-        else:
-            with _phase(report, connector, "write back"):
-                run.write_back_committing(write_batch)
-            report.completed_full_sync = full or first or bool(report.resumed)
-            _record_run(session, connector.source, started_at, clock(), report)
-            session.commit()
+    done: list[str] = []
+    try:
+        with session_factory() as session:
+            first = _never_fully_synced(session, connector.source)
+            run = _Run(session, connector, rubric, clock, report, progress or _Silent(), drift)
+            for object_type in connector.account_types:
+                run.pull_accounts_committing(object_type, full)
+                done.append(stream_name(object_type))
+            run.pull_deals_committing(full)
+            done.append(DEALS)
+            run.rescore_other_rubric_committing()
+            if dry_run:
+                report.planned, report.plan_sample = run.pipeline.planned_writes(PLAN_SAMPLE)
+                session.rollback()
+            else:
+                with _phase(report, connector, "write back"):
+                    run.write_back_committing(write_batch)
+                report.completed_full_sync = full or first or bool(report.resumed)
+                finished = clock()
+                _record_run(session, connector.source, started_at, finished, report)
+                record_success(session, connector.source, synced_streams(connector), finished)
+                session.commit()
+    except Exception as error:
+        if not dry_run:
+            _record_failure(session_factory, connector, done, error, clock(), secrets)
+        raise
     _count_calls(report, stats_before, connector.stats)
     report.seconds = monotonic() - started
     return report
@@ -280,3 +305,28 @@ def _record_run(
     }
     if report.completed_full_sync:
         state.full_sync_completed_at = finished
+
+
+def _record_failure(
+    session_factory: sessionmaker[Session],
+    connector: CrmConnector,
+    done: list[str],
+    error: Exception,
+    now: datetime,
+    secrets: Iterable[str],
+) -> None:
+    """Records the failed run in a session of its own (the run's may be unusable); a store
+    that cannot take it (it may be what failed) leaves the run's own error to be raised."""
+    streams = synced_streams(connector)
+    try:
+        with session_factory() as session:
+            record_success(session, connector.source, done, now)
+            failed = [s for s in streams if s not in done]
+            record_failure(session, connector.source, failed, summarize_error(error, secrets), now)
+            session.commit()
+    except Exception as recording:
+        logger.warning(
+            "%s sync: its failure could not be recorded: %s",
+            connector.source,
+            summarize_error(recording, secrets).type,
+        )

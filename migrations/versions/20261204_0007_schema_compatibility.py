@@ -6,8 +6,8 @@ rolling upgrade migrated it): it keeps serving when it knows this revision. Expa
 what the previous release stopped using) sets it, and its downgrade sets it back. See
 docs/operations.md, "Upgrades".
 
-Revision ID: 0009
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-04 20:00:00+00:00
 
 Self-contained on purpose: imports alembic and sqlalchemy only, never app code.
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009"
-down_revision: str | Sequence[str] | None = "0005"
+revision: str = "0007"
+down_revision: str | Sequence[str] | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
