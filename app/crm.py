@@ -171,4 +171,5 @@ def make_connector(source: str, settings: Settings, rubric: Rubric) -> CrmConnec
         return hubspot_connector(
             settings.hubspot_base_url, settings.hubspot_token.get_secret_value(), rubric
         )
-    raise ConfigError(f"--source: unknown CRM {source!r}; expected one of {', '.join(SOURCES)}")
+    # Named without `--source`: `setup CRM` takes it as an argument.
+    raise ConfigError(f"unknown CRM {source!r}; expected one of {', '.join(SOURCES)}")

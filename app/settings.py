@@ -2,12 +2,17 @@
 
 Secrets are `SecretStr`, so `repr()`, logs and error messages show `**********`; the database
 URL may embed a password, so it is only ever displayed through `display_database_url`.
+
+CRM URLs must be https (the token and CRM data cross them), except on a loopback host: the
+built-in sandbox serves HubSpot over plain http on 127.0.0.1. The admin token must be long and
+varied enough not to be guessed (`ADMIN_TOKEN_MIN_LENGTH`, `ADMIN_TOKEN_MIN_DISTINCT`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import lru_cache
+from ipaddress import ip_address
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,6 +24,10 @@ from app.errors import ConfigError
 
 DEFAULT_DATABASE_URL = "sqlite:///./icp-sync.db"
 ENV_PREFIX = "ICP_SYNC_"
+ADMIN_TOKEN_MIN_LENGTH = 32
+ADMIN_TOKEN_MIN_DISTINCT = 8
+"""Different characters an admin token needs: refuses `aaaa…` or a short word repeated; a
+random hex token of 32 characters fails it about once in 28 million."""
 
 
 class Settings(BaseSettings):
@@ -110,13 +119,46 @@ class Settings(BaseSettings):
 
     @field_validator("hubspot_base_url", "salesforce_instance_url")
     @classmethod
-    def _http_url(cls, value: str | None) -> str | None:
+    def _crm_url(cls, value: str | None) -> str | None:
         if value is None:
             return None
         parsed = urlsplit(value)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
-            raise ValueError("expected an http:// or https:// URL")
+            raise ValueError("expected an https:// URL")
+        if parsed.scheme == "http" and not is_loopback(parsed.hostname):
+            shown = f"http://{parsed.netloc.rpartition('@')[2]}"  # never a user:password@
+            raise ValueError(
+                f"expected an https:// URL, got {shown}: the token and CRM data would cross the "
+                "network unencrypted (plain http:// is accepted only on a loopback host: "
+                "127.0.0.1, ::1, localhost)"
+            )
         return value.rstrip("/")
+
+    @field_validator("admin_token")
+    @classmethod
+    def _strong_admin_token(cls, value: SecretStr | None) -> SecretStr | None:
+        token = value.get_secret_value() if value is not None else ""
+        if token and (
+            len(token) < ADMIN_TOKEN_MIN_LENGTH or len(set(token)) < ADMIN_TOKEN_MIN_DISTINCT
+        ):
+            raise ValueError(
+                f"too easy to guess: use at least {ADMIN_TOKEN_MIN_LENGTH} random characters "
+                f"(for instance `openssl rand -hex {ADMIN_TOKEN_MIN_LENGTH}`), or leave it unset "
+                "to disable the admin API"
+            )
+        return value
+
+
+def is_loopback(host: str | None) -> bool:
+    """Whether `host` (a URL's host name) is this machine: `localhost` or a loopback address."""
+    if host is None:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def settings_from(environment: Mapping[str, str], **fields: Any) -> Settings:

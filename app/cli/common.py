@@ -1,4 +1,5 @@
-"""What the CLI commands share: rubric resolution, `--as-of`, and JSON output."""
+"""What the CLI commands share: rubric resolution, `--as-of`, JSON output, and how a user
+error is reported."""
 
 from __future__ import annotations
 
@@ -10,10 +11,17 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+from sqlalchemy.exc import DBAPIError
 
 from app.errors import IcpSyncError
 from app.rubric import DEFAULT_RUBRIC_PATH, Rubric, load_rubric
 from app.settings import get_settings
+from connectors.errors import ConnectorError
+
+USER_ERRORS = (IcpSyncError, ConnectorError, DBAPIError)
+"""What a user can act on: bad input or settings, a CRM refusing or failing, the store failing.
+Anything else escaping a command is a bug and keeps its traceback."""
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 RubricOption = Annotated[
@@ -39,6 +47,42 @@ def console() -> Console:
 
 def print_json(document: Any) -> None:
     sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def user_error_message(error: IcpSyncError | ConnectorError | DBAPIError) -> str:
+    """The one-line reason shown for a user error: never a credential (connector and settings
+    errors are built without them), never a SQL statement or its parameters (they hold CRM
+    data), only the database driver's first line."""
+    if not isinstance(error, DBAPIError):
+        return str(error)
+    reason = (str(error.orig).strip().splitlines() or [type(error.orig).__name__])[0]
+    hint = (
+        "; another process is writing to this SQLite store: run again, or use "
+        "PostgreSQL for a service and CLI runs side by side"
+        if "database is locked" in reason
+        else ""
+    )
+    return f"the store failed: {reason}{hint}"
+
+
+def error_document(message: str, exit_code: int, **context: str) -> dict[str, Any]:
+    """A failure as `--json` prints it: what failed (`context`, such as the CRM), why, and the
+    exit code it leads to."""
+    return {**context, "error": message, "exit_code": exit_code}
+
+
+def print_error(message: str) -> None:
+    Console(stderr=True, highlight=False, soft_wrap=True).print(
+        f"[bold red]error:[/] {escape(message)}"
+    )
+
+
+def report_error(message: str, exit_code: int, *, as_json: bool) -> None:
+    """`error: message` on stderr; with `--json` also its `error_document` on stdout, so a
+    script reading stdout gets JSON whatever the outcome."""
+    if as_json:
+        print_json(error_document(message, exit_code))
+    print_error(message)
 
 
 def rubric_path(option: Path | None) -> Path:

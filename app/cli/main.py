@@ -1,60 +1,48 @@
 """Entry point of the `icp-sync` command: wires the sub-commands, and turns user errors into
-a clear message and exit code 1 instead of a traceback."""
+a clear message and exit code 1 instead of a traceback; with `--json`, also into a JSON error
+object on stdout (usage errors too), so a script reading stdout always gets JSON."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from sqlalchemy.exc import DBAPIError
+from typer._click.exceptions import UsageError  # typer vendors click; not re-exported
 from typer.core import TyperGroup
 
-from app.cli import (
-    db,
-    demo,
-    doctor,
-    inbox,
-    rubric,
-    sandbox,
-    scoring,
-    serve,
-    status,
-    sync,
-    validate,
-)
-from app.errors import IcpSyncError
-from connectors.errors import ConnectorError
+from app.cli import db, demo, doctor, inbox, rubric, sandbox, scoring, serve, status, sync, validate
+from app.cli.common import USER_ERRORS, error_document, print_json, report_error, user_error_message
 
 EXIT_USER_ERROR = 1
+_JSON_ASKED = "icp_sync.json_asked"
+
+
+def asks_for_json(args: list[str]) -> bool:
+    """Whether the command line has `--json` (an option, not an argument after `--`)."""
+    options = args[: args.index("--")] if "--" in args else args
+    return "--json" in options
 
 
 class _UserErrorsAsMessages(TyperGroup):
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        # Seen here, on the whole command line, because a usage error stops the sub-command
+        # before its own `--json` is parsed.
+        ctx.meta[_JSON_ASKED] = asks_for_json(args)
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: Any) -> Any:  # typer vendors click; its Context type is private
+        as_json = bool(ctx.meta.get(_JSON_ASKED))
         try:
             return super().invoke(ctx)
-        except (IcpSyncError, ConnectorError) as error:
+        except USER_ERRORS as error:
             # A CRM refusing or failing is reported like bad input: its message names the
             # call and HubSpot's or Salesforce's reason, never a credential.
-            Console(stderr=True, highlight=False, soft_wrap=True).print(
-                f"[bold red]error:[/] {escape(str(error))}"
-            )
+            report_error(user_error_message(error), EXIT_USER_ERROR, as_json=as_json)
             raise typer.Exit(EXIT_USER_ERROR) from None
-        except DBAPIError as error:
-            # The driver's own first line ("database is locked", "connection refused"), never
-            # the statement or its parameters, which hold CRM data.
-            reason = (str(error.orig).strip().splitlines() or [type(error.orig).__name__])[0]
-            hint = (
-                "; another process is writing to this SQLite store: run again, or use "
-                "PostgreSQL for a service and CLI runs side by side"
-                if "database is locked" in reason
-                else ""
-            )
-            Console(stderr=True, highlight=False, soft_wrap=True).print(
-                f"[bold red]error:[/] the store failed: {escape(reason)}{hint}"
-            )
-            raise typer.Exit(EXIT_USER_ERROR) from None
+        except UsageError as error:  # click still prints the usage on stderr and exits 2
+            if as_json:
+                print_json(error_document(error.format_message(), error.exit_code))
+            raise
 
 
 cli = typer.Typer(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, closing, contextmanager
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -13,7 +13,18 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from app.cli.common import JsonOption, RubricOption, console, print_json, resolve_rubric
+from app.cli.common import (
+    USER_ERRORS,
+    JsonOption,
+    RubricOption,
+    console,
+    error_document,
+    print_error,
+    print_json,
+    resolve_rubric,
+    user_error_message,
+)
+from app.errors import IcpSyncError
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -132,67 +143,105 @@ def sync(
 ) -> None:
     """Pull changed accounts (and leads) and deals, score them, and write back what changed.
     One sync per CRM at a time (with `serve`'s schedule and other replicas too): exits 3,
-    saying which sync runs since when, if another holds that CRM's sync lock."""
+    saying which sync runs since when, if another holds that CRM's sync lock. With `--source
+    all`, a CRM that fails does not stop the others; with `--json`, each CRM's report or its
+    error (`source`, `error`, `exit_code`) is printed, the failed ones included."""
     from app.crm import ALL, make_connector, resolve_sources
     from app.scoring import compile_rubric
     from app.settings import get_settings
-    from app.store.engine import make_engine, make_session_factory
+    from app.store.engine import make_engine
     from app.store.migrate import require_usable_schema, upgrade_to_head
     from app.sync.health import secret_values
-    from connectors.errors import ConnectorError
 
     settings = get_settings()
     rubric = resolve_rubric(rubric_file)
-    sources = resolve_sources(source, settings)
-    connectors = [make_connector(name, settings, rubric) for name in sources]
-    compiled = compile_rubric(rubric)
-    # A dry run changes nothing, the schema included; a sync migrates a new store on first run.
-    (require_usable_schema if dry_run else upgrade_to_head)(settings.database_url)
-    engine = make_engine(settings.database_url)
-    summaries: list[dict[str, Any]] = []
-    failures: list[str] = []
-    busy: list[str] = []
-    try:
-        for connector in connectors:
+    names = resolve_sources(source, settings)
+    outcomes: dict[str, dict[str, Any]] = {}
+    with ExitStack() as connectors:
+        ready: list[CrmConnector] = []
+        for name in names:
             try:
-                with _sync_lock(engine, connector.source, full, dry_run) as running:
-                    if running:
-                        busy.append(f"{connector.source}: a sync is already running ({running})")
-                        continue
-                    summaries.append(
-                        _sync_one(
-                            connector,
-                            make_session_factory(engine),
-                            compiled,
-                            full,
-                            dry_run,
-                            quiet=json_output,
-                            drift=settings.drift,
-                            secrets=secret_values(settings),
-                        )
+                ready.append(
+                    connectors.enter_context(closing(make_connector(name, settings, rubric)))
+                )
+            except IcpSyncError as error:  # its settings are missing or wrong: the others run
+                outcomes[name] = error_document(str(error), SYNC_FAILED_EXIT, source=name)
+        if ready:
+            compiled = compile_rubric(rubric)
+            # A dry run changes nothing, the schema included; a sync migrates a new store.
+            (require_usable_schema if dry_run else upgrade_to_head)(settings.database_url)
+            engine = make_engine(settings.database_url)
+            try:
+                for connector in ready:
+                    outcomes[connector.source] = _outcome(
+                        connector,
+                        engine,
+                        compiled,
+                        full,
+                        dry_run,
+                        json_output,
+                        settings.drift,
+                        secret_values(settings),
                     )
-            except ConnectorError as error:
-                if source != ALL:
-                    raise
-                failures.append(f"{connector.source}: {error}")
             finally:
-                connector.close()
-    finally:
-        engine.dispose()
-    if summaries or source == ALL:
-        if json_output:
-            print_json(summaries if source == ALL else summaries[0])
-        else:
-            for summary in summaries:
-                _print_summary(summary)
-    for problem in failures + busy:
-        typer.echo(f"error: {problem}", err=True)
-    if failures or busy:
-        raise typer.Exit(1 if failures else SYNC_RUNNING_EXIT)
+                engine.dispose()
+    _report([outcomes[name] for name in names], all_sources=source == ALL, json_output=json_output)
 
 
+SYNC_FAILED_EXIT = 1
 SYNC_RUNNING_EXIT = 3
 """`icp-sync sync`'s exit code when another sync of that CRM holds its lock."""
+
+
+def _outcome(
+    connector: CrmConnector,
+    engine: Engine,
+    compiled: CompiledRubric,
+    full: bool,
+    dry_run: bool,
+    quiet: bool,
+    drift: str,
+    secrets: list[str],
+) -> dict[str, Any]:
+    """One CRM's sync: its report, or the error it ended with (secret-free, as the main
+    handler would print it) and the exit code that error leads to."""
+    from app.store.engine import make_session_factory
+
+    source = connector.source
+    try:
+        with _sync_lock(engine, source, full, dry_run) as running:
+            if running:
+                message = f"a sync is already running ({running})"
+                return error_document(message, SYNC_RUNNING_EXIT, source=source)
+            return _sync_one(
+                connector,
+                make_session_factory(engine),
+                compiled,
+                full,
+                dry_run,
+                quiet=quiet,
+                drift=drift,
+                secrets=secrets,
+            )
+    except USER_ERRORS as error:
+        return error_document(user_error_message(error), SYNC_FAILED_EXIT, source=source)
+
+
+def _report(runs: list[dict[str, Any]], *, all_sources: bool, json_output: bool) -> None:
+    """Prints every outcome (JSON: a list with `--source all`, else the one object), each
+    error also on stderr, and exits 1 if a CRM failed, else 3 if one was busy."""
+    failed = [run for run in runs if "error" in run]
+    if json_output:
+        print_json(runs if all_sources else runs[0])
+    else:
+        for run in runs:
+            if "error" not in run:
+                _print_summary(run)
+    for run in failed:
+        print_error(f"{run['source']}: {run['error']}")
+    if failed:
+        codes = {run["exit_code"] for run in failed}
+        raise typer.Exit(SYNC_FAILED_EXIT if SYNC_FAILED_EXIT in codes else SYNC_RUNNING_EXIT)
 
 
 @contextmanager

@@ -1,16 +1,20 @@
-"""The service under test as a process: a free port, waiting until it (or any condition) is
-ready, and a signed HubSpot delivery posted to it as HubSpot would."""
+"""The service under test as a process (or served by uvicorn in a thread): a free port,
+waiting until it (or any condition) is ready, and a signed HubSpot delivery posted to it as
+HubSpot would."""
 
 from __future__ import annotations
 
 import json
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import httpx
+import uvicorn
+from fastapi import FastAPI
 
 from app.webhooks.hubspot import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_v3
 
@@ -19,6 +23,41 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+class ServedApp:
+    """`app` served by uvicorn (with its lifespan: migrations) on a free loopback port, in a
+    daemon thread, for the `with` block; `config`: more `uvicorn.Config` options."""
+
+    def __init__(self, app: FastAPI, **config: Any) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = int(self.sock.getsockname()[1])
+        options: dict[str, Any] = {
+            "log_config": None, "lifespan": "on", "http": "h11", "loop": "asyncio",
+        }  # fmt: skip
+        self.server = uvicorn.Server(uvicorn.Config(app, **(options | config)))
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]})
+        self.thread.daemon = True
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> ServedApp:
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            assert self.thread.is_alive(), "the server did not start"
+            assert time.monotonic() < deadline, "the server did not start within 30 s"
+            time.sleep(0.01)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+        self.sock.close()
 
 
 def wait_for(check: Callable[[], bool], what: str, timeout: float = 60.0) -> None:

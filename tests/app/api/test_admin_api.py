@@ -26,7 +26,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-TOKEN = "adm-7f3c9e0b41d2a6"
+TOKEN = "adm-7f3c9e0b41d2a6c85e19b07d4f2a3c61"
 OTHER_TOKEN = "adm-0000000000wrong"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 ERROR = "AuthError: 401 token revoked"

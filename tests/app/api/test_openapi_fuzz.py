@@ -39,7 +39,7 @@ from app.webhooks.salesforce_json import signature as salesforce_signature
 
 pytestmark = pytest.mark.slow  # schemathesis fuzzes every operation
 
-ADMIN_TOKEN = "adm-fuzz-5d1e7c2b9a"
+ADMIN_TOKEN = "adm-fuzz-5d1e7c2b9a4f08e6d3c17b2a95e0f4d8"
 HUBSPOT_SECRET = "hs-fuzz-secret-41c9"
 SALESFORCE_SECRET = "sf-fuzz-secret-e80a"
 ORG_ID = "00D5e0000000001EAA"

@@ -87,7 +87,7 @@ def test_given_a_missing_token_when_syncing_then_the_error_names_the_setting(
     get_settings.cache_clear()
     result = invoke("sync")
     assert result.exit_code == 1
-    assert result.stderr.startswith("error: ICP_SYNC_HUBSPOT_TOKEN is not set")
+    assert result.stderr.startswith("error: hubspot: ICP_SYNC_HUBSPOT_TOKEN is not set")
 
 
 def test_given_a_wrong_token_when_syncing_then_a_clear_error_and_no_secret(

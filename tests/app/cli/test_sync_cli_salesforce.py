@@ -145,7 +145,7 @@ def test_given_the_sandbox_jwt_settings_when_synced_from_the_cli_then_it_signs_i
     assert "PRIVATE KEY" not in done.stdout + done.stderr
 
 
-def test_given_all_sources_when_one_crm_fails_then_the_other_still_syncs_and_exit_is_1(
+def test_given_all_sources_when_one_crm_fails_then_the_other_still_syncs_and_json_has_both(
     environment: None, sandbox: RunningSandbox
 ) -> None:
     assert invoke("setup", "hubspot").exit_code == 0
@@ -156,11 +156,16 @@ def test_given_all_sources_when_one_crm_fails_then_the_other_still_syncs_and_exi
     result = invoke("sync", "--source", "all", "--json")
 
     assert result.exit_code == 1
-    runs = json.loads(result.stdout)
-    assert [run["source"] for run in runs] == ["hubspot"]
-    assert runs[0]["written"] == len(sandbox.hubspot.company_ids())
-    assert "error: salesforce: " in result.stderr
-    assert "limit" in result.stderr.lower()
+    hubspot, salesforce = json.loads(result.stdout)
+    assert (hubspot["source"], "error" in hubspot) == ("hubspot", False)
+    assert hubspot["written"] == len(sandbox.hubspot.company_ids())
+    assert (salesforce["source"], salesforce["exit_code"]) == ("salesforce", 1)
+    assert "limit" in salesforce["error"].lower()
+    assert set(salesforce) == {"source", "error", "exit_code"}
+    assert f"error: salesforce: {salesforce['error']}" in result.stderr
+    secret = sandbox.salesforce_client_secret
+    assert secret
+    assert secret not in result.stdout + result.stderr
 
 
 def test_given_an_unknown_source_then_the_error_lists_the_choices(environment: None) -> None:

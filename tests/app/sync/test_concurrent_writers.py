@@ -9,6 +9,7 @@ the sandbox itself, over its control plane (`GET /_sandbox/writes`), as another 
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
@@ -104,7 +105,11 @@ def test_given_two_overlapping_syncs_then_one_runs_and_the_other_exits_3_naming_
     assert "Traceback" not in ran_err
     assert "error: hubspot: a sync is already running" in err
     assert f"(icp-sync sync --full pid {ran_pid} since 20" in err  # which one, since when
-    assert out == ""
+    busy = json.loads(out)  # --json: the refusal too, for a script reading stdout
+    assert (busy["source"], busy["exit_code"]) == ("hubspot", 3)
+    assert busy["error"].startswith(
+        f"a sync is already running (icp-sync sync --full pid {ran_pid}"
+    )
     assert_each_company_written_once(sandbox)
 
 

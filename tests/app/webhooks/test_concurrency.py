@@ -10,7 +10,6 @@ import hashlib
 import hmac
 import json
 import socket
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -18,7 +17,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -26,6 +24,7 @@ from app.api.app import create_app
 from app.settings import Settings
 from app.store.engine import make_engine
 from app.store.tables import WebhookEvent
+from tests.support.service import ServedApp
 
 pytestmark = pytest.mark.slow  # hundreds of concurrent deliveries over HTTP
 
@@ -35,57 +34,18 @@ ORG_ID = "00D5e0000000001EAA"
 DELIVERIES = 500
 
 
-class Server:
-    """The app served by uvicorn (with its lifespan: migrations) in a daemon thread."""
-
-    def __init__(self, database_url: str) -> None:
-        settings = Settings(
-            database_url=database_url,
-            hubspot_app_secret=HUBSPOT_SECRET,
-            salesforce_org_id=ORG_ID,
-            salesforce_webhook_secret=SALESFORCE_SECRET,
-        )
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.port = int(self.sock.getsockname()[1])
-        config = uvicorn.Config(
-            create_app(settings),
-            log_config=None,
-            log_level="warning",
-            access_log=False,
-            lifespan="on",
-            http="h11",
-            loop="asyncio",
-            backlog=2048,
-            timeout_graceful_shutdown=2,
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]})
-        self.thread.daemon = True
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> Server:
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            assert self.thread.is_alive(), "the server did not start"
-            assert time.monotonic() < deadline, "the server did not start within 30 s"
-            time.sleep(0.01)
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
-        self.sock.close()
-
-
 @pytest.fixture
-def server(database_url: str) -> Iterator[Server]:
-    with Server(database_url) as running:
+def server(database_url: str) -> Iterator[ServedApp]:
+    settings = Settings(
+        database_url=database_url,
+        hubspot_app_secret=HUBSPOT_SECRET,
+        salesforce_org_id=ORG_ID,
+        salesforce_webhook_secret=SALESFORCE_SECRET,
+    )
+    app = create_app(settings)
+    with ServedApp(
+        app, log_level="warning", access_log=False, backlog=2048, timeout_graceful_shutdown=2
+    ) as running:
         yield running
 
 
@@ -190,7 +150,7 @@ async def deliver_all(url: str, count: int) -> list[httpx.Response]:
 
 
 def test_given_500_concurrent_deliveries_over_http_when_sent_then_all_200_and_all_stored(
-    server: Server, database_url: str
+    server: ServedApp, database_url: str
 ) -> None:
     started = time.monotonic()
 
@@ -219,7 +179,7 @@ def test_given_500_concurrent_deliveries_over_http_when_sent_then_all_200_and_al
 
 
 def test_given_same_delivery_sent_50_times_concurrently_when_sent_then_stored_once(
-    server: Server, database_url: str
+    server: ServedApp, database_url: str
 ) -> None:
     path, body, headers = json_request(7)
 
@@ -244,7 +204,7 @@ def test_given_same_delivery_sent_50_times_concurrently_when_sent_then_stored_on
 
 
 def test_given_declared_length_over_1_mib_when_headers_sent_then_413_before_any_body(
-    server: Server,
+    server: ServedApp,
 ) -> None:
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as connection:
         connection.sendall(
