@@ -4,7 +4,8 @@ One pass claims a batch of events, and per CRM:
 1. drops our own echoes (a HubSpot `propertyChange` of a property the writeback owns, made
    through the API (`changeSource` INTEGRATION): writing a score must not trigger another
    scoring); the same change by a person (CRM_UI) or anything else is drift, handled like any
-   change: the record is fetched and the pipeline rewrites what we last wrote (app.sync.drift);
+   change: the record is fetched and the pipeline rewrites what we last wrote (app.sync.drift).
+   The inbox no longer stores echoes (app.inbox.receive); this drops those stored before;
 2. coalesces what is left per record (ten changes to one company are one fetch);
 3. fetches the fresh records (a webhook carries ids, not the truth): accounts and leads by id,
    deals with their accounts, a new contact's companies; a record the CRM no longer returns,
@@ -42,6 +43,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from app import metrics
 from app.inbox import queue
 from app.inbox.circuit import MAX_BACKOFF, Circuit, is_outage
+from app.inbox.echo import is_echo
+from app.inbox.events import DONE, STATUSES
 from app.scoring import CompiledRubric
 from app.store.tables import WebhookEvent
 from app.sync.drift import REPAIR
@@ -55,12 +58,12 @@ logger = logging.getLogger(__name__)
 ACCOUNT_KINDS = frozenset({"company", "account", "lead"})
 DEAL_KINDS = frozenset({"deal", "opportunity"})
 DELETIONS = frozenset({"company.deletion", "deal.deletion", "deleted"})
-PROPERTY_CHANGE = "company.propertyChange"
-ECHO_SOURCES = frozenset({"INTEGRATION", "API"})
-"""`changeSource` values of a write through the API, as our writeback makes."""
 DEPTH_EVERY_S = 5.0
-"""How often a worker counts the inbox per status for the depth gauge: a GROUP BY over a table
-that keeps every processed event is not worth running on every idle pass (10 a second)."""
+"""How often a worker counts the waiting and dead-lettered events for the depth gauge (index
+ranges as small as the backlog): not on every idle pass (10 a second)."""
+DONE_DEPTH_EVERY_S = 60.0
+"""How often it counts the processed ones: up to the retention's worth of events (a week by
+default), read through the index each time, for a figure nobody alerts on."""
 LOGGED_IDS = 20
 """Event ids bound to the log lines of a batch (the first ones: a batch may hold hundreds)."""
 RETRY_WRITES_EVERY = timedelta(seconds=30)
@@ -122,6 +125,7 @@ class Worker:
         self._max_attempts = max_attempts
         self._clock = clock
         self._depth_recorded = -DEPTH_EVERY_S
+        self._done_depth_recorded = -DONE_DEPTH_EVERY_S
         self._outage_window = outage_window
         self._circuits = {s: Circuit(max_backoff=outage_max_backoff) for s in self._connectors}
         self._retry_writes_every = retry_writes_every
@@ -163,9 +167,7 @@ class Worker:
                 self._process_source_committing(session, source, events, report)
             if not claimed:
                 self._retry_failed_writes_committing(session, report)
-            if time.monotonic() - self._depth_recorded >= DEPTH_EVERY_S:
-                self._record_depth(session)
-                self._depth_recorded = time.monotonic()
+            self._record_depth(session)
         return report
 
     def _process_source_committing(
@@ -340,23 +342,23 @@ class Worker:
             report.written += result.written + result.confirmed
             report.failed_writes += result.failed
 
-    @staticmethod
-    def _record_depth(session: Session) -> None:
-        for status, count in queue.depth(session).items():
+    def _record_depth(self, session: Session) -> None:
+        clock = time.monotonic()
+        if clock - self._depth_recorded < DEPTH_EVERY_S:
+            return
+        statuses = [s for s in STATUSES if s != DONE]
+        if clock - self._done_depth_recorded >= DONE_DEPTH_EVERY_S:
+            statuses.append(DONE)
+            self._done_depth_recorded = clock
+        for status, count in queue.depth(session, statuses).items():
             metrics.INBOX_DEPTH.labels(status).set(count)
+        self._depth_recorded = clock
 
 
 def _is_echo(event: WebhookEvent, ours: frozenset[str]) -> bool:
-    """A change of a property the writeback owns made through the API: what our own write
-    looks like. HubSpot says who made a change in `changeSource` (hubspot.md §8: INTEGRATION
-    for an app's API write, CRM_UI for a person in HubSpot, IMPORT, WORKFLOWS, …); a change of
-    our property by anyone but an integration is drift, and is not dropped. An event without a
-    `changeSource` cannot be told apart and is taken as ours (as before: no loop)."""
-    if event.event_type != PROPERTY_CHANGE:
-        return False
-    payload = event.payload or {}
-    name, source = payload.get("propertyName"), payload.get("changeSource")
-    return isinstance(name, str) and name in ours and source in (None, *ECHO_SOURCES)
+    """Our own write coming back (`app.inbox.echo`): the inbox no longer stores these, but
+    events stored before it did, or by another path, are still dropped here."""
+    return is_echo(event.event_type, event.payload, ours)
 
 
 def _ids(events: Iterable[WebhookEvent], kinds: Iterable[str], *, exclude: set[tuple[str, str]]

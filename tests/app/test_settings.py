@@ -92,3 +92,23 @@ def test_given_an_invalid_setting_when_read_then_the_error_names_the_variable_no
     assert "ICP_SYNC_HUBSPOT_BASE_URL: expected an http:// or https:// URL" in message
     assert "secret-looking-value" not in message
     assert SECRET not in message
+
+
+@pytest.mark.parametrize("days", ["0", "0.5", "0.99"])
+def test_given_a_retention_shorter_than_the_crms_redelivery_window_then_refused_naming_it(
+    monkeypatch: pytest.MonkeyPatch, days: str
+) -> None:
+    monkeypatch.setenv("ICP_SYNC_RETENTION_DAYS", days)
+    with pytest.raises(ConfigError) as raised:
+        get_settings()
+    assert f"ICP_SYNC_RETENTION_DAYS: {float(days):g} days is shorter than the CRMs' " in str(
+        raised.value
+    )
+
+
+def test_given_no_retention_setting_then_a_week_and_a_day_is_accepted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert Settings().retention_days == 7
+    monkeypatch.setenv("ICP_SYNC_RETENTION_DAYS", "1")
+    assert Settings().retention_days == 1
