@@ -18,6 +18,13 @@ EVENTS_DUPLICATE = Counter(
     ["source"],
     registry=REGISTRY,
 )
+ECHOES_DROPPED = Counter(
+    "icp_sync_webhook_echoes_dropped",
+    "Webhook events that were our own score writes coming back (changeSource INTEGRATION): "
+    "answered 2xx, not stored.",
+    ["source"],
+    registry=REGISTRY,
+)
 REQUESTS_REJECTED = Counter(
     "icp_sync_webhook_requests_rejected",
     "Webhook requests refused, by reason (signature, stale, too_large, malformed, org).",
@@ -47,6 +54,13 @@ INBOX_DEPTH = Gauge(
     "icp_sync_inbox_depth",
     "Inbox events by status (pending, processing, done, dead), counted every few seconds.",
     ["status"],
+    registry=REGISTRY,
+)
+RETENTION_PRUNED = Counter(
+    "icp_sync_retention_rows_pruned",
+    "Rows deleted once older than ICP_SYNC_RETENTION_DAYS (table: webhook_events, processed "
+    "events with their bodies).",
+    ["table"],
     registry=REGISTRY,
 )
 END_TO_END_SECONDS = Histogram(

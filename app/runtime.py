@@ -2,8 +2,9 @@
 and the scheduled syncs.
 
 Schedules (APScheduler, in-process): per configured CRM, an incremental sync every
-`sync_interval_minutes` and a full reconcile nightly at `full_sync_hour` UTC; one instance of
-a job at a time, missed runs coalesced into one. Each run first takes the sync lock of its CRM
+`sync_interval_minutes` and a full reconcile nightly at `full_sync_hour` UTC; the inbox's
+retention (app.inbox.retention) a minute after the start, then hourly; one instance of a job at
+a time, missed runs coalesced into one. Each run first takes the sync lock of its CRM
 (app.store.locks, the one `icp-sync sync` takes too): the process that gets it runs the sync,
 the others skip that round.
 """
@@ -14,7 +15,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app import metrics
 from app.crm import configured_sources, make_connector
+from app.inbox.retention import PRUNE_EVERY, prune_committing
 from app.inbox.worker import Worker
 from app.rubric import Rubric
 from app.scoring import compile_rubric
@@ -35,6 +37,10 @@ from connectors.base import CrmConnector
 from connectors.errors import ConnectorError
 
 logger = logging.getLogger(__name__)
+
+PRUNE_START_DELAY = timedelta(minutes=1)
+"""The first retention run after a start: soon, so a service restarted more often than hourly
+still prunes; not at once, so a start's migrations and first syncs go first."""
 
 
 @dataclass
@@ -78,7 +84,7 @@ class Runtime:
             thread.start()
             self._threads.append(thread)
             logger.info("inbox worker %s started for %s", worker.worker_id, sources or "no CRM")
-        if self.run_schedules and sources:
+        if self.run_schedules:
             self._scheduler = self._schedule(sources)
             self._scheduler.start()
 
@@ -111,7 +117,31 @@ class Runtime:
                     args=(source, True),
                     id=f"full-sync-{source}",
                 )
+        scheduler.add_job(
+            self.prune,
+            IntervalTrigger(seconds=PRUNE_EVERY.total_seconds()),
+            id="retention",
+            next_run_time=datetime.now(UTC) + PRUNE_START_DELAY,
+        )
         return scheduler
+
+    def prune(self) -> int:
+        """Deletes the inbox events processed longer ago than the retention; returns how many.
+        Replicas may run it at once: they delete different rows (app.inbox.retention)."""
+        retention = timedelta(days=self.settings.retention_days)
+        try:
+            with self.session_factory() as session:
+                pruned = prune_committing(session, datetime.now(UTC), retention)
+        except Exception:
+            logger.exception("inbox retention failed; retrying in %s", PRUNE_EVERY)
+            return 0
+        if pruned.events:
+            logger.info(
+                "inbox retention: deleted %d events processed before %s",
+                pruned.events,
+                pruned.before.isoformat(),
+            )
+        return pruned.events
 
     def sync(self, source: str, full: bool) -> bool:
         """One scheduled sync, if no other replica is running it; returns whether it ran."""

@@ -28,6 +28,10 @@ ADMIN_TOKEN_MIN_LENGTH = 32
 ADMIN_TOKEN_MIN_DISTINCT = 8
 """Different characters an admin token needs: refuses `aaaa…` or a short word repeated; a
 random hex token of 32 characters fails it about once in 28 million."""
+CRM_REDELIVERY_DAYS = 1.0
+"""How long the CRMs may deliver an event again: HubSpot retries a webhook up to 10 times over
+24 hours, Salesforce retries an Outbound Message for 24 hours. The inbox recognises a
+redelivery by the event's identity, so it keeps processed events at least this long."""
 
 
 class Settings(BaseSettings):
@@ -115,7 +119,26 @@ class Settings(BaseSettings):
         "last write: `repair` rewrites it at the next sync or webhook, `report` only logs and "
         "counts it (sync report `drifted`, metric icp_sync_drift_found).",
     )
+    retention_days: float = Field(
+        default=7,
+        le=36_500,
+        allow_inf_nan=False,
+        description="Processed inbox events (and their bodies) are deleted this many days "
+        "after processing; dead-lettered and waiting events are kept. At least 1 day, the "
+        "CRMs' redelivery window, so a late duplicate is still recognised.",
+    )
     log_format: str = Field(default="json", pattern="^(json|console)$")
+
+    @field_validator("retention_days")
+    @classmethod
+    def _not_within_redelivery(cls, value: float) -> float:
+        if value < CRM_REDELIVERY_DAYS:
+            raise ValueError(
+                f"{value:g} days is shorter than the CRMs' redelivery window "
+                f"({CRM_REDELIVERY_DAYS:g} day: HubSpot and Salesforce retry a delivery for 24 "
+                "hours), so a late duplicate would be processed again; set at least 1"
+            )
+        return value
 
     @field_validator("hubspot_base_url", "salesforce_instance_url")
     @classmethod

@@ -20,7 +20,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.inbox.events import IncomingEvent
-from app.inbox.receive import enqueue
+from app.inbox.receive import Enqueued, enqueue
 
 MAX_BATCH = 256
 """Deliveries per transaction at most (each of up to 100 events)."""
@@ -30,7 +30,7 @@ MAX_BATCH = 256
 class _Pending:
     events: Sequence[IncomingEvent]
     received_at: datetime
-    future: asyncio.Future[tuple[int, int]]
+    future: asyncio.Future[Enqueued]
     loop: asyncio.AbstractEventLoop
 
 
@@ -41,13 +41,12 @@ class InboxWriter:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
-    async def store(
-        self, events: Sequence[IncomingEvent], received_at: datetime
-    ) -> tuple[int, int]:
-        """(stored, duplicates) once the events are committed; raises what the commit raised."""
+    async def store(self, events: Sequence[IncomingEvent], received_at: datetime) -> Enqueued:
+        """(stored, duplicates, echoes) once the events are committed; raises what the commit
+        raised."""
         self._ensure_started()
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[tuple[int, int]] = loop.create_future()
+        future: asyncio.Future[Enqueued] = loop.create_future()
         self._queue.put(_Pending(events, received_at, future, loop))
         return await future
 
@@ -93,11 +92,11 @@ class InboxWriter:
             pending.loop.call_soon_threadsafe(_succeed, pending.future, result)
 
 
-def _succeed(future: asyncio.Future[tuple[int, int]], result: tuple[int, int]) -> None:
+def _succeed(future: asyncio.Future[Enqueued], result: Enqueued) -> None:
     if not future.done():
         future.set_result(result)
 
 
-def _fail(future: asyncio.Future[tuple[int, int]], error: BaseException) -> None:
+def _fail(future: asyncio.Future[Enqueued], error: BaseException) -> None:
     if not future.done():
         future.set_exception(error)

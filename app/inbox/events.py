@@ -15,6 +15,7 @@ Source = Literal["hubspot", "salesforce"]
 ObjectType = Literal["company", "deal", "contact", "account", "lead", "opportunity"]
 
 PENDING, PROCESSING, DONE, DEAD = "pending", "processing", "done", "dead"
+STATUSES = (PENDING, PROCESSING, DONE, DEAD)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,55 +1,81 @@
 """Storing verified webhook events in the inbox (`webhook_events`), once per (source, identity).
 
 `enqueue` runs inside the caller's transaction; the webhook is answered only after that
-transaction commits. Deduplication is the database's: `INSERT … ON CONFLICT DO NOTHING` on the
-(source, identity) unique constraint (`IncomingEvent.identity`: what makes an event distinct, not
-the CRM's event id alone), so concurrent deliveries of the same event never raise, on SQLite and
-PostgreSQL alike. Rows are inserted in (source, identity) order, so two concurrent
-batches sharing events wait for each other instead of deadlocking on PostgreSQL.
+transaction commits. HubSpot's echoes of our own score writes (`connectors.hubspot.echo`: the
+`changeSource` of an API write) are not stored at all: they need no work, and a redelivered
+echo is recognised as one again, without its identity stored. A person's edit of a score property is not an echo: it is stored in full (drift).
 
-Metrics: `EVENTS_RECEIVED` and `EVENTS_DUPLICATE` move when the transaction commits (a rolled
-back insert counts nothing; the CRM's retry is counted then); `record_rejected` counts refused
-requests.
+Deduplication is the database's: `INSERT … ON CONFLICT DO NOTHING` on the (source, identity)
+unique constraint (`IncomingEvent.identity`: what makes an event distinct, not the CRM's event
+id alone), so concurrent deliveries of the same event never raise, on SQLite and PostgreSQL
+alike. Rows are inserted in (source, identity) order, so two concurrent batches sharing events
+wait for each other instead of deadlocking on PostgreSQL.
+
+Metrics: `EVENTS_RECEIVED`, `EVENTS_DUPLICATE` and `ECHOES_DROPPED` move when the transaction
+commits (a rolled back insert counts nothing; the CRM's retry is counted then);
+`record_rejected` counts refused requests.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app.inbox.events import PENDING, IncomingEvent
-from app.metrics import EVENTS_DUPLICATE, EVENTS_RECEIVED, REQUESTS_REJECTED
+from app.metrics import ECHOES_DROPPED, EVENTS_DUPLICATE, EVENTS_RECEIVED, REQUESTS_REJECTED
 from app.store.insert import insert_ignoring_conflicts
 from app.store.tables import WebhookEvent
+from connectors.hubspot import echo as hubspot_echo
 
 _PENDING_COUNTS = "icp_sync.inbox.uncommitted_counts"
 
 
-def enqueue(
-    session: Session, events: Sequence[IncomingEvent], received_at: datetime
-) -> tuple[int, int]:
-    """Insert `events` as pending inbox rows; returns (stored, duplicates).
+class Enqueued(NamedTuple):
+    """What `enqueue` made of its events: `stored + duplicates + echoes` of them."""
+
+    stored: int
+    duplicates: int
+    echoes: int
+    """Echoes of our own writes: not stored."""
+
+
+def enqueue(session: Session, events: Sequence[IncomingEvent], received_at: datetime) -> Enqueued:
+    """Insert `events` as pending inbox rows, but for the echoes of our own writes.
 
     A duplicate is an event whose (source, identity) is already in the inbox, or repeated
-    earlier in `events`: each event is stored once, and `stored + duplicates == len(events)`.
-    `received_at` (tz-aware) is also the first `next_attempt_at`. Nothing is committed here.
+    earlier in `events`: each event is stored once. `received_at` (tz-aware) is also the first
+    `next_attempt_at`. Nothing is committed here.
     """
-    unique: dict[tuple[str, str], IncomingEvent] = {}
+    work: list[IncomingEvent] = []
+    echoes: list[IncomingEvent] = []
     for incoming in events:
+        (echoes if _is_echo(incoming) else work).append(incoming)
+    unique: dict[tuple[str, str], IncomingEvent] = {}
+    for incoming in work:
         unique.setdefault((incoming.source, incoming.identity), incoming)
-    if not unique:
-        return 0, 0
-    rows = [_row(unique[identity], received_at) for identity in sorted(unique)]
-    statement = insert_ignoring_conflicts(session, WebhookEvent, ["source", "identity"]).values(
-        rows
+    inserted: Sequence[str] = []
+    if unique:
+        rows = [_row(unique[identity], received_at) for identity in sorted(unique)]
+        statement = insert_ignoring_conflicts(session, WebhookEvent, ["source", "identity"]).values(
+            rows
+        )
+        inserted = session.execute(statement.returning(WebhookEvent.source)).scalars().all()
+    if events:
+        _count_on_commit(session, work, echoes, inserted)
+    return Enqueued(len(inserted), len(work) - len(inserted), len(echoes))
+
+
+def _is_echo(incoming: IncomingEvent) -> bool:
+    """A Salesforce notification says who changed the record (`LastModifiedById`), but only
+    the worker's connector knows the integration user: those echoes are stored and dropped by
+    the worker without a fetch."""
+    return incoming.source == "hubspot" and hubspot_echo.is_own_change(
+        incoming.event_type, incoming.payload
     )
-    inserted = session.execute(statement.returning(WebhookEvent.source)).scalars().all()
-    _count_on_commit(session, events, inserted)
-    return len(inserted), len(events) - len(inserted)
 
 
 def record_rejected(source: str, reason: str) -> None:
@@ -74,31 +100,36 @@ def _row(incoming: IncomingEvent, received_at: datetime) -> dict[str, Any]:
 
 
 def _count_on_commit(
-    session: Session, events: Sequence[IncomingEvent], inserted: Sequence[str]
+    session: Session,
+    work: Sequence[IncomingEvent],
+    echoes: Sequence[IncomingEvent],
+    inserted: Sequence[str],
 ) -> None:
     counts: dict[tuple[str, str], int] | None = session.info.get(_PENDING_COUNTS)
     if counts is None:
         counts = session.info[_PENDING_COUNTS] = {}
         event.listen(session, "after_commit", _publish_counts)
         event.listen(session, "after_rollback", _forget_counts)
-    stored_by_source: dict[str, int] = {}
+
+    def add(kind: str, source: str, count: int) -> None:
+        counts[(kind, source)] = counts.get((kind, source), 0) + count
+
     for source in inserted:
-        stored_by_source[source] = stored_by_source.get(source, 0) + 1
-    seen_by_source: dict[str, int] = {}
-    for incoming in events:
-        seen_by_source[incoming.source] = seen_by_source.get(incoming.source, 0) + 1
-    for source, seen in seen_by_source.items():
-        stored = stored_by_source.get(source, 0)
-        counts[("received", source)] = counts.get(("received", source), 0) + stored
-        counts[("duplicate", source)] = counts.get(("duplicate", source), 0) + seen - stored
+        add("received", source, 1)
+    for incoming in work:
+        add("duplicate", incoming.source, 1)
+    for source in inserted:
+        add("duplicate", source, -1)
+    for incoming in echoes:
+        add("echo", incoming.source, 1)
 
 
 def _publish_counts(session: Session) -> None:
     counts: dict[tuple[str, str], int] = session.info.get(_PENDING_COUNTS) or {}
+    counters = {"received": EVENTS_RECEIVED, "duplicate": EVENTS_DUPLICATE, "echo": ECHOES_DROPPED}
     for (kind, source), count in counts.items():
         if count:
-            counter = EVENTS_RECEIVED if kind == "received" else EVENTS_DUPLICATE
-            counter.labels(source=source).inc(count)
+            counters[kind].labels(source=source).inc(count)
     counts.clear()
 
 

@@ -10,10 +10,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.inbox import queue
-from app.inbox.events import DEAD, DONE, PENDING, PROCESSING
+from app.inbox.events import DEAD, STATUSES
 from app.store.tables import WebhookEvent
-
-STATUSES = (PENDING, PROCESSING, DONE, DEAD)
 
 
 def inbox_state(

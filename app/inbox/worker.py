@@ -5,7 +5,8 @@ One pass claims a batch of events, and per CRM:
    `changeSource` INTEGRATION on a property the writeback owns, Salesforce's `LastModifiedById`
    the integration user): writing a score must not trigger another scoring; the same change by
    a person or another tool is drift, handled like any change: the record is fetched and the
-   pipeline rewrites what we last wrote (app.sync.drift);
+   pipeline rewrites what we last wrote (app.sync.drift). The inbox no longer stores
+   HubSpot's echoes (app.inbox.receive); this drops Salesforce's and those stored before;
 2. coalesces what is left per record (ten changes to one company are one fetch);
 3. fetches the fresh records (a webhook carries ids, not the truth): accounts and leads by id,
    deals with their accounts, a new contact's companies; a record the CRM no longer returns,
@@ -43,6 +44,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app import metrics
 from app.inbox import queue
 from app.inbox.circuit import MAX_BACKOFF, OUTAGE_REASONS, Circuit, is_outage, outage_reason
+from app.inbox.events import DONE, STATUSES
 from app.scoring import CompiledRubric
 from app.store.tables import WebhookEvent
 from app.sync.drift import REPAIR
@@ -57,8 +59,11 @@ ACCOUNT_KINDS = frozenset({"company", "account", "lead"})
 DEAL_KINDS = frozenset({"deal", "opportunity"})
 DELETIONS = frozenset({"company.deletion", "deal.deletion", "deleted"})
 DEPTH_EVERY_S = 5.0
-"""How often a worker counts the inbox per status for the depth gauge: a GROUP BY over a table
-that keeps every processed event is not worth running on every idle pass (10 a second)."""
+"""How often a worker counts the waiting and dead-lettered events for the depth gauge (index
+ranges as small as the backlog): not on every idle pass (10 a second)."""
+DONE_DEPTH_EVERY_S = 60.0
+"""How often it counts the processed ones: up to the retention's worth of events (a week by
+default), read through the index each time, for a figure nobody alerts on."""
 LOGGED_IDS = 20
 """Event ids bound to the log lines of a batch (the first ones: a batch may hold hundreds)."""
 RETRY_WRITES_EVERY = timedelta(seconds=30)
@@ -120,6 +125,7 @@ class Worker:
         self._max_attempts = max_attempts
         self._clock = clock
         self._depth_recorded = -DEPTH_EVERY_S
+        self._done_depth_recorded = -DONE_DEPTH_EVERY_S
         self._outage_window = outage_window
         self._circuits = {s: Circuit(max_backoff=outage_max_backoff) for s in self._connectors}
         self._outage_reason: dict[str, str | None] = {}
@@ -162,9 +168,7 @@ class Worker:
                 self._process_source_committing(session, source, events, report)
             if not claimed:
                 self._retry_failed_writes_committing(session, report)
-            if time.monotonic() - self._depth_recorded >= DEPTH_EVERY_S:
-                self._record_depth(session)
-                self._depth_recorded = time.monotonic()
+            self._record_depth(session)
         if report.claimed or report.retried_writes:
             _log_batch(report, time.monotonic() - started)
         return report
@@ -355,10 +359,17 @@ class Worker:
             report.written += result.written + result.confirmed
             report.failed_writes += result.failed
 
-    @staticmethod
-    def _record_depth(session: Session) -> None:
-        for status, count in queue.depth(session).items():
+    def _record_depth(self, session: Session) -> None:
+        clock = time.monotonic()
+        if clock - self._depth_recorded < DEPTH_EVERY_S:
+            return
+        statuses = [s for s in STATUSES if s != DONE]
+        if clock - self._done_depth_recorded >= DONE_DEPTH_EVERY_S:
+            statuses.append(DONE)
+            self._done_depth_recorded = clock
+        for status, count in queue.depth(session, statuses).items():
             metrics.INBOX_DEPTH.labels(status).set(count)
+        self._depth_recorded = clock
 
 
 def _log_batch(report: PassReport, seconds: float) -> None:

@@ -239,6 +239,8 @@ class WebhookEvent(Base):
         Index(None, "status", "next_attempt_at"),
         # The claim's per-record order check looks up earlier events of the same record.
         Index(None, "source", "object_type", "object_id", "id"),
+        # Retention finds the events processed before its cutoff without a scan.
+        Index(None, "status", "processed_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -37,7 +37,10 @@ class Received(BaseModel):
     duplicates: int = Field(
         description="Events already in the inbox (a redelivery) or repeated in this request."
     )
-    ignored: int = Field(description="Events of a type icp-sync does not act on (not stored).")
+    ignored: int = Field(
+        description="Events of a type icp-sync does not act on, or echoes of its own score "
+        "writes (not stored)."
+    )
 
 
 class Refused(BaseModel):

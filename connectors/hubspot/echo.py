@@ -6,16 +6,25 @@ An event without a `changeSource` cannot be told apart and is taken as ours: no 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
+
+from connectors.hubspot.schema import WRITEBACK_PROPERTIES
 
 PROPERTY_CHANGE = "company.propertyChange"
 API_SOURCES = frozenset({"INTEGRATION", "API"})
 """`changeSource` values of a write through the API, as our writeback makes."""
 
 
-def is_own_change(event_type: str, payload: Mapping[str, object], owned: frozenset[str]) -> bool:
-    """Whether the event is a change of one of the `owned` properties made through the API."""
+def is_own_change(
+    event_type: str,
+    payload: Mapping[str, object] | None,
+    owned: Collection[str] = frozenset(WRITEBACK_PROPERTIES),
+) -> bool:
+    """Whether the event is a change of one of the `owned` properties (default: those our
+    writeback owns) made through the API. Used at receive time (an echo is not stored: a first
+    sync of a few thousand companies brings back about six per company) and by the worker."""
     if event_type != PROPERTY_CHANGE:
         return False
+    payload = payload or {}
     name, source = payload.get("propertyName"), payload.get("changeSource")
     return isinstance(name, str) and name in owned and source in (None, *API_SOURCES)

@@ -3,16 +3,21 @@ that run on one replica at a time (the sync lock of app.store.locks)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.api.app import create_app
 from app.rubric import load_rubric
-from app.runtime import Runtime
+from app.runtime import PRUNE_START_DELAY, Runtime
 from app.settings import Settings, settings_from
 from app.store.engine import make_engine, make_session_factory
 from app.store.locks import cluster_lock
 from app.store.migrate import upgrade_to_head
+from app.store.tables import WebhookEvent
 from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.sandbox import RunningSandbox
 
@@ -63,3 +68,33 @@ def test_given_two_replicas_when_both_try_the_scheduled_sync_then_one_runs_it(
     assert first is True
     assert ran_while_held is False  # the other replica (or `icp-sync sync`) holds the lock
     assert ran_alone is True
+
+
+def test_given_the_schedules_without_a_crm_then_retention_runs_soon_and_prunes_old_events(
+    database_url: str, sessions: sessionmaker[Session]
+) -> None:
+    old = datetime.now(UTC) - timedelta(days=8)
+    with sessions() as session:
+        session.add(
+            WebhookEvent(source="hubspot", event_id="old", event_type="company.creation",
+                         object_type="company", object_id="1", payload={"objectId": 1},
+                         status="done", attempts=1, received_at=old, processed_at=old)
+        )  # fmt: skip
+        session.commit()
+    engine = make_engine(database_url)
+    runtime = Runtime(Settings(database_url=database_url), load_rubric(), engine,
+                      make_session_factory(engine), run_worker=False)  # fmt: skip
+    runtime.start()
+    try:
+        assert runtime._scheduler is not None
+        job = runtime._scheduler.get_job("retention")
+        pruned = runtime.prune()
+    finally:
+        runtime.stop()
+        engine.dispose()
+
+    assert job is not None
+    assert job.next_run_time - datetime.now(UTC) <= PRUNE_START_DELAY
+    assert pruned == 1
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(WebhookEvent)) == 0

@@ -154,3 +154,23 @@ def test_given_a_strong_or_empty_admin_token_when_read_then_accepted(
     admin_token = get_settings().admin_token
     assert admin_token is not None
     assert admin_token.get_secret_value() == token
+
+
+@pytest.mark.parametrize("days", ["0", "0.5", "0.99"])
+def test_given_a_retention_shorter_than_the_crms_redelivery_window_then_refused_naming_it(
+    monkeypatch: pytest.MonkeyPatch, days: str
+) -> None:
+    monkeypatch.setenv("ICP_SYNC_RETENTION_DAYS", days)
+    with pytest.raises(ConfigError) as raised:
+        get_settings()
+    assert f"ICP_SYNC_RETENTION_DAYS: {float(days):g} days is shorter than the CRMs' " in str(
+        raised.value
+    )
+
+
+def test_given_no_retention_setting_then_a_week_and_a_day_is_accepted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert Settings().retention_days == 7
+    monkeypatch.setenv("ICP_SYNC_RETENTION_DAYS", "1")
+    assert Settings().retention_days == 1

@@ -29,7 +29,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import Resources, ResourcesDep
 from app.inbox.events import Source
-from app.inbox.receive import record_rejected
+from app.inbox.receive import Enqueued, record_rejected
 from app.webhooks import (
     hubspot,
     hubspot_openapi,
@@ -98,7 +98,7 @@ async def receive_salesforce_outbound_message(
         return salesforce_soap.parse_delivery(body, org_id=org_id)
 
     try:
-        delivery, _stored, _duplicates = await _receive(
+        delivery, _outcome = await _receive(
             request, resources, "salesforce", require_configured, verify_and_parse
         )
     except WebhookError as error:
@@ -149,7 +149,7 @@ async def _receive_json(
     verify_and_parse: Callable[[bytes], Delivery],
 ) -> Response:
     try:
-        delivery, stored, duplicates = await _receive(
+        delivery, outcome = await _receive(
             request, resources, source, require_configured, verify_and_parse
         )
     except WebhookError as error:
@@ -161,7 +161,11 @@ async def _receive_json(
             headers={"Retry-After": str(RETRY_AFTER_S)},
         )
     return JSONResponse(
-        Received(received=stored, duplicates=duplicates, ignored=delivery.ignored).model_dump()
+        Received(
+            received=outcome.stored,
+            duplicates=outcome.duplicates,
+            ignored=delivery.ignored + outcome.echoes,
+        ).model_dump()
     )
 
 
@@ -171,9 +175,9 @@ async def _receive(
     source: Source,
     require_configured: Callable[[], None],
     verify_and_parse: Callable[[bytes], Delivery],
-) -> tuple[Delivery, int, int]:
+) -> tuple[Delivery, Enqueued]:
     """Check the configuration, read the body, verify and parse it, then store its events:
-    (delivery, stored, duplicates).
+    (delivery, what the inbox made of its events).
 
     Raises `WebhookError` (counted and logged) or `_Unavailable` (the database failed).
     """
@@ -195,7 +199,7 @@ async def _receive(
         logger.exception("%s webhook: unexpected error while parsing, answered 503", source)
         raise _Unavailable from None
     try:
-        stored, duplicates = await resources.inbox_writer.store(delivery.events, received_at)
+        outcome = await resources.inbox_writer.store(delivery.events, received_at)
     except SQLAlchemyError as error:
         record_rejected(source, "unavailable")
         logger.warning(
@@ -206,7 +210,7 @@ async def _receive(
         record_rejected(source, "unavailable")
         logger.exception("%s webhook: unexpected error while storing, answered 503", source)
         raise _Unavailable from None
-    return delivery, stored, duplicates
+    return delivery, outcome
 
 
 def _refused(source: Source, error: WebhookError) -> None:

@@ -67,7 +67,7 @@ def inbox(sessions: sessionmaker[Session]) -> dict[str, int]:
     Returns event id → row id."""
     received = datetime.now(UTC) - timedelta(minutes=5)
     with sessions() as session, session.begin():
-        assert enqueue(session, [event(n) for n in range(1, 5)], received) == (4, 0)
+        assert enqueue(session, [event(n) for n in range(1, 5)], received) == (4, 0, 0)
     with sessions() as session:
         claimed = {e.event_id: e for e in queue.claim(session, "test-worker", received)}
         queue.fail([claimed["evt-1"], claimed["evt-2"]], ERROR, received, max_attempts=1)
@@ -75,7 +75,7 @@ def inbox(sessions: sessionmaker[Session]) -> dict[str, int]:
         queue.complete([claimed["evt-4"]], received)
         session.commit()
     with sessions() as session, session.begin():
-        assert enqueue(session, [event(5), event(1)], received) == (1, 1)
+        assert enqueue(session, [event(5), event(1)], received) == (1, 1, 0)
     with sessions() as session:
         return {e.event_id: e.id for e in session.scalars(select(WebhookEvent))}
 

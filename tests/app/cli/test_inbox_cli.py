@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from typer.testing import CliRunner, Result
@@ -91,3 +91,51 @@ def test_given_replay_without_ids_then_a_clear_error(inbox: dict[str, int]) -> N
 
     assert result.exit_code == 1
     assert "--all-dead" in result.stderr
+
+
+def test_given_old_and_recent_processed_events_when_pruned_then_old_ones_go_and_dead_stay(
+    inbox: dict[str, int],
+) -> None:
+    now = datetime.now(UTC)
+    engine = make_engine(get_settings().database_url)
+    with make_session_factory(engine)() as session:
+        for event_id, days in (("old", 8), ("recent", 6)):
+            at = now - timedelta(days=days)
+            session.add(
+                WebhookEvent(
+                    source="hubspot",
+                    event_id=event_id,
+                    event_type="company.creation",
+                    object_type="company",
+                    object_id=event_id,
+                    payload={"objectId": event_id},
+                    status="done",
+                    attempts=1,
+                    received_at=at,
+                    processed_at=at,
+                )
+            )
+        session.commit()
+    engine.dispose()
+
+    result = invoke("inbox", "prune", "--json")
+
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert (report["deleted"], report["retention_days"]) == (1, 7)
+    counts = json.loads(invoke("inbox", "--json").stdout)["counts"]
+    assert counts == {"pending": 1, "processing": 0, "done": 2, "dead": 2}
+
+
+def test_given_a_retention_shorter_than_a_day_when_pruning_then_refused_naming_it(
+    inbox: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ICP_SYNC_RETENTION_DAYS", "0.5")
+    get_settings.cache_clear()
+
+    result = invoke("inbox", "prune")
+
+    assert result.exit_code == 1
+    assert "ICP_SYNC_RETENTION_DAYS: 0.5 days is shorter than the CRMs' redelivery window" in (
+        " ".join(result.stderr.split())
+    )

@@ -16,7 +16,7 @@ from sqlalchemy.sql.expression import ColumnClause
 
 from app.crm import hubspot_connector
 from app.inbox.events import DONE
-from app.inbox.receive import enqueue
+from app.inbox.receive import Enqueued, enqueue
 from app.inbox.worker import Worker
 from app.rubric import load_rubric
 from app.scoring import compile_rubric
@@ -46,7 +46,7 @@ def hubspot_event(object_id: int, **fields: Any) -> dict[str, Any]:
     } | fields
 
 
-def deliver_hubspot(sessions: sessionmaker[Session], *events: dict[str, Any]) -> tuple[int, int]:
+def deliver_hubspot(sessions: sessionmaker[Session], *events: dict[str, Any]) -> Enqueued:
     delivery = hubspot.parse_delivery(json.dumps(list(events)).encode())
     with sessions() as session:
         result = enqueue(session, delivery.events, NOW)
@@ -54,9 +54,7 @@ def deliver_hubspot(sessions: sessionmaker[Session], *events: dict[str, Any]) ->
     return result
 
 
-def deliver_soap(
-    sessions: sessionmaker[Session], body: str, org_id: str = ORG_ID
-) -> tuple[int, int]:
+def deliver_soap(sessions: sessionmaker[Session], body: str, org_id: str = ORG_ID) -> Enqueued:
     delivery = salesforce_soap.parse_delivery(body.encode(), org_id=org_id)
     with sessions() as session:
         result = enqueue(session, delivery.events, NOW)
@@ -88,17 +86,17 @@ def test_given_two_distinct_hubspot_events_sharing_an_event_id_when_received_the
 
     result = deliver_hubspot(sessions, first, first | other)
 
-    assert result == (2, 0)
+    assert result == (2, 0, 0)
     assert len(stored(sessions)) == 2
 
 
 def test_given_a_hubspot_event_when_redelivered_then_it_is_still_a_duplicate(
     sessions: sessionmaker[Session],
 ) -> None:
-    assert deliver_hubspot(sessions, hubspot_event(7)) == (1, 0)
+    assert deliver_hubspot(sessions, hubspot_event(7)) == (1, 0, 0)
 
     retry = hubspot_event(7, attemptNumber=1)  # HubSpot's retry: same event, next attempt
-    assert deliver_hubspot(sessions, retry, retry) == (0, 2)
+    assert deliver_hubspot(sessions, retry, retry) == (0, 2, 0)
 
     assert stored(sessions) == [("100", "7")]
 
@@ -107,9 +105,9 @@ def test_given_an_outbound_message_when_redelivered_then_it_is_still_a_duplicate
     sessions: sessionmaker[Session],
 ) -> None:
     body = envelope(("04l5e00000AbCdEAAA", LEAD), ("04l5e00000AbCdFAAA", ACCOUNT))
-    assert deliver_soap(sessions, body) == (2, 0)
+    assert deliver_soap(sessions, body) == (2, 0, 0)
 
-    assert deliver_soap(sessions, body) == (0, 2)  # Salesforce resends the same notification Ids
+    assert deliver_soap(sessions, body) == (0, 2, 0)  # Salesforce resends the same notification Ids
 
     assert len(stored(sessions)) == 2
 
@@ -148,8 +146,8 @@ def test_given_rows_stored_before_the_identity_column_when_migrated_then_each_ge
         assert row.identity == event_identity(
             "hubspot", "100", "company.propertyChange", "company", "7", hubspot_event(7)
         )
-    assert deliver_hubspot(sessions, hubspot_event(7, attemptNumber=1)) == (0, 1)
-    assert deliver_hubspot(sessions, hubspot_event(8)) == (1, 0)
+    assert deliver_hubspot(sessions, hubspot_event(7, attemptNumber=1)) == (0, 1, 0)
+    assert deliver_hubspot(sessions, hubspot_event(8)) == (1, 0, 0)
 
 
 def test_given_two_distinct_events_sharing_an_event_id_when_the_worker_runs_then_both_processed(

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.inbox.events import IncomingEvent, Source
-from app.inbox.receive import enqueue, record_rejected
+from app.inbox.receive import Enqueued, enqueue, record_rejected
 from app.metrics import REGISTRY
 from app.store.engine import make_engine, make_session_factory
 from app.store.migrate import upgrade_to_head
@@ -61,7 +61,7 @@ def test_given_new_events_when_enqueued_then_pending_rows_with_every_column(
     with sessions() as session, session.begin():
         result = enqueue(session, [incoming("1"), incoming("2", object_id="43")], NOW)
 
-    assert result == (2, 0)
+    assert result == (2, 0, 0)
     stored = rows(sessions)
     assert [(r.source, r.event_id, r.object_type, r.object_id) for r in stored] == [
         ("hubspot", "1", "company", "42"),
@@ -89,7 +89,7 @@ def test_given_events_already_stored_when_enqueued_again_then_counted_as_duplica
     with sessions() as session, session.begin():
         result = enqueue(session, [incoming("2"), incoming("3"), incoming("1")], NOW)
 
-    assert result == (1, 2)
+    assert result == (1, 2, 0)
     assert sorted(r.event_id for r in rows(sessions)) == ["1", "2", "3"]
 
 
@@ -99,7 +99,7 @@ def test_given_repeated_event_in_one_batch_when_enqueued_then_stored_once(
     with sessions() as session, session.begin():
         result = enqueue(session, [incoming("1"), incoming("1"), incoming("1")], NOW)
 
-    assert result == (1, 2)
+    assert result == (1, 2, 0)
     assert len(rows(sessions)) == 1
 
 
@@ -109,14 +109,14 @@ def test_given_same_event_id_from_two_sources_when_enqueued_then_both_stored(
     with sessions() as session, session.begin():
         result = enqueue(session, [incoming("1"), incoming("1", source="salesforce")], NOW)
 
-    assert result == (2, 0)
+    assert result == (2, 0, 0)
 
 
 def test_given_no_events_when_enqueued_then_nothing_happens(
     sessions: sessionmaker[Session],
 ) -> None:
     with sessions() as session, session.begin():
-        assert enqueue(session, [], NOW) == (0, 0)
+        assert enqueue(session, [], NOW) == (0, 0, 0)
 
     assert rows(sessions) == []
 
@@ -167,7 +167,7 @@ def test_given_16_threads_enqueueing_overlapping_batches_when_run_then_no_error_
     # collide on the unique constraint; ON CONFLICT DO NOTHING must absorb every collision, and
     # inserting in a fixed order keeps PostgreSQL from deadlocking.
     errors: list[BaseException] = []
-    results: list[tuple[int, int]] = []
+    results: list[Enqueued] = []
     barrier = threading.Barrier(16)
 
     def deliver(worker: int) -> None:
@@ -189,7 +189,49 @@ def test_given_16_threads_enqueueing_overlapping_batches_when_run_then_no_error_
         thread.join(60)
 
     assert errors == []
-    assert sum(stored for stored, _ in results) == 50 + 16 * 10
-    assert sum(duplicates for _, duplicates in results) == 15 * 50
+    assert sum(result.stored for result in results) == 50 + 16 * 10
+    assert sum(result.duplicates for result in results) == 15 * 50
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(WebhookEvent)) == 210
+
+
+def score_change(event_id: str, change_source: str | None) -> IncomingEvent:
+    """A change of `icp_tier` (a property our writeback owns) made by `change_source`."""
+    payload = {"eventId": event_id, "propertyName": "icp_tier", "propertyValue": "tier_1"}
+    if change_source is not None:
+        payload["changeSource"] = change_source
+    return IncomingEvent(
+        source="hubspot",
+        event_id=event_id,
+        event_type="company.propertyChange",
+        object_type="company",
+        object_id="42",
+        occurred_at=NOW,
+        payload=payload,
+    )
+
+
+def test_given_echoes_of_our_writes_when_enqueued_then_not_stored_but_a_persons_edit_is_in_full(
+    sessions: sessionmaker[Session],
+) -> None:
+    ours, unsaid, person = (
+        score_change("1", "INTEGRATION"),
+        score_change("2", None),
+        score_change("3", "CRM_UI"),
+    )
+    echoes = metric("icp_sync_webhook_echoes_dropped_total", "hubspot")
+
+    with sessions() as session:
+        result = enqueue(session, [ours, unsaid, person, incoming("4")], NOW)
+        assert metric("icp_sync_webhook_echoes_dropped_total", "hubspot") == echoes
+        session.commit()
+    with sessions() as session, session.begin():
+        redelivered = enqueue(session, [ours], NOW)
+
+    assert result == (2, 0, 2)
+    assert redelivered == (0, 0, 1)  # recognised as an echo again, without being stored
+    assert {r.event_id: r.payload for r in rows(sessions)} == {
+        "3": person.payload,  # drift to repair: stored with its body
+        "4": {"eventId": "4", "propertyName": "industry"},
+    }
+    assert metric("icp_sync_webhook_echoes_dropped_total", "hubspot") == echoes + 3

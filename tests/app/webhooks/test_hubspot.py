@@ -434,3 +434,16 @@ def test_given_app_when_openapi_read_then_webhook_endpoints_documented(client: T
         assert {"200", "400", "401", "413"} <= set(operation["responses"])
         assert "500" not in operation["responses"]
         assert "requestBody" in operation
+
+
+def test_given_our_echo_and_a_persons_edit_of_a_score_when_posted_then_only_the_edit_is_stored(
+    client: TestClient, database_url: str
+) -> None:
+    ours = event(41, propertyName="icp_tier", propertyValue="tier_1", changeSource="INTEGRATION")
+    person = event(42, propertyName="icp_tier", propertyValue="tier_3", changeSource="CRM_UI")
+    body = json.dumps([ours, person])
+
+    response = post(client, body, signed(body))
+
+    assert response.json() == {"received": 1, "duplicates": 0, "ignored": 1}
+    assert [(r.event_id, r.payload) for r in inbox(database_url)] == [("42", person)]
