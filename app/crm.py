@@ -3,6 +3,7 @@ connector class serves which source."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,11 +38,17 @@ def rubric_properties(rubric: Rubric, source: str) -> list[str]:
 
 
 def hubspot_connector(
-    base_url: str, token: str, rubric: Rubric, *, retry: RetryPolicy | None = None
+    base_url: str,
+    token: str,
+    rubric: Rubric,
+    *,
+    retry: RetryPolicy | None = None,
+    overlap: timedelta | None = None,
 ) -> HubSpotConnector:
     """A HubSpot connector whose writeback options and pulled properties follow the rubric
-    (`retry`: the connector's retry policy, its default when None)."""
-    from connectors.hubspot.connector import HubSpotConnector
+    (`retry`: the connector's retry policy, `overlap`: its incremental pulls' overlap; their
+    defaults when None)."""
+    from connectors.hubspot.connector import DEFAULT_OVERLAP, HubSpotConnector
 
     return HubSpotConnector(
         base_url,
@@ -50,6 +57,7 @@ def hubspot_connector(
         flags=[d.id for d in rubric.disqualifiers],
         extra_properties=rubric_properties(rubric, "hubspot"),
         retry=retry,
+        overlap=DEFAULT_OVERLAP if overlap is None else overlap,
     )
 
 
@@ -63,9 +71,11 @@ def salesforce_connector(
     private_key: str | None = None,
     ca_bundle: str | None = None,
     assign_new_leads: bool = True,
+    overlap: timedelta | None = None,
 ) -> SalesforceConnector:
-    """A Salesforce connector whose picklist values and pulled fields follow the rubric."""
-    from connectors.salesforce.connector import SalesforceConnector
+    """A Salesforce connector whose picklist values and pulled fields follow the rubric
+    (`overlap`: its incremental pulls' overlap, its default when None)."""
+    from connectors.salesforce.connector import DEFAULT_OVERLAP, SalesforceConnector
 
     return SalesforceConnector(
         instance_url,
@@ -78,6 +88,7 @@ def salesforce_connector(
         flags=[d.id for d in rubric.disqualifiers],
         extra_fields=rubric_properties(rubric, "salesforce"),
         assign_new_leads=assign_new_leads,
+        overlap=DEFAULT_OVERLAP if overlap is None else overlap,
     )
 
 
@@ -153,7 +164,13 @@ def _salesforce_from_settings(settings: Settings, rubric: Rubric) -> SalesforceC
         private_key=key if secret is None else None,
         ca_bundle=str(ca_bundle) if ca_bundle is not None else None,
         assign_new_leads=settings.salesforce_assign_new_leads,
+        overlap=sync_overlap(settings),
     )
+
+
+def sync_overlap(settings: Settings) -> timedelta:
+    """How far before its bookmark an incremental pull reads again (`app.sync.checkpoints`)."""
+    return timedelta(seconds=settings.sync_overlap_seconds)
 
 
 def make_connector(source: str, settings: Settings, rubric: Rubric) -> CrmConnector:
@@ -166,6 +183,9 @@ def make_connector(source: str, settings: Settings, rubric: Rubric) -> CrmConnec
                 "`icp-sync sandbox`) and set its token"
             )
         return hubspot_connector(
-            settings.hubspot_base_url, settings.hubspot_token.get_secret_value(), rubric
+            settings.hubspot_base_url,
+            settings.hubspot_token.get_secret_value(),
+            rubric,
+            overlap=sync_overlap(settings),
         )
     raise ConfigError(f"--source: unknown CRM {source!r}; expected one of {', '.join(SOURCES)}")
