@@ -18,14 +18,16 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.crm import rubric_properties, salesforce_connector
+from app.crm import make_connector, rubric_properties, salesforce_connector
 from app.rubric import Rubric, load_rubric
 from app.scoring import compile_rubric
+from app.settings import settings_from
 from app.store.tables import Deal
+from app.sync.checkpoints import instant
 from app.sync.orchestrator import SyncReport, run_sync
 from connectors.base import CrmConnector
 from connectors.hubspot.connector import DEFAULT_OVERLAP, HubSpotConnector
-from connectors.records import CrmDeal, Page
+from connectors.records import AccountType, CrmDeal, Page
 from connectors.salesforce.connector import SalesforceConnector
 from crm_sandbox.core.times import epoch_ms
 from crm_sandbox.hubspot.records import ObjectType
@@ -201,3 +203,37 @@ def test_given_a_salesforce_opportunity_modified_during_a_sync_then_the_next_syn
 
     assert after.pulled["deals"] == 1
     assert stored_deal_name(sessions, target) == CHANGED
+
+
+# -- the setting -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("source", ["hubspot", "salesforce"])
+def test_given_the_overlap_setting_when_pulling_incrementally_then_the_window_is_that_wide(
+    start_crm_sandbox: SandboxFactory, rubric: Rubric, source: str
+) -> None:
+    sandbox = start_crm_sandbox(seed=17, companies=4, deals_per_company=0, salesforce_port=0)
+    bookmark = datetime.now(UTC) - timedelta(minutes=10)
+    inside, outside = bookmark - timedelta(seconds=20), bookmark - timedelta(seconds=40)
+    if source == "hubspot":
+        first, second = sandbox.hubspot.company_ids()[:2]
+        sandbox.hubspot.set_modified("companies", [first], inside)
+        sandbox.hubspot.set_modified("companies", [second], outside)
+        assert sandbox.wait_search_indexed()
+    else:
+        org = sandbox.salesforce
+        assert org is not None
+        first, second = [str(r["Id"]) for r in org.snapshot("Account")[:2]]
+        org.set_modified("Account", {first: epoch_ms(inside), second: epoch_ms(outside)})
+    settings = settings_from(sandbox.service_env(), sync_overlap_seconds=30)
+    kind: AccountType = "company" if source == "hubspot" else "account"
+
+    connector = make_connector(source, settings, rubric)
+    try:
+        pages = connector.pull_accounts(instant(bookmark), kind)
+        read = {record.crm_id for page in pages for record in page.records}
+    finally:
+        connector.close()
+
+    assert first in read
+    assert second not in read
