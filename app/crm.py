@@ -3,6 +3,7 @@ connector class serves which source."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,11 +38,17 @@ def rubric_properties(rubric: Rubric, source: str) -> list[str]:
 
 
 def hubspot_connector(
-    base_url: str, token: str, rubric: Rubric, *, retry: RetryPolicy | None = None
+    base_url: str,
+    token: str,
+    rubric: Rubric,
+    *,
+    retry: RetryPolicy | None = None,
+    overlap: timedelta | None = None,
 ) -> HubSpotConnector:
     """A HubSpot connector whose writeback options and pulled properties follow the rubric
-    (`retry`: the connector's retry policy, its default when None)."""
-    from connectors.hubspot.connector import HubSpotConnector
+    (`retry`: the connector's retry policy, `overlap`: its incremental pulls' overlap; their
+    defaults when None)."""
+    from connectors.hubspot.connector import DEFAULT_OVERLAP, HubSpotConnector
 
     return HubSpotConnector(
         base_url,
@@ -50,6 +57,7 @@ def hubspot_connector(
         flags=[d.id for d in rubric.disqualifiers],
         extra_properties=rubric_properties(rubric, "hubspot"),
         retry=retry,
+        overlap=DEFAULT_OVERLAP if overlap is None else overlap,
     )
 
 
@@ -64,10 +72,12 @@ def salesforce_connector(
     ca_bundle: str | None = None,
     assign_new_leads: bool = True,
     retry: RetryPolicy | None = None,
+    overlap: timedelta | None = None,
 ) -> SalesforceConnector:
     """A Salesforce connector whose picklist values and pulled fields follow the rubric
-    (`retry`: the connector's retry policy, its default when None)."""
-    from connectors.salesforce.connector import SalesforceConnector
+    (`retry`: the connector's retry policy; `overlap`: its incremental pulls' overlap; their
+    defaults when None)."""
+    from connectors.salesforce.connector import DEFAULT_OVERLAP, SalesforceConnector
 
     return SalesforceConnector(
         instance_url,
@@ -81,6 +91,7 @@ def salesforce_connector(
         extra_fields=rubric_properties(rubric, "salesforce"),
         assign_new_leads=assign_new_leads,
         retry=retry,
+        overlap=DEFAULT_OVERLAP if overlap is None else overlap,
     )
 
 
@@ -156,7 +167,13 @@ def _salesforce_from_settings(settings: Settings, rubric: Rubric) -> SalesforceC
         private_key=key if secret is None else None,
         ca_bundle=str(ca_bundle) if ca_bundle is not None else None,
         assign_new_leads=settings.salesforce_assign_new_leads,
+        overlap=sync_overlap(settings),
     )
+
+
+def sync_overlap(settings: Settings) -> timedelta:
+    """How far before its bookmark an incremental pull reads again (`app.sync.checkpoints`)."""
+    return timedelta(seconds=settings.sync_overlap_seconds)
 
 
 def make_connector(source: str, settings: Settings, rubric: Rubric) -> CrmConnector:
@@ -169,7 +186,10 @@ def make_connector(source: str, settings: Settings, rubric: Rubric) -> CrmConnec
                 "`icp-sync sandbox`) and set its token"
             )
         return hubspot_connector(
-            settings.hubspot_base_url, settings.hubspot_token.get_secret_value(), rubric
+            settings.hubspot_base_url,
+            settings.hubspot_token.get_secret_value(),
+            rubric,
+            overlap=sync_overlap(settings),
         )
     # Named without `--source`: `setup CRM` takes it as an argument.
     raise ConfigError(f"unknown CRM {source!r}; expected one of {', '.join(SOURCES)}")

@@ -82,6 +82,14 @@ class Settings(BaseSettings):
         description="`/healthz/sync` answers 503 (and `icp-sync status` says stale) when a "
         "CRM stream's last successful sync is older than this (0: never stale).",
     )
+    sync_overlap_seconds: float = Field(
+        default=300,
+        ge=0,
+        le=86_400,
+        description="How far before the previous sync's start an incremental sync reads again: "
+        "longer than the CRM's search indexing lag (HubSpot: seconds) plus any skew between "
+        "this host's clock and the CRM's.",
+    )
     worker_batch: int = Field(default=200, ge=1, le=5_000, description="Events per worker pass.")
     inbox_lease_seconds: float = Field(
         default=120,

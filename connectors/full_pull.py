@@ -7,7 +7,9 @@ pull must not pass a record modified behind that point while it ran. Hence the *
 newest modification the CRM held when the pull's first run began, read from the CRM itself so
 local clock skew does not matter. The pull's final cursor is the newest record it read, capped
 at the signpost: a record modified after the signpost (behind the point reached or not) is read
-again by the next incremental pull.
+again by the next incremental pull. (The sync service does not keep that cursor: it bookmarks
+the start of the pull's first run by its own clock, `app.sync.checkpoints`, which a quiet CRM's
+newest record does not hold back. The cursor serves a caller without a clock of its own.)
 
 Every page but the last carries `FullPull.token()`, which the service stores with the page. A
 pull resumed from it goes on after that page with the *first* run's signpost, however many runs

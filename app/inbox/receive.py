@@ -3,7 +3,8 @@
 `enqueue` runs inside the caller's transaction; the webhook is answered only after that
 transaction commits. HubSpot's echoes of our own score writes (`connectors.hubspot.echo`: the
 `changeSource` of an API write) are not stored at all: they need no work, and a redelivered
-echo is recognised as one again, without its identity stored. A person's edit of a score property is not an echo: it is stored in full (drift).
+echo is recognised as one again, without its identity stored. A person's edit of a score
+property is not an echo: it is stored in full (drift).
 
 Deduplication is the database's: `INSERT … ON CONFLICT DO NOTHING` on the (source, identity)
 unique constraint (`IncomingEvent.identity`: what makes an event distinct, not the CRM's event

@@ -37,7 +37,7 @@ from app.sync.prefetch import prefetched
 from app.sync.rescore import RescoreReport
 from app.sync.writeback import SYNC, WriteResult
 from connectors.base import ApiStats, CrmConnector
-from connectors.records import AccountType, Cursor, Page, RecordT
+from connectors.records import AccountType, Page, RecordT
 
 logger = logging.getLogger(__name__)
 
@@ -209,6 +209,7 @@ class _Run:
             self._pull_committing(pull, pages, lambda page: Changes(deals=page.records))
 
     def _plan(self, stream: str, full: bool) -> StreamPull:
+        """The pull of `stream`, starting now by the run's clock (the bookmark it leaves)."""
         pull = plan_pull(self.session, self.connector.source, stream, full=full, now=self.clock())
         if pull.resumed:
             self.report.resumed.append(stream)
@@ -238,23 +239,22 @@ class _Run:
         changes: Callable[[Page[RecordT]], Changes],
         on_complete: Callable[[datetime], None] = lambda _: None,
     ) -> None:
-        """Stores each page with its checkpoint; a full pull, once its last page is stored,
-        is completed in one more transaction (`on_complete(first run's start)` with it)."""
+        """Stores each page with its checkpoint; once the last page is stored, the pull is
+        completed in one more transaction (a full pull's `on_complete(first run's start)`
+        with it)."""
         source = self.connector.source
-        final: Cursor | None = None
         for page in prefetched(pages):
             applied = self.pipeline.apply(changes(page))
             self.report.rescore.add(applied.rescore)
             self.report.drifted += len(applied.drifted)
             checkpoint(self.session, source, pull, page)
             self._commit_page()
-            final = page.cursor
             self.report.pulled[pull.stream] += len(page.records)
             self.progress.pulled(pull.stream, len(page.records))
-        if pull.started_at is not None:  # a full pull, now complete
+        if pull.full:
             on_complete(pull.started_at)
-            complete(self.session, source, pull, final)
-            self._commit_page()
+        complete(self.session, source, pull)
+        self._commit_page()
 
     def _commit_page(self) -> None:
         """Commits (or, dry, flushes) the page with its cursor, so a killed sync resumes after

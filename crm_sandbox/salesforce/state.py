@@ -1,10 +1,12 @@
 """The Salesforce sandbox's org: its backend (`backend`), seeded from the shared generator
 (`seeding`), with what only the UI does (there is no REST verb for it): converting a Lead,
-restoring a record from the recycle bin.
+restoring a record from the recycle bin; and, for tests and benchmarks, dating records' last
+modification (`set_modified`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -124,3 +126,13 @@ class SalesforceState(SalesforceBackend):
             record = self._find(object_name, record_id, allow_deleted=True)
             now = self.tick()
             record.update(IsDeleted=False, SystemModstamp=now, LastModifiedDate=now)
+
+    def set_modified(self, object_name: str, stamps: Mapping[str, int]) -> None:
+        """Dates records' last modification (record id → epoch ms), as if they were saved
+        then: a test or benchmark can make a load an hour old without waiting an hour. Later
+        saves still come after every stamp given."""
+        with self._lock:
+            for record_id, at_ms in stamps.items():
+                record = self._find(object_name, record_id, allow_deleted=True)
+                record.update(SystemModstamp=at_ms, LastModifiedDate=at_ms)
+                self.clock_ms = max(self.clock_ms, at_ms)
