@@ -1,8 +1,20 @@
-"""The service's Prometheus metrics, defined once; `/metrics` serves this registry."""
+"""The service's Prometheus metrics, defined once; `/metrics` serves this registry, or, under
+`serve --workers N`, the sum over the N processes (prometheus_client's multiprocess mode: each
+process writes its values to files in a folder that `serve` creates and removes)."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.multiprocess import MultiProcessCollector
+
+MULTIPROCESS_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+"""Read by prometheus_client when it is imported: set before the worker processes start."""
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -48,6 +60,7 @@ INBOX_DEPTH = Gauge(
     "Inbox events by status (pending, processing, done, dead), counted every few seconds.",
     ["status"],
     registry=REGISTRY,
+    multiprocess_mode="mostrecent",  # one process counts; after a takeover, its successor
 )
 END_TO_END_SECONDS = Histogram(
     "icp_sync_webhook_end_to_end_seconds",
@@ -75,3 +88,27 @@ SYNC_SECONDS = Histogram(
     buckets=(1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600),
     registry=REGISTRY,
 )
+
+
+def registry_to_serve() -> CollectorRegistry:
+    """This process's registry, or one that sums the files of all the `serve` processes."""
+    folder = os.environ.get(MULTIPROCESS_VARIABLE)
+    if not folder:
+        return REGISTRY
+    combined = CollectorRegistry()
+    MultiProcessCollector(combined, folder)  # type: ignore[no-untyped-call]
+    return combined
+
+
+@contextmanager
+def shared_metrics_folder() -> Iterator[str]:
+    """A fresh folder for the metric files of the processes started in the block, named in
+    the environment they inherit; removed afterwards (counters restart with the service, as
+    they do with one process)."""
+    folder = tempfile.mkdtemp(prefix="icp-sync-metrics-")
+    os.environ[MULTIPROCESS_VARIABLE] = folder
+    try:
+        yield folder
+    finally:
+        del os.environ[MULTIPROCESS_VARIABLE]
+        shutil.rmtree(folder, ignore_errors=True)
