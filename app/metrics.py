@@ -1,8 +1,26 @@
-"""The service's Prometheus metrics, defined once; `/metrics` serves this registry."""
+"""The service's Prometheus metrics, defined once; `/metrics` serves this registry, or, under
+`serve --workers N`, the sum over the N processes (prometheus_client's multiprocess mode: each
+process writes its values to files in a folder that `serve` creates and removes)."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
+
+if TYPE_CHECKING:
+    from app.sync.health import StreamHealth
+
+MULTIPROCESS_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+"""Read by prometheus_client when it is imported: set before the worker processes start."""
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -55,6 +73,7 @@ INBOX_DEPTH = Gauge(
     "Inbox events by status (pending, processing, done, dead), counted every few seconds.",
     ["status"],
     registry=REGISTRY,
+    multiprocess_mode="mostrecent",  # one process counts; after a takeover, its successor
 )
 RETENTION_PRUNED = Counter(
     "icp_sync_retention_rows_pruned",
@@ -89,6 +108,7 @@ CRM_UNAVAILABLE = Gauge(
     "the scope).",
     ["source", "reason"],
     registry=REGISTRY,
+    multiprocess_mode="mostrecent",  # the elected process's worker sets it
 )
 EVENTS_WAITING = Counter(
     "icp_sync_inbox_events_waited",
@@ -110,30 +130,76 @@ SYNC_FAILURES = Counter(
     ["source", "kind"],
     registry=REGISTRY,
 )
-# Read from the store at each scrape (app.sync.health), so every replica reports what any
-# process recorded, `icp-sync sync` runs included.
-SYNC_LAST_SUCCESS = Gauge(
-    "icp_sync_sync_last_success_timestamp_seconds",
-    "When a sync last brought this CRM stream up to date (Unix time); absent if never.",
-    ["source", "stream"],
-    registry=REGISTRY,
-)
-SYNC_LAST_FAILURE = Gauge(
-    "icp_sync_sync_last_failure_timestamp_seconds",
-    "When a sync of this CRM stream last failed (Unix time); absent if never.",
-    ["source", "stream"],
-    registry=REGISTRY,
-)
-SYNC_CONSECUTIVE_FAILURES = Gauge(
-    "icp_sync_sync_consecutive_failures",
-    "Syncs of this CRM stream that failed since its last success (0: the last one succeeded).",
-    ["source", "stream"],
-    registry=REGISTRY,
-)
-SYNC_LAST_ERROR = Gauge(
-    "icp_sync_sync_last_error_info",
-    "1 for the type of the error that failed this CRM stream's syncs in a row (present only "
-    "while it fails; the scrubbed message is in `icp-sync status`).",
-    ["source", "stream", "error_type"],
-    registry=REGISTRY,
-)
+
+
+def registry_to_serve() -> CollectorRegistry:
+    """This process's registry, or one that sums the files of all the `serve` processes."""
+    folder = os.environ.get(MULTIPROCESS_VARIABLE)
+    if not folder:
+        return REGISTRY
+    combined = CollectorRegistry()
+    MultiProcessCollector(combined, folder)  # type: ignore[no-untyped-call]
+    return combined
+
+
+@contextmanager
+def shared_metrics_folder() -> Iterator[str]:
+    """A fresh folder for the metric files of the processes started in the block, named in
+    the environment they inherit; removed afterwards (counters restart with the service, as
+    they do with one process)."""
+    folder = tempfile.mkdtemp(prefix="icp-sync-metrics-")
+    os.environ[MULTIPROCESS_VARIABLE] = folder
+    try:
+        yield folder
+    finally:
+        del os.environ[MULTIPROCESS_VARIABLE]
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def sync_health_registry(health: Sequence[StreamHealth]) -> CollectorRegistry:
+    """Per CRM stream, the last successful sync, the last failure, the failures in a row and
+    the last error's type, as read from the store at this scrape (app.sync.health): every
+    replica and process reports what any of them (or `icp-sync sync`) recorded. A registry of
+    its own, built per scrape, so no stale value outlives the store's and no process keeps a
+    copy in the multiprocess files."""
+    success = GaugeMetricFamily(
+        "icp_sync_sync_last_success_timestamp_seconds",
+        "When a sync last brought this CRM stream up to date (Unix time); absent if never.",
+        labels=["source", "stream"],
+    )
+    failure = GaugeMetricFamily(
+        "icp_sync_sync_last_failure_timestamp_seconds",
+        "When a sync of this CRM stream last failed (Unix time); absent if never.",
+        labels=["source", "stream"],
+    )
+    in_a_row = GaugeMetricFamily(
+        "icp_sync_sync_consecutive_failures",
+        "Syncs of this CRM stream that failed since its last success (0: the last one succeeded).",
+        labels=["source", "stream"],
+    )
+    error = GaugeMetricFamily(
+        "icp_sync_sync_last_error_info",
+        "1 for the type of the error that failed this CRM stream's syncs in a row (present "
+        "only while it fails; the scrubbed message is in `icp-sync status`).",
+        labels=["source", "stream", "error_type"],
+    )
+    for h in health:
+        if h.last_success_at is not None:
+            success.add_metric([h.source, h.stream], h.last_success_at.timestamp())
+        if h.last_failure_at is not None:
+            failure.add_metric([h.source, h.stream], h.last_failure_at.timestamp())
+        in_a_row.add_metric([h.source, h.stream], h.consecutive_failures)
+        if h.consecutive_failures and h.last_error_type:
+            error.add_metric([h.source, h.stream, h.last_error_type], 1)
+    families = [success, failure, in_a_row, error]
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_Families(families))
+    return registry
+
+
+class _Families(Collector):
+    def __init__(self, families: Sequence[Metric]) -> None:
+        self._families = families
+
+    def collect(self) -> Iterable[Metric]:
+        return self._families

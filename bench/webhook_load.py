@@ -1,23 +1,26 @@
 """Webhook load: the highest delivery rate the inbox holds with nothing lost, and its p99.
 
     .venv/bin/python bench/webhook_load.py [--rates 100,200,300,400,500,600,800,1000]
-        [--step-seconds 10] [--p99-bound 1.0] [--database-url URL] [--json]
+        [--step-seconds 10] [--p99-bound 1.0] [--workers 1,2] [--database-url URL] [--json]
 
-`icp-sync serve --no-worker --no-schedules` runs as a second process on loopback, on a fresh
-SQLite store or the empty database given, started as bench/webhook_ingest.py does (its minimal
-keep-alive HTTP/1.1 client and signed deliveries are reused). This process is an OPEN-LOOP
-load generator: at each rate in turn, for `--step-seconds`, delivery i is due at
-start + i / rate and goes out then, whether or not earlier ones were answered (on an idle
-keep-alive connection, else on a new one, up to `--max-connections` in flight); its latency
-runs from when it was due, so a queue anywhere, in the service or in the generator, shows up.
+`icp-sync serve --no-worker --no-schedules --workers N` runs as a second process (N HTTP
+processes under uvicorn's supervisor) on loopback, once per count in `--workers`, one after
+the other in the same run, each on a fresh SQLite store or the empty database given, started
+as bench/webhook_ingest.py does (its minimal keep-alive HTTP/1.1 client and signed deliveries
+are reused). This process is an OPEN-LOOP load generator: at each rate in turn, for
+`--step-seconds`, delivery i is due at start + i / rate and goes out then, whether or not
+earlier ones were answered (on an idle keep-alive connection, else on a new one, up to
+`--max-connections` in flight); its latency runs from when it was due, so a queue anywhere, in
+the service or in the generator, shows up.
 
 A step is held when every delivery was answered 2xx, the inbox gained exactly as many rows as
 deliveries were due (counted in the database after the step), the achieved send rate is at
 least 95 % of the target and p99 is under `--p99-bound`; stepping stops at the first step
 not held. Per step: deliveries due / sent, 2xx, non-2xx, errors, timeouts, achieved rate,
 p50 / p99 / max latency, how late the sends left (the generator's own lag), connections
-opened, and the CPU seconds over the step of the generator, the service, the database's
-backends (PostgreSQL) and the whole machine, so a saturated generator is seen for what it is.
+opened, and the CPU seconds over the step of the generator, the service (all its processes,
+and each one), the database's backends (PostgreSQL) and the whole machine, so a saturated
+generator, or a database taking a core, is seen for what it is.
 Every loop is bounded: a step sends at most rate x seconds deliveries, gives up sending after
 twice its duration, and waits at most `--timeout` more for the answers.
 """
@@ -70,6 +73,21 @@ def process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
+def service_cpu(service_pid: int) -> dict[int, float]:
+    """CPU seconds of the service's processes: the one started, and its children (uvicorn's
+    worker processes under `--workers N`)."""
+    pids = [service_pid]
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == service_pid:
+                pids.append(int(entry.name))
+    return {pid: process_cpu(pid) for pid in pids}
+
+
 def backends_cpu(database: str | None) -> float:
     """CPU seconds of the PostgreSQL backends serving `database` (none for SQLite)."""
     if not database:
@@ -92,12 +110,14 @@ def machine_cpu() -> float:
     return (sum(ticks) - ticks[3] - ticks[4]) / CLOCK_TICKS  # minus idle and iowait
 
 
-def cpu_snapshot(service_pid: int, database: str | None) -> dict[str, float]:
+def cpu_snapshot(service_pid: int, database: str | None) -> dict[str, Any]:
+    processes = service_cpu(service_pid)
     return {
         "generator": time.process_time(),
-        "service": process_cpu(service_pid),
+        "service": sum(processes.values()),
         "database": backends_cpu(database),
         "machine": machine_cpu(),
+        "processes": processes,
     }
 
 
@@ -223,11 +243,17 @@ def inbox_rows(engine: Engine) -> int:
 
 
 async def climb(
-    port: int, secret: str, engine: Engine, service_pid: int, args: argparse.Namespace
+    port: int,
+    secret: str,
+    engine: Engine,
+    service_pid: int,
+    workers: int,
+    base: int,
+    args: argparse.Namespace,
 ) -> list[dict[str, Any]]:
-    """The steps, in order of `args.rates`, up to and including the first one not held."""
+    """The steps, in order of `args.rates`, up to and including the first one not held; the
+    deliveries' eventIds count up from `base`."""
     database = make_url(args.database_url).database if args.database_url else None
-    base = int(time.time() * 1000)
     first, steps = 0, []
     for rate in args.rates:
         before_rows = inbox_rows(engine)
@@ -238,8 +264,13 @@ async def climb(
         step["stored"] = inbox_rows(engine) - before_rows
         step["lost"] = step["requests"] - step["stored"]
         wall = step["wall_s"]
-        cpu = {name: after[name] - before[name] for name in after}
+        cpu = {name: after[name] - before[name] for name in after if name != "processes"}
+        step["workers"] = workers
         step["cpu_s"] = {name: round(seconds, 2) for name, seconds in cpu.items()}
+        step["cpu_s"]["service_processes"] = [
+            round(seconds - before["processes"].get(pid, 0.0), 2)
+            for pid, seconds in sorted(after["processes"].items())
+        ]  # the supervisor first (its pid is the lowest), then each worker process
         step["cpu_s"]["other"] = round(
             cpu["machine"] - cpu["generator"] - cpu["service"] - cpu["database"], 2
         )
@@ -269,13 +300,15 @@ async def climb(
 def line(step: dict[str, Any]) -> str:
     cpu = step["cpu_s"]
     return (
-        f"{step['rate']:>6g}/s sent {step['sent']:>5} 2xx {step['ok_2xx']:>5} "
+        f"workers {step['workers']} {step['rate']:>6g}/s sent {step['sent']:>5} "
+        f"2xx {step['ok_2xx']:>5} "
         f"non-2xx {step['non_2xx']} err {step['errors']} timeout {step['timeouts']} "
         f"lost {step['lost']} | achieved {step['achieved_rate']:>6}/s "
         f"p50 {step['p50_ms']:>6} p99 {step['p99_ms']:>7} max {step['max_ms']:>7} ms "
         f"lag p99 {step['send_lag_p99_ms']} ms conns {step['connections']} | cpu s: "
         f"gen {cpu['generator']} ({step['generator_core_share']:.0%} of a core) "
-        f"service {cpu['service']} db {cpu['database']} other {cpu['other']} "
+        f"service {cpu['service']} {cpu['service_processes']} db {cpu['database']} "
+        f"other {cpu['other']} "
         f"machine {step['machine_cores_busy']} cores busy | "
         + ("held" if step["held"] else "NOT held: " + "; ".join(step["not_held_because"]))
     )
@@ -302,42 +335,81 @@ def main() -> int:
     parser.add_argument("--max-connections", type=int, default=1000)
     parser.add_argument("--pause", type=float, default=2.0, help="seconds between steps")
     parser.add_argument("--database-url", help="an empty database (default: a fresh SQLite file)")
+    parser.add_argument(
+        "--workers",
+        type=lambda text: [int(count) for count in text.split(",")],
+        default=[1],
+        help="serve --workers counts, comma-separated, run one after the other",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if any(rate <= 0 for rate in args.rates) or args.step_seconds <= 0:
         parser.error("rates and --step-seconds must be positive")
+    if any(count < 1 for count in args.workers):
+        parser.error("--workers counts must be at least 1")
 
-    secret = secrets.token_hex(16)
-    port = free_port()
+    loadavg_before = Path("/proc/loadavg").read_text().split()[:3]
+    runs = []
     with tempfile.TemporaryDirectory() as folder:
-        database_url = args.database_url or f"sqlite:///{Path(folder) / 'inbox.db'}"
-        service = start_service(service_env(database_url, secret), port, INBOX_ONLY)
-        engine = make_engine(database_url)
-        try:
-            steps = asyncio.run(climb(port, secret, engine, service.pid, args))
-        finally:
-            service.terminate()
-            service.wait(30)
-            engine.dispose()
-    held = [step for step in steps if step["held"]]
+        for index, workers in enumerate(args.workers):
+            database_url = args.database_url or f"sqlite:///{Path(folder) / f'inbox{index}.db'}"
+            base = int(time.time() * 1000) + index * 100_000_000  # eventIds unique across runs
+            steps = run_service(
+                database_url, workers, base, Path(folder) / f"serve{index}.log", args
+            )
+            held = [step for step in steps if step["held"]]
+            runs.append(
+                {
+                    "workers": workers,
+                    "highest_rate_held": held[-1]["rate"] if held else None,
+                    "p99_ms_at_highest": held[-1]["p99_ms"] if held else None,
+                    "first_not_held": None if len(held) == len(steps) else steps[-1]["rate"],
+                    "steps": steps,
+                }
+            )
     result = {
-        "highest_rate_held": held[-1]["rate"] if held else None,
-        "p99_ms_at_highest": held[-1]["p99_ms"] if held else None,
-        "first_not_held": None if len(held) == len(steps) else steps[-1]["rate"],
-        "database": database_url.split(":")[0],
+        "highest_rate_held": {run["workers"]: run["highest_rate_held"] for run in runs},
+        "database": (args.database_url or "sqlite").split(":")[0],
         "step_seconds": args.step_seconds,
         "p99_bound_s": args.p99_bound,
-        "date": datetime.now(UTC).date().isoformat(),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "loadavg_before": loadavg_before,
+        "loadavg_after": Path("/proc/loadavg").read_text().split()[:3],
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
         "cpu_model": cpu_model(),
-        "steps": steps,
+        "runs": runs,
     }
     if args.json:
         print(json.dumps(result))
     else:
-        print("; ".join(f"{key}={value}" for key, value in result.items() if key != "steps"))
+        print("; ".join(f"{key}={value}" for key, value in result.items() if key != "runs"))
     return 0
+
+
+def run_service(
+    database_url: str, workers: int, base: int, log: Path, args: argparse.Namespace
+) -> list[dict[str, Any]]:
+    """The steps against `serve --workers {workers}`, started once every process is up."""
+    secret = secrets.token_hex(16)
+    port = free_port()
+    with log.open("wb") as output:
+        service = start_service(
+            service_env(database_url, secret), port, (*INBOX_ONLY, "--workers", str(workers)),
+            output,
+        )  # fmt: skip
+        engine = make_engine(database_url)
+        try:
+            deadline = time.monotonic() + 120
+            while log.read_text().count("Application startup complete.") < workers:
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"not all {workers} service processes started in 120 s")
+                time.sleep(0.2)
+            return asyncio.run(climb(port, secret, engine, service.pid, workers, base, args))
+        finally:
+            service.terminate()
+            service.wait(30)
+            engine.dispose()
 
 
 if __name__ == "__main__":

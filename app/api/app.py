@@ -17,11 +17,11 @@ from app.store.engine import make_engine, make_session_factory
 from app.store.migrate import head_revision, upgrade_to_head
 
 if TYPE_CHECKING:
-    from app.runtime import Runtime
+    from app.election import Background
 
 
 def create_app(
-    settings: Settings, *, runtime: Callable[[Resources], Runtime] | None = None
+    settings: Settings, *, runtime: Callable[[Resources], Background] | None = None
 ) -> FastAPI:
     """The service for `settings`; migrations are applied when it starts (lifespan), then
     `runtime` (the inbox worker and scheduled syncs, built from the app's resources) is

@@ -34,7 +34,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -43,6 +43,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app import metrics
 from app.inbox import queue
+from app.inbox.batches import by_record, record_ids, reload
 from app.inbox.circuit import MAX_BACKOFF, OUTAGE_REASONS, Circuit, is_outage, outage_reason
 from app.inbox.events import DONE, STATUSES
 from app.scoring import CompiledRubric
@@ -209,7 +210,7 @@ class Worker:
             self._process_committing(session, connector, events, report)
         except Exception as error:
             session.rollback()  # first: a failed flush leaves the rows unreadable until then
-            reloaded = _reload(session, events)
+            reloaded = reload(session, events)
             message = f"{type(error).__name__}: {error}"
             if is_outage(error):
                 retry_after = error.retry_after if isinstance(error, RetryableError) else None
@@ -217,7 +218,7 @@ class Worker:
                 self._unavailable(connector.source, outage_reason(error))
                 self._wait_committing(session, reloaded, message, until, report)
                 return
-            records = _by_record(reloaded)
+            records = by_record(reloaded)
             if split and len(records) > 1:
                 for record_events in records:
                     if circuit.open_until is not None and circuit.is_open(self._clock()):
@@ -251,9 +252,9 @@ class Worker:
         report.echoes += len(echoes)
         work = [e for e in events if e not in echoes]
         deleted = {(e.object_type, e.object_id) for e in work if e.event_type in DELETIONS}
-        account_ids = _ids(work, ACCOUNT_KINDS, exclude=deleted)
-        deal_ids = _ids(work, DEAL_KINDS, exclude=deleted)
-        contact_ids = _ids(work, {"contact"}, exclude=set())
+        account_ids = record_ids(work, ACCOUNT_KINDS, exclude=deleted)
+        deal_ids = record_ids(work, DEAL_KINDS, exclude=deleted)
+        contact_ids = record_ids(work, {"contact"}, exclude=set())
         for companies in connector.accounts_of("contact", contact_ids).values():
             account_ids.extend(c for c in companies if c not in account_ids)
 
@@ -379,28 +380,3 @@ def _log_batch(report: PassReport, seconds: float) -> None:
         report.claimed, report.echoes, report.scored, report.written, report.failed_writes,
         report.failed_events, report.dead, report.waiting, seconds,
     )  # fmt: skip
-
-
-def _ids(events: Iterable[WebhookEvent], kinds: Iterable[str], *, exclude: set[tuple[str, str]]
-         ) -> list[str]:  # fmt: skip
-    wanted = set(kinds)
-    return list(
-        dict.fromkeys(
-            e.object_id
-            for e in events
-            if e.object_type in wanted and (e.object_type, e.object_id) not in exclude
-        )
-    )
-
-
-def _by_record(events: list[WebhookEvent]) -> list[list[WebhookEvent]]:
-    """The events grouped per record, in the order of each record's first event."""
-    groups: dict[tuple[str, str], list[WebhookEvent]] = defaultdict(list)
-    for event in events:
-        groups[(event.object_type, event.object_id)].append(event)
-    return list(groups.values())
-
-
-def _reload(session: Session, events: list[WebhookEvent]) -> list[WebhookEvent]:
-    """The events again after a rollback expired them."""
-    return [session.get(WebhookEvent, event.id) or event for event in events]
