@@ -5,12 +5,15 @@ HubSpot would."""
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 import httpx
 import uvicorn
@@ -119,3 +122,29 @@ def post_hubspot_delivery(
         },
         timeout=10,
     )
+
+
+def serve_process(
+    database_url: str,
+    app_secret: str,
+    port: int,
+    *options: str,
+    cwd: Path,
+    output: IO[str] | None = None,
+    **settings: str,
+) -> subprocess.Popen[str]:
+    """`icp-sync serve --port PORT OPTIONS…` as a process on `database_url` with HubSpot's app
+    secret and any other `ICP_SYNC_*` `settings`; its stdout and stderr piped, or into
+    `output`."""
+    env = {
+        **os.environ,
+        "ICP_SYNC_DATABASE_URL": database_url,
+        "ICP_SYNC_HUBSPOT_APP_SECRET": app_secret,
+        **settings,
+    }
+    stream: IO[str] | int = subprocess.PIPE if output is None else output
+    return subprocess.Popen(
+        [sys.executable, "-c", "from app.cli.main import run; run()", "serve", "--port",
+         str(port), *options],
+        env=env, cwd=cwd, stdout=stream, stderr=stream, text=True,
+    )  # fmt: skip

@@ -4,10 +4,7 @@ webhooks; the contract migration a release later takes it out of service."""
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -18,7 +15,13 @@ from app.store.engine import make_engine
 from app.store.migrate import upgrade_to_head
 from app.store.tables import WebhookEvent
 from tests.support.migrations import CONTRACT, EXPAND, apply_newer, write_newer_release
-from tests.support.service import free_port, hubspot_event, post_hubspot_delivery, wait_ready
+from tests.support.service import (
+    free_port,
+    hubspot_event,
+    post_hubspot_delivery,
+    serve_process,
+    wait_ready,
+)
 
 pytestmark = pytest.mark.slow  # starts icp-sync serve as a process
 
@@ -40,16 +43,9 @@ def test_given_serve_running_when_a_newer_release_expands_then_contracts_the_sch
     upgrade_to_head(database_url)
     newer = write_newer_release(tmp_path / "newer")
     port = free_port()
-    env = {
-        **os.environ,
-        "ICP_SYNC_DATABASE_URL": database_url,
-        "ICP_SYNC_HUBSPOT_APP_SECRET": SECRET,
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-c", "from app.cli.main import run; run()", "serve", "--port",
-         str(port), "--no-worker", "--no-schedules"],
-        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    process = serve_process(
+        database_url, SECRET, port, "--no-worker", "--no-schedules", cwd=tmp_path
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         assert wait_ready(base, process), "icp-sync serve did not become ready"

@@ -5,16 +5,19 @@ and stops cleanly on SIGTERM."""
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.support.service import free_port, hubspot_event, post_hubspot_delivery, wait_ready
+from tests.support.service import (
+    free_port,
+    hubspot_event,
+    post_hubspot_delivery,
+    serve_process,
+    wait_ready,
+)
 
 pytestmark = pytest.mark.slow  # starts icp-sync serve as a process
 
@@ -25,16 +28,9 @@ def test_given_serve_when_a_signed_webhook_arrives_then_it_is_stored_counted_and
     database_url: str, tmp_path: Path
 ) -> None:
     port = free_port()
-    env = {
-        **os.environ,
-        "ICP_SYNC_DATABASE_URL": database_url,
-        "ICP_SYNC_HUBSPOT_APP_SECRET": SECRET,
-        "ICP_SYNC_LOG_FORMAT": "json",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-c", "from app.cli.main import run; run()", "serve", "--port",
-         str(port), "--no-worker", "--no-schedules"],
-        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    process = serve_process(
+        database_url, SECRET, port, "--no-worker", "--no-schedules", cwd=tmp_path,
+        ICP_SYNC_LOG_FORMAT="json",
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:

@@ -8,8 +8,6 @@ import json
 import os
 import re
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -21,6 +19,7 @@ from tests.support.service import (
     free_port,
     hubspot_event,
     post_hubspot_delivery,
+    serve_process,
     wait_for,
     wait_ready,
 )
@@ -49,18 +48,11 @@ def test_given_serve_with_two_workers_when_webhooks_arrive_and_the_elected_proce
     database_url: str, tmp_path: Path
 ) -> None:
     port, log = free_port(), tmp_path / "serve.log"
-    env = {
-        **os.environ,
-        "ICP_SYNC_DATABASE_URL": database_url,
-        "ICP_SYNC_HUBSPOT_APP_SECRET": SECRET,
-        "ICP_SYNC_LOG_FORMAT": "json",
-    }
     base = f"http://127.0.0.1:{port}"
     with log.open("w") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-c", "from app.cli.main import run; run()", "serve", "--port",
-             str(port), "--workers", "2"],
-            env=env, cwd=tmp_path, stdout=output, stderr=output,
+        process = serve_process(
+            database_url, SECRET, port, "--workers", "2", cwd=tmp_path, output=output,
+            ICP_SYNC_LOG_FORMAT="json",
         )  # fmt: skip
         try:
             assert wait_ready(base, process), log.read_text()
