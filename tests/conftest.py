@@ -83,6 +83,13 @@ def postgres_session_url() -> Iterator[str]:
             )
 
 
+@pytest.fixture(scope="session")
+def postgres_server_url() -> str:
+    """URL of the PostgreSQL test server's own database (`test`): another database on the same
+    server as `postgres_url`'s, for what must stay within one database."""
+    return _reachable_admin_url().render_as_string(hide_password=False)
+
+
 def _reset_postgres(url: str) -> None:
     """Empty the database: close other sessions (a leaked pool would block), recreate `public`."""
     with psycopg.connect(_conninfo(make_url(url)), autocommit=True) as connection:

@@ -115,6 +115,10 @@ def lock_holder(engine: Engine, name: str) -> str:
                     " JOIN pg_stat_activity a ON a.pid = l.pid"
                     " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1"
                     " AND l.classid::bigint = :high AND l.objid::bigint = :low"
+                    # advisory locks are per database: another database's holder of the
+                    # same key (a staging store on the same server) is not ours
+                    " AND l.database = (SELECT oid FROM pg_database"
+                    " WHERE datname = current_database())"
                 ),
                 {"high": high, "low": low},
             ).scalar()
