@@ -20,7 +20,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.inbox.events import IncomingEvent
-from app.inbox.receive import Enqueued, enqueue
+from app.inbox.receive import Enqueued, enqueue_many
 
 MAX_BATCH = 256
 """Deliveries per transaction at most (each of up to 100 events)."""
@@ -83,7 +83,7 @@ class InboxWriter:
     def _commit(self, batch: list[_Pending]) -> None:
         try:
             with self._sessions() as session, session.begin():
-                results = [enqueue(session, p.events, p.received_at) for p in batch]
+                results = enqueue_many(session, [(p.events, p.received_at) for p in batch])
         except BaseException as error:  # every waiting delivery must hear back
             for pending in batch:
                 pending.loop.call_soon_threadsafe(_fail, pending.future, error)
