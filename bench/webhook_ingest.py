@@ -8,8 +8,10 @@ inbox only fills), on a fresh SQLite store or the empty database given; this pro
 `--requests` deliveries (one `company.propertyChange` event each, a distinct eventId, a valid
 v3 signature) with `--concurrency` requests in flight, over keep-alive connections (a minimal
 HTTP/1.1 client, so the load generator is not the bottleneck on two cores). Reported:
-requests/s over the whole run, per-request latency p50 / p99, non-2xx answers, and the rows
-found in the inbox afterwards (must equal the requests: nothing lost).
+requests/s over the whole run, per-request latency p50 / p99, non-2xx answers, the rows
+found in the inbox afterwards (must equal the requests: nothing lost), and the service's CPU
+time per delivery (its process's user + system time over the sends, startup excluded: the cost
+of one delivery, whatever else the machine is doing).
 """
 
 from __future__ import annotations
@@ -37,8 +39,18 @@ from app.store.tables import WebhookEvent
 from app.webhooks.hubspot import signature_v3
 
 MAX_ATTEMPTS = 3
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 INBOX_ONLY = ("--no-worker", "--no-schedules")
 """The service's options for ingest: the inbox only fills."""
+
+
+def process_cpu(pid: int) -> float:
+    """User + system CPU seconds of a process (all its threads), from /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
 def free_port() -> int:
@@ -216,7 +228,11 @@ def main() -> int:
         try:
             path = "/webhooks/hubspot"
             url = f"http://127.0.0.1:{port}{path}"
+            cpu_before = process_cpu(service.pid)
             row = asyncio.run(send_all(port, path, url, secret, args.requests, args.concurrency))
+            row["service_cpu_ms_per_delivery"] = round(
+                (process_cpu(service.pid) - cpu_before) * 1000 / args.requests, 3
+            )
         finally:
             service.terminate()
             service.wait(30)

@@ -50,6 +50,7 @@ from webhook_ingest import (
     Connection,
     delivery,
     free_port,
+    process_cpu,
     service_env,
     start_service,
 )
@@ -62,15 +63,6 @@ MIN_SEND_SHARE = 0.95
 BUSY_GENERATOR = 0.8  # of one core: above this, the generator may be what limits the step
 PATH = "/webhooks/hubspot"
 REUSE_IDLE_S = 4.0  # uvicorn closes a keep-alive connection idle for 5 s: not reused past 4 s
-
-
-def process_cpu(pid: int) -> float:
-    """User + system CPU seconds of a process (all its threads), from /proc."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
 def service_cpu(service_pid: int) -> dict[int, float]:

@@ -22,8 +22,14 @@ class Resources:
     inbox_writer: InboxWriter
 
 
-def get_resources(request: Request) -> Resources:
+def resources_of(request: Request) -> Resources:
     return cast(Resources, request.app.state.resources)
+
+
+async def get_resources(request: Request) -> Resources:
+    """The dependency. A coroutine on purpose: FastAPI runs a plain function dependency in a
+    worker thread: a thread hop per request for an attribute read."""
+    return resources_of(request)
 
 
 ResourcesDep = Annotated[Resources, Depends(get_resources)]

@@ -20,7 +20,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.inbox.events import IncomingEvent
-from app.inbox.receive import Enqueued, enqueue
+from app.inbox.receive import Enqueued, enqueue_many
 
 MAX_BATCH = 256
 """Deliveries per transaction at most (each of up to 100 events)."""
@@ -83,20 +83,31 @@ class InboxWriter:
     def _commit(self, batch: list[_Pending]) -> None:
         try:
             with self._sessions() as session, session.begin():
-                results = [enqueue(session, p.events, p.received_at) for p in batch]
+                results = enqueue_many(session, [(p.events, p.received_at) for p in batch])
         except BaseException as error:  # every waiting delivery must hear back
-            for pending in batch:
-                pending.loop.call_soon_threadsafe(_fail, pending.future, error)
+            _answer(batch, [error] * len(batch))
             return
-        for pending, result in zip(batch, results, strict=True):
-            pending.loop.call_soon_threadsafe(_succeed, pending.future, result)
+        _answer(batch, results)
 
 
-def _succeed(future: asyncio.Future[Enqueued], result: Enqueued) -> None:
-    if not future.done():
-        future.set_result(result)
+def _answer(batch: list[_Pending], outcomes: Sequence[Enqueued | BaseException]) -> None:
+    """Settle each delivery's future on its event loop: one wake-up per loop, not per delivery
+    (each `call_soon_threadsafe` writes to the loop's wake-up pipe)."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[_Pending, Enqueued | BaseException]]] = {}
+    for pending, outcome in zip(batch, outcomes, strict=True):
+        by_loop.setdefault(pending.loop, []).append((pending, outcome))
+    for loop, settled in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_settle, settled)
+        except RuntimeError:  # that loop is closed: nobody is waiting there any more
+            continue
 
 
-def _fail(future: asyncio.Future[Enqueued], error: BaseException) -> None:
-    if not future.done():
-        future.set_exception(error)
+def _settle(settled: list[tuple[_Pending, Enqueued | BaseException]]) -> None:
+    for pending, outcome in settled:
+        if pending.future.done():
+            continue
+        if isinstance(outcome, BaseException):
+            pending.future.set_exception(outcome)
+        else:
+            pending.future.set_result(outcome)

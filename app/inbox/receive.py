@@ -33,6 +33,7 @@ from app.store.tables import WebhookEvent
 from connectors.hubspot import echo as hubspot_echo
 
 _PENDING_COUNTS = "icp_sync.inbox.uncommitted_counts"
+_INSERTS: dict[str, Any] = {}
 
 
 class Enqueued(NamedTuple):
@@ -51,23 +52,62 @@ def enqueue(session: Session, events: Sequence[IncomingEvent], received_at: date
     earlier in `events`: each event is stored once. `received_at` (tz-aware) is also the first
     `next_attempt_at`. Nothing is committed here.
     """
+    return enqueue_many(session, [(events, received_at)])[0]
+
+
+def enqueue_many(
+    session: Session, deliveries: Sequence[tuple[Sequence[IncomingEvent], datetime]]
+) -> list[Enqueued]:
+    """`enqueue` for several deliveries (events, received at) in one INSERT: what each one's
+    own `enqueue`, called in turn, would have returned. An event in two of them is stored by
+    the first and a duplicate in the later ones."""
+    owners: dict[tuple[str, str], int] = {}  # (source, identity) -> the first delivery with it
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
     work: list[IncomingEvent] = []
     echoes: list[IncomingEvent] = []
-    for incoming in events:
-        (echoes if _is_echo(incoming) else work).append(incoming)
-    unique: dict[tuple[str, str], IncomingEvent] = {}
-    for incoming in work:
-        unique.setdefault((incoming.source, incoming.identity), incoming)
-    inserted: Sequence[str] = []
-    if unique:
-        rows = [_row(unique[identity], received_at) for identity in sorted(unique)]
-        statement = insert_ignoring_conflicts(session, WebhookEvent, ["source", "identity"]).values(
-            rows
-        )
-        inserted = session.execute(statement.returning(WebhookEvent.source)).scalars().all()
-    if events:
-        _count_on_commit(session, work, echoes, inserted)
-    return Enqueued(len(inserted), len(work) - len(inserted), len(echoes))
+    counts: list[tuple[int, int]] = []  # per delivery: (events to store, echoes)
+    for index, (events, received_at) in enumerate(deliveries):
+        mine = theirs = 0
+        for incoming in events:
+            if _is_echo(incoming):
+                echoes.append(incoming)
+                theirs += 1
+                continue
+            work.append(incoming)
+            mine += 1
+            identity = incoming.identity
+            if (incoming.source, identity) not in owners:
+                owners[(incoming.source, identity)] = index
+                rows[(incoming.source, identity)] = _row(incoming, identity, received_at)
+        counts.append((mine, theirs))
+    inserted: Sequence[Any] = []
+    if rows:
+        statement = _insert_statement(session)
+        # One executemany of a statement compiled once (SQLAlchemy's "insertmanyvalues" sends
+        # it as multi-row INSERTs): `.values(rows)` would compile anew for every row count.
+        inserted = session.connection().execute(statement, [rows[k] for k in sorted(rows)]).all()
+    stored = [0] * len(deliveries)
+    for source, identity in inserted:
+        stored[owners[(source, identity)]] += 1
+    if work or echoes:
+        _count_on_commit(session, work, echoes, [source for source, _ in inserted])
+    return [
+        Enqueued(new, mine - new, theirs)
+        for new, (mine, theirs) in zip(stored, counts, strict=True)
+    ]
+
+
+def _insert_statement(session: Session) -> Any:
+    """The INSERT for the session's database, built once per dialect (building it costs as much
+    as running it for one delivery)."""
+    dialect = session.get_bind().dialect.name
+    statement = _INSERTS.get(dialect)
+    if statement is None:
+        table = WebhookEvent.metadata.tables[WebhookEvent.__tablename__]
+        statement = _INSERTS[dialect] = insert_ignoring_conflicts(
+            session, table, ["source", "identity"]
+        ).returning(table.c.source, table.c.identity)
+    return statement
 
 
 def _is_echo(incoming: IncomingEvent) -> bool:
@@ -84,11 +124,11 @@ def record_rejected(source: str, reason: str) -> None:
     REQUESTS_REJECTED.labels(source=source, reason=reason).inc()
 
 
-def _row(incoming: IncomingEvent, received_at: datetime) -> dict[str, Any]:
+def _row(incoming: IncomingEvent, identity: str, received_at: datetime) -> dict[str, Any]:
     return {
         "source": incoming.source,
         "event_id": incoming.event_id,
-        "identity": incoming.identity,
+        "identity": identity,
         "event_type": incoming.event_type,
         "object_type": incoming.object_type,
         "object_id": incoming.object_id,
@@ -106,11 +146,7 @@ def _count_on_commit(
     echoes: Sequence[IncomingEvent],
     inserted: Sequence[str],
 ) -> None:
-    counts: dict[tuple[str, str], int] | None = session.info.get(_PENDING_COUNTS)
-    if counts is None:
-        counts = session.info[_PENDING_COUNTS] = {}
-        event.listen(session, "after_commit", _publish_counts)
-        event.listen(session, "after_rollback", _forget_counts)
+    counts: dict[tuple[str, str], int] = session.info.setdefault(_PENDING_COUNTS, {})
 
     def add(kind: str, source: str, count: int) -> None:
         counts[(kind, source)] = counts.get((kind, source), 0) + count
@@ -137,3 +173,9 @@ def _publish_counts(session: Session) -> None:
 def _forget_counts(session: Session) -> None:
     counts: dict[tuple[str, str], int] = session.info.get(_PENDING_COUNTS) or {}
     counts.clear()
+
+
+# Listening on the class, once: listening on each session costs as much as the INSERT of a
+# one-event delivery. A session that enqueued nothing has no counts and publishes nothing.
+event.listen(Session, "after_commit", _publish_counts)
+event.listen(Session, "after_rollback", _forget_counts)

@@ -11,15 +11,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.store.tables import Base
 
 
-def insert_ignoring_conflicts(session: Session, model: type[Base], unique: Sequence[str]) -> Any:
+def insert_ignoring_conflicts(
+    session: Session, model: type[Base] | Table, unique: Sequence[str]
+) -> Any:
     """An INSERT into `model`'s table that skips rows whose `unique` columns already exist
-    (`.values(rows)` to add them; `.returning(...)` works on both databases)."""
+    (`.values(rows)` to add them; `.returning(...)` works on both databases). Given the
+    `Table`, the statement is Core: run it on `session.connection()` with the rows as
+    parameters, compiled once for any number of rows."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         return postgresql.insert(model).on_conflict_do_nothing(index_elements=list(unique))

@@ -35,7 +35,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.api.deps import ResourcesDep, get_resources
+from app.api.deps import ResourcesDep, resources_of
 from app.inbox import queue
 from app.inbox.state import inbox_state
 from app.settings import Settings
@@ -89,7 +89,7 @@ async def require_admin(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_BEARER)],
 ) -> None:
     """The security dependency of every admin route."""
-    _authorize(get_resources(request).settings, credentials)
+    _authorize(resources_of(request).settings, credentials)
 
 
 class _AdminRoute(APIRoute):
@@ -99,7 +99,7 @@ class _AdminRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def authorized_first(request: Request) -> Response:
-            _authorize(get_resources(request).settings, await _BEARER(request))
+            _authorize(resources_of(request).settings, await _BEARER(request))
             return await handler(request)
 
         return authorized_first

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.inbox.events import IncomingEvent, Source
-from app.inbox.receive import Enqueued, enqueue, record_rejected
+from app.inbox.receive import Enqueued, enqueue, enqueue_many, record_rejected
 from app.metrics import REGISTRY
 from app.store.engine import make_engine, make_session_factory
 from app.store.migrate import upgrade_to_head
@@ -235,3 +235,36 @@ def test_given_echoes_of_our_writes_when_enqueued_then_not_stored_but_a_persons_
         "4": {"eventId": "4", "propertyName": "industry"},
     }
     assert metric("icp_sync_webhook_echoes_dropped_total", "hubspot") == echoes + 3
+
+
+def test_given_deliveries_sharing_events_when_enqueued_in_one_batch_then_each_answered_as_if_alone(
+    sessions: sessionmaker[Session],
+) -> None:
+    """The group commit stores a batch of deliveries in one INSERT: each delivery must still
+    hear what its own `enqueue` would have said, the earlier one storing a shared event."""
+    later = datetime(2026, 11, 23, 9, 31, tzinfo=UTC)
+    with sessions() as session, session.begin():
+        enqueue(session, [incoming("0")], NOW)
+    received = metric("icp_sync_webhook_events_received_total", "hubspot")
+    duplicates = metric("icp_sync_webhook_events_duplicate_total", "hubspot")
+
+    with sessions() as session, session.begin():
+        results = enqueue_many(
+            session,
+            [
+                ([incoming("1"), incoming("2"), incoming("0")], NOW),
+                ([], NOW),
+                ([incoming("2"), score_change("9", "INTEGRATION"), incoming("3")], later),
+                ([incoming("1"), incoming("1")], later),
+            ],
+        )
+
+    assert results == [(2, 1, 0), (0, 0, 0), (1, 1, 1), (0, 2, 0)]
+    assert {r.event_id: r.received_at for r in rows(sessions)} == {
+        "0": NOW,
+        "1": NOW,
+        "2": NOW,
+        "3": later,
+    }
+    assert metric("icp_sync_webhook_events_received_total", "hubspot") == received + 3
+    assert metric("icp_sync_webhook_events_duplicate_total", "hubspot") == duplicates + 4
