@@ -1,30 +1,42 @@
-"""Soak test: `icp-sync serve` for minutes under random CRM faults, watching for growth in its
-memory and in the inbox backlog, and checking that every inbound lead got its tier.
+"""Soak test: `icp-sync serve` for minutes under random CRM faults, with retention pruning a
+store in steady state, watching for growth in its memory, its inbox and its database, and
+checking that every inbound lead got its tier and that no score was written twice.
 
-    .venv/bin/python bench/soak.py [--minutes 10] [--leads-per-second 2] [--fault-rate 0.1]
-        [--sample-seconds 15] [--database-url URL] [--service-log PATH] [--json]
-        [--tracemalloc DIR]
+    .venv/bin/python bench/soak.py [--minutes 10] [--companies 500] [--leads-per-second 2]
+        [--fault-rate 0.1] [--sample-seconds 15] [--warmup-minutes 5] [--retention-days 1]
+        [--retention-interval-minutes 2] [--backfill-rate 8] [--database-url URL]
+        [--service-log PATH] [--json] [--tracemalloc DIR]
 
-The sandbox (HubSpot and Salesforce simulators with their webhook senders) runs in this process;
-`icp-sync serve` runs as a second process on loopback — endpoints, inbox worker, and an
-incremental sync of each CRM every minute (`ICP_SYNC_SYNC_INTERVAL_MINUTES=1`, nightly full sync
-off) — on a fresh SQLite store or the empty database given. First `icp-sync setup hubspot` and
-`icp-sync sync --source all` (subprocesses); then faults are switched on for both CRM APIs
-through the sandbox's control plane (`POST /_sandbox/faults` with a `FaultPlan`: every kind in
-turn, `--fault-rate` of the requests; the counts come from `GET /_sandbox/faults`) and new leads
-arrive in each CRM at `--leads-per-second` for `--minutes`. Every `--sample-seconds`: the
-service's resident memory (/proc: VmRSS, and from smaps the brk heap and the anonymous
-mappings), threads, file descriptors, the inbox per status (counted in the database), the
-sandbox webhook senders' undelivered items, the faults injected so far and the service's
-/metrics counters. Then inbound stops, the inbox is drained (faults still on; bounded by
-`--drain-seconds`) and every lead is looked up in its CRM: HubSpot company `icp_tier`,
-Salesforce Lead `ICP_Tier__c`.
+The sandbox (HubSpot and Salesforce simulators, each seeded with `--companies` companies, with
+their webhook senders) runs in this process; `icp-sync serve` runs as a second process on
+loopback — endpoints, inbox worker, an incremental sync of each CRM every minute
+(`ICP_SYNC_SYNC_INTERVAL_MINUTES=1`, nightly full sync off) and retention
+(`ICP_SYNC_RETENTION_DAYS=--retention-days`, pruned every `--retention-interval-minutes`) — on a
+fresh SQLite store or the empty database given. First `icp-sync setup hubspot` and the first
+`icp-sync sync` of each CRM (subprocesses; one that finds the service's first scheduled sync
+holding the CRM's lock waits for it and runs after it). Then the inbox is back-filled with one
+retention window of processed events at `--backfill-rate` per second (soak_store.py: retention
+cannot be under a day, so without it nothing would be old enough to prune within the soak;
+with it pruning deletes about as many events as arrive, as in a store that has run for more
+than a day). Then faults are switched on for both CRM APIs through the sandbox's control plane
+(`POST /_sandbox/faults` with a `FaultPlan`: every kind in turn, `--fault-rate` of the
+requests; the counts come from `GET /_sandbox/faults`) and new leads arrive in each CRM at
+`--leads-per-second` for `--minutes`. Every `--sample-seconds`: the service's resident memory
+(/proc: VmRSS, and from smaps the brk heap and the anonymous mappings), threads, file
+descriptors, the inbox per status and in all (counted in the database), the database's size
+(SQLite: file, WAL and pages in use; PostgreSQL: pg_database_size and webhook_events with its
+indexes), events pruned, the sandbox webhook senders' undelivered items, the faults injected so
+far and the service's /metrics counters. Then inbound stops, the inbox is drained (faults still
+on; bounded by `--drain-seconds`) and every lead is looked up in its CRM: HubSpot company
+`icp_tier`, Salesforce Lead `ICP_Tier__c`.
 
-Reported: RSS at the first minute after the warm-up vs the last minute (medians) and the growth,
-least-squares slopes of RSS (MiB/min) and of the backlog (events/min) after the warm-up, the
-maximum backlog, dead letters, faults by kind, leads created vs tiered, retries (the service's
-failed-attempt and rate-limit counters, and the CRM-call retries its log reports), warnings and
-errors in the service log by message, and a verdict.
+Reported: for RSS, inbox rows and database size, the least-squares slope after the warm-up as %
+of the mean per 10 minutes, flat when within ±1 %; the backlog's slope (events/min), the
+maximum backlog, dead letters, faults by kind, leads created vs tiered, events stored and
+pruned during the soak against the back-fill's rate, double writes (soak_writes.py: score
+writes that changed nothing but the scoring time, those a cut-off fault explains counted
+apart), retries (the service's failed-attempt and rate-limit counters, and the CRM-call retries
+its log reports), warnings and errors in the service log by message, and a verdict.
 
 `--tracemalloc DIR` is for diagnosing growth: the service traces its Python allocations (from
 15 s after its start) and dumps a snapshot into DIR every minute; the report adds the traced
@@ -61,6 +73,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from webhook_ingest import start_service
 from webhook_latency import Landings, free_port, percentile, service_env
 
+from app.cli.sync import SYNC_RUNNING_EXIT
 from app.inbox import queue
 from app.store.engine import make_engine, make_session_factory
 from app.store.migrate import upgrade_to_head
@@ -237,8 +250,9 @@ def take_sample(
 # --- the run --------------------------------------------------------------------------------
 
 
-def run_cli(env: dict[str, str], *arguments: str) -> str:
-    """One `icp-sync` command; its stdout, or SystemExit with its output if it failed."""
+def run_cli(env: dict[str, str], *arguments: str, busy_ok: bool = False) -> str | None:
+    """One `icp-sync` command; its stdout, or SystemExit with its output if it failed. With
+    `busy_ok`, None if it found its CRM's sync lock held (`icp-sync sync` exit code 3)."""
     done = subprocess.run(  # noqa: S603 - our own command line, no user input
         [*CLI, *arguments],
         env=env,
@@ -247,6 +261,8 @@ def run_cli(env: dict[str, str], *arguments: str) -> str:
         timeout=SETUP_TIMEOUT_S,
         check=False,
     )
+    if busy_ok and done.returncode == SYNC_RUNNING_EXIT:
+        return None
     if done.returncode != 0:
         raise SystemExit(
             f"icp-sync {' '.join(arguments)} failed ({done.returncode}):\n"
@@ -260,6 +276,24 @@ def stored_since(sessions: sessionmaker[Session], since: datetime) -> int:
     with sessions() as session:
         query = select(func.count()).where(WebhookEvent.received_at >= since)
         return int(session.scalar(query) or 0)
+
+
+def initial_sync(env: dict[str, str], source: str) -> dict[str, Any]:
+    """`icp-sync sync --source SOURCE`: the first sync of a CRM. With many records it meets the
+    service's first scheduled sync of the same CRM (a full one, having no cursor yet), which
+    holds the CRM's sync lock: then it waits for that one and runs after it."""
+    deadline = time.monotonic() + SETUP_TIMEOUT_S
+    waited = 0
+    while True:
+        output = run_cli(env, "sync", "--source", source, "--json", busy_ok=True)
+        if output is not None:
+            report: dict[str, Any] = json.loads(output)
+            report["waited_for_scheduled_sync"] = waited
+            return report
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the initial {source} sync found its lock held for too long")
+        waited += 1
+        time.sleep(10.0)
 
 
 def wait_quiet(sandbox: RunningSandbox, sessions: sessionmaker[Session], timeout: float) -> bool:
@@ -666,7 +700,7 @@ def main() -> int:
                 _note("setup hubspot, then the initial sync of both CRMs")
                 run_cli(env, "setup", "hubspot", "--json")
                 sync_started = time.monotonic()
-                initial = json.loads(run_cli(env, "sync", "--source", "all", "--json"))
+                initial = {crm: initial_sync(env, crm) for crm in CRMS}
                 initial_sync_s = time.monotonic() - sync_started
                 settled = wait_quiet(sandbox, sessions, QUIET_TIMEOUT_S)
                 settle_s = time.monotonic() - sync_started - initial_sync_s
