@@ -278,6 +278,15 @@ def stored_since(sessions: sessionmaker[Session], since: datetime) -> int:
         return int(session.scalar(query) or 0)
 
 
+def wait_until(clock: str) -> None:
+    """Sleeps until `clock` (HH:MM, UTC) today; at once if that has passed."""
+    hours, _, minutes = clock.partition(":")
+    now = datetime.now(UTC)
+    at = now.replace(hour=int(hours), minute=int(minutes), second=0, microsecond=0)
+    _note(f"waiting until {at:%H:%M} UTC")
+    time.sleep(max(0.0, (at - now).total_seconds()))
+
+
 def initial_sync(env: dict[str, str], source: str) -> dict[str, Any]:
     """`icp-sync sync --source SOURCE`: the first sync of a CRM. With many records it meets the
     service's first scheduled sync of the same CRM (a full one, having no cursor yet), which
@@ -657,6 +666,12 @@ def main() -> int:
         help="diagnosis: trace the service's allocations, dump a snapshot into DIR every minute "
         "and report what grew (slows the service and adds to its memory)",
     )
+    parser.add_argument(
+        "--start-at",
+        metavar="HH:MM",
+        help="after the first syncs, wait until this UTC time before the back-fill and the soak "
+        "(to start the measured part once the machine is otherwise quiet)",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if not 0 <= args.hang_seconds < READ_TIMEOUT_S:
@@ -704,6 +719,8 @@ def main() -> int:
                 initial_sync_s = time.monotonic() - sync_started
                 settled = wait_quiet(sandbox, sessions, QUIET_TIMEOUT_S)
                 settle_s = time.monotonic() - sync_started - initial_sync_s
+                if args.start_at:
+                    wait_until(args.start_at)
                 backfilled, backfill_s = 0, 0.0
                 if args.backfill_rate > 0:
                     _note(f"back-filling {args.retention_days:g} day(s) of processed events at "
@@ -799,7 +816,8 @@ def main() -> int:
         drained=drained,
     )
     soak_pruned = [s["pruned"] for s in samples if s["phase"] == "soak"]
-    stored_s = (samples[-1]["t_s"] or 1.0) if samples else 1.0
+    soak_samples = [s for s in samples if s["phase"] == "soak"]
+    stored_s = (soak_samples[-1]["t_s"] or 1.0) if soak_samples else 1.0  # inbound's duration
     report: dict[str, Any] = {
         "summary": summary,
         "double_writes": double_writes,
