@@ -57,6 +57,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -67,6 +68,7 @@ from typing import Any
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 from soak_store import backfill, mean_payload_bytes, payload_templates, store_size
+from soak_vacuum import autovacuum_off, start_emulating
 from soak_writes import WriteWatch
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -706,6 +708,12 @@ def main() -> int:
             watch = WriteWatch(sandbox).start()
             engine = make_engine(url)
             sessions = make_session_factory(engine)
+            vacuumed: list[str] = []
+            emulating = autovacuum_off(engine)
+            stop_vacuum = threading.Event()
+            if emulating:
+                _note("the server's autovacuum is off: emulating its default rules")
+                start_emulating(engine, stop_vacuum, vacuumed)
             traced_env = tracemalloc_env(args.tracemalloc, 60.0) if args.tracemalloc else {}
             # started first: the initial sync's echoes reach it
             service = start_service({**env, **traced_env}, port, options=(), output=log)
@@ -788,6 +796,7 @@ def main() -> int:
                 }
                 double_writes = watch.report()
             finally:
+                stop_vacuum.set()
                 set_faults(sandbox, None)
                 for run in runs.values():
                     run.stop()
@@ -833,6 +842,8 @@ def main() -> int:
             "pruned_total": samples[-1]["pruned"] if samples else 0,
             "mean_payload_bytes": payload_bytes,
         },
+        "autovacuum_emulated": emulating,
+        "vacuum_actions": vacuumed,
         "initial_sync_s": round(initial_sync_s, 1),
         "settle_s": round(settle_s, 1),
         "leads": {

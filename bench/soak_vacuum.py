@@ -14,6 +14,7 @@ its dead rows exceed 50 + 20 % of its rows (`autovacuum_vacuum_threshold`,
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from datetime import UTC, datetime
 
@@ -45,6 +46,25 @@ def one_round(engine: Engine) -> list[str]:
                 connection.execute(text(f'{verb} "{name}"'))
                 done.append(f"{verb} {name} (live {live}, dead {dead}, inserted {inserted})")
     return done
+
+
+def autovacuum_off(engine: Engine) -> bool:
+    if engine.dialect.name != "postgresql":
+        return False
+    with engine.connect() as connection:
+        return str(connection.execute(text("SHOW autovacuum")).scalar_one()) == "off"
+
+
+def start_emulating(engine: Engine, stop: threading.Event, log: list[str]) -> threading.Thread:
+    """Runs `one_round` every `NAPTIME_S` until `stop` is set, appending what it did to `log`."""
+
+    def run() -> None:
+        while not stop.wait(NAPTIME_S):
+            log.extend(f"{datetime.now(UTC):%H:%M:%S} {line}" for line in one_round(engine))
+
+    thread = threading.Thread(target=run, name="autovacuum-emulation", daemon=True)
+    thread.start()
+    return thread
 
 
 def main() -> int:
