@@ -3,7 +3,8 @@ and the scheduled syncs.
 
 Schedules (APScheduler, in-process): per configured CRM, an incremental sync every
 `sync_interval_minutes` and a full reconcile nightly at `full_sync_hour` UTC; the inbox's
-retention (app.inbox.retention) a minute after the start, then hourly; one instance of a job at
+retention (app.inbox.retention) a minute after the start, then every
+`retention_interval_minutes`; one instance of a job at
 a time, missed runs coalesced into one. Each run first takes the sync lock of its CRM
 (app.store.locks, the one `icp-sync sync` takes too): the process that gets it runs the sync,
 the others skip that round.
@@ -25,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app import metrics
 from app.crm import configured_sources, make_connector
-from app.inbox.retention import PRUNE_EVERY, prune_committing
+from app.inbox.retention import prune_committing
 from app.inbox.worker import Worker
 from app.rubric import Rubric
 from app.scoring import compile_rubric
@@ -119,7 +120,7 @@ class Runtime:
                 )
         scheduler.add_job(
             self.prune,
-            IntervalTrigger(seconds=PRUNE_EVERY.total_seconds()),
+            IntervalTrigger(minutes=self.settings.retention_interval_minutes),
             id="retention",
             next_run_time=datetime.now(UTC) + PRUNE_START_DELAY,
         )
@@ -133,7 +134,10 @@ class Runtime:
             with self.session_factory() as session:
                 pruned = prune_committing(session, datetime.now(UTC), retention)
         except Exception:
-            logger.exception("inbox retention failed; retrying in %s", PRUNE_EVERY)
+            logger.exception(
+                "inbox retention failed; retrying in %d min",
+                self.settings.retention_interval_minutes,
+            )
             return 0
         if pruned.events:
             logger.info(

@@ -135,6 +135,14 @@ class Settings(BaseSettings):
         "after processing; dead-lettered and waiting events are kept. At least 1 day, the "
         "CRMs' redelivery window, so a late duplicate is still recognised.",
     )
+    retention_interval_minutes: int = Field(
+        default=60,
+        ge=1,
+        le=24 * 60,
+        description="How often `serve` prunes the inbox (the first run a minute after the "
+        "start): each run deletes what aged past the retention since the last one, so the "
+        "inbox's size saw-tooths by this much of its event rate.",
+    )
     log_format: str = Field(default="json", pattern="^(json|console)$")
 
     @field_validator("retention_days")

@@ -1,30 +1,42 @@
-"""Soak test: `icp-sync serve` for minutes under random CRM faults, watching for growth in its
-memory and in the inbox backlog, and checking that every inbound lead got its tier.
+"""Soak test: `icp-sync serve` for minutes under random CRM faults, with retention pruning a
+store in steady state, watching for growth in its memory, its inbox and its database, and
+checking that every inbound lead got its tier and that no score was written twice.
 
-    .venv/bin/python bench/soak.py [--minutes 10] [--leads-per-second 2] [--fault-rate 0.1]
-        [--sample-seconds 15] [--database-url URL] [--service-log PATH] [--json]
-        [--tracemalloc DIR]
+    .venv/bin/python bench/soak.py [--minutes 10] [--companies 500] [--leads-per-second 2]
+        [--fault-rate 0.1] [--sample-seconds 15] [--warmup-minutes 5] [--retention-days 1]
+        [--retention-interval-minutes 2] [--backfill-rate 8] [--database-url URL]
+        [--service-log PATH] [--json] [--tracemalloc DIR]
 
-The sandbox (HubSpot and Salesforce simulators with their webhook senders) runs in this process;
-`icp-sync serve` runs as a second process on loopback — endpoints, inbox worker, and an
-incremental sync of each CRM every minute (`ICP_SYNC_SYNC_INTERVAL_MINUTES=1`, nightly full sync
-off) — on a fresh SQLite store or the empty database given. First `icp-sync setup hubspot` and
-`icp-sync sync --source all` (subprocesses); then faults are switched on for both CRM APIs
-through the sandbox's control plane (`POST /_sandbox/faults` with a `FaultPlan`: every kind in
-turn, `--fault-rate` of the requests; the counts come from `GET /_sandbox/faults`) and new leads
-arrive in each CRM at `--leads-per-second` for `--minutes`. Every `--sample-seconds`: the
-service's resident memory (/proc: VmRSS, and from smaps the brk heap and the anonymous
-mappings), threads, file descriptors, the inbox per status (counted in the database), the
-sandbox webhook senders' undelivered items, the faults injected so far and the service's
-/metrics counters. Then inbound stops, the inbox is drained (faults still on; bounded by
-`--drain-seconds`) and every lead is looked up in its CRM: HubSpot company `icp_tier`,
-Salesforce Lead `ICP_Tier__c`.
+The sandbox (HubSpot and Salesforce simulators, each seeded with `--companies` companies, with
+their webhook senders) runs in this process; `icp-sync serve` runs as a second process on
+loopback — endpoints, inbox worker, an incremental sync of each CRM every minute
+(`ICP_SYNC_SYNC_INTERVAL_MINUTES=1`, nightly full sync off) and retention
+(`ICP_SYNC_RETENTION_DAYS=--retention-days`, pruned every `--retention-interval-minutes`) — on a
+fresh SQLite store or the empty database given. First `icp-sync setup hubspot` and the first
+`icp-sync sync` of each CRM (subprocesses; one that finds the service's first scheduled sync
+holding the CRM's lock waits for it and runs after it). Then the inbox is back-filled with one
+retention window of processed events at `--backfill-rate` per second (soak_store.py: retention
+cannot be under a day, so without it nothing would be old enough to prune within the soak;
+with it pruning deletes about as many events as arrive, as in a store that has run for more
+than a day). Then faults are switched on for both CRM APIs through the sandbox's control plane
+(`POST /_sandbox/faults` with a `FaultPlan`: every kind in turn, `--fault-rate` of the
+requests; the counts come from `GET /_sandbox/faults`) and new leads arrive in each CRM at
+`--leads-per-second` for `--minutes`. Every `--sample-seconds`: the service's resident memory
+(/proc: VmRSS, and from smaps the brk heap and the anonymous mappings), threads, file
+descriptors, the inbox per status and in all (counted in the database), the database's size
+(SQLite: file, WAL and pages in use; PostgreSQL: pg_database_size and webhook_events with its
+indexes), events pruned, the sandbox webhook senders' undelivered items, the faults injected so
+far and the service's /metrics counters. Then inbound stops, the inbox is drained (faults still
+on; bounded by `--drain-seconds`) and every lead is looked up in its CRM: HubSpot company
+`icp_tier`, Salesforce Lead `ICP_Tier__c`.
 
-Reported: RSS at the first minute after the warm-up vs the last minute (medians) and the growth,
-least-squares slopes of RSS (MiB/min) and of the backlog (events/min) after the warm-up, the
-maximum backlog, dead letters, faults by kind, leads created vs tiered, retries (the service's
-failed-attempt and rate-limit counters, and the CRM-call retries its log reports), warnings and
-errors in the service log by message, and a verdict.
+Reported: for RSS, inbox rows and database size, the least-squares slope after the warm-up as %
+of the mean per 10 minutes, flat when within ±1 %; the backlog's slope (events/min), the
+maximum backlog, dead letters, faults by kind, leads created vs tiered, events stored and
+pruned during the soak against the back-fill's rate, double writes (soak_writes.py: score
+writes that changed nothing but the scoring time, those a cut-off fault explains counted
+apart), retries (the service's failed-attempt and rate-limit counters, and the CRM-call retries
+its log reports), warnings and errors in the service log by message, and a verdict.
 
 `--tracemalloc DIR` is for diagnosing growth: the service traces its Python allocations (from
 15 s after its start) and dumps a snapshot into DIR every minute; the report adds the traced
@@ -45,20 +57,25 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import select
+from soak_store import backfill, mean_payload_bytes, payload_templates, store_size
+from soak_vacuum import autovacuum_off, start_emulating
+from soak_writes import WriteWatch
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 from webhook_ingest import start_service
 from webhook_latency import Landings, free_port, percentile, service_env
 
+from app.cli.sync import SYNC_RUNNING_EXIT
 from app.inbox import queue
 from app.store.engine import make_engine, make_session_factory
 from app.store.migrate import upgrade_to_head
@@ -71,11 +88,14 @@ from crm_sandbox.sandbox import RunningSandbox, start_sandbox
 
 CRMS: tuple[Crm, ...] = ("hubspot", "salesforce")
 CLI = (sys.executable, "-c", "from app.cli.main import run; run()")
-SETUP_TIMEOUT_S = 900.0
+SETUP_TIMEOUT_S = 3_600.0  # the first sync of 100,000 HubSpot companies took over 15 min here
 QUIET_TIMEOUT_S = 120.0
-TIER_RECHECK_S = 75.0  # one scheduled incremental sync (every minute), and its writes
-GROWTH_LIMIT_PCT = 10.0
+TIER_RECHECK_S = 180.0  # a write that exhausted its retries: 2-min back-off, then the worker (30 s)
+FLAT_LIMIT_PCT = 1.0  # least-squares slope after the warm-up, % of the mean per 10 minutes
+FLAT_JUDGED = ("rss_mib", "inbox_rows", "db_used_mib", "db_database_mib")
+FLAT_SHOWN = (*FLAT_JUDGED, "db_file_mib", "db_wal_mib", "db_inbox_mib", "done")
 BACKLOG_SLOPE_LIMIT = 1.0  # events per minute
+BACKFILL_RATE = 10.0  # events stored per second at 2 leads/s per CRM (measured, see the report)
 MIN_SAMPLES = 8  # after the warm-up, for a verdict
 MIB = 1024 * 1024
 READ_TIMEOUT_S = min(
@@ -198,11 +218,13 @@ def take_sample(
     started: float,
     pid: int,
     port: int,
+    engine: Engine,
     sessions: sessionmaker[Session],
     sandbox: RunningSandbox,
     runs: dict[str, InboundSimulation],
 ) -> dict[str, Any]:
     counts = inbox_counts(sessions)
+    sizes = store_size(engine)
     metrics = scrape_metrics(port)
     senders = sender_stats(sandbox)
     injected = faults_injected(sandbox)
@@ -215,6 +237,9 @@ def take_sample(
         "processing": counts["processing"],
         "done": counts["done"],
         "dead": counts["dead"],
+        "inbox_rows": sum(counts.values()),
+        **{k: round(v, 3) for k, v in sizes.items()},
+        "pruned": int(metric_sum(metrics, "icp_sync_retention_rows_pruned_total")),
         "leads": sum(len(run.leads) for run in runs.values()),
         "webhooks_undelivered": sum(s["undelivered"] for s in senders.values()),
         "webhooks_gave_up": sum(s["gave_up"] for s in senders.values()),
@@ -227,8 +252,9 @@ def take_sample(
 # --- the run --------------------------------------------------------------------------------
 
 
-def run_cli(env: dict[str, str], *arguments: str) -> str:
-    """One `icp-sync` command; its stdout, or SystemExit with its output if it failed."""
+def run_cli(env: dict[str, str], *arguments: str, busy_ok: bool = False) -> str | None:
+    """One `icp-sync` command; its stdout, or SystemExit with its output if it failed. With
+    `busy_ok`, None if it found its CRM's sync lock held (`icp-sync sync` exit code 3)."""
     done = subprocess.run(  # noqa: S603 - our own command line, no user input
         [*CLI, *arguments],
         env=env,
@@ -237,12 +263,48 @@ def run_cli(env: dict[str, str], *arguments: str) -> str:
         timeout=SETUP_TIMEOUT_S,
         check=False,
     )
+    if busy_ok and done.returncode == SYNC_RUNNING_EXIT:
+        return None
     if done.returncode != 0:
         raise SystemExit(
             f"icp-sync {' '.join(arguments)} failed ({done.returncode}):\n"
             f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
         )
     return done.stdout
+
+
+def stored_since(sessions: sessionmaker[Session], since: datetime) -> int:
+    """Inbox events received since `since` (the soak's own, the back-fill's are older)."""
+    with sessions() as session:
+        query = select(func.count()).where(WebhookEvent.received_at >= since)
+        return int(session.scalar(query) or 0)
+
+
+def wait_until(clock: str) -> None:
+    """Sleeps until `clock` (HH:MM, UTC) today; at once if that has passed."""
+    hours, _, minutes = clock.partition(":")
+    now = datetime.now(UTC)
+    at = now.replace(hour=int(hours), minute=int(minutes), second=0, microsecond=0)
+    _note(f"waiting until {at:%H:%M} UTC")
+    time.sleep(max(0.0, (at - now).total_seconds()))
+
+
+def initial_sync(env: dict[str, str], source: str) -> dict[str, Any]:
+    """`icp-sync sync --source SOURCE`: the first sync of a CRM. With many records it meets the
+    service's first scheduled sync of the same CRM (a full one, having no cursor yet), which
+    holds the CRM's sync lock: then it waits for that one and runs after it."""
+    deadline = time.monotonic() + SETUP_TIMEOUT_S
+    waited = 0
+    while True:
+        output = run_cli(env, "sync", "--source", source, "--json", busy_ok=True)
+        if output is not None:
+            report: dict[str, Any] = json.loads(output)
+            report["waited_for_scheduled_sync"] = waited
+            return report
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the initial {source} sync found its lock held for too long")
+        waited += 1
+        time.sleep(10.0)
 
 
 def wait_quiet(sandbox: RunningSandbox, sessions: sessionmaker[Session], timeout: float) -> bool:
@@ -306,6 +368,29 @@ def trend(points: Sequence[tuple[float, float]]) -> tuple[float, float | None] |
         return slope * 60, None
     residuals = sum((v - mean_v - slope * (t - mean_t)) ** 2 for t, v in points)
     return slope * 60, (residuals / (len(points) - 2) / spread) ** 0.5 * 60
+
+
+def flatness(steady: Sequence[dict[str, Any]], key: str) -> dict[str, Any] | None:
+    """The least-squares slope of `key` over the samples, as % of its mean per 10 minutes
+    (± its standard error), and whether it is within ±`FLAT_LIMIT_PCT`."""
+    points = [(s["t_s"], float(s[key])) for s in steady if key in s]
+    fitted = trend(points)
+    if fitted is None:
+        return None
+    mean = statistics.fmean(v for _, v in points)
+    if mean == 0:
+        return None
+    slope, error = fitted
+    pct = slope * 10 / mean * 100
+    return {
+        "mean": round(mean, 2),
+        "first": points[0][1],
+        "last": points[-1][1],
+        "slope_per_min": round(slope, 4),
+        "pct_per_10_min": round(pct, 3),
+        "pct_stderr": None if error is None else round(error * 10 / mean * 100, 3),
+        "flat": abs(pct) <= FLAT_LIMIT_PCT,
+    }
 
 
 def by_minute(samples: Sequence[dict[str, Any]], minutes: float) -> list[dict[str, Any]]:
@@ -397,21 +482,26 @@ def summarise(
         or (backlog_error is not None and abs(backlog_slope) < 2 * backlog_error)
     )
     final = samples[-1]
-    grew = []
-    if growth is None or growth >= GROWTH_LIMIT_PCT:
-        grew.append(f"RSS grew {_fmt(growth)} % ({_fmt(rss_slope, 2)} MiB/min)")
+    flat = {key: f for key in FLAT_SHOWN if (f := flatness(steady, key)) is not None}
+    grew = [
+        f"{key} slope {flat[key]['pct_per_10_min']:+.2f} %/10 min"
+        for key in FLAT_JUDGED
+        if key in flat and not flat[key]["flat"]
+    ]
     if not backlog_flat:
         grew.append(
             f"inbox backlog slope {_fmt(backlog_slope, 2)} ± {_fmt(backlog_error, 2)} events/min"
         )
     if not drained or final["backlog"]:
         grew.append(f"inbox not drained ({final['backlog']} events left)")
-    verdict = "no growth" if not grew else "; ".join(grew)
+    verdict = "flat" if not grew else "; ".join(grew)
     if len(steady) < MIN_SAMPLES:
         verdict = f"too short to judge ({len(steady)} samples after the warm-up)"
     if created != tiered:
         verdict += f"; {created - tiered} of {created} leads without a tier"
+    # (double writes are judged in the report: they need the CRMs' write logs)
     return {
+        "flatness": flat,
         "rss_first_minute_mib": _round(rss_first, 1),
         "rss_last_minute_mib": _round(rss_last, 1),
         "rss_growth_pct": _round(growth, 1),
@@ -547,9 +637,28 @@ def main() -> int:
         help="how long a `timeout` fault holds a request (under the read timeout)",
     )
     parser.add_argument("--sample-seconds", type=float, default=15.0)
-    parser.add_argument("--warmup-minutes", type=float, default=1.0)
+    parser.add_argument("--warmup-minutes", type=float, default=5.0)
     parser.add_argument("--drain-seconds", type=float, default=120.0)
-    parser.add_argument("--companies", type=int, default=500)
+    parser.add_argument("--companies", type=int, default=500, help="seeded in each CRM")
+    parser.add_argument(
+        "--retention-days",
+        type=float,
+        default=1.0,
+        help="ICP_SYNC_RETENTION_DAYS of the service, and the back-fill's window",
+    )
+    parser.add_argument(
+        "--retention-interval-minutes",
+        type=int,
+        default=2,
+        help="ICP_SYNC_RETENTION_INTERVAL_MINUTES: how often the service prunes",
+    )
+    parser.add_argument(
+        "--backfill-rate",
+        type=float,
+        default=BACKFILL_RATE,
+        help="processed events per second back-filled over the retention window before the "
+        "soak: the rate the soak stores events at (its report measures it; 0: no back-fill)",
+    )
     parser.add_argument("--database-url", help="an empty database (default: a fresh SQLite file)")
     parser.add_argument("--service-log", type=Path, help="keep the service's log (JSON lines)")
     parser.add_argument(
@@ -558,6 +667,12 @@ def main() -> int:
         metavar="DIR",
         help="diagnosis: trace the service's allocations, dump a snapshot into DIR every minute "
         "and report what grew (slows the service and adds to its memory)",
+    )
+    parser.add_argument(
+        "--start-at",
+        metavar="HH:MM",
+        help="after the first syncs, wait until this UTC time before the back-fill and the soak "
+        "(to start the measured part once the machine is otherwise quiet)",
     )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -587,9 +702,18 @@ def main() -> int:
                 **service_env(sandbox, url),
                 "ICP_SYNC_SYNC_INTERVAL_MINUTES": "1",
                 "ICP_SYNC_FULL_SYNC_HOUR": "-1",
+                "ICP_SYNC_RETENTION_DAYS": f"{args.retention_days:g}",
+                "ICP_SYNC_RETENTION_INTERVAL_MINUTES": str(args.retention_interval_minutes),
             }
+            watch = WriteWatch(sandbox).start()
             engine = make_engine(url)
             sessions = make_session_factory(engine)
+            vacuumed: list[str] = []
+            emulating = autovacuum_off(engine)
+            stop_vacuum = threading.Event()
+            if emulating:
+                _note("the server's autovacuum is off: emulating its default rules")
+                start_emulating(engine, stop_vacuum, vacuumed)
             traced_env = tracemalloc_env(args.tracemalloc, 60.0) if args.tracemalloc else {}
             # started first: the initial sync's echoes reach it
             service = start_service({**env, **traced_env}, port, options=(), output=log)
@@ -598,11 +722,30 @@ def main() -> int:
             try:
                 _note("setup hubspot, then the initial sync of both CRMs")
                 run_cli(env, "setup", "hubspot", "--json")
-                initial = json.loads(run_cli(env, "sync", "--source", "all", "--json"))
+                sync_started = time.monotonic()
+                initial = {crm: initial_sync(env, crm) for crm in CRMS}
+                initial_sync_s = time.monotonic() - sync_started
                 settled = wait_quiet(sandbox, sessions, QUIET_TIMEOUT_S)
+                settle_s = time.monotonic() - sync_started - initial_sync_s
+                if args.start_at:
+                    wait_until(args.start_at)
+                backfilled, backfill_s = 0, 0.0
+                if args.backfill_rate > 0:
+                    _note(f"back-filling {args.retention_days:g} day(s) of processed events at "
+                          f"{args.backfill_rate:g}/s")  # fmt: skip
+                    backfill_started = time.monotonic()
+                    backfilled = backfill(
+                        engine,
+                        payload_templates(sessions),
+                        rate=args.backfill_rate,
+                        window=timedelta(days=args.retention_days),
+                        now=datetime.now(UTC),
+                    )
+                    backfill_s = time.monotonic() - backfill_started
                 landings = Landings(sandbox)
                 _note(f"soak: {args.minutes:g} min, faults {args.fault_rate:g}")
                 started, started_wall = time.monotonic(), time.time()
+                soak_start_at = datetime.now(UTC)
                 set_faults(sandbox, plan)
                 for crm in CRMS:
                     runs[crm] = sandbox.simulate_inbound(args.leads_per_second, count, crm=crm)
@@ -613,7 +756,9 @@ def main() -> int:
                         break
                     if time.monotonic() >= next_sample:
                         samples.append(
-                            take_sample("soak", started, service.pid, port, sessions, sandbox, runs)
+                            take_sample(
+                                "soak", started, service.pid, port, engine, sessions, sandbox, runs
+                            )
                         )
                         _progress(samples[-1])
                         next_sample += args.sample_seconds
@@ -623,7 +768,7 @@ def main() -> int:
                 if service.poll() is not None:
                     raise SystemExit(f"the service exited ({service.returncode}); see {log_path}")
                 samples.append(
-                    take_sample("soak", started, service.pid, port, sessions, sandbox, runs)
+                    take_sample("soak", started, service.pid, port, engine, sessions, sandbox, runs)
                 )
                 _note("inbound stopped; draining the inbox (faults still on)")
                 drain_started = time.monotonic()
@@ -638,13 +783,20 @@ def main() -> int:
                         time.sleep(5.0)
                         missing = untiered(sandbox, missing)
                 samples.append(
-                    take_sample("end", started, service.pid, port, sessions, sandbox, runs)
+                    take_sample("end", started, service.pid, port, engine, sessions, sandbox, runs)
                 )
                 metrics = scrape_metrics(port)
                 injected = faults_injected(sandbox)
                 senders = sender_stats(sandbox)
                 why_missing = events_of(sessions, missing[:20])
+                arrived = stored_since(sessions, soak_start_at)
+                payload_bytes = {
+                    "backfill": _round(mean_payload_bytes(engine, None), 1),
+                    "soak": _round(mean_payload_bytes(engine, soak_start_at), 1),
+                }
+                double_writes = watch.report()
             finally:
+                stop_vacuum.set()
                 set_faults(sandbox, None)
                 for run in runs.values():
                     run.stop()
@@ -672,8 +824,28 @@ def main() -> int:
         tiered=created - len(missing),
         drained=drained,
     )
+    soak_pruned = [s["pruned"] for s in samples if s["phase"] == "soak"]
+    soak_samples = [s for s in samples if s["phase"] == "soak"]
+    stored_s = (soak_samples[-1]["t_s"] or 1.0) if soak_samples else 1.0  # inbound's duration
     report: dict[str, Any] = {
         "summary": summary,
+        "double_writes": double_writes,
+        "retention": {
+            "days": args.retention_days,
+            "interval_minutes": args.retention_interval_minutes,
+            "backfilled_events": backfilled,
+            "backfill_rate_per_s": args.backfill_rate,
+            "backfill_s": round(backfill_s, 1),
+            "stored_during_soak": arrived,
+            "stored_per_s": round(arrived / stored_s, 2),
+            "pruned_during_soak": (soak_pruned[-1] - soak_pruned[0]) if soak_pruned else 0,
+            "pruned_total": samples[-1]["pruned"] if samples else 0,
+            "mean_payload_bytes": payload_bytes,
+        },
+        "autovacuum_emulated": emulating,
+        "vacuum_actions": vacuumed,
+        "initial_sync_s": round(initial_sync_s, 1),
+        "settle_s": round(settle_s, 1),
         "leads": {
             crm: {
                 "created": len(run.leads),
@@ -724,6 +896,9 @@ def main() -> int:
         "cpu_model": cpu_model(),
         "date": datetime.now(UTC).date().isoformat(),
     }
+    unexplained = sum(d["resends_unexplained"] for d in double_writes.values())
+    if unexplained:
+        summary["verdict"] += f"; {unexplained} unexplained double writes"
     if args.service_log:
         report["service_log_path"] = str(args.service_log)
     if args.tracemalloc:
@@ -838,6 +1013,44 @@ def print_report(report: dict[str, Any]) -> None:
         rows.append((f"{crm} webhook sender", ", ".join(f"{k} {v}" for k, v in stats.items())))
     for name, value in rows:
         print(f"| {name} | {value} |")
+    print()
+    print(
+        f"after the {config['warmup_minutes']:g}-minute warm-up, least-squares slopes "
+        f"(flat: within ±{FLAT_LIMIT_PCT:g} % of the mean per 10 minutes):"
+    )
+    print()
+    print("| series | first → last | mean | slope /min | % per 10 min | flat |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for key, f in s["flatness"].items():
+        judged = "**yes**" if f["flat"] else "**NO**"
+        print(
+            f"| {key} | {f['first']:g} → {f['last']:g} | {f['mean']:g} | "
+            f"{f['slope_per_min']:+g} | {f['pct_per_10_min']:+.2f} ± {f['pct_stderr']} | "
+            f"{judged if key in FLAT_JUDGED else '(shown)'} |"
+        )
+    r = report["retention"]
+    print()
+    print(
+        f"retention: {r['days']:g} day(s), pruned every {r['interval_minutes']} min; "
+        f"back-filled {r['backfilled_events']:,} events ({r['backfill_rate_per_s']:g}/s) in "
+        f"{r['backfill_s']} s; stored during the soak {r['stored_during_soak']:,} "
+        f"({r['stored_per_s']}/s), pruned during the soak {r['pruned_during_soak']:,}; mean "
+        f"payload bytes back-fill {r['mean_payload_bytes']['backfill']}, soak "
+        f"{r['mean_payload_bytes']['soak']}"
+    )
+    print(f"initial sync {report['initial_sync_s']} s, then quiet after {report['settle_s']} s")
+    print()
+    print("double writes (a score write that changed nothing but the scoring time):")
+    for crm, d in report["double_writes"].items():
+        print(
+            f"  {crm}: {d['score_writes']:,} score writes to {d['records_written']:,} records "
+            f"({d['records_written_more_than_once']:,} written more than once); re-sends "
+            f"{d['resends']} = {d['resends_explained_by_faults']} explained by cut-off faults "
+            f"+ {d['resends_unexplained']} unexplained; cut-off faults on write paths "
+            f"{d['cut_off_faults_on_write_paths']}"
+        )
+        for example in d["unexplained_examples"]:
+            print("    ", example)
     print()
     print("CRM-call retries by operation and cause:")
     for cause, number in report["service_log"]["crm_call_retries_by_cause"].items():

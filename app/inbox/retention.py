@@ -32,8 +32,6 @@ BATCH = 1_000
 PAUSE_S = 0.05
 """Between two batches: long enough for a waiting SQLite writer to take the lock."""
 MIN_RETENTION = timedelta(days=CRM_REDELIVERY_DAYS)
-PRUNE_EVERY = timedelta(hours=1)
-"""How often `serve` (the process running the schedules) prunes."""
 
 
 @dataclass(frozen=True, slots=True)

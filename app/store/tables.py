@@ -57,7 +57,11 @@ class Account(Base):
     """A HubSpot company, a Salesforce account or a Salesforce lead."""
 
     __tablename__ = "accounts"
-    __table_args__ = (UniqueConstraint("source", "object_type", "crm_id"),)
+    __table_args__ = (
+        UniqueConstraint("source", "object_type", "crm_id"),
+        # Look-ups by CRM id name no object type; the unique key cannot serve them.
+        Index(None, "source", "crm_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source: Mapped[str] = mapped_column(String(32))  # hubspot | salesforce | file

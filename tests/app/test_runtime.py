@@ -98,3 +98,22 @@ def test_given_the_schedules_without_a_crm_then_retention_runs_soon_and_prunes_o
     assert pruned == 1
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(WebhookEvent)) == 0
+
+
+def test_given_a_retention_interval_when_the_schedules_start_then_retention_runs_that_often(
+    database_url: str,
+) -> None:
+    engine = make_engine(database_url)
+    settings = Settings(database_url=database_url, retention_interval_minutes=3)
+    runtime = Runtime(settings, load_rubric(), engine, make_session_factory(engine),
+                      run_worker=False)  # fmt: skip
+    runtime.start()
+    try:
+        assert runtime._scheduler is not None
+        job = runtime._scheduler.get_job("retention")
+    finally:
+        runtime.stop()
+        engine.dispose()
+
+    assert job is not None
+    assert job.trigger.interval == timedelta(minutes=3)

@@ -174,3 +174,13 @@ def test_given_no_retention_setting_then_a_week_and_a_day_is_accepted(
     assert Settings().retention_days == 7
     monkeypatch.setenv("ICP_SYNC_RETENTION_DAYS", "1")
     assert Settings().retention_days == 1
+
+
+@pytest.mark.parametrize("minutes", ["0", "1441"])
+def test_given_a_retention_interval_outside_a_minute_to_a_day_then_refused_naming_it(
+    monkeypatch: pytest.MonkeyPatch, minutes: str
+) -> None:
+    monkeypatch.setenv("ICP_SYNC_RETENTION_INTERVAL_MINUTES", minutes)
+    with pytest.raises(ConfigError) as raised:
+        get_settings()
+    assert "ICP_SYNC_RETENTION_INTERVAL_MINUTES" in str(raised.value)
