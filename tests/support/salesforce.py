@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
@@ -92,7 +92,11 @@ def new_lead(org: RunningSalesforce, **values: Any) -> str:
 
 
 def rubric_connector(
-    org: RunningSalesforce, rubric: Rubric, *, retry: RetryPolicy | None = None
+    org: RunningSalesforce,
+    rubric: Rubric,
+    *,
+    retry: RetryPolicy | None = None,
+    overlap: timedelta | None = None,
 ) -> SalesforceConnector:
     """The connector a sync builds for this rubric (its tiers, flags and fields) on `org`."""
     return salesforce_connector(
@@ -102,4 +106,5 @@ def rubric_connector(
         client_secret=org.client_secret,
         ca_bundle=org.ca_bundle,
         retry=retry,
+        overlap=overlap,
     )

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.crm import make_connector, rubric_properties, salesforce_connector
+from app.crm import make_connector, rubric_properties
 from app.rubric import Rubric, load_rubric
 from app.scoring import compile_rubric
 from app.settings import settings_from
@@ -34,6 +34,7 @@ from crm_sandbox.hubspot.records import ObjectType
 from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.salesforce.server import RunningSalesforce
 from crm_sandbox.sandbox import RunningSandbox
+from tests.support.salesforce import rubric_connector
 
 pytestmark = pytest.mark.slow  # several whole syncs of a sandbox per test
 
@@ -160,14 +161,7 @@ def org(start_crm_sandbox: SandboxFactory) -> RunningSalesforce:
 
 
 def salesforce(org: RunningSalesforce, rubric: Rubric, overlap: timedelta) -> SalesforceConnector:
-    return salesforce_connector(
-        org.url,
-        rubric,
-        client_id=org.client_id,
-        client_secret=org.client_secret,
-        ca_bundle=org.ca_bundle,
-        overlap=overlap,
-    )
+    return rubric_connector(org, rubric, overlap=overlap)
 
 
 def salesforce_modified_since(org: RunningSalesforce, object_name: str, since: datetime) -> int:
