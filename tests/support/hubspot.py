@@ -5,12 +5,12 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TypeVar
 
-from app.crm import hubspot_connector
+from app.crm import hubspot_connector, rubric_properties
 from app.rubric import Rubric
-from connectors.hubspot.connector import HubSpotConnector
+from connectors.hubspot.connector import DEFAULT_OVERLAP, HubSpotConnector
 from connectors.records import CrmAccount, CrmDeal, Cursor, Page
 from crm_sandbox.sandbox import RunningSandbox
 
@@ -64,6 +64,27 @@ def set_modified(sandbox: RunningSandbox, company_ids: list[str], at: datetime) 
     """Gives these companies one and the same last-modified instant (a tie); search sees it
     after the sandbox's search lag, like any change."""
     sandbox.hubspot.set_modified("companies", company_ids, at)
+
+
+def connect(
+    sandbox: RunningSandbox,
+    rubric: Rubric,
+    page_size: int = 100,
+    overlap: timedelta = DEFAULT_OVERLAP,
+) -> HubSpotConnector:
+    """A HubSpot connector to the sandbox as the service builds it for `rubric`, with the page
+    size and incremental overlap given, its properties created."""
+    connector = HubSpotConnector(
+        sandbox.hubspot_url,
+        sandbox.hubspot_token,
+        tiers=[tier.name for tier in rubric.tiers],
+        flags=[d.id for d in rubric.disqualifiers],
+        extra_properties=rubric_properties(rubric, "hubspot"),
+        page_size=page_size,
+        overlap=overlap,
+    )
+    connector.ensure_schema()
+    return connector
 
 
 def connected(sandbox: RunningSandbox, rubric: Rubric) -> Iterator[HubSpotConnector]:

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.crm import make_connector, rubric_properties
+from app.crm import make_connector
 from app.rubric import Rubric, load_rubric
 from app.scoring import compile_rubric
 from app.settings import settings_from
@@ -34,6 +34,7 @@ from crm_sandbox.hubspot.records import ObjectType
 from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.salesforce.server import RunningSalesforce
 from crm_sandbox.sandbox import RunningSandbox
+from tests.support.hubspot import connect
 from tests.support.salesforce import rubric_connector
 
 pytestmark = pytest.mark.slow  # several whole syncs of a sandbox per test
@@ -92,17 +93,7 @@ def portal(start_crm_sandbox: SandboxFactory) -> RunningSandbox:
 
 
 def hubspot(sandbox: RunningSandbox, rubric: Rubric, overlap: timedelta) -> HubSpotConnector:
-    connector = HubSpotConnector(
-        sandbox.hubspot_url,
-        sandbox.hubspot_token,
-        tiers=[tier.name for tier in rubric.tiers],
-        flags=[d.id for d in rubric.disqualifiers],
-        extra_properties=rubric_properties(rubric, "hubspot"),
-        page_size=PAGE,
-        overlap=overlap,
-    )
-    connector.ensure_schema()
-    return connector
+    return connect(sandbox, rubric, page_size=PAGE, overlap=overlap)
 
 
 def hubspot_modified_since(sandbox: RunningSandbox, kind: ObjectType, since: datetime) -> int:

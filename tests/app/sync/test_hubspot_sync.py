@@ -12,15 +12,14 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.crm import rubric_properties
 from app.rubric import Rubric, load_rubric
 from app.scoring import compile_rubric
 from app.store.tables import Account, ScoreHistory, WritebackState
 from app.sync.orchestrator import run_sync
-from connectors.hubspot.connector import HubSpotConnector
 from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.sandbox import RunningSandbox
 from tests.support.crm_checks import stored_scores
+from tests.support.hubspot import connect
 
 pytestmark = pytest.mark.slow  # whole syncs of a sandbox, each test its own
 
@@ -35,19 +34,6 @@ def sandbox(start_crm_sandbox: SandboxFactory) -> RunningSandbox:
 @pytest.fixture
 def rubric() -> Rubric:
     return load_rubric()
-
-
-def connect(sandbox: RunningSandbox, rubric: Rubric, page_size: int = 100) -> HubSpotConnector:
-    connector = HubSpotConnector(
-        sandbox.hubspot_url,
-        sandbox.hubspot_token,
-        tiers=[tier.name for tier in rubric.tiers],
-        flags=[d.id for d in rubric.disqualifiers],
-        extra_properties=rubric_properties(rubric, "hubspot"),
-        page_size=page_size,
-    )
-    connector.ensure_schema()
-    return connector
 
 
 def live_ids(sandbox: RunningSandbox) -> set[str]:
