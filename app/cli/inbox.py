@@ -137,9 +137,7 @@ def worker(
 ) -> None:
     """Process the webhook inbox until SIGTERM or Ctrl-C (for running workers apart from the
     HTTP service; several may run against one PostgreSQL database)."""
-    import signal
-    import threading
-
+    from app.cli.signals import StopOnSignal
     from app.log_setup import configure_logging
     from app.runtime import Runtime
     from app.settings import get_settings
@@ -153,16 +151,13 @@ def worker(
     engine = make_engine(settings.database_url)
     runtime = Runtime(settings, rubric, engine, make_session_factory(engine),
                       run_schedules=schedules)  # fmt: skip
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
-    runtime.start()
-    try:
-        while not stop.wait(0.5):
-            pass
-    finally:
-        runtime.stop()
-        engine.dispose()
+    with StopOnSignal() as stop:
+        runtime.start()
+        try:
+            stop.wait()
+        finally:
+            runtime.stop()
+            engine.dispose()
 
 
 @contextmanager

@@ -15,15 +15,13 @@ The Salesforce org starts as a fresh one does: without the `ICP_*__c` fields, wh
 from __future__ import annotations
 
 import os
-import signal
 import sys
-import threading
 from pathlib import Path
-from types import FrameType
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
+from app.cli.signals import StopOnSignal
 from app.errors import IcpSyncError
 
 
@@ -131,7 +129,7 @@ def sandbox(
         faults = FaultPlan.parse(fault_rate, fault_kinds, fault_seed) if fault_rate > 0 else None
     except ValueError as error:
         raise IcpSyncError(f"sandbox: --fault-kinds: {error}") from None
-    with _StopOnSignal() as stop:  # from the start: a SIGTERM during startup stops cleanly
+    with StopOnSignal() as stop:  # from the start: a SIGTERM during startup stops cleanly
         try:
             running = start_sandbox(
                 seed=seed,
@@ -216,8 +214,7 @@ def sandbox(
                 f"{running.control_url}/faults."
             )
             _note("Ctrl-C to stop.")
-            while not stop.wait(0.5):
-                pass
+            stop.wait()
     _note("sandbox stopped")
 
 
@@ -248,26 +245,6 @@ def _note(message: str) -> None:
     """Progress goes to stderr, so stdout carries only the settings."""
     sys.stderr.write(message + "\n")
     sys.stderr.flush()
-
-
-class _StopOnSignal:
-    """An event set by SIGINT (Ctrl-C) or SIGTERM while inside the `with` block."""
-
-    def __init__(self) -> None:
-        self._event = threading.Event()
-        self._previous: dict[int, Any] = {}
-
-    def __enter__(self) -> threading.Event:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            self._previous[sig] = signal.signal(sig, self._on_signal)
-        return self._event
-
-    def __exit__(self, *_exc: object) -> None:
-        for sig, handler in self._previous.items():
-            signal.signal(sig, handler)
-
-    def _on_signal(self, _signum: int, _frame: FrameType | None) -> None:
-        self._event.set()
 
 
 def _write_env_file(path: Path, settings: dict[str, str]) -> None:

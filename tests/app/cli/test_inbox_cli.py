@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -14,6 +17,7 @@ from app.settings import get_settings
 from app.store.engine import make_engine, make_session_factory
 from app.store.migrate import upgrade_to_head
 from app.store.tables import WebhookEvent
+from tests.support.processes import stop_process
 
 
 @pytest.fixture
@@ -139,3 +143,27 @@ def test_given_a_retention_shorter_than_a_day_when_pruning_then_refused_naming_i
     assert "ICP_SYNC_RETENTION_DAYS: 0.5 days is shorter than the CRMs' redelivery window" in (
         " ".join(result.stderr.split())
     )
+
+
+@pytest.mark.slow  # starts icp-sync worker as a process
+def test_given_the_worker_command_running_when_sent_sigterm_then_it_stops_and_exits_0(
+    database_url: str,
+) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from app.cli.main import run; run()", "worker"],
+        env={**os.environ, "ICP_SYNC_DATABASE_URL": database_url},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stderr is not None
+        started = next(
+            (line for line in iter(process.stderr.readline, "") if "started" in line), ""
+        )
+    finally:
+        _out, err = stop_process(process)
+
+    assert started, err
+    assert process.returncode == 0, err
+    assert "Traceback" not in err
