@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.processes import stop_process
 from tests.support.service import free_port, hubspot_event, post_hubspot_delivery, wait_ready
 
 pytestmark = pytest.mark.slow  # icp-sync as a process, with the sandbox package hidden
@@ -80,8 +81,7 @@ def test_given_no_sandbox_package_when_serving_then_health_readiness_and_a_webho
         health = httpx.get(f"{base}/healthz", timeout=5)
         delivered = post_hubspot_delivery(base, SECRET, [hubspot_event(5, 42)])
     finally:
-        process.send_signal(signal.SIGTERM)
-        _, err = process.communicate(timeout=30)
+        _, err = stop_process(process)
 
     assert ready, err
     assert health.status_code == 200

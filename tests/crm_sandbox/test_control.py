@@ -4,7 +4,6 @@ sandbox`), and bad input is answered 422 naming the field and the value."""
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -18,6 +17,7 @@ from crm_sandbox.hubspot.state import HubSpotState
 from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.salesforce.state import SalesforceState
 from crm_sandbox.sandbox import RunningSandbox
+from tests.support.processes import stop_process
 from tests.support.simple_salesforce_typed import client_credentials
 
 AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
@@ -284,8 +284,7 @@ def test_given_the_sandbox_command_in_another_process_when_reseeded_over_http_th
             trust_env=False,
         )
     finally:
-        process.send_signal(signal.SIGTERM)
-        _, err = process.communicate(timeout=30)
+        _, err = stop_process(process)
 
     assert process.returncode == 0, err
     assert len(before) == 8

@@ -4,7 +4,6 @@ webhooks; the contract migration a release later takes it out of service."""
 
 from __future__ import annotations
 
-import signal
 from pathlib import Path
 
 import httpx
@@ -15,6 +14,7 @@ from app.store.engine import make_engine
 from app.store.migrate import upgrade_to_head
 from app.store.tables import WebhookEvent
 from tests.support.migrations import CONTRACT, EXPAND, apply_newer, write_newer_release
+from tests.support.processes import stop_process
 from tests.support.service import (
     free_port,
     hubspot_event,
@@ -56,8 +56,7 @@ def test_given_serve_running_when_a_newer_release_expands_then_contracts_the_sch
         apply_newer(database_url, newer, CONTRACT)
         contracted = httpx.get(f"{base}/readyz", timeout=10)
     finally:
-        process.send_signal(signal.SIGTERM)
-        _, err = process.communicate(timeout=30)
+        _, err = stop_process(process)
 
     assert (expanded.status_code, expanded.json()) == (200, {"status": "ready", "revision": EXPAND})
     assert (delivered.status_code, delivered.json()["received"]) == (200, 1), delivered.text

@@ -3,7 +3,6 @@ taken port with a message instead of a traceback."""
 
 from __future__ import annotations
 
-import signal
 import socket
 import ssl
 import subprocess
@@ -19,6 +18,7 @@ from typer.testing import CliRunner
 
 from app.cli.main import cli
 from app.cli.sandbox import _write_env_file
+from tests.support.processes import stop_process
 
 pytestmark = pytest.mark.slow  # starts icp-sync sandbox as a process
 
@@ -43,8 +43,7 @@ def _start(*args: str) -> subprocess.Popen[str]:
 
 
 def _stop(process: subprocess.Popen[str]) -> tuple[str, str]:
-    process.send_signal(signal.SIGTERM)
-    out, err = process.communicate(timeout=30)
+    out, err = stop_process(process)
     assert process.returncode == 0, err
     return out, err
 

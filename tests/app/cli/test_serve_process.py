@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.processes import stop_process
 from tests.support.service import (
     free_port,
     hubspot_event,
@@ -41,8 +42,7 @@ def test_given_serve_when_a_signed_webhook_arrives_then_it_is_stored_counted_and
         scraped = httpx.get(f"{base}/metrics").text
         docs = httpx.get(f"{base}/openapi.json").json()
     finally:
-        process.send_signal(signal.SIGTERM)
-        _, err = process.communicate(timeout=30)
+        _, err = stop_process(process)
 
     assert delivered.status_code == 200, delivered.text
     assert delivered.json()["received"] == 1

@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from app.cli.main import cli
+from tests.support.processes import stop_process
 from tests.support.service import (
     free_port,
     hubspot_event,
@@ -70,8 +71,7 @@ def test_given_serve_with_two_workers_when_webhooks_arrive_and_the_elected_proce
             wait_for(lambda: workers_started(log) == 2, "another process's inbox worker", 30)
             successors = elected_pids(log)[1:]
         finally:
-            process.send_signal(signal.SIGTERM)
-            process.wait(30)
+            stop_process(process)
 
     assert [a.status_code for a in answers] == [200] * DELIVERIES
     assert f'icp_sync_webhook_events_received_total{{source="hubspot"}} {DELIVERIES}.0' in scraped

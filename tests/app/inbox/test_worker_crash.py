@@ -25,6 +25,7 @@ from crm_sandbox.core.delivery import RetryPolicy
 from crm_sandbox.core.faults import FaultPlan
 from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.sandbox import RunningSandbox
+from tests.support.processes import stop_process
 from tests.support.service import free_port, is_ready
 
 pytestmark = pytest.mark.slow  # kills a serving icp-sync mid-event and starts it again
@@ -152,8 +153,7 @@ def test_given_a_worker_killed_mid_event_when_started_again_then_the_lead_is_wri
         assert sandbox.wait_notifications_idle(WAIT_S)  # our write's echo, delivered and handled
         wait_for(lambda: events(sessions) == events(sessions, DONE), "the echoes to be done")
     finally:
-        second.send_signal(signal.SIGTERM)
-        second.wait(30)
+        stop_process(second)
 
     assert score_writes(sandbox, company) == 1
     assert stored_tier(sessions, company) == sandbox.hubspot.company(company)["icp_tier"]

@@ -25,6 +25,7 @@ from app.store.tables import Account, WebhookEvent, WritebackState
 from crm_sandbox.core.faults import FaultPlan
 from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.sandbox import RunningSandbox
+from tests.support.processes import stop_process
 from tests.support.service import (
     free_port,
     hubspot_event,
@@ -136,8 +137,7 @@ def test_given_a_sync_and_the_inbox_worker_owing_the_same_records_then_each_is_w
         _, sync_err = sync.communicate(timeout=120)
         wait_for(lambda: inbox_open(sessions) == 0, "the worker drained the inbox")
     finally:
-        serve.send_signal(signal.SIGTERM)
-        _, serve_err = serve.communicate(timeout=30)
+        _, serve_err = stop_process(serve)
 
     assert sync.returncode == 0, sync_err
     assert serve.returncode in (0, -signal.SIGTERM), serve_err

@@ -10,7 +10,6 @@ import hashlib
 import hmac
 import itertools
 import json
-import signal
 import subprocess
 import sys
 import threading
@@ -42,6 +41,7 @@ from crm_sandbox.inbound import WEB_USER_ID
 from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.salesforce.outbound_messages import ack_body
 from crm_sandbox.serving import serve_app
+from tests.support.processes import stop_process
 from tests.support.simple_salesforce_typed import TypedSalesforce, connect
 
 AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
@@ -650,8 +650,7 @@ def test_given_the_command_with_a_target_and_inbound_leads_then_settings_and_web
             timeout=15,
         )
     finally:
-        process.send_signal(signal.SIGTERM)
-        _out, err = process.communicate(timeout=30)
+        _out, err = stop_process(process)
     assert process.returncode == 0, err
     settings = dict(line.split("=", 1) for line in lines)
     assert list(settings)[:2] == ["ICP_SYNC_HUBSPOT_BASE_URL", "ICP_SYNC_HUBSPOT_TOKEN"]
