@@ -25,6 +25,7 @@ from tests.support.report_html import (
     assert_plan_figures,
     assert_validation_figures,
     read_figures,
+    rendered_dom,
 )
 
 
@@ -120,6 +121,22 @@ def test_given_html_then_every_plan_table_matches_the_json_without_a_browser(
     assert_plan_figures(figures, report, SHOWN)
     assert len(figures.rows["newly-disqualified"]) == SHOWN
     assert "<script>" not in text
+
+
+@pytest.mark.slow  # starts a browser
+def test_given_crm_names_with_markup_when_rendered_in_chromium_then_they_stay_text(
+    store: Path, tmp_path: Path
+) -> None:
+    page = tmp_path / "plan.html"
+
+    report = json.loads(run("--rubric", str(store), "--json", "--html", str(page)).stdout)
+    dom = rendered_dom(page, tmp_path)
+
+    figures = read_figures(dom)
+    assert_plan_figures(figures, report, SHOWN)
+    names = [row.get("name") for row in figures.tables["newly-disqualified"].values()]
+    assert plan_store.A3_NAME in names
+    assert "<script>" not in dom  # the name is text in the DOM, not an element
 
 
 def test_given_html_then_every_validate_table_matches_the_json_without_a_browser(
