@@ -254,6 +254,15 @@ def _print_plan(report: dict[str, Any]) -> None:
         side.add_column(column, justify="left" if column == "figure" else "right")
     champion, challenger = report["validation"]["champion"], report["validation"]["challenger"]
     side.add_row("ROC AUC", _num(champion["auc"]), _num(challenger["auc"]))
+    side.add_row(
+        "ROC AUC: 95% interval",
+        *(
+            f"{_num(found['auc_interval'][0])}–{_num(found['auc_interval'][1])}"
+            if found.get("auc_interval")
+            else "—"
+            for found in (champion, challenger)
+        ),
+    )
     for name in [row["tier"] for row in champion["tiers"]]:
         before = next((r for r in champion["tiers"] if r["tier"] == name), None)
         after = next((r for r in challenger["tiers"] if r["tier"] == name), None)
