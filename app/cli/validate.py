@@ -7,13 +7,19 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from app.cli.common import JsonOption, RubricOption, console, print_json, resolve_rubric
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from app.validation.discarded import Discarded, DiscardedWon
+    from app.validation.plan import Comparison
 
 DQ = "disqualified"
 HtmlOption = Annotated[
@@ -193,16 +199,16 @@ def _write_html(
     typer.echo(f"report written to {path}", err=True)
 
 
-def _discarded_json(discarded: Any) -> dict[str, Any]:
+def _discarded_json(discarded: DiscardedWon) -> dict[str, Any]:
     """The won deals thrown away, revenue as a JSON number (`Deal.amount` has cents only)."""
 
-    def row(found: Any) -> dict[str, Any]:
+    def row(found: Discarded) -> dict[str, Any]:
         return {**asdict(found), "revenue": float(found.revenue)}
 
     return {"total": row(discarded.total), "by_flag": [row(r) for r in discarded.by_flag]}
 
 
-def _write_csv(path: Path, comparison: Any) -> None:
+def _write_csv(path: Path, comparison: Comparison) -> None:
     from app.errors import IcpSyncError
     from app.validation.plan_csv import write_changes
 
@@ -274,7 +280,7 @@ def _print_plan(report: dict[str, Any]) -> None:
     out.print(side)
 
 
-def _print_disqualified(out: Any, report: dict[str, Any]) -> None:
+def _print_disqualified(out: Console, report: dict[str, Any]) -> None:
     """Every account into or out of disqualified (the first `SHOWN` of each), then the won
     deals and revenue the new disqualifiers would have thrown away."""
     from app.validation.plan import SHOWN
