@@ -68,7 +68,10 @@ def render(
         f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>",
         f"<h1>{escape(title)}</h1>",
     ]
-    parts += _validation(validation, histogram) if plan is None else _plan(plan, histogram)
+    if plan is None:
+        parts += _validation(validation, histogram)
+    else:
+        parts += _plan(plan, validation, histogram)
     parts.append("</body></html>")
     return "".join(parts)
 
@@ -96,7 +99,11 @@ def _validation(
     return parts
 
 
-def _plan(plan: Mapping[str, Any], histogram: Sequence[tuple[int, int, int]]) -> list[str]:
+def _plan(
+    plan: Mapping[str, Any],
+    charted: Mapping[str, Any],
+    histogram: Sequence[tuple[int, int, int]],
+) -> list[str]:
     champion, challenger = plan["validation"]["champion"], plan["validation"]["challenger"]
     tiers = [row["tier"] for row in champion["tiers"]]
     tiers += [row["tier"] for row in challenger["tiers"] if row["tier"] not in tiers]
@@ -137,7 +144,7 @@ def _plan(plan: Mapping[str, Any], histogram: Sequence[tuple[int, int, int]]) ->
         "<h2>No longer disqualified</h2>",
         _changes("no-longer-disqualified", out_of[:SHOWN], len(out_of), LISTED_ALL),
         "<h2>New rubric: win rate by tier</h2>",
-        _tier_chart(challenger["tiers"]),
+        _tier_chart(charted["tiers"]),
         "<h2>New rubric: score distribution, won (green) vs lost (red), by 10-point bin</h2>",
         _histogram_chart(histogram),
     ]
