@@ -17,6 +17,10 @@ from app.store.tables import Account
 from app.sync.rescore import prepared, scored
 
 DISQUALIFIED = "disqualified"
+INTO, OUT_OF = "into", "out_of"
+SHOWN = 50
+"""Accounts into (and out of) disqualified listed in the terminal and the HTML report, with
+their count; `--json` and `--csv` list every one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +34,9 @@ class Change:
     score_before: int
     score_after: int
     flags_added: tuple[str, ...]
+    flags_removed: tuple[str, ...]
+    direction: str | None
+    """`into` or `out_of` disqualified when the tier crosses that line, else None."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +47,7 @@ class Comparison:
     changed: tuple[Change, ...]
     """Accounts whose tier, score or flags change, the largest score move first."""
     newly_disqualified: tuple[Change, ...]
+    no_longer_disqualified: tuple[Change, ...]
 
 
 def compare(
@@ -80,9 +88,8 @@ def compare(
         accounts=total,
         transitions=dict(matrix),
         changed=tuple(changed),
-        newly_disqualified=tuple(
-            c for c in changed if c.tier_after == DISQUALIFIED and c.tier_before != DISQUALIFIED
-        ),
+        newly_disqualified=tuple(c for c in changed if c.direction == INTO),
+        no_longer_disqualified=tuple(c for c in changed if c.direction == OUT_OF),
     )
 
 
@@ -106,4 +113,14 @@ def _change(account: Account, old: ScoreResult, new: ScoreResult) -> Change:
         score_before=old.score,
         score_after=new.score,
         flags_added=tuple(f for f in new.flags if f not in old.flags),
+        flags_removed=tuple(f for f in old.flags if f not in new.flags),
+        direction=_direction(old.tier, new.tier),
     )
+
+
+def _direction(before: str, after: str) -> str | None:
+    if after == DISQUALIFIED != before:
+        return INTO
+    if before == DISQUALIFIED != after:
+        return OUT_OF
+    return None

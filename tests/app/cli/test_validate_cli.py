@@ -5,8 +5,6 @@ figure printed is checked against one computed here from the store directly."""
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from collections import Counter
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -26,8 +24,15 @@ from app.store.engine import make_engine, make_session_factory
 from app.store.migrate import upgrade_to_head
 from app.store.tables import Account, Deal, DealAccount, Score
 from app.sync.orchestrator import run_sync
+from app.validation.plan import SHOWN
 from connectors.hubspot.connector import HubSpotConnector
 from crm_sandbox.pytest_plugin import SandboxFactory
+from tests.support.report_html import (
+    assert_plan_figures,
+    assert_validation_figures,
+    read_figures,
+    rendered_dom,
+)
 
 pytestmark = pytest.mark.slow  # syncs a sandbox, then validates and plans over it
 
@@ -212,19 +217,6 @@ def test_given_a_lower_tier_1_threshold_then_exactly_the_accounts_between_move_u
     assert report["newly_disqualified"] == []
 
 
-CHROMIUM = shutil.which("chromium")
-CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-)
-
-
 class ChartReader(HTMLParser):
     """The data-* attributes of the report's chart elements, from the DOM a browser rendered."""
 
@@ -244,36 +236,57 @@ class ChartReader(HTMLParser):
             self.cells.append(found)
 
 
-def rendered_dom(page: Path, tmp_path: Path) -> str:
-    if CHROMIUM is None:
-        pytest.skip("Debian's chromium is not installed (`apt-get install chromium`; .ci/run does)")
-    result = subprocess.run(
-        [
-            CHROMIUM,
-            *CHROMIUM_FLAGS,
-            f"--user-data-dir={tmp_path / 'profile'}",
-            "--dump-dom",
-            page.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    return result.stdout
+def stricter_rubric(folder: Path) -> Path:
+    """The default rubric with tier 1 from 5 points lower and `too_small` below 60 employees
+    (was 10): accounts move up and some are newly disqualified."""
+    document = yaml.safe_load(DEFAULT_RUBRIC_PATH.read_text())
+    next(t for t in document["tiers"] if t["name"] == "tier_1")["min_score"] -= 5
+    next(d for d in document["disqualifiers"] if d["id"] == "too_small")["less_than"] = 60
+    new = folder / "stricter.yaml"
+    new.write_text(yaml.safe_dump(document))
+    return new
+
+
+def test_given_the_html_reports_then_every_table_matches_the_json_without_a_browser(
+    environment: str, tmp_path: Path
+) -> None:
+    validate_page, plan_page = tmp_path / "validate.html", tmp_path / "plan.html"
+
+    validation = validate("--html", str(validate_page))
+    planned = plan("--rubric", str(stricter_rubric(tmp_path)), "--html", str(plan_page))
+
+    assert_validation_figures(read_figures(validate_page.read_text("utf-8")), validation)
+    assert planned["newly_disqualified"]
+    assert planned["discarded"]["total"]["won_deals"] > 0
+    assert_plan_figures(read_figures(plan_page.read_text("utf-8")), planned, SHOWN)
+
+
+def test_given_the_validate_report_when_rendered_in_chromium_then_every_table_carries_the_json(
+    environment: str, tmp_path: Path
+) -> None:
+    page = tmp_path / "validate.html"
+
+    report = validate("--html", str(page))
+    dom = rendered_dom(page, tmp_path)
+
+    assert_validation_figures(read_figures(dom), report)
+    charts = ChartReader()
+    charts.feed(dom)
+    assert set(charts.tiers) == {row["tier"] for row in report["tiers"]}
+    assert sum(int(b["data-won"]) for b in charts.bins) == report["won"]
+    assert sum(int(b["data-lost"]) for b in charts.bins) == report["lost"]
 
 
 def test_given_the_plan_report_when_rendered_in_chromium_then_its_charts_carry_the_figures(
     environment: str, tmp_path: Path
 ) -> None:
-    document = yaml.safe_load(DEFAULT_RUBRIC_PATH.read_text())
-    next(t for t in document["tiers"] if t["name"] == "tier_1")["min_score"] -= 5
-    new = tmp_path / "lower.yaml"
-    new.write_text(yaml.safe_dump(document))
     page = tmp_path / "plan.html"
 
-    report = plan("--rubric", str(new), "--html", str(page))
+    report = plan("--rubric", str(stricter_rubric(tmp_path)), "--html", str(page))
     dom = rendered_dom(page, tmp_path)
+
+    assert_plan_figures(read_figures(dom), report, SHOWN)
+    assert report["newly_disqualified"]
 
     charts = ChartReader()
     charts.feed(dom)
