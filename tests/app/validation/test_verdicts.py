@@ -361,3 +361,12 @@ def test_given_verdicts_when_serialised_then_each_has_kind_subject_significant_m
         assert isinstance(verdict["message"], str)
     assert data["verdicts"][0]["kind"] in (RUBRIC_SEPARATES, NO_EVIDENCE)
     assert data["tiers"][0]["win_rate_interval"] is not None
+
+
+def test_given_a_criterion_whose_low_scorers_never_win_when_summarised_then_no_verdict() -> None:
+    # the lift is infinite in every resample: its bounds are None (unbounded), not a failure
+    result = run(criterion_data(20, 0), weights={"industry": 20})
+
+    assert not of_kind(result, CRITERION_WITHOUT_LIFT)
+    assert result.criteria[0].lift is None
+    assert result.criteria[0].lift_interval == (None, None)
