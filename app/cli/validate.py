@@ -4,6 +4,7 @@ on the stored accounts and their closed deals (HubSpot deals and Salesforce Oppo
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -79,7 +80,8 @@ def validate(
     finally:
         engine.dispose()
     tiers = [tier.name for tier in rubric.tiers] + ["disqualified"]
-    report = asdict(summarise(found, tiers))
+    weights = {criterion.id: criterion.weight for _, criterion in rubric.criteria}
+    report = asdict(summarise(found, tiers, weights=weights))
     report["rubric_version"] = rubric.version
     if html is not None:
         _write_html(html, f"ICP validation — rubric {rubric.version}", report, found)
@@ -337,9 +339,10 @@ def _print(report: dict[str, Any]) -> None:
     out.print(
         f"rubric {report['rubric_version']}: {report['closed']} closed deals, "
         f"{report['won']} won (base win rate {_pct(report['base_win_rate'])})"
+        f", from {report.get('accounts', 0)} accounts"
     )
     tiers = Table(title="Win rate by tier", title_justify="left")
-    for column in ("tier", "won", "lost", "closed", "win rate", "lift"):
+    for column in ("tier", "won", "lost", "closed", "win rate", "95% interval", "lift"):
         tiers.add_column(column, justify="left" if column == "tier" else "right")
     for row in report["tiers"]:
         tiers.add_row(
@@ -348,6 +351,7 @@ def _print(report: dict[str, Any]) -> None:
             str(row["lost"]),
             str(row["closed"]),
             _pct(row["win_rate"]),
+            _span(row.get("win_rate_interval"), _pct),
             _ratio(row["lift"]),
         )
     out.print(tiers)
@@ -410,8 +414,25 @@ def _print(report: dict[str, Any]) -> None:
                 ),
             )
         out.print(decay)
+    _print_verdicts(report.get("verdicts", []))
     for warning in report["warnings"]:
         out.print(f"[yellow]warning:[/yellow] {warning}")
+
+
+def _print_verdicts(verdicts: list[dict[str, Any]]) -> None:
+    """One line per verdict, plain sentences: the rubric's first (README, "Verdicts")."""
+    out = console()
+    if not verdicts:
+        return
+    out.print("Verdicts:")
+    for verdict in verdicts:
+        good = verdict["kind"] == "rubric_separates"
+        mark = "[green]✓[/green]" if good else "[red]✗[/red]" if verdict["significant"] else "•"
+        out.print(f"  {mark} {escape(verdict['message'])}")
+
+
+def _span(interval: Sequence[float] | None, show: Callable[[float | None], str]) -> str:
+    return "—" if not interval else f"{show(interval[0])}–{show(interval[1])}"
 
 
 def _pct(value: float | None) -> str:

@@ -305,3 +305,20 @@ def test_given_the_plan_report_when_rendered_in_chromium_then_its_charts_carry_t
         expected = report["transitions"].get(cell["data-from"], {}).get(cell["data-to"], 0)
         assert int(cell["data-count"]) == expected
     assert sum(int(c["data-count"]) for c in charts.cells) == report["accounts"]
+
+
+def test_given_sandbox_data_then_the_verdicts_say_the_rubric_separates_in_json_and_terminal(
+    environment: str,
+) -> None:
+    report = validate()
+    terminal = CliRunner().invoke(cli, ["validate"])
+
+    verdicts = report["verdicts"]
+    assert all({"kind", "subject", "significant", "message"} <= set(v) for v in verdicts)
+    assert verdicts[0]["kind"] == "rubric_separates"  # its interval is above 0.5 (see above)
+    assert verdicts[0]["subject"] is None
+    assert f"of {report['accounts']} accounts" in verdicts[0]["message"]
+    assert sum(v["kind"] in ("rubric_separates", "no_evidence") for v in verdicts) == 1
+    assert terminal.exit_code == 0, terminal.stderr
+    assert "Verdicts:" in terminal.stdout
+    assert "The rubric separates won from lost deals" in terminal.stdout
