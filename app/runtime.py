@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -32,6 +33,7 @@ from app.rubric import Rubric
 from app.scoring import compile_rubric
 from app.settings import Settings
 from app.store.locks import cluster_lock, holder_name, lock_holder, sync_lock_name
+from app.sync.challengers import Rubrics, live_rubrics
 from app.sync.health import secret_values, summarize_error
 from app.sync.orchestrator import run_sync
 from connectors.base import CrmConnector
@@ -58,8 +60,15 @@ class Runtime:
     _threads: list[threading.Thread] = field(default_factory=list)
     _connectors: dict[str, CrmConnector] = field(default_factory=dict)
     _scheduler: BackgroundScheduler | None = None
+    _rubrics: Callable[[Session], Rubrics] | None = None
 
     def start(self) -> None:
+        if self.settings.rubric_dir is not None:
+            # The directory's champion (recorded in the store) replaces `rubric`; challengers
+            # are scored in shadow on every path (app.rubric.registry).
+            self._rubrics = live_rubrics(self.settings.rubric_dir, self.settings.rubric)
+            with self.session_factory() as session:
+                self.rubric = self._rubrics(session).champion.rubric
         sources = configured_sources(self.settings)
         if not sources:
             logger.warning("no CRM is configured: webhooks are stored but not processed")
@@ -78,6 +87,7 @@ class Runtime:
                 ),
                 retry_writes_every=timedelta(seconds=self.settings.writeback_retry_seconds),
                 drift=self.settings.drift,
+                rubrics=self._rubrics,
             )
             thread = threading.Thread(
                 target=worker.run, args=(self._stop,), name="inbox-worker", daemon=True
@@ -157,16 +167,18 @@ class Runtime:
                 logger.info("%s %s sync skipped: already running (%s)", kind, source, running)
                 return False
             started = time.monotonic()
-            connector = make_connector(source, self.settings, self.rubric)
+            rubrics = self._current_rubrics()
+            connector = make_connector(source, self.settings, rubrics.champion.rubric)
             secrets = secret_values(self.settings)
             try:
                 report = run_sync(
                     connector,
                     self.session_factory,
-                    compile_rubric(self.rubric),
+                    rubrics.champion,
                     full=full,
                     drift=self.settings.drift,
                     secrets=secrets,
+                    challengers=rubrics.challengers,
                 )
             except Exception as error:
                 metrics.SYNC_FAILURES.labels(source, kind).inc()
@@ -197,3 +209,10 @@ class Runtime:
                 report.seconds,
             )
             return True
+
+    def _current_rubrics(self) -> Rubrics:
+        """The rubrics a sync starting now scores with (a promotion is followed at once)."""
+        if self._rubrics is None:
+            return Rubrics(compile_rubric(self.rubric))
+        with self.session_factory() as session:
+            return self._rubrics(session)

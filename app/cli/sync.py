@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session, sessionmaker
 
-    from app.scoring import CompiledRubric
+    from app.sync.challengers import Rubrics
     from connectors.base import CrmConnector, SchemaChange
 
 
@@ -146,15 +146,17 @@ def sync(
     saying which sync runs since when, if another holds that CRM's sync lock. With `--source
     all`, a CRM that fails does not stop the others; with `--json`, each CRM's report or its
     error (`source`, `error`, `exit_code`) is printed, the failed ones included."""
+    from app.cli.rubrics import resolve_rubrics
     from app.crm import ALL, make_connector, resolve_sources
-    from app.scoring import compile_rubric
     from app.settings import get_settings
     from app.store.engine import make_engine
     from app.store.migrate import require_usable_schema, upgrade_to_head
+    from app.sync.challengers import compiled as compiled_rubrics
     from app.sync.health import secret_values
 
     settings = get_settings()
-    rubric = resolve_rubric(rubric_file)
+    rubrics = resolve_rubrics(rubric_file, settings)
+    rubric = rubrics.champion.rubric
     names = resolve_sources(source, settings)
     outcomes: dict[str, dict[str, Any]] = {}
     with ExitStack() as connectors:
@@ -167,7 +169,7 @@ def sync(
             except IcpSyncError as error:  # its settings are missing or wrong: the others run
                 outcomes[name] = error_document(str(error), SYNC_FAILED_EXIT, source=name)
         if ready:
-            compiled = compile_rubric(rubric)
+            compiled = compiled_rubrics(rubrics)
             # A dry run changes nothing, the schema included; a sync migrates a new store.
             (require_usable_schema if dry_run else upgrade_to_head)(settings.database_url)
             engine = make_engine(settings.database_url)
@@ -196,7 +198,7 @@ SYNC_RUNNING_EXIT = 3
 def _outcome(
     connector: CrmConnector,
     engine: Engine,
-    compiled: CompiledRubric,
+    compiled: Rubrics,
     full: bool,
     dry_run: bool,
     quiet: bool,
@@ -261,7 +263,7 @@ def _sync_lock(engine: Engine, source: str, full: bool, dry_run: bool) -> Iterat
 def _sync_one(
     connector: CrmConnector,
     session_factory: sessionmaker[Session],
-    rubric: CompiledRubric,
+    rubrics: Rubrics,
     full: bool,
     dry_run: bool,
     *,
@@ -283,12 +285,13 @@ def _sync_one(
         report = run_sync(
             connector,
             session_factory,
-            rubric,
+            rubrics.champion,
             full=full,
             dry_run=dry_run,
             progress=_Bars(progress),
             drift=drift,
             secrets=secrets,
+            challengers=rubrics.challengers,
         )
     return {
         "source": report.source,
@@ -297,6 +300,7 @@ def _sync_one(
         "pulled": dict(report.pulled),
         "scored": report.rescore.scored,
         "changed": report.rescore.changed,
+        "challenger_scores": report.rescore.shadow_scored,
         "tier_changes": [
             {"from": old, "to": new, "accounts": count}
             for (old, new), count in sorted(report.rescore.transitions.items())
