@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.errors import ConfigError, RubricError
 from app.rubric import DEFAULT_RUBRIC_PATH
 from app.rubric.registry import record_champion, recorded_champion, resolve_rubric_set
+from app.sync.challengers import live_rubrics
 from tests.support.rubric_dir import CHALLENGER_VERSION, CHAMPION_VERSION, rubric_dir
 
 NOW = datetime(2026, 12, 4, tzinfo=UTC)
@@ -102,3 +103,24 @@ def test_given_the_recorded_champion_file_is_gone_then_the_error_says_what_to_do
 
         with pytest.raises(ConfigError, match=r"'challenger', has no file .* promote one of"):
             resolve_rubric_set(directory, None, session)
+
+
+def test_given_a_running_process_when_another_promotes_then_its_next_batch_uses_the_new_champion(
+    tmp_path: Path, sessions: sessionmaker[Session]
+) -> None:
+    live = live_rubrics(rubric_dir(tmp_path), None)
+    with sessions() as session:
+        before = live(session)
+        record_champion(session, "challenger", NOW)
+        session.commit()
+    with sessions() as session:
+        after = live(session)
+
+    assert before.champion.version == CHAMPION_VERSION
+    assert [(c.name, c.rubric.version) for c in before.challengers] == [
+        ("challenger", CHALLENGER_VERSION)
+    ]
+    assert after.champion.version == CHALLENGER_VERSION
+    assert [(c.name, c.rubric.version) for c in after.challengers] == [
+        ("champion", CHAMPION_VERSION)
+    ]
