@@ -20,6 +20,8 @@ def resolve_rubrics(option: Path | None, settings: Settings) -> RubricSet:
 
     from app.store.engine import make_engine, make_session_factory
 
+    if not _store_exists(settings.database_url):
+        return resolve_rubric_set(settings.rubric_dir, settings.rubric, None)
     engine = make_engine(settings.database_url)
     try:
         if not inspect(engine).has_table("rubric_champions"):
@@ -38,3 +40,18 @@ def refuse_rubric_with_directory(option: Path | None, settings: Settings) -> Non
             f"--rubric {option} and ICP_SYNC_RUBRIC_DIR={settings.rubric_dir}: the service "
             "scores with the directory's champion (icp-sync promote NAME); give one of them"
         )
+
+
+def _store_exists(url: str) -> bool:
+    """False for a SQLite file not created yet: reading the champion must not create it (an
+    offline command such as `score` never touches the store)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return True  # make_engine reports it
+    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
+        return True
+    return Path(parsed.database).exists()

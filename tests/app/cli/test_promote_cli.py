@@ -114,6 +114,9 @@ def test_given_a_challenger_when_promoted_then_every_engine_and_the_stored_score
     finally:
         engine.dispose()
     assert resolve_rubrics(None, get_settings()).champion.name == "challenger"
+    validated = invoke("validate", "--json")  # every command's default rubric is the champion
+    assert validated.exit_code == 0, validated.stderr
+    assert json.loads(validated.stdout)["rubric_version"] == CHALLENGER_VERSION
     challenger = compile_rubric(parse_rubric(challenger_document()))
     now = datetime.now(UTC)
     assert {s.rubric_version for _, s in scores} == {CHALLENGER_VERSION}
