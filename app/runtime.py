@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -33,7 +32,7 @@ from app.rubric import Rubric
 from app.scoring import compile_rubric
 from app.settings import Settings
 from app.store.locks import cluster_lock, holder_name, lock_holder, sync_lock_name
-from app.sync.challengers import Rubrics, live_rubrics
+from app.sync.challengers import LiveRubrics, Rubrics, live_rubrics
 from app.sync.health import secret_values, summarize_error
 from app.sync.orchestrator import run_sync
 from connectors.base import CrmConnector
@@ -60,7 +59,7 @@ class Runtime:
     _threads: list[threading.Thread] = field(default_factory=list)
     _connectors: dict[str, CrmConnector] = field(default_factory=dict)
     _scheduler: BackgroundScheduler | None = None
-    _rubrics: Callable[[Session], Rubrics] | None = None
+    _rubrics: LiveRubrics | None = None
 
     def start(self) -> None:
         if self.settings.rubric_dir is not None:
@@ -74,7 +73,10 @@ class Runtime:
             logger.warning("no CRM is configured: webhooks are stored but not processed")
         compiled = compile_rubric(self.rubric)
         if self.run_worker:
-            self._connectors = {s: make_connector(s, self.settings, self.rubric) for s in sources}
+            self._connectors = {
+                s: make_connector(s, self.settings, self.rubric, also=self._challenger_rubrics())
+                for s in sources
+            }
             worker = Worker(
                 self.session_factory,
                 self._connectors,
@@ -168,7 +170,8 @@ class Runtime:
                 return False
             started = time.monotonic()
             rubrics = self._current_rubrics()
-            connector = make_connector(source, self.settings, rubrics.champion.rubric)
+            also = [c.rubric.rubric for c in rubrics.challengers]
+            connector = make_connector(source, self.settings, rubrics.champion.rubric, also=also)
             secrets = secret_values(self.settings)
             try:
                 report = run_sync(
@@ -216,3 +219,8 @@ class Runtime:
             return Rubrics(compile_rubric(self.rubric))
         with self.session_factory() as session:
             return self._rubrics(session)
+
+    def _challenger_rubrics(self) -> list[Rubric]:
+        """Every rubric of the directory: the worker's connectors pull what any of them reads,
+        whichever is champion after a promotion."""
+        return [] if self._rubrics is None else list(self._rubrics.rubrics())

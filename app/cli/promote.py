@@ -102,7 +102,8 @@ def _roll_out_after_promote(
     totals = {"accounts": 0, "rescored": 0, "changed": 0, "challenger_scores": 0}
     sessions = make_session_factory(engine)
     for source in configured_sources(settings):
-        connector = make_connector(source, settings, rubrics.champion.rubric)
+        also = [c.rubric.rubric for c in rubrics.challengers]
+        connector = make_connector(source, settings, rubrics.champion.rubric, also=also)
         try:
             after = 0
             while True:

@@ -157,6 +157,7 @@ def sync(
     settings = get_settings()
     rubrics = resolve_rubrics(rubric_file, settings)
     rubric = rubrics.champion.rubric
+    challengers = [c.rubric for c in rubrics.challengers]
     names = resolve_sources(source, settings)
     outcomes: dict[str, dict[str, Any]] = {}
     with ExitStack() as connectors:
@@ -164,7 +165,9 @@ def sync(
         for name in names:
             try:
                 ready.append(
-                    connectors.enter_context(closing(make_connector(name, settings, rubric)))
+                    connectors.enter_context(
+                        closing(make_connector(name, settings, rubric, also=challengers))
+                    )
                 )
             except IcpSyncError as error:  # its settings are missing or wrong: the others run
                 outcomes[name] = error_document(str(error), SYNC_FAILED_EXIT, source=name)

@@ -12,6 +12,7 @@ from typing import NamedTuple
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.rubric import Rubric
 from app.rubric.registry import RubricFile, RubricSet, choose, recorded_champion, rubric_files
 from app.scoring import CompiledRubric, ScoreResult, compile_rubric
 from app.store.insert import insert_ignoring_conflicts
@@ -46,6 +47,10 @@ class LiveRubrics:
     def __init__(self, files: dict[str, RubricFile], setting: Path | None) -> None:
         self._files, self._setting = files, setting
         self._compiled = {name: compile_rubric(f.rubric) for name, f in files.items()}
+
+    def rubrics(self) -> list[Rubric]:
+        """Every rubric of the directory, champion or not."""
+        return [f.rubric for f in self._files.values()]
 
     def __call__(self, session: Session) -> Rubrics:
         chosen = choose(self._files, recorded_champion(session), self._setting)
