@@ -15,6 +15,7 @@ from typing import Any
 
 from rich.markup import escape
 from rich.table import Table
+from sqlalchemy import select
 
 from app.cli.common import console, print_json
 from app.errors import IcpSyncError
@@ -44,7 +45,7 @@ def compare_rubrics(since: date | None, source: str | None, *, json_output: bool
         with make_session_factory(engine)() as session:
             chosen = choose(files, recorded_champion(session), settings.rubric)
             rubrics = compiled(chosen)
-            starts = {s.name: s for s in session.query(ChallengerStart)}
+            starts = {s.name: s for s in session.scalars(select(ChallengerStart))}
 
             def started(name: str, fingerprint: str) -> datetime | None:
                 start = starts.get(name)

@@ -68,6 +68,10 @@ def validate(
     if compare:
         from app.cli.compare import compare_rubrics
 
+        if rubric_file is not None or html is not None:
+            raise IcpSyncError(
+                "--compare takes the rubric directory's rubrics, not --rubric or --html"
+            )
         compare_rubrics(first_day, source, json_output=json_output)
         return
     rubric = resolve_rubric(rubric_file)
