@@ -340,6 +340,8 @@ def _print_summary(summary: dict[str, Any]) -> None:
         table.add_row("full pulls resumed", ", ".join(summary["resumed_full_pulls"]))
     table.add_row("scored", str(summary["scored"]))
     table.add_row("changed score/tier/flags", str(summary["changed"]))
+    if summary["challenger_scores"]:
+        table.add_row("challenger scores (shadow, not written)", str(summary["challenger_scores"]))
     if summary["deleted_in_crm"]:
         table.add_row("deleted in the CRM (no longer written)", str(summary["deleted_in_crm"]))
     if summary["drifted"]:
