@@ -3,6 +3,7 @@ connector class serves which source."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,6 +38,11 @@ def rubric_properties(rubric: Rubric, source: str) -> list[str]:
     return wanted
 
 
+def pulled_properties(rubric: Rubric, also: Sequence[Rubric], source: str) -> list[str]:
+    """What `rubric` and the rubrics `also` scored (challengers, in shadow) read."""
+    return list(dict.fromkeys(p for r in (rubric, *also) for p in rubric_properties(r, source)))
+
+
 def hubspot_connector(
     base_url: str,
     token: str,
@@ -44,6 +50,7 @@ def hubspot_connector(
     *,
     retry: RetryPolicy | None = None,
     overlap: timedelta | None = None,
+    also: Sequence[Rubric] = (),
 ) -> HubSpotConnector:
     """A HubSpot connector whose writeback options and pulled properties follow the rubric
     (`retry`: the connector's retry policy, `overlap`: its incremental pulls' overlap; their
@@ -55,7 +62,7 @@ def hubspot_connector(
         token,
         tiers=[tier.name for tier in rubric.tiers],
         flags=[d.id for d in rubric.disqualifiers],
-        extra_properties=rubric_properties(rubric, "hubspot"),
+        extra_properties=pulled_properties(rubric, also, "hubspot"),
         retry=retry,
         overlap=DEFAULT_OVERLAP if overlap is None else overlap,
     )
@@ -73,6 +80,7 @@ def salesforce_connector(
     assign_new_leads: bool = True,
     retry: RetryPolicy | None = None,
     overlap: timedelta | None = None,
+    also: Sequence[Rubric] = (),
 ) -> SalesforceConnector:
     """A Salesforce connector whose picklist values and pulled fields follow the rubric
     (`retry`: the connector's retry policy; `overlap`: its incremental pulls' overlap; their
@@ -88,7 +96,7 @@ def salesforce_connector(
         ca_bundle=ca_bundle,
         tiers=[tier.name for tier in rubric.tiers],
         flags=[d.id for d in rubric.disqualifiers],
-        extra_fields=rubric_properties(rubric, "salesforce"),
+        extra_fields=pulled_properties(rubric, also, "salesforce"),
         assign_new_leads=assign_new_leads,
         retry=retry,
         overlap=DEFAULT_OVERLAP if overlap is None else overlap,
@@ -137,7 +145,9 @@ def _private_key(settings: Settings) -> str | None:
         ) from None
 
 
-def _salesforce_from_settings(settings: Settings, rubric: Rubric) -> SalesforceConnector:
+def _salesforce_from_settings(
+    settings: Settings, rubric: Rubric, also: Sequence[Rubric] = ()
+) -> SalesforceConnector:
     if settings.salesforce_instance_url is None:
         raise ConfigError(
             "ICP_SYNC_SALESFORCE_INSTANCE_URL is not set: set your org's My Domain URL (or run "
@@ -168,6 +178,7 @@ def _salesforce_from_settings(settings: Settings, rubric: Rubric) -> SalesforceC
         ca_bundle=str(ca_bundle) if ca_bundle is not None else None,
         assign_new_leads=settings.salesforce_assign_new_leads,
         overlap=sync_overlap(settings),
+        also=also,
     )
 
 
@@ -176,9 +187,13 @@ def sync_overlap(settings: Settings) -> timedelta:
     return timedelta(seconds=settings.sync_overlap_seconds)
 
 
-def make_connector(source: str, settings: Settings, rubric: Rubric) -> CrmConnector:
+def make_connector(
+    source: str, settings: Settings, rubric: Rubric, *, also: Sequence[Rubric] = ()
+) -> CrmConnector:
+    """`rubric`: the champion (writeback options and what it reads); `also`: challengers,
+    whose properties are pulled too."""
     if source == "salesforce":
-        return _salesforce_from_settings(settings, rubric)
+        return _salesforce_from_settings(settings, rubric, also)
     if source == "hubspot":
         if settings.hubspot_token is None:
             raise ConfigError(
@@ -190,6 +205,7 @@ def make_connector(source: str, settings: Settings, rubric: Rubric) -> CrmConnec
             settings.hubspot_token.get_secret_value(),
             rubric,
             overlap=sync_overlap(settings),
+            also=also,
         )
     # Named without `--source`: `setup CRM` takes it as an argument.
     raise ConfigError(f"unknown CRM {source!r}; expected one of {', '.join(SOURCES)}")

@@ -32,6 +32,7 @@ from app.rubric import Rubric
 from app.scoring import compile_rubric
 from app.settings import Settings
 from app.store.locks import cluster_lock, holder_name, lock_holder, sync_lock_name
+from app.sync.challengers import LiveRubrics, Rubrics, live_rubrics
 from app.sync.health import secret_values, summarize_error
 from app.sync.orchestrator import run_sync
 from connectors.base import CrmConnector
@@ -58,14 +59,24 @@ class Runtime:
     _threads: list[threading.Thread] = field(default_factory=list)
     _connectors: dict[str, CrmConnector] = field(default_factory=dict)
     _scheduler: BackgroundScheduler | None = None
+    _rubrics: LiveRubrics | None = None
 
     def start(self) -> None:
+        if self.settings.rubric_dir is not None:
+            # The directory's champion (recorded in the store) replaces `rubric`; challengers
+            # are scored in shadow on every path (app.rubric.registry).
+            self._rubrics = live_rubrics(self.settings.rubric_dir, self.settings.rubric)
+            with self.session_factory() as session:
+                self.rubric = self._rubrics(session).champion.rubric
         sources = configured_sources(self.settings)
         if not sources:
             logger.warning("no CRM is configured: webhooks are stored but not processed")
         compiled = compile_rubric(self.rubric)
         if self.run_worker:
-            self._connectors = {s: make_connector(s, self.settings, self.rubric) for s in sources}
+            self._connectors = {
+                s: make_connector(s, self.settings, self.rubric, also=self._challenger_rubrics())
+                for s in sources
+            }
             worker = Worker(
                 self.session_factory,
                 self._connectors,
@@ -78,6 +89,7 @@ class Runtime:
                 ),
                 retry_writes_every=timedelta(seconds=self.settings.writeback_retry_seconds),
                 drift=self.settings.drift,
+                rubrics=self._rubrics,
             )
             thread = threading.Thread(
                 target=worker.run, args=(self._stop,), name="inbox-worker", daemon=True
@@ -157,16 +169,19 @@ class Runtime:
                 logger.info("%s %s sync skipped: already running (%s)", kind, source, running)
                 return False
             started = time.monotonic()
-            connector = make_connector(source, self.settings, self.rubric)
+            rubrics = self._current_rubrics()
+            also = [c.rubric.rubric for c in rubrics.challengers]
+            connector = make_connector(source, self.settings, rubrics.champion.rubric, also=also)
             secrets = secret_values(self.settings)
             try:
                 report = run_sync(
                     connector,
                     self.session_factory,
-                    compile_rubric(self.rubric),
+                    rubrics.champion,
                     full=full,
                     drift=self.settings.drift,
                     secrets=secrets,
+                    challengers=rubrics.challengers,
                 )
             except Exception as error:
                 metrics.SYNC_FAILURES.labels(source, kind).inc()
@@ -197,3 +212,15 @@ class Runtime:
                 report.seconds,
             )
             return True
+
+    def _current_rubrics(self) -> Rubrics:
+        """The rubrics a sync starting now scores with (a promotion is followed at once)."""
+        if self._rubrics is None:
+            return Rubrics(compile_rubric(self.rubric))
+        with self.session_factory() as session:
+            return self._rubrics(session)
+
+    def _challenger_rubrics(self) -> list[Rubric]:
+        """Every rubric of the directory: the worker's connectors pull what any of them reads,
+        whichever is champion after a promotion."""
+        return [] if self._rubrics is None else list(self._rubrics.rubrics())

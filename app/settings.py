@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     rubric: Path | None = Field(
         default=None, description="Path of the rubric YAML; the shipped default when unset."
     )
+    rubric_dir: Path | None = Field(
+        default=None,
+        description="Directory of rubric files (name = file stem): the champion, recorded in "
+        "the store by `icp-sync promote`, and challengers scored in shadow (app.rubric.registry).",
+    )
 
     hubspot_token: SecretStr | None = None
     hubspot_base_url: str = "https://api.hubapi.com"

@@ -86,9 +86,16 @@ def report_error(message: str, exit_code: int, *, as_json: bool) -> None:
 
 
 def rubric_path(option: Path | None) -> Path:
+    """`--rubric`, else the rubric directory's champion, else ICP_SYNC_RUBRIC, else the
+    shipped default (app.rubric.registry)."""
     if option is not None:
         return option
-    return get_settings().rubric or DEFAULT_RUBRIC_PATH
+    settings = get_settings()
+    if settings.rubric_dir is not None:
+        from app.cli.rubrics import resolve_rubrics
+
+        return resolve_rubrics(None, settings).champion.path
+    return settings.rubric or DEFAULT_RUBRIC_PATH
 
 
 def resolve_rubric(option: Path | None) -> Rubric:

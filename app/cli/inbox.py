@@ -137,6 +137,7 @@ def worker(
 ) -> None:
     """Process the webhook inbox until SIGTERM or Ctrl-C (for running workers apart from the
     HTTP service; several may run against one PostgreSQL database)."""
+    from app.cli.rubrics import refuse_rubric_with_directory
     from app.cli.signals import StopOnSignal
     from app.log_setup import configure_logging
     from app.runtime import Runtime
@@ -146,6 +147,7 @@ def worker(
 
     settings = get_settings()
     configure_logging(settings.log_format)
+    refuse_rubric_with_directory(rubric_file, settings)
     rubric = resolve_rubric(rubric_file)
     upgrade_to_head(settings.database_url)
     engine = make_engine(settings.database_url)

@@ -61,11 +61,13 @@ def serve(
     import uvicorn  # the web stack is imported only by the command that serves
 
     from app.api.process import FACTORY, OPTIONS_VARIABLE, ServeOptions, build_app
+    from app.cli.rubrics import refuse_rubric_with_directory
     from app.log_setup import configure_logging
     from app.metrics import shared_metrics_folder
 
     settings = get_settings()
     configure_logging(settings.log_format)
+    refuse_rubric_with_directory(rubric_file, settings)
     path = rubric_path(rubric_file)
     rubric = load_rubric(path)  # a bad rubric fails here, once, not in every process
     options = ServeOptions(host, port, workers, worker, schedules, str(path.resolve()))

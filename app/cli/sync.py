@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session, sessionmaker
 
-    from app.scoring import CompiledRubric
+    from app.sync.challengers import Rubrics
     from connectors.base import CrmConnector, SchemaChange
 
 
@@ -146,15 +146,18 @@ def sync(
     saying which sync runs since when, if another holds that CRM's sync lock. With `--source
     all`, a CRM that fails does not stop the others; with `--json`, each CRM's report or its
     error (`source`, `error`, `exit_code`) is printed, the failed ones included."""
+    from app.cli.rubrics import resolve_rubrics
     from app.crm import ALL, make_connector, resolve_sources
-    from app.scoring import compile_rubric
     from app.settings import get_settings
     from app.store.engine import make_engine
     from app.store.migrate import require_usable_schema, upgrade_to_head
+    from app.sync.challengers import compiled as compiled_rubrics
     from app.sync.health import secret_values
 
     settings = get_settings()
-    rubric = resolve_rubric(rubric_file)
+    rubrics = resolve_rubrics(rubric_file, settings)
+    rubric = rubrics.champion.rubric
+    challengers = [c.rubric for c in rubrics.challengers]
     names = resolve_sources(source, settings)
     outcomes: dict[str, dict[str, Any]] = {}
     with ExitStack() as connectors:
@@ -162,12 +165,14 @@ def sync(
         for name in names:
             try:
                 ready.append(
-                    connectors.enter_context(closing(make_connector(name, settings, rubric)))
+                    connectors.enter_context(
+                        closing(make_connector(name, settings, rubric, also=challengers))
+                    )
                 )
             except IcpSyncError as error:  # its settings are missing or wrong: the others run
                 outcomes[name] = error_document(str(error), SYNC_FAILED_EXIT, source=name)
         if ready:
-            compiled = compile_rubric(rubric)
+            compiled = compiled_rubrics(rubrics)
             # A dry run changes nothing, the schema included; a sync migrates a new store.
             (require_usable_schema if dry_run else upgrade_to_head)(settings.database_url)
             engine = make_engine(settings.database_url)
@@ -196,7 +201,7 @@ SYNC_RUNNING_EXIT = 3
 def _outcome(
     connector: CrmConnector,
     engine: Engine,
-    compiled: CompiledRubric,
+    compiled: Rubrics,
     full: bool,
     dry_run: bool,
     quiet: bool,
@@ -261,7 +266,7 @@ def _sync_lock(engine: Engine, source: str, full: bool, dry_run: bool) -> Iterat
 def _sync_one(
     connector: CrmConnector,
     session_factory: sessionmaker[Session],
-    rubric: CompiledRubric,
+    rubrics: Rubrics,
     full: bool,
     dry_run: bool,
     *,
@@ -283,12 +288,13 @@ def _sync_one(
         report = run_sync(
             connector,
             session_factory,
-            rubric,
+            rubrics.champion,
             full=full,
             dry_run=dry_run,
             progress=_Bars(progress),
             drift=drift,
             secrets=secrets,
+            challengers=rubrics.challengers,
         )
     return {
         "source": report.source,
@@ -297,6 +303,7 @@ def _sync_one(
         "pulled": dict(report.pulled),
         "scored": report.rescore.scored,
         "changed": report.rescore.changed,
+        "challenger_scores": report.rescore.shadow_scored,
         "tier_changes": [
             {"from": old, "to": new, "accounts": count}
             for (old, new), count in sorted(report.rescore.transitions.items())
@@ -333,6 +340,8 @@ def _print_summary(summary: dict[str, Any]) -> None:
         table.add_row("full pulls resumed", ", ".join(summary["resumed_full_pulls"]))
     table.add_row("scored", str(summary["scored"]))
     table.add_row("changed score/tier/flags", str(summary["changed"]))
+    if summary["challenger_scores"]:
+        table.add_row("challenger scores (shadow, not written)", str(summary["challenger_scores"]))
     if summary["deleted_in_crm"]:
         table.add_row("deleted in the CRM (no longer written)", str(summary["deleted_in_crm"]))
     if summary["drifted"]:

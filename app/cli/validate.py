@@ -44,6 +44,14 @@ def validate(
     ] = None,
     html: HtmlOption = None,
     json_output: JsonOption = False,
+    compare: Annotated[
+        bool,
+        typer.Option(
+            "--compare",
+            help="The champion and challengers of ICP_SYNC_RUBRIC_DIR side by side, on the "
+            "deals closed after all of them were scoring.",
+        ),
+    ] = False,
 ) -> None:
     """Win rate per tier and its lift over the base rate, the score's ROC AUC with a bootstrap
     interval, which criteria earn their weight, what the negative ICP would have thrown away,
@@ -64,6 +72,15 @@ def validate(
             raise IcpSyncError(f"--since: expected a date YYYY-MM-DD, got {since!r}") from None
     if source not in (None, "hubspot", "salesforce"):
         raise IcpSyncError(f"--source: expected hubspot or salesforce, got {source!r}")
+    if compare:
+        from app.cli.compare import compare_rubrics
+
+        if rubric_file is not None or html is not None:
+            raise IcpSyncError(
+                "--compare takes the rubric directory's rubrics, not --rubric or --html"
+            )
+        compare_rubrics(first_day, source, json_output=json_output)
+        return
     rubric = resolve_rubric(rubric_file)
     settings = get_settings()
     require_usable_schema(settings.database_url)

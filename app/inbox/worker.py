@@ -48,6 +48,7 @@ from app.inbox.circuit import MAX_BACKOFF, OUTAGE_REASONS, Circuit, is_outage, o
 from app.inbox.events import DONE, STATUSES
 from app.scoring import CompiledRubric
 from app.store.tables import WebhookEvent
+from app.sync.challengers import Rubrics
 from app.sync.drift import REPAIR
 from app.sync.pipeline import Changes, UpdatePipeline
 from app.sync.writeback import FAILED, due
@@ -113,9 +114,13 @@ class Worker:
         outage_max_backoff: timedelta = MAX_BACKOFF,
         retry_writes_every: timedelta = RETRY_WRITES_EVERY,
         drift: str = REPAIR,
+        rubrics: Callable[[Session], Rubrics] | None = None,
     ) -> None:
         """`drift`: `repair` (rewrite) or `report` a score property changed by someone else
-        in the CRM (app.sync.drift)."""
+        in the CRM (app.sync.drift). `rubrics`, when given, replaces `rubric`: the champion
+        and the challengers (scored in shadow) to use, asked at each batch (a rubric
+        directory's champion may be promoted while the worker runs: app.sync.challengers)."""
+        self._rubrics = rubrics or (lambda _: Rubrics(rubric))
         self._drift = drift
         self._sessions = session_factory
         self._connectors = dict(connectors)
@@ -263,7 +268,10 @@ class Worker:
         report.fetched += len(accounts) + len(deals)
         gone = set(account_ids) - {a.crm_id for a in accounts}
         gone |= {crm_id for kind, crm_id in deleted if kind in ACCOUNT_KINDS}
-        pipeline = UpdatePipeline(session, connector, self._rubric, self._clock, drift=self._drift)
+        champion, challengers = self._rubrics(session)
+        pipeline = UpdatePipeline(
+            session, connector, champion, self._clock, drift=self._drift, challengers=challengers
+        )
         applied = pipeline.apply(Changes(accounts=accounts, deals=deals, gone=gone))
         report.scored += applied.rescore.scored
         report.drifted += len(applied.drifted)

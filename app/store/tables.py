@@ -276,3 +276,64 @@ class SchemaCompatibility(Base):
     __tablename__ = "schema_compatibility"
 
     oldest_code_revision: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class RubricChampion(Base):
+    """Append-only: each promotion of a rubric (by name: its file's stem in the rubric
+    directory) to champion. The latest row is the champion every replica scores with
+    (app.rubric.registry); none yet means the settings choose."""
+
+    __tablename__ = "rubric_champions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    promoted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ChallengerStart(Base):
+    """When a challenger rubric (by name) first scored an account with this content: the
+    comparison with the champion counts only deals closed after it. Editing the file restarts
+    it (another fingerprint)."""
+
+    __tablename__ = "challenger_starts"
+
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    rubric_version: Mapped[str] = mapped_column(String(64))
+    first_scored_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ChallengerScore(Base):
+    """A challenger's current score of an account (shadow: never written to a CRM)."""
+
+    __tablename__ = "challenger_scores"
+
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    account_id: Mapped[int] = mapped_column(_account_fk(), primary_key=True, index=True)
+    score: Mapped[int] = mapped_column(Integer)
+    tier: Mapped[str] = mapped_column(String(32))
+    disqualified: Mapped[bool] = mapped_column(Boolean)
+    flags: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
+    reasons: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
+    criteria: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
+    rubric_version: Mapped[str] = mapped_column(String(64))
+    input_hash: Mapped[str] = mapped_column(String(64))
+    scored_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ChallengerScoreHistory(Base):
+    """Append-only: a row when a challenger's score, tier or flags of an account change."""
+
+    __tablename__ = "challenger_score_history"
+    __table_args__ = (Index(None, "name", "account_id", "scored_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    account_id: Mapped[int] = mapped_column(_account_fk(), index=True)
+    score: Mapped[int] = mapped_column(Integer)
+    tier: Mapped[str] = mapped_column(String(32))
+    disqualified: Mapped[bool] = mapped_column(Boolean)
+    flags: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
+    reasons: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
+    rubric_version: Mapped[str] = mapped_column(String(64))
+    scored_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.scoring import CompiledRubric
 from app.store.repo import sync_state
 from app.store.tables import SyncState
+from app.sync.challengers import Challenger
 from app.sync.checkpoints import StreamPull, checkpoint, complete, plan_pull
 from app.sync.drift import REPAIR
 from app.sync.facts import LEAD
@@ -127,9 +128,11 @@ def run_sync(
     progress: SyncProgress | None = None,
     drift: str = REPAIR,
     secrets: Iterable[str] = (),
+    challengers: Sequence[Challenger] = (),
 ) -> SyncReport:
     """`drift`: what a score property changed by someone else in the CRM gets (`repair`:
-    rewritten by this sync; `report`: counted in `SyncReport.drifted` only).
+    rewritten by this sync; `report`: counted in `SyncReport.drifted` only). `challengers`
+    are scored in shadow alongside `rubric` (app.sync.challengers), never written.
 
     A real run records its outcome per stream (`app.sync.health`), a failure with the error
     scrubbed of `secrets` (and of anything shaped like a credential), then raises it again."""
@@ -140,7 +143,9 @@ def run_sync(
     try:
         with session_factory() as session:
             first = _never_fully_synced(session, connector.source)
-            run = _Run(session, connector, rubric, clock, report, progress or _Silent(), drift)
+            run = _Run(
+                session, connector, rubric, clock, report, progress or _Silent(), drift, challengers
+            )
             for object_type in connector.account_types:
                 run.pull_accounts_committing(object_type, full)
                 done.append(stream_name(object_type))
@@ -181,11 +186,12 @@ class _Run:
         report: SyncReport,
         progress: SyncProgress,
         drift: str,
+        challengers: Sequence[Challenger] = (),
     ) -> None:
         self.session, self.connector, self.clock = session, connector, clock
         self.report, self.progress = report, progress
         self.pipeline = UpdatePipeline(
-            session, connector, rubric, clock, role=SYNC, drift=drift
+            session, connector, rubric, clock, role=SYNC, drift=drift, challengers=challengers
         )  # SYNC: this run holds the sync lock
 
     def pull_accounts_committing(self, object_type: AccountType, full: bool) -> None:

@@ -24,6 +24,7 @@ from app.store.repo import (
     upsert_deals,
 )
 from app.store.tables import Account, Score, WritebackState
+from app.sync.challengers import Challenger
 from app.sync.drift import REPAIR, repair_drift
 from app.sync.facts import DEAL_FIELDS
 from app.sync.rescore import RescoreReport, rescore_with_leads_of
@@ -75,12 +76,15 @@ class UpdatePipeline:
         *,
         role: str = WORKER,
         drift: str = REPAIR,
+        challengers: Sequence[Challenger] = (),
     ) -> None:
         """`role`: SYNC only for a sync that holds the sync lock (it may take over what an
         earlier, dead, sync left claimed); WORKER for anything else (see writeback.claim).
         `drift`: what a score property changed by someone else in the CRM gets: `repair`
-        (rewritten) or `report` (app.sync.drift)."""
+        (rewritten) or `report` (app.sync.drift).
+        `challengers`: rubrics scored too, in shadow, never written (app.sync.challengers)."""
         self._drift = drift
+        self._challengers = tuple(challengers)
         self._writer = writer_id(role)
         self._session = session
         self._connector = connector
@@ -121,6 +125,7 @@ class UpdatePipeline:
             rubric=self._rubric,
             render=self._connector.render_score,
             now=self._clock(),
+            challengers=self._challengers,
         )
 
     def scored_by_other_rubric(self, after_id: int, limit: int) -> list[Account]:

@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 from app.scoring import AccountFacts, CompiledRubric, ScoreResult, score
 from app.store.repo import DealCounts, accounts_by_domains, deal_counts
 from app.store.tables import Account, Score, ScoreHistory, WritebackState
+from app.sync import challengers as shadow
+from app.sync.challengers import Challenger
 from app.sync.facts import (
     DEAL_FIELDS,
     DONOR,
@@ -40,12 +42,17 @@ class RescoreReport:
     """(tier before or "new", tier after) → accounts."""
     scored_ids: set[int] = field(default_factory=set)
     """Rows scored by this call (not accumulated by `add`)."""
+    shadow_scored: int = 0
+    """Challenger scores computed (one per challenger and account whose inputs changed)."""
+    shadow_ids: set[int] = field(default_factory=set)
+    """Rows some challenger scored in this call (not accumulated by `add`)."""
 
     def add(self, other: RescoreReport) -> None:
         self.considered += other.considered
         self.scored += other.scored
         self.changed += other.changed
         self.transitions.update(other.transitions)
+        self.shadow_scored += other.shadow_scored
 
 
 def rescore(
@@ -55,7 +62,10 @@ def rescore(
     rubric: CompiledRubric,
     render: Renderer,
     now: datetime,
+    challengers: Sequence[Challenger] = (),
 ) -> RescoreReport:
+    """`challengers` are scored too, in shadow: stored apart (app.sync.challengers), never
+    rendered for the CRM."""
     report = RescoreReport(considered=len(accounts))
     if not accounts:
         return report
@@ -91,8 +101,33 @@ def rescore(
             )
         )
         states[account.id] = mark_desired(session, states.get(account.id), account.id, desired, now)
+    for challenger in challengers:
+        _shadow(session, accounts, challenger, now, report)
     session.flush()
     return report
+
+
+def _shadow(
+    session: Session,
+    accounts: Sequence[Account],
+    challenger: Challenger,
+    now: datetime,
+    report: RescoreReport,
+) -> None:
+    """Scores these accounts with a challenger where its own inputs changed."""
+    scores = shadow.current_scores(session, challenger.name, [a.id for a in accounts])
+    started = False
+    for account, facts, reason, digest in prepared(session, accounts, challenger.rubric):
+        current = scores.get(account.id)
+        if current is not None and current.input_hash == digest:
+            continue
+        if not started:
+            shadow.note_start(session, challenger, now)
+            started = True
+        result = scored(facts, reason, challenger.rubric, now)
+        shadow.store(session, challenger.name, current, account.id, result, digest, now)
+        report.shadow_scored += 1
+        report.shadow_ids.add(account.id)
 
 
 def rescore_with_leads_of(
@@ -102,14 +137,14 @@ def rescore_with_leads_of(
     rubric: CompiledRubric,
     render: Renderer,
     now: datetime,
+    challengers: Sequence[Challenger] = (),
 ) -> RescoreReport:
     """Rescores these records, then re-checks the leads that fall back on any of them that
     was rescored (its inputs, lead-borrowable ones included, changed)."""
-    report = rescore(session, rows, rubric=rubric, render=render, now=now)
+    report = rescore(session, rows, rubric=rubric, render=render, now=now, challengers=challengers)
+    rescored = report.scored_ids | report.shadow_ids
     domains = {
-        row.domain
-        for row in rows
-        if row.object_type == DONOR and row.domain and row.id in report.scored_ids
+        row.domain for row in rows if row.object_type == DONOR and row.domain and row.id in rescored
     }
     seen = {row.id for row in rows}
     source = rows[0].source if rows else ""
@@ -117,9 +152,12 @@ def rescore_with_leads_of(
         lead for lead in accounts_by_domains(session, source, LEAD, domains) if lead.id not in seen
     ]
     if leads:
-        more = rescore(session, leads, rubric=rubric, render=render, now=now)
+        more = rescore(
+            session, leads, rubric=rubric, render=render, now=now, challengers=challengers
+        )
         report.add(more)
         report.scored_ids |= more.scored_ids
+        report.shadow_ids |= more.shadow_ids
     return report
 
 
