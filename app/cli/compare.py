@@ -28,8 +28,8 @@ def compare_rubrics(since: date | None, source: str | None, *, json_output: bool
     from app.store.migrate import require_usable_schema
     from app.store.tables import ChallengerStart
     from app.sync.challengers import compiled
+    from app.validation.judge import judge
     from app.validation.load import outcomes
-    from app.validation.stats import summarise
 
     settings = get_settings()
     if settings.rubric_dir is None:
@@ -59,8 +59,7 @@ def compare_rubrics(since: date | None, source: str | None, *, json_output: bool
             figures: dict[str, dict[str, Any]] = {}
             for name, rubric in [(chosen.champion.name, rubrics.champion), *compared]:
                 found = outcomes(session, rubric, now=now, since=first_day, source=source)
-                tiers = [t.name for t in rubric.rubric.tiers] + ["disqualified"]
-                figures[name] = asdict(summarise(found, tiers)) | {
+                figures[name] = asdict(judge(found, rubric.rubric)) | {
                     "rubric_version": rubric.version,
                     "role": "champion" if name == chosen.champion.name else "challenger",
                     "scoring_since": (

@@ -61,8 +61,8 @@ def validate(
     from app.settings import get_settings
     from app.store.engine import make_engine, make_session_factory
     from app.store.migrate import require_usable_schema
+    from app.validation.judge import judge
     from app.validation.load import outcomes
-    from app.validation.stats import summarise
 
     first_day: date | None = None
     if since is not None:
@@ -96,9 +96,7 @@ def validate(
             )
     finally:
         engine.dispose()
-    tiers = [tier.name for tier in rubric.tiers] + ["disqualified"]
-    weights = {criterion.id: criterion.weight for _, criterion in rubric.criteria}
-    report = asdict(summarise(found, tiers, weights=weights))
+    report = asdict(judge(found, rubric))
     report["rubric_version"] = rubric.version
     if html is not None:
         _write_html(html, f"ICP validation — rubric {rubric.version}", report, found)
@@ -144,9 +142,9 @@ def plan(
     from app.store.engine import make_engine, make_session_factory
     from app.store.migrate import require_usable_schema
     from app.validation.discarded import discarded_won
+    from app.validation.judge import judge
     from app.validation.load import outcomes
     from app.validation.plan import compare
-    from app.validation.stats import summarise
 
     if source not in (None, "hubspot", "salesforce"):
         raise IcpSyncError(f"--source: expected hubspot or salesforce, got {source!r}")
@@ -166,9 +164,7 @@ def plan(
                 "challenger": outcomes(session, challenger, now=now, source=source),
             }
             figures = {
-                name: asdict(
-                    summarise(found[name], [t.name for t in rubric.tiers] + ["disqualified"])
-                )
+                name: asdict(judge(found[name], rubric))
                 for name, rubric in (
                     ("champion", champion_rubric),
                     ("challenger", challenger_rubric),

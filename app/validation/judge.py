@@ -1,0 +1,18 @@
+"""The validation of one rubric: its outcomes summarised in its own tier order, with only the
+criteria it weights judged. `validate`, `plan` and `validate --compare` all judge a rubric this
+way, so a verdict never depends on which command printed it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from app.rubric.model import Rubric
+from app.validation.stats import Outcome, Validation, summarise
+
+DISQUALIFIED = "disqualified"
+
+
+def judge(outcomes: Sequence[Outcome], rubric: Rubric) -> Validation:
+    tiers = [tier.name for tier in rubric.tiers] + [DISQUALIFIED]
+    weights = {criterion.id: criterion.weight for _, criterion in rubric.criteria}
+    return summarise(outcomes, tiers, weights=weights)
