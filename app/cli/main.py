@@ -10,7 +10,20 @@ import typer
 from typer._click.exceptions import UsageError  # typer vendors click; not re-exported
 from typer.core import TyperGroup
 
-from app.cli import db, demo, doctor, inbox, rubric, sandbox, scoring, serve, status, sync, validate
+from app.cli import (
+    db,
+    demo,
+    doctor,
+    inbox,
+    rescore,
+    rubric,
+    sandbox,
+    scoring,
+    serve,
+    status,
+    sync,
+    validate,
+)
 from app.cli.common import USER_ERRORS, error_document, print_json, report_error, user_error_message
 
 EXIT_USER_ERROR = 1
@@ -64,6 +77,7 @@ demo.register(cli)
 inbox.register(cli)
 validate.register(cli)
 doctor.register(cli)
+rescore.register(cli)
 
 
 def run() -> None:
