@@ -174,7 +174,13 @@ class Runtime:
                     delay = ROLLOUT_FAILURE_RETRY
                     continue
                 rolled = report.sources[0]
-                if rolled.busy is not None:
+                if rolled.skipped:
+                    logger.info(
+                        "%s: rubric %s is the one rolled out: nothing to roll out",
+                        source,
+                        report.rubric_version,
+                    )
+                elif rolled.busy is not None:
                     logger.info(
                         "%s: rubric roll-out waits for the sync lock (%s)", source, rolled.busy
                     )
