@@ -33,12 +33,18 @@ from app.scoring import CompiledRubric, compile_rubric
 from app.settings import Settings
 from app.store.engine import make_session_factory
 from app.store.locks import cluster_lock, holder_name, lock_holder, sync_lock_name
-from app.store.tables import Account, Score
-from app.sync.health import WRITEBACK, record_failure, record_success, summarize_error
+from app.store.tables import Account, Score, WritebackState
+from app.sync.health import (
+    WRITEBACK,
+    record_failure,
+    record_success,
+    secret_values,
+    summarize_error,
+)
 from app.sync.pipeline import UpdatePipeline
 from app.sync.rescore import RescoreReport
 from app.sync.rubric_state import is_rolled_out, record_rubric, recorded_rubric
-from app.sync.writeback import SYNC, WriteResult, owed_count
+from app.sync.writeback import SYNC, WRITTEN, WriteResult, owed_count
 from connectors.base import CrmConnector
 
 logger = logging.getLogger(__name__)
@@ -162,6 +168,7 @@ def roll_out(
             try:
                 with session_factory() as session:
                     run = _Rollout(session, connector, compiled, clock, dry_run, reason, cancel)
+                    run.secrets = secret_values(settings)
                     report.sources.append(run.committing())
             finally:
                 connector.close()
@@ -203,6 +210,8 @@ class _Rollout:
         self.cancel = cancel or threading.Event()
         self.pipeline = UpdatePipeline(session, connector, rubric, clock, role=SYNC)
         self.result = SourceRollout(self.source)
+        self.secrets: list[str] = []
+        """Scrubbed from a failure's message before it is stored."""
         self._logged = monotonic()
 
     def committing(self) -> SourceRollout:
@@ -302,7 +311,8 @@ class _Rollout:
 
     def _finish_committing(self) -> None:
         """Records the rubric as the CRM's when no live record is left on another version and
-        no write of it is owed; and the writeback's health, as a sync's would be."""
+        every one's write landed (none owed, in doubt, or failed and waiting for its retry);
+        and the writeback's health, as a sync's would be."""
         now = self.clock()
         self.result.left = self._count(
             and_(
@@ -317,7 +327,15 @@ class _Rollout:
                 ),
             )
         )
-        self.result.completed = self.result.left == 0 and self._owed() == 0
+        unwritten = self._count(
+            and_(
+                _live(self.source),
+                Account.id.in_(
+                    select(WritebackState.account_id).where(WritebackState.status != WRITTEN)
+                ),
+            )
+        )
+        self.result.completed = self.result.left == 0 and unwritten == 0
         if self.result.completed:
             record_rubric(self.session, self.source, self.rubric, self.result.accounts, now)
             record_success(self.session, self.source, [WRITEBACK], now)
@@ -325,7 +343,7 @@ class _Rollout:
 
     def _record_failure(self, error: Exception) -> None:
         try:
-            failure = summarize_error(error)
+            failure = summarize_error(error, self.secrets)
             record_failure(self.session, self.source, [WRITEBACK], failure, self.clock())
             self.session.commit()
         except Exception:

@@ -212,3 +212,25 @@ def test_given_a_rolled_out_rubric_then_only_a_sync_with_it_sweeps_records_anoth
     assert never == (True, True)  # never rolled out: as before, a sync sweeps to its rubric
     assert after == (False, True)  # an older replica's sync leaves the rolled-out rubric alone
     assert other_crm
+
+
+def test_given_a_write_the_crm_refuses_when_rolled_out_then_it_is_not_recorded_as_complete(
+    sandbox: RunningSandbox,
+    engine: Engine,
+    database_url: str,
+    synced: tuple[sessionmaker[Session], CompiledRubric],
+) -> None:
+    sessions, _ = synced
+    gone = sorted(sandbox.hubspot.company_ids())[0]
+    sandbox.hubspot.archive_company(gone)  # archived in HubSpot since the sync: a write fails
+
+    report = roll_out(
+        settings_for(sandbox, database_url), stricter(load_rubric()), engine,
+        source="hubspot", reason="test",
+    )  # fmt: skip
+
+    (hubspot,) = report.sources
+    assert (hubspot.failed, hubspot.completed) == (1, False)
+    assert hubspot.written == len(sandbox.hubspot.company_ids())
+    with sessions() as session:
+        assert session.get(RubricRollout, "hubspot") is None  # serve's next start goes on
