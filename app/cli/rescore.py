@@ -28,8 +28,9 @@ def rescore(
     source: Annotated[
         str | None,
         typer.Option(
-            "--source", help="The CRM to roll out to: hubspot or salesforce (default: all those "
-            "configured).",
+            "--source",
+            help="The CRM to roll out to: hubspot, salesforce, or all (those configured; "
+            "the default).",
         ),
     ] = None,
     dry_run: Annotated[
@@ -44,7 +45,7 @@ def rescore(
     pull), and write back what changed, batched and paced as a sync writes; then record the
     rubric as rolled out (what `serve` checks at start). Takes each CRM's sync lock: exits 3,
     naming the holder, when a sync or another roll-out of that CRM runs."""
-    from app.crm import resolve_sources
+    from app.crm import ALL, resolve_sources
     from app.settings import get_settings
     from app.store.engine import make_engine
     from app.store.migrate import require_usable_schema, upgrade_to_head
@@ -52,8 +53,8 @@ def rescore(
 
     settings = get_settings()
     rubric = resolve_rubric(rubric_file)
-    if source is not None:
-        resolve_sources(source, settings)  # an unknown CRM's name fails here, named
+    resolve_sources(source or ALL, settings)  # an unknown CRM, or none configured: named
+    source = None if source == ALL else source
     (require_usable_schema if dry_run else upgrade_to_head)(settings.database_url)
     engine = make_engine(settings.database_url)
     try:
@@ -75,8 +76,6 @@ def rescore(
 
 def _print(document: dict[str, Any]) -> None:
     out = console()
-    if not document["sources"]:
-        out.print("No CRM is configured: nothing to roll out.")
     for entry in document["sources"]:
         if entry["busy"]:
             continue
