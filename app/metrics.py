@@ -131,6 +131,23 @@ SYNC_FAILURES = Counter(
     registry=REGISTRY,
 )
 
+ROLLOUT_ACCOUNTS = Counter(
+    "icp_sync_rollout_accounts",
+    "Accounts and leads a rubric roll-out went through, by outcome: rescored (scored with the "
+    "new rubric), changed (score, tier, flags or version changed), written, failed (a write "
+    "the CRM refused; retried later).",
+    ["source", "outcome"],
+    registry=REGISTRY,
+)
+ROLLOUT_REMAINING = Gauge(
+    "icp_sync_rollout_accounts_remaining",
+    "A rubric roll-out's work left, by phase: rescore (accounts not yet rescored), write "
+    "(writes owed not yet sent); 0 once done.",
+    ["source", "phase"],
+    registry=REGISTRY,
+    multiprocess_mode="mostrecent",  # the elected process rolls out
+)
+
 
 def registry_to_serve() -> CollectorRegistry:
     """This process's registry, or one that sums the files of all the `serve` processes."""

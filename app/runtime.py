@@ -1,6 +1,9 @@
 """The long-running parts of `icp-sync serve` and `icp-sync worker`: the inbox worker thread
 and the scheduled syncs.
 
+At start, a rubric that is not the one rolled out to a CRM is rolled out to it
+(app.sync.rollout), in a thread of its own, under that CRM's sync lock.
+
 Schedules (APScheduler, in-process): per configured CRM, an incremental sync every
 `sync_interval_minutes` and a full reconcile nightly at `full_sync_hour` UTC; the inbox's
 retention (app.inbox.retention) a minute after the start, then every
@@ -35,11 +38,15 @@ from app.store.locks import cluster_lock, holder_name, lock_holder, sync_lock_na
 from app.sync.challengers import LiveRubrics, Rubrics, live_rubrics
 from app.sync.health import secret_values, summarize_error
 from app.sync.orchestrator import run_sync
+from app.sync.rollout import roll_out
 from connectors.base import CrmConnector
 from connectors.errors import ConnectorError
 
 logger = logging.getLogger(__name__)
 
+ROLLOUT_RETRY = timedelta(seconds=10)
+"""How soon a start's rubric roll-out tries again for the sync lock another process holds."""
+ROLLOUT_FAILURE_RETRY = timedelta(minutes=2)
 PRUNE_START_DELAY = timedelta(minutes=1)
 """The first retention run after a start: soon, so a service restarted more often than hourly
 still prunes; not at once, so a start's migrations and first syncs go first."""
@@ -98,6 +105,12 @@ class Runtime:
             self._threads.append(thread)
             logger.info("inbox worker %s started for %s", worker.worker_id, sources or "no CRM")
         if self.run_schedules:
+            if sources:
+                thread = threading.Thread(
+                    target=self.roll_out_at_start, name="rubric-rollout", daemon=True
+                )
+                thread.start()
+                self._threads.append(thread)
             self._scheduler = self._schedule(sources)
             self._scheduler.start()
 
@@ -137,6 +150,59 @@ class Runtime:
             next_run_time=datetime.now(UTC) + PRUNE_START_DELAY,
         )
         return scheduler
+
+    def roll_out_at_start(self) -> None:
+        """Rolls this process's rubric out to every configured CRM whose recorded rubric
+        (app.sync.rubric_state) is another: once per deployment, since only the elected process
+        runs this, and a replica starting beside it finds the roll-out recorded once it gets
+        the sync lock. A CRM whose lock is taken (a sync, another replica's roll-out) is tried
+        again every `ROLLOUT_RETRY`; a roll-out that fails, after `ROLLOUT_FAILURE_RETRY`."""
+        pending = configured_sources(self.settings)
+        while pending and not self._stop.is_set():
+            waiting: list[str] = []
+            delay = ROLLOUT_RETRY
+            for source in pending:
+                try:
+                    report = roll_out(
+                        self.settings,
+                        self.rubric,
+                        self.engine,
+                        source=source,
+                        reason="serve start",
+                        if_changed=True,
+                        cancel=self._stop,
+                    )
+                except Exception as error:
+                    failure = summarize_error(error, secret_values(self.settings))
+                    logger.error(
+                        "%s: rubric roll-out failed: %s: %s; trying again in %ds",
+                        source,
+                        failure.type,
+                        failure.message,
+                        ROLLOUT_FAILURE_RETRY.seconds,
+                        exc_info=not isinstance(error, ConnectorError),
+                    )
+                    waiting.append(source)
+                    delay = ROLLOUT_FAILURE_RETRY
+                    continue
+                rolled = report.sources[0]
+                if rolled.skipped:
+                    logger.info(
+                        "%s: rubric %s is the one rolled out: nothing to roll out",
+                        source,
+                        report.rubric_version,
+                    )
+                elif rolled.busy is not None:
+                    logger.info(
+                        "%s: rubric roll-out waits for the sync lock (%s)", source, rolled.busy
+                    )
+                    waiting.append(source)
+                elif not rolled.completed and not rolled.skipped and not self._stop.is_set():
+                    waiting.append(source)  # writes failed: the next round retries them
+                    delay = ROLLOUT_FAILURE_RETRY
+            pending = waiting
+            if pending:
+                self._stop.wait(delay.total_seconds())
 
     def prune(self) -> int:
         """Deletes the inbox events processed longer ago than the retention; returns how many.

@@ -16,6 +16,7 @@ from app.cli import (
     doctor,
     inbox,
     promote,
+    rescore,
     rubric,
     sandbox,
     scoring,
@@ -78,6 +79,7 @@ inbox.register(cli)
 validate.register(cli)
 doctor.register(cli)
 promote.register(cli)
+rescore.register(cli)
 
 
 def run() -> None:

@@ -91,7 +91,7 @@ def _write(scored: Any, output: Path) -> Counter[str]:
 
 def _summary(rubric: CompiledRubric, now: datetime, tiers: Counter[str]) -> dict[str, Any]:
     return {
-        "rubric_version": rubric.version,
+        "rubric_version": rubric.written_version,
         "as_of": now.isoformat(),
         "count": sum(tiers.values()),
         "tiers": {name: tiers.get(name, 0) for name in _tier_names(rubric)},
@@ -140,7 +140,7 @@ def _print_table(scored: Any, rubric: CompiledRubric) -> Counter[str]:
 
 def _print_tiers(rubric: CompiledRubric, tiers: Counter[str], title: str) -> None:
     total = sum(tiers.values()) or 1
-    table = Table(title=f"{title}, rubric {escape(rubric.version)}", title_justify="left")
+    table = Table(title=f"{title}, rubric {escape(rubric.written_version)}", title_justify="left")
     table.add_column("tier")
     table.add_column("records", justify="right")
     table.add_column("share", justify="right")

@@ -172,7 +172,13 @@ class CompiledRubric:
 
     @property
     def version(self) -> str:
+        """The version the rubric file declares (what a person reads and edits)."""
         return self.rubric.version
+
+    @property
+    def written_version(self) -> str:
+        """The version stored with and written back with every score (see `written_version`)."""
+        return written_version(self.rubric.version, self.fingerprint)
 
     def plan_for(self, object_type: str, source: str | None) -> Plan:
         plan = self._plans.get((object_type, source))
@@ -206,7 +212,7 @@ class CompiledRubric:
             plan.disqualifiers,
             plan.total_weight,
             plan.fixed_weight,
-            fast=generate_scorer(plan, self.tiers, self.version),
+            fast=generate_scorer(plan, self.tiers, self.written_version),
         )
 
     @property
@@ -231,6 +237,22 @@ class CompiledRubric:
             if score >= min_score:
                 return name
         return self.tiers[-1][1]
+
+
+VERSION_LENGTH = 64
+"""The longest version the store keeps and a CRM field holds (Salesforce's is 64)."""
+HASH_LENGTH = 8
+
+
+def written_version(version: str, fingerprint: str) -> str:
+    """The rubric version as stored with each score and written to the CRM: the declared
+    `version`, `+`, and the first 8 hex digits of the rubric's content digest, e.g.
+    "2026.11-default+3f9a2c1d". Two rubrics that differ in anything share a declared version
+    easily (an edit that forgot to bump it); they never share this one, so the CRM shows
+    which content scored a record, and a roll-out can tell which records still carry another.
+    A declared version too long for the 64 characters is cut before the `+`, never the hash."""
+    suffix = f"+{fingerprint[:HASH_LENGTH]}"
+    return version[: VERSION_LENGTH - len(suffix)] + suffix
 
 
 def _lookup(name: str, crm_properties: Mapping[str, str], source: str | None) -> tuple[str, bool]:

@@ -69,5 +69,5 @@ def score_reference(facts: AccountFacts, rubric: CompiledRubric, now: datetime) 
         tuple(flags),
         results,
         tuple(reasons),
-        rubric.version,
+        rubric.written_version,
     )

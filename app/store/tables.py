@@ -337,3 +337,18 @@ class ChallengerScoreHistory(Base):
     reasons: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
     rubric_version: Mapped[str] = mapped_column(String(64))
     scored_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RubricRollout(Base):
+    """Per CRM: the rubric whose scores the store and the CRM hold, recorded when a roll-out
+    (app.sync.rollout) completes. `serve` compares its rubric's fingerprint with it at start."""
+
+    __tablename__ = "rubric_rollouts"
+
+    source: Mapped[str] = mapped_column(String(32), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    rubric_version: Mapped[str] = mapped_column(String(64))
+    """The written version (app.scoring.compiled.written_version)."""
+    accounts: Mapped[int] = mapped_column(Integer)
+    """Live accounts and leads the roll-out left on this rubric."""
+    completed_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -36,6 +36,7 @@ from app.sync.health import WRITEBACK, record_failure, record_success, summarize
 from app.sync.pipeline import ACCOUNTS, Changes, PlannedWrite, UpdatePipeline
 from app.sync.prefetch import prefetched
 from app.sync.rescore import RescoreReport
+from app.sync.rubric_state import may_sweep
 from app.sync.writeback import SYNC, WriteResult
 from connectors.base import ApiStats, CrmConnector
 from connectors.records import AccountType, Page, RecordT
@@ -222,8 +223,18 @@ class _Run:
         return pull
 
     def rescore_other_rubric_committing(self) -> None:
-        """Rescores what the pulls did not bring but an earlier rubric version scored: a new
-        rubric reaches every stored account, not only those changed in the CRM since."""
+        """Rescores what the pulls did not bring but another rubric version scored, when this
+        run's rubric is the one rolled out (or none ever was): it brings over the records an
+        interrupted roll-out or an older replica left behind. A rubric not yet rolled out is
+        not this sweep's to roll out (app.sync.rubric_state.may_sweep)."""
+        if not may_sweep(self.session, self.connector.source, self.pipeline.rubric):
+            logger.warning(
+                "%s sync: rubric %s is not the one rolled out; records scored by another are "
+                "left as they are until it is (`icp-sync rescore`, or `serve` at start)",
+                self.connector.source,
+                self.pipeline.rubric.written_version,
+            )
+            return
         after = 0
         while rows := self.pipeline.scored_by_other_rubric(after, RESCORE_BATCH):
             after = rows[-1].id

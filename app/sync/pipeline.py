@@ -141,12 +141,16 @@ class UpdatePipeline:
                     Account.id > after_id,
                     Account.archived.is_(False),
                     Account.deleted_at.is_(None),
-                    Score.rubric_version != self._rubric.version,
+                    Score.rubric_version != self._rubric.written_version,
                 )
                 .order_by(Account.id)
                 .limit(limit)
             )
         )
+
+    @property
+    def rubric(self) -> CompiledRubric:
+        return self._rubric
 
     def mark_unseen_deleted(self, object_types: Collection[str], pulled_since: datetime) -> int:
         """After a complete full pull: what it did not return is gone from the CRM."""

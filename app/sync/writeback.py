@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.store.tables import Account, WritebackState
@@ -92,6 +92,17 @@ def due(
         .limit(limit)
     )
     return [(state, account) for state, account in session.execute(query)]
+
+
+def owed_count(session: Session, source: str, now: datetime) -> int:
+    """How many writes `due` would list (without loading them)."""
+    query = (
+        select(func.count())
+        .select_from(WritebackState)
+        .join(Account, Account.id == WritebackState.account_id)
+        .where(_owed(source, now, None))
+    )
+    return int(session.scalar(query) or 0)
 
 
 def claim(

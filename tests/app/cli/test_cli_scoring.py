@@ -15,7 +15,8 @@ from typer.testing import CliRunner, Result
 
 from app.accounts_file import CSV_COLUMNS
 from app.cli.main import cli
-from app.rubric.loader import DEFAULT_RUBRIC_PATH
+from app.rubric.loader import DEFAULT_RUBRIC_PATH, load_rubric
+from app.scoring import compile_rubric
 from app.settings import get_settings
 
 SAMPLE_CSV = Path(__file__).resolve().parents[3] / "app" / "samples" / "accounts.csv"
@@ -29,6 +30,8 @@ CRITERIA = [
     "recent_engagement",
 ]
 TIER_NAMES = ["tier_1", "tier_2", "tier_3", "disqualified"]
+WRITTEN_VERSION = compile_rubric(load_rubric()).written_version
+"""The default rubric's version as scores carry it: its declared one and its content hash."""
 
 
 @pytest.fixture(autouse=True)
@@ -200,7 +203,7 @@ def test_given_sample_csv_when_score_json_then_one_result_per_row_with_full_shap
     document = _score_json(SAMPLE_CSV)
     rows = _sample_rows()
 
-    assert document["rubric_version"] == "2026.11-default"
+    assert document["rubric_version"] == WRITTEN_VERSION
     assert document["as_of"] == "2026-11-23T00:00:00+00:00"
     assert document["count"] == len(rows) == len(document["results"])
     assert list(document["tiers"]) == TIER_NAMES
@@ -217,7 +220,7 @@ def test_given_sample_csv_when_score_json_then_one_result_per_row_with_full_shap
         assert len(record["reasons"]) == len(CRITERIA) + len(record["flags"])
         assert [c["id"] for c in record["criteria"]] == CRITERIA
         assert record["object_type"] == "account"
-        assert record["rubric_version"] == "2026.11-default"
+        assert record["rubric_version"] == WRITTEN_VERSION
         contributions = sum(c["contribution"] for c in record["criteria"])
         assert abs(contributions - record["score"]) <= 0.5 + 0.01 * len(CRITERIA)
     counted = dict.fromkeys(TIER_NAMES, 0)
@@ -325,7 +328,7 @@ def test_given_output_csv_when_score_then_every_row_is_written_with_fixed_column
         "disqualified": "False",
         "flags": "",
         "reasons": "",
-        "rubric_version": "2026.11-default",
+        "rubric_version": WRITTEN_VERSION,
     }
     assert rows["northwind-robotics"]["reasons"].split(" | ")[0] == (
         "Industry: Computer Software (exact match) +25"
@@ -364,7 +367,7 @@ def test_given_sample_csv_when_score_as_table_then_rows_and_tier_counts_are_prin
 
     assert (result.exit_code, result.exception) == (0, None)
     assert "northwind-robotics" in result.stdout
-    assert "Scored 24 records, rubric 2026.11-default" in " ".join(result.stdout.split())
+    assert f"Scored 24 records, rubric {WRITTEN_VERSION}" in " ".join(result.stdout.split())
     assert "Disqualified" in result.stdout
 
 

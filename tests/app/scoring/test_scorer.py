@@ -345,7 +345,11 @@ def test_given_the_default_rubric_when_a_strong_account_is_scored_then_it_is_tie
     )  # fmt: skip
     result = score(facts, compiled, NOW)
     assert (result.score, result.tier, result.flags) == (100, "tier_1", ())
-    assert result.rubric_version == compiled.version
+    assert (
+        result.rubric_version
+        == compiled.written_version
+        == f"2026.11-default+{compiled.fingerprint[:8]}"
+    )
 
 
 # --- properties over generated rubrics and records -------------------------------------------

@@ -69,7 +69,7 @@ def test_given_a_fresh_store_when_synced_then_every_live_company_is_scored_and_w
         company = sandbox.hubspot.company(crm_id)
         assert company["icp_fit_score"] == str(scores[crm_id].score)
         assert company["icp_tier"] == scores[crm_id].tier
-        assert company["icp_rubric_version"] == rubric.version
+        assert company["icp_rubric_version"] == compile_rubric(rubric).written_version
     for crm_id in archived:
         assert not sandbox.hubspot.company(crm_id).get("icp_tier")
 

@@ -173,11 +173,12 @@ def test_given_a_new_rubric_when_rescored_then_every_account_is_rescored_and_owe
     report = rescored(sessions, stricter, company("1"), company("2", employees=60), now=LATER)
 
     assert (report.scored, report.changed) == (2, 2)
-    assert score_of(sessions, "1").rubric_version == "test-stricter"
+    written = f"test-stricter+{stricter.fingerprint[:8]}"
+    assert score_of(sessions, "1").rubric_version == stricter.written_version == written
     assert score_of(sessions, "1").tier == "tier_2"
     for crm_id in ("1", "2"):
         state = state_of(sessions, crm_id)
-        assert (state.status, state.values["icp_rubric_version"]) == (PENDING, "test-stricter")
+        assert (state.status, state.values["icp_rubric_version"]) == (PENDING, written)
 
 
 def test_given_a_lead_at_an_accounts_domain_when_scored_then_it_borrows_company_data_and_says_so(
