@@ -163,14 +163,16 @@ class Runtime:
             delay = ROLLOUT_RETRY
             for source in pending:
                 try:
+                    rubrics = self._current_rubrics()
                     report = roll_out(
                         self.settings,
-                        self.rubric,
+                        rubrics.champion.rubric,
                         self.engine,
                         source=source,
                         reason="serve start",
                         if_changed=True,
                         cancel=self._stop,
+                        challengers=rubrics.challengers,
                     )
                 except Exception as error:
                     failure = summarize_error(error, secret_values(self.settings))

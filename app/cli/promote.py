@@ -5,20 +5,16 @@ out to every stored account."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
 
-from app.cli.common import JsonOption, console, print_json
+from app.cli.common import JsonOption, console, print_error, print_json
 from app.errors import IcpSyncError
 
-if TYPE_CHECKING:
-    from sqlalchemy import Engine
-
-    from app.settings import Settings
-    from app.sync.challengers import Rubrics
-
-ROLL_OUT_BATCH = 1000
+PROMOTE_BUSY_EXIT = 3
+"""As `sync` and `rescore` when the CRM's sync lock is held: the promotion is recorded, its
+roll-out waits."""
 
 
 def register(cli: typer.Typer) -> None:
@@ -37,6 +33,7 @@ def promote(
     from app.store.engine import make_engine, make_session_factory
     from app.store.migrate import require_usable_schema
     from app.sync.challengers import compiled
+    from app.sync.rollout import roll_out
 
     settings = get_settings()
     if settings.rubric_dir is None:
@@ -61,7 +58,14 @@ def promote(
             record_champion(session, name, now)
             session.commit()
         chosen = choose(files, name, settings.rubric)
-        rolled = _roll_out_after_promote(engine, settings, compiled(chosen), now)
+        rubrics = compiled(chosen)
+        rolled = roll_out(
+            settings,
+            rubrics.champion.rubric,
+            engine,
+            reason=f"promote {name}",
+            challengers=rubrics.challengers,
+        )
     finally:
         engine.dispose()
     document = {
@@ -70,73 +74,26 @@ def promote(
         "previous_champion": before.name,
         "challengers": [c.name for c in chosen.challengers],
         "promoted_at": now.isoformat(),
-        **rolled,
+        "roll_out": rolled.as_json(),
     }
     if json_output:
         print_json(document)
-        return
-    console().print(
-        f"{name} (version {document['rubric_version']}) is now the champion, replacing "
-        f"{before.name} (now a challenger); recorded in the store for every replica.\n"
-        f"rescored {rolled['rescored']} of {rolled['accounts']} accounts; "
-        f"{rolled['changed']} changed and will be written at the next sync"
-    )
-
-
-def _roll_out_after_promote(
-    engine: Engine, settings: Settings, rubrics: Rubrics, now: datetime
-) -> dict[str, Any]:
-    """Rescores every stored live account of each configured CRM with the new champion (and
-    the challengers), through the update pipeline; the values the CRM is owed are recorded,
-    and written by the next sync or worker pass.
-
-    At merge this becomes the roll-out of app.sync.rollout (rescore and write back, batched
-    and paced as a sync), so a promotion reaches the CRM at once."""
-    from sqlalchemy import select
-
-    from app.crm import configured_sources, make_connector
-    from app.store.engine import make_session_factory
-    from app.store.tables import Account
-    from app.sync.pipeline import UpdatePipeline
-
-    totals = {"accounts": 0, "rescored": 0, "changed": 0, "challenger_scores": 0}
-    sessions = make_session_factory(engine)
-    for source in configured_sources(settings):
-        also = [c.rubric.rubric for c in rubrics.challengers]
-        connector = make_connector(source, settings, rubrics.champion.rubric, also=also)
-        try:
-            after = 0
-            while True:
-                with sessions() as session:
-                    rows = list(
-                        session.scalars(
-                            select(Account)
-                            .where(
-                                Account.source == source,
-                                Account.id > after,
-                                Account.archived.is_(False),
-                                Account.deleted_at.is_(None),
-                            )
-                            .order_by(Account.id)
-                            .limit(ROLL_OUT_BATCH)
-                        )
-                    )
-                    if not rows:
-                        break
-                    after = rows[-1].id
-                    pipeline = UpdatePipeline(
-                        session,
-                        connector,
-                        rubrics.champion,
-                        lambda: now,
-                        challengers=rubrics.challengers,
-                    )
-                    report = pipeline.rescore(rows)
-                    session.commit()
-                totals["accounts"] += len(rows)
-                totals["rescored"] += report.scored
-                totals["changed"] += report.changed
-                totals["challenger_scores"] += report.shadow_scored
-        finally:
-            connector.close()
-    return totals
+    else:
+        console().print(
+            f"{name} (version {document['rubric_version']}) is now the champion, replacing "
+            f"{before.name} (now a challenger); recorded in the store for every replica."
+        )
+        for entry in rolled.sources:
+            if entry.busy is None:
+                console().print(
+                    f"{entry.source}: rolled out to {entry.accounts} accounts: "
+                    f"{entry.rescore.changed} changed, {entry.written} written, "
+                    f"{entry.failed} failed, {entry.left} left on another version"
+                )
+    for entry in rolled.busy:
+        print_error(
+            f"{entry.source}: not rolled out yet, a sync is running ({entry.busy}); "
+            "run `icp-sync rescore` once it ends"
+        )
+    if rolled.busy:
+        raise typer.Exit(PROMOTE_BUSY_EXIT)

@@ -13,7 +13,6 @@ from app.cli.common import (
     console,
     print_error,
     print_json,
-    resolve_rubric,
 )
 
 RESCORE_BUSY_EXIT = 3
@@ -45,21 +44,29 @@ def rescore(
     pull), and write back what changed, batched and paced as a sync writes; then record the
     rubric as rolled out (what `serve` checks at start). Takes each CRM's sync lock: exits 3,
     naming the holder, when a sync or another roll-out of that CRM runs."""
+    from app.cli.rubrics import resolve_rubrics
     from app.crm import ALL, resolve_sources
     from app.settings import get_settings
     from app.store.engine import make_engine
     from app.store.migrate import require_usable_schema, upgrade_to_head
+    from app.sync.challengers import compiled
     from app.sync.rollout import roll_out
 
     settings = get_settings()
-    rubric = resolve_rubric(rubric_file)
+    rubrics = compiled(resolve_rubrics(rubric_file, settings))
     resolve_sources(source or ALL, settings)  # an unknown CRM, or none configured: named
     source = None if source == ALL else source
     (require_usable_schema if dry_run else upgrade_to_head)(settings.database_url)
     engine = make_engine(settings.database_url)
     try:
         report = roll_out(
-            settings, rubric, engine, source=source, dry_run=dry_run, reason="icp-sync rescore"
+            settings,
+            rubrics.champion.rubric,
+            engine,
+            source=source,
+            dry_run=dry_run,
+            reason="icp-sync rescore",
+            challengers=rubrics.challengers,
         )
     finally:
         engine.dispose()

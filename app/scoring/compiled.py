@@ -10,6 +10,7 @@ anything but the value (recency: whole days elapsed, which its rule memoises its
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -244,6 +245,13 @@ VERSION_LENGTH = 64
 HASH_LENGTH = 8
 
 
+def content_hash(rubric: Rubric) -> str:
+    """The rubric's content, hashed in a canonical form (keys sorted): the same rules written in
+    another key order are the same rubric, and do not roll out again."""
+    canonical = json.dumps(rubric.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 def written_version(version: str, fingerprint: str) -> str:
     """The rubric version as stored with each score and written to the CRM: the declared
     `version`, `+`, and the first 8 hex digits of the rubric's content digest, e.g.
@@ -298,5 +306,4 @@ def compile_rubric(rubric: Rubric) -> CompiledRubric:
         for d in rubric.disqualifiers
     )
     tiers = tuple((tier.min_score, tier.name) for tier in rubric.tiers)
-    fingerprint = hashlib.sha256(rubric.model_dump_json().encode()).hexdigest()
-    return CompiledRubric(rubric, tuple(criteria), disqualifiers, tiers, fingerprint)
+    return CompiledRubric(rubric, tuple(criteria), disqualifiers, tiers, content_hash(rubric))

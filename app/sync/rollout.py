@@ -34,6 +34,7 @@ from app.settings import Settings
 from app.store.engine import make_session_factory
 from app.store.locks import cluster_lock, holder_name, lock_holder, sync_lock_name
 from app.store.tables import Account, Score, WritebackState
+from app.sync.challengers import Challenger
 from app.sync.health import (
     WRITEBACK,
     record_failure,
@@ -141,6 +142,7 @@ def roll_out(
     if_changed: bool = False,
     cancel: threading.Event | None = None,
     clock: Callable[[], datetime] = utc_now,
+    challengers: Sequence[Challenger] = (),
 ) -> RolloutReport:
     """Rolls `rubric` out to `source` (None: every configured CRM), one CRM after the other.
 
@@ -149,7 +151,8 @@ def roll_out(
     (checked again under the lock, so processes starting together roll out once). A CRM whose
     sync lock another process holds is reported `busy` with the holder and left alone (a dry
     run takes no lock). `cancel`: set, the roll-out stops after its current batch (what it did
-    stays; it is not recorded as complete). A CRM error propagates, as in a sync."""
+    stays; it is not recorded as complete). `challengers` are scored too, in shadow, as on every
+    path (app.sync.challengers). A CRM error propagates, as in a sync."""
     compiled = compile_rubric(rubric)
     report = RolloutReport(compiled.written_version, compiled.fingerprint, reason, dry_run)
     session_factory = make_session_factory(engine)
@@ -164,10 +167,13 @@ def roll_out(
             if if_changed and _already(session_factory(), name, compiled):
                 report.sources.append(SourceRollout(name, compiled.written_version, skipped=True))
                 continue
-            connector = make_connector(name, settings, rubric)
+            also = [challenger.rubric.rubric for challenger in challengers]
+            connector = make_connector(name, settings, rubric, also=also)
             try:
                 with session_factory() as session:
-                    run = _Rollout(session, connector, compiled, clock, dry_run, reason, cancel)
+                    run = _Rollout(
+                        session, connector, compiled, clock, dry_run, reason, cancel, challengers
+                    )
                     run.secrets = secret_values(settings)
                     report.sources.append(run.committing())
             finally:
@@ -204,11 +210,14 @@ class _Rollout:
         dry_run: bool,
         reason: str,
         cancel: threading.Event | None,
+        challengers: Sequence[Challenger],
     ) -> None:
         self.session, self.connector, self.rubric, self.clock = session, connector, rubric, clock
         self.source, self.dry_run, self.reason = connector.source, dry_run, reason
         self.cancel = cancel or threading.Event()
-        self.pipeline = UpdatePipeline(session, connector, rubric, clock, role=SYNC)
+        self.pipeline = UpdatePipeline(
+            session, connector, rubric, clock, role=SYNC, challengers=challengers
+        )
         self.result = SourceRollout(self.source)
         self.secrets: list[str] = []
         """Scrubbed from a failure's message before it is stored."""

@@ -21,8 +21,8 @@ from app.store.tables import ChallengerScore, Score
 from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.sandbox import RunningSandbox
 from tests.support.rubric_dir import (
-    CHALLENGER_VERSION,
-    CHAMPION_VERSION,
+    CHALLENGER_WRITTEN,
+    CHAMPION_WRITTEN,
     challenger_document,
     rubric_dir,
 )
@@ -75,12 +75,12 @@ def test_given_a_rubric_directory_when_promoted_elsewhere_then_the_next_schedule
         runtime.stop()
         engine.dispose()
 
-    assert first == {CHAMPION_VERSION}
-    assert shadow == {("challenger", CHALLENGER_VERSION)}
-    assert versions_after_first == {CHAMPION_VERSION}
-    assert second == {CHALLENGER_VERSION}
+    assert first == {CHAMPION_WRITTEN}
+    assert shadow == {("challenger", CHALLENGER_WRITTEN)}
+    assert versions_after_first == {CHAMPION_WRITTEN}
+    assert second == {CHALLENGER_WRITTEN}
     assert names == {"challenger", "champion"}
-    assert crm_versions(sandbox) == {CHALLENGER_VERSION}
+    assert crm_versions(sandbox) == {CHALLENGER_WRITTEN}
 
 
 def runtime_now() -> datetime:

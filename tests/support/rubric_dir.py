@@ -9,7 +9,8 @@ from typing import Any
 
 import yaml
 
-from app.rubric import DEFAULT_RUBRIC_PATH
+from app.rubric import DEFAULT_RUBRIC_PATH, parse_rubric
+from app.scoring import compile_rubric
 
 CHAMPION_VERSION = "2026.11-default"
 CHALLENGER_VERSION = "2026.12-challenger"
@@ -35,3 +36,12 @@ def rubric_dir(folder: Path, *, champion: str = "champion", challenger: str = "c
         yaml.safe_dump(challenger_document()), encoding="utf-8"
     )
     return folder
+
+
+def _written(document: dict[str, Any]) -> str:
+    return compile_rubric(parse_rubric(document)).written_version
+
+
+CHAMPION_WRITTEN = _written(yaml.safe_load(DEFAULT_RUBRIC_PATH.read_text(encoding="utf-8")))
+"""The versions written to the CRM (and stored with each score): they name the content."""
+CHALLENGER_WRITTEN = _written(challenger_document())

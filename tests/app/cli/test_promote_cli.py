@@ -29,7 +29,9 @@ from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.sandbox import RunningSandbox
 from tests.support.rubric_dir import (
     CHALLENGER_VERSION,
+    CHALLENGER_WRITTEN,
     CHAMPION_VERSION,
+    CHAMPION_WRITTEN,
     challenger_document,
     rubric_dir,
 )
@@ -87,7 +89,7 @@ def test_given_a_challenger_when_promoted_then_every_engine_and_the_stored_score
     synced: dict[str, Any], sandbox: RunningSandbox, database_url: str
 ) -> None:
     assert synced["challenger_scores"] == synced["scored"] > 0
-    assert crm_versions(sandbox) == {CHAMPION_VERSION}
+    assert crm_versions(sandbox) == {CHAMPION_WRITTEN}
 
     unknown = invoke("promote", "nope")
     already = invoke("promote", "champion")
@@ -101,7 +103,11 @@ def test_given_a_challenger_when_promoted_then_every_engine_and_the_stored_score
     assert promoted.exit_code == 0, promoted.stderr
     document = json.loads(promoted.stdout)
     assert (document["champion"], document["previous_champion"]) == ("challenger", "champion")
-    assert document["rescored"] == document["accounts"] > 0
+    (rolled,) = document["roll_out"]["sources"]
+    assert rolled["completed"]
+    assert rolled["accounts"] > 0
+    assert rolled["left_on_other_version"] == 0
+    assert crm_versions(sandbox) == {CHALLENGER_WRITTEN}  # the roll-out wrote it, no sync
 
     engine = make_engine(database_url)  # another engine, as another replica would have
     try:
@@ -119,15 +125,16 @@ def test_given_a_challenger_when_promoted_then_every_engine_and_the_stored_score
     assert json.loads(validated.stdout)["rubric_version"] == CHALLENGER_VERSION
     challenger = compile_rubric(parse_rubric(challenger_document()))
     now = datetime.now(UTC)
-    assert {s.rubric_version for _, s in scores} == {CHALLENGER_VERSION}
+    assert {s.rubric_version for _, s in scores} == {CHALLENGER_WRITTEN}
     assert all(
         s.score == score(account_facts(a, DealCounts()), challenger, now).score for a, s in scores
     )
     assert len(former) == len(scores)  # the former champion is scored in shadow now
 
-    after = invoke("sync", "--json")  # the writes the roll-out left owed
+    after = invoke("sync", "--json")
     assert after.exit_code == 0, after.stderr
-    assert crm_versions(sandbox) == {CHALLENGER_VERSION}
+    assert json.loads(after.stdout)["written"] == 0  # nothing was left owed
+    assert crm_versions(sandbox) == {CHALLENGER_WRITTEN}
     assert invoke("promote", "challenger").exit_code == 1
 
 

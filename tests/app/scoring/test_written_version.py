@@ -44,3 +44,15 @@ def test_given_two_rubrics_under_one_declared_version_when_compiled_then_their_w
     assert first.version == second.version == "2026.11-default"
     assert first.written_version != second.written_version
     assert first.written_version == compile_rubric(load_rubric()).written_version  # stable
+
+
+def test_given_the_same_rubric_with_its_keys_in_another_order_then_it_is_the_same_rubric() -> None:
+    document = load_rubric().model_dump(mode="json")
+    reordered = {key: document[key] for key in reversed(document)}
+    reordered["layers"] = {key: document["layers"][key] for key in reversed(document["layers"])}
+
+    shipped = compile_rubric(Rubric.model_validate(document))
+    same = compile_rubric(Rubric.model_validate(reordered))
+
+    assert list(reordered["layers"]) != list(document["layers"])
+    assert same.written_version == shipped.written_version

@@ -32,7 +32,7 @@ from connectors.hubspot.connector import HubSpotConnector
 from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.sandbox import RunningSandbox
 from tests.support.inbox import company_change, put
-from tests.support.rubric_dir import CHALLENGER_VERSION, CHAMPION_VERSION, challenger_document
+from tests.support.rubric_dir import CHALLENGER_WRITTEN, CHAMPION_WRITTEN, challenger_document
 
 pytestmark = pytest.mark.slow  # a sandbox per test, synced
 
@@ -71,7 +71,7 @@ def crm_holds_champion_values_only(sandbox: RunningSandbox, sessions: sessionmak
         rows = session.execute(select(Account.crm_id, Score.score).join(Score))
         stored = {row.crm_id: row.score for row in rows}
     for write in writes:
-        assert write.properties["icp_rubric_version"] == CHAMPION_VERSION
+        assert write.properties["icp_rubric_version"] == CHAMPION_WRITTEN
         assert write.properties["icp_fit_score"] == str(stored[write.object_id])
     return len(writes)
 
@@ -121,7 +121,7 @@ def test_given_a_challenger_when_synced_then_every_account_is_shadow_scored_and_
     shadow = shadow_scores(sessions)
     assert set(shadow) == companies
     assert report.rescore.shadow_scored == len(companies)
-    assert {s.rubric_version for s in shadow.values()} == {CHALLENGER_VERSION}
+    assert {s.rubric_version for s in shadow.values()} == {CHALLENGER_WRITTEN}
     with sessions() as session:
         accounts = {a.crm_id: a for a in session.scalars(select(Account))}
         start = session.get(ChallengerStart, NAME)
