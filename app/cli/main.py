@@ -15,6 +15,7 @@ from app.cli import (
     demo,
     doctor,
     inbox,
+    plan,
     promote,
     rubric,
     sandbox,
@@ -76,6 +77,7 @@ sandbox.register(cli)
 demo.register(cli)
 inbox.register(cli)
 validate.register(cli)
+plan.register(cli)
 doctor.register(cli)
 promote.register(cli)
 
