@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from app.cli.common import console, print_json
 from app.errors import IcpSyncError
+from app.validation.figures import pct
 
 
 def compare_rubrics(since: date | None, source: str | None, *, json_output: bool) -> None:
@@ -125,7 +126,7 @@ def _print(report: dict[str, Any]) -> None:
         cells = []
         for name in names:
             row = next((t for t in rows[name]["tiers"] if t["tier"] == tier), None)
-            cells.append(f"{_pct(row['win_rate'])} ({row['closed']})" if row else "—")
+            cells.append(f"{pct(row['win_rate'])} ({row['closed']})" if row else "—")
         table.add_row(f"{escape(tier)} win rate (closed)", *cells)
     out.print(table)
     for name in names:
@@ -143,7 +144,3 @@ def _auc(figures: dict[str, Any]) -> str:
     interval = figures.get("auc_interval")
     shown = f"{figures['auc']:.3f}"
     return shown + (f" ({interval[0]:.3f}–{interval[1]:.3f})" if interval else "")
-
-
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1%}"

@@ -15,6 +15,7 @@ from app.cli import (
     demo,
     doctor,
     inbox,
+    plan,
     promote,
     rescore,
     rubric,
@@ -77,6 +78,7 @@ sandbox.register(cli)
 demo.register(cli)
 inbox.register(cli)
 validate.register(cli)
+plan.register(cli)
 doctor.register(cli)
 promote.register(cli)
 rescore.register(cli)
