@@ -41,6 +41,7 @@ def validate(
     """Win rate per tier and its lift over the base rate, the score's ROC AUC with a bootstrap
     interval, which criteria earn their weight, what the negative ICP would have thrown away,
     tiers by quarter (ICP decay), and warnings where the sample is too thin to conclude."""
+    from app.cli.progress import progress
     from app.errors import IcpSyncError
     from app.scoring import compile_rubric
     from app.settings import get_settings
@@ -62,18 +63,23 @@ def validate(
     require_usable_schema(settings.database_url)
     engine = make_engine(settings.database_url)
     try:
-        with make_session_factory(engine)() as session:
+        with (
+            make_session_factory(engine)() as session,
+            progress("reading and scoring closed deals") as advance,
+        ):
             found = outcomes(
                 session,
                 compile_rubric(rubric),
                 now=datetime.now(UTC),
                 since=first_day,
                 source=source,
+                progress=advance,
             )
     finally:
         engine.dispose()
     tiers = [tier.name for tier in rubric.tiers] + ["disqualified"]
-    report = asdict(summarise(found, tiers))
+    with progress(f"statistics on {len(found):,} closed deals"):
+        report = asdict(summarise(found, tiers))
     report["rubric_version"] = rubric.version
     if html is not None:
         _write_html(html, f"ICP validation — rubric {rubric.version}", report, found)
@@ -103,11 +109,13 @@ def plan(
     """Preview a rubric change on every stored account before it ships: the tier transition
     matrix, the accounts that change, the newly disqualified, and the validation figures of
     both rubrics side by side. Nothing is stored and nothing is written to a CRM."""
+    from app.cli.progress import progress
     from app.errors import IcpSyncError
     from app.scoring import compile_rubric
     from app.settings import get_settings
     from app.store.engine import make_engine, make_session_factory
     from app.store.migrate import require_usable_schema
+    from app.validation.accounts import ScoredAccounts
     from app.validation.load import outcomes
     from app.validation.plan import compare
     from app.validation.stats import summarise
@@ -123,20 +131,29 @@ def plan(
     engine = make_engine(settings.database_url)
     try:
         with make_session_factory(engine)() as session:
-            comparison = compare(session, champion, challenger, now=now, source=source)
-            found = {
-                "champion": outcomes(session, champion, now=now, source=source),
-                "challenger": outcomes(session, challenger, now=now, source=source),
-            }
-            figures = {
-                name: asdict(
-                    summarise(found[name], [t.name for t in rubric.tiers] + ["disqualified"])
+            with progress("reading and scoring accounts and closed deals") as advance:
+                accounts = ScoredAccounts(session, now=now, source=source, progress=advance)
+                comparison = compare(
+                    session, champion, challenger, now=now, source=source, accounts=accounts
                 )
-                for name, rubric in (
-                    ("champion", champion_rubric),
-                    ("challenger", challenger_rubric),
-                )
-            }
+                found = {
+                    "champion": outcomes(
+                        session, champion, now=now, source=source, accounts=accounts
+                    ),
+                    "challenger": outcomes(
+                        session, challenger, now=now, source=source, accounts=accounts
+                    ),
+                }
+            with progress("statistics on both rubrics' closed deals"):
+                figures = {
+                    name: asdict(
+                        summarise(found[name], [t.name for t in rubric.tiers] + ["disqualified"])
+                    )
+                    for name, rubric in (
+                        ("champion", champion_rubric),
+                        ("challenger", challenger_rubric),
+                    )
+                }
     finally:
         engine.dispose()
     report = {
