@@ -67,27 +67,25 @@ from app.store.engine import make_engine, make_session_factory
 from app.validation.load import outcomes
 from app.validation.plan import compare
 from app.validation.stats import summarise
-url, challenger_path = sys.argv[1], sys.argv[2]
+url, challenger_path, with_stats = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
 champion_rubric, challenger_rubric = load_rubric(), load_rubric(challenger_path)
 tiers = [t.name for t in champion_rubric.tiers] + ["disqualified"]
 now = datetime.now(UTC)
 engine = make_engine(url)
 timings = {}
+def timed(name, work):
+    started = time.perf_counter()
+    result = work()
+    timings[name] = time.perf_counter() - started
+    return result
 with make_session_factory(engine)() as session:
-    started = time.perf_counter()
-    found = outcomes(session, compile_rubric(champion_rubric), now=now)
-    timings["validate: outcomes"] = time.perf_counter() - started
-    started = time.perf_counter()
-    asdict(summarise(found, tiers))
-    timings["validate: summarise"] = time.perf_counter() - started
     champion, challenger = compile_rubric(champion_rubric), compile_rubric(challenger_rubric)
-    started = time.perf_counter()
-    compare(session, champion, challenger, now=now)
-    timings["plan: compare"] = time.perf_counter() - started
-    started = time.perf_counter()
-    outcomes(session, champion, now=now)
-    outcomes(session, challenger, now=now)
-    timings["plan: outcomes x2"] = time.perf_counter() - started
+    found = timed("validate: outcomes", lambda: outcomes(session, champion, now=now))
+    timed("plan: compare", lambda: compare(session, champion, challenger, now=now))
+    both = (champion, challenger)
+    timed("plan: outcomes x2", lambda: [outcomes(session, r, now=now) for r in both])
+    if with_stats:
+        timed("validate: summarise", lambda: asdict(summarise(found, tiers)))
 timings["outcomes"] = len(found)
 print(json.dumps(timings))
 """
@@ -303,10 +301,13 @@ def time_command(
     }
 
 
-def phases(code: Path, database: Path, challenger: Path, cpus: str | None) -> dict[str, float]:
-    command = _pinned(
-        [sys.executable, "-c", PHASES, f"sqlite:///{database}", str(challenger)], cpus
-    )
+def phases(
+    code: Path, database: Path, challenger: Path, cpus: str | None, *, stats: bool
+) -> dict[str, float]:
+    """In one process: reading and scoring for `validate` and `plan` (each from a fresh
+    start, so without the sharing the `plan` command does), then the statistics."""
+    arguments = [f"sqlite:///{database}", str(challenger), "1" if stats else "0"]
+    command = _pinned([sys.executable, "-c", PHASES, *arguments], cpus)
     done = subprocess.run(  # noqa: S603 - our own command line
         command, env=_environment(code, database), capture_output=True, text=True, check=False
     )
@@ -329,6 +330,8 @@ def main() -> int:
     )
     parser.add_argument("--only", choices=("validate", "plan"), help="time one command")
     parser.add_argument("--phases", action="store_true", help="also time the parts in-process")
+    parser.add_argument("--no-stats", action="store_true", help="--phases without statistics")
+    parser.add_argument("--no-commands", action="store_true", help="only --phases")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
     cpus = None if args.cpus == "all" else args.cpus
@@ -353,7 +356,7 @@ def main() -> int:
             "plan": ["plan", "--rubric", str(challenger), "--json"],
         }
         for name, arguments in commands.items():
-            if args.only in (None, name):
+            if args.only in (None, name) and not args.no_commands:
                 report[name] = time_command(
                     arguments,
                     code=args.code,
@@ -363,7 +366,9 @@ def main() -> int:
                     warmup=args.warmup,
                 )
         if args.phases:
-            report["phases_s"] = phases(args.code, database, challenger, cpus)
+            report["phases_s"] = phases(
+                args.code, database, challenger, cpus, stats=not args.no_stats
+            )
     if args.json:
         print(json.dumps(report))
     else:

@@ -26,6 +26,7 @@ from app.store.repo import DealCounts, accounts_by_domains, deal_counts
 from app.store.tables import Account
 from app.sync.facts import DEAL_FIELDS, DONOR, LEAD, account_facts, with_account_fallback
 from app.sync.rescore import scored
+from app.validation.driver import CHUNK, converters, driver_rows
 
 ClosedDeal = tuple[int, bool, date]
 """(account id, won, close date) of one closed deal and one account it is linked to."""
@@ -70,7 +71,6 @@ COLUMNS = (
     Account.email,
     Account.title,
 )
-CHUNK = 10_000
 _NO_DEALS = DealCounts()
 
 
@@ -112,15 +112,17 @@ class ScoredAccounts:
                 select(*COLUMNS)
                 .where(Account.archived.is_(False), Account.deleted_at.is_(None))
                 .order_by(Account.id)
-                .execution_options(yield_per=CHUNK)
             )
             if self._source is not None:
                 query = query.where(Account.source == self._source)
+            convert = converters(self._session, query)
             rows: dict[int, AccountRow] = {}
-            make = AccountRow._make
-            for chunk in self._session.connection().execute(query).partitions():
-                for row in map(make, chunk):
-                    rows[row.id] = row
+            for chunk in driver_rows(self._session, query):
+                for raw in chunk:
+                    values = list(raw)
+                    for position, processor in convert:
+                        values[position] = processor(values[position])
+                    rows[values[0]] = AccountRow(*values)
                 self.progress(len(chunk))
             self._rows = rows
         return self._rows

@@ -14,7 +14,6 @@ close date is parsed once per distinct day), each account is scored once per rub
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -23,7 +22,8 @@ from sqlalchemy.orm import Session
 
 from app.scoring import CompiledRubric
 from app.store.tables import Account, Deal, DealAccount
-from app.validation.accounts import CHUNK, ClosedDeal, Progress, ScoredAccounts
+from app.validation.accounts import ClosedDeal, Progress, ScoredAccounts
+from app.validation.driver import driver_rows
 from app.validation.stats import Outcome
 
 Template = tuple[str, int, str, dict[str, float], tuple[str, ...]]
@@ -67,7 +67,7 @@ def read_closed_deals(
     days: dict[Any, date] = {}
     found: list[ClosedDeal] = []
     append = found.append
-    for chunk in _driver_rows(session, closed_deals(source=source)):
+    for chunk in driver_rows(session, closed_deals(source=source)):
         for deal_id, account_id, won, raw_day in chunk:
             day = days.get(raw_day)
             if day is None:
@@ -86,21 +86,6 @@ def read_closed_deals(
 def _as_date(raw: date | str) -> date:
     """A Date column as the driver returns it: a `date` (psycopg) or ISO text (SQLite)."""
     return raw if isinstance(raw, date) else date.fromisoformat(raw)
-
-
-def _driver_rows(session: Session, query: Select[*tuple[Any, ...]]) -> Iterator[Sequence[Any]]:
-    """The rows of `query` as the database driver returns them, `CHUNK` at a time: SQLAlchemy's
-    per-row result processing would cost more than the rest of the validation together. The
-    query's only parameters are constants of this module (rendered as literals)."""
-    connection = session.connection()
-    sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
-    cursor = connection.connection.cursor()
-    try:
-        cursor.execute(sql)
-        while chunk := cursor.fetchmany(CHUNK):
-            yield chunk
-    finally:
-        cursor.close()
 
 
 def _fallback_days(session: Session, source: str | None) -> dict[int, date]:
