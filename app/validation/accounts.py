@@ -26,7 +26,7 @@ from app.store.repo import DealCounts, accounts_by_domains, deal_counts
 from app.store.tables import Account
 from app.sync.facts import DEAL_FIELDS, DONOR, LEAD, account_facts, with_account_fallback
 from app.sync.rescore import scored
-from app.validation.driver import CHUNK, converters, driver_rows
+from app.validation.driver import CHUNK, driver_rows
 
 ClosedDeal = tuple[int, bool, date]
 """(account id, won, close date) of one closed deal and one account it is linked to."""
@@ -115,13 +115,9 @@ class ScoredAccounts:
             )
             if self._source is not None:
                 query = query.where(Account.source == self._source)
-            convert = converters(self._session, query)
             rows: dict[int, AccountRow] = {}
-            for chunk in driver_rows(self._session, query):
-                for raw in chunk:
-                    values = list(raw)
-                    for position, processor in convert:
-                        values[position] = processor(values[position])
+            for chunk in driver_rows(self._session, query, convert=True):
+                for values in chunk:
                     rows[values[0]] = AccountRow(*values)
                 self.progress(len(chunk))
             self._rows = rows
