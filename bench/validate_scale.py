@@ -15,8 +15,9 @@ by its size and seed, so reruns start at once.
 Then times, as whole processes pinned to `--cpus` (taskset; one core by default), `icp-sync
 validate --json` and `icp-sync plan --rubric <challenger> --json`, where the challenger is the
 default rubric with its weights reversed and `too_small` raised to 25 employees. Reported per
-command: the median, min and max wall time of `--runs` runs (after one warm-up run unless
-`--warmup 0`) and the load average before and after. `--code DIR` runs another checkout's
+command, over `--runs` runs after one warm-up run (`--warmup`): the median, min and max wall
+time, the median CPU time (user + system: what other processes on a shared machine disturb
+least) and the load average before and after. `--code DIR` runs another checkout's
 code (its `app/`) against the same store, for a before/after in one sitting. `--phases` also
 times the parts in one process: loading and scoring (`outcomes`, `compare`) and statistics
 (`summarise`).
@@ -28,6 +29,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -89,6 +91,16 @@ with make_session_factory(engine)() as session:
 timings["outcomes"] = len(found)
 print(json.dumps(timings))
 """
+
+
+STATISTICS_ON_A_SAMPLE = """
+import app.validation.stats as stats
+whole = stats.summarise
+stats.summarise = lambda outcomes, tiers, **options: whole(
+    outcomes[:{}], tiers, **(options | {{"resamples": 10}}))
+"""
+"""`--statistics-on N`: the command as it is but for its statistics, computed on its first N
+deals only (10 resamples): everything else the command does, timed whole."""
 
 
 def hubspot_company(company: SeedCompany) -> dict[str, Any]:
@@ -270,35 +282,55 @@ def _pinned(command: list[str], cpus: str | None) -> list[str]:
 
 
 def time_command(
-    arguments: list[str], *, code: Path, database: Path, cpus: str | None, runs: int, warmup: int
+    arguments: list[str],
+    *,
+    code: Path,
+    database: Path,
+    cpus: str | None,
+    runs: int,
+    warmup: int,
+    statistics_on: int,
 ) -> dict[str, Any]:
     """Wall seconds of `icp-sync ARGUMENTS` as a whole process, `runs` times."""
-    command = _pinned(
-        [sys.executable, "-c", "from app.cli.main import run; run()", *arguments], cpus
-    )
+    entry = "from app.cli.main import run; run()"
+    if statistics_on:
+        entry = STATISTICS_ON_A_SAMPLE.format(statistics_on) + entry
+    command = _pinned([sys.executable, "-c", entry, *arguments], cpus)
     environment = _environment(code, database)
     walls: list[float] = []
+    cpus_used: list[float] = []
     load_before = os.getloadavg()
     for attempt in range(warmup + runs):
+        used_before = _children_cpu()
         started = time.perf_counter()
         done = subprocess.run(  # noqa: S603 - our own command line
             command, env=environment, capture_output=True, text=True, check=False
         )
         wall = time.perf_counter() - started
+        used = _children_cpu() - used_before
         if done.returncode != 0:
             raise SystemExit(f"{' '.join(arguments)} failed ({done.returncode}):\n{done.stderr}")
         json.loads(done.stdout)  # the JSON output stays clean
         if attempt >= warmup:
             walls.append(wall)
+            cpus_used.append(used)
     return {
         "command": "icp-sync " + " ".join(arguments),
         "runs": runs,
         "median_s": round(statistics.median(walls), 2),
         "min_s": round(min(walls), 2),
         "max_s": round(max(walls), 2),
+        "median_cpu_s": round(statistics.median(cpus_used), 2),
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
     }
+
+
+def _children_cpu() -> float:
+    """User + system CPU seconds of the finished child processes: on a shared machine, the
+    figure that other processes' load disturbs least."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def phases(
@@ -329,6 +361,13 @@ def main() -> int:
         "--cache-dir", type=Path, default=Path(tempfile.gettempdir()) / "icp-sync-bench"
     )
     parser.add_argument("--only", choices=("validate", "plan"), help="time one command")
+    parser.add_argument(
+        "--statistics-on",
+        type=int,
+        default=0,
+        metavar="N",
+        help="statistics on the first N deals only (10 resamples): the rest of the command",
+    )
     parser.add_argument("--phases", action="store_true", help="also time the parts in-process")
     parser.add_argument("--no-stats", action="store_true", help="--phases without statistics")
     parser.add_argument("--no-commands", action="store_true", help="only --phases")
@@ -345,6 +384,7 @@ def main() -> int:
         "build_s": None if built is None else round(built, 1),
         "code": str(args.code.resolve()),
         "cpus": args.cpus,
+        "statistics_on": args.statistics_on or "all deals",
         "python": platform.python_version(),
         "machine": f"{platform.machine()}, {os.cpu_count()} cpus",
         "date": datetime.now(UTC).date().isoformat(),
@@ -364,6 +404,7 @@ def main() -> int:
                     cpus=cpus,
                     runs=args.runs,
                     warmup=args.warmup,
+                    statistics_on=args.statistics_on,
                 )
         if args.phases:
             report["phases_s"] = phases(
