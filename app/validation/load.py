@@ -126,11 +126,14 @@ def outcomes(
     templates: dict[int, Template] = {}
     found: list[Outcome] = []
     append = found.append
+    live = accounts.rows()
     for account_id, won, closed_on in accounts.closed_deals:
         if since is not None and closed_on < since:
             continue
         template = templates.get(account_id)
         if template is None:
+            if account_id not in live:
+                continue  # archived or deleted by a sync between the two reads
             template = templates[account_id] = _template(accounts, rubric, account_id)
         crm_id, score, tier, criteria, flags = template
         append(Outcome(crm_id, score, tier, won, closed_on, criteria, flags))

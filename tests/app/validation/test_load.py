@@ -11,7 +11,7 @@ from datetime import UTC, date, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import and_, select
+from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.rubric import Rubric, load_rubric
@@ -22,7 +22,7 @@ from app.store.tables import Account, Deal, DealAccount
 from app.sync.facts import account_facts
 from app.sync.rescore import prepared, scored
 from app.validation.accounts import ScoredAccounts
-from app.validation.load import outcomes
+from app.validation.load import outcomes, read_closed_deals
 from app.validation.plan import compare
 from app.validation.stats import Outcome
 from connectors.records import CrmDeal
@@ -271,3 +271,19 @@ def test_given_a_rubric_change_when_compared_then_every_account_is_scored_as_a_s
         row = transitions.setdefault(old.tier, {})
         row[after[crm_id].tier] = row.get(after[crm_id].tier, 0) + 1
     assert comparison.transitions == transitions
+
+
+def test_given_an_account_archived_between_the_two_reads_then_its_deals_are_left_out(
+    store: sessionmaker[Session],
+) -> None:
+    rubric = compile_rubric(load_rubric())
+    with store() as session:
+        shared = ScoredAccounts(session, now=NOW)
+        shared.closed_deals = read_closed_deals(session)
+        with store() as sync:  # a sync archives company 1 after the deals were read
+            sync.execute(update(Account).where(Account.crm_id == "1").values(archived=True))
+            sync.commit()
+        found = outcomes(session, rubric, now=NOW, accounts=shared)
+
+    assert "1" not in {o.account_id for o in found}
+    assert len(found) == 8
