@@ -266,6 +266,8 @@ def challenger_rubric(folder: Path) -> Path:
 
 
 def _environment(code: Path, database: Path) -> dict[str, str]:
+    """`python -c` puts its working directory first on the path: each command runs in `code`
+    (see `time_command`), with `code` on PYTHONPATH too."""
     environment = {
         key: value
         for key, value in os.environ.items()
@@ -304,7 +306,7 @@ def time_command(
         used_before = _children_cpu()
         started = time.perf_counter()
         done = subprocess.run(  # noqa: S603 - our own command line
-            command, env=environment, capture_output=True, text=True, check=False
+            command, cwd=code, env=environment, capture_output=True, text=True, check=False
         )
         wall = time.perf_counter() - started
         used = _children_cpu() - used_before
@@ -341,7 +343,12 @@ def phases(
     arguments = [f"sqlite:///{database}", str(challenger), "1" if stats else "0"]
     command = _pinned([sys.executable, "-c", PHASES, *arguments], cpus)
     done = subprocess.run(  # noqa: S603 - our own command line
-        command, env=_environment(code, database), capture_output=True, text=True, check=False
+        command,
+        cwd=code,
+        env=_environment(code, database),
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if done.returncode != 0:
         raise SystemExit(f"phases failed:\n{done.stderr}")
