@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, select
 from sqlalchemy.orm import Session
 
-from app.scoring import CompiledRubric
+from app.scoring import CompiledRubric, ScoreResult
 from app.store.tables import Account, Deal, DealAccount
 from app.validation.accounts import ClosedDeal, Progress, ScoredAccounts
 from app.validation.driver import driver_rows
@@ -127,6 +127,7 @@ def outcomes(
     found: list[Outcome] = []
     append = found.append
     live = accounts.rows()
+    profiles = _Profiles()
     for account_id, won, closed_on in accounts.closed_deals:
         if since is not None and closed_on < since:
             continue
@@ -134,18 +135,38 @@ def outcomes(
         if template is None:
             if account_id not in live:
                 continue  # archived or deleted by a sync between the two reads
-            template = templates[account_id] = _template(accounts, rubric, account_id)
+            template = templates[account_id] = _template(accounts, rubric, account_id, profiles)
         crm_id, score, tier, criteria, flags = template
         append(Outcome(crm_id, score, tier, won, closed_on, criteria, flags))
     return found
 
 
-def _template(accounts: ScoredAccounts, rubric: CompiledRubric, account_id: int) -> Template:
+class _Profiles:
+    """One criteria mapping per distinct tuple of criterion results: the scorer memoises its
+    results per value, so accounts scoring alike share the same result objects (looked up by
+    identity, kept alive here so an identity is never reused), and their outcomes share one
+    mapping, which the statistics can group by identity."""
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[int, ...], tuple[object, dict[str, float]]] = {}
+
+    def criteria(self, result: ScoreResult) -> dict[str, float]:
+        key = tuple(map(id, result.criteria))
+        known = self._known.get(key)
+        if known is None:
+            points = {c.id: c.points for c in result.criteria if c.points is not None}
+            known = self._known[key] = (result.criteria, points)
+        return known[1]
+
+
+def _template(
+    accounts: ScoredAccounts, rubric: CompiledRubric, account_id: int, profiles: _Profiles
+) -> Template:
     result = accounts.own(rubric, account_id)
     return (
         accounts.rows()[account_id].crm_id,
         result.score,
         result.tier,
-        {c.id: c.points for c in result.criteria if c.points is not None},
-        tuple(result.flags),
+        profiles.criteria(result),
+        result.flags,
     )
