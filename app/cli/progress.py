@@ -42,7 +42,14 @@ class _Bar:
             self._done += count
             if self._shown is not None:
                 bar, task = self._shown
-                bar.update(task, completed=self._done)
+                bar.update(task, completed=self._done, count=self._count())
+
+    def _count(self) -> str:
+        """The items done (and of how many), once there are any: work that cannot count
+        shows none."""
+        if not self._done:
+            return ""
+        return f"{self._done:,}" + ("" if self._total is None else f" / {self._total:,}")
 
     def show(self) -> None:
         """Starts drawing (rich then refreshes it from a thread of its own)."""
@@ -58,17 +65,18 @@ class _Bar:
         with self._lock:
             if self._ended or self._shown is not None:
                 return
-            counted = "{task.completed:,.0f}" + ("" if self._total is None else " / {task.total:,}")
             bar = Progress(
                 SpinnerColumn(),
                 TextColumn("{task.description}"),
                 BarColumn(),
-                TextColumn(counted),
+                TextColumn("{task.fields[count]}"),
                 TimeElapsedColumn(),
                 console=Console(file=self._stream, force_terminal=True),
                 transient=True,
             )
-            task = bar.add_task(self._description, total=self._total, completed=self._done)
+            task = bar.add_task(
+                self._description, total=self._total, completed=self._done, count=self._count()
+            )
             bar.start()
             self._shown = (bar, task)
 

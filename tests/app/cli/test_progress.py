@@ -40,3 +40,14 @@ def test_given_output_that_is_not_a_terminal_then_nothing_is_drawn() -> None:
         advance(10)
 
     assert stream.getvalue() == ""
+
+
+def test_given_work_that_cannot_count_then_the_bar_shows_no_count() -> None:
+    stream = Terminal()
+
+    with progress("statistics", delay=0, stream=stream):
+        pass
+
+    drawn = stream.getvalue()
+    assert "statistics" in drawn
+    assert " 0 " not in drawn
