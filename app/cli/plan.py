@@ -57,11 +57,13 @@ def plan(
     disqualified, the won deals and revenue the new disqualifiers would have thrown away, and
     the validation figures of both rubrics side by side. Nothing is stored and nothing is
     written to a CRM."""
+    from app.cli.progress import progress
     from app.errors import IcpSyncError
     from app.scoring import compile_rubric
     from app.settings import get_settings
     from app.store.engine import make_engine, make_session_factory
     from app.store.migrate import require_usable_schema
+    from app.validation.accounts import ScoredAccounts
     from app.validation.discarded import discarded_won
     from app.validation.judge import judge
     from app.validation.load import outcomes
@@ -78,19 +80,24 @@ def plan(
     engine = make_engine(settings.database_url)
     try:
         with make_session_factory(engine)() as session:
-            comparison = compare(session, champion, challenger, now=now, source=source)
-            discarded = discarded_won(session, comparison.newly_disqualified)
-            found = {
-                "champion": outcomes(session, champion, now=now, source=source),
-                "challenger": outcomes(session, challenger, now=now, source=source),
-            }
-            figures = {
-                name: asdict(judge(found[name], rubric))
-                for name, rubric in (
-                    ("champion", champion_rubric),
-                    ("challenger", challenger_rubric),
+            with progress("reading and scoring accounts and closed deals") as advance:
+                accounts = ScoredAccounts(session, now=now, source=source, progress=advance)
+                comparison = compare(
+                    session, champion, challenger, now=now, source=source, accounts=accounts
                 )
-            }
+                discarded = discarded_won(session, comparison.newly_disqualified)
+                found = {
+                    name: outcomes(session, rubric, now=now, source=source, accounts=accounts)
+                    for name, rubric in (("champion", champion), ("challenger", challenger))
+                }
+            with progress("statistics on both rubrics' closed deals"):
+                figures = {
+                    name: asdict(judge(found[name], rubric))
+                    for name, rubric in (
+                        ("champion", champion_rubric),
+                        ("challenger", challenger_rubric),
+                    )
+                }
     finally:
         engine.dispose()
     report = {

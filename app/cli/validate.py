@@ -45,6 +45,7 @@ def validate(
     """Win rate per tier and its lift over the base rate, the score's ROC AUC with a bootstrap
     interval, which criteria earn their weight, what the negative ICP would have thrown away,
     tiers by quarter (ICP decay), and warnings where the sample is too thin to conclude."""
+    from app.cli.progress import progress
     from app.errors import IcpSyncError
     from app.scoring import compile_rubric
     from app.settings import get_settings
@@ -75,17 +76,22 @@ def validate(
     require_usable_schema(settings.database_url)
     engine = make_engine(settings.database_url)
     try:
-        with make_session_factory(engine)() as session:
+        with (
+            make_session_factory(engine)() as session,
+            progress("reading and scoring closed deals") as advance,
+        ):
             found = outcomes(
                 session,
                 compile_rubric(rubric),
                 now=datetime.now(UTC),
                 since=first_day,
                 source=source,
+                progress=advance,
             )
     finally:
         engine.dispose()
-    report = asdict(judge(found, rubric))
+    with progress(f"statistics on {len(found):,} closed deals"):
+        report = asdict(judge(found, rubric))
     report["rubric_version"] = rubric.version
     if html is not None:
         _write_html(html, f"ICP validation — rubric {rubric.version}", report, found)

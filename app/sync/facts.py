@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import replace
+from decimal import Decimal
+from typing import Any, Protocol
 
 from app.scoring import AccountFacts, CompiledRubric
 from app.store.repo import DealCounts
@@ -18,7 +21,41 @@ PERSONAL_FIELDS = frozenset({"name", "domain", "email", "title"})
 """What a lead never borrows from its account: they describe the lead, not its company."""
 
 
-def account_facts(account: Account, deals: DealCounts) -> AccountFacts:
+class AccountColumns(Protocol):
+    """What `account_facts` reads of a stored account: an `Account`, or a row selecting just
+    these columns (a bulk read skips building ORM objects)."""
+
+    @property
+    def crm_id(self) -> str: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def object_type(self) -> str: ...
+    @property
+    def name(self) -> str | None: ...
+    @property
+    def domain(self) -> str | None: ...
+    @property
+    def industry(self) -> str | None: ...
+    @property
+    def employees(self) -> int | None: ...
+    @property
+    def annual_revenue(self) -> Decimal | None: ...
+    @property
+    def country(self) -> str | None: ...
+    @property
+    def state(self) -> str | None: ...
+    @property
+    def technologies(self) -> list[str]: ...
+    @property
+    def properties(self) -> Mapping[str, Any]: ...
+    @property
+    def email(self) -> str | None: ...
+    @property
+    def title(self) -> str | None: ...
+
+
+def account_facts(account: AccountColumns, deals: DealCounts) -> AccountFacts:
     """Canonical columns, deal counts (`deals_open`, `deals_won`, `deals_lost`) and every raw
     CRM property, so a rubric can score any of them."""
     revenue = account.annual_revenue

@@ -6,56 +6,102 @@ tier, per-criterion points and disqualifiers under the rubric given — computed
 memory, so `plan` can score the same accounts with a challenger rubric and nothing is written.
 The account's own deal counts are left out of its facts: a rubric reading `deals_won` would
 otherwise be graded on the very outcome it predicts.
+
+Half a million deals are read as plain driver tuples (no result processing per row: the
+close date is parsed once per distinct day), each account is scored once per rubric
+(`app.validation.accounts`), and an account's outcomes share its criteria and flags.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import ColumnElement, Select, and_, select
 from sqlalchemy.orm import Session
 
-from app.scoring import CompiledRubric, score
-from app.store.repo import DealCounts
+from app.scoring import CompiledRubric, ScoreResult
 from app.store.tables import Account, Deal, DealAccount
-from app.sync.facts import account_facts
+from app.validation.accounts import ClosedDeal, Progress, ScoredAccounts
+from app.validation.driver import driver_rows
 from app.validation.stats import Outcome
 
+Template = tuple[str, int, str, dict[str, float], tuple[str, ...]]
+"""An account's part of its outcomes: CRM id, score, tier, criteria points, flags."""
 
-def closed_deals(
-    session: Session, *, since: date | None = None, source: str | None = None
-) -> Iterator[tuple[Deal, Account]]:
-    """(deal, account) for every closed, live deal and each live account it is linked to."""
-    query = (
-        select(Deal, Account)
+
+def closed_deals(*, source: str | None = None) -> Select[int, int, bool, date | None]:
+    """(deal id, account id, won, close date) for every closed, live deal and each live
+    account it is linked to, by deal then account."""
+    return (
+        select(Deal.id, Account.id, Deal.is_won, Deal.close_date)
         .join(DealAccount, DealAccount.deal_id == Deal.id)
         .join(
             Account,
             and_(Account.source == Deal.source, Account.crm_id == DealAccount.account_crm_id),
         )
-        .where(
-            Deal.is_closed.is_(True),
-            Deal.archived.is_(False),
-            Account.archived.is_(False),
-            Account.deleted_at.is_(None),
-        )
+        .where(*_live(source))
         .order_by(Deal.id, Account.id)
     )
+
+
+def _live(source: str | None) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [
+        Deal.is_closed.is_(True),
+        Deal.archived.is_(False),
+        Account.archived.is_(False),
+        Account.deleted_at.is_(None),
+    ]
     if source is not None:
-        query = query.where(Deal.source == source)
-    for deal, account in session.execute(query):
-        closed_on = close_date(deal)
-        if since is None or closed_on >= since:
-            yield deal, account
+        conditions.append(Deal.source == source)
+    return conditions
 
 
-def close_date(deal: Deal) -> date:
-    """The deal's close date, else the day it was last modified (a CRM may leave it empty)."""
-    if deal.close_date is not None:
-        return deal.close_date
-    moment = deal.crm_updated_at or deal.fetched_at
-    return moment.astimezone(UTC).date()
+def read_closed_deals(
+    session: Session, *, source: str | None = None, progress: Progress | None = None
+) -> list[ClosedDeal]:
+    """(account id, won, close date) per closed live deal and linked live account, in the
+    order of `closed_deals`. A deal without a close date closed on the day it was last
+    modified, else fetched (a CRM may leave it empty), in UTC."""
+    fallbacks: dict[int, date] | None = None
+    days: dict[Any, date] = {}
+    found: list[ClosedDeal] = []
+    append = found.append
+    for chunk in driver_rows(session, closed_deals(source=source)):
+        for deal_id, account_id, won, raw_day in chunk:
+            day = days.get(raw_day)
+            if day is None:
+                if raw_day is None:
+                    if fallbacks is None:
+                        fallbacks = _fallback_days(session, source)
+                    day = fallbacks[deal_id]
+                else:
+                    day = days[raw_day] = _as_date(raw_day)
+            append((account_id, won == 1, day))
+        if progress is not None:
+            progress(len(chunk))
+    return found
+
+
+def _as_date(raw: date | str) -> date:
+    """A Date column as the driver returns it: a `date` (psycopg) or ISO text (SQLite)."""
+    return raw if isinstance(raw, date) else date.fromisoformat(raw)
+
+
+def _fallback_days(session: Session, source: str | None) -> dict[int, date]:
+    query = (
+        select(Deal.id, Deal.crm_updated_at, Deal.fetched_at)
+        .join(DealAccount, DealAccount.deal_id == Deal.id)
+        .join(
+            Account,
+            and_(Account.source == Deal.source, Account.crm_id == DealAccount.account_crm_id),
+        )
+        .where(Deal.close_date.is_(None), *_live(source))
+    )
+    return {
+        deal_id: (updated or fetched).astimezone(UTC).date()
+        for deal_id, updated, fetched in session.execute(query)
+    }
 
 
 def outcomes(
@@ -65,32 +111,62 @@ def outcomes(
     now: datetime,
     since: date | None = None,
     source: str | None = None,
+    accounts: ScoredAccounts | None = None,
+    progress: Progress | None = None,
 ) -> list[Outcome]:
-    scored: dict[int, Outcome] = {}
-    found: list[Outcome] = []
-    for deal, account in closed_deals(session, since=since, source=source):
-        template = scored.get(account.id)
-        if template is None:
-            result = score(account_facts(account, DealCounts()), rubric, now)
-            template = Outcome(
-                account_id=account.crm_id,
-                score=result.score,
-                tier=result.tier,
-                won=False,
-                closed_on=now.date(),
-                criteria={c.id: c.points for c in result.criteria if c.points is not None},
-                flags=tuple(result.flags),
-            )
-            scored[account.id] = template
-        found.append(
-            Outcome(
-                account_id=template.account_id,
-                score=template.score,
-                tier=template.tier,
-                won=deal.is_won,
-                closed_on=close_date(deal),
-                criteria=template.criteria,
-                flags=template.flags,
-            )
+    """`accounts`: the accounts and deals read, and scores, to share with the command's other
+    calls (as `plan` does); its `now` is the one scored with. `progress`: called with the
+    deals read, chunk by chunk."""
+    if accounts is None:
+        accounts = ScoredAccounts(session, now=now, source=source, progress=progress)
+    if accounts.closed_deals is None:
+        accounts.closed_deals = read_closed_deals(
+            session, source=source, progress=progress or accounts.progress
         )
+    templates: dict[int, Template] = {}
+    found: list[Outcome] = []
+    append = found.append
+    live = accounts.rows()
+    profiles = _Profiles()
+    for account_id, won, closed_on in accounts.closed_deals:
+        if since is not None and closed_on < since:
+            continue
+        template = templates.get(account_id)
+        if template is None:
+            if account_id not in live:
+                continue  # archived or deleted by a sync between the two reads
+            template = templates[account_id] = _template(accounts, rubric, account_id, profiles)
+        crm_id, score, tier, criteria, flags = template
+        append(Outcome(crm_id, score, tier, won, closed_on, criteria, flags))
     return found
+
+
+class _Profiles:
+    """One criteria mapping per distinct tuple of criterion results: the scorer memoises its
+    results per value, so accounts scoring alike share the same result objects (looked up by
+    identity, kept alive here so an identity is never reused), and their outcomes share one
+    mapping, which the statistics can group by identity."""
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[int, ...], tuple[object, dict[str, float]]] = {}
+
+    def criteria(self, result: ScoreResult) -> dict[str, float]:
+        key = tuple(map(id, result.criteria))
+        known = self._known.get(key)
+        if known is None:
+            points = {c.id: c.points for c in result.criteria if c.points is not None}
+            known = self._known[key] = (result.criteria, points)
+        return known[1]
+
+
+def _template(
+    accounts: ScoredAccounts, rubric: CompiledRubric, account_id: int, profiles: _Profiles
+) -> Template:
+    result = accounts.own(rubric, account_id)
+    return (
+        accounts.rows()[account_id].crm_id,
+        result.score,
+        result.tier,
+        profiles.criteria(result),
+        result.flags,
+    )

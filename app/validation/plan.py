@@ -5,16 +5,14 @@ sync would score it; nothing is stored and nothing is written to a CRM."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.scoring import CompiledRubric, ScoreResult
-from app.store.tables import Account
-from app.sync.rescore import prepared, scored
+from app.sync.facts import AccountColumns
+from app.validation.accounts import ScoredAccounts
 
 DISQUALIFIED = "disqualified"
 INTO, OUT_OF = "into", "out_of"
@@ -57,29 +55,22 @@ def compare(
     *,
     now: datetime,
     source: str | None = None,
+    accounts: ScoredAccounts | None = None,
 ) -> Comparison:
-    query = (
-        select(Account)
-        .where(Account.archived.is_(False), Account.deleted_at.is_(None))
-        .order_by(Account.id)
-    )
-    if source is not None:
-        query = query.where(Account.source == source)
-    by_source: dict[str, list[Account]] = defaultdict(list)
-    for account in session.scalars(query):
-        by_source[account.source].append(account)
+    """`accounts`: scores to share with the command's other calls (its `now` is the one
+    scored with); by default read here."""
+    if accounts is None:
+        accounts = ScoredAccounts(session, now=now, source=source)
     transitions: Counter[tuple[str, str]] = Counter()
     changed: list[Change] = []
     total = 0
-    for accounts in by_source.values():
-        before = _scores(session, accounts, champion, now)
-        after = _scores(session, accounts, challenger, now)
-        for account in accounts:
-            old, new = before[account.id], after[account.id]
-            total += 1
-            transitions[(old.tier, new.tier)] += 1
-            if (old.tier, old.score, old.flags) != (new.tier, new.score, new.flags):
-                changed.append(_change(account, old, new))
+    for (account, old), (_, new) in zip(
+        accounts.as_synced(champion), accounts.as_synced(challenger), strict=True
+    ):
+        total += 1
+        transitions[(old.tier, new.tier)] += 1
+        if (old.tier, old.score, old.flags) != (new.tier, new.score, new.flags):
+            changed.append(_change(account, old, new))
     changed.sort(key=lambda c: (-abs(c.score_after - c.score_before), c.source, c.crm_id))
     matrix: dict[str, dict[str, int]] = defaultdict(dict)
     for (old_tier, new_tier), count in sorted(transitions.items()):
@@ -93,16 +84,7 @@ def compare(
     )
 
 
-def _scores(
-    session: Session, accounts: Sequence[Account], rubric: CompiledRubric, now: datetime
-) -> dict[int, ScoreResult]:
-    return {
-        account.id: scored(facts, reason, rubric, now)
-        for account, facts, reason, _ in prepared(session, accounts, rubric)
-    }
-
-
-def _change(account: Account, old: ScoreResult, new: ScoreResult) -> Change:
+def _change(account: AccountColumns, old: ScoreResult, new: ScoreResult) -> Change:
     return Change(
         source=account.source,
         object_type=account.object_type,
