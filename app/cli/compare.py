@@ -30,7 +30,7 @@ def compare_rubrics(since: date | None, source: str | None, *, json_output: bool
     from app.store.tables import ChallengerStart
     from app.sync.challengers import compiled
     from app.validation.judge import judge
-    from app.validation.load import outcomes
+    from app.validation.load import outcome_columns
 
     settings = get_settings()
     if settings.rubric_dir is None:
@@ -59,7 +59,7 @@ def compare_rubrics(since: date | None, source: str | None, *, json_output: bool
             first_day = _window(since, [m for m in (champion_start, *moments) if m is not None])
             figures: dict[str, dict[str, Any]] = {}
             for name, rubric in [(chosen.champion.name, rubrics.champion), *compared]:
-                found = outcomes(session, rubric, now=now, since=first_day, source=source)
+                found = outcome_columns(session, rubric, now=now, since=first_day, source=source)
                 figures[name] = asdict(judge(found, rubric.rubric)) | {
                     "rubric_version": rubric.version,
                     "role": "champion" if name == chosen.champion.name else "challenger",

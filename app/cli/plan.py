@@ -66,7 +66,7 @@ def plan(
     from app.validation.accounts import ScoredAccounts
     from app.validation.discarded import discarded_won
     from app.validation.judge import judge
-    from app.validation.load import outcomes
+    from app.validation.load import outcome_columns
     from app.validation.plan import compare
 
     if source not in (None, "hubspot", "salesforce"):
@@ -87,7 +87,9 @@ def plan(
                 )
                 discarded = discarded_won(session, comparison.newly_disqualified)
                 found = {
-                    name: outcomes(session, rubric, now=now, source=source, accounts=accounts)
+                    name: outcome_columns(
+                        session, rubric, now=now, source=source, accounts=accounts
+                    )
                     for name, rubric in (("champion", champion), ("challenger", challenger))
                 }
             with progress("statistics on both rubrics' closed deals"):
@@ -116,7 +118,7 @@ def plan(
         _write_csv(csv_path, comparison)
     if html is not None:
         title = f"ICP plan — {challenger_rubric.version} against {champion_rubric.version}"
-        _write_html(html, title, figures["challenger"], found["challenger"], plan=report)
+        _write_html(html, title, figures["challenger"], found["challenger"].outcomes(), plan=report)
     if json_output:
         print_json(report)
         return

@@ -52,7 +52,7 @@ def validate(
     from app.store.engine import make_engine, make_session_factory
     from app.store.migrate import require_usable_schema
     from app.validation.judge import judge
-    from app.validation.load import outcomes
+    from app.validation.load import outcome_columns
 
     first_day: date | None = None
     if since is not None:
@@ -80,7 +80,7 @@ def validate(
             make_session_factory(engine)() as session,
             progress("reading and scoring closed deals") as advance,
         ):
-            found = outcomes(
+            found = outcome_columns(
                 session,
                 compile_rubric(rubric),
                 now=datetime.now(UTC),
@@ -94,7 +94,7 @@ def validate(
         report = asdict(judge(found, rubric))
     report["rubric_version"] = rubric.version
     if html is not None:
-        _write_html(html, f"ICP validation — rubric {rubric.version}", report, found)
+        _write_html(html, f"ICP validation — rubric {rubric.version}", report, found.outcomes())
     if json_output:
         print_json(report)
         return

@@ -9,22 +9,27 @@ otherwise be graded on the very outcome it predicts.
 
 Half a million deals are read as plain driver tuples (no result processing per row: the
 close date is parsed once per distinct day), each account is scored once per rubric
-(`app.validation.accounts`), and an account's outcomes share its criteria and flags.
+(`app.validation.accounts`), and an account's outcomes share its criteria and flags: the
+statistics take them as columns (`outcome_columns`), one record per account, not an object
+per deal.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from operator import itemgetter
 from typing import Any
 
+import numpy as np
 from sqlalchemy import ColumnElement, Select, and_, select
 from sqlalchemy.orm import Session
 
 from app.scoring import CompiledRubric, ScoreResult
 from app.store.tables import Account, Deal, DealAccount
 from app.validation.accounts import ClosedDeal, Progress, ScoredAccounts
+from app.validation.columns import OutcomeColumns
 from app.validation.driver import driver_rows
-from app.validation.stats import Outcome
+from app.validation.records import Outcome
 
 Template = tuple[str, int, str, dict[str, float], tuple[str, ...]]
 """An account's part of its outcomes: CRM id, score, tier, criteria points, flags."""
@@ -114,7 +119,24 @@ def outcomes(
     accounts: ScoredAccounts | None = None,
     progress: Progress | None = None,
 ) -> list[Outcome]:
-    """`accounts`: the accounts and deals read, and scores, to share with the command's other
+    """One `Outcome` per closed deal and linked account: `outcome_columns` as objects."""
+    return outcome_columns(
+        session, rubric, now=now, since=since, source=source, accounts=accounts, progress=progress
+    ).outcomes()
+
+
+def outcome_columns(
+    session: Session,
+    rubric: CompiledRubric,
+    *,
+    now: datetime,
+    since: date | None = None,
+    source: str | None = None,
+    accounts: ScoredAccounts | None = None,
+    progress: Progress | None = None,
+) -> OutcomeColumns:
+    """The outcomes as columns, one record per account (what `validate` and `plan` judge).
+    `accounts`: the accounts and deals read, and scores, to share with the command's other
     calls (as `plan` does); its `now` is the one scored with. `progress`: called with the
     deals read, chunk by chunk."""
     if accounts is None:
@@ -123,22 +145,39 @@ def outcomes(
         accounts.closed_deals = read_closed_deals(
             session, source=source, progress=progress or accounts.progress
         )
-    templates: dict[int, Template] = {}
-    found: list[Outcome] = []
-    append = found.append
+    deals = accounts.closed_deals
+    n = len(deals)
+    account = np.fromiter(map(itemgetter(0), deals), np.int64, n)
+    won = np.fromiter(map(itemgetter(1), deals), np.bool_, n)
+    day = np.fromiter(map(date.toordinal, map(itemgetter(2), deals)), np.int64, n)
+    if since is not None:
+        kept = day >= since.toordinal()
+        account, won, day = account[kept], won[kept], day[kept]
     live = accounts.rows()
+    ids, first, inverse = np.unique(account, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    # archived or deleted by a sync between the two reads: their deals are left out
+    alive = np.fromiter((i in live for i in ids.tolist()), np.bool_, len(ids))
+    if not alive.all():
+        kept = alive[inverse]
+        account, won, day = account[kept], won[kept], day[kept]
+        ids, first, inverse = np.unique(account, return_index=True, return_inverse=True)
+        inverse = inverse.reshape(-1)
+    order = np.argsort(first, kind="stable")  # records in the order of their first deal
+    rank = np.empty(len(ids), np.int64)
+    rank[order] = np.arange(len(ids), dtype=np.int64)
     profiles = _Profiles()
-    for account_id, won, closed_on in accounts.closed_deals:
-        if since is not None and closed_on < since:
-            continue
-        template = templates.get(account_id)
-        if template is None:
-            if account_id not in live:
-                continue  # archived or deleted by a sync between the two reads
-            template = templates[account_id] = _template(accounts, rubric, account_id, profiles)
-        crm_id, score, tier, criteria, flags = template
-        append(Outcome(crm_id, score, tier, won, closed_on, criteria, flags))
-    return found
+    templates = [_template(accounts, rubric, i, profiles) for i in ids[order].tolist()]
+    return OutcomeColumns(
+        account_id=[t[0] for t in templates],
+        score=[t[1] for t in templates],
+        tier=[t[2] for t in templates],
+        criteria=[t[3] for t in templates],
+        flags=[t[4] for t in templates],
+        deal_record=rank[inverse],
+        won=won,
+        closed_on=day,
+    )
 
 
 class _Profiles:
