@@ -29,6 +29,7 @@ def compare_rubrics(since: date | None, source: str | None, *, json_output: bool
     from app.store.migrate import require_usable_schema
     from app.store.tables import ChallengerStart
     from app.sync.challengers import compiled
+    from app.validation.collection import collection_paused
     from app.validation.judge import judge
     from app.validation.load import outcome_columns
 
@@ -43,7 +44,7 @@ def compare_rubrics(since: date | None, source: str | None, *, json_output: bool
     engine = make_engine(settings.database_url)
     now = datetime.now(UTC)
     try:
-        with make_session_factory(engine)() as session:
+        with make_session_factory(engine)() as session, collection_paused():
             chosen = choose(files, recorded_champion(session), settings.rubric)
             rubrics = compiled(chosen)
             starts = {s.name: s for s in session.scalars(select(ChallengerStart))}

@@ -64,6 +64,7 @@ def plan(
     from app.store.engine import make_engine, make_session_factory
     from app.store.migrate import require_usable_schema
     from app.validation.accounts import ScoredAccounts
+    from app.validation.collection import collection_paused
     from app.validation.discarded import discarded_won
     from app.validation.judge import judge
     from app.validation.load import outcome_columns
@@ -79,7 +80,7 @@ def plan(
     require_usable_schema(settings.database_url)
     engine = make_engine(settings.database_url)
     try:
-        with make_session_factory(engine)() as session:
+        with make_session_factory(engine)() as session, collection_paused():
             with progress("reading and scoring accounts and closed deals") as advance:
                 accounts = ScoredAccounts(session, now=now, source=source, progress=advance)
                 comparison = compare(

@@ -51,6 +51,7 @@ def validate(
     from app.settings import get_settings
     from app.store.engine import make_engine, make_session_factory
     from app.store.migrate import require_usable_schema
+    from app.validation.collection import collection_paused
     from app.validation.judge import judge
     from app.validation.load import outcome_columns
 
@@ -78,6 +79,7 @@ def validate(
     try:
         with (
             make_session_factory(engine)() as session,
+            collection_paused(),
             progress("reading and scoring closed deals") as advance,
         ):
             found = outcome_columns(

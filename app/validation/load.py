@@ -16,8 +16,9 @@ per deal.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 import numpy as np
@@ -26,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from app.scoring import CompiledRubric, ScoreResult
 from app.store.tables import Account, Deal, DealAccount
-from app.validation.accounts import ClosedDeal, Progress, ScoredAccounts
+from app.validation.accounts import ClosedDeal, DealColumns, Progress, ScoredAccounts
 from app.validation.columns import OutcomeColumns
 from app.validation.driver import driver_rows
 from app.validation.records import Outcome
@@ -145,7 +146,32 @@ def outcome_columns(
         accounts.closed_deals = read_closed_deals(
             session, source=source, progress=progress or accounts.progress
         )
-    deals = accounts.closed_deals
+    found = accounts.deal_columns.get(since)
+    if found is None:
+        found = accounts.deal_columns[since] = _deal_columns(
+            accounts.closed_deals, since, accounts.rows()
+        )
+    records, deal_record, won, day = found
+    profiles = _Profiles()
+    templates = [_template(accounts, rubric, i, profiles) for i in records]
+    return OutcomeColumns(
+        account_id=[t[0] for t in templates],
+        score=[t[1] for t in templates],
+        tier=[t[2] for t in templates],
+        criteria=[t[3] for t in templates],
+        flags=[t[4] for t in templates],
+        deal_record=deal_record,
+        won=won,
+        closed_on=day,
+    )
+
+
+def _deal_columns(
+    deals: list[ClosedDeal], since: date | None, live: Mapping[int, object]
+) -> DealColumns:
+    """The account ids of the records, in the order of their first deal, then per deal its
+    record, won and close day (an ordinal), for the deals closed since `since` of live
+    accounts."""
     n = len(deals)
     account = np.fromiter(map(itemgetter(0), deals), np.int64, n)
     won = np.fromiter(map(itemgetter(1), deals), np.bool_, n)
@@ -153,49 +179,37 @@ def outcome_columns(
     if since is not None:
         kept = day >= since.toordinal()
         account, won, day = account[kept], won[kept], day[kept]
-    live = accounts.rows()
     ids, first, inverse = np.unique(account, return_index=True, return_inverse=True)
-    inverse = inverse.reshape(-1)
     # archived or deleted by a sync between the two reads: their deals are left out
     alive = np.fromiter((i in live for i in ids.tolist()), np.bool_, len(ids))
     if not alive.all():
-        kept = alive[inverse]
+        kept = alive[inverse.reshape(-1)]
         account, won, day = account[kept], won[kept], day[kept]
         ids, first, inverse = np.unique(account, return_index=True, return_inverse=True)
-        inverse = inverse.reshape(-1)
-    order = np.argsort(first, kind="stable")  # records in the order of their first deal
+    order = np.argsort(first, kind="stable")
     rank = np.empty(len(ids), np.int64)
     rank[order] = np.arange(len(ids), dtype=np.int64)
-    profiles = _Profiles()
-    templates = [_template(accounts, rubric, i, profiles) for i in ids[order].tolist()]
-    return OutcomeColumns(
-        account_id=[t[0] for t in templates],
-        score=[t[1] for t in templates],
-        tier=[t[2] for t in templates],
-        criteria=[t[3] for t in templates],
-        flags=[t[4] for t in templates],
-        deal_record=rank[inverse],
-        won=won,
-        closed_on=day,
-    )
+    return ids[order].tolist(), rank[inverse.reshape(-1)], won, day
 
 
 class _Profiles:
-    """One criteria mapping per distinct tuple of criterion results: the scorer memoises its
-    results per value, so accounts scoring alike share the same result objects (looked up by
-    identity, kept alive here so an identity is never reused), and their outcomes share one
-    mapping, which the statistics can group by identity."""
+    """One criteria mapping per distinct set of criterion points: accounts scoring alike share
+    one mapping, which the statistics group by identity (a few hundred profiles, not one per
+    account)."""
 
     def __init__(self) -> None:
-        self._known: dict[tuple[int, ...], tuple[object, dict[str, float]]] = {}
+        self._known: dict[tuple[tuple[str, ...], tuple[float | None, ...]], dict[str, float]] = {}
 
     def criteria(self, result: ScoreResult) -> dict[str, float]:
-        key = tuple(map(id, result.criteria))
+        key = (tuple(map(_ID, result.criteria)), tuple(map(_POINTS, result.criteria)))
         known = self._known.get(key)
         if known is None:
             points = {c.id: c.points for c in result.criteria if c.points is not None}
-            known = self._known[key] = (result.criteria, points)
-        return known[1]
+            known = self._known[key] = points
+        return known
+
+
+_ID, _POINTS = attrgetter("id"), attrgetter("points")
 
 
 def _template(
