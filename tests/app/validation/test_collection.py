@@ -10,11 +10,18 @@ from app.validation.collection import collection_paused
 
 
 def test_given_the_collector_on_when_paused_then_off_inside_and_on_again_after_an_error() -> None:
-    assert gc.isenabled()
-    with pytest.raises(ValueError, match="boom"), collection_paused():
-        assert not gc.isenabled()
-        raise ValueError("boom")
+    inside: list[bool] = []
 
+    def work() -> None:
+        with collection_paused():
+            inside.append(gc.isenabled())
+            raise ValueError("boom")
+
+    assert gc.isenabled()
+    with pytest.raises(ValueError, match="boom"):
+        work()
+
+    assert inside == [False]
     assert gc.isenabled()
 
 
