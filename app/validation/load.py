@@ -16,9 +16,10 @@ per deal.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
-from operator import attrgetter, itemgetter
+from itertools import repeat
+from operator import attrgetter, eq, itemgetter
 from typing import Any
 
 import numpy as np
@@ -72,18 +73,20 @@ def read_closed_deals(
     fallbacks: dict[int, date] | None = None
     days: dict[Any, date] = {}
     found: list[ClosedDeal] = []
-    append = found.append
     for chunk in driver_rows(session, closed_deals(source=source)):
-        for deal_id, account_id, won, raw_day in chunk:
-            day = days.get(raw_day)
-            if day is None:
-                if raw_day is None:
-                    if fallbacks is None:
-                        fallbacks = _fallback_days(session, source)
-                    day = fallbacks[deal_id]
-                else:
-                    day = days[raw_day] = _as_date(raw_day)
-            append((account_id, won == 1, day))
+        deal_ids, account_ids, wons, raw_days = zip(*chunk, strict=True)
+        new = set(raw_days).difference(days)
+        for raw_day in new - {None}:
+            days[raw_day] = _as_date(raw_day)
+        dated: Iterable[date] = map(days.__getitem__, raw_days)
+        if None in new:
+            if fallbacks is None:
+                fallbacks = _fallback_days(session, source)
+            dated = [
+                fallbacks[deal_id] if raw_day is None else days[raw_day]
+                for deal_id, raw_day in zip(deal_ids, raw_days, strict=True)
+            ]
+        found.extend(zip(account_ids, map(eq, wons, repeat(1)), dated, strict=True))
         if progress is not None:
             progress(len(chunk))
     return found
