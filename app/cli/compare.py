@@ -29,8 +29,9 @@ def compare_rubrics(since: date | None, source: str | None, *, json_output: bool
     from app.store.migrate import require_usable_schema
     from app.store.tables import ChallengerStart
     from app.sync.challengers import compiled
+    from app.validation.collection import collection_paused
     from app.validation.judge import judge
-    from app.validation.load import outcomes
+    from app.validation.load import outcome_columns
 
     settings = get_settings()
     if settings.rubric_dir is None:
@@ -43,7 +44,7 @@ def compare_rubrics(since: date | None, source: str | None, *, json_output: bool
     engine = make_engine(settings.database_url)
     now = datetime.now(UTC)
     try:
-        with make_session_factory(engine)() as session:
+        with make_session_factory(engine)() as session, collection_paused():
             chosen = choose(files, recorded_champion(session), settings.rubric)
             rubrics = compiled(chosen)
             starts = {s.name: s for s in session.scalars(select(ChallengerStart))}
@@ -59,7 +60,7 @@ def compare_rubrics(since: date | None, source: str | None, *, json_output: bool
             first_day = _window(since, [m for m in (champion_start, *moments) if m is not None])
             figures: dict[str, dict[str, Any]] = {}
             for name, rubric in [(chosen.champion.name, rubrics.champion), *compared]:
-                found = outcomes(session, rubric, now=now, since=first_day, source=source)
+                found = outcome_columns(session, rubric, now=now, since=first_day, source=source)
                 figures[name] = asdict(judge(found, rubric.rubric)) | {
                     "rubric_version": rubric.version,
                     "role": "champion" if name == chosen.champion.name else "challenger",

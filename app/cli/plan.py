@@ -64,9 +64,10 @@ def plan(
     from app.store.engine import make_engine, make_session_factory
     from app.store.migrate import require_usable_schema
     from app.validation.accounts import ScoredAccounts
+    from app.validation.collection import collection_paused
     from app.validation.discarded import discarded_won
     from app.validation.judge import judge
-    from app.validation.load import outcomes
+    from app.validation.load import outcome_columns
     from app.validation.plan import compare
 
     if source not in (None, "hubspot", "salesforce"):
@@ -79,7 +80,7 @@ def plan(
     require_usable_schema(settings.database_url)
     engine = make_engine(settings.database_url)
     try:
-        with make_session_factory(engine)() as session:
+        with make_session_factory(engine)() as session, collection_paused():
             with progress("reading and scoring accounts and closed deals") as advance:
                 accounts = ScoredAccounts(session, now=now, source=source, progress=advance)
                 comparison = compare(
@@ -87,7 +88,9 @@ def plan(
                 )
                 discarded = discarded_won(session, comparison.newly_disqualified)
                 found = {
-                    name: outcomes(session, rubric, now=now, source=source, accounts=accounts)
+                    name: outcome_columns(
+                        session, rubric, now=now, source=source, accounts=accounts
+                    )
                     for name, rubric in (("champion", champion), ("challenger", challenger))
                 }
             with progress("statistics on both rubrics' closed deals"):
@@ -116,7 +119,7 @@ def plan(
         _write_csv(csv_path, comparison)
     if html is not None:
         title = f"ICP plan — {challenger_rubric.version} against {champion_rubric.version}"
-        _write_html(html, title, figures["challenger"], found["challenger"], plan=report)
+        _write_html(html, title, figures["challenger"], found["challenger"].outcomes(), plan=report)
     if json_output:
         print_json(report)
         return

@@ -51,8 +51,9 @@ def validate(
     from app.settings import get_settings
     from app.store.engine import make_engine, make_session_factory
     from app.store.migrate import require_usable_schema
+    from app.validation.collection import collection_paused
     from app.validation.judge import judge
-    from app.validation.load import outcomes
+    from app.validation.load import outcome_columns
 
     first_day: date | None = None
     if since is not None:
@@ -78,9 +79,10 @@ def validate(
     try:
         with (
             make_session_factory(engine)() as session,
+            collection_paused(),
             progress("reading and scoring closed deals") as advance,
         ):
-            found = outcomes(
+            found = outcome_columns(
                 session,
                 compile_rubric(rubric),
                 now=datetime.now(UTC),
@@ -94,7 +96,7 @@ def validate(
         report = asdict(judge(found, rubric))
     report["rubric_version"] = rubric.version
     if html is not None:
-        _write_html(html, f"ICP validation — rubric {rubric.version}", report, found)
+        _write_html(html, f"ICP validation — rubric {rubric.version}", report, found.outcomes())
     if json_output:
         print_json(report)
         return

@@ -18,6 +18,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+import numpy as np
+import numpy.typing as npt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -30,6 +32,10 @@ from app.validation.driver import CHUNK, driver_rows
 
 ClosedDeal = tuple[int, bool, date]
 """(account id, won, close date) of one closed deal and one account it is linked to."""
+DealColumns = tuple[
+    list[int], "npt.NDArray[np.int64]", "npt.NDArray[np.bool_]", "npt.NDArray[np.int64]"
+]
+"""(record account ids, then per deal: record, won, close day ordinal): `load.outcome_columns`."""
 Progress = Callable[[int], None]
 """Called with how many more records were read or scored."""
 
@@ -100,6 +106,8 @@ class ScoredAccounts:
         self._own: dict[str, dict[int, ScoreResult]] = {}
         self.closed_deals: list[ClosedDeal] | None = None
         """Read by `app.validation.load.outcomes` on its first call, reused by the next."""
+        self.deal_columns: dict[date | None, DealColumns] = {}
+        """`closed_deals` as columns per `since`, shared by the rubrics' outcomes."""
 
     @property
     def now(self) -> datetime:

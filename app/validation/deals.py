@@ -8,13 +8,13 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from operator import attrgetter, methodcaller
+from operator import methodcaller
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from app.validation.records import Outcome
+from app.validation.columns import Outcomes, columns_of
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
@@ -78,68 +78,77 @@ def _index(values: list[Any]) -> tuple[Ints, list[Any]]:
     return np.fromiter(map(lookup.__getitem__, values), np.int64, len(values)), distinct
 
 
-def _identity_index(outcomes: Sequence[Outcome], field: str) -> tuple[Ints, list[Any]]:
-    """(index per outcome, the distinct objects) of one field's objects, told apart by ``id``:
-    the outcomes of one account share their criteria mapping and flags tuple, so only a few
-    are looked into. (Which object gets which index does not change any result.)"""
-    ids = np.fromiter(map(id, map(attrgetter(field), outcomes)), np.int64, len(outcomes))
+def _identity_index(objects: list[Any]) -> tuple[Ints, list[Any]]:
+    """(index per object, the distinct objects), told apart by ``id``: the outcomes of one
+    account share their criteria mapping and flags tuple, so only a few are looked into.
+    (Which object gets which index does not change any result.)"""
+    ids = np.fromiter(map(id, objects), np.int64, len(objects))
     _, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
-    get = attrgetter(field)
-    return inverse.reshape(-1).astype(np.int64), [get(outcomes[i]) for i in first.tolist()]
+    return inverse.reshape(-1).astype(np.int64), [objects[i] for i in first.tolist()]
 
 
-def deals_of(
-    outcomes: Sequence[Outcome], tiers: Sequence[str], extra_criteria: Sequence[str] = ()
-) -> Deals:
-    """Everything as C-level ``map`` loops over the outcomes: at 500,000 deals a Python-level
-    loop per field would cost more than all the statistics."""
-    n = len(outcomes)
-    account, distinct_accounts = _index(list(map(attrgetter("account_id"), outcomes)))
-    raw_tier, seen_tiers = _index(list(map(attrgetter("tier"), outcomes)))
+def deals_of(outcomes: Outcomes, tiers: Sequence[str], extra_criteria: Sequence[str] = ()) -> Deals:
+    """Everything per record (:class:`~app.validation.columns.OutcomeColumns`), then spread
+    over the deals by array indexing: at 500,000 deals a Python-level loop per deal would
+    cost more than all the statistics."""
+    columns = columns_of(outcomes)
+    record = columns.deal_record
+    n = len(record)
+    account_of_record, distinct_accounts = _index(columns.account_id)
+    raw_tier, seen_tiers = _index(columns.tier)
     tier_names = list(dict.fromkeys(tiers))
     tier_names += sorted(set(seen_tiers) - set(tier_names))
     position = {name: i for i, name in enumerate(tier_names)}
-    tier = np.array([position[name] for name in seen_tiers] or [0], np.int64)[raw_tier]
-    days = np.fromiter(map(date.toordinal, map(attrgetter("closed_on"), outcomes)), np.int64, n)
-    unique_days, day_index = np.unique(days, return_inverse=True)
+    tier_of_record = np.array([position[name] for name in seen_tiers] or [0], np.int64)[raw_tier]
+    first_day = int(columns.closed_on.min()) if n else 0
+    last_day = int(columns.closed_on.max()) if n else 0
     day_quarter = np.array(
-        [d.year * 4 + (d.month - 1) // 3 for d in map(date.fromordinal, unique_days.tolist())]
+        [
+            d.year * 4 + (d.month - 1) // 3
+            for d in map(date.fromordinal, range(max(first_day, 1), last_day + 1))
+        ]
         or [0],
         np.int64,
     )
-    profile, profiles = _identity_index(outcomes, "criteria")
+    profile_of_record, profiles = _identity_index(columns.criteria)
     criteria_names = sorted({c for p in profiles for c in p} | set(extra_criteria))
     points = np.zeros((len(profiles), len(criteria_names)), np.float64)
     for c, name in enumerate(criteria_names):
         points[:, c] = np.fromiter(
             map(methodcaller("get", name, 0.0), profiles), np.float64, len(profiles)
         )
-    flag_profile, flag_tuples = _identity_index(outcomes, "flags")
+    flags_of_record, flag_tuples = _identity_index(columns.flags)
     flag_sets = [set(flags) for flags in flag_tuples]
     flag_names = sorted({f for s in flag_sets for f in s})
     flag_table = np.array([[f in s for f in flag_names] for s in flag_sets], np.bool_).reshape(
         len(flag_sets), len(flag_names)
     )
-    score = np.fromiter(map(attrgetter("score"), outcomes), np.int64, n)
-    won = np.fromiter(map(attrgetter("won"), outcomes), np.bool_, n)
-    low_score = int(score.min()) if n else 0
-    first, cell = groups([account, score - low_score, tier, profile, flag_profile])
+    score_of_record = np.array(columns.score, np.int64).reshape(-1)
+    won = columns.won
+    low_score = int(score_of_record.min()) if n else 0
+    # Cells are grouped over records (an account each, or an outcome), not deals: the same
+    # distinct keys, numbered in the order of their values either way.
+    first, cell_of_record = groups(
+        [account_of_record, score_of_record - low_score, tier_of_record, profile_of_record,
+         flags_of_record]
+    )  # fmt: skip
+    cell = cell_of_record[record]
     return Deals(
         n=n,
         accounts=len(distinct_accounts),
         won=won,
-        tier=tier,
-        quarter=day_quarter[day_index],
+        tier=tier_of_record[record],
+        quarter=day_quarter[columns.closed_on - first_day],
         tier_names=tier_names,
         criteria_names=criteria_names,
         points=points,
         flag_names=flag_names,
         flag_table=flag_table,
-        cell_account=account[first],
-        cell_score=score[first],
-        cell_tier=tier[first],
-        cell_profile=profile[first],
-        cell_flags=flag_profile[first],
+        cell_account=account_of_record[first],
+        cell_score=score_of_record[first],
+        cell_tier=tier_of_record[first],
+        cell_profile=profile_of_record[first],
+        cell_flags=flags_of_record[first],
         cell_won=np.bincount(cell[won], minlength=len(first)).astype(np.int64),
         cell_closed=np.bincount(cell, minlength=len(first)).astype(np.int64),
     )

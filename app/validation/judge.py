@@ -4,15 +4,13 @@ way, so a verdict never depends on which command printed it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from app.rubric.model import Rubric
-from app.validation.stats import Outcome, Validation, summarise
+from app.validation.stats import Outcomes, Validation, summarise
 
 DISQUALIFIED = "disqualified"
 
 
-def judge(outcomes: Sequence[Outcome], rubric: Rubric) -> Validation:
+def judge(outcomes: Outcomes, rubric: Rubric) -> Validation:
     tiers = [tier.name for tier in rubric.tiers] + [DISQUALIFIED]
     weights = {criterion.id: criterion.weight for _, criterion in rubric.criteria}
     return summarise(outcomes, tiers, weights=weights)

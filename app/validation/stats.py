@@ -36,6 +36,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from app.validation.auc import auc_interval_of_deals, auc_of_deals
+from app.validation.columns import OutcomeColumns, Outcomes
 from app.validation.deals import deals_of, win_rate
 from app.validation.rates import criterion_rates, flag_rates, quarter_rates, tier_rates
 from app.validation.records import (
@@ -68,6 +69,8 @@ __all__ = [
     "CriterionRate",
     "FlagRate",
     "Outcome",
+    "OutcomeColumns",
+    "Outcomes",
     "QuarterRate",
     "TierRate",
     "Validation",
@@ -83,7 +86,7 @@ __all__ = [
 ]
 
 
-def auc(outcomes: Sequence[Outcome]) -> float | None:
+def auc(outcomes: Outcomes) -> float | None:
     """ROC AUC of ``score`` separating won from lost deals.
 
     The probability that a random won deal scores higher than a random lost one, a tie
@@ -95,7 +98,7 @@ def auc(outcomes: Sequence[Outcome]) -> float | None:
 
 
 def auc_interval(
-    outcomes: Sequence[Outcome],
+    outcomes: Outcomes,
     *,
     resamples: int = 1000,
     confidence: float = 0.95,
@@ -114,7 +117,7 @@ def auc_interval(
 
 
 def win_rates_by_tier(
-    outcomes: Sequence[Outcome],
+    outcomes: Outcomes,
     tiers: Sequence[str],
     *,
     resamples: int = 0,
@@ -133,7 +136,7 @@ def win_rates_by_tier(
 
 
 def criterion_lift(
-    outcomes: Sequence[Outcome],
+    outcomes: Outcomes,
     *,
     high_at: float = 50.0,
     weights: Mapping[str, float] | None = None,
@@ -157,7 +160,7 @@ def criterion_lift(
 
 
 def disqualifier_precision(
-    outcomes: Sequence[Outcome], *, resamples: int = 0, confidence: float = 0.95, seed: int = 0
+    outcomes: Outcomes, *, resamples: int = 0, confidence: float = 0.95, seed: int = 0
 ) -> list[FlagRate]:
     """What each disqualifier flag would have thrown away, one row per flag seen, sorted.
 
@@ -170,7 +173,7 @@ def disqualifier_precision(
     return flag_rates(deals_of(outcomes, ()), resampling_of(resamples, confidence, seed))
 
 
-def win_rates_by_quarter(outcomes: Sequence[Outcome], tiers: Sequence[str]) -> list[QuarterRate]:
+def win_rates_by_quarter(outcomes: Outcomes, tiers: Sequence[str]) -> list[QuarterRate]:
     """Won, closed and win rate per calendar quarter of ``closed_on`` and tier.
 
     Quarters are those with at least one closed deal, chronological, labelled like
@@ -181,7 +184,7 @@ def win_rates_by_quarter(outcomes: Sequence[Outcome], tiers: Sequence[str]) -> l
 
 
 def warnings(
-    outcomes: Sequence[Outcome],
+    outcomes: Outcomes,
     *,
     min_won: int = MIN_WON,
     tiers: Sequence[str] = (),
@@ -214,7 +217,7 @@ def warnings(
 
 
 def summarise(
-    outcomes: Sequence[Outcome],
+    outcomes: Outcomes,
     tiers: Sequence[str],
     *,
     weights: Mapping[str, float] | None = None,

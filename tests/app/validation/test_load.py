@@ -22,7 +22,8 @@ from app.store.tables import Account, Deal, DealAccount
 from app.sync.facts import account_facts
 from app.sync.rescore import prepared, scored
 from app.validation.accounts import ScoredAccounts
-from app.validation.load import outcomes, read_closed_deals
+from app.validation.judge import judge
+from app.validation.load import outcome_columns, outcomes, read_closed_deals
 from app.validation.plan import compare
 from app.validation.stats import Outcome
 from connectors.records import CrmDeal
@@ -287,3 +288,28 @@ def test_given_an_account_archived_between_the_two_reads_then_its_deals_are_left
 
     assert "1" not in {o.account_id for o in found}
     assert len(found) == 8
+
+
+@pytest.mark.parametrize(
+    ("rubric", "since", "source"),
+    [
+        (compile_rubric(load_rubric()), None, None),
+        (reading_deal_counts(), None, None),
+        (compile_rubric(load_rubric()), date(2026, 1, 1), None),
+        (compile_rubric(load_rubric()), None, "hubspot"),
+    ],
+)
+def test_given_a_store_when_judged_on_columns_then_the_validation_is_that_of_the_outcome_list(
+    store: sessionmaker[Session], rubric: CompiledRubric, since: date | None, source: str | None
+) -> None:
+    with store() as session:
+        expected = [
+            o
+            for o in expected_outcomes(session, rubric, since=since)
+            if source is None or not o.account_id.startswith("00")
+        ]
+        columns = outcome_columns(session, rubric, now=NOW, since=since, source=source)
+
+    assert len(columns.account_id) < len(columns) == len(expected)  # one record per account
+    assert judge(columns, rubric.rubric) == judge(expected, rubric.rubric)
+    assert columns.outcomes() == expected
