@@ -21,15 +21,17 @@ def driver_rows(
     session: Session, query: Select[*tuple[Any, ...]], *, convert: bool = False
 ) -> Iterator[Sequence[Sequence[Any]]]:
     """The rows of `query`, `CHUNK` at a time, as the driver returns them, or with `convert`
-    as SQLAlchemy would (JSON text decoded, a Decimal from SQLite's number, ...). The query's
-    parameters are rendered as literals: only for queries whose values are this program's
-    own (flags, a validated source name), never user text."""
+    as SQLAlchemy would (JSON text decoded, a Decimal from SQLite's number, ...). Parameters
+    are bound, in the driver's own style, never written into the SQL."""
     connection = session.connection()
     dialect = connection.dialect
-    sql = str(query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    compiled = query.compile(dialect=dialect)
+    parameters: Sequence[Any] | dict[str, Any] = compiled.params
+    if compiled.positional:
+        parameters = [compiled.params[name] for name in compiled.positiontup or ()]
     cursor = connection.connection.cursor()
     try:
-        cursor.execute(sql)
+        cursor.execute(str(compiled), parameters)
         processors: list[tuple[int, Callable[[Any], Any]]] = []
         if convert:
             for position, (column, described) in enumerate(
