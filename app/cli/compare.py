@@ -30,8 +30,8 @@ def compare_rubrics(since: date | None, source: str | None, *, json_output: bool
     from app.store.tables import ChallengerStart
     from app.sync.challengers import compiled
     from app.validation.collection import collection_paused
-    from app.validation.judge import judge
     from app.validation.load import outcome_columns
+    from app.validation.rubric_validation import validate_rubric
 
     settings = get_settings()
     if settings.rubric_dir is None:
@@ -61,7 +61,7 @@ def compare_rubrics(since: date | None, source: str | None, *, json_output: bool
             figures: dict[str, dict[str, Any]] = {}
             for name, rubric in [(chosen.champion.name, rubrics.champion), *compared]:
                 found = outcome_columns(session, rubric, now=now, since=first_day, source=source)
-                figures[name] = asdict(judge(found, rubric.rubric)) | {
+                figures[name] = asdict(validate_rubric(found, rubric.rubric)) | {
                     "rubric_version": rubric.version,
                     "role": "champion" if name == chosen.champion.name else "challenger",
                     "scoring_since": (

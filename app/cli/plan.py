@@ -66,9 +66,9 @@ def plan(
     from app.validation.accounts import ScoredAccounts
     from app.validation.collection import collection_paused
     from app.validation.discarded import discarded_won
-    from app.validation.judge import judge
     from app.validation.load import outcome_columns
     from app.validation.plan import compare
+    from app.validation.rubric_validation import validate_rubric
 
     if source not in (None, "hubspot", "salesforce"):
         raise IcpSyncError(f"--source: expected hubspot or salesforce, got {source!r}")
@@ -95,7 +95,7 @@ def plan(
                 }
             with progress("statistics on both rubrics' closed deals"):
                 figures = {
-                    name: asdict(judge(found[name], rubric))
+                    name: asdict(validate_rubric(found[name], rubric))
                     for name, rubric in (
                         ("champion", champion_rubric),
                         ("challenger", challenger_rubric),

@@ -52,8 +52,8 @@ def validate(
     from app.store.engine import make_engine, make_session_factory
     from app.store.migrate import require_usable_schema
     from app.validation.collection import collection_paused
-    from app.validation.judge import judge
     from app.validation.load import outcome_columns
+    from app.validation.rubric_validation import validate_rubric
 
     first_day: date | None = None
     if since is not None:
@@ -93,7 +93,7 @@ def validate(
     finally:
         engine.dispose()
     with progress(f"statistics on {len(found):,} closed deals"):
-        report = asdict(judge(found, rubric))
+        report = asdict(validate_rubric(found, rubric))
     report["rubric_version"] = rubric.version
     if html is not None:
         _write_html(html, f"ICP validation — rubric {rubric.version}", report, found.outcomes())

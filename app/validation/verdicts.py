@@ -24,7 +24,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from app.validation.figures import pct
+
 if TYPE_CHECKING:
+    from app.validation.records import Interval
     from app.validation.stats import CriterionRate, FlagRate, TierRate
 
 __all__ = [
@@ -55,8 +58,9 @@ class Verdict:
     figures: Mapping[str, Figure] = field(default_factory=dict)
 
 
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1%}"
+def _wholly_above(upper: Interval | None, lower: Interval | None) -> bool:
+    """Whether the first interval lies wholly above the second (both known)."""
+    return upper is not None and lower is not None and upper[0] > lower[1]
 
 
 def _share(won: int, closed: int) -> str:
@@ -143,15 +147,11 @@ def tier_verdicts(
                 continue
             if lower.win_rate <= higher.win_rate:
                 continue
-            separate = (
-                lower.win_rate_interval is not None
-                and higher.win_rate_interval is not None
-                and lower.win_rate_interval[0] > higher.win_rate_interval[1]
-            )
+            separate = _wholly_above(lower.win_rate_interval, higher.win_rate_interval)
             message = (
-                f"Tiers out of order: {lower.tier} wins {_pct(lower.win_rate)} of its deals"
+                f"Tiers out of order: {lower.tier} wins {pct(lower.win_rate)} of its deals"
                 f" ({_share(lower.won, lower.closed)}), more than the higher tier {higher.tier}"
-                f" at {_pct(higher.win_rate)} ({_share(higher.won, higher.closed)});"
+                f" at {pct(higher.win_rate)} ({_share(higher.won, higher.closed)});"
                 f" {_overlap_clause(separate, confidence)}."
             )
             out.append(
@@ -182,15 +182,11 @@ def disqualifier_verdicts(disqualifiers: Sequence[FlagRate], confidence: float) 
             continue
         if row.flagged_win_rate < row.rest_win_rate:
             continue
-        separate = (
-            row.flagged_win_rate_interval is not None
-            and row.rest_win_rate_interval is not None
-            and row.flagged_win_rate_interval[0] > row.rest_win_rate_interval[1]
-        )
+        separate = _wholly_above(row.flagged_win_rate_interval, row.rest_win_rate_interval)
         message = (
             f"Disqualifier {row.flag} disqualifies winners: the deals it would drop won"
-            f" {_pct(row.flagged_win_rate)} ({_share(row.won_thrown_away, row.flagged)}), at"
-            f" least as often as the rest at {_pct(row.rest_win_rate)}"
+            f" {pct(row.flagged_win_rate)} ({_share(row.won_thrown_away, row.flagged)}), at"
+            f" least as often as the rest at {pct(row.rest_win_rate)}"
             f" ({_share(row.rest_won, row.rest_closed)}); {_overlap_clause(separate, confidence)}."
         )
         out.append(
@@ -232,9 +228,9 @@ def criterion_verdicts(
             continue
         high = None if interval is None else interval[1]
         groups = (
-            f"deals scoring high on it (≥ {high_at:g} points) won {_pct(row.high_win_rate)}"
+            f"deals scoring high on it (≥ {high_at:g} points) won {pct(row.high_win_rate)}"
             f" ({_share(row.high_won, row.high_closed)}), the others"
-            f" {_pct(row.low_win_rate)} ({_share(row.low_won, row.low_closed)})"
+            f" {pct(row.low_win_rate)} ({_share(row.low_won, row.low_closed)})"
         )
         if row.high_closed == 0:
             finding = "no deal scored high on it, so nothing shows it lifts the win rate"

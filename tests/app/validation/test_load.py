@@ -22,9 +22,9 @@ from app.store.tables import Account, Deal, DealAccount
 from app.sync.facts import account_facts
 from app.sync.rescore import prepared, scored
 from app.validation.accounts import ScoredAccounts
-from app.validation.judge import judge
 from app.validation.load import outcome_columns, outcomes, read_closed_deals
 from app.validation.plan import compare
+from app.validation.rubric_validation import validate_rubric
 from app.validation.stats import Outcome
 from connectors.records import CrmDeal
 from tests.app.sync.records import T0, company, sf_account, sf_lead
@@ -311,5 +311,5 @@ def test_given_a_store_when_judged_on_columns_then_the_validation_is_that_of_the
         columns = outcome_columns(session, rubric, now=NOW, since=since, source=source)
 
     assert len(columns.account_id) < len(columns) == len(expected)  # one record per account
-    assert judge(columns, rubric.rubric) == judge(expected, rubric.rubric)
+    assert validate_rubric(columns, rubric.rubric) == validate_rubric(expected, rubric.rubric)
     assert columns.outcomes() == expected

@@ -10,7 +10,7 @@ from app.validation.stats import Outcomes, Validation, summarise
 DISQUALIFIED = "disqualified"
 
 
-def judge(outcomes: Outcomes, rubric: Rubric) -> Validation:
+def validate_rubric(outcomes: Outcomes, rubric: Rubric) -> Validation:
     tiers = [tier.name for tier in rubric.tiers] + [DISQUALIFIED]
     weights = {criterion.id: criterion.weight for _, criterion in rubric.criteria}
     return summarise(outcomes, tiers, weights=weights)
