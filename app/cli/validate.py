@@ -16,8 +16,6 @@ from app.cli.html_report import HtmlOption
 from app.cli.html_report import write_html as _write_html
 from app.validation.figures import num, pct, pct_interval, ratio
 
-DQ = "disqualified"
-
 
 def register(cli: typer.Typer) -> None:
     cli.command("validate")(validate)

@@ -10,11 +10,11 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from app.rubric.model import DISQUALIFIED_TIER
 from app.scoring import CompiledRubric, ScoreResult
 from app.sync.facts import AccountColumns
 from app.validation.accounts import ScoredAccounts
 
-DISQUALIFIED = "disqualified"
 INTO, OUT_OF = "into", "out_of"
 SHOWN = 50
 """Accounts into (and out of) disqualified listed in the terminal and the HTML report, with
@@ -101,8 +101,8 @@ def _change(account: AccountColumns, old: ScoreResult, new: ScoreResult) -> Chan
 
 
 def _direction(before: str, after: str) -> str | None:
-    if after == DISQUALIFIED != before:
+    if after == DISQUALIFIED_TIER != before:
         return INTO
-    if before == DISQUALIFIED != after:
+    if before == DISQUALIFIED_TIER != after:
         return OUT_OF
     return None

@@ -4,13 +4,11 @@ way, so a verdict never depends on which command printed it."""
 
 from __future__ import annotations
 
-from app.rubric.model import Rubric
+from app.rubric.model import DISQUALIFIED_TIER, Rubric
 from app.validation.stats import Outcomes, Validation, summarise
-
-DISQUALIFIED = "disqualified"
 
 
 def validate_rubric(outcomes: Outcomes, rubric: Rubric) -> Validation:
-    tiers = [tier.name for tier in rubric.tiers] + [DISQUALIFIED]
+    tiers = [tier.name for tier in rubric.tiers] + [DISQUALIFIED_TIER]
     weights = {criterion.id: criterion.weight for _, criterion in rubric.criteria}
     return summarise(outcomes, tiers, weights=weights)
