@@ -92,9 +92,13 @@ def analyse(engine: Engine) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--url", required=True, help="An empty store: sqlite:///… or postgresql+psycopg://…")
+    parser.add_argument(
+        "--url", required=True, help="An empty store: sqlite:///… or postgresql+psycopg://…"
+    )
     parser.add_argument("--accounts", type=int, default=100_000)
-    parser.add_argument("--deals", type=int, default=0, help="closed deals (open ones come with them)")
+    parser.add_argument(
+        "--deals", type=int, default=0, help="closed deals (open ones come with them)"
+    )
     parser.add_argument("--seed", type=int, default=7)
     options = parser.parse_args()
     timings = seed_store(options.url, options.accounts, options.deals, options.seed)
