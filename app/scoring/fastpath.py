@@ -24,6 +24,7 @@ What a record costs beyond its memo look-ups, and how it is kept small (issue 18
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from contextlib import suppress
 from datetime import UTC, datetime
@@ -102,6 +103,29 @@ def _read(target: str, key: str, from_properties: bool, indent: str = "    ") ->
     ]
 
 
+class _Reads:
+    """Reads each field once per record: a field that several rules read (employees for a
+    criterion and a disqualifier) is kept in a local, the others are read straight into `raw`."""
+
+    def __init__(self, plan: Plan) -> None:
+        sources = Counter(
+            (key, from_properties)
+            for _, key, from_properties in (*plan.criteria, *plan.disqualifiers)
+        )
+        self.locals = {
+            source: f"v{n}" for n, source in enumerate(s for s, c in sources.items() if c > 1)
+        }
+        self.loaded: set[str] = set()
+
+    def __call__(self, key_name: str, key: str, from_properties: bool) -> list[str]:
+        local = self.locals.get((key, from_properties))
+        if local is None:
+            return _read("raw", key_name, from_properties)
+        lines = [] if local in self.loaded else _read(local, key_name, from_properties)
+        self.loaded.add(local)
+        return [*lines, f"    raw = {local}"]
+
+
 def _value_only(index: int, namespace: dict[str, Any]) -> list[str]:
     namespace[f"M{index}"] = {}
     return [
@@ -164,7 +188,7 @@ def _domain_rules(plan: Plan, namespace: dict[str, Any]) -> dict[tuple[str, bool
     return names
 
 
-def _disqualifiers(plan: Plan, namespace: dict[str, Any]) -> list[str]:
+def _disqualifiers(plan: Plan, namespace: dict[str, Any], read: _Reads) -> list[str]:
     lines: list[str] = []
     domains = _domain_rules(plan, namespace)
     normalised: set[str] = set()
@@ -175,7 +199,7 @@ def _disqualifiers(plan: Plan, namespace: dict[str, Any]) -> list[str]:
             name = domains[(key, from_properties)]
             if name not in normalised:
                 normalised.add(name)
-                lines += _read("raw", f"DK{index}", from_properties)
+                lines += read(f"DK{index}", key, from_properties)
                 lines += [
                     f"    {name} = normalise_domain(raw) if raw.__class__ is str else None",
                     f"    listed_{name} = {name} is not None and "
@@ -189,7 +213,7 @@ def _disqualifiers(plan: Plan, namespace: dict[str, Any]) -> list[str]:
                 *_flagged(index, f"D{index}.line(why)", "            "),
             ]
             continue
-        lines += _read("raw", f"DK{index}", from_properties)
+        lines += read(f"DK{index}", key, from_properties)
         lines.append("    if raw is not None:")
         if disqualifier.by_value is None:
             namespace[f"H{index}"] = rule
@@ -231,6 +255,7 @@ def generate_scorer(plan: Plan, tier_for: Callable[[int], str], version: str) ->
         "VERSION": version,
         "W": plan.total_weight,
     }
+    read = _Reads(plan)
     lines = [
         "def fast_score(facts, now):",
         "    values = facts.values",
@@ -238,7 +263,7 @@ def generate_scorer(plan: Plan, tier_for: Callable[[int], str], version: str) ->
     ]
     for index, (criterion, key, from_properties) in enumerate(plan.criteria):
         namespace |= {f"K{index}": key, f"C{index}": criterion, f"w{index}": criterion.weight}
-        lines += _read("raw", f"K{index}", from_properties)
+        lines += read(f"K{index}", key, from_properties)
         if criterion.value_only:
             lines += _value_only(index, namespace)
         else:
@@ -254,7 +279,7 @@ def generate_scorer(plan: Plan, tier_for: Callable[[int], str], version: str) ->
         "        total = 0",
         f"    reasons = ({''.join(f'r{i}[{_REASON}], ' for i in range(count))})",
         "    flags = ()",
-        *_disqualifiers(plan, namespace),
+        *_disqualifiers(plan, namespace, read),
         "    if flags:",
         "        return tuple_new(ScoreResult, "
         f"(total, DISQUALIFIED, True, flags, ({results}), reasons, VERSION))",
