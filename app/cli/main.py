@@ -76,6 +76,9 @@ cli = typer.Typer(
     # click's plain help and usage errors (for every sub-command too): typer's rich panels
     # cost each `--help` importing and rendering rich, longer than the rest of the start.
     rich_markup_mode=None,
+    # As wide as the terminal up to 120 columns (click stops at 80), so that the listing of
+    # commands shows more of each one's first sentence.
+    context_settings={"max_content_width": 120},
 )
 cli.add_typer(db.cli, name="db")
 cli.add_typer(rubric.cli, name="rubric")
