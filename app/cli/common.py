@@ -1,9 +1,10 @@
 """What the CLI commands share: rubric resolution, `--as-of`, JSON output, and how a user
 error is reported.
 
-Every module of `app.cli` loads only this, typer and the standard library: `icp-sync --help`
-imports them all, so rich, pydantic, the settings, SQLAlchemy and the CRM clients are imported
-inside the commands that use them (tests/app/cli/test_cli_imports.py)."""
+The modules `app.cli.main` registers load only this, typer and the standard library at import:
+`icp-sync --help` imports them all, so rich, pydantic, the settings, SQLAlchemy and the CRM
+clients are imported inside the commands that use them (tests/app/cli/test_cli_imports.py).
+Modules only a command imports (`compare`, `rubrics`, `progress`) need not."""
 
 from __future__ import annotations
 
