@@ -51,6 +51,15 @@ class _UserErrorsAsMessages(TyperGroup):
         ctx.meta[_JSON_ASKED] = asks_for_json(args)
         return super().parse_args(ctx, args)
 
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)
+        if option is not None and option.default is None:
+            # `icp-sync` with a sub-command leaves this `--help` out; typer validates an
+            # option's value through pydantic unless it is a bool already, and importing
+            # pydantic for it is most of `icp-sync score --help`'s start.
+            option.default = False
+        return option
+
     def invoke(self, ctx: Any) -> Any:  # typer vendors click; its Context type is private
         as_json = bool(ctx.meta.get(_JSON_ASKED))
         try:
