@@ -75,7 +75,14 @@ AS_OF = date(2026, 12, 1)
 SEED = 7
 BATCH = 100
 SAMPLE_S = 30.0
-CLI = (sys.executable, "-c", "from app.cli.main import run; run()")
+CLI = (
+    sys.executable,
+    "-c",
+    "from app.log_setup import configure_logging; configure_logging(); "
+    "from app.cli.main import run; run()",
+)
+"""`icp-sync` with its INFO log on (JSON lines with times, on stderr): the roll-out's
+progress lines split its time into rescoring and write-back."""
 PHASES = ("seed", "sync", "resync", "rollout", "webhook")
 
 
@@ -118,6 +125,16 @@ class Work:
             **extra,
         }
 
+    def max_crm_id(self) -> int:
+        """The highest HubSpot company id stored (an earlier webhook phase's leads included)."""
+        engine = make_engine(self.url)
+        try:
+            with engine.connect() as connection:
+                query = select(func.max(Account.crm_id)).where(Account.source == "hubspot")
+                return int(connection.scalar(query) or 0)  # ids are all 11 digits
+        finally:
+            engine.dispose()
+
     def counts(self) -> dict[str, int]:
         engine = make_engine(self.url)
         try:
@@ -139,7 +156,9 @@ def run_cli(
     out_path, log_path = work.folder / f"{name}.out", work.folder / f"{name}.log"
     with out_path.open("w") as out, log_path.open("a") as log:
         started = time.monotonic()
-        process = subprocess.Popen([*CLI, *arguments], env=env, stdout=out, stderr=log)  # noqa: S603
+        process = subprocess.Popen(  # noqa: S603 - our own command line
+            [*CLI, *arguments], env=env, stdout=out, stderr=log, preexec_fn=_default_sigint
+        )
         interrupted = False
         next_tick = started + SAMPLE_S
         while process.poll() is None:
@@ -158,6 +177,12 @@ def run_cli(
                     process.kill()
         seconds = time.monotonic() - started
     return process.returncode, out_path.read_text(), seconds, interrupted
+
+
+def _default_sigint() -> None:
+    """A shell starts background jobs with SIGINT ignored, and Python then never raises
+    KeyboardInterrupt: the child gets the default back, so SIGINT stops it as Ctrl-C would."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 # --- sync -------------------------------------------------------------------------------------
@@ -224,8 +249,8 @@ def phase_sync(args: argparse.Namespace, work: Work, sandbox: RunningSandbox) ->
         result["report"] = report
         result["complete"] = True
         result["minimum_calls"] = minimum_pages(sandbox) + math.ceil(_written(report) / BATCH)
-    elif code != 0 and not interrupted:
-        raise SystemExit(f"icp-sync sync failed ({code}); see {work.folder / 'sync.log'}")
+    elif code != 0 and not interrupted:  # killed from outside, or failed: kept, see the log
+        note(f"icp-sync sync exited {code}; see {work.folder / 'sync.log'}")
     result["pieces"].append(piece)
     result["summary"] = summarise_sync(result, args.companies, args.deals_per_company)
     work.save()
@@ -354,17 +379,47 @@ class ScoreWrites:
                 self.count += 1
 
 
-def one_rollout(work: Work, sandbox: RunningSandbox, label: str) -> dict[str, Any]:
+def rollout_timeline(log_path: Path, since: float) -> dict[str, float | None]:
+    """Seconds from the roll-out's start line to: its last "rescored" progress line, its first
+    "written" line, its end line (from the log's times; progress lines come every 5 s)."""
+    marks: dict[str, float] = {}
+    for line in log_path.read_text().splitlines():
+        try:
+            entry = json.loads(line)
+            at = datetime.fromisoformat(entry["timestamp"].replace("Z", "+00:00")).timestamp()
+        except (ValueError, KeyError, TypeError):
+            continue
+        event = str(entry.get("event", ""))
+        if at < since or "roll" not in event:
+            continue
+        if "rolling out rubric" in event:
+            marks.setdefault("start", at)
+        elif "rescored" in event and "roll-out:" in event:
+            marks["last_rescored"] = at
+        elif "written" in event and "roll-out:" in event:
+            marks.setdefault("first_written", at)
+        elif "roll-out of rubric" in event:
+            marks["end"] = at
+    start = marks.get("start")
+    return {
+        f"{key}_s": None if start is None or key not in marks else round(marks[key] - start, 1)
+        for key in ("last_rescored", "first_written", "end")
+    }
+
+
+def one_rollout(work: Work, sandbox: RunningSandbox, label: str,
+                dry_run: bool = False) -> dict[str, Any]:  # fmt: skip
     rollouts = work.results.setdefault("rollouts", [])
     rubric = changed_rubric(work, len(rollouts) + 1)
     before = work.counts()
     sandbox.hubspot.stats.reset()
     writes = ScoreWrites(sandbox)
     load_before = load_average()
-    started = time.monotonic()
+    started, wall_started = time.monotonic(), time.time()
     arguments = ["rescore", "--source", "hubspot", "--json", "--rubric", str(rubric)]
-    code, out, seconds, _ = run_cli(work, work.env(sandbox), f"rollout-{len(rollouts) + 1}",
-                                    arguments, None)  # fmt: skip
+    arguments += ["--dry-run"] if dry_run else []
+    name = f"rollout-{len(rollouts) + 1}"
+    code, out, seconds, _ = run_cli(work, work.env(sandbox), name, arguments, None)
     writes.unsubscribe()
     if code != 0:
         raise SystemExit(f"icp-sync rescore failed ({code}); see {work.folder}")
@@ -373,8 +428,10 @@ def one_rollout(work: Work, sandbox: RunningSandbox, label: str) -> dict[str, An
     last = writes.last or first
     calls = sandbox.hubspot.stats.snapshot()
     row = {
-        "label": label,
+        "label": label
+        + (" (dry run: rescoring only, rolled back, nothing written)" if dry_run else ""),
         "rubric": rubric.name,
+        "from_log": rollout_timeline(work.folder / f"{name}.log", wall_started - 1),
         "accounts_in_store": before["accounts"],
         "scores_before": before["scores"],
         "seconds": round(seconds, 1),
@@ -392,13 +449,19 @@ def one_rollout(work: Work, sandbox: RunningSandbox, label: str) -> dict[str, An
         round(calls["total"] / ((last - first) * RATE_LIMIT / 10), 3) if last > first else None
     )
     rollouts.append(row)
-    work.results["current_rubric"] = str(rubric)
+    if not dry_run:
+        work.results["current_rubric"] = str(rubric)
     work.save()
     note(f"rollout: {json.dumps({k: v for k, v in row.items() if k != 'report'})}")
     return row
 
 
 def phase_rollout(args: argparse.Namespace, work: Work, sandbox: RunningSandbox) -> None:
+    if args.rollout_dry_run:
+        unscored = work.counts()["scores"] == 0
+        label = "initial scoring" if unscored else "roll-out of a changed rubric"
+        one_rollout(work, sandbox, label, dry_run=True)
+        return
     if work.counts()["scores"] == 0:
         one_rollout(work, sandbox, "initial scoring (store without scores)")
     for _ in range(args.rollouts):
@@ -414,6 +477,8 @@ def phase_webhook(args: argparse.Namespace, work: Work, sandbox: RunningSandbox,
     if "current_rubric" in work.results:
         extra["ICP_SYNC_RUBRIC"] = work.results["current_rubric"]
     upgrade_to_head(work.url)
+    companies = sandbox.hubspot.stores["companies"]  # new leads: ids the store has not seen
+    companies.next_id = max(companies.next_id, work.max_crm_id() + 1)
     load_before = load_average()
     with (work.folder / "serve.log").open("ab") as log:
         started = time.monotonic()
@@ -478,6 +543,17 @@ def main() -> int:
     parser.add_argument("--max-minutes", type=float, default=0.0, help="per sync; 0: no limit")
     parser.add_argument("--store-only", action="store_true")
     parser.add_argument("--rollouts", type=int, default=1)
+    parser.add_argument(
+        "--rollout-dry-run",
+        action="store_true",
+        help="time `icp-sync rescore --dry-run` only (the store part)",
+    )
+    parser.add_argument(
+        "--sandbox-companies",
+        type=int,
+        help="seed the sandbox with fewer companies than the store holds (for "
+        "the webhook phase only: new records' ids start past the store's)",
+    )
     parser.add_argument("--leads", type=int, default=40)
     parser.add_argument("--lead-rate", type=float, default=1.0)
     parser.add_argument("--database-url")
@@ -491,15 +567,20 @@ def main() -> int:
     config.update(fixed, seed=SEED, as_of=AS_OF.isoformat(), database=work.url.split(":")[0])
     webhooks = "webhook" in args.phases
     if webhooks and {"sync", "resync", "rollout"} & set(args.phases):
-        parser.error("run the webhook phase on its own: the other phases' writes would queue "
-                     "their echoes for a service that is not yet listening")
+        parser.error(
+            "run the webhook phase on its own: the other phases' writes would queue "
+            "their echoes for a service that is not yet listening"
+        )
     ensure_store(args, work)
     port = free_port()
     rss_before = rss_mib()
     load_before = load_average()
     started = time.perf_counter()
+    sandbox_companies = args.companies if args.sandbox_companies is None else args.sandbox_companies
+    if sandbox_companies != args.companies and set(args.phases) - {"seed", "webhook"}:
+        parser.error("--sandbox-companies: the webhook phase only")
     with start_sandbox(
-        seed=SEED, companies=args.companies, deals_per_company=args.deals_per_company,
+        seed=SEED, companies=sandbox_companies, deals_per_company=args.deals_per_company,
         as_of=AS_OF, webhook_target=f"http://127.0.0.1:{port}" if webhooks else None,
     ) as sandbox:  # fmt: skip
         seeded = {
@@ -510,6 +591,8 @@ def main() -> int:
             "live_deals": sandbox.hubspot.count("deals", archived=False),
             "load_before": load_before, "load_after": load_average(),
         }  # fmt: skip
+        if sandbox_companies != args.companies:
+            seeded["companies_seeded"] = sandbox_companies
         work.results.setdefault("seedings", []).append(seeded)
         work.save()
         note(f"sandbox seeded: {seeded}")
