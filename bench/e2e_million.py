@@ -147,6 +147,16 @@ class Work:
             engine.dispose()
 
 
+PROFILE: Path | None = None
+"""`--profile DIR`: each command runs under cProfile (its main thread), stats to DIR/NAME.prof."""
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process `pid` so far (all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run_cli(
     work: Work, env: dict[str, str], name: str, arguments: list[str], max_s: float | None,
     tick: Any = None,
@@ -156,8 +166,13 @@ def run_cli(
     out_path, log_path = work.folder / f"{name}.out", work.folder / f"{name}.log"
     with out_path.open("w") as out, log_path.open("a") as log:
         started = time.monotonic()
+        command = [*CLI, *arguments]
+        if PROFILE is not None:
+            entry = CLI[2].replace("run()", f"import cProfile; cProfile.run('run()', "
+                                   f"{str(PROFILE / (name + '.prof'))!r})")  # fmt: skip
+            command = [CLI[0], CLI[1], entry, *arguments]
         process = subprocess.Popen(  # noqa: S603 - our own command line
-            [*CLI, *arguments], env=env, stdout=out, stderr=log, preexec_fn=_default_sigint
+            command, env=env, stdout=out, stderr=log, preexec_fn=_default_sigint
         )
         interrupted = False
         next_tick = started + SAMPLE_S
@@ -165,7 +180,7 @@ def run_cli(
             time.sleep(1.0)
             now = time.monotonic()
             if tick is not None and now >= next_tick:
-                tick(now - started)
+                tick(now - started, process.pid)
                 next_tick += SAMPLE_S
             if max_s is not None and now - started > max_s and not interrupted:
                 note(f"{name}: {max_s / 60:g} minutes up: SIGINT")
@@ -208,10 +223,12 @@ def phase_sync(args: argparse.Namespace, work: Work, sandbox: RunningSandbox) ->
     before = work.counts()
     samples: list[dict[str, Any]] = []
 
-    def tick(elapsed: float) -> None:
+    def tick(elapsed: float, pid: int) -> None:
         counts = work.counts()
         sample = {"t_s": round(elapsed), **counts, "calls": stats.total,
-                  "writes": stats.calls("batch/update"), "load": load_average()}  # fmt: skip
+                  "writes": stats.calls("batch/update"), "load": load_average(),
+                  "sync_cpu_s": _cpu_or_none(pid),
+                  "sandbox_cpu_s": cpu_seconds(os.getpid())}  # fmt: skip
         samples.append(sample)
         note(f"sync: {sample}")
 
@@ -312,6 +329,13 @@ def summarise_sync(result: dict[str, Any], companies: int, deals_per: float) -> 
             companies / BATCH + total_deals / BATCH + companies / BATCH
         )
     return summary
+
+
+def _cpu_or_none(pid: int) -> float | None:
+    try:
+        return cpu_seconds(pid)
+    except (OSError, IndexError):
+        return None
 
 
 def _median(values: list[float]) -> float | None:
@@ -558,7 +582,12 @@ def main() -> int:
     parser.add_argument("--lead-rate", type=float, default=1.0)
     parser.add_argument("--database-url")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--profile", type=Path, help="cProfile each icp-sync command into DIR")
     args = parser.parse_args()
+    if args.profile:
+        global PROFILE
+        PROFILE = args.profile.resolve()
+        PROFILE.mkdir(parents=True, exist_ok=True)
     work = Work(args.work_dir, args.database_url)
     config = work.results.setdefault("config", {})
     fixed = {"companies": args.companies, "deals_per_company": args.deals_per_company}
