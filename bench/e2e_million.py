@@ -258,9 +258,10 @@ def phase_sync(args: argparse.Namespace, work: Work, sandbox: RunningSandbox) ->
         "samples": samples,
     }
     pulled = (after["accounts"] - before["accounts"]) + (after["deals"] - before["deals"])
-    piece["pull_calls"] = snapshot["total"] - write_calls
-    piece["records_per_pull_call"] = round(pulled / max(1, piece["pull_calls"]), 1)
-    piece["share_of_rate_limit"] = round(snapshot["total"] / (seconds * RATE_LIMIT / 10), 3)
+    total = stats.total
+    piece["pull_calls"] = total - write_calls
+    piece["records_per_pull_call"] = round(pulled / max(1, total - write_calls), 1)
+    piece["share_of_rate_limit"] = round(total / (seconds * RATE_LIMIT / 10), 3)
     if code == 0 and not interrupted:
         report = json.loads(out)
         result["report"] = report
@@ -445,9 +446,9 @@ def one_rollout(work: Work, sandbox: RunningSandbox, label: str,
     name = f"rollout-{len(rollouts) + 1}"
     code, out, seconds, _ = run_cli(work, work.env(sandbox), name, arguments, None)
     writes.unsubscribe()
-    if code != 0:
-        raise SystemExit(f"icp-sync rescore failed ({code}); see {work.folder}")
-    report = json.loads(out)
+    if code != 0:  # stopped (Ctrl-C) or failed: the timeline so far is kept, see the log
+        note(f"icp-sync rescore exited {code}; see {work.folder / (name + '.log')}")
+    report = json.loads(out) if code == 0 else {"exit_code": code}
     first = writes.first or (started + seconds)
     last = writes.last or first
     calls = sandbox.hubspot.stats.snapshot()
@@ -470,7 +471,9 @@ def one_rollout(work: Work, sandbox: RunningSandbox, label: str,
         "load_after": load_average(),
     }
     row["share_of_rate_limit_in_write_back"] = (
-        round(calls["total"] / ((last - first) * RATE_LIMIT / 10), 3) if last > first else None
+        round(sandbox.hubspot.stats.total / ((last - first) * RATE_LIMIT / 10), 3)
+        if last > first
+        else None
     )
     rollouts.append(row)
     if not dry_run:
@@ -487,9 +490,13 @@ def phase_rollout(args: argparse.Namespace, work: Work, sandbox: RunningSandbox)
         one_rollout(work, sandbox, label, dry_run=True)
         return
     if work.counts()["scores"] == 0:
-        one_rollout(work, sandbox, "initial scoring (store without scores)")
+        row = one_rollout(work, sandbox, "initial scoring (store without scores)")
+        if "exit_code" in row["report"]:
+            return
     for _ in range(args.rollouts):
-        one_rollout(work, sandbox, "roll-out of a changed rubric (one weight, new version)")
+        row = one_rollout(work, sandbox, "roll-out of a changed rubric (one weight, new version)")
+        if "exit_code" in row["report"]:
+            return
 
 
 # --- webhook ----------------------------------------------------------------------------------
