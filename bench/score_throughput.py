@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/score_throughput.py [--records 1000000] [--seed 7] [--runs 1] [--json]
     .venv/bin/python bench/score_throughput.py --runs 5 --compare ../main-checkout [--json]
+    .venv/bin/python bench/score_throughput.py --no-gc-policy ...   # CPython's default GC
 
 Accounts are generated in chunks (generation is not timed) with the value shapes HubSpot
 delivers: every property a string, multi-select values `;`-joined in option order, dates as
@@ -11,15 +12,23 @@ unique. Reported: records/s of `score()` alone (reasons included; wall clock, an
 second, which other processes on a shared machine disturb less), the whole run's wall time,
 and the process's peak resident memory.
 
+The garbage collector runs under the policy the scoring processes apply at start-up
+(`app.gc_policy.apply_gc_policy`, called once the rubric is compiled), so the figure is what a
+webhook worker gets; `--no-gc-policy` keeps CPython's default. A checkout without
+`app/gc_policy.py` (code from before the policy) runs with the default, as it ran in service.
+
 `--runs N` repeats the run N times (a freshly compiled rubric each time) and reports each run
 and the median, min and max. `--compare DIR` measures another checkout's code (its `app/`)
 with this same harness in the same sitting: N runs of each, each in its own process,
-interleaved (this checkout, DIR, this, DIR, ...), with the load average before and after.
+interleaved (this checkout, DIR, this, DIR, ...), with the load average before and after;
+repeat it to measure several checkouts, interleaved alike.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
+import importlib
 import json
 import math
 import os
@@ -90,9 +99,20 @@ def synthetic_accounts(count: int, seed: int) -> Iterator[AccountFacts]:
         yield AccountFacts(id=str(index), values=values, object_type="company")
 
 
-def run_once(records: int, seed: int, chunk_size: int) -> dict[str, Any]:
+def gc_policy_applied() -> bool:
+    """Applies this checkout's `app.gc_policy`, if it has one."""
+    try:
+        policy = importlib.import_module("app.gc_policy")
+    except ModuleNotFoundError:
+        return False
+    policy.apply_gc_policy()
+    return True
+
+
+def run_once(records: int, seed: int, chunk_size: int, gc_policy: bool) -> dict[str, Any]:
     started = time.perf_counter()
     rubric = compile_rubric(load_rubric())
+    applied = gc_policy and gc_policy_applied()
     accounts = synthetic_accounts(records, seed)
     scoring_seconds = scoring_cpu_seconds = 0.0
     tiers: Counter[str] = Counter()
@@ -116,6 +136,8 @@ def run_once(records: int, seed: int, chunk_size: int) -> dict[str, Any]:
         "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "reasons_per_record": round(reasons / records, 2),
         "tiers": dict(sorted(tiers.items())),
+        "gc_policy": applied,
+        "gc_thresholds": gc.get_threshold(),
     }
 
 
@@ -133,10 +155,10 @@ def summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def compare(args: argparse.Namespace) -> dict[str, Any]:
-    """`args.runs` runs of this checkout's code and of `args.compare`'s, interleaved, each a
-    process of this script with the other checkout first on PYTHONPATH."""
+    """`args.runs` runs of this checkout's code and of each of `args.compare`'s, interleaved,
+    each a process of this script with that checkout first on PYTHONPATH."""
     here = Path(__file__).resolve().parent.parent
-    codes = {"this": here, "compared": args.compare.resolve()}
+    codes = {"this": here} | {f"compared {n}": c.resolve() for n, c in enumerate(args.compare)}
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in codes}
     load_before = os.getloadavg()
     for _ in range(args.runs):
@@ -148,6 +170,7 @@ def compare(args: argparse.Namespace) -> dict[str, Any]:
                 f"--records={args.records}",
                 f"--seed={args.seed}",
                 f"--chunk={args.chunk}",
+                *(["--no-gc-policy"] if args.no_gc_policy else []),
             ]
             environment = {**os.environ, "PYTHONPATH": str(code)}
             done = subprocess.run(  # noqa: S603 - our own command line
@@ -167,7 +190,17 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--chunk", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=1)
-    parser.add_argument("--compare", type=Path, help="another checkout whose app/ to measure")
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        action="append",
+        help="another checkout whose app/ to measure (repeatable: each one interleaved)",
+    )
+    parser.add_argument(
+        "--no-gc-policy",
+        action="store_true",
+        help="keep CPython's default garbage collection (not app.gc_policy's)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
 
@@ -178,7 +211,10 @@ def main() -> int:
     if args.compare is not None:
         report = compare(args) | machine
     else:
-        each = [run_once(args.records, args.seed, args.chunk) for _ in range(args.runs)]
+        each = [
+            run_once(args.records, args.seed, args.chunk, not args.no_gc_policy)
+            for _ in range(args.runs)
+        ]
         report = (each[0] if args.runs == 1 else summary(each)) | {"each": each} | machine
     if args.json:
         print(json.dumps(report))

@@ -12,7 +12,10 @@ from functools import lru_cache
 MAX_DOMAIN_INPUT = 200
 MAX_DOMAIN_LENGTH = 253  # DNS; also within the store's 255-character column
 _CLEAN_DOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?")
-_is_clean = _CLEAN_DOMAIN.fullmatch
+_LABEL = r"[a-z0-9]++(?:-++[a-z0-9]++)*+"  # possessive: no backtracking
+_is_bare = re.compile(rf"(?!www\.){_LABEL}(?:\.{_LABEL})++").fullmatch
+"""Already a bare domain: clean, two labels or more, none empty or with a hyphen at either end,
+no `www.` — one regex pass (five substring tests after `_CLEAN_DOMAIN` took 1.6x as long)."""
 
 
 def normalise_domain(value: str) -> str | None:
@@ -21,15 +24,7 @@ def normalise_domain(value: str) -> str | None:
 
     Most values already are a bare domain, and unique: those are returned as they are, without
     the cache, which only pays for the text that needs work (URLs, e-mails, upper case)."""
-    if (
-        len(value) <= MAX_DOMAIN_LENGTH
-        and _is_clean(value) is not None
-        and "." in value
-        and ".." not in value
-        and ".-" not in value
-        and "-." not in value
-        and not value.startswith("www.")
-    ):
+    if len(value) <= MAX_DOMAIN_LENGTH and _is_bare(value) is not None:
         return value
     return _normalise_text(value)
 

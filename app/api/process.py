@@ -43,6 +43,7 @@ class ServeOptions:
 def build_app(options: ServeOptions, settings: Settings, rubric: Rubric) -> FastAPI:
     """The service with its background work: in this process with one worker; with several,
     in whichever process wins the election (app.election)."""
+    from app.gc_policy import apply_gc_policy
     from app.runtime import Runtime
 
     def runtime(resources: Resources) -> Background:
@@ -60,7 +61,9 @@ def build_app(options: ServeOptions, settings: Settings, rubric: Rubric) -> Fast
             return make()
         return Elected(resources.engine, group_lock_name(options.host, options.port), make)
 
-    return create_app(settings, runtime=runtime)
+    app = create_app(settings, runtime=runtime)
+    apply_gc_policy()  # in each process that serves, once its app is built
+    return app
 
 
 def app_from_environment() -> FastAPI:

@@ -140,12 +140,14 @@ def worker(
     HTTP service; several may run against one PostgreSQL database)."""
     from app.cli.rubrics import refuse_rubric_with_directory
     from app.cli.signals import StopOnSignal
+    from app.gc_policy import apply_gc_policy
     from app.log_setup import configure_logging
     from app.runtime import Runtime
     from app.settings import get_settings
     from app.store.engine import make_engine, make_session_factory
     from app.store.migrate import upgrade_to_head
 
+    apply_gc_policy()
     settings = get_settings()
     configure_logging(settings.log_format)
     refuse_rubric_with_directory(rubric_file, settings)

@@ -28,6 +28,7 @@ def promote(
     """Record challenger NAME (a file of ICP_SYNC_RUBRIC_DIR) as the champion: from now on it
     is scored and written to the CRM, and the former champion is scored in shadow. Then
     rescores every stored account with it."""
+    from app.gc_policy import apply_gc_policy
     from app.rubric.registry import choose, record_champion, recorded_champion, rubric_files
     from app.settings import get_settings
     from app.store.engine import make_engine, make_session_factory
@@ -35,6 +36,7 @@ def promote(
     from app.sync.challengers import compiled
     from app.sync.rollout import roll_out
 
+    apply_gc_policy()
     settings = get_settings()
     if settings.rubric_dir is None:
         raise IcpSyncError(

@@ -45,12 +45,14 @@ def rescore(
     naming the holder, when a sync or another roll-out of that CRM runs."""
     from app.cli.rubrics import resolve_rubrics
     from app.crm import ALL, resolve_sources
+    from app.gc_policy import apply_gc_policy
     from app.settings import get_settings
     from app.store.engine import make_engine
     from app.store.migrate import require_usable_schema, upgrade_to_head
     from app.sync.challengers import compiled
     from app.sync.rollout import roll_out
 
+    apply_gc_policy()
     settings = get_settings()
     rubrics = compiled(resolve_rubrics(rubric_file, settings))
     resolve_sources(source or ALL, settings)  # an unknown CRM, or none configured: named

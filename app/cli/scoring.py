@@ -57,7 +57,10 @@ def score_file(
 
     if output is not None and _same_file(input_file, output):
         raise IcpSyncError(f"--output: {output} is the input file; choose another file")
+    from app.gc_policy import apply_gc_policy
+
     rubric = compile_rubric(resolve_rubric(rubric_file))
+    apply_gc_policy()
     now = as_of(as_of_option)
     scored = ((facts, score(facts, rubric, now)) for facts in read_accounts(input_file))
     if output is not None:

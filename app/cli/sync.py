@@ -146,12 +146,14 @@ def sync(
     error (`source`, `error`, `exit_code`) is printed, the failed ones included."""
     from app.cli.rubrics import resolve_rubrics
     from app.crm import ALL, make_connector, resolve_sources
+    from app.gc_policy import apply_gc_policy
     from app.settings import get_settings
     from app.store.engine import make_engine
     from app.store.migrate import require_usable_schema, upgrade_to_head
     from app.sync.challengers import compiled as compiled_rubrics
     from app.sync.health import secret_values
 
+    apply_gc_policy()
     settings = get_settings()
     rubrics = resolve_rubrics(rubric_file, settings)
     rubric = rubrics.champion.rubric
