@@ -311,21 +311,19 @@ def time_command(
     environment = _environment(code, database)
     walls: list[float] = []
     cpus_used: list[float] = []
+    peaks: list[float] = []
     load_before = os.getloadavg()
     for attempt in range(warmup + runs):
-        used_before = _children_cpu()
         started = time.perf_counter()
-        done = subprocess.run(  # noqa: S603 - our own command line
-            command, cwd=code, env=environment, capture_output=True, text=True, check=False
-        )
+        returncode, stdout, stderr, usage = _run(command, code, environment)
         wall = time.perf_counter() - started
-        used = _children_cpu() - used_before
-        if done.returncode != 0:
-            raise SystemExit(f"{' '.join(arguments)} failed ({done.returncode}):\n{done.stderr}")
-        json.loads(done.stdout)  # the JSON output stays clean
+        if returncode != 0:
+            raise SystemExit(f"{' '.join(arguments)} failed ({returncode}):\n{stderr}")
+        json.loads(stdout)  # the JSON output stays clean
         if attempt >= warmup:
             walls.append(wall)
-            cpus_used.append(used)
+            cpus_used.append(usage.ru_utime + usage.ru_stime)
+            peaks.append(usage.ru_maxrss / 1024)  # Linux: KiB
     return {
         "command": "icp-sync " + " ".join(arguments),
         "runs": runs,
@@ -333,16 +331,29 @@ def time_command(
         "min_s": round(min(walls), 2),
         "max_s": round(max(walls), 2),
         "median_cpu_s": round(statistics.median(cpus_used), 2),
+        "peak_rss_mib": round(max(peaks)),
+        "median_peak_rss_mib": round(statistics.median(peaks)),
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
     }
 
 
-def _children_cpu() -> float:
-    """User + system CPU seconds of the finished child processes: on a shared machine, the
-    figure that other processes' load disturbs least."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+def _run(
+    command: list[str], code: Path, environment: dict[str, str]
+) -> tuple[int, str, str, resource.struct_rusage]:
+    """Exit status, output, error output and resource usage of one run of `command`: its
+    user + system CPU seconds (on a shared machine, the figure that other processes' load
+    disturbs least) and its peak resident set size (`ru_maxrss`), from `wait4`. `taskset`
+    execs the command, so both are the command's own."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        child = subprocess.Popen(  # noqa: S603 - our own command line
+            command, cwd=code, env=environment, stdout=out, stderr=err, text=True
+        )
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return child.returncode, out.read(), err.read(), usage
 
 
 def phases(

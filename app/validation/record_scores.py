@@ -1,0 +1,116 @@
+"""The accounts of the closed deals and their scores, kept as a few numbers per account.
+
+`validate` and `plan` grade a rubric on every closed deal, each with its account's score.
+At a million accounts, keeping each account's row, facts and `ScoreResult` until the
+statistics ran cost gigabytes; here a page of accounts is scored and each *candidate* (an
+account with a closed deal) keeps only its CRM id, score, tier, criteria points (one mapping
+per distinct set, shared) and flags (one tuple per distinct set, shared).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from operator import attrgetter
+
+import numpy as np
+
+from app.scoring import ScoreResult
+from app.validation.accounts import AccountRow, Bools, ClosedDeals, Ints
+from app.validation.columns import OutcomeColumns
+
+
+@dataclass(frozen=True, slots=True)
+class Candidates:
+    """The distinct accounts of the closed deals (closed since a day), by id, and per deal
+    its account (an index into `ids`), won and close day (an ordinal)."""
+
+    ids: Ints
+    deal_account: Ints
+    won: Bools
+    day: Ints
+
+
+def candidates_of(deals: ClosedDeals, since: date | None) -> Candidates:
+    account, won, day = deals
+    if since is not None:
+        kept = day >= since.toordinal()
+        account, won, day = account[kept], won[kept], day[kept]
+    ids, inverse = np.unique(account, return_inverse=True)
+    return Candidates(ids, inverse.reshape(-1).astype(np.int64), won, day)
+
+
+def positions(candidates: Candidates, rows: Sequence[AccountRow]) -> list[tuple[int, int]]:
+    """(index in `rows`, index in `candidates.ids`) of the rows that are candidates."""
+    ids = np.fromiter(map(_ID, rows), np.int64, len(rows))
+    if not len(candidates.ids) or not len(ids):
+        return []
+    at = np.minimum(np.searchsorted(candidates.ids, ids), len(candidates.ids) - 1)
+    hit = np.flatnonzero(candidates.ids[at] == ids)
+    return list(zip(hit.tolist(), at[hit].tolist(), strict=True))
+
+
+_ID, _CRITERION_ID, _POINTS = attrgetter("id"), attrgetter("id"), attrgetter("points")
+
+
+class RecordScores:
+    """One rubric's own scores of the candidates, by their index in `Candidates.ids`, filled
+    as the pages of accounts go by; a candidate never filled was not read live (archived or
+    deleted by a sync after the deals were read): its deals are left out."""
+
+    def __init__(self, candidates: int) -> None:
+        self.seen = np.zeros(candidates, np.bool_)
+        self.crm_id: list[str] = [""] * candidates
+        self.score = np.zeros(candidates, np.int64)
+        self.tier: list[str] = [""] * candidates
+        self.criteria: list[dict[str, float]] = [{}] * candidates
+        self.flags: list[tuple[str, ...]] = [()] * candidates
+        self._profiles: dict[tuple[tuple[str, ...], tuple[float | None, ...]], dict[str, float]]
+        self._profiles = {}
+        self._flag_sets: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+    def add(self, at: int, row: AccountRow, result: ScoreResult) -> None:
+        self.seen[at] = True
+        self.crm_id[at] = row.crm_id
+        self.score[at] = result.score
+        self.tier[at] = result.tier
+        self.criteria[at] = self._criteria(result)
+        self.flags[at] = self._flag_sets.setdefault(result.flags, result.flags)
+
+    def _criteria(self, result: ScoreResult) -> dict[str, float]:
+        """One mapping per distinct set of criterion points: accounts scoring alike share it,
+        and the statistics group by identity (a few hundred profiles, not one per account)."""
+        key = (
+            tuple(map(_CRITERION_ID, result.criteria)),
+            tuple(map(_POINTS, result.criteria)),
+        )
+        known = self._profiles.get(key)
+        if known is None:
+            points = {c.id: c.points for c in result.criteria if c.points is not None}
+            known = self._profiles[key] = points
+        return known
+
+
+def outcome_columns_of(candidates: Candidates, scores: RecordScores) -> OutcomeColumns:
+    """The deals of the candidates read live, one record per account, the records numbered in
+    the order of their first deal."""
+    account, won, day = candidates.deal_account, candidates.won, candidates.day
+    if not scores.seen.all():
+        kept = scores.seen[account]
+        account, won, day = account[kept], won[kept], day[kept]
+    at, first, inverse = np.unique(account, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")
+    rank = np.empty(len(at), np.int64)
+    rank[order] = np.arange(len(at), dtype=np.int64)
+    records = at[order].tolist()
+    return OutcomeColumns(
+        account_id=[scores.crm_id[i] for i in records],
+        score=scores.score[at[order]].tolist(),
+        tier=[scores.tier[i] for i in records],
+        criteria=[scores.criteria[i] for i in records],
+        flags=[scores.flags[i] for i in records],
+        deal_record=rank[inverse.reshape(-1)],
+        won=won,
+        closed_on=day,
+    )
