@@ -90,9 +90,9 @@ def _ignore(_: int) -> None:
 
 class ScoredAccounts:
     """Every live account (of `source`, if given), read a page at a time. One instance per
-    command, shared by its calls: the closed deals are read once, and the record scores of
-    `outcome_columns` are kept per rubric (its fingerprint) and `since`, a few numbers per
-    account. Nothing here sees writes made after a read."""
+    command, shared by its calls: the closed deals are read once, and `plan`'s comparison
+    leaves both rubrics' scores of their accounts (a few numbers each) for `outcome_columns`
+    to take, so the accounts are read once. Nothing here sees writes made after a read."""
 
     def __init__(
         self,
@@ -111,7 +111,7 @@ class ScoredAccounts:
         self.candidates: dict[date | None, Candidates] = {}
         """The accounts of `closed_deals` per `since`, shared by the rubrics' outcomes."""
         self.record_scores: dict[tuple[str, date | None], RecordScores] = {}
-        """Per rubric fingerprint and `since`: its candidates' own scores."""
+        """Per rubric fingerprint and `since`: its candidates' own scores, until taken."""
 
     @property
     def now(self) -> datetime:

@@ -78,6 +78,17 @@ def _index(values: list[Any]) -> tuple[Ints, list[Any]]:
     return np.fromiter(map(lookup.__getitem__, values), np.int64, len(values)), distinct
 
 
+def _account_index(values: list[Any]) -> tuple[Ints, int]:
+    """`_index` of the account ids, and how many distinct. Columns from a store hold one
+    record per account, so the ids usually all differ: when their hashes all do, the index is
+    0, 1, 2, ... without a dictionary of a million strings."""
+    hashes = np.fromiter(map(hash, values), np.int64, len(values))
+    if len(np.unique(hashes)) == len(values):
+        return np.arange(len(values), dtype=np.int64), len(values)
+    index, distinct = _index(values)
+    return index, len(distinct)
+
+
 def _identity_index(objects: list[Any]) -> tuple[Ints, list[Any]]:
     """(index per object, the distinct objects), told apart by ``id``: the outcomes of one
     account share their criteria mapping and flags tuple, so only a few are looked into.
@@ -94,7 +105,7 @@ def deals_of(outcomes: Outcomes, tiers: Sequence[str], extra_criteria: Sequence[
     columns = columns_of(outcomes)
     record = columns.deal_record
     n = len(record)
-    account_of_record, distinct_accounts = _index(columns.account_id)
+    account_of_record, accounts = _account_index(columns.account_id)
     raw_tier, seen_tiers = _index(columns.tier)
     tier_names = list(dict.fromkeys(tiers))
     tier_names += sorted(set(seen_tiers) - set(tier_names))
@@ -135,7 +146,7 @@ def deals_of(outcomes: Outcomes, tiers: Sequence[str], extra_criteria: Sequence[
     cell = cell_of_record[record]
     return Deals(
         n=n,
-        accounts=len(distinct_accounts),
+        accounts=accounts,
         won=won,
         tier=tier_of_record[record],
         quarter=day_quarter[columns.closed_on - first_day],

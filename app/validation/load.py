@@ -158,14 +158,13 @@ def outcome_columns(
     if accounts is None:
         accounts = ScoredAccounts(session, now=now, source=source, progress=progress)
     found = candidates(session, accounts, since)
-    key = (rubric.fingerprint, since)
-    scores = accounts.record_scores.get(key)
+    # kept by `compare` for this call: used once, then let go
+    scores = accounts.record_scores.pop((rubric.fingerprint, since), None)
     if scores is None:
         scores = RecordScores(len(found.ids))
         for rows in accounts.pages(only=found.ids):
             for i, at in positions(found, rows):
                 scores.add(at, rows[i], accounts.own(rubric, rows[i]))
-        accounts.record_scores[key] = scores
     return outcome_columns_of(found, scores)
 
 
