@@ -3,8 +3,8 @@
 `validate` and `plan` grade a rubric on every closed deal, each with its account's score.
 At a million accounts, keeping each account's row, facts and `ScoreResult` until the
 statistics ran cost gigabytes; here a page of accounts is scored and each *candidate* (an
-account with a closed deal) keeps only its CRM id, score, tier, criteria points (one mapping
-per distinct set, shared) and flags (one tuple per distinct set, shared).
+account with a closed deal) keeps only its CRM id, score, tier, criteria points (a row of one
+matrix) and flags (one tuple per distinct set, shared).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import numpy as np
 
 from app.scoring import ScoreResult
 from app.validation.accounts import AccountRow, Bools, ClosedDeals, Ints
-from app.validation.columns import OutcomeColumns
+from app.validation.columns import CriteriaTable, OutcomeColumns
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,32 +64,40 @@ class RecordScores:
         self.crm_id: list[str] = [""] * candidates
         self.score = np.zeros(candidates, np.int64)
         self.tier: list[str] = [""] * candidates
-        self.criteria: list[dict[str, float]] = [{}] * candidates
         self.flags: list[tuple[str, ...]] = [()] * candidates
-        self._profiles: dict[tuple[tuple[str, ...], tuple[float | None, ...]], dict[str, float]]
-        self._profiles = {}
         self._flag_sets: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self.names: tuple[str, ...] = ()
+        self.points = np.full((candidates, 0), np.nan)
 
     def add(self, at: int, row: AccountRow, result: ScoreResult) -> None:
         self.seen[at] = True
         self.crm_id[at] = row.crm_id
         self.score[at] = result.score
         self.tier[at] = result.tier
-        self.criteria[at] = self._criteria(result)
         self.flags[at] = self._flag_sets.setdefault(result.flags, result.flags)
+        names = tuple(map(_CRITERION_ID, result.criteria))
+        if names != self.names:
+            self._widen(names)
+            self.points[at] = [self._point(result, name) for name in self.names]
+        else:
+            self.points[at] = [_NAN if p is None else p for p in map(_POINTS, result.criteria)]
 
-    def _criteria(self, result: ScoreResult) -> dict[str, float]:
-        """One mapping per distinct set of criterion points: accounts scoring alike share it,
-        and the statistics group by identity (a few hundred profiles, not one per account)."""
-        key = (
-            tuple(map(_CRITERION_ID, result.criteria)),
-            tuple(map(_POINTS, result.criteria)),
-        )
-        known = self._profiles.get(key)
-        if known is None:
-            points = {c.id: c.points for c in result.criteria if c.points is not None}
-            known = self._profiles[key] = points
-        return known
+    def _widen(self, names: tuple[str, ...]) -> None:
+        """A column (of `nan`) for each criterion not seen before."""
+        new = [n for n in dict.fromkeys(names) if n not in self.names]
+        if new:
+            more = np.full((len(self.points), len(new)), np.nan)
+            self.points = np.hstack([self.points, more])
+            self.names += tuple(new)
+
+    @staticmethod
+    def _point(result: ScoreResult, name: str) -> float:
+        """The last points of criterion `name`, as a mapping of them would hold."""
+        found = {c.id: c.points for c in result.criteria if c.points is not None}
+        return found.get(name, _NAN)
+
+
+_NAN = float("nan")
 
 
 def outcome_columns_of(candidates: Candidates, scores: RecordScores) -> OutcomeColumns:
@@ -108,7 +116,7 @@ def outcome_columns_of(candidates: Candidates, scores: RecordScores) -> OutcomeC
         account_id=[scores.crm_id[i] for i in records],
         score=scores.score[at[order]].tolist(),
         tier=[scores.tier[i] for i in records],
-        criteria=[scores.criteria[i] for i in records],
+        criteria=CriteriaTable(scores.names, scores.points[at[order]]),
         flags=[scores.flags[i] for i in records],
         deal_record=rank[inverse.reshape(-1)],
         won=won,
