@@ -36,8 +36,13 @@ def driver_rows(
     if compiled.positional:
         parameters = [compiled.params[name] for name in compiled.positiontup or ()]
     # A PostgreSQL client cursor holds the whole result in memory; a named (server-side) one
-    # sends it CHUNK rows at a time, as SQLite's cursor steps through it.
-    named = {"name": f"icp_sync_rows_{id(query):x}"} if dialect.name == "postgresql" else {}
+    # sends it CHUNK rows at a time, as SQLite's cursor steps through it. Its plan is made
+    # for reading every row (by default a cursor's favours the first 10 %: nested loops over
+    # indexes, twice as slow on the closed deals).
+    named: dict[str, str] = {}
+    if dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL cursor_tuple_fraction = 1.0")
+        named = {"name": f"icp_sync_rows_{id(query):x}"}
     cursor = connection.connection.cursor(**named)
     try:
         cursor.execute(str(compiled), parameters)
