@@ -1,7 +1,7 @@
 """`icp-sync validate` and `icp-sync plan` on a big CRM: whole-command wall time.
 
     .venv/bin/python bench/validate_scale.py [--accounts 100000] [--deals 500000] [--runs 5]
-        [--cpus 0] [--code DIR] [--phases] [--json]
+        [--cpus 0] [--code DIR] [--phases] [--database-url URL] [--json]
 
 Builds (once, then cached) a SQLite store as a HubSpot sync would leave it: `--accounts`
 companies from the CRM sandbox's seed generator (`crm_sandbox.core.seed`: skewed industries,
@@ -9,15 +9,20 @@ log-normal headcounts, stacks, buying signals, last activity, ~1.5 % personal e-
 ~1 % archived), each mapped by the HubSpot connector's own mapping (`company_to_account`), and
 their deals (won or lost after the sandbox's hidden "true ICP", amounts, close dates over the
 companies' lives) until `--deals` closed deals are stored, with the open deals generated
-alongside them. Rows go in by bulk `executemany`; the file is kept under `--cache-dir`, keyed
-by its size and seed, so reruns start at once.
+alongside them (made one at a time as they are stored: a million companies' deals at once
+took gigabytes). Rows go in by bulk `executemany`; the file is kept under `--cache-dir`, keyed
+by its size and seed, so reruns start at once (a million accounts and two million closed deals
+take about half an hour to build on a busy 2-vCPU machine, 2.6 GiB). `--database-url
+postgresql+psycopg://...` runs the commands against that PostgreSQL database instead, first
+loading the SQLite store into it by COPY if it is empty (create it beforehand; drop it after).
 
 Then times, as whole processes pinned to `--cpus` (taskset; one core by default), `icp-sync
 validate --json` and `icp-sync plan --rubric <challenger> --json`, where the challenger is the
 default rubric with its weights reversed and `too_small` raised to 25 employees. Reported per
 command, over `--runs` runs after one warm-up run (`--warmup`): the median, min and max wall
 time, the median CPU time (user + system: what other processes on a shared machine disturb
-least) and the load average before and after. `--code DIR` runs another checkout's
+least), the peak resident set size (`ru_maxrss` of each run, from `wait4`: the largest and the
+median) and the load average before and after. `--code DIR` runs another checkout's
 code (its `app/`) against the same store, for a before/after in one sitting. `--phases` also
 times the parts in one process: loading and scoring (`outcomes`, `compare`) and statistics
 (`summarise`).
