@@ -1,7 +1,7 @@
 """`icp-sync validate` and `icp-sync plan` on a big CRM: whole-command wall time.
 
     .venv/bin/python bench/validate_scale.py [--accounts 100000] [--deals 500000] [--runs 5]
-        [--cpus 0] [--code DIR] [--phases] [--json]
+        [--cpus 0] [--code DIR] [--phases] [--database-url URL] [--json]
 
 Builds (once, then cached) a SQLite store as a HubSpot sync would leave it: `--accounts`
 companies from the CRM sandbox's seed generator (`crm_sandbox.core.seed`: skewed industries,
@@ -9,15 +9,20 @@ log-normal headcounts, stacks, buying signals, last activity, ~1.5 % personal e-
 ~1 % archived), each mapped by the HubSpot connector's own mapping (`company_to_account`), and
 their deals (won or lost after the sandbox's hidden "true ICP", amounts, close dates over the
 companies' lives) until `--deals` closed deals are stored, with the open deals generated
-alongside them. Rows go in by bulk `executemany`; the file is kept under `--cache-dir`, keyed
-by its size and seed, so reruns start at once.
+alongside them (made one at a time as they are stored: a million companies' deals at once
+took gigabytes). Rows go in by bulk `executemany`; the file is kept under `--cache-dir`, keyed
+by its size and seed, so reruns start at once (a million accounts and two million closed deals
+take about half an hour to build on a busy 2-vCPU machine, 2.6 GiB). `--database-url
+postgresql+psycopg://...` runs the commands against that PostgreSQL database instead, first
+loading the SQLite store into it by COPY if it is empty (create it beforehand; drop it after).
 
 Then times, as whole processes pinned to `--cpus` (taskset; one core by default), `icp-sync
 validate --json` and `icp-sync plan --rubric <challenger> --json`, where the challenger is the
 default rubric with its weights reversed and `too_small` raised to 25 employees. Reported per
 command, over `--runs` runs after one warm-up run (`--warmup`): the median, min and max wall
 time, the median CPU time (user + system: what other processes on a shared machine disturb
-least) and the load average before and after. `--code DIR` runs another checkout's
+least), the peak resident set size (`ru_maxrss` of each run, from `wait4`: the largest and the
+median) and the load average before and after. `--code DIR` runs another checkout's
 code (its `app/`) against the same store, for a before/after in one sitting. `--phases` also
 times the parts in one process: loading and scoring (`outcomes`, `compare`) and statistics
 (`summarise`).
@@ -29,14 +34,16 @@ import argparse
 import json
 import os
 import platform
+import random
 import resource
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -49,8 +56,14 @@ from app.store.engine import make_engine
 from app.store.migrate import upgrade_to_head
 from app.store.tables import Account, Deal, DealAccount
 from connectors.hubspot.mapping import company_to_account, deal_to_deal
-from crm_sandbox.core.seed import SeedCompany, SeedDeal, generate
-from crm_sandbox.core.times import iso_ms
+from crm_sandbox.core.seed import (
+    SeedCompany,
+    SeedDeal,
+    _Generator,
+    _poisson,
+)
+from crm_sandbox.core.times import epoch_ms, iso_ms
+from crm_sandbox.core.true_icp import true_icp_probability
 from crm_sandbox.hubspot.seeding import _company_properties, _deal_properties
 
 AS_OF = datetime(2026, 11, 23, tzinfo=UTC)
@@ -140,7 +153,7 @@ def hubspot_deal(deal: SeedDeal) -> dict[str, Any]:
     }
 
 
-def account_rows(companies: tuple[SeedCompany, ...]) -> Iterator[dict[str, Any]]:
+def account_rows(companies: Iterable[SeedCompany]) -> Iterator[dict[str, Any]]:
     for company in companies:
         record = company_to_account(hubspot_company(company))
         yield {
@@ -167,7 +180,7 @@ def account_rows(companies: tuple[SeedCompany, ...]) -> Iterator[dict[str, Any]]
         }
 
 
-def deal_rows(deals: list[SeedDeal]) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+def deal_rows(deals: Iterable[SeedDeal]) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
     for deal in deals:
         record = deal_to_deal(hubspot_deal(deal), [str(deal.company_index + 1)])
         row = {
@@ -201,19 +214,45 @@ def _chunks(rows: Iterator[Any]) -> Iterator[list[Any]]:
         yield chunk
 
 
+def seed_data(
+    seed: int, accounts: int, per_company: float
+) -> tuple[tuple[SeedCompany, ...], Iterator[SeedDeal]]:
+    """`crm_sandbox.core.seed.generate`'s companies and deals, the same ones, but the deals
+    made one at a time as they are stored: at a million companies, all of their deals at once
+    would take gigabytes."""
+    if not 0 <= per_company <= 50:
+        raise SystemExit(f"{per_company:.1f} deals per company: at most 50; ask for fewer")
+    rng = random.Random(seed)
+    generator = _Generator(rng, epoch_ms(AS_OF))
+    companies = tuple(generator.company(index) for index in range(accounts))
+
+    def deals() -> Iterator[SeedDeal]:
+        index = 0
+        for company in companies:
+            win_probability = true_icp_probability(company)
+            for _ in range(_poisson(rng, per_company)):
+                yield generator.deal(index, company, win_probability)
+                index += 1
+
+    return companies, deals()
+
+
+def _until_closed(deals: Iterator[SeedDeal], closed_deals: int) -> Iterator[SeedDeal]:
+    """The deals up to the `closed_deals`th closed one (open ones made alongside included)."""
+    closed = 0
+    for deal in deals:
+        if closed == closed_deals:
+            return
+        closed += deal.is_closed
+        yield deal
+    if closed < closed_deals:
+        raise SystemExit(f"the generator made only {closed} closed deals; ask for fewer")
+
+
 def build_store(path: Path, accounts: int, closed_deals: int, seed: int) -> None:
     """Writes the store to a temporary file beside `path`, then renames it into place."""
     per_company = min(50.0, closed_deals / max(1, accounts) / CLOSED_SHARE * 1.05)
-    data = generate(seed, companies=accounts, deals_per_company=per_company, as_of=AS_OF)
-    deals: list[SeedDeal] = []
-    closed = 0
-    for deal in data.deals:
-        if closed == closed_deals:
-            break
-        closed += deal.is_closed
-        deals.append(deal)
-    if closed < closed_deals:
-        raise SystemExit(f"the generator made only {closed} closed deals; ask for fewer")
+    companies, deals = seed_data(seed, accounts, per_company)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
     partial.unlink(missing_ok=True)
@@ -221,9 +260,9 @@ def build_store(path: Path, accounts: int, closed_deals: int, seed: int) -> None
     upgrade_to_head(url)
     engine = make_engine(url)
     with engine.begin() as connection:
-        for chunk in _chunks(account_rows(data.companies)):
+        for chunk in _chunks(account_rows(companies)):
             connection.execute(insert(Account), chunk)
-        for pairs in _chunks(deal_rows(deals)):
+        for pairs in _chunks(deal_rows(_until_closed(deals, closed_deals))):
             connection.execute(insert(Deal), [deal for deal, _ in pairs])
             connection.execute(insert(DealAccount), [link for _, link in pairs])
     _analyse(engine)
@@ -249,6 +288,48 @@ def store(cache_dir: Path, accounts: int, deals: int, seed: int) -> tuple[Path, 
     return path, time.perf_counter() - started
 
 
+def load_postgres(url: str, sqlite_store: Path) -> float | None:
+    """Copies the SQLite store's accounts, deals and links into the PostgreSQL database at
+    `url` (migrated to head first) by COPY, unless it holds them already: the seconds taken,
+    None when it did. SQLite's raw values are PostgreSQL's input text for the same columns
+    (0/1 booleans, ISO dates, UTC timestamps without an offset, in a UTC session)."""
+    upgrade_to_head(url)
+    engine = make_engine(url)
+    source = sqlite3.connect(sqlite_store)
+    try:
+        wanted = source.execute("SELECT count(*) FROM accounts").fetchone()[0]
+        with engine.connect() as connection:
+            held = connection.execute(text("SELECT count(*) FROM accounts")).scalar_one()
+        if held == wanted:
+            return None
+        if held:
+            raise SystemExit(f"{url} holds {held} accounts, not this store's {wanted}: drop it")
+        started = time.perf_counter()
+        raw = engine.raw_connection()
+        try:
+            target: Any = raw.driver_connection
+            with target.cursor() as cursor:
+                cursor.execute("SET TIME ZONE 'UTC'")
+                for model in (Account, Deal, DealAccount):
+                    table = model.__table__
+                    names = ", ".join(column.name for column in table.columns)
+                    copy_in = f"COPY {model.__tablename__} ({names}) FROM STDIN"
+                    with cursor.copy(copy_in) as copy:
+                        rows = source.execute(f"SELECT {names} FROM {model.__tablename__}")  # noqa: S608
+                        for row in rows:
+                            copy.write_row(row)
+            target.commit()
+        finally:
+            raw.close()
+        with engine.connect() as connection:
+            connection.execute(text("ANALYZE"))
+            connection.commit()
+        return time.perf_counter() - started
+    finally:
+        source.close()
+        engine.dispose()
+
+
 def challenger_rubric(folder: Path) -> Path:
     """The default rubric with its weights in reverse order and `too_small` at 25 employees."""
     document = yaml.safe_load(DEFAULT_RUBRIC_PATH.read_text())
@@ -269,7 +350,7 @@ BYTECODE: Path | None = None
 """Where the commands' compiled bytecode is kept (`PYTHONPYCACHEPREFIX`), None for none."""
 
 
-def _environment(code: Path, database: Path) -> dict[str, str]:
+def _environment(code: Path, database: str) -> dict[str, str]:
     """`python -c` puts its working directory first on the path: each command runs in `code`
     (see `time_command`), with `code` on PYTHONPATH too. With `BYTECODE` the modules'
     bytecode is written there by the warm-up run and read by the timed ones, as an installed
@@ -280,7 +361,7 @@ def _environment(code: Path, database: Path) -> dict[str, str]:
         for key, value in os.environ.items()
         if not key.startswith("ICP_SYNC_") and key != "PYTHONPATH"
     }
-    environment |= {"PYTHONPATH": str(code), "ICP_SYNC_DATABASE_URL": f"sqlite:///{database}"}
+    environment |= {"PYTHONPATH": str(code), "ICP_SYNC_DATABASE_URL": database}
     if BYTECODE is not None:
         environment.pop("PYTHONDONTWRITEBYTECODE", None)
         environment["PYTHONPYCACHEPREFIX"] = str(BYTECODE)
@@ -297,7 +378,7 @@ def time_command(
     arguments: list[str],
     *,
     code: Path,
-    database: Path,
+    database: str,
     cpus: str | None,
     runs: int,
     warmup: int,
@@ -311,21 +392,19 @@ def time_command(
     environment = _environment(code, database)
     walls: list[float] = []
     cpus_used: list[float] = []
+    peaks: list[float] = []
     load_before = os.getloadavg()
     for attempt in range(warmup + runs):
-        used_before = _children_cpu()
         started = time.perf_counter()
-        done = subprocess.run(  # noqa: S603 - our own command line
-            command, cwd=code, env=environment, capture_output=True, text=True, check=False
-        )
+        returncode, stdout, stderr, usage = _run(command, code, environment)
         wall = time.perf_counter() - started
-        used = _children_cpu() - used_before
-        if done.returncode != 0:
-            raise SystemExit(f"{' '.join(arguments)} failed ({done.returncode}):\n{done.stderr}")
-        json.loads(done.stdout)  # the JSON output stays clean
+        if returncode != 0:
+            raise SystemExit(f"{' '.join(arguments)} failed ({returncode}):\n{stderr}")
+        json.loads(stdout)  # the JSON output stays clean
         if attempt >= warmup:
             walls.append(wall)
-            cpus_used.append(used)
+            cpus_used.append(usage.ru_utime + usage.ru_stime)
+            peaks.append(usage.ru_maxrss / 1024)  # Linux: KiB
     return {
         "command": "icp-sync " + " ".join(arguments),
         "runs": runs,
@@ -333,24 +412,37 @@ def time_command(
         "min_s": round(min(walls), 2),
         "max_s": round(max(walls), 2),
         "median_cpu_s": round(statistics.median(cpus_used), 2),
+        "peak_rss_mib": round(max(peaks)),
+        "median_peak_rss_mib": round(statistics.median(peaks)),
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
     }
 
 
-def _children_cpu() -> float:
-    """User + system CPU seconds of the finished child processes: on a shared machine, the
-    figure that other processes' load disturbs least."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+def _run(
+    command: list[str], code: Path, environment: dict[str, str]
+) -> tuple[int, str, str, resource.struct_rusage]:
+    """Exit status, output, error output and resource usage of one run of `command`: its
+    user + system CPU seconds (on a shared machine, the figure that other processes' load
+    disturbs least) and its peak resident set size (`ru_maxrss`), from `wait4`. `taskset`
+    execs the command, so both are the command's own."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        child = subprocess.Popen(  # noqa: S603 - our own command line
+            command, cwd=code, env=environment, stdout=out, stderr=err, text=True
+        )
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return child.returncode, out.read(), err.read(), usage
 
 
 def phases(
-    code: Path, database: Path, challenger: Path, cpus: str | None, *, stats: bool
+    code: Path, database: str, challenger: Path, cpus: str | None, *, stats: bool
 ) -> dict[str, float]:
     """In one process: reading and scoring for `validate` and `plan` (each from a fresh
     start, so without the sharing the `plan` command does), then the statistics."""
-    arguments = [f"sqlite:///{database}", str(challenger), "1" if stats else "0"]
+    arguments = [database, str(challenger), "1" if stats else "0"]
     command = _pinned([sys.executable, "-c", PHASES, *arguments], cpus)
     done = subprocess.run(  # noqa: S603 - our own command line
         command,
@@ -370,6 +462,10 @@ def main() -> int:
     parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument("--deals", type=int, default=500_000, help="closed deals")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--database-url",
+        help="time against this PostgreSQL database, loaded from the SQLite store if empty",
+    )
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument("--cpus", default="0", help="taskset CPU list; 'all' to not pin")
@@ -400,12 +496,19 @@ def main() -> int:
     BYTECODE = None if args.no_bytecode_cache else args.cache_dir.resolve() / "bytecode"
 
     database, built = store(args.cache_dir, args.accounts, args.deals, args.seed)
+    url = f"sqlite:///{database}"
+    loaded: float | None = None
+    if args.database_url:
+        url = args.database_url
+        loaded = load_postgres(url, database)
     report: dict[str, Any] = {
         "accounts": args.accounts,
         "closed_deals": args.deals,
         "store": str(database),
         "store_mib": round(database.stat().st_size / 2**20, 1),
         "build_s": None if built is None else round(built, 1),
+        "database": "sqlite" if not args.database_url else "postgresql",
+        "postgres_load_s": None if loaded is None else round(loaded, 1),
         "code": str(args.code.resolve()),
         "cpus": args.cpus,
         "statistics_on": args.statistics_on or "all deals",
@@ -425,16 +528,14 @@ def main() -> int:
                 report[name] = time_command(
                     arguments,
                     code=args.code,
-                    database=database,
+                    database=url,
                     cpus=cpus,
                     runs=args.runs,
                     warmup=args.warmup,
                     statistics_on=args.statistics_on,
                 )
         if args.phases:
-            report["phases_s"] = phases(
-                args.code, database, challenger, cpus, stats=not args.no_stats
-            )
+            report["phases_s"] = phases(args.code, url, challenger, cpus, stats=not args.no_stats)
     if args.json:
         print(json.dumps(report))
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -9,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from app.cli.common import JsonOption, console, print_json, resolve_rubric
+from app.cli.common import JsonOption, console, resolve_rubric
 from app.cli.html_report import HtmlOption
 from app.cli.html_report import write_html as _write_html
 from app.validation.figures import num, pct
@@ -64,9 +65,11 @@ def plan(
     from app.validation.accounts import ScoredAccounts
     from app.validation.collection import collection_paused
     from app.validation.discarded import discarded_won
+    from app.validation.json_out import Lazy, write_json
     from app.validation.load import outcome_columns
     from app.validation.plan import compare
     from app.validation.rubric_validation import validate_rubric
+    from app.validation.spool import Mapped
 
     if source not in (None, "hubspot", "salesforce"):
         raise IcpSyncError(f"--source: expected hubspot or salesforce, got {source!r}")
@@ -82,7 +85,13 @@ def plan(
             with progress("reading and scoring accounts and closed deals") as advance:
                 accounts = ScoredAccounts(session, now=now, source=source, progress=advance)
                 comparison = compare(
-                    session, champion, challenger, now=now, source=source, accounts=accounts
+                    session,
+                    champion,
+                    challenger,
+                    now=now,
+                    source=source,
+                    accounts=accounts,
+                    keep=limit,
                 )
                 discarded = discarded_won(session, comparison.newly_disqualified)
                 found = {
@@ -101,16 +110,16 @@ def plan(
                 }
     finally:
         engine.dispose()
-    report = {
+    report: dict[str, Any] = {
         "champion_version": champion_rubric.version,
         "challenger_version": challenger_rubric.version,
         "accounts": comparison.accounts,
-        "changed": len(comparison.changed),
+        "changed": comparison.changed_count,
         "transitions": comparison.transitions,
-        "newly_disqualified": [asdict(c) for c in comparison.newly_disqualified],
+        "newly_disqualified": Mapped(comparison.newly_disqualified, asdict),
         "changes": [asdict(c) for c in comparison.changed[:limit]],
         "validation": figures,
-        "no_longer_disqualified": [asdict(c) for c in comparison.no_longer_disqualified],
+        "no_longer_disqualified": Mapped(comparison.no_longer_disqualified, asdict),
         "discarded": _discarded_json(discarded),
     }
     if csv_path is not None:
@@ -119,7 +128,8 @@ def plan(
         title = f"ICP plan — {challenger_rubric.version} against {champion_rubric.version}"
         _write_html(html, title, figures["challenger"], found["challenger"].outcomes(), plan=report)
     if json_output:
-        print_json(report)
+        lazy = ("newly_disqualified", "no_longer_disqualified")
+        write_json({k: Lazy(v) if k in lazy else v for k, v in report.items()}, sys.stdout)
         return
     _print_plan(report)
 
@@ -134,10 +144,12 @@ def _discarded_json(discarded: DiscardedWon) -> dict[str, Any]:
 
 
 def _write_csv(path: Path, comparison: Comparison) -> None:
+    from itertools import chain
+
     from app.errors import IcpSyncError
     from app.validation.plan_csv import write_changes
 
-    rows = (*comparison.newly_disqualified, *comparison.no_longer_disqualified)
+    rows = chain(comparison.newly_disqualified, comparison.no_longer_disqualified)
     try:
         written = write_changes(path, rows)
     except OSError as error:

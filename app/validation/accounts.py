@@ -1,8 +1,11 @@
-"""The live stored accounts that `validate` and `plan` score, each scored once per rubric.
+"""The live stored accounts that `validate` and `plan` score, read a page at a time.
 
 On a big CRM, reading accounts as ORM objects and scoring each again for every use was most
-of these commands' time. Here the columns the scorer reads are selected once (plain rows, no
-ORM objects), an account's facts are built once, and its score once per rubric, then reused:
+of these commands' time; holding every account's row, facts and scores at once was most of
+their memory (about 8 GiB at a million accounts). Here the columns the scorer reads are
+selected (plain rows, no ORM objects) `CHUNK` accounts at a time, in id order; each page is
+scored and reduced to what the command keeps (counts, and a few numbers per account), then
+dropped. Two scores of an account:
 
 - `own`: the account's own facts without its deal counts, what validation grades (a rubric
   reading `deals_won` would otherwise be graded on the very outcome it predicts);
@@ -16,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -28,14 +31,15 @@ from app.store.repo import DealCounts, accounts_by_domains, deal_counts
 from app.store.tables import Account
 from app.sync.facts import DEAL_FIELDS, DONOR, LEAD, account_facts, with_account_fallback
 from app.sync.rescore import scored
-from app.validation.driver import CHUNK, driver_rows
+from app.validation.driver import driver_rows
 
-ClosedDeal = tuple[int, bool, date]
-"""(account id, won, close date) of one closed deal and one account it is linked to."""
-DealColumns = tuple[
-    list[int], "npt.NDArray[np.int64]", "npt.NDArray[np.bool_]", "npt.NDArray[np.int64]"
-]
-"""(record account ids, then per deal: record, won, close day ordinal): `load.outcome_columns`."""
+if TYPE_CHECKING:
+    from app.validation.record_scores import Candidates, RecordScores
+
+Ints = npt.NDArray[np.int64]
+Bools = npt.NDArray[np.bool_]
+ClosedDeals = tuple[Ints, Bools, Ints]
+"""Per closed deal and linked account: account id, won, close day (a date ordinal)."""
 Progress = Callable[[int], None]
 """Called with how many more records were read or scored."""
 
@@ -85,9 +89,10 @@ def _ignore(_: int) -> None:
 
 
 class ScoredAccounts:
-    """Every live account (of `source`, if given), read on first use; scores memoised per
-    rubric content (its fingerprint). One instance per command: nothing here sees writes
-    made after the accounts were read."""
+    """Every live account (of `source`, if given), read a page at a time. One instance per
+    command, shared by its calls: the closed deals are read once, and `plan`'s comparison
+    leaves both rubrics' scores of their accounts (a few numbers each) for `outcome_columns`
+    to take, so the accounts are read once. Nothing here sees writes made after a read."""
 
     def __init__(
         self,
@@ -101,72 +106,71 @@ class ScoredAccounts:
         self._now = now
         self._source = source
         self.progress: Progress = progress or _ignore
-        self._rows: dict[int, AccountRow] | None = None
-        self._facts: dict[int, AccountFacts] = {}
-        self._own: dict[str, dict[int, ScoreResult]] = {}
-        self.closed_deals: list[ClosedDeal] | None = None
-        """Read by `app.validation.load.outcomes` on its first call, reused by the next."""
-        self.deal_columns: dict[date | None, DealColumns] = {}
-        """`closed_deals` as columns per `since`, shared by the rubrics' outcomes."""
+        self.closed_deals: ClosedDeals | None = None
+        """Read by `app.validation.load` on first use, reused by the next."""
+        self.candidates: dict[date | None, Candidates] = {}
+        """The accounts of `closed_deals` per `since`, shared by the rubrics' outcomes."""
+        self.record_scores: dict[tuple[str, date | None], RecordScores] = {}
+        """Per rubric fingerprint and `since`: its candidates' own scores, until taken."""
 
     @property
     def now(self) -> datetime:
         return self._now
 
-    def rows(self) -> dict[int, AccountRow]:
-        """Account id → its row (the columns of `COLUMNS`), in id order."""
-        if self._rows is None:
-            query = (
-                select(*COLUMNS)
-                .where(Account.archived.is_(False), Account.deleted_at.is_(None))
-                .order_by(Account.id)
-            )
-            if self._source is not None:
-                query = query.where(Account.source == self._source)
-            rows: dict[int, AccountRow] = {}
-            for chunk in driver_rows(self._session, query, convert=True):
-                for values in chunk:
-                    rows[values[0]] = AccountRow(*values)
-                self.progress(len(chunk))
-            self._rows = rows
-        return self._rows
+    @property
+    def source(self) -> str | None:
+        return self._source
 
-    def own(self, rubric: CompiledRubric, account_id: int) -> ScoreResult:
+    def pages(self, only: Ints | None = None) -> Iterator[list[AccountRow]]:
+        """The live accounts (the columns of `COLUMNS`) in id order, a page at a time; with
+        `only` (sorted ids), just those: the other rows are skipped before their JSON is
+        decoded."""
+        query = (
+            select(*COLUMNS)
+            .where(Account.archived.is_(False), Account.deleted_at.is_(None))
+            .order_by(Account.id)
+        )
+        if self._source is not None:
+            query = query.where(Account.source == self._source)
+        for chunk in driver_rows(self._session, query, convert=True, keep=_kept(only)):
+            yield [AccountRow(*values) for values in chunk]
+            self.progress(len(chunk))
+
+    def own(self, rubric: CompiledRubric, row: AccountRow) -> ScoreResult:
         """The account's score on its own facts, without its deal counts."""
-        results = self._own.setdefault(rubric.fingerprint, {})
-        result = results.get(account_id)
-        if result is None:
-            result = results[account_id] = score(self._own_facts(account_id), rubric, self._now)
-        return result
+        return score(self.own_facts(row), rubric, self._now)
 
-    def _own_facts(self, account_id: int) -> AccountFacts:
-        facts = self._facts.get(account_id)
-        if facts is None:
-            facts = self._facts[account_id] = account_facts(self.rows()[account_id], _NO_DEALS)
-        return facts
+    @staticmethod
+    def own_facts(row: AccountRow) -> AccountFacts:
+        return account_facts(row, _NO_DEALS)
 
-    def as_synced(self, rubric: CompiledRubric) -> Iterator[tuple[AccountRow, ScoreResult]]:
-        """Every account with the score a sync would give it now (`prepared`, then `scored`),
-        in id order, per source."""
-        by_source: dict[str, list[AccountRow]] = {}
-        for row in self.rows().values():
-            by_source.setdefault(row.source, []).append(row)
+    def as_synced(
+        self,
+        rows: Sequence[AccountRow],
+        rubric: CompiledRubric,
+        own: Callable[[int], ScoreResult],
+    ) -> list[ScoreResult]:
+        """The score a sync would give each of `rows` now (`prepared`, then `scored`): `own`
+        (by position in `rows`) unless the rubric reads deal counts or the row is a lead."""
         reads_deals = bool(rubric.fields_read & DEAL_FIELDS)
-        for source, rows in by_source.items():
-            special = [r for r in rows if reads_deals or r.object_type == LEAD]
-            synced = dict(self._synced(source, special, rubric)) if special else {}
-            for done, row in enumerate(rows, 1):
-                result = synced.get(row.id)
-                yield row, result if result is not None else self.own(rubric, row.id)
-                if done % CHUNK == 0:
-                    self.progress(CHUNK)
-            self.progress(len(rows) % CHUNK)
+        special: dict[str, list[AccountRow]] = {}
+        for row in rows:
+            if reads_deals or row.object_type == LEAD:
+                special.setdefault(row.source, []).append(row)
+        synced: dict[int, ScoreResult] = {}
+        for source, found in special.items():
+            synced.update(self._synced(source, found, rubric))
+        return [
+            result if (result := synced.get(row.id)) is not None else own(i)
+            for i, row in enumerate(rows)
+        ]
 
     def _synced(
         self, source: str, rows: Sequence[AccountRow], rubric: CompiledRubric
     ) -> Iterator[tuple[int, ScoreResult]]:
         """What `app.sync.rescore.prepared` computes for these rows (without the input
-        digest, which only a stored score needs), scored as `scored` does."""
+        digest, which only a stored score needs), scored as `scored` does. Per row the same
+        whatever rows come with it: a lead's donor is the oldest live account of its domain."""
         domains = {r.domain for r in rows if r.object_type == LEAD and r.domain}
         donors: dict[str, Account] = {}
         for account in accounts_by_domains(self._session, source, DONOR, domains):
@@ -188,3 +192,18 @@ class ScoredAccounts:
                 donor_deals = counts.get(donor.crm_id, _NO_DEALS) if donor else _NO_DEALS
                 facts, reason = with_account_fallback(rubric, facts, donor, donor_deals)
             yield row.id, scored(facts, reason, rubric, self._now)
+
+
+def _kept(only: Ints | None) -> Callable[[Sequence[Sequence[Any]]], list[Any]] | None:
+    """The raw rows (their id first) of a chunk that are one of `only`, sorted ids."""
+    if only is None:
+        return None
+    wanted = only
+
+    def kept(chunk: Sequence[Sequence[Any]]) -> list[Any]:
+        ids = np.fromiter((row[0] for row in chunk), np.int64, len(chunk))
+        at = np.minimum(np.searchsorted(wanted, ids), max(0, len(wanted) - 1))
+        hit = (wanted[at] == ids) if len(wanted) else np.zeros(len(ids), np.bool_)
+        return [row for row, keep in zip(chunk, hit.tolist(), strict=True) if keep]
+
+    return kept

@@ -10,10 +10,12 @@ outcome), so both give the same statistics; `OutcomeColumns.outcomes` goes back.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from operator import attrgetter
+from typing import overload
 
 import numpy as np
 import numpy.typing as npt
@@ -22,6 +24,38 @@ from app.validation.records import Outcome
 
 Ints = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
+Floats = npt.NDArray[np.float64]
+
+
+class CriteriaTable(Sequence[Mapping[str, float]]):
+    """Per record its criteria points as a row of one matrix (`nan`: no points), read as a
+    mapping per record. Scores of real accounts differ in their points (recency, size...):
+    at a million accounts, a mapping each cost more than all else kept."""
+
+    def __init__(self, names: Sequence[str], points: Floats) -> None:
+        self.names = tuple(names)
+        self.points = points  # records x names
+
+    def __len__(self) -> int:
+        return len(self.points)
+
+    @overload
+    def __getitem__(self, index: int) -> Mapping[str, float]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Mapping[str, float]]: ...
+
+    def __getitem__(
+        self, index: int | slice
+    ) -> Mapping[str, float] | Sequence[Mapping[str, float]]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        row = self.points[index].tolist()
+        return {n: p for n, p in zip(self.names, row, strict=True) if not math.isnan(p)}
+
+    def __iter__(self) -> Iterator[Mapping[str, float]]:
+        for i in range(len(self)):
+            yield self[i]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +68,7 @@ class OutcomeColumns:
     account_id: list[str]
     score: list[int]
     tier: list[str]
-    criteria: list[Mapping[str, float]]
+    criteria: Sequence[Mapping[str, float]]
     flags: list[tuple[str, ...]]
     deal_record: Ints
     won: Bools
@@ -47,6 +81,7 @@ class OutcomeColumns:
         """One `Outcome` per deal, in deal order (a record's outcomes share its criteria)."""
         days: dict[int, date] = {}
         found: list[Outcome] = []
+        criteria = list(self.criteria)  # one mapping per record, however it is kept
         for record, won, day in zip(
             self.deal_record.tolist(), self.won.tolist(), self.closed_on.tolist(), strict=True
         ):
@@ -60,7 +95,7 @@ class OutcomeColumns:
                     self.tier[record],
                     won,
                     closed_on,
-                    self.criteria[record],
+                    criteria[record],
                     self.flags[record],
                 )
             )

@@ -5,7 +5,7 @@ tier, criteria and flags) so that the statistics' cost follows accounts, not dea
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from operator import methodcaller
@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from app.validation.columns import Outcomes, columns_of
+from app.validation.columns import CriteriaTable, Outcomes, columns_of
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
@@ -78,6 +78,17 @@ def _index(values: list[Any]) -> tuple[Ints, list[Any]]:
     return np.fromiter(map(lookup.__getitem__, values), np.int64, len(values)), distinct
 
 
+def _account_index(values: list[Any]) -> tuple[Ints, int]:
+    """`_index` of the account ids, and how many distinct. Columns from a store hold one
+    record per account, so the ids usually all differ: when their hashes all do, the index is
+    0, 1, 2, ... without a dictionary of a million strings."""
+    hashes = np.fromiter(map(hash, values), np.int64, len(values))
+    if len(np.unique(hashes)) == len(values):
+        return np.arange(len(values), dtype=np.int64), len(values)
+    index, distinct = _index(values)
+    return index, len(distinct)
+
+
 def _identity_index(objects: list[Any]) -> tuple[Ints, list[Any]]:
     """(index per object, the distinct objects), told apart by ``id``: the outcomes of one
     account share their criteria mapping and flags tuple, so only a few are looked into.
@@ -87,6 +98,30 @@ def _identity_index(objects: list[Any]) -> tuple[Ints, list[Any]]:
     return inverse.reshape(-1).astype(np.int64), [objects[i] for i in first.tolist()]
 
 
+def _profiles(
+    criteria: Sequence[Mapping[str, float]], extra: Sequence[str]
+) -> tuple[Ints, list[str], Floats]:
+    """(profile per record, the criteria seen and `extra`, sorted: their points per profile,
+    0 where none). A `CriteriaTable` is one profile per record."""
+    if isinstance(criteria, CriteriaTable):
+        seen = [bool(np.any(~np.isnan(column))) for column in criteria.points.T]
+        names = sorted({n for n, s in zip(criteria.names, seen, strict=True) if s} | set(extra))
+        points = np.zeros((len(criteria), len(names)), np.float64)
+        for c, name in enumerate(names):
+            if name in criteria.names:
+                column = criteria.points[:, criteria.names.index(name)]
+                points[:, c] = np.where(np.isnan(column), 0.0, column)
+        return np.arange(len(criteria), dtype=np.int64), names, points
+    profile_of_record, profiles = _identity_index(list(criteria))
+    names = sorted({c for p in profiles for c in p} | set(extra))
+    points = np.zeros((len(profiles), len(names)), np.float64)
+    for c, name in enumerate(names):
+        points[:, c] = np.fromiter(
+            map(methodcaller("get", name, 0.0), profiles), np.float64, len(profiles)
+        )
+    return profile_of_record, names, points
+
+
 def deals_of(outcomes: Outcomes, tiers: Sequence[str], extra_criteria: Sequence[str] = ()) -> Deals:
     """Everything per record (:class:`~app.validation.columns.OutcomeColumns`), then spread
     over the deals by array indexing: at 500,000 deals a Python-level loop per deal would
@@ -94,7 +129,7 @@ def deals_of(outcomes: Outcomes, tiers: Sequence[str], extra_criteria: Sequence[
     columns = columns_of(outcomes)
     record = columns.deal_record
     n = len(record)
-    account_of_record, distinct_accounts = _index(columns.account_id)
+    account_of_record, accounts = _account_index(columns.account_id)
     raw_tier, seen_tiers = _index(columns.tier)
     tier_names = list(dict.fromkeys(tiers))
     tier_names += sorted(set(seen_tiers) - set(tier_names))
@@ -110,13 +145,7 @@ def deals_of(outcomes: Outcomes, tiers: Sequence[str], extra_criteria: Sequence[
         or [0],
         np.int64,
     )
-    profile_of_record, profiles = _identity_index(columns.criteria)
-    criteria_names = sorted({c for p in profiles for c in p} | set(extra_criteria))
-    points = np.zeros((len(profiles), len(criteria_names)), np.float64)
-    for c, name in enumerate(criteria_names):
-        points[:, c] = np.fromiter(
-            map(methodcaller("get", name, 0.0), profiles), np.float64, len(profiles)
-        )
+    profile_of_record, criteria_names, points = _profiles(columns.criteria, extra_criteria)
     flags_of_record, flag_tuples = _identity_index(columns.flags)
     flag_sets = [set(flags) for flags in flag_tuples]
     flag_names = sorted({f for s in flag_sets for f in s})
@@ -135,7 +164,7 @@ def deals_of(outcomes: Outcomes, tiers: Sequence[str], extra_criteria: Sequence[
     cell = cell_of_record[record]
     return Deals(
         n=n,
-        accounts=len(distinct_accounts),
+        accounts=accounts,
         won=won,
         tier=tier_of_record[record],
         quarter=day_quarter[columns.closed_on - first_day],

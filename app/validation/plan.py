@@ -1,19 +1,27 @@
 """`plan`: what a rubric change would do, before it ships. Every live stored account and lead is
 scored in memory by the current rubric (champion) and the new one (challenger), exactly as the
-sync would score it; nothing is stored and nothing is written to a CRM."""
+sync would score it; nothing is stored and nothing is written to a CRM. Accounts are read and
+scored a page at a time, so a million of them fit in well under a gigabyte: what is kept is
+counts, the few largest changes shown, and a few numbers per account with closed deals; the
+complete lists into and out of disqualified wait in a temporary file."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from app.rubric.model import DISQUALIFIED_TIER
-from app.scoring import CompiledRubric, ScoreResult
+from app.scoring import AccountFacts, CompiledRubric, ScoreResult, score
 from app.sync.facts import AccountColumns
-from app.validation.accounts import ScoredAccounts
+from app.validation.accounts import AccountRow, ScoredAccounts
+from app.validation.load import candidates
+from app.validation.record_scores import RecordScores, positions
+from app.validation.spool import Spool
 
 INTO, OUT_OF = "into", "out_of"
 SHOWN = 50
@@ -43,9 +51,13 @@ class Comparison:
     transitions: dict[str, dict[str, int]]
     """Tier before → tier after → accounts (every account, unchanged ones on the diagonal)."""
     changed: tuple[Change, ...]
-    """Accounts whose tier, score or flags change, the largest score move first."""
-    newly_disqualified: tuple[Change, ...]
-    no_longer_disqualified: tuple[Change, ...]
+    """Accounts whose tier, score or flags change, the largest score move first: every one,
+    or the first `keep` of `compare`."""
+    changed_count: int
+    """How many accounts change in all."""
+    newly_disqualified: Sequence[Change]
+    no_longer_disqualified: Sequence[Change]
+    """In the order of `changed`, every one, read from a temporary file as they are listed."""
 
 
 def compare(
@@ -56,31 +68,137 @@ def compare(
     now: datetime,
     source: str | None = None,
     accounts: ScoredAccounts | None = None,
+    keep: int | None = None,
 ) -> Comparison:
-    """`accounts`: scores to share with the command's other calls (its `now` is the one
-    scored with); by default read here."""
+    """Every account scored by both rubrics, a page at a time. `accounts`: shared with the
+    command's other calls (its `now` is the one scored with): then the closed deals are read
+    first, and both rubrics' own scores of their accounts are kept on it, in the same pass,
+    for `outcome_columns`. `keep`: how many of the largest changes `changed` holds."""
+    shared = accounts is not None
     if accounts is None:
         accounts = ScoredAccounts(session, now=now, source=source)
-    transitions: Counter[tuple[str, str]] = Counter()
-    changed: list[Change] = []
-    total = 0
-    for (account, old), (_, new) in zip(
-        accounts.as_synced(champion), accounts.as_synced(challenger), strict=True
-    ):
-        total += 1
-        transitions[(old.tier, new.tier)] += 1
-        if (old.tier, old.score, old.flags) != (new.tier, new.score, new.flags):
-            changed.append(_change(account, old, new))
-    changed.sort(key=lambda c: (-abs(c.score_after - c.score_before), c.source, c.crm_id))
-    matrix: dict[str, dict[str, int]] = defaultdict(dict)
-    for (old_tier, new_tier), count in sorted(transitions.items()):
-        matrix[old_tier][new_tier] = count
-    return Comparison(
-        accounts=total,
-        transitions=dict(matrix),
-        changed=tuple(changed),
-        newly_disqualified=tuple(c for c in changed if c.direction == INTO),
-        no_longer_disqualified=tuple(c for c in changed if c.direction == OUT_OF),
+    found = candidates(session, accounts, None) if shared else None
+    filling: list[tuple[int, RecordScores]] = []
+    if found is not None:
+        for index, rubric in enumerate((champion, challenger)):
+            key = (rubric.fingerprint, None)
+            if key not in accounts.record_scores:
+                accounts.record_scores[key] = RecordScores(len(found.ids))
+                filling.append((index, accounts.record_scores[key]))
+    tally = _Tally(keep)
+    for rows in accounts.pages():
+        page = _Page(accounts, rows)
+        own = (page.scorer(champion), page.scorer(challenger))
+        olds = accounts.as_synced(rows, champion, own[0])
+        news = accounts.as_synced(rows, challenger, own[1])
+        if found is not None and filling:
+            for i, at in positions(found, rows):
+                for index, scores in filling:
+                    scores.add(at, rows[i], own[index](i))
+        for row, old, new in zip(rows, olds, news, strict=True):
+            tally.add(row, old, new)
+    return tally.comparison()
+
+
+class _Page:
+    """The own facts and scores of one page of accounts, each made once, when first asked."""
+
+    def __init__(self, accounts: ScoredAccounts, rows: Sequence[AccountRow]) -> None:
+        self._accounts, self._rows = accounts, rows
+        self._facts: dict[int, AccountFacts] = {}
+
+    def scorer(self, rubric: CompiledRubric) -> Callable[[int], ScoreResult]:
+        results: dict[int, ScoreResult] = {}
+
+        def own(i: int) -> ScoreResult:
+            result = results.get(i)
+            if result is None:
+                facts = self._facts.get(i)
+                if facts is None:
+                    facts = self._facts[i] = self._accounts.own_facts(self._rows[i])
+                result = results[i] = score(facts, rubric, self._accounts.now)
+            return result
+
+        return own
+
+
+class _Tally:
+    """The comparison so far: counts, the largest changes, the lists into and out of
+    disqualified (spooled)."""
+
+    def __init__(self, keep: int | None) -> None:
+        self.total = 0
+        self.count = 0
+        self.transitions: Counter[tuple[str, str]] = Counter()
+        self.keep = keep
+        self.kept: list[Change] = []
+        self.spools = {INTO: _spool(), OUT_OF: _spool()}
+
+    def add(self, row: AccountRow, old: ScoreResult, new: ScoreResult) -> None:
+        self.total += 1
+        self.transitions[(old.tier, new.tier)] += 1
+        if (old.tier, old.score, old.flags) == (new.tier, new.score, new.flags):
+            return
+        change = _change(row, old, new)
+        self.count += 1
+        self.kept.append(change)
+        if self.keep is not None and len(self.kept) >= 2 * self.keep + 10_000:
+            self._trim()
+        if change.direction is not None:
+            self.spools[change.direction].add(change, _order(change))
+
+    def _trim(self) -> None:
+        """A stable sort keeps the earlier of equal changes first, as one sort of all would."""
+        self.kept.sort(key=_order)
+        del self.kept[self.keep :]
+
+    def comparison(self) -> Comparison:
+        self.kept.sort(key=_order)
+        if self.keep is not None:
+            del self.kept[self.keep :]
+        matrix: dict[str, dict[str, int]] = defaultdict(dict)
+        for (old_tier, new_tier), count in sorted(self.transitions.items()):
+            matrix[old_tier][new_tier] = count
+        return Comparison(
+            accounts=self.total,
+            transitions=dict(matrix),
+            changed=tuple(self.kept),
+            changed_count=self.count,
+            newly_disqualified=self.spools[INTO].sorted(),
+            no_longer_disqualified=self.spools[OUT_OF].sorted(),
+        )
+
+
+def _order(change: Change) -> tuple[int, str, str]:
+    return (-abs(change.score_after - change.score_before), change.source, change.crm_id)
+
+
+def _spool() -> Spool[Change]:
+    return Spool(_encode, _decode)
+
+
+def _encode(c: Change) -> list[Any]:
+    return [
+        *(c.source, c.object_type, c.crm_id, c.name, c.tier_before, c.tier_after),
+        *(c.score_before, c.score_after, list(c.flags_added), list(c.flags_removed)),
+        c.direction,
+    ]
+
+
+def _decode(values: list[Any]) -> Change:
+    source, object_type, crm_id, name, tier_before, tier_after, before, after = values[:8]
+    return Change(
+        source,
+        object_type,
+        crm_id,
+        name,
+        tier_before,
+        tier_after,
+        before,
+        after,
+        tuple(values[8]),
+        tuple(values[9]),
+        values[10],
     )
 
 
