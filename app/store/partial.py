@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import ColumnElement, literal, text
+from sqlalchemy.orm import QueryableAttribute
 
 
 def only_where_not(column: str, value: str) -> dict[str, Any]:
@@ -20,7 +21,7 @@ def only_where_not(column: str, value: str) -> dict[str, Any]:
     return {"sqlite_where": condition, "postgresql_where": condition}
 
 
-def excluding(column: ColumnElement[str], value: str) -> ColumnElement[bool]:
+def excluding(column: QueryableAttribute[str], value: str) -> ColumnElement[bool]:
     """`column <> 'value'`, the value in the SQL text: the condition of an index made with
     `only_where_not(column, value)`, stated so that both databases can use it."""
     return column != literal(value, literal_execute=True)
