@@ -230,7 +230,7 @@ def _one_event(
 def _changed(company: Account, now: datetime, rng: random.Random) -> CrmAccount:
     """The company as the CRM returns it after someone changed its headcount."""
     return CrmAccount(
-        source=company.source,
+        source="hubspot",
         object_type="company",
         crm_id=company.crm_id,
         modified_at=now,
