@@ -6,12 +6,19 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, MetaData, event
+from sqlalchemy import (
+    Connection,
+    Engine,
+    MetaData,
+    PrimaryKeyConstraint,
+    UniqueConstraint,
+    event,
+)
 
 BIG_TABLES = frozenset({
     "accounts", "deals", "deal_accounts", "scores", "writeback_state", "webhook_events",
@@ -113,11 +120,44 @@ SLICE = re.compile(r"\((?:source|object_type)=\?(?: AND (?:source|object_type)=\
 """A SQLite search on a source (and type) alone: every account of a CRM."""
 
 
-def full_scans(statement: Statement, lines: Sequence[str], partial: frozenset[str]) -> list[str]:
+def index_columns(metadata: MetaData) -> dict[str, tuple[str, ...]]:
+    """Index name → its columns in order (indexes, unique keys and primary keys)."""
+    found: dict[str, tuple[str, ...]] = {}
+    for table in metadata.tables.values():
+        for index in table.indexes:
+            found[str(index.name)] = tuple(c.name for c in index.columns)
+        for constraint in table.constraints:
+            if isinstance(constraint, UniqueConstraint | PrimaryKeyConstraint):
+                found[str(constraint.name)] = tuple(c.name for c in constraint.columns)
+    return found
+
+
+CRM_SLICE = frozenset({"source", "object_type"})
+
+
+def _slice_only(condition: str, columns: tuple[str, ...]) -> bool:
+    """Whether a PostgreSQL `Index Cond` bounds only a CRM's slice of the index: the leading
+    columns it binds are all source or type (a later column, as `crm_id` after an unbound
+    `object_type`, only filters the slice as it is read)."""
+    bound = set(re.findall(r"\(?(\w+)\)?(?:::\w+)? (?:=|<|>|<=|>=) ", condition))
+    prefix = []
+    for column in columns:
+        if column not in bound:
+            break
+        prefix.append(column)
+    return len(prefix) < len(columns) and set(prefix) <= CRM_SLICE
+
+
+def full_scans(
+    statement: Statement,
+    lines: Sequence[str],
+    partial: frozenset[str],
+    indexes: Mapping[str, tuple[str, ...]],
+) -> list[str]:
     """For a look-up: the lines of its plan that read a whole big table, or all of one CRM's
     rows in it: a sequential scan (SQLite's `SCAN t`, PostgreSQL's `Seq Scan`), a walk of a
     whole index (SQLite's `SCAN t USING … INDEX`, PostgreSQL's index scan with no
-    `Index Cond`) unless a partial one, or a search by source alone."""
+    `Index Cond`) unless a partial one, or a search of one CRM's slice of an index."""
     tables = _tables(statement.sql)
     found = []
     for line in lines:
@@ -125,25 +165,24 @@ def full_scans(statement: Statement, lines: Sequence[str], partial: frozenset[st
         words = text.split()
         if words[:1] in (["SCAN"], ["SEARCH"]) and len(words) > 1 and words[1] in tables:
             index = words[words.index("INDEX") + 1] if "INDEX" in words else None
-            if (words[0] == "SCAN" and index not in partial) or (
-                words[0] == "SEARCH" and SLICE.search(text)
-            ):
+            whole = words[0] == "SCAN" and index not in partial
+            if whole or (words[0] == "SEARCH" and SLICE.search(text)):
                 found.append(line)
-        elif text.startswith(("Seq Scan", "Index Scan", "Index Only Scan", "Bitmap Heap Scan")):
-            on = words[words.index("on") + 1]
-            index = words[words.index("using") + 1] if "using" in words else None
-            if on not in BIG_TABLES:
-                continue
-            if (
-                text.startswith("Seq Scan")
-                or (
-                    "Index Cond:" not in text
-                    and "Recheck Cond:" not in text
-                    and index not in partial
-                )
-                or re.search(r"Index Cond: \(\(source\)::text = '[^']*'::text\)$", text)
-            ):
-                found.append(line)
+            continue
+        if not text.startswith(("Seq Scan", "Index Scan", "Index Only Scan", "Bitmap Heap")):
+            continue
+        if words[words.index("on") + 1] not in BIG_TABLES:
+            continue
+        index = words[words.index("using") + 1] if "using" in words else None
+        condition = text.split("Index Cond:")[1] if "Index Cond:" in text else None
+        sliced = (
+            condition is not None
+            and index in indexes
+            and _slice_only(condition.split(" Filter:")[0], indexes[index])
+        )
+        walked = condition is None and "Recheck Cond:" not in text and index not in partial
+        if text.startswith("Seq Scan") or walked or sliced:
+            found.append(line)
     return found
 
 
