@@ -177,6 +177,7 @@ def full_scans(
         condition = text.split("Index Cond:")[1] if "Index Cond:" in text else None
         sliced = (
             condition is not None
+            and index is not None
             and index in indexes
             and _slice_only(condition.split(" Filter:")[0], indexes[index])
         )
