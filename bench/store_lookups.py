@@ -17,9 +17,10 @@ migrated: run that first) and analysed.
 One event, as the worker handles it (app.inbox.worker), without the CRM: a webhook for one
 existing company is stored (`enqueue`, not timed), then timed: the inbox claim, the
 pipeline's `apply` of the company as the CRM returns it (upsert, rescore, desired write,
-drift), the writeback's claim of what it is owed (the CRM write itself is left out), the
-events marked done, and the commit. The connector is the real HubSpot connector (its
-`render_score`) pointed at a port where nothing listens: nothing calls the CRM. Reported per
+drift), the writeback's claim of what it is owed and the outcome recorded as written (the CRM
+write itself is left out), the events marked done, and the commits. The connector is the
+real HubSpot connector (its `render_score`) pointed at a port where nothing listens: nothing
+calls the CRM. Reported per
 store and size, after `--warmup` events: median and p95 of the event and of `apply` alone,
 and the seconds spent in SQL statements per event (`sql_ms`: the event less Python and commits),
 the median time of each kind of statement sent (the look-ups), and the ratio of the
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import platform
 import random
@@ -43,23 +45,24 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event, func, insert, literal, select, text
+from sqlalchemy import Engine, event, func, insert, literal, select, text, update
 from sqlalchemy.orm import Session
 from store_seed import analyse, seed_store
 
 from app.crm import hubspot_connector
 from app.inbox import queue
-from app.inbox.events import DONE, IncomingEvent
+from app.inbox.events import DEAD, DONE, PENDING, PROCESSING, IncomingEvent
 from app.inbox.receive import enqueue
 from app.rubric import load_rubric
 from app.scoring import compile_rubric
 from app.store.engine import make_engine, make_session_factory
 from app.store.migrate import upgrade_to_head
+from app.store.repo import accounts_by_crm_ids, deal_counts
 from app.store.tables import Account, Score, ScoreHistory, WebhookEvent, WritebackState
 from app.store.types import JSONDocument, UTCDateTime
 from app.sync.pipeline import Changes, UpdatePipeline
-from app.sync.writeback import WORKER, claim, writer_id
-from connectors.records import CrmAccount
+from app.sync.writeback import SYNC, WORKER, claim, due, record_outcomes, writer_id
+from connectors.records import CrmAccount, WriteOutcome
 
 OFFLINE = "http://127.0.0.1:9"
 SYNCED_AT = datetime(2026, 11, 24, tzinfo=UTC)
@@ -99,9 +102,19 @@ def ensure_store(kind: str, size: int, cache: Path, postgres: str) -> str:
 
 
 def _complete(engine: Engine) -> None:
-    """Scores, history, landed writes and processed events for every account, once."""
+    """Scores, history, landed writes and processed events for every account, once; and a
+    quiet store (every write landed, every event processed) before each measurement, so runs
+    start alike whatever an earlier one left."""
     with engine.begin() as connection:
         if connection.scalar(select(func.count()).select_from(Score)):
+            connection.execute(
+                update(WritebackState)
+                .where(WritebackState.status != "written")
+                .values(status="written", claimed_by=None, claimed_at=None)
+            )
+            connection.execute(
+                update(WebhookEvent).where(WebhookEvent.status != DONE).values(status=DONE)
+            )
             return
         at = literal(SYNCED_AT, UTCDateTime)
         empty_list, empty = literal([], JSONDocument), literal({}, JSONDocument)
@@ -188,9 +201,15 @@ def measure(url: str, events: int, warmup: int, seed: int) -> dict[str, Any]:
                 whole.append(durations[0] + durations[1])
                 applied.append(durations[0])
                 in_sql.append(statements.total)
+    found = lookups(sessions, top, rng, repeats=50)
+    plans = _plans(
+        sessions, engine, rng, connector_args=(OFFLINE, "pat-unused", rubric_model), rubric=rubric
+    )
     engine.dispose()
     return {
         "accounts": size,
+        "lookups_ms": found,
+        "plans": plans,
         "event_ms": _summary(whole),
         "apply_ms": _summary(applied),
         "sql_ms": _summary(in_sql),
@@ -199,6 +218,92 @@ def measure(url: str, events: int, warmup: int, seed: int) -> dict[str, Any]:
             for shape, seconds in sorted(statements.seconds.items())
         },
     }
+
+
+def lookups(sessions: Any, top: int, rng: random.Random, repeats: int) -> dict[str, float]:
+    """Median milliseconds of the look-ups off the single-event path, each `repeats` times
+    (rolled back): a sync page's look-ups of 100 records, the writeback's batch claim and the
+    idle worker's failed writes, and what `icp-sync inbox` reads."""
+    now = datetime.now(UTC) + timedelta(days=2)
+    calls: dict[str, Any] = {
+        "accounts_by_crm_ids (100 ids)": lambda s, ids: accounts_by_crm_ids(s, "hubspot", ids),
+        "deal_counts (100 ids)": lambda s, ids: deal_counts(s, "hubspot", ids),
+        "writeback claim, sync batch of 1000": lambda s, _ids: claim(
+            s, "hubspot", now, 1000, writer=writer_id(SYNC)
+        ),
+        "failed writes due (200)": lambda s, _ids: due(s, "hubspot", now, limit=200),
+        "inbox claim (nothing waiting)": lambda s, _ids: queue.claim(s, "bench", now),
+        "inbox: dead events, depth": lambda s, _ids: (
+            queue.events(s, status=DEAD),
+            queue.depth(s, [PENDING, PROCESSING, DEAD]),
+        ),
+    }
+    found: dict[str, float] = {}
+    for name, call in calls.items():
+        seconds = []
+        for _ in range(repeats):
+            ids = [str(rng.randint(1, top)) for _ in range(100)]
+            with sessions() as session:
+                started = time.perf_counter()
+                call(session, ids)
+                seconds.append(time.perf_counter() - started)
+                session.rollback()
+        found[name] = round(statistics.median(seconds) * 1000, 3)
+    return found
+
+
+def _plans(
+    sessions: Any, engine: Engine, rng: random.Random, *, connector_args: Any, rubric: Any
+) -> dict[str, list[str]]:
+    """One more event, rolled back, its statements explained: kind → plan lines (SQLite's
+    `EXPLAIN QUERY PLAN` details; PostgreSQL's node types, relations and indexes)."""
+    sent: list[tuple[str, Any]] = []
+
+    def capture(_conn: Any, _cursor: Any, sql: str, parameters: Any, *_: Any) -> None:
+        if sql.lstrip().split(None, 1)[0].upper() in {"SELECT", "UPDATE", "DELETE"}:
+            sent.append((sql, parameters))
+
+    plans: dict[str, list[str]] = {}
+    with hubspot_connector(*connector_args) as connector, sessions() as session:
+        company = session.get(Account, rng.randint(1, 1000))
+        assert company is not None
+        now = datetime.now(UTC) + timedelta(days=1)
+        record = _changed(company, now, rng)
+        enqueue(session, [_webhook(record, -1)], now)
+        event.listen(engine, "before_cursor_execute", capture)
+        try:
+            claimed = queue.claim(session, "bench-explain", now, limit=200)
+            result = UpdatePipeline(session, connector, rubric, lambda: now).apply(
+                Changes(accounts=[record])
+            )
+            claim(session, "hubspot", now, 200, writer=writer_id(WORKER),
+                  only=sorted(result.account_ids))  # fmt: skip
+            queue.complete(claimed, now)
+            session.flush()
+        finally:
+            event.remove(engine, "before_cursor_execute", capture)
+        connection = session.connection()
+        for sql, parameters in sent:
+            plans[kind(sql)] = _explain(connection, sql, parameters)
+        session.rollback()
+    return plans
+
+
+def _explain(connection: Any, sql: str, parameters: Any) -> list[str]:
+    if connection.dialect.name == "sqlite":
+        rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", parameters).all()
+        return [str(row[3]) for row in rows]
+    document = connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {sql}", parameters).scalar()
+    lines: list[str] = []
+
+    def walk(node: dict[str, Any], depth: int) -> None:
+        parts = [node["Node Type"], node.get("Relation Name", ""), node.get("Index Name", "")]
+        lines.append("  " * depth + " ".join(p for p in parts if p))
+        for child in node.get("Plans", ()):
+            walk(child, depth + 1)
+
+    walk(document[0]["Plan"], 0)
+    return lines
 
 
 def _one_event(
@@ -218,8 +323,10 @@ def _one_event(
     pipeline = UpdatePipeline(session, connector, rubric, clock)
     result = pipeline.apply(Changes(accounts=[record]))
     after_apply = time.perf_counter()
-    claim(session, connector.source, clock(), 200, writer=writer_id(WORKER),
-          only=sorted(result.account_ids))  # fmt: skip
+    owed = claim(session, connector.source, clock(), 200, writer=writer_id(WORKER),
+                 only=sorted(result.account_ids))  # fmt: skip
+    # the CRM's answer (not asked): written, as send_committing records it
+    record_outcomes(owed, [WriteOutcome(a.crm_id, written=True) for _, a in owed], clock())
     queue.complete(claimed, clock())
     session.commit()
     done = time.perf_counter()
@@ -287,6 +394,8 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL databases")
     parser.add_argument("--json", action="store_true")
     options = parser.parse_args()
+    # a company drawn twice holds none of the values written the first time: drift, logged
+    logging.getLogger("app.sync.drift").setLevel(logging.ERROR)
     results: dict[str, Any] = {
         "machine": f"{platform.python_version()} on {os.cpu_count()} CPUs",
         "load_before": os.getloadavg(),
