@@ -24,6 +24,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from app.inbox.events import DEAD, DONE, PENDING, PROCESSING, STATUSES
+from app.store.partial import excluding
 from app.store.tables import WebhookEvent
 
 DEFAULT_LEASE = timedelta(minutes=2)
@@ -70,7 +71,12 @@ def claim(
     )
     due = (
         select(WebhookEvent.id)
-        .where(claimable, ~held, WebhookEvent.source.not_in(list(skip_sources)))
+        .where(
+            excluding(WebhookEvent.status, DONE),  # the index of the unprocessed serves it
+            claimable,
+            ~held,
+            WebhookEvent.source.not_in(list(skip_sources)),
+        )
         .order_by(WebhookEvent.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -190,6 +196,8 @@ def events(session: Session, *, status: str | None = None, limit: int = 50) -> l
     query = select(WebhookEvent).order_by(WebhookEvent.id.desc()).limit(limit)
     if status is not None:
         query = query.where(WebhookEvent.status == status)
+    if status not in (None, DONE):  # few: the index of the unprocessed holds them
+        query = query.where(excluding(WebhookEvent.status, DONE))
     return list(session.scalars(query))
 
 

@@ -29,7 +29,8 @@ from sqlalchemy import (
 from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from app.inbox.events import event_identity
+from app.inbox.events import DONE, event_identity
+from app.store.partial import only_where_not
 from app.store.types import JSONDocument, UTCDateTime
 
 # Deterministic constraint and index names, so autogenerate and hand-written migrations agree
@@ -47,6 +48,10 @@ Money = Numeric(20, 2)
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+WRITTEN = "written"
+"""A write the CRM holds (app.sync.writeback): the rows a claim never wants."""
 
 
 def _account_fk() -> ForeignKey:
@@ -165,7 +170,12 @@ class WritebackState(Base):
     """What was last written to the CRM for an account, and whether it is still owed."""
 
     __tablename__ = "writeback_state"
-    __table_args__ = (Index(None, "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index(None, "status", "next_attempt_at"),
+        # The writes owed (and failed ones awaiting their retry), in account order: a claim
+        # reads only these, however many are written (app.store.partial).
+        Index("ix_writeback_state_owed", "account_id", **only_where_not("status", WRITTEN)),
+    )
 
     account_id: Mapped[int] = mapped_column(_account_fk(), primary_key=True)
     values: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
@@ -245,6 +255,9 @@ class WebhookEvent(Base):
         Index(None, "source", "object_type", "object_id", "id"),
         # Retention finds the events processed before its cutoff without a scan.
         Index(None, "status", "processed_at"),
+        # The events not processed yet (and dead ones), in id order: the claim reads only
+        # these, however many processed events retention keeps (app.store.partial).
+        Index("ix_webhook_events_unprocessed", "id", **only_where_not("status", DONE)),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -27,12 +27,14 @@ from typing import cast
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from app.store.partial import excluding
+from app.store.tables import WRITTEN as WRITTEN
 from app.store.tables import Account, WritebackState
 from connectors.base import CrmConnector
 from connectors.records import AccountType, PropertyUpdate, WriteOutcome
 from connectors.text import holds_value
 
-PENDING, SENDING, WRITTEN, FAILED = "pending", "sending", "written", "failed"
+PENDING, SENDING, FAILED = "pending", "sending", "failed"
 MAX_RETRY_DELAY = timedelta(hours=6)
 CLAIM_LEASE = timedelta(minutes=10)
 """How long a claim keeps other writers off a record: longer than one CRM batch takes with
@@ -172,10 +174,14 @@ def _owed(source: str, now: datetime, only: Sequence[int] | None) -> ColumnEleme
 
 
 def _owed_now(now: datetime) -> ColumnElement[bool]:
-    """Pending, left in doubt, or failed and due for its retry."""
-    return or_(
-        WritebackState.status.in_((PENDING, SENDING)),
-        (WritebackState.status == FAILED) & (WritebackState.next_attempt_at <= now),
+    """Pending, left in doubt, or failed and due for its retry: not written, which lets the
+    index of the writes not written serve it (app.store.partial)."""
+    return and_(
+        excluding(WritebackState.status, WRITTEN),
+        or_(
+            WritebackState.status.in_((PENDING, SENDING)),
+            (WritebackState.status == FAILED) & (WritebackState.next_attempt_at <= now),
+        ),
     )
 
 
