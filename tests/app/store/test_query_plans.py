@@ -310,7 +310,7 @@ def _other_rubric(session: Session, ctx: Context) -> object:
 
 
 def _validate(session: Session, ctx: Context) -> object:
-    return ScoredAccounts(session, now=NOW).rows(), read_closed_deals(session)
+    return list(ScoredAccounts(session, now=NOW).pages()), read_closed_deals(session)
 
 
 BULK: dict[str, HotPath] = {
