@@ -20,6 +20,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from app.scoring import CompiledRubric
+from app.store.bulk_write import ManyRows
 from app.store.insert import insert_updating_conflicts
 from app.store.repo import DealCounts, deal_counts
 from app.store.tables import (
@@ -40,6 +41,9 @@ from app.sync.writeback import desired_state, values_hash
 
 SCORE_COLUMNS = ("score", "tier", "disqualified", "flags", "reasons", "criteria",
                  "rubric_version", "input_hash", "scored_at")  # fmt: skip
+HISTORY_COLUMNS = ("account_id", "score", "tier", "disqualified", "flags", "reasons",
+                   "rubric_version", "scored_at")  # fmt: skip
+JSON_COLUMNS = frozenset({"flags", "reasons", "criteria", "values"})
 STATE_COLUMNS = ("values", "values_hash", "status", "attempts", "last_error",
                  "next_attempt_at", "updated_at")  # fmt: skip
 
@@ -71,6 +75,13 @@ class BulkRescore:
         rubrics = [rubric, *(c.rubric for c in self._challengers)]
         self._reader = PageReader(session, source, rubrics, stored_types(session, source))
         self._counts: dict[str, DealCounts] | None = None
+        self._history = _inserts(session, ScoreHistory, HISTORY_COLUMNS)
+        self._scores = _upserts(session, Score, ["account_id"], SCORE_COLUMNS)
+        self._states = _upserts(session, WritebackState, ["account_id"], STATE_COLUMNS)
+        self._shadow_history = _inserts(session, ChallengerScoreHistory, ("name", *HISTORY_COLUMNS))
+        self._shadow_scores = _upserts(
+            session, ChallengerScore, ["name", "account_id"], SCORE_COLUMNS
+        )
 
     def page(self, after_id: int, limit: int, now: datetime) -> tuple[RescoreReport, int | None]:
         """Rescores the next `limit` live records by id above `after_id` where their inputs
@@ -130,9 +141,9 @@ class BulkRescore:
             digest = values_hash(values)
             if current.values_hash != digest:
                 states.append({"account_id": account_id, **desired_state(values, digest, now)})
-        self._insert(ScoreHistory, history)
-        self._upsert(Score, ["account_id"], SCORE_COLUMNS, scores)
-        self._upsert(WritebackState, ["account_id"], STATE_COLUMNS, states)
+        self._history.execute(self._session, history)
+        self._scores.execute(self._session, scores)
+        self._states.execute(self._session, states)
 
     def _shadow(
         self,
@@ -181,8 +192,8 @@ class BulkRescore:
                 history.append({"name": name, **history_values(account.id, result, now)})
             report.shadow_scored += 1
             report.shadow_ids.add(account.id)
-        self._insert(ChallengerScoreHistory, history)
-        self._upsert(ChallengerScore, ["name", "account_id"], SCORE_COLUMNS, scores)
+        self._shadow_history.execute(self._session, history)
+        self._shadow_scores.execute(self._session, scores)
 
     def _deals(
         self, rubric: CompiledRubric, rows: Sequence[AccountRow], donors: Mapping[str, AccountRow]
@@ -207,17 +218,14 @@ class BulkRescore:
         ).where(Score.account_id.in_(account_ids))  # fmt: skip
         return {row[0]: Content(*row[1:]) for row in self._session.execute(query)}
 
-    def _insert(self, table: type[Base], rows: list[dict[str, Any]]) -> None:
-        if rows:
-            self._session.connection().execute(insert(table), rows)
 
-    def _upsert(
-        self,
-        table: type[Base],
-        unique: list[str],
-        columns: Sequence[str],
-        rows: list[dict[str, Any]],
-    ) -> None:
-        if rows:
-            statement = insert_updating_conflicts(self._session, table, unique, columns)
-            self._session.connection().execute(statement, rows)
+def _inserts(session: Session, table: type[Base], columns: Sequence[str]) -> ManyRows:
+    return ManyRows(session, insert(table), columns, JSON_COLUMNS)
+
+
+def _upserts(
+    session: Session, table: type[Base], unique: list[str], columns: Sequence[str]
+) -> ManyRows:
+    """Rows of `unique` and `columns`, updating `columns` where `unique` exist."""
+    statement = insert_updating_conflicts(session, table, unique, columns)
+    return ManyRows(session, statement, [*unique, *columns], JSON_COLUMNS)

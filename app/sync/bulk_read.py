@@ -104,8 +104,7 @@ class PageReader:
         )
         width = 3 + len(self._columns) + len(self._extracts)
         return [
-            (self._row(row[:width]), Current(*row[width:]))
-            for row in self._session.execute(query)
+            (self._row(row[:width]), Current(*row[width:])) for row in self._session.execute(query)
         ]
 
     def donors(self, domains: set[str]) -> dict[str, AccountRow]:

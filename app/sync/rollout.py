@@ -50,7 +50,8 @@ from connectors.base import CrmConnector
 
 logger = logging.getLogger(__name__)
 
-RESCORE_BATCH = 1000
+RESCORE_BATCH = 5000
+"""Records a roll-out rescores and commits at a time (the bulk mode: one statement per table)."""
 WRITE_BATCH = 1000
 """As a sync's (app.sync.orchestrator): a multiple of every CRM's batch maximum."""
 LOG_EVERY_SECONDS = 5.0
