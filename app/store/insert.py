@@ -31,3 +31,21 @@ def insert_ignoring_conflicts(
     if dialect == "sqlite":
         return sqlite.insert(model).on_conflict_do_nothing(index_elements=list(unique))
     raise ValueError(f"the store needs SQLite or PostgreSQL, not {dialect}")
+
+
+def insert_updating_conflicts(
+    session: Session, table: type[Base] | Table, unique: Sequence[str], update: Sequence[str]
+) -> Any:
+    """An INSERT into `table` that, where a row's `unique` columns already exist, sets that
+    row's `update` columns to the inserted values instead (an upsert). Core: run it on
+    `session.connection()` with the rows as parameters (one executemany for any number)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        insert: Any = postgresql.insert(table)
+    elif dialect == "sqlite":
+        insert = sqlite.insert(table)
+    else:
+        raise ValueError(f"the store needs SQLite or PostgreSQL, not {dialect}")
+    return insert.on_conflict_do_update(
+        index_elements=list(unique), set_={column: insert.excluded[column] for column in update}
+    )

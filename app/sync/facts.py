@@ -11,7 +11,6 @@ from typing import Any, Protocol
 
 from app.scoring import AccountFacts, CompiledRubric
 from app.store.repo import DealCounts
-from app.store.tables import Account
 
 DEAL_FIELDS = frozenset({"deals_open", "deals_won", "deals_lost"})
 LEAD = "lead"
@@ -84,7 +83,7 @@ def account_facts(account: AccountColumns, deals: DealCounts) -> AccountFacts:
 
 
 def with_account_fallback(
-    rubric: CompiledRubric, lead: AccountFacts, account: Account | None, deals: DealCounts
+    rubric: CompiledRubric, lead: AccountFacts, account: AccountColumns | None, deals: DealCounts
 ) -> tuple[AccountFacts, str]:
     """A lead scored on its own company data, each field it lacks taken from the account whose
     domain matches its own (website or email domain). Returns the facts and the reason line

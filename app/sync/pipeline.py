@@ -24,6 +24,7 @@ from app.store.repo import (
     upsert_deals,
 )
 from app.store.tables import Account, Score, WritebackState
+from app.sync.bulk import BulkRescore
 from app.sync.challengers import Challenger
 from app.sync.drift import REPAIR, repair_drift
 from app.sync.facts import DEAL_FIELDS
@@ -91,6 +92,7 @@ class UpdatePipeline:
         self._source = connector.source
         self._rubric = rubric
         self._clock = clock
+        self._bulk: BulkRescore | None = None
 
     def apply(self, changes: Changes) -> Applied:
         """Stores the records, marks the gone accounts deleted, and rescores every account
@@ -127,6 +129,21 @@ class UpdatePipeline:
             now=self._clock(),
             challengers=self._challengers,
         )
+
+    def rescore_store_page(self, after_id: int, limit: int) -> tuple[RescoreReport, int | None]:
+        """The bulk mode of `rescore`, for rescoring the whole store (a rubric roll-out): the
+        next `limit` live records by id above `after_id`, read as plain rows and written with
+        one statement per table (app.sync.bulk), deciding per record what `rescore` would.
+        Returns what it did and the last id read (None: none was left)."""
+        if self._bulk is None:
+            self._bulk = BulkRescore(
+                self._session,
+                self._source,
+                self._rubric,
+                self._connector.render_score,
+                self._challengers,
+            )
+        return self._bulk.page(after_id, limit, self._clock())
 
     def scored_by_other_rubric(self, after_id: int, limit: int) -> list[Account]:
         """Stored live accounts (id order, ids above `after_id`) last scored under another

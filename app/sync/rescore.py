@@ -12,19 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.scoring import AccountFacts, CompiledRubric, ScoreResult, score
-from app.store.repo import DealCounts, accounts_by_domains, deal_counts
+from app.store.repo import accounts_by_domains, deal_counts
 from app.store.tables import Account, Score, ScoreHistory, WritebackState
 from app.sync import challengers as shadow
 from app.sync.challengers import Challenger
-from app.sync.facts import (
-    DEAL_FIELDS,
-    DONOR,
-    LEAD,
-    account_facts,
-    input_hash,
-    lead_inputs_hash,
-    with_account_fallback,
-)
+from app.sync.facts import DEAL_FIELDS, DONOR, LEAD
+from app.sync.score_rows import account_score, differs, history_values, prepare, score_values
 from app.sync.writeback import mark_desired
 from connectors.base import AccountScore
 
@@ -84,22 +77,12 @@ def rescore(
         result = scored(facts, reason, rubric, now)
         report.scored += 1
         report.scored_ids.add(account.id)
-        if current is None or _differs(current, result):
+        if current is None or differs(current, result):
             report.changed += 1
             report.transitions[(current.tier if current else NEW, result.tier)] += 1
-            session.add(_history(account.id, result, now))
+            session.add(ScoreHistory(**history_values(account.id, result, now)))
         current = _store(session, current, account.id, result, digest, now)
-        desired = render(
-            AccountScore(
-                score=current.score,
-                tier=current.tier,
-                disqualified=current.disqualified,
-                flags=tuple(current.flags),
-                reasons=tuple(current.reasons),
-                rubric_version=current.rubric_version,
-                scored_at=current.scored_at,
-            )
-        )
+        desired = render(account_score(result, current.scored_at))
         states[account.id] = mark_desired(session, states.get(account.id), account.id, desired, now)
     for challenger in challengers:
         _shadow(session, accounts, challenger, now, report)
@@ -180,18 +163,7 @@ def prepared(
         if rubric.fields_read & DEAL_FIELDS
         else {}
     )
-    for account in accounts:
-        facts = account_facts(account, counts.get(account.crm_id, DealCounts()))
-        reason: str | None = None
-        extra: str | None = None
-        if account.object_type == LEAD:
-            donor = donors.get(account.domain) if account.domain else None
-            donor_deals = counts.get(donor.crm_id, DealCounts()) if donor else DealCounts()
-            facts, reason = with_account_fallback(rubric, facts, donor, donor_deals)
-            extra = reason
-        elif account.object_type == DONOR:
-            extra = lead_inputs_hash(rubric, facts)
-        yield account, facts, reason, input_hash(rubric, facts, extra)
+    yield from prepare(accounts, donors, counts, rubric)
 
 
 def scored(
@@ -212,15 +184,6 @@ def lead_accounts(session: Session, source: str, accounts: Sequence[Account]) ->
     return donors
 
 
-def _differs(current: Score, result: ScoreResult) -> bool:
-    return (current.score, current.tier, list(current.flags), list(current.reasons)) != (
-        result.score,
-        result.tier,
-        list(result.flags),
-        list(result.reasons),
-    ) or current.rubric_version != result.rubric_version
-
-
 def _store(
     session: Session,
     current: Score | None,
@@ -234,27 +197,8 @@ def _store(
     if current is None:
         current = Score(account_id=account_id, scored_at=now)
         session.add(current)
-    elif _differs(current, result):
+    elif differs(current, result):
         current.scored_at = now
-    current.score = result.score
-    current.tier = result.tier
-    current.disqualified = result.disqualified
-    current.flags = list(result.flags)
-    current.reasons = list(result.reasons)
-    current.criteria = {c.id: c.points for c in result.criteria}
-    current.rubric_version = result.rubric_version
-    current.input_hash = digest
+    for column, value in score_values(result, digest).items():
+        setattr(current, column, value)
     return current
-
-
-def _history(account_id: int, result: ScoreResult, now: datetime) -> ScoreHistory:
-    return ScoreHistory(
-        account_id=account_id,
-        score=result.score,
-        tier=result.tier,
-        disqualified=result.disqualified,
-        flags=list(result.flags),
-        reasons=list(result.reasons),
-        rubric_version=result.rubric_version,
-        scored_at=now,
-    )

@@ -50,7 +50,8 @@ from connectors.base import CrmConnector
 
 logger = logging.getLogger(__name__)
 
-RESCORE_BATCH = 1000
+RESCORE_BATCH = 5000
+"""Records a roll-out rescores and commits at a time (the bulk mode: one statement per table)."""
 WRITE_BATCH = 1000
 """As a sync's (app.sync.orchestrator): a multiple of every CRM's batch maximum."""
 LOG_EVERY_SECONDS = 5.0
@@ -270,21 +271,14 @@ class _Rollout:
 
     def _rescore_committing(self) -> None:
         """Every live record, in id order, a batch at a time (committed, or flushed if dry):
-        the pipeline rescores those an earlier rubric scored and records what the CRM is owed."""
+        the pipeline's bulk mode rescores those an earlier rubric scored and records what the
+        CRM is owed."""
         after, done = 0, 0
         while not self.cancel.is_set():
-            rows: Sequence[Account] = list(
-                self.session.scalars(
-                    select(Account)
-                    .where(_live(self.source), Account.id > after)
-                    .order_by(Account.id)
-                    .limit(RESCORE_BATCH)
-                )
-            )
-            if not rows:
+            batch, last = self.pipeline.rescore_store_page(after, RESCORE_BATCH)
+            if last is None:
                 break
-            after, done = rows[-1].id, done + len(rows)
-            batch = self.pipeline.rescore(rows)
+            after, done = last, done + batch.considered
             self.result.rescore.add(batch)
             if self.dry_run:
                 self.session.flush()

@@ -22,7 +22,7 @@ import socket
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -65,14 +65,24 @@ def mark_desired(
         state = WritebackState(account_id=account_id, values_hash="", status=PENDING, attempts=0)
         session.add(state)
     if state.values_hash != digest:
-        state.values = dict(values)
-        state.values_hash = digest
-        state.status = PENDING
-        state.attempts = 0
-        state.last_error = None
-        state.next_attempt_at = None
-        state.updated_at = now
+        for column, value in desired_state(values, digest, now).items():
+            setattr(state, column, value)
     return state
+
+
+def desired_state(values: Mapping[str, str], digest: str, now: datetime) -> dict[str, Any]:
+    """The state's columns once the CRM is owed `values` (whose `values_hash` is `digest`):
+    pending, with no attempt made nor error left (`mark_desired`, and the bulk mode's
+    statements)."""
+    return {
+        "values": dict(values),
+        "values_hash": digest,
+        "status": PENDING,
+        "attempts": 0,
+        "last_error": None,
+        "next_attempt_at": None,
+        "updated_at": now,
+    }
 
 
 def due(

@@ -1,0 +1,56 @@
+"""One statement run for many rows, for writers of thousands of rows a statement (the bulk
+rescoring, app.sync.bulk).
+
+SQLAlchemy's executemany converts every parameter of every row through its type's processor
+with much machinery per parameter, which cost the bulk rescoring more than SQLite's own work.
+Here the statement is compiled once, each row's values converted with the same processors (JSON
+documents serialized as the JSON type does; on PostgreSQL the compiled statement casts them to
+JSONB), and the rows handed to the driver's executemany (psycopg pipelines them)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import Executable
+from sqlalchemy.orm import Session
+
+Converter = Callable[[Any], Any] | None
+
+
+class ManyRows:
+    """`statement` (a Core INSERT, upsert included) for rows of these `columns`."""
+
+    def __init__(
+        self,
+        session: Session,
+        statement: Executable,
+        columns: Sequence[str],
+        json_columns: frozenset[str],
+    ) -> None:
+        dialect = session.get_bind().dialect
+        compiled = statement.compile(dialect=dialect, column_keys=list(columns))  # type: ignore[attr-defined]
+        processors: dict[str, Converter] = dict(compiled._bind_processors)
+        self._positional = compiled.positiontup is not None
+        names: list[str] = list(compiled.positiontup or compiled.binds)
+        self._sql: str = compiled.string
+        self._converters = [
+            (name, json.dumps if name in json_columns else processors.get(name)) for name in names
+        ]
+
+    def execute(self, session: Session, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        converters = self._converters
+        parameters: list[Any] = [
+            tuple(
+                row[name] if convert is None or row[name] is None else convert(row[name])
+                for name, convert in converters
+            )
+            for row in rows
+        ]
+        if not self._positional:
+            names = [name for name, _ in converters]
+            parameters = [dict(zip(names, values, strict=True)) for values in parameters]
+        session.connection().exec_driver_sql(self._sql, parameters)

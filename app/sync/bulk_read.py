@@ -1,0 +1,173 @@
+"""The reads of the bulk rescoring mode (app.sync.bulk): a keyset page of one CRM's live records
+as plain rows of just the columns the rubrics read, with their current score's digest and
+version and their writeback state's values hash; and the donors the page's leads fall back on.
+
+No ORM objects: a rubric roll-out reads the whole store, and building an `Account` (its JSON
+decoded) per record was a third of the per-record path's time. Of the raw CRM properties only
+the keys a rubric reads are extracted, by the database; a canonical column's property fallback
+only where the column is empty, which is the only time the scorer reads it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from sqlalchemy import ColumnElement, Text, and_, case, cast, literal, select
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import Session
+
+from app.scoring import CompiledRubric
+from app.store.tables import Account, Score, WritebackState
+from app.sync.facts import DONOR, LEAD
+
+COLUMNS = ("name", "domain", "industry", "employees", "annual_revenue", "country", "state",
+           "email", "title")  # fmt: skip
+"""The scalar canonical columns: a key among these falls back on its property only when empty."""
+TECHNOLOGIES = "technologies"
+"""A list, never empty as a value (None reads as []): it never falls back on a property."""
+ALWAYS = ("name", "domain")
+"""Read whatever the rubric reads: a lead's reason line names its donor by them."""
+
+
+class AccountRow(NamedTuple):
+    """An account as `app.sync.facts.account_facts` reads it (`AccountColumns`): the columns no
+    rubric reads are None, the properties hold only the keys one reads."""
+
+    id: int
+    source: str
+    object_type: str
+    crm_id: str
+    name: str | None = None
+    domain: str | None = None
+    industry: str | None = None
+    employees: int | None = None
+    annual_revenue: Decimal | None = None
+    country: str | None = None
+    state: str | None = None
+    technologies: list[str] = []  # noqa: RUF012 (never mutated)
+    properties: Mapping[str, Any] = {}
+    email: str | None = None
+    title: str | None = None
+
+
+class Current(NamedTuple):
+    """What a page row carries of its current score (None: not scored) and writeback state."""
+
+    input_hash: str | None
+    score: int | None
+    tier: str | None
+    rubric_version: str | None
+    scored_at: datetime | None
+    values_hash: str | None
+
+
+class PageReader:
+    """Reads one CRM's records for these rubrics (the champion and its challengers)."""
+
+    def __init__(
+        self, session: Session, source: str, rubrics: Sequence[CompiledRubric], types: Iterable[str]
+    ) -> None:
+        """`types`: the object types stored for the CRM (what plans to read for)."""
+        self._session, self._source = session, source
+        keys: set[str] = set()
+        for rubric in rubrics:
+            for object_type in {*types, LEAD}:  # an account's digest reads a lead's plan too
+                plan = rubric.plan_for(object_type, source)
+                keys |= {key for _, key, _ in (*plan.criteria, *plan.disqualifiers)}
+        self._columns = [name for name in COLUMNS if name in keys or name in ALWAYS]
+        if TECHNOLOGIES in keys:
+            self._columns.append(TECHNOLOGIES)
+        postgres = session.get_bind().dialect.name == "postgresql"
+        self._keys = sorted(k for k in keys if k != TECHNOLOGIES)
+        self._extracts = [_extract(key, postgres) for key in self._keys]
+
+    def page(self, after_id: int, limit: int) -> list[tuple[AccountRow, Current]]:
+        """The next `limit` live records by id above `after_id`."""
+        query = (
+            select(
+                *self._selected(),
+                Score.input_hash,
+                Score.score,
+                Score.tier,
+                Score.rubric_version,
+                Score.scored_at,
+                WritebackState.values_hash,
+            )
+            .outerjoin(Score, Score.account_id == Account.id)
+            .outerjoin(WritebackState, WritebackState.account_id == Account.id)
+            .where(_live(self._source), Account.id > after_id)
+            .order_by(Account.id)
+            .limit(limit)
+        )
+        width = 3 + len(self._columns) + len(self._extracts)
+        return [
+            (self._row(row[:width]), Current(*row[width:])) for row in self._session.execute(query)
+        ]
+
+    def donors(self, domains: set[str]) -> dict[str, AccountRow]:
+        """Domain → the account a lead at that domain falls back on: the oldest live one (as
+        app.sync.rescore.lead_accounts)."""
+        if not domains:
+            return {}
+        query = (
+            select(*self._selected())
+            .where(
+                _live(self._source),
+                Account.object_type == DONOR,
+                Account.domain.in_(domains),
+            )
+            .order_by(Account.id)
+        )
+        donors: dict[str, AccountRow] = {}
+        for row in self._session.execute(query):
+            account = self._row(row)
+            donors.setdefault(str(account.domain), account)
+        return donors
+
+    def _selected(self) -> list[ColumnElement[Any]]:
+        return [
+            Account.id,
+            Account.object_type,
+            Account.crm_id,
+            *(getattr(Account, name) for name in self._columns),
+            *(
+                extract
+                if key not in COLUMNS
+                # a canonical column's property is read only when the column is empty
+                else case((getattr(Account, key).is_(None), extract))
+                for key, extract in zip(self._keys, self._extracts, strict=True)
+            ),
+        ]
+
+    def _row(self, row: Sequence[Any]) -> AccountRow:
+        fields = dict(zip(self._columns, row[3 : 3 + len(self._columns)], strict=True))
+        raw = row[3 + len(self._columns) :]
+        properties = {
+            key: json.loads(value)
+            for key, value in zip(self._keys, raw, strict=True)
+            if value is not None
+        }
+        if fields.get(TECHNOLOGIES) is None:
+            fields.pop(TECHNOLOGIES, None)
+        return AccountRow(row[0], self._source, row[1], row[2], **fields, properties=properties)
+
+
+def stored_types(session: Session, source: str) -> list[str]:
+    return list(session.scalars(select(Account.object_type).where(_live(source)).distinct()))
+
+
+def _extract(key: str, postgres: bool) -> ColumnElement[Any]:
+    """The property `key` as JSON text (None: absent)."""
+    if postgres:
+        return cast(
+            Account.properties.op("->", return_type=postgresql.JSONB)(literal(key, Text)), Text
+        )
+    path = '$."' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return Account.properties.op("->", return_type=Text)(literal(path, Text))
+
+
+def _live(source: str) -> ColumnElement[bool]:
+    return and_(Account.source == source, Account.archived.is_(False), Account.deleted_at.is_(None))

@@ -1,0 +1,118 @@
+"""What rescoring one account decides and stores, as plain values: the facts and digest of a
+prepared account, whether a result differs from the current score, and the column values of the
+score, its history row and the writeback's desired state. The per-record path (ORM rows,
+app.sync.rescore) and the bulk mode (Core statements, app.sync.bulk) both build on these, so
+they cannot drift apart."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+
+from app.scoring import AccountFacts, CompiledRubric, ScoreResult
+from app.store.repo import DealCounts
+from app.sync.facts import (
+    DONOR,
+    LEAD,
+    AccountColumns,
+    account_facts,
+    input_hash,
+    lead_inputs_hash,
+    with_account_fallback,
+)
+from connectors.base import AccountScore
+
+A = TypeVar("A", bound=AccountColumns)
+NO_DEALS = DealCounts()
+
+
+class ScoreContent(Protocol):
+    """What `differs` compares of a stored score: a `Score` row or a row read in bulk."""
+
+    @property
+    def score(self) -> int: ...
+    @property
+    def tier(self) -> str: ...
+    @property
+    def flags(self) -> Sequence[str]: ...
+    @property
+    def reasons(self) -> Sequence[str]: ...
+    @property
+    def rubric_version(self) -> str: ...
+
+
+def prepare(
+    accounts: Sequence[A],
+    donors: Mapping[str, AccountColumns],
+    counts: Mapping[str, DealCounts],
+    rubric: CompiledRubric,
+) -> Iterator[tuple[A, AccountFacts, str | None, str]]:
+    """Per account: the facts the rubric scores (a lead's completed from its donor, by domain),
+    the reason line saying where a lead's company data came from, and the digest of the inputs
+    (an account's includes what its leads could borrow). `donors`: domain → the account a lead
+    at that domain falls back on; `counts`: deal counts by CRM id (empty when the rubric reads
+    no deals)."""
+    for account in accounts:
+        facts = account_facts(account, counts.get(account.crm_id, NO_DEALS))
+        reason: str | None = None
+        extra: str | None = None
+        if account.object_type == LEAD:
+            donor = donors.get(account.domain) if account.domain else None
+            donor_deals = counts.get(donor.crm_id, NO_DEALS) if donor else NO_DEALS
+            facts, reason = with_account_fallback(rubric, facts, donor, donor_deals)
+            extra = reason
+        elif account.object_type == DONOR:
+            extra = lead_inputs_hash(rubric, facts)
+        yield account, facts, reason, input_hash(rubric, facts, extra)
+
+
+def differs(current: ScoreContent, result: ScoreResult) -> bool:
+    """Whether the result changes the score's content (a history row; `scored_at` moves)."""
+    return current.rubric_version != result.rubric_version or (
+        current.score,
+        current.tier,
+        list(current.flags),
+        list(current.reasons),
+    ) != (result.score, result.tier, list(result.flags), list(result.reasons))
+
+
+def score_values(result: ScoreResult, digest: str) -> dict[str, Any]:
+    """A score's columns but its account and `scored_at`."""
+    return {
+        "score": result.score,
+        "tier": result.tier,
+        "disqualified": result.disqualified,
+        "flags": list(result.flags),
+        "reasons": list(result.reasons),
+        "criteria": {c.id: c.points for c in result.criteria},
+        "rubric_version": result.rubric_version,
+        "input_hash": digest,
+    }
+
+
+def history_values(account_id: int, result: ScoreResult, now: datetime) -> dict[str, Any]:
+    return {
+        "account_id": account_id,
+        "score": result.score,
+        "tier": result.tier,
+        "disqualified": result.disqualified,
+        "flags": list(result.flags),
+        "reasons": list(result.reasons),
+        "rubric_version": result.rubric_version,
+        "scored_at": now,
+    }
+
+
+def account_score(result: ScoreResult, scored_at: datetime) -> AccountScore:
+    """The stored score as a connector renders it: `scored_at` moves only when the content
+    changes, so re-scoring to the same result renders the same CRM values."""
+    return AccountScore(
+        score=result.score,
+        tier=result.tier,
+        disqualified=result.disqualified,
+        flags=tuple(result.flags),
+        reasons=tuple(result.reasons),
+        rubric_version=result.rubric_version,
+        scored_at=scored_at,
+    )
