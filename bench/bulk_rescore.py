@@ -220,7 +220,7 @@ def main() -> int:
         print(json.dumps(summary))
     else:
         for phase, results in runs.items():
-            median = summary["median_seconds"][phase]  # type: ignore[index]
+            median = summary["median_seconds"][phase]
             print(f"{phase}: median {median:.1f}s over {len(results)} runs of "
                   f"{options.accounts} accounts ({options.accounts / median:,.0f}/s)")  # fmt: skip
             for r in results:
