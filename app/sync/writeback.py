@@ -311,11 +311,11 @@ def _store_if_unchanged(
             if state.account_id not in stored:
                 changed[sent[state.account_id][1]].append(state.account_id)
         for claimed_by, ids in changed.items():
-            for chunk in _chunks(ids):
+            for some in _chunks(ids):
                 session.execute(
                     update(WritebackState)
                     .where(
-                        WritebackState.account_id.in_(chunk),
+                        WritebackState.account_id.in_(some),
                         WritebackState.claimed_by == claimed_by,
                     )
                     .values(claimed_by=None, claimed_at=None)
