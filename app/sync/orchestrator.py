@@ -236,10 +236,14 @@ class _Run:
             )
             return
         after = 0
-        while rows := self.pipeline.scored_by_other_rubric(after, RESCORE_BATCH):
-            after = rows[-1].id
-            self.report.rescore.add(self.pipeline.rescore(rows))
-            self._commit_page()
+        while True:
+            rows, last = self.pipeline.scored_by_other_rubric(after, RESCORE_BATCH)
+            if rows:
+                self.report.rescore.add(self.pipeline.rescore(rows))
+                self._commit_page()
+            if last == after:
+                return
+            after = last
 
     def write_back_committing(self, batch: int) -> None:
         def count(result: WriteResult) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.scoring import CompiledRubric
@@ -36,6 +36,8 @@ from connectors.records import CrmAccount, CrmDeal
 ACCOUNTS = "accounts"
 """The sync-state key whose last complete full sync tells which records are new."""
 PLAN_LIMIT = 1_000_000
+SWEEP_SPAN = 10
+"""Accounts a sweep of other rubric versions examines per account it may return."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,17 +147,36 @@ class UpdatePipeline:
             )
         return self._bulk.page(after_id, limit, self._clock())
 
-    def scored_by_other_rubric(self, after_id: int, limit: int) -> list[Account]:
+    def scored_by_other_rubric(self, after_id: int, limit: int) -> tuple[list[Account], int]:
         """Stored live accounts (id order, ids above `after_id`) last scored under another
-        rubric version. An incremental pull returns only what changed in the CRM, so a new
-        rubric reaches the rest through these."""
-        return list(
+        rubric version: at most `limit` of them, found among the next `limit * SWEEP_SPAN`
+        accounts, and the last id examined (where the next call goes on; `after_id` when no
+        account is left). An incremental pull returns only what changed in the CRM, so a new
+        rubric reaches the rest through these.
+
+        Walks accounts by primary key and looks each one's score up by its own: no index can
+        serve `rubric_version <> v`, and a query that sorts the matches reads every score on
+        each page (quadratic when many rows are on another version)."""
+        window = (
+            select(Account.id)
+            .where(Account.source == self._source, Account.id > after_id)
+            .order_by(Account.id)
+            .limit(limit * SWEEP_SPAN)
+            .subquery()
+        )
+        last = self._session.scalar(select(func.max(window.c.id)))
+        if last is None:
+            return [], after_id
+        found = list(
             self._session.scalars(
                 select(Account)
                 .join(Score, Score.account_id == Account.id)
                 .where(
                     Account.source == self._source,
                     Account.id > after_id,
+                    Account.id <= last,
+                    Score.account_id > after_id,
+                    Score.account_id <= last,
                     Account.archived.is_(False),
                     Account.deleted_at.is_(None),
                     Score.rubric_version != self._rubric.written_version,
@@ -164,6 +185,7 @@ class UpdatePipeline:
                 .limit(limit)
             )
         )
+        return found, found[-1].id if len(found) == limit else last
 
     @property
     def rubric(self) -> CompiledRubric:

@@ -19,12 +19,13 @@ import hashlib
 import json
 import os
 import socket
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from app.store.partial import excluding
@@ -277,6 +278,9 @@ OUTCOME_FIELDS = (
     "claimed_by",
     "claimed_at",
 )
+STORE_CHUNK = 500
+"""Rows per bulk UPDATE of outcomes: bounded bind parameters (SQLite's limit)."""
+T = TypeVar("T")
 
 
 def _store_if_unchanged(
@@ -288,26 +292,51 @@ def _store_if_unchanged(
     → (values_hash, claimed_by) when sent): a compare-and-set in the UPDATE. Another writer
     may have rescored the record while the CRM call ran (the worker, during a sync's batch);
     marking its new values written with the old ones sent would leave the CRM wrong for good,
-    so such a row keeps its new values owed, and only our claim on it is let go."""
+    so such a row keeps its new values owed, and only our claim on it is let go.
+
+    In bulk: one UPDATE per distinct outcome (all the batch's writes share one; failures one
+    per attempt count and error), matching rows on (account id, values hash), and one per
+    writer to let go of the claims on the rows that changed: a row per statement cost more
+    CPU than the CRM's rate limit allows time for (issue 18)."""
+    by_outcome: dict[tuple[object, ...], list[tuple[int, str]]] = defaultdict(list)
+    for state, _ in pairs:
+        outcome = tuple(getattr(state, name) for name in OUTCOME_FIELDS)
+        by_outcome[outcome].append((state.account_id, sent[state.account_id][0]))
+    stored: set[int] = set()
     with session.no_autoflush:  # the ORM's own flush would store the outcomes unconditionally
+        for outcome, rows in by_outcome.items():
+            for chunk in _chunks(rows):
+                stored.update(session.scalars(
+                    update(WritebackState)
+                    .where(
+                        WritebackState.account_id.in_([row for row, _ in chunk]),
+                        tuple_(WritebackState.account_id, WritebackState.values_hash).in_(chunk),
+                    )
+                    .values(dict(zip(OUTCOME_FIELDS, outcome, strict=True)))
+                    .returning(WritebackState.account_id)
+                    .execution_options(synchronize_session=False)
+                ))  # fmt: skip
+        changed: dict[str | None, list[int]] = defaultdict(list)
         for state, _ in pairs:
-            digest, claimed_by = sent[state.account_id]
-            row = WritebackState.account_id == state.account_id
-            stored = session.scalars(
-                update(WritebackState)
-                .where(row, WritebackState.values_hash == digest)
-                .values({name: getattr(state, name) for name in OUTCOME_FIELDS})
-                .returning(WritebackState.account_id)
-                .execution_options(synchronize_session=False)
-            ).first()
-            if stored is None:
+            if state.account_id not in stored:
+                changed[sent[state.account_id][1]].append(state.account_id)
+        for claimed_by, ids in changed.items():
+            for some in _chunks(ids):
                 session.execute(
                     update(WritebackState)
-                    .where(row, WritebackState.claimed_by == claimed_by)
+                    .where(
+                        WritebackState.account_id.in_(some),
+                        WritebackState.claimed_by == claimed_by,
+                    )
                     .values(claimed_by=None, claimed_at=None)
                     .execution_options(synchronize_session=False)
                 )
+        for state, _ in pairs:
             session.expire(state)  # what the row holds now, not the outcome set in memory
+
+
+def _chunks(rows: Sequence[T]) -> list[Sequence[T]]:
+    return [rows[i : i + STORE_CHUNK] for i in range(0, len(rows), STORE_CHUNK)]
 
 
 def _landed(

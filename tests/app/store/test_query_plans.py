@@ -279,6 +279,12 @@ def _discarded(session: Session, ctx: Context) -> object:
     return list(won_deals(session, [("hubspot", str(i)) for i in range(1, 50)]))
 
 
+def _other_rubric(session: Session, ctx: Context) -> object:
+    """A page of the sweep: accounts walked by key, each one's score looked up by key."""
+    pipeline = UpdatePipeline(session, ctx.connector, ctx.rubric, lambda: NOW)
+    return pipeline.scored_by_other_rubric(COMPANIES // 2, 100)
+
+
 LOOKUPS: dict[str, HotPath] = {
     "webhook event (pipeline.apply)": _webhook_event,
     "sync page (pipeline.apply)": _sync_page,
@@ -291,6 +297,7 @@ LOOKUPS: dict[str, HotPath] = {
     "inbox state": _inbox_state,
     "inbox retention": _retention,
     "plan: won deals discarded": _discarded,
+    "incremental sync: scored by another rubric": _other_rubric,
 }
 
 
@@ -304,11 +311,6 @@ def _unseen(session: Session, ctx: Context) -> object:
     return pipeline.mark_unseen_deleted({"company"}, T0 + timedelta(days=1))
 
 
-def _other_rubric(session: Session, ctx: Context) -> object:
-    pipeline = UpdatePipeline(session, ctx.connector, ctx.rubric, lambda: NOW)
-    return pipeline.scored_by_other_rubric(0, 1000)
-
-
 def _validate(session: Session, ctx: Context) -> object:
     return list(ScoredAccounts(session, now=NOW).pages()), read_closed_deals(session)
 
@@ -316,7 +318,6 @@ def _validate(session: Session, ctx: Context) -> object:
 BULK: dict[str, HotPath] = {
     "inbox depth: processed events": _processed_count,
     "full pull: mark unseen deleted": _unseen,
-    "incremental sync: scored by another rubric": _other_rubric,
     "validate: accounts and closed deals": _validate,
 }
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.crm import hubspot_connector
@@ -278,3 +278,25 @@ def test_given_a_completed_full_sync_then_only_records_created_since_are_first_w
     assert {u.crm_id: u.new_record for u in crm.updates} == {
         old: False, new: True, unrouted: False
     }  # fmt: skip
+
+
+def test_given_other_rubric_scores_far_apart_when_swept_then_each_found_in_bounded_pages(
+    sessions: sessionmaker[Session], offline: HubSpotConnector, rubric: CompiledRubric
+) -> None:
+    applied(sessions, offline, rubric, Changes(accounts=[company(str(i)) for i in range(1, 31)]))
+    with sessions() as session:
+        ids = list(session.scalars(select(Account.id).order_by(Account.id)))
+        older = update(Score).where(Score.account_id.in_([ids[2], ids[27]]))
+        session.execute(older.values(rubric_version="older"))
+        pipeline = UpdatePipeline(session, offline, rubric, lambda: LATER)
+        found, examined, after = [], [], 0
+        while True:  # as the sync's sweep calls it: one found per page, ten examined at most
+            rows, last = pipeline.scored_by_other_rubric(after, 1)
+            found += [row.id for row in rows]
+            if last == after:
+                break
+            examined.append(last)
+            after = last
+
+    assert found == [ids[2], ids[27]]
+    assert examined == [ids[2], ids[12], ids[22], ids[27], ids[29]]
