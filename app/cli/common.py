@@ -1,5 +1,10 @@
 """What the CLI commands share: rubric resolution, `--as-of`, JSON output, and how a user
-error is reported."""
+error is reported.
+
+The modules `app.cli.main` registers load only this, typer and the standard library at import:
+`icp-sync --help` imports them all, so rich, pydantic, the settings, SQLAlchemy and the CRM
+clients are imported inside the commands that use them (tests/app/cli/test_cli_imports.py).
+Modules only a command imports (`compare`, `rubrics`, `progress`) need not."""
 
 from __future__ import annotations
 
@@ -7,21 +12,36 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from sqlalchemy.exc import DBAPIError
 
 from app.errors import IcpSyncError
-from app.rubric import DEFAULT_RUBRIC_PATH, Rubric, load_rubric
-from app.settings import get_settings
-from connectors.errors import ConnectorError
 
-USER_ERRORS = (IcpSyncError, ConnectorError, DBAPIError)
-"""What a user can act on: bad input or settings, a CRM refusing or failing, the store failing.
-Anything else escaping a command is a bug and keeps its traceback."""
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from app.rubric import Rubric
+
+
+def user_error_types() -> tuple[type[Exception], ...]:
+    """What a user can act on: bad input or settings, a CRM refusing or failing, the store
+    failing. Anything else escaping a command is a bug and keeps its traceback.
+
+    The connector and SQLAlchemy classes are taken only once their module was imported: an
+    error of a class never imported cannot have been raised, and importing SQLAlchemy only to
+    learn that would slow every command's start, `--help` included."""
+    types: list[type[Exception]] = [IcpSyncError]
+    if "connectors.errors" in sys.modules:
+        from connectors.errors import ConnectorError
+
+        types.append(ConnectorError)
+    if "sqlalchemy.exc" in sys.modules:
+        from sqlalchemy.exc import DBAPIError
+
+        types.append(DBAPIError)
+    return tuple(types)
+
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 RubricOption = Annotated[
@@ -42,6 +62,8 @@ AsOfOption = Annotated[
 
 
 def console() -> Console:
+    from rich.console import Console
+
     return Console(highlight=False)
 
 
@@ -49,10 +71,14 @@ def print_json(document: Any) -> None:
     sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
-def user_error_message(error: IcpSyncError | ConnectorError | DBAPIError) -> str:
+def user_error_message(error: Exception) -> str:
     """The one-line reason shown for a user error: never a credential (connector and settings
     errors are built without them), never a SQL statement or its parameters (they hold CRM
     data), only the database driver's first line."""
+    if "sqlalchemy.exc" not in sys.modules:  # then no store error was raised
+        return str(error)
+    from sqlalchemy.exc import DBAPIError
+
     if not isinstance(error, DBAPIError):
         return str(error)
     reason = (str(error.orig).strip().splitlines() or [type(error.orig).__name__])[0]
@@ -72,6 +98,9 @@ def error_document(message: str, exit_code: int, **context: str) -> dict[str, An
 
 
 def print_error(message: str) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+
     Console(stderr=True, highlight=False, soft_wrap=True).print(
         f"[bold red]error:[/] {escape(message)}"
     )
@@ -90,6 +119,9 @@ def rubric_path(option: Path | None) -> Path:
     shipped default (app.rubric.registry)."""
     if option is not None:
         return option
+    from app.rubric import DEFAULT_RUBRIC_PATH
+    from app.settings import get_settings
+
     settings = get_settings()
     if settings.rubric_dir is not None:
         from app.cli.rubrics import resolve_rubrics
@@ -99,6 +131,8 @@ def rubric_path(option: Path | None) -> Path:
 
 
 def resolve_rubric(option: Path | None) -> Rubric:
+    from app.rubric import load_rubric
+
     return load_rubric(rubric_path(option))
 
 

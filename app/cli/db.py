@@ -7,9 +7,8 @@ from typing import Annotated
 
 import typer
 
-from app.settings import display_database_url, get_settings
-
-# Alembic and SQLAlchemy are imported inside the commands: `icp-sync --help` stays fast.
+# The settings, Alembic and SQLAlchemy are imported inside the commands: `icp-sync --help`
+# stays fast.
 
 cli = typer.Typer(help="Manage the database schema (ICP_SYNC_DATABASE_URL).", no_args_is_help=True)
 
@@ -20,6 +19,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print a JSON object.")
 def upgrade(as_json: JsonOption = False) -> None:
     """Apply pending migrations, bringing the database to the newest schema (once, however many
     processes run it together). Run it before starting the new version's replicas."""
+    from app.settings import display_database_url, get_settings
     from app.store.migrate import current_revision, schema_status, upgrade_to_head
 
     url = get_settings().database_url
@@ -40,6 +40,7 @@ def current(as_json: JsonOption = False) -> None:
     """Show the revision the database is at, and whether this version runs on it: at head, a
     newer revision compatible with it, behind (`db upgrade`), or newer and incompatible.
     Changes nothing (a SQLite file that does not exist is not created)."""
+    from app.settings import display_database_url, get_settings
     from app.store.migrate import schema_status
 
     url = get_settings().database_url

@@ -18,8 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
 from app.cli.common import RubricOption, console, resolve_rubric, rubric_path
 from app.errors import IcpSyncError
@@ -107,6 +105,8 @@ def _free_port() -> int:
 def _realtime_part(sandbox: RunningSandbox) -> None:
     """A new inbound lead in each CRM, scored through webhook → inbox → worker; the delay is
     measured from the lead's creation to its tier written in the CRM."""
+    from rich.markup import escape
+
     out = console()
     out.rule("Real time")
     org = sandbox.salesforce
@@ -153,6 +153,9 @@ def _hubspot_part(
     compiled: CompiledRubric,
     sessions: sessionmaker[Session],
 ) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
     from app.crm import hubspot_connector
     from app.sync.orchestrator import run_sync
 
@@ -267,6 +270,8 @@ def _scored(sessions: sessionmaker[Session], source: str) -> list[tuple[Account,
 
 
 def _print_tiers(rubric: Rubric, groups: dict[str, list[Score]]) -> None:
+    from rich.table import Table
+
     table = Table(title="Tier distribution", title_justify="left")
     table.add_column("tier")
     for name in groups:
@@ -279,6 +284,9 @@ def _print_tiers(rubric: Rubric, groups: dict[str, list[Score]]) -> None:
 
 
 def _print_top(rows: list[tuple[Account, Score]], title: str = "Top accounts") -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
     top = Table(title=title, title_justify="left", show_lines=True)
     for column in ("name", "score", "tier", "reasons"):
         top.add_column(column, justify="right" if column == "score" else "left")

@@ -9,8 +9,6 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
 from app.cli.common import JsonOption, RubricOption, console, print_json, resolve_rubric
 
@@ -36,6 +34,9 @@ def inbox(
 ) -> None:
     """Events per status, the oldest waiting event's age, and the newest events of one status
     (dead-lettered by default) with their last error."""
+    from rich.markup import escape
+    from rich.table import Table
+
     if ctx.invoked_subcommand is not None:
         return
     if status not in STATUSES:

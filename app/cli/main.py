@@ -26,7 +26,13 @@ from app.cli import (
     sync,
     validate,
 )
-from app.cli.common import USER_ERRORS, error_document, print_json, report_error, user_error_message
+from app.cli.common import (
+    error_document,
+    print_json,
+    report_error,
+    user_error_message,
+    user_error_types,
+)
 
 EXIT_USER_ERROR = 1
 _JSON_ASKED = "icp_sync.json_asked"
@@ -45,19 +51,28 @@ class _UserErrorsAsMessages(TyperGroup):
         ctx.meta[_JSON_ASKED] = asks_for_json(args)
         return super().parse_args(ctx, args)
 
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)
+        if option is not None and option.default is None:
+            # `icp-sync` with a sub-command leaves this `--help` out; typer validates an
+            # option's value through pydantic unless it is a bool already, and importing
+            # pydantic for it is most of `icp-sync score --help`'s start.
+            option.default = False
+        return option
+
     def invoke(self, ctx: Any) -> Any:  # typer vendors click; its Context type is private
         as_json = bool(ctx.meta.get(_JSON_ASKED))
         try:
             return super().invoke(ctx)
-        except USER_ERRORS as error:
-            # A CRM refusing or failing is reported like bad input: its message names the
-            # call and HubSpot's or Salesforce's reason, never a credential.
-            report_error(user_error_message(error), EXIT_USER_ERROR, as_json=as_json)
-            raise typer.Exit(EXIT_USER_ERROR) from None
         except UsageError as error:  # click still prints the usage on stderr and exits 2
             if as_json:
                 print_json(error_document(error.format_message(), error.exit_code))
             raise
+        except user_error_types() as error:  # evaluated only once a command has raised
+            # A CRM refusing or failing is reported like bad input: its message names the
+            # call and HubSpot's or Salesforce's reason, never a credential.
+            report_error(user_error_message(error), EXIT_USER_ERROR, as_json=as_json)
+            raise typer.Exit(EXIT_USER_ERROR) from None
 
 
 cli = typer.Typer(
@@ -67,6 +82,12 @@ cli = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # click's plain help and usage errors (for every sub-command too): typer's rich panels
+    # cost each `--help` importing and rendering rich, longer than the rest of the start.
+    rich_markup_mode=None,
+    # As wide as the terminal up to 120 columns (click stops at 80), so that the listing of
+    # commands shows more of each one's first sentence.
+    context_settings={"max_content_width": 120},
 )
 cli.add_typer(db.cli, name="db")
 cli.add_typer(rubric.cli, name="rubric")

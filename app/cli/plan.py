@@ -8,8 +8,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
 from app.cli.common import JsonOption, console, print_json, resolve_rubric
 from app.cli.html_report import HtmlOption
@@ -148,6 +146,9 @@ def _write_csv(path: Path, comparison: Comparison) -> None:
 
 
 def _print_plan(report: dict[str, Any]) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
     out = console()
     out.print(
         f"{report['challenger_version']} against {report['champion_version']}: "
@@ -210,6 +211,9 @@ def _print_plan(report: dict[str, Any]) -> None:
 def _print_disqualified(out: Console, report: dict[str, Any]) -> None:
     """Every account into or out of disqualified (the first `SHOWN` of each), then the won
     deals and revenue the new disqualifiers would have thrown away."""
+    from rich.markup import escape
+    from rich.table import Table
+
     from app.validation.plan import SHOWN
 
     for key, title in (

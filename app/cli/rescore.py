@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from app.cli.common import (
     JsonOption,
@@ -82,6 +81,8 @@ def rescore(
 
 
 def _print(document: dict[str, Any]) -> None:
+    from rich.table import Table
+
     out = console()
     for entry in document["sources"]:
         if entry["busy"]:

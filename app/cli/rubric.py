@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
 from app.cli.common import JsonOption, console, print_json
 from app.errors import RubricError
-from app.rubric import Rubric, load_rubric
+
+if TYPE_CHECKING:
+    from app.rubric import Rubric
 
 cli = typer.Typer(help="Validate and inspect rubric files.", no_args_is_help=True)
 
@@ -54,6 +55,8 @@ def check(
     json_output: JsonOption = False,
 ) -> None:
     """Validate a rubric file; print its layers, weights, tiers and disqualifiers."""
+    from app.rubric import load_rubric
+
     try:
         rubric = load_rubric(file)
     except RubricError as error:
@@ -68,6 +71,8 @@ def check(
 
 
 def _print_summary(rubric: Rubric, file: Path) -> None:
+    from rich.table import Table
+
     out = console()
     out.print(f"[bold green]✓[/] {file}: valid — {rubric.name}, version {rubric.version}")
     total = rubric.total_weight

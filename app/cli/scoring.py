@@ -5,13 +5,10 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
-from app.accounts_file import DEFAULT_OBJECT_TYPE, ResultWriter, read_accounts, result_record
 from app.cli.common import (
     AsOfOption,
     JsonOption,
@@ -22,10 +19,16 @@ from app.cli.common import (
     resolve_rubric,
 )
 from app.errors import IcpSyncError
-from app.rubric.model import DISQUALIFIED_TIER
-from app.scoring import AccountFacts, CompiledRubric, ScoreResult, compile_rubric, score
+
+if TYPE_CHECKING:
+    from app.scoring import AccountFacts, CompiledRubric, ScoreResult
+
+# The rubric model (pydantic) and the scorer are imported inside the commands: `--help` and
+# the other commands do without them.
 
 TABLE_ROWS = 50
+DEFAULT_OBJECT_TYPE = "account"
+"""app.accounts_file's, for `explain --set` (a test keeps the two equal)."""
 
 InputOption = Annotated[
     Path,
@@ -49,6 +52,9 @@ def score_file(
     json_output: JsonOption = False,
 ) -> None:
     """Score every account in a CSV or JSONL file with the rubric (nothing is stored)."""
+    from app.accounts_file import read_accounts, result_record
+    from app.scoring import compile_rubric, score
+
     if output is not None and _same_file(input_file, output):
         raise IcpSyncError(f"--output: {output} is the input file; choose another file")
     rubric = compile_rubric(resolve_rubric(rubric_file))
@@ -81,6 +87,8 @@ def _same_file(first: Path, second: Path) -> bool:
 
 
 def _write(scored: Any, output: Path) -> Counter[str]:
+    from app.accounts_file import ResultWriter
+
     tiers: Counter[str] = Counter()
     with ResultWriter(output) as writer:
         for facts, result in scored:
@@ -99,20 +107,26 @@ def _summary(rubric: CompiledRubric, now: datetime, tiers: Counter[str]) -> dict
 
 
 def _tier_names(rubric: CompiledRubric) -> list[str]:
+    from app.rubric.model import DISQUALIFIED_TIER
+
     return [name for _, name in rubric.tiers] + [DISQUALIFIED_TIER]
 
 
-_TIER_STYLE = {DISQUALIFIED_TIER: "red"}
-
-
 def _tier_text(rubric: CompiledRubric, tier: str) -> str:
+    from rich.markup import escape
+
+    from app.rubric.model import DISQUALIFIED_TIER
+
     labels = {t.name: t.label for t in rubric.rubric.tiers}
-    style = _TIER_STYLE.get(tier, "green" if tier == rubric.tiers[0][1] else "")
+    style = "red" if tier == DISQUALIFIED_TIER else "green" if tier == rubric.tiers[0][1] else ""
     label = escape(labels.get(tier, "Disqualified"))
     return f"[{style}]{label}[/]" if style else label
 
 
 def _print_table(scored: Any, rubric: CompiledRubric) -> Counter[str]:
+    from rich.markup import escape
+    from rich.table import Table
+
     table = Table(show_lines=False)
     for column in ("id", "name", "score", "tier", "flags"):
         table.add_column(column, justify="right" if column == "score" else "left")
@@ -139,6 +153,9 @@ def _print_table(scored: Any, rubric: CompiledRubric) -> Counter[str]:
 
 
 def _print_tiers(rubric: CompiledRubric, tiers: Counter[str], title: str) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
     total = sum(tiers.values()) or 1
     table = Table(title=f"{title}, rubric {escape(rubric.written_version)}", title_justify="left")
     table.add_column("tier")
@@ -164,6 +181,8 @@ def _parse_assignments(assignments: list[str]) -> dict[str, object]:
 
 
 def _find_record(input_file: Path, record: str) -> AccountFacts:
+    from app.accounts_file import read_accounts
+
     for position, facts in enumerate(read_accounts(input_file), start=1):
         if record in (facts.id, str(position)):
             return facts
@@ -192,6 +211,9 @@ def explain(
     json_output: JsonOption = False,
 ) -> None:
     """Show how one record scores: every criterion's points and reason, and each disqualifier."""
+    from app.accounts_file import result_record
+    from app.scoring import AccountFacts, compile_rubric, score
+
     if assignments and (input_file or record):
         raise IcpSyncError("use either --input with --record, or --set, not both")
     if assignments:
@@ -212,6 +234,9 @@ def explain(
 
 
 def _print_explanation(facts: AccountFacts, result: ScoreResult, rubric: CompiledRubric) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
     out = console()
     name = facts.values.get("name")
     title = f"{escape(facts.id)}" + (f" — {escape(str(name))}" if name else "")

@@ -9,8 +9,6 @@ from typing import Annotated
 import typer
 
 from app.cli.common import RubricOption, rubric_path
-from app.rubric import load_rubric
-from app.settings import get_settings
 
 MAX_WORKERS = 64
 
@@ -64,6 +62,8 @@ def serve(
     from app.cli.rubrics import refuse_rubric_with_directory
     from app.log_setup import configure_logging
     from app.metrics import shared_metrics_folder
+    from app.rubric import load_rubric
+    from app.settings import get_settings
 
     settings = get_settings()
     configure_logging(settings.log_format)

@@ -7,8 +7,6 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
 from app.cli.common import JsonOption, console, print_json
 
@@ -71,6 +69,9 @@ def _print(
     now: datetime,
     max_age: timedelta | None,
 ) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
     out = console()
     if not sources:
         out.print("No CRM is configured and no sync has run.")

@@ -8,13 +8,8 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from app.cli.common import (
-    USER_ERRORS,
     JsonOption,
     RubricOption,
     console,
@@ -23,10 +18,12 @@ from app.cli.common import (
     print_json,
     resolve_rubric,
     user_error_message,
+    user_error_types,
 )
 from app.errors import IcpSyncError
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session, sessionmaker
 
@@ -81,6 +78,9 @@ def _report_setup(
     error: str | None = None,
     steps: list[str] | None = None,
 ) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
     if json_output:
         body: dict[str, Any] = {"source": source, "changes": [asdict(c) for c in changes]}
         body.update({"error": error, "steps": steps} if error else {"next": note})
@@ -98,9 +98,7 @@ def _report_setup(
         for number, step in enumerate(steps or [], 1):
             console().print(f"{number}. {escape(step)}")
     if error:  # as main's handler prints a user error
-        Console(stderr=True, highlight=False, soft_wrap=True).print(
-            f"[bold red]error:[/] {escape(error)}"
-        )
+        print_error(error)
 
 
 class _Bars:
@@ -228,7 +226,7 @@ def _outcome(
                 drift=drift,
                 secrets=secrets,
             )
-    except USER_ERRORS as error:
+    except user_error_types() as error:
         return error_document(user_error_message(error), SYNC_FAILED_EXIT, source=source)
 
 
@@ -274,6 +272,8 @@ def _sync_one(
     drift: str,
     secrets: list[str],
 ) -> dict[str, Any]:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     from app.sync.orchestrator import run_sync
 
     with Progress(
@@ -327,6 +327,9 @@ def _sync_one(
 
 
 def _print_summary(summary: dict[str, Any]) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
     out = console()
     title = f"{summary['source']} sync" + (
         " (dry run: nothing written)" if summary["dry_run"] else ""

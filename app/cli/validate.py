@@ -8,8 +8,6 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
 from app.cli.common import JsonOption, RubricOption, console, print_json, resolve_rubric
 from app.cli.html_report import HtmlOption
@@ -102,6 +100,8 @@ def validate(
 
 
 def _print(report: dict[str, Any]) -> None:
+    from rich.table import Table
+
     out = console()
     out.print(
         f"rubric {report['rubric_version']}: {report['closed']} closed deals, "
@@ -188,6 +188,8 @@ def _print(report: dict[str, Any]) -> None:
 
 def _print_verdicts(verdicts: list[dict[str, Any]]) -> None:
     """One line per verdict, plain sentences: the rubric's first (README, "Verdicts")."""
+    from rich.markup import escape
+
     out = console()
     if not verdicts:
         return

@@ -2,9 +2,10 @@
 plan of the rules that apply and where each reads its field.
 
 CRM values repeat heavily (industries, headcounts, picklists), so while the weights counted are
-fixed — no criterion of the plan may be skipped — each criterion memoises its whole result per
-raw value, and a disqualifier its verdict. The memos are bounded, and a result never depends on
-anything but the value (recency: whole days elapsed, which its rule memoises itself).
+fixed — no criterion of the plan may be skipped — the plan's generated scorer memoises each
+criterion's whole result per raw value (recency: per whole days elapsed), and a disqualifier
+memoises its verdict. The memos are bounded; a criterion's are the plan's own, since its
+contribution depends on the plan's total weight.
 """
 
 from __future__ import annotations
@@ -55,10 +56,8 @@ class CompiledCriterion:
     crm_properties: Mapping[str, str]
     applies_to: frozenset[str] | None
     evaluate: Evaluator
-    by_value: dict[object, CriterionResult] | None
-    """Result per raw value, for value-only rules, valid while the weights counted are fixed."""
-    by_evaluation: dict[Evaluation, CriterionResult] = field(default_factory=dict)
-    """Result per evaluation, for the other rules (recency), under the same condition."""
+    value_only: bool
+    """The outcome depends on the raw value alone, never on `now` (see `VALUE_ONLY_RULES`)."""
 
     def evaluation(self, raw: object, now: datetime) -> Evaluation:
         if raw is None or raw == "":
@@ -84,28 +83,6 @@ class CompiledCriterion:
         return CriterionResult(
             self.id, self.layer, self.weight, points, contribution, outcome, reason
         )
-
-    def memoised_result(self, raw: object, now: datetime, total_weight: float) -> CriterionResult:
-        """The result for `raw` when every criterion counts (`total_weight`), memoised."""
-        memo = self.by_value
-        if memo is None:
-            evaluation = self.evaluation(raw, now)
-            result = self.by_evaluation.get(evaluation)
-            if result is None:
-                result = self.result(evaluation, total_weight)
-                if len(self.by_evaluation) < MEMO_LIMIT:
-                    self.by_evaluation[evaluation] = result
-            return result
-        try:
-            key = memo_key(raw)
-            result = memo.get(key)
-        except TypeError:  # an unhashable value, such as a nested list
-            return self.result(self.evaluation(raw, now), total_weight)
-        if result is None:
-            result = self.result(self.evaluation(raw, now), total_weight)
-            if len(memo) < MEMO_LIMIT:
-                memo[key] = result
-        return result
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +147,8 @@ class CompiledRubric:
     fingerprint: str
     """Digest of the whole rubric: a changed rubric rescores even under the same version."""
     _plans: dict[tuple[str, str | None], Plan] = field(default_factory=dict, repr=False)
+    fast_scorers: dict[tuple[str, str | None], FastScorer] = field(default_factory=dict, repr=False)
+    """`Plan.fast` per (object type, source) planned so far: one look-up per record."""
 
     @property
     def version(self) -> str:
@@ -186,6 +165,8 @@ class CompiledRubric:
         if plan is None:
             plan = self._plan(object_type, source)
             self._plans[(object_type, source)] = plan
+            if plan.fast is not None:
+                self.fast_scorers[(object_type, source)] = plan.fast
         return plan
 
     def _plan(self, object_type: str, source: str | None) -> Plan:
@@ -213,7 +194,7 @@ class CompiledRubric:
             plan.disqualifiers,
             plan.total_weight,
             plan.fixed_weight,
-            fast=generate_scorer(plan, self.tiers, self.written_version),
+            fast=generate_scorer(plan, self.tier_for, self.written_version),
         )
 
     @property
@@ -290,7 +271,7 @@ def compile_rubric(rubric: Rubric) -> CompiledRubric:
                 crm_properties=_crm_properties(rubric, c.field),
                 applies_to=frozenset(c.applies_to) if c.applies_to is not None else None,
                 evaluate=compile_criterion(c),
-                by_value={} if c.rule_kind in VALUE_ONLY_RULES else None,
+                value_only=c.rule_kind in VALUE_ONLY_RULES,
             )
         )
     disqualifiers = tuple(

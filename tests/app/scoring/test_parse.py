@@ -20,6 +20,7 @@ from app.scoring.parse import (
     parse_list,
     parse_number,
 )
+from connectors.normalise import _normalise_text
 
 junk = st.recursive(
     st.none()
@@ -220,3 +221,37 @@ def test_given_a_quantity_when_formatted_then_it_is_short_and_readable(
 def test_given_non_ascii_digits_when_parsed_as_a_date_then_none_rather_than_an_error() -> None:
     assert parse_datetime("¹") is None
     assert parse_datetime("١٢٣") is None
+
+
+domain_like = st.builds(
+    "{}{}{}".format,
+    st.sampled_from(["", "www.", "WWW.", "a-", "-", ".", "https://", "jo@", " ", "x."]),
+    st.from_regex(r"[a-zA-Z0-9.\-_]{1,20}", fullmatch=True),
+    st.sampled_from(["", ".com", ".co.uk", ".", "-", "/x", ":80", " ", "..org", ".-a"]),
+)
+
+
+@given(st.one_of(domain_like, st.text(max_size=60), st.text(max_size=300, min_size=190)))
+def test_given_any_text_when_domain_normalised_then_the_shortcut_agrees_with_the_whole_rule(
+    text: str,
+) -> None:
+    assert normalise_domain(text) == _normalise_text.__wrapped__(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a-.com", "a.-b.com", "a..b.com", "www.a.com", ".a.com", "a.com.", "-a.com", "a.com-",
+     "A.com", "a_b.com", "localhost", "a" * 250 + ".com", "a" * 249 + ".com", "ａ.com", "a.co m"],
+)  # fmt: skip
+def test_given_an_almost_bare_domain_when_normalised_then_the_shortcut_agrees_with_the_whole_rule(
+    text: str,
+) -> None:
+    assert normalise_domain(text) == _normalise_text.__wrapped__(text)
+
+
+def test_given_a_bare_domain_when_normalised_then_the_cache_is_not_consulted() -> None:
+    _normalise_text.cache_clear()
+    assert normalise_domain("company-1.example.com") == "company-1.example.com"
+    assert _normalise_text.cache_info().misses == 0
+    assert normalise_domain("https://www.Example.com/") == "example.com"
+    assert _normalise_text.cache_info().misses == 1
