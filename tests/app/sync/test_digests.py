@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from app.rubric import load_rubric
 from app.scoring import AccountFacts, compile_rubric
 from app.store.bulk_write import json_text
+from app.sync.bulk_read import json_value
 from app.sync.facts import input_hash
 from app.sync.writeback import values_hash
 
@@ -71,3 +72,11 @@ def test_given_any_document_when_written_as_json_text_then_it_reads_back_as_json
     document: Any,
 ) -> None:
     assert json.loads(json_text(document)) == json.loads(json.dumps(document))
+
+
+@given(documents)
+def test_given_any_stored_document_when_read_by_the_bulk_mode_then_it_is_what_json_reads(
+    document: Any,
+) -> None:
+    stored = json.dumps(document)
+    assert json_value(stored) == json.loads(stored)
