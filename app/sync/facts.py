@@ -119,15 +119,17 @@ def _missing(value: object) -> bool:
     return value is None or value == "" or value == []
 
 
+_INPUTS_ENCODER = json.JSONEncoder(sort_keys=True, default=str, ensure_ascii=False)
+"""What `json.dumps(..., sort_keys=True, default=str, ensure_ascii=False)` builds per call, built
+once: the same bytes (a changed digest would rescore every stored account after an upgrade)."""
+
+
 def input_hash(rubric: CompiledRubric, facts: AccountFacts, note: str | None = None) -> str:
     """Digest of exactly what the rubric reads from these facts, and of the rubric itself:
     properties the rubric never reads (hs_lastmodifieddate, our own icp_* echoes) do not count,
     so a record that comes back only because we wrote to it is not rescored. `note`: anything
     else that lands in the score's reasons (where a lead's company data came from)."""
-    payload = json.dumps(
-        [rubric.fingerprint, facts.object_type, rubric.inputs(facts), note],
-        sort_keys=True,
-        default=str,
-        ensure_ascii=False,
+    payload = _INPUTS_ENCODER.encode(
+        [rubric.fingerprint, facts.object_type, rubric.inputs(facts), note]
     )
     return hashlib.sha256(payload.encode()).hexdigest()

@@ -49,8 +49,13 @@ def writer_id(role: str) -> str:
     return f"{role}:{os.getpid()}:{socket.gethostname()}"[:64]
 
 
+_VALUES_ENCODER = json.JSONEncoder(sort_keys=True)
+"""`json.dumps(values, sort_keys=True)`'s encoder, built once: the same bytes (a changed digest
+would make every stored account owe the CRM a write)."""
+
+
 def values_hash(values: Mapping[str, str]) -> str:
-    return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
+    return hashlib.sha256(_VALUES_ENCODER.encode(values).encode()).hexdigest()
 
 
 def mark_desired(
