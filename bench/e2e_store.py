@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import insert, text
+from store_seed import chunks
+from validate_scale import account_row, deal_row
 
 from app.store.engine import make_engine
 from app.store.migrate import upgrade_to_head
@@ -28,8 +30,6 @@ from crm_sandbox.core.seed import SeedCompany, SeedData, SeedDeal
 from crm_sandbox.core.times import iso_ms
 from crm_sandbox.hubspot.records import FIRST_ID
 from crm_sandbox.hubspot.seeding import _company_properties, _deal_properties
-
-CHUNK = 10_000
 
 
 def company_id(company: SeedCompany) -> str:
@@ -54,29 +54,7 @@ def account_rows(data: SeedData, fetched_at: datetime) -> Iterator[dict[str, Any
         properties = _company_properties(company, stages.get(company.index, set()))
         api = _as_api(crm_id, properties, company.created_ms, company.modified_ms,
                       company.archived)  # fmt: skip
-        record = company_to_account(api)
-        yield {
-            "id": company.index + 1,
-            "source": record.source,
-            "object_type": record.object_type,
-            "crm_id": record.crm_id,
-            "name": record.name,
-            "domain": record.domain,
-            "industry": record.industry,
-            "employees": record.employees,
-            "annual_revenue": record.annual_revenue,
-            "country": record.country,
-            "state": record.state,
-            "technologies": list(record.technologies),
-            "properties": dict(record.properties),
-            "email": record.email,
-            "title": record.title,
-            "crm_created_at": record.created_at,
-            "crm_updated_at": record.modified_at,
-            "archived": record.archived,
-            "deleted_at": None,
-            "fetched_at": fetched_at,
-        }
+        yield account_row(company.index + 1, company_to_account(api), fetched_at)
 
 
 def deal_rows(
@@ -93,35 +71,7 @@ def _deal_row(
     api = _as_api(crm_id, _deal_properties(deal), deal.created_ms, deal.modified_ms,
                   deal.archived)  # fmt: skip
     record = deal_to_deal(api, [company_id(data.companies[deal.company_index])])
-    row = {
-        "id": position + 1,
-        "source": record.source,
-        "crm_id": record.crm_id,
-        "name": record.name,
-        "stage": record.stage,
-        "pipeline": record.pipeline,
-        "is_closed": record.is_closed,
-        "is_won": record.is_won,
-        "amount": record.amount,
-        "close_date": record.close_date,
-        "crm_created_at": record.created_at,
-        "crm_updated_at": record.modified_at,
-        "properties": dict(record.properties),
-        "archived": record.archived,
-        "fetched_at": fetched_at,
-    }
-    return row, {"deal_id": position + 1, "account_crm_id": record.account_ids[0]}
-
-
-def _chunks(rows: Iterator[Any]) -> Iterator[list[Any]]:
-    chunk: list[Any] = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) == CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+    return deal_row(position + 1, record, fetched_at)
 
 
 def build_store(url: str, data: SeedData) -> dict[str, int]:
@@ -130,9 +80,9 @@ def build_store(url: str, data: SeedData) -> dict[str, int]:
     engine = make_engine(url)
     fetched_at = datetime.now(UTC)
     with engine.begin() as connection:
-        for chunk in _chunks(account_rows(data, fetched_at)):
+        for chunk in chunks(account_rows(data, fetched_at)):
             connection.execute(insert(Account), chunk)
-        for pairs in _chunks(deal_rows(data, fetched_at)):
+        for pairs in chunks(deal_rows(data, fetched_at)):
             connection.execute(insert(Deal), [deal for deal, _ in pairs])
             connection.execute(insert(DealAccount), [link for _, link in pairs])
     with engine.connect() as connection:
