@@ -11,7 +11,7 @@ JSONB), and the rows handed to the driver's executemany (psycopg pipelines them)
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -19,6 +19,23 @@ from sqlalchemy import Executable
 from sqlalchemy.orm import Session
 
 Converter = Callable[[Any], Any] | None
+
+
+Columns = dict[str, list[Any]]
+"""Rows as one list of values per column name, JSON documents already text (`as_columns`)."""
+
+
+def as_columns(
+    rows: Sequence[Mapping[str, Any]], names: Sequence[str], json_columns: frozenset[str]
+) -> Columns:
+    """These rows' values a column at a time, the JSON documents among them encoded: the part
+    of a write that needs no connection (the bulk rescoring does it in its scoring process)."""
+    return {
+        name: [None if row[name] is None else json_text(row[name]) for row in rows]
+        if name in json_columns
+        else [row[name] for row in rows]
+        for name in names
+    }
 
 
 class ManyRows:
@@ -37,17 +54,20 @@ class ManyRows:
         self._positional = compiled.positiontup is not None
         names: list[str] = list(compiled.positiontup or compiled.binds)
         self._sql: str = compiled.string
+        self.columns, self.json_columns = tuple(columns), json_columns
         self._converters = [
-            (name, json_text if name in json_columns else processors.get(name)) for name in names
+            (name, None if name in json_columns else processors.get(name)) for name in names
         ]
 
-    def execute(self, session: Session, rows: list[dict[str, Any]]) -> None:
-        if not rows:
+    def execute(self, session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+        self.write(session, as_columns(rows, self.columns, self.json_columns))
+
+    def write(self, session: Session, columns: Columns) -> None:
+        """Rows given a column at a time (`as_columns`)."""
+        converted = [_converted(columns[name], convert) for name, convert in self._converters]
+        if not converted or not converted[0]:
             return
-        columns = [
-            _converted([row[name] for row in rows], convert) for name, convert in self._converters
-        ]
-        parameters: list[Any] = list(zip(*columns, strict=True))
+        parameters: list[Any] = list(zip(*converted, strict=True))
         if not self._positional:
             names = [name for name, _ in self._converters]
             parameters = [dict(zip(names, values, strict=True)) for values in parameters]
@@ -55,13 +75,11 @@ class ManyRows:
 
 
 def _converted(values: list[Any], convert: Converter) -> list[Any]:
-    """A column's values converted; other than JSON documents, each distinct value once (a
-    page's timestamps are mostly the one `now`: timestamps were a tenth of the work). Every
-    column written this way holds scalars, so each value is a key."""
+    """A column's values converted, each distinct value once (a page's timestamps are mostly
+    the one `now`: timestamps were a tenth of the work). Every column converted here holds
+    scalars, so each value is a key; JSON documents are text already (`as_columns`)."""
     if convert is None:
         return values
-    if convert is json_text:
-        return [None if value is None else json_text(value) for value in values]
     memo: dict[Any, Any] = {None: None}
     return [
         memo[value] if value in memo else memo.setdefault(value, convert(value)) for value in values

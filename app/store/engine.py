@@ -54,9 +54,20 @@ def parse_database_url(url: str) -> URL:
     return parsed
 
 
+def shared(url: URL) -> bool:
+    """Whether other processes can open the store at `url`: a server's, or a SQLite file (not
+    one in memory, which only the connection that made it sees)."""
+    return url.get_backend_name() != "sqlite" or not _in_memory(url)
+
+
+def _in_memory(url: URL) -> bool:
+    database = url.database or ""
+    return database in ("", ":memory:") or "mode=memory" in database
+
+
 def _sqlite_engine(url: URL, *, enforce_foreign_keys: bool) -> Engine:
     database = url.database or ""
-    in_memory = database in ("", ":memory:") or "mode=memory" in database
+    in_memory = _in_memory(url)
     if not in_memory and not url.query.get("uri"):
         folder = Path(database).expanduser().parent
         try:

@@ -13,7 +13,10 @@ its donor's data, not on its donor's score, and the lead is visited in its own p
 from __future__ import annotations
 
 import gc
-from collections.abc import Mapping, Sequence
+import pickle
+from collections import deque
+from collections.abc import Sequence
+from concurrent.futures import Future
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -22,8 +25,8 @@ from sqlalchemy.orm import Session
 
 from app.scoring import CompiledRubric
 from app.store.bulk_write import ManyRows
+from app.store.engine import shared
 from app.store.insert import insert_updating_conflicts
-from app.store.repo import DealCounts, deal_counts
 from app.store.tables import (
     Base,
     ChallengerScore,
@@ -33,35 +36,45 @@ from app.store.tables import (
     WritebackState,
 )
 from app.sync import challengers as shadow
-from app.sync.bulk_read import AccountRow, Current, PageReader, stored_types
+from app.sync.bulk_read import PageJob, PageReader, stored_types
+from app.sync.bulk_score import (
+    HISTORY_COLUMNS,
+    JSON_COLUMNS,
+    SCORE_COLUMNS,
+    STATE_COLUMNS,
+    as_scored_by,
+)
+from app.sync.bulk_worker import (
+    InProcess,
+    PageDone,
+    PageScorer,
+    PageTask,
+    Setup,
+    WorkerPool,
+    cores,
+)
 from app.sync.challengers import Challenger
-from app.sync.facts import DEAL_FIELDS, LEAD
-from app.sync.rescore import NEW, Renderer, RescoreReport, scored
-from app.sync.score_rows import account_score, differs, history_values, prepare, score_values
-from app.sync.writeback import desired_state, values_hash
-
-SCORE_COLUMNS = ("score", "tier", "disqualified", "flags", "reasons", "criteria",
-                 "rubric_version", "input_hash", "scored_at")  # fmt: skip
-HISTORY_COLUMNS = ("account_id", "score", "tier", "disqualified", "flags", "reasons",
-                   "rubric_version", "scored_at")  # fmt: skip
-JSON_COLUMNS = frozenset({"flags", "reasons", "criteria", "values"})
-STATE_COLUMNS = ("values", "values_hash", "status", "attempts", "last_error",
-                 "next_attempt_at", "updated_at")  # fmt: skip
+from app.sync.rescore import Renderer, RescoreReport, scored
+from app.sync.score_rows import differs, history_values, prepare, score_values
 
 
-class Content(NamedTuple):
-    """A stored score's content (`app.sync.score_rows.ScoreContent`)."""
+class _InFlight(NamedTuple):
+    """A page submitted for reading and scoring, before it was asked for."""
 
-    score: int
-    tier: str
-    flags: Sequence[str]
-    reasons: Sequence[str]
-    rubric_version: str
+    after_id: int
+    limit: int
+    upto_id: int | None
+    done: Future[PageDone]
 
 
 class BulkRescore:
     """One CRM's live records rescored a page at a time over the caller's session (which owns
-    the transaction: nothing here commits)."""
+    the transaction: nothing here commits).
+
+    Once the store holds more than a page, where the store can be opened by other processes
+    and more than one core is there, pages are read and scored in scoring processes, one per
+    core, a few pages ahead (app.sync.bulk_worker), while this process writes them in order.
+    `close` ends those processes (they also end with the last page)."""
 
     def __init__(
         self,
@@ -70,12 +83,17 @@ class BulkRescore:
         rubric: CompiledRubric,
         render: Renderer,
         challengers: Sequence[Challenger] = (),
+        *,
+        processes: int | None = None,
     ) -> None:
+        """`processes`: how many scoring processes at most (default: one per core; 0 or 1:
+        this process reads and scores; more than one need a `render` that pickles)."""
         self._session, self._source, self._rubric, self._render = session, source, rubric, render
         self._challengers = tuple(challengers)
         rubrics = [rubric, *(c.rubric for c in self._challengers)]
-        self._reader = PageReader(session, source, rubrics, stored_types(session, source))
-        self._counts: dict[str, DealCounts] | None = None
+        bind = session.get_bind()
+        types = stored_types(session, source)
+        self._reader = PageReader(bind.dialect.name, source, rubrics, types)
         self._history = _inserts(session, ScoreHistory, HISTORY_COLUMNS)
         self._scores = _upserts(session, Score, ["account_id"], SCORE_COLUMNS)
         self._states = _upserts(session, WritebackState, ["account_id"], STATE_COLUMNS)
@@ -83,6 +101,22 @@ class BulkRescore:
         self._shadow_scores = _upserts(
             session, ChallengerScore, ["name", "account_id"], SCORE_COLUMNS
         )
+        wanted = cores() if processes is None else processes
+        self._processes = wanted if wanted > 1 and shared(bind.engine.url) and _pickles(render) else 0
+        self._setup = Setup(
+            bind.engine.url.render_as_string(hide_password=False),
+            bind.dialect.name,
+            source,
+            [r.rubric for r in rubrics],
+            [r.fingerprint for r in rubrics],
+            types,
+            render,
+            bool(self._challengers),
+        )
+        self._scorer: PageScorer = InProcess(session, self._reader, rubric, render)
+        self._queue: deque[_InFlight] = deque()
+        self.pages_in_workers = 0
+        """Pages the scoring processes read and scored (the others were, in this one)."""
 
     def page(self, after_id: int, limit: int, now: datetime) -> tuple[RescoreReport, int | None]:
         """Rescores the next `limit` live records by id above `after_id` where their inputs
@@ -94,80 +128,74 @@ class BulkRescore:
         gc.disable()
         try:
             return self._page(after_id, limit, now)
+        except BaseException:
+            self.close()
+            raise
         finally:
             if paused:
                 gc.enable()
 
-    def _page(self, after_id: int, limit: int, now: datetime) -> tuple[RescoreReport, int | None]:
-        page = self._reader.page(after_id, limit)
-        if not page:
-            return RescoreReport(), None
-        rows = [row for row, _ in page]
-        leads = {r.domain for r in rows if r.object_type == LEAD and r.domain}
-        donors = self._reader.donors(leads)
-        self._counts = None
-        report = RescoreReport(considered=len(rows))
-        currents = {row.id: current for row, current in page}
-        self._champion(rows, currents, donors, now, report)
-        for challenger in self._challengers:
-            self._shadow(challenger, rows, donors, now, report)
-        return report, rows[-1].id
+    def close(self) -> None:
+        """Ends the scoring processes, if any were started; a later page starts others."""
+        for page in self._queue:
+            page.done.cancel()
+        self._queue.clear()
+        self._scorer.close()
+        self._scorer = InProcess(self._session, self._reader, self._rubric, self._render)
 
-    def _champion(
-        self,
-        rows: Sequence[AccountRow],
-        currents: Mapping[int, Current],
-        donors: Mapping[str, AccountRow],
-        now: datetime,
-        report: RescoreReport,
-    ) -> None:
-        rubric = self._rubric
-        pending = []
-        for account, facts, reason, digest in prepare(
-            rows, donors, self._deals(rubric, rows, donors), rubric
+    def _page(self, after_id: int, limit: int, now: datetime) -> tuple[RescoreReport, int | None]:
+        if self._queue and self._queue[0][:2] != (after_id, limit):
+            self.close()  # asked for another page than the one read ahead
+        if not self._queue:
+            upto = self._reader.bound(self._session, after_id, limit)
+            if upto is not None and self._processes and isinstance(self._scorer, InProcess):
+                self._scorer = WorkerPool(self._setup, self._processes)
+            self._submit(after_id, limit, upto, now)
+        # the processes go on to the next pages while this one is written (those are scored
+        # at this page's clock: a roll-out's pages are a fraction of a second apart)
+        while (
+            not isinstance(self._scorer, InProcess)
+            and len(self._queue) <= self._processes
+            and self._queue[-1].upto_id is not None
         ):
-            current = currents[account.id]
-            if current.input_hash == digest:
-                continue
-            pending.append((account.id, current, scored(facts, reason, rubric, now), digest))
-        contents = self._contents(
-            [i for i, c, result, _ in pending if c.rubric_version == result.rubric_version]
+            after = self._queue[-1].upto_id
+            self._submit(after, limit, self._reader.bound(self._session, after, limit), now)
+        page = self._queue.popleft()
+        done = page.done.result()
+        if page.upto_id is None and not done.considered:
+            self.close()
+            return RescoreReport(), None
+        outcome = done.scores
+        self._history.write(self._session, outcome.history)
+        self._scores.write(self._session, outcome.scores)
+        self._states.write(self._session, outcome.states)
+        report = RescoreReport(
+            considered=done.considered,
+            scored=len(outcome.scored_ids),
+            changed=outcome.changed,
+            transitions=outcome.transitions,
+            scored_ids=set(outcome.scored_ids),
         )
-        scores, history, states = [], [], []
-        for account_id, current, result, digest in pending:
-            report.scored += 1
-            report.scored_ids.add(account_id)
-            changed = current.score is None or differs(
-                contents.get(account_id)
-                # another version differs whatever the content
-                or Content(current.score, str(current.tier), (), (), str(current.rubric_version)),
-                result,
-            )
-            if changed:
-                report.changed += 1
-                report.transitions[(current.tier or NEW, result.tier)] += 1
-                history.append(history_values(account_id, result, now))
-            scored_at = now if changed or current.scored_at is None else current.scored_at
-            scores.append({"account_id": account_id, **score_values(result, digest),
-                           "scored_at": scored_at})  # fmt: skip
-            values = self._render(account_score(result, scored_at))
-            digest = values_hash(values)
-            if current.values_hash != digest:
-                states.append({"account_id": account_id, **desired_state(values, digest, now)})
-        self._history.execute(self._session, history)
-        self._scores.execute(self._session, scores)
-        self._states.execute(self._session, states)
+        if done.job is not None and done.job.rows:
+            for challenger in self._challengers:
+                self._shadow(challenger, done.job, now, report)
+        return report, page.upto_id if page.upto_id is not None else done.last_id
+
+    def _submit(self, after_id: int, limit: int, upto_id: int | None, now: datetime) -> None:
+        if not isinstance(self._scorer, InProcess):
+            self.pages_in_workers += 1
+        done = self._scorer.submit(PageTask(after_id, upto_id, limit, now))
+        self._queue.append(_InFlight(after_id, limit, upto_id, done))
 
     def _shadow(
         self,
         challenger: Challenger,
-        rows: Sequence[AccountRow],
-        donors: Mapping[str, AccountRow],
+        job: PageJob,
         now: datetime,
         report: RescoreReport,
     ) -> None:
         """As app.sync.rescore's `_shadow` and app.sync.challengers.store: never rendered."""
-        rubric, name = challenger.rubric, challenger.name
+        rubric, name, rows = challenger.rubric, challenger.name, job.rows
         currents = {
             row.account_id: row
             for row in self._session.execute(
@@ -188,9 +216,8 @@ class BulkRescore:
         }
         scores: list[dict[str, Any]] = []
         history: list[dict[str, Any]] = []
-        for account, facts, reason, digest in prepare(
-            rows, donors, self._deals(rubric, rows, donors), rubric
-        ):
+        counts = as_scored_by(rubric, job).counts
+        for account, facts, reason, digest in prepare(rows, job.donors, counts, rubric):
             current = currents.get(account.id)
             if current is not None and current.input_hash == digest:
                 continue
@@ -208,28 +235,15 @@ class BulkRescore:
         self._shadow_history.execute(self._session, history)
         self._shadow_scores.execute(self._session, scores)
 
-    def _deals(
-        self, rubric: CompiledRubric, rows: Sequence[AccountRow], donors: Mapping[str, AccountRow]
-    ) -> Mapping[str, DealCounts]:
-        """Deal counts by CRM id, read once per page, for a rubric that reads them (else none:
-        as the per-record path)."""
-        if not rubric.fields_read & DEAL_FIELDS:
-            return {}
-        if self._counts is None:
-            crm_ids = [r.crm_id for r in rows] + [d.crm_id for d in donors.values()]
-            self._counts = deal_counts(self._session, self._source, crm_ids)
-        return self._counts
 
-    def _contents(self, account_ids: Sequence[int]) -> dict[int, Content]:
-        """The content of these accounts' current scores: read only where the version is the
-        rubric's, the only case the content decides whether a score changed."""
-        if not account_ids:
-            return {}
-        query = select(
-            Score.account_id, Score.score, Score.tier, Score.flags, Score.reasons,
-            Score.rubric_version,
-        ).where(Score.account_id.in_(account_ids))  # fmt: skip
-        return {row[0]: Content(*row[1:]) for row in self._session.execute(query)}
+def _pickles(render: Renderer) -> bool:
+    """Whether `render` can go to another process (a module's function can; a test's closure
+    cannot, and is then run in this one)."""
+    try:
+        pickle.dumps(render)
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return False
+    return True
 
 
 def _inserts(session: Session, table: type[Base], columns: Sequence[str]) -> ManyRows:

@@ -21,8 +21,9 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from app.scoring import CompiledRubric
+from app.store.repo import DealCounts, deal_counts
 from app.store.tables import Account, Score, WritebackState
-from app.sync.facts import DONOR, LEAD
+from app.sync.facts import DEAL_FIELDS, DONOR, LEAD
 
 COLUMNS = ("name", "domain", "industry", "employees", "annual_revenue", "country", "state",
            "email", "title")  # fmt: skip
@@ -55,7 +56,9 @@ class AccountRow(NamedTuple):
 
 
 class Current(NamedTuple):
-    """What a page row carries of its current score (None: not scored) and writeback state."""
+    """What a page row carries of its current score (None: not scored) and writeback state.
+    The score's flags and reasons are its JSON text, read only where its version is the
+    champion's (the only case they decide whether a new score changes it)."""
 
     input_hash: str | None
     score: int | None
@@ -63,16 +66,34 @@ class Current(NamedTuple):
     rubric_version: str | None
     scored_at: datetime | None
     values_hash: str | None
+    flags: str | None = None
+    reasons: str | None = None
+
+
+class PageJob(NamedTuple):
+    """A page as read: its live records by id with their current state, the donors its leads
+    fall back on (by domain), and deal counts by CRM id (when a rubric reads deals)."""
+
+    rows: Sequence[AccountRow]
+    currents: Sequence[Current]
+    donors: Mapping[str, AccountRow]
+    counts: Mapping[str, DealCounts]
 
 
 class PageReader:
-    """Reads one CRM's records for these rubrics (the champion and its challengers)."""
+    """Reads one CRM's records for these rubrics (the champion first, then its challengers),
+    over whichever session it is given (the bulk mode's scoring processes have their own)."""
 
     def __init__(
-        self, session: Session, source: str, rubrics: Sequence[CompiledRubric], types: Iterable[str]
+        self,
+        dialect: str,
+        source: str,
+        rubrics: Sequence[CompiledRubric],
+        types: Iterable[str],
     ) -> None:
-        """`types`: the object types stored for the CRM (what plans to read for)."""
-        self._session, self._source = session, source
+        """`dialect`: the store's ("sqlite", "postgresql"); `types`: the object types stored
+        for the CRM (what plans to read for)."""
+        self._source = source
         keys: set[str] = set()
         for rubric in rubrics:
             for object_type in {*types, LEAD}:  # an account's digest reads a lead's plan too
@@ -81,12 +102,43 @@ class PageReader:
         self._columns = [name for name in COLUMNS if name in keys or name in ALWAYS]
         if TECHNOLOGIES in keys:
             self._columns.append(TECHNOLOGIES)
-        postgres = session.get_bind().dialect.name == "postgresql"
         self._keys = sorted(k for k in keys if k != TECHNOLOGIES)
-        self._extracts = [_extract(key, postgres) for key in self._keys]
+        self._extracts = [_extract(key, dialect == "postgresql") for key in self._keys]
+        champion = Score.rubric_version == rubrics[0].written_version
+        self._contents = [
+            case((champion, cast(column, Text))) for column in (Score.flags, Score.reasons)
+        ]
+        self._deals = any(rubric.fields_read & DEAL_FIELDS for rubric in rubrics)
 
-    def page(self, after_id: int, limit: int) -> list[tuple[AccountRow, Current]]:
-        """The next `limit` live records by id above `after_id`."""
+    def job(self, session: Session, after_id: int, upto_id: int | None, limit: int) -> PageJob:
+        """The live records by id above `after_id` (up to `upto_id`; at most `limit`), the
+        donors their leads fall back on, and their deal counts when a rubric reads them."""
+        page = self._page(session, after_id, upto_id, limit)
+        rows = [row for row, _ in page]
+        leads = {r.domain for r in rows if r.object_type == LEAD and r.domain}
+        donors = self._donors(session, leads)
+        counts: Mapping[str, DealCounts] = {}
+        if self._deals and rows:
+            crm_ids = [r.crm_id for r in rows] + [d.crm_id for d in donors.values()]
+            counts = deal_counts(session, self._source, crm_ids)
+        return PageJob(rows, [current for _, current in page], donors, counts)
+
+    def bound(self, session: Session, after_id: int, limit: int) -> int | None:
+        """The id of the `limit`-th live record above `after_id` (None: fewer are left): where
+        a page of `limit` ends, found on the primary key alone."""
+        query = (
+            select(Account.id)
+            .where(_live(self._source), Account.id > after_id)
+            .order_by(Account.id)
+            .offset(limit - 1)
+            .limit(1)
+        )
+        return session.connection().execute(query).scalar()
+
+    def _page(
+        self, session: Session, after_id: int, upto_id: int | None, limit: int
+    ) -> list[tuple[AccountRow, Current]]:
+        bounds = [Account.id > after_id] + ([] if upto_id is None else [Account.id <= upto_id])
         query = (
             select(
                 *self._selected(),
@@ -96,19 +148,21 @@ class PageReader:
                 Score.rubric_version,
                 Score.scored_at,
                 WritebackState.values_hash,
+                *self._contents,
             )
             .outerjoin(Score, Score.account_id == Account.id)
             .outerjoin(WritebackState, WritebackState.account_id == Account.id)
-            .where(_live(self._source), Account.id > after_id)
+            .where(_live(self._source), *bounds)
             .order_by(Account.id)
             .limit(limit)
         )
         width = 3 + len(self._columns) + len(self._extracts)
         return [
-            (self._row(row[:width]), Current(*row[width:])) for row in self._session.execute(query)
+            (self._row(row[:width]), Current(*row[width:]))
+            for row in session.connection().execute(query)
         ]
 
-    def donors(self, domains: set[str]) -> dict[str, AccountRow]:
+    def _donors(self, session: Session, domains: set[str]) -> dict[str, AccountRow]:
         """Domain → the account a lead at that domain falls back on: the oldest live one (as
         app.sync.rescore.lead_accounts)."""
         if not domains:
@@ -123,7 +177,7 @@ class PageReader:
             .order_by(Account.id)
         )
         donors: dict[str, AccountRow] = {}
-        for row in self._session.execute(query):
+        for row in session.connection().execute(query):
             account = self._row(row)
             donors.setdefault(str(account.domain), account)
         return donors

@@ -147,6 +147,12 @@ class UpdatePipeline:
             )
         return self._bulk.page(after_id, limit, self._clock())
 
+    def end_store_rescoring(self) -> None:
+        """Ends what `rescore_store_page` started (its scoring process): call when its pages
+        are done or abandoned (the last page, an error and garbage collection end it too)."""
+        if self._bulk is not None:
+            self._bulk.close()
+
     def scored_by_other_rubric(self, after_id: int, limit: int) -> tuple[list[Account], int]:
         """Stored live accounts (id order, ids above `after_id`) last scored under another
         rubric version: at most `limit` of them, found among the next `limit * SWEEP_SPAN`

@@ -273,6 +273,12 @@ class _Rollout:
         """Every live record, in id order, a batch at a time (committed, or flushed if dry):
         the pipeline's bulk mode rescores those an earlier rubric scored and records what the
         CRM is owed."""
+        try:
+            self._rescore_pages()
+        finally:
+            self.pipeline.end_store_rescoring()
+
+    def _rescore_pages(self) -> None:
         after, done = 0, 0
         while not self.cancel.is_set():
             batch, last = self.pipeline.rescore_store_page(after, RESCORE_BATCH)

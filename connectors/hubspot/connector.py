@@ -237,8 +237,8 @@ class HubSpotConnector(Closing):
     def is_own_change(self, event_type: str, payload: Mapping[str, object]) -> bool:
         return echo.is_own_change(event_type, payload, self.written_properties)
 
-    def render_score(self, score: AccountScore) -> Mapping[str, str]:
-        return render_score(score)
+    render_score = staticmethod(render_score)
+    """A module's function, so the bulk rescoring can hand it to its scoring process."""
 
     def write(self, updates: Sequence[PropertyUpdate]) -> list[WriteOutcome]:
         return self._writer.write(updates)

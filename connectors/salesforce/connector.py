@@ -193,8 +193,8 @@ class SalesforceConnector(Closing):
         del event_type  # every kind of notification carries the record's last modifier
         return echo.is_own_change(payload, self._client.user_id)
 
-    def render_score(self, score: AccountScore) -> Mapping[str, str]:
-        return render_score(score)
+    render_score = staticmethod(render_score)
+    """A module's function, so the bulk rescoring can hand it to its scoring process."""
 
     def write(self, updates: Sequence[PropertyUpdate]) -> list[WriteOutcome]:
         return self._writer.write(updates)

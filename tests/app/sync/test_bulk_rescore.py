@@ -8,6 +8,7 @@ alike: scores, score history, writeback state, challenger scores and their histo
 from __future__ import annotations
 
 import copy
+import math
 import random
 from collections.abc import Callable
 from dataclasses import replace
@@ -193,17 +194,29 @@ def per_record(
     return report
 
 
-def bulk(
-    session: Session, rubric: CompiledRubric, challengers: list[Challenger], batch: int
-) -> RescoreReport:
-    rescorer = BulkRescore(session, "salesforce", rubric, salesforce_values, challengers)
-    report, after = RescoreReport(), 0
-    while True:
-        page, last = rescorer.page(after, batch, NOW)
-        if last is None:
-            return report
-        report.add(page)
-        after = last
+Run = Callable[[Session, CompiledRubric, list[Challenger], int], RescoreReport]
+
+
+def bulk(worker: bool, pages_in_worker: list[int]) -> Run:
+    """The bulk mode, its pages read and scored by two scoring processes or by this one;
+    appends how many pages the processes scored to `pages_in_worker`."""
+
+    def run(
+        session: Session, rubric: CompiledRubric, challengers: list[Challenger], batch: int
+    ) -> RescoreReport:
+        rescorer = BulkRescore(
+            session, "salesforce", rubric, salesforce_values, challengers, processes=2 if worker else 0
+        )
+        report, after = RescoreReport(), 0
+        while True:
+            page, last = rescorer.page(after, batch, NOW)
+            if last is None:
+                pages_in_worker.append(rescorer.pages_in_workers)
+                return report
+            report.add(page)
+            after = last
+
+    return run
 
 
 def snapshot(session: Session) -> dict[str, list[tuple[Any, ...]]]:
@@ -275,9 +288,6 @@ def replace_some(rng: random.Random, record: CrmAccount) -> CrmAccount:
     )
 
 
-Run = Callable[[Session, CompiledRubric, list[Challenger], int], RescoreReport]
-
-
 def outcome(
     sessions: sessionmaker[Session],
     run: Run,
@@ -293,15 +303,24 @@ def outcome(
     return report, state
 
 
-@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize(("seed", "worker"), [(1, True), (2, False)])
 def test_given_a_random_store_when_rescored_in_bulk_then_it_is_left_as_the_per_record_path_leaves_it(
-    sessions: sessionmaker[Session], seed: int
+    sessions: sessionmaker[Session], seed: int, worker: bool
 ) -> None:
     champion = variant("champion", deals=True)
     challengers = fill(sessions, seed, champion)
+    pages_in_worker: list[int] = []
 
     expected_report, expected = outcome(sessions, per_record, champion, challengers, batch=23)
-    report, found = outcome(sessions, bulk, champion, challengers, batch=31)
+    report, found = outcome(
+        sessions, bulk(worker, pages_in_worker), champion, challengers, batch=31
+    )
+
+    # the store holds more than a page: every page was read and scored in the processes, and
+    # the empty one after the last that says none is left
+    pages = math.ceil(report.considered / 31)
+    assert pages > 5
+    assert pages_in_worker == [pages + 1 if worker else 0]
 
     assert expected_report.scored > 100
     assert 50 < expected_report.changed < expected_report.scored
