@@ -21,9 +21,9 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.errors import ConfigError
+from app.settings_sources import ENV_FILE, ENV_PREFIX
 
 DEFAULT_DATABASE_URL = "sqlite:///./icp-sync.db"
-ENV_PREFIX = "ICP_SYNC_"
 ADMIN_TOKEN_MIN_LENGTH = 32
 ADMIN_TOKEN_MIN_DISTINCT = 8
 """Different characters an admin token needs: refuses `aaaa…` or a short word repeated; a
@@ -37,7 +37,7 @@ redelivery by the event's identity, so it keeps processed events at least this l
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
-        env_file=".env",
+        env_file=ENV_FILE,
         env_file_encoding="utf-8",
         extra="ignore",
         hide_input_in_errors=True,

@@ -116,10 +116,15 @@ def report_error(message: str, exit_code: int, *, as_json: bool) -> None:
 
 def rubric_path(option: Path | None) -> Path:
     """`--rubric`, else the rubric directory's champion, else ICP_SYNC_RUBRIC, else the
-    shipped default (app.rubric.registry)."""
+    shipped default (app.rubric.registry). The settings are read only if anything is
+    configured: `score` on a file does without pydantic-settings otherwise."""
     if option is not None:
         return option
     from app.rubric import DEFAULT_RUBRIC_PATH
+    from app.settings_sources import anything_configured
+
+    if not anything_configured():  # the default settings, known without reading them
+        return DEFAULT_RUBRIC_PATH
     from app.settings import get_settings
 
     settings = get_settings()

@@ -5,6 +5,7 @@ applied, even one that then stops at a user error after its start-up."""
 from __future__ import annotations
 
 import gc
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -49,6 +50,22 @@ def test_given_the_policy_when_applied_then_start_up_is_frozen_and_the_young_gen
 
     assert gc.get_threshold() == (50_000, 20, 20)
     assert gc.get_freeze_count() > 0
+
+
+def test_given_fresh_cyclic_garbage_when_the_policy_is_applied_then_it_is_collected_not_frozen() -> (
+    None
+):
+    class Node:
+        other: object = None
+
+    node = Node()
+    node.other = node
+    alive = weakref.ref(node)
+    del node
+
+    apply_gc_policy()
+
+    assert alive() is None
 
 
 @pytest.mark.parametrize(

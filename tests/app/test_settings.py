@@ -9,6 +9,7 @@ import pytest
 
 from app.errors import ConfigError
 from app.settings import DEFAULT_DATABASE_URL, Settings, display_database_url, get_settings
+from app.settings_sources import anything_configured
 
 SECRET = "pat-na1-0123-very-secret-token"
 ADMIN_TOKEN = "adm-4f1c9e07b2d85a3e6c0f9b1d7a24e8c5"
@@ -184,3 +185,17 @@ def test_given_a_retention_interval_outside_a_minute_to_a_day_then_refused_namin
     with pytest.raises(ConfigError) as raised:
         get_settings()
     assert "ICP_SYNC_RETENTION_INTERVAL_MINUTES" in str(raised.value)
+
+
+def test_given_nothing_configured_then_anything_configured_says_so_and_the_settings_are_defaults(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # What lets `score` skip reading the settings (app.cli.common.rubric_path).
+    assert not anything_configured()
+    assert Settings() == Settings.model_construct()
+
+    monkeypatch.setenv("icp_sync_log_format", "console")
+    assert anything_configured()
+    monkeypatch.delenv("icp_sync_log_format")
+    (tmp_path / ".env").write_text("")
+    assert anything_configured()

@@ -134,6 +134,9 @@ def test_given_a_small_file_when_scored_then_neither_the_store_nor_a_crm_client_
     )
 
     assert loaded(modules, NEVER) == []
+    # Nothing is configured (no ICP_SYNC_* variable, no .env): the rubric is the default one,
+    # known without reading the settings through pydantic-settings.
+    assert loaded(modules, ("pydantic_settings", "app.settings")) == []
     if as_json:
         assert json.loads(done.stdout)["count"] == 24
     else:

@@ -382,6 +382,24 @@ def test_given_rubric_env_variable_when_score_then_that_rubric_is_used(
     assert BROKEN_PROBLEM in message
 
 
+@pytest.mark.parametrize("source", ["dotenv", "lower_case_variable"])
+def test_given_the_rubric_set_in_a_dotenv_or_a_lower_case_variable_when_score_then_it_is_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str
+) -> None:
+    # `score` reads the settings only when something is configured (app.settings_sources):
+    # both are, as the settings read them.
+    broken = _broken_rubric(tmp_path)
+    if source == "dotenv":
+        (tmp_path / ".env").write_text(f"ICP_SYNC_RUBRIC={broken}\n")
+    else:
+        monkeypatch.setenv("icp_sync_rubric", str(broken))
+    get_settings.cache_clear()
+
+    message = _user_error(_invoke("score", "--input", SAMPLE_CSV, "--as-of", AS_OF))
+
+    assert BROKEN_PROBLEM in message
+
+
 # --- score: errors --------------------------------------------------------------------------
 
 
