@@ -15,8 +15,9 @@ scores, history, writeback desired state, commits, metrics) with the HubSpot con
 rendering, under whatever code PYTHONPATH points at (run it with PYTHONPATH at main's worktree
 for the per-record reference). Not timed: the CRM write-back that follows in a roll-out, bound by
 the CRM's rate limit. Reported per run and phase: seconds, accounts/s, records scored and
-changed, peak RSS (ru_maxrss), CPU seconds of this process, of its children, and (PostgreSQL) of
-its server backends, and the load average before and after.
+changed, peak RSS (ru_maxrss; and the largest scoring process's), CPU seconds of this process,
+of its children (the scoring processes) and (PostgreSQL) of its server backends, and the load
+average before and after.
 """
 
 from __future__ import annotations
@@ -94,6 +95,9 @@ def timed_phase(url: str, rubric: Rubric) -> dict[str, Any]:
         "scored": report.scored,
         "changed": report.changed,
         "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        # the largest scoring process's (Linux: the largest child's); at most one per core
+        "peak_rss_child_mib": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
+        "processes": len(os.sched_getaffinity(0)),
         "cpu_s": round(cpu_after.user + cpu_after.system - cpu_before.user - cpu_before.system, 1),
         "children_cpu_s": round(
             cpu_after.children_user
