@@ -102,7 +102,8 @@ class BulkRescore:
             session, ChallengerScore, ["name", "account_id"], SCORE_COLUMNS
         )
         wanted = cores() if processes is None else processes
-        self._processes = wanted if wanted > 1 and shared(bind.engine.url) and _pickles(render) else 0
+        usable = wanted > 1 and shared(bind.engine.url) and _pickles(render)
+        self._processes = wanted if usable else 0
         self._setup = Setup(
             bind.engine.url.render_as_string(hide_password=False),
             bind.dialect.name,

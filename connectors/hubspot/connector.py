@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import timedelta
 
-from connectors.base import AccountScore, ApiStats, Closing, SchemaChange
+from connectors.base import ApiStats, Closing, SchemaChange
 from connectors.hubspot import echo, schema
 from connectors.hubspot.client import DEFAULT_TIMEOUT, HubSpotClient, Json, Timeout
 from connectors.hubspot.mapping import company_to_account, deal_to_deal

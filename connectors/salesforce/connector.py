@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import timedelta
 
-from connectors.base import AccountScore, ApiStats, Closing, SchemaChange
+from connectors.base import ApiStats, Closing, SchemaChange
 from connectors.records import (
     AccountType,
     CrmAccount,

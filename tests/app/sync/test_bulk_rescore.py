@@ -205,7 +205,12 @@ def bulk(worker: bool, pages_in_worker: list[int]) -> Run:
         session: Session, rubric: CompiledRubric, challengers: list[Challenger], batch: int
     ) -> RescoreReport:
         rescorer = BulkRescore(
-            session, "salesforce", rubric, salesforce_values, challengers, processes=2 if worker else 0
+            session,
+            "salesforce",
+            rubric,
+            salesforce_values,
+            challengers,
+            processes=2 if worker else 0,
         )
         report, after = RescoreReport(), 0
         while True:
