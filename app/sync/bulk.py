@@ -104,16 +104,7 @@ class BulkRescore:
         wanted = cores() if processes is None else processes
         usable = wanted > 1 and shared(bind.engine.url) and _pickles(render)
         self._processes = wanted if usable else 0
-        self._setup = Setup(
-            bind.engine.url.render_as_string(hide_password=False),
-            bind.dialect.name,
-            source,
-            [r.rubric for r in rubrics],
-            [r.fingerprint for r in rubrics],
-            types,
-            render,
-            bool(self._challengers),
-        )
+        self._types = types
         self._scorer: PageScorer = InProcess(session, self._reader, rubric, render)
         self._queue: deque[_InFlight] = deque()
         self.pages_in_workers = 0
@@ -150,7 +141,7 @@ class BulkRescore:
         if not self._queue:
             upto = self._reader.bound(self._session, after_id, limit)
             if upto is not None and self._processes and isinstance(self._scorer, InProcess):
-                self._scorer = WorkerPool(self._setup, self._processes)
+                self._scorer = WorkerPool(self._setup(), self._processes)
             self._submit(after_id, limit, upto, now)
         # the processes go on to the next pages while this one is written (those are scored
         # at this page's clock: a roll-out's pages are a fraction of a second apart)
@@ -181,6 +172,22 @@ class BulkRescore:
             for challenger in self._challengers:
                 self._shadow(challenger, done.job, now, report)
         return report, page.upto_id if page.upto_id is not None else done.last_id
+
+    def _setup(self) -> Setup:
+        """What the scoring processes start from; built only when they start, so the store's
+        URL with its password is held nowhere else."""
+        bind = self._session.get_bind()
+        rubrics = [self._rubric, *(c.rubric for c in self._challengers)]
+        return Setup(
+            bind.engine.url.render_as_string(hide_password=False),
+            bind.dialect.name,
+            self._source,
+            [r.rubric for r in rubrics],
+            [r.fingerprint for r in rubrics],
+            self._types,
+            self._render,
+            bool(self._challengers),
+        )
 
     def _submit(self, after_id: int, limit: int, upto_id: int | None, now: datetime) -> None:
         if not isinstance(self._scorer, InProcess):
