@@ -79,8 +79,8 @@ class CrmConnector(Protocol):
     stats: ApiStats
     account_types: tuple[AccountType, ...]
     """The account-like objects this CRM has, each pulled as its own stream with its own
-    cursor, in this order (HubSpot: companies; Salesforce: accounts, then leads, so a lead can
-    fall back on the account already stored for its domain)."""
+    cursor, in this order (HubSpot: companies, then contacts; Salesforce: accounts, then
+    leads), so a prospect can fall back on the company already stored for it."""
     written_properties: frozenset[str]
     """The properties the writeback owns."""
 
@@ -112,18 +112,16 @@ class CrmConnector(Protocol):
         accounts."""
         ...
 
-    def fetch_accounts(self, crm_ids: Sequence[str]) -> list[CrmAccount]:
-        """The current state of these accounts (any of `account_types`); ids the CRM does not
-        know, or that are not well-formed ids, are left out."""
+    def fetch_accounts(
+        self, crm_ids: Sequence[str], object_type: AccountType | None = None
+    ) -> list[CrmAccount]:
+        """The current state of these records of `object_type` (default: the first of
+        `account_types`; Salesforce tells its types apart by id and takes any); ids the CRM
+        does not know, or that are not well-formed ids, are left out."""
         ...
 
     def fetch_deals(self, crm_ids: Sequence[str]) -> list[CrmDeal]:
         """The current state of these deals with their account ids; unknown ids left out."""
-        ...
-
-    def accounts_of(self, object_type: str, crm_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
-        """The account ids each record of another kind belongs to (a HubSpot contact → its
-        companies); {} for kinds this CRM does not relate to accounts."""
         ...
 
     def render_score(self, score: AccountScore) -> Mapping[str, str]:

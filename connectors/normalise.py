@@ -9,6 +9,33 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+MAX_EMAIL_LENGTH = 320  # the store's column (and more than any real address)
+FREE_MAIL_DOMAINS = frozenset(
+    {
+        "aol.com",
+        "gmail.com",
+        "gmx.com",
+        "gmx.de",
+        "gmx.net",
+        "googlemail.com",
+        "hotmail.com",
+        "icloud.com",
+        "live.com",
+        "mac.com",
+        "mail.com",
+        "me.com",
+        "msn.com",
+        "outlook.com",
+        "proton.me",
+        "protonmail.com",
+        "web.de",
+        "yahoo.com",
+        "yandex.com",
+        "yandex.ru",
+        "zoho.com",
+    }
+)
+"""Mailbox providers: an address there names a person, not their company's domain."""
 MAX_DOMAIN_INPUT = 200
 MAX_DOMAIN_LENGTH = 253  # DNS; also within the store's 255-character column
 _CLEAN_DOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?")
@@ -50,3 +77,11 @@ def _normalise_text(value: str) -> str | None:
 def _valid_labels(domain: str) -> bool:
     """At least two labels, none empty, none starting or ending with `-`."""
     return "." in domain and ".." not in domain and ".-" not in domain and "-." not in domain
+
+
+def company_email_domain(email: str | None) -> str | None:
+    """The domain of a work address; None for a free-mail one or anything that is no address."""
+    if email is None or "@" not in email:
+        return None
+    domain = normalise_domain(email.rsplit("@", 1)[1])
+    return None if domain is None or domain in FREE_MAIL_DOMAINS else domain

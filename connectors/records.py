@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Generic, Literal, TypeVar
 
 Source = Literal["hubspot", "salesforce"]
-AccountType = Literal["company", "account", "lead"]
+AccountType = Literal["company", "contact", "account", "lead"]
 RawProperties = Mapping[str, str | None]
 
 
@@ -28,7 +28,7 @@ class Cursor:
 
 @dataclass(frozen=True, slots=True)
 class CrmAccount:
-    """A HubSpot company, Salesforce Account or Salesforce Lead."""
+    """A HubSpot company or contact, Salesforce Account or Salesforce Lead."""
 
     source: Source
     object_type: AccountType
@@ -47,6 +47,8 @@ class CrmAccount:
     created_at: datetime | None = None
     archived: bool = False
     properties: RawProperties = field(default_factory=dict)
+    company_id: str | None = None
+    """A HubSpot contact's primary company, whose company-level facts it borrows."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +69,8 @@ class CrmDeal:
     archived: bool = False
     account_ids: tuple[str, ...] = ()
     properties: RawProperties = field(default_factory=dict)
+    contact_ids: tuple[str, ...] = ()
+    """The HubSpot contacts the deal is associated with (validation counts them)."""
 
 
 RecordT = TypeVar("RecordT", CrmAccount, CrmDeal)

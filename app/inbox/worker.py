@@ -8,12 +8,13 @@ One pass claims a batch of events, and per CRM:
    pipeline rewrites what we last wrote (app.sync.drift). The inbox no longer stores
    HubSpot's echoes (app.inbox.receive); this drops Salesforce's and those stored before;
 2. coalesces what is left per record (ten changes to one company are one fetch);
-3. fetches the fresh records (a webhook carries ids, not the truth): accounts and leads by id,
-   deals with their accounts, a new contact's companies; a record the CRM no longer returns,
-   or a deletion event, is marked deleted and never written again;
-4. hands them to the update pipeline, which stores them, rescores what changed (and the leads
-   that borrow from a changed account), and writes back only the values that differ from what
-   the CRM was last sent;
+3. fetches the fresh records (a webhook carries ids, not the truth): companies, contacts,
+   accounts and leads by id and type, deals with their accounts, and a contact's company when
+   the store does not hold it yet (a new inbound contact at a new company); a record the CRM
+   no longer returns, or a deletion event, is marked deleted and never written again;
+4. hands them to the update pipeline, which stores them, rescores what changed (and the
+   prospects that borrow from a changed company: leads, contacts), and writes back only the
+   values that differ from what the CRM was last sent;
 5. marks the events done, in the same transaction as the scores. A CRM outage (no answer,
    5xx, 429, quota) opens the CRM's circuit and puts the events back without spending an
    attempt: they wait (back-off capped at 5 minutes) for as long as the CRMs retry their own
@@ -46,6 +47,7 @@ from app.inbox import queue
 from app.inbox.batches import by_record, record_ids, reload
 from app.inbox.circuit import MAX_BACKOFF, OUTAGE_REASONS, Circuit, is_outage, outage_reason
 from app.inbox.events import DONE, STATUSES
+from app.inbox.fetch import fetched_accounts
 from app.scoring import CompiledRubric
 from app.store.tables import WebhookEvent
 from app.sync.challengers import Rubrics
@@ -57,9 +59,8 @@ from connectors.errors import ConnectorError, RetryableError
 
 logger = logging.getLogger(__name__)
 
-ACCOUNT_KINDS = frozenset({"company", "account", "lead"})
 DEAL_KINDS = frozenset({"deal", "opportunity"})
-DELETIONS = frozenset({"company.deletion", "deal.deletion", "deleted"})
+DELETIONS = frozenset({"company.deletion", "contact.deletion", "deal.deletion", "deleted"})
 DEPTH_EVERY_S = 5.0
 """How often a worker counts the waiting and dead-lettered events for the depth gauge (index
 ranges as small as the backlog): not on every idle pass (10 a second)."""
@@ -257,17 +258,10 @@ class Worker:
         report.echoes += len(echoes)
         work = [e for e in events if e not in echoes]
         deleted = {(e.object_type, e.object_id) for e in work if e.event_type in DELETIONS}
-        account_ids = record_ids(work, ACCOUNT_KINDS, exclude=deleted)
+        accounts, gone = fetched_accounts(session, connector, work, deleted)
         deal_ids = record_ids(work, DEAL_KINDS, exclude=deleted)
-        contact_ids = record_ids(work, {"contact"}, exclude=set())
-        for companies in connector.accounts_of("contact", contact_ids).values():
-            account_ids.extend(c for c in companies if c not in account_ids)
-
-        accounts = connector.fetch_accounts(account_ids) if account_ids else []
         deals = connector.fetch_deals(deal_ids) if deal_ids else []
         report.fetched += len(accounts) + len(deals)
-        gone = set(account_ids) - {a.crm_id for a in accounts}
-        gone |= {crm_id for kind, crm_id in deleted if kind in ACCOUNT_KINDS}
         champion, challengers = self._rubrics(session)
         pipeline = UpdatePipeline(
             session, connector, champion, self._clock, drift=self._drift, challengers=challengers

@@ -11,7 +11,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from app.store.insert import insert_ignoring_conflicts
-from app.store.tables import Account, Deal, DealAccount, SyncState
+from app.store.tables import Account, Deal, DealAccount, DealContact, SyncState
 from connectors.records import CrmAccount, CrmDeal, Cursor
 
 
@@ -58,6 +58,7 @@ def upsert_accounts(
         row.properties = dict(record.properties)
         row.email = record.email
         row.title = record.title
+        row.company_crm_id = record.company_id
         row.crm_created_at = record.created_at
         row.crm_updated_at = record.modified_at
         row.archived = record.archived
@@ -90,18 +91,28 @@ def mark_unseen_deleted(
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def mark_deleted(session: Session, source: str, crm_ids: Iterable[str], *, now: datetime) -> int:
-    """Rows with these CRM ids (of any type) that the CRM says are gone: a deletion event, or
-    a fetch by id that no longer returns them. Returns how many were newly marked."""
-    ids = set(crm_ids)
-    if not ids:
-        return 0
-    result = session.execute(
-        update(Account)
-        .where(Account.source == source, Account.crm_id.in_(ids), Account.deleted_at.is_(None))
-        .values(deleted_at=now)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
+def mark_deleted(
+    session: Session, source: str, records: Iterable[tuple[str, str]], *, now: datetime
+) -> int:
+    """Rows of these (object type, CRM id) that the CRM says are gone: a deletion event, or a
+    fetch by id that no longer returns them. Returns how many were newly marked."""
+    by_type: dict[str, set[str]] = {}
+    for object_type, crm_id in records:
+        by_type.setdefault(object_type, set()).add(crm_id)
+    marked = 0
+    for object_type, ids in sorted(by_type.items()):
+        result = session.execute(
+            update(Account)
+            .where(
+                Account.source == source,
+                Account.crm_id.in_(ids),
+                Account.object_type == object_type,
+                Account.deleted_at.is_(None),
+            )
+            .values(deleted_at=now)
+        )
+        marked += int(getattr(result, "rowcount", 0) or 0)
+    return marked
 
 
 def upsert_deals(session: Session, records: Sequence[CrmDeal], *, fetched_at: datetime) -> set[str]:
@@ -154,8 +165,20 @@ def upsert_deals(session: Session, records: Sequence[CrmDeal], *, fetched_at: da
             {"deal_id": deal_id, "account_crm_id": crm} for deal_id, crm in sorted(links)
         ]))  # fmt: skip
     touched.update(crm for _, crm in links)
+    _link_contacts(session, rows)
     session.flush()
     return touched
+
+
+def _link_contacts(session: Session, rows: Sequence[tuple[Deal, CrmDeal]]) -> None:
+    """Replaces these deals' contact links with the ones the CRM sent."""
+    session.execute(delete(DealContact).where(DealContact.deal_id.in_([d.id for d, _ in rows])))
+    links = {(row.id, contact) for row, record in rows for contact in record.contact_ids}
+    if links:
+        insert = insert_ignoring_conflicts(session, DealContact, ["deal_id", "contact_crm_id"])
+        session.execute(insert.values([
+            {"deal_id": deal_id, "contact_crm_id": crm} for deal_id, crm in sorted(links)
+        ]))  # fmt: skip
 
 
 def accounts_by_crm_ids(session: Session, source: str, crm_ids: Iterable[str]) -> list[Account]:
@@ -186,6 +209,48 @@ def accounts_by_domains(
                 Account.source == source,
                 Account.object_type == object_type,
                 Account.domain.in_(wanted),
+                Account.archived.is_(False),
+                Account.deleted_at.is_(None),
+            )
+            .order_by(Account.id)
+        )
+    )
+
+
+def live_accounts(
+    session: Session, source: str, object_type: str, crm_ids: Iterable[str]
+) -> list[Account]:
+    """Live records of one type with these CRM ids, oldest row first."""
+    wanted = {i for i in crm_ids if i}
+    if not wanted:
+        return []
+    return list(
+        session.scalars(
+            select(Account)
+            .where(
+                Account.source == source,
+                Account.object_type == object_type,
+                Account.crm_id.in_(wanted),
+                Account.archived.is_(False),
+                Account.deleted_at.is_(None),
+            )
+            .order_by(Account.id)
+        )
+    )
+
+
+def contacts_of(session: Session, source: str, company_crm_ids: Iterable[str]) -> list[Account]:
+    """Live contacts whose primary company is one of these, oldest row first."""
+    wanted = set(company_crm_ids)
+    if not wanted:
+        return []
+    return list(
+        session.scalars(
+            select(Account)
+            .where(
+                Account.source == source,
+                Account.company_crm_id.in_(wanted),
+                Account.object_type == "contact",
                 Account.archived.is_(False),
                 Account.deleted_at.is_(None),
             )

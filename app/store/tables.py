@@ -59,13 +59,15 @@ def _account_fk() -> ForeignKey:
 
 
 class Account(Base):
-    """A HubSpot company, a Salesforce account or a Salesforce lead."""
+    """A HubSpot company or contact, a Salesforce account or lead: every record icp-sync scores."""
 
     __tablename__ = "accounts"
     __table_args__ = (
         UniqueConstraint("source", "object_type", "crm_id"),
         # Look-ups by CRM id name no object type; the unique key cannot serve them.
         Index(None, "source", "crm_id"),
+        # A company's contacts, rescored when what they borrow from it changes.
+        Index(None, "source", "company_crm_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -84,8 +86,10 @@ class Account(Base):
     technologies: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
     # Every raw CRM property pulled, so a rubric may reference any of them.
     properties: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
-    email: Mapped[str | None] = mapped_column(String(320))  # leads only
-    title: Mapped[str | None] = mapped_column(Text)  # leads only
+    email: Mapped[str | None] = mapped_column(String(320))  # leads and contacts only
+    title: Mapped[str | None] = mapped_column(Text)  # leads and contacts only
+    company_crm_id: Mapped[str | None] = mapped_column(String(64))
+    """A HubSpot contact's primary company: the record its company-level facts come from."""
 
     crm_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     crm_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -129,6 +133,18 @@ class DealAccount(Base):
         ForeignKey("deals.id", ondelete="CASCADE"), primary_key=True
     )
     account_crm_id: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+
+
+class DealContact(Base):
+    """A deal's link to a contact (HubSpot), kept by CRM id apart from `deal_accounts`: HubSpot
+    ids are unique per object type only, so a contact may share its id with a company."""
+
+    __tablename__ = "deal_contacts"
+
+    deal_id: Mapped[int] = mapped_column(
+        ForeignKey("deals.id", ondelete="CASCADE"), primary_key=True
+    )
+    contact_crm_id: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
 
 
 class Score(Base):

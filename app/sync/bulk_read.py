@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from app.scoring import CompiledRubric
 from app.store.repo import DealCounts, deal_counts
 from app.store.tables import Account, Score, WritebackState
-from app.sync.facts import DEAL_FIELDS, DONOR, LEAD
+from app.sync.facts import COMPANY, CONTACT, DEAL_FIELDS, DONOR, LEAD, PROSPECTS
 
 COLUMNS = ("name", "domain", "industry", "employees", "annual_revenue", "country", "state",
            "email", "title")  # fmt: skip
@@ -31,7 +31,9 @@ COLUMNS = ("name", "domain", "industry", "employees", "annual_revenue", "country
 TECHNOLOGIES = "technologies"
 """A list, never empty as a value (None reads as []): it never falls back on a property."""
 ALWAYS = ("name", "domain")
-"""Read whatever the rubric reads: a lead's reason line names its donor by them."""
+"""Read whatever the rubric reads: a prospect's reason line names its donor by them."""
+FIXED = 4
+"""The columns every row starts with: id, object type, CRM id, company CRM id."""
 
 
 class AccountRow(NamedTuple):
@@ -53,6 +55,7 @@ class AccountRow(NamedTuple):
     properties: Mapping[str, Any] = {}
     email: str | None = None
     title: str | None = None
+    company_crm_id: str | None = None
 
 
 class Current(NamedTuple):
@@ -71,8 +74,9 @@ class Current(NamedTuple):
 
 
 class PageJob(NamedTuple):
-    """A page as read: its live records by id with their current state, the donors its leads
-    fall back on (by domain), and deal counts by CRM id (when a rubric reads deals)."""
+    """A page as read: its live records by id with their current state, the donors its
+    prospects fall back on (by `donor_key`), and deal counts by CRM id (when a rubric reads
+    deals)."""
 
     rows: Sequence[AccountRow]
     currents: Sequence[Current]
@@ -96,7 +100,7 @@ class PageReader:
         self._source = source
         keys: set[str] = set()
         for rubric in rubrics:
-            for object_type in {*types, LEAD}:  # an account's digest reads a lead's plan too
+            for object_type in {*types, *PROSPECTS}:  # a donor's digest reads a prospect's plan
                 plan = rubric.plan_for(object_type, source)
                 keys |= {key for _, key, _ in (*plan.criteria, *plan.disqualifiers)}
         self._columns = [name for name in COLUMNS if name in keys or name in ALWAYS]
@@ -116,7 +120,8 @@ class PageReader:
         page = self._page(session, after_id, upto_id, limit)
         rows = [row for row, _ in page]
         leads = {r.domain for r in rows if r.object_type == LEAD and r.domain}
-        donors = self._donors(session, leads)
+        contacts = {r.company_crm_id for r in rows if r.object_type == CONTACT and r.company_crm_id}
+        donors = self._donors(session, leads, contacts)
         counts: Mapping[str, DealCounts] = {}
         if self._deals and rows:
             crm_ids = [r.crm_id for r in rows] + [d.crm_id for d in donors.values()]
@@ -156,30 +161,34 @@ class PageReader:
             .order_by(Account.id)
             .limit(limit)
         )
-        width = 3 + len(self._columns) + len(self._extracts)
+        width = FIXED + len(self._columns) + len(self._extracts)
         return [
             (self._row(row[:width]), Current(*row[width:]))
             for row in session.connection().execute(query)
         ]
 
-    def _donors(self, session: Session, domains: set[str]) -> dict[str, AccountRow]:
-        """Domain → the account a lead at that domain falls back on: the oldest live one (as
-        app.sync.rescore.lead_accounts)."""
-        if not domains:
-            return {}
-        query = (
-            select(*self._selected())
-            .where(
-                _live(self._source),
-                Account.object_type == DONOR,
-                Account.domain.in_(domains),
-            )
-            .order_by(Account.id)
-        )
+    def _donors(
+        self, session: Session, domains: set[str], companies: set[str]
+    ) -> dict[str, AccountRow]:
+        """`donor_key` → the record a prospect falls back on (as app.sync.rescore.donors_of):
+        for a lead's domain the oldest live account there, for a contact's company id that
+        live company."""
         donors: dict[str, AccountRow] = {}
-        for row in session.connection().execute(query):
-            account = self._row(row)
-            donors.setdefault(str(account.domain), account)
+        for object_type, column, keys in (
+            (DONOR, Account.domain, domains),
+            (COMPANY, Account.crm_id, companies),
+        ):
+            if not keys:
+                continue
+            query = (
+                select(*self._selected())
+                .where(_live(self._source), Account.object_type == object_type, column.in_(keys))
+                .order_by(Account.id)
+            )
+            for row in session.connection().execute(query):
+                account = self._row(row)
+                key = account.domain if object_type == DONOR else account.crm_id
+                donors.setdefault(str(key), account)
         return donors
 
     def _selected(self) -> list[ColumnElement[Any]]:
@@ -187,6 +196,7 @@ class PageReader:
             Account.id,
             Account.object_type,
             Account.crm_id,
+            Account.company_crm_id,
             *(getattr(Account, name) for name in self._columns),
             *(
                 extract
@@ -198,8 +208,8 @@ class PageReader:
         ]
 
     def _row(self, row: Sequence[Any]) -> AccountRow:
-        fields = dict(zip(self._columns, row[3 : 3 + len(self._columns)], strict=True))
-        raw = row[3 + len(self._columns) :]
+        fields = dict(zip(self._columns, row[FIXED : FIXED + len(self._columns)], strict=True))
+        raw = row[FIXED + len(self._columns) :]
         properties = {
             key: json_value(value)
             for key, value in zip(self._keys, raw, strict=True)
@@ -207,7 +217,10 @@ class PageReader:
         }
         if fields.get(TECHNOLOGIES) is None:
             fields.pop(TECHNOLOGIES, None)
-        return AccountRow(row[0], self._source, row[1], row[2], **fields, properties=properties)
+        return AccountRow(
+            row[0], self._source, row[1], row[2], **fields, properties=properties,
+            company_crm_id=row[3],
+        )  # fmt: skip
 
 
 def json_value(text: str) -> Any:

@@ -12,7 +12,7 @@ pipeline sends it; in `report` mode it is only logged and counted."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -45,15 +45,14 @@ def drifted(record: CrmAccount, state: WritebackState) -> list[str]:
 
 def repair_drift(
     session: Session,
-    records: Sequence[CrmAccount],
-    rows: Mapping[str, Account],
+    stored: Sequence[tuple[CrmAccount, Account]],
     *,
     mode: str,
     now: datetime,
 ) -> set[int]:
-    """Finds the drifted among `records` (`rows`: their stored accounts by CRM id); in
-    `repair` mode makes each owed its write again. Returns the drifted accounts' ids."""
-    by_id = {rows[r.crm_id].id: r for r in records if r.crm_id in rows}
+    """Finds the drifted among the records (each with its stored row); in `repair` mode makes
+    each owed its write again. Returns the drifted accounts' ids."""
+    by_id = {row.id: record for record, row in stored}
     if not by_id:
         return set()
     states = session.scalars(

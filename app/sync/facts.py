@@ -14,10 +14,17 @@ from app.store.repo import DealCounts
 
 DEAL_FIELDS = frozenset({"deals_open", "deals_won", "deals_lost"})
 LEAD = "lead"
+CONTACT = "contact"
 DONOR = "account"
 """The object type a lead falls back on (a Salesforce Account)."""
+COMPANY = "company"
+PROSPECTS: Mapping[str, str] = {LEAD: DONOR, CONTACT: COMPANY}
+"""A prospect's object type → the type of the record it borrows its company data from: a
+Salesforce Lead from the Account at its domain, a HubSpot contact from its primary company."""
+DONORS: Mapping[str, str] = {donor: prospect for prospect, donor in PROSPECTS.items()}
 PERSONAL_FIELDS = frozenset({"name", "domain", "email", "title"})
-"""What a lead never borrows from its account: they describe the lead, not its company."""
+"""What a prospect never borrows from its company: they describe the person (or lead), not
+its company."""
 
 
 class AccountColumns(Protocol):
@@ -52,13 +59,25 @@ class AccountColumns(Protocol):
     def email(self) -> str | None: ...
     @property
     def title(self) -> str | None: ...
+    @property
+    def company_crm_id(self) -> str | None: ...
+
+
+def donor_key(account: AccountColumns) -> str | None:
+    """What finds a prospect's donor: a lead's domain, a contact's company id (None: neither
+    a prospect nor anything to look up by)."""
+    if account.object_type == LEAD:
+        return account.domain
+    if account.object_type == CONTACT:
+        return account.company_crm_id
+    return None
 
 
 def account_facts(account: AccountColumns, deals: DealCounts) -> AccountFacts:
     """Canonical columns, deal counts (`deals_open`, `deals_won`, `deals_lost`) and every raw
     CRM property, so a rubric can score any of them."""
     revenue = account.annual_revenue
-    no_deals = account.object_type == LEAD  # deals belong to accounts; a lead borrows its account's
+    no_deals = account.object_type in PROSPECTS  # deals belong to companies: borrowed from them
     return AccountFacts(
         id=account.crm_id,
         values={
@@ -85,11 +104,14 @@ def account_facts(account: AccountColumns, deals: DealCounts) -> AccountFacts:
 def with_account_fallback(
     rubric: CompiledRubric, lead: AccountFacts, account: AccountColumns | None, deals: DealCounts
 ) -> tuple[AccountFacts, str]:
-    """A lead scored on its own company data, each field it lacks taken from the account whose
-    domain matches its own (website or email domain). Returns the facts and the reason line
-    that says which data came from where."""
+    """A prospect scored on its own company data, each field it lacks taken from its donor:
+    for a lead, the account whose domain matches its own (website or email domain); for a
+    contact, its primary company. Returns the facts and the reason line that says which data
+    came from where."""
+    kind = lead.object_type
     if account is None:
-        return lead, "company data: the lead's own (no account matches its domain)"
+        why = "no company associated" if kind == CONTACT else "no account matches its domain"
+        return lead, f"company data: the {kind}'s own ({why})"
     donor = account_facts(account, deals)
     plan = rubric.plan_for(lead.object_type, lead.source)
     values, properties = dict(lead.values), dict(lead.properties)
@@ -101,18 +123,20 @@ def with_account_fallback(
         if _missing(own.get(key)) and not _missing(theirs.get(key)):
             own[key] = theirs[key]
             borrowed.append(key)
-    label = f"account {account.name or account.crm_id} ({account.domain})"
+    label = f"{account.object_type} {account.name or account.crm_id} ({account.domain})"
     if not borrowed:
-        return lead, f"company data: the lead's own ({label} matches its domain, not needed)"
+        how = "is its company" if kind == CONTACT else "matches its domain"
+        return lead, f"company data: the {kind}'s own ({label} {how}, not needed)"
     merged = replace(lead, values=values, properties=properties)
-    return merged, f"company data: {', '.join(borrowed)} from {label}; the rest the lead's own"
+    return merged, f"company data: {', '.join(borrowed)} from {label}; the rest the {kind}'s own"
 
 
 def lead_inputs_hash(rubric: CompiledRubric, account: AccountFacts) -> str:
-    """Digest of what a lead's plan would read from this account: part of the account's own
-    input hash, so an account is rescored (and its leads re-checked) exactly when anything a
-    lead could borrow from it changed, even a field only a lead criterion reads."""
-    return input_hash(rubric, replace(account, object_type=LEAD))
+    """Digest of what a prospect's plan would read from this donor (an account's leads, a
+    company's contacts): part of the donor's own input hash, so a donor is rescored (and its
+    prospects re-checked) exactly when anything they could borrow from it changed, even a field
+    only a prospect criterion reads."""
+    return input_hash(rubric, replace(account, object_type=DONORS[account.object_type]))
 
 
 def _missing(value: object) -> bool:

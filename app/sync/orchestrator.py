@@ -31,7 +31,7 @@ from app.store.tables import SyncState
 from app.sync.challengers import Challenger
 from app.sync.checkpoints import StreamPull, checkpoint, complete, plan_pull
 from app.sync.drift import REPAIR
-from app.sync.facts import LEAD
+from app.sync.facts import CONTACT, LEAD
 from app.sync.health import WRITEBACK, record_failure, record_success, summarize_error
 from app.sync.pipeline import ACCOUNTS, Changes, PlannedWrite, UpdatePipeline
 from app.sync.prefetch import prefetched
@@ -43,7 +43,7 @@ from connectors.records import AccountType, Page, RecordT
 
 logger = logging.getLogger(__name__)
 
-LEADS, DEALS = "leads", "deals"
+LEADS, CONTACTS, DEALS = "leads", "contacts", "deals"
 WRITE_BATCH = 1000
 """Owed writes handed to a connector at a time: a multiple of every CRM's batch maximum
 (HubSpot 100, Salesforce 200), so no call goes out part-full but the last."""
@@ -101,9 +101,9 @@ class SyncReport:
 
 
 def stream_name(object_type: str) -> str:
-    """The sync-state key of an account type's stream: leads apart, every other account-like
-    object (HubSpot company, Salesforce account) is "accounts"."""
-    return LEADS if object_type == LEAD else ACCOUNTS
+    """The sync-state key of an account type's stream: leads and contacts apart, every other
+    account-like object (HubSpot company, Salesforce account) is "accounts"."""
+    return {LEAD: LEADS, CONTACT: CONTACTS}.get(object_type, ACCOUNTS)
 
 
 def synced_streams(connector: CrmConnector) -> list[str]:

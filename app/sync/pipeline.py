@@ -27,8 +27,8 @@ from app.store.tables import Account, Score, WritebackState
 from app.sync.bulk import BulkRescore
 from app.sync.challengers import Challenger
 from app.sync.drift import REPAIR, repair_drift
-from app.sync.facts import DEAL_FIELDS
-from app.sync.rescore import RescoreReport, rescore_with_leads_of
+from app.sync.facts import DEAL_FIELDS, PROSPECTS
+from app.sync.rescore import RescoreReport, rescore_with_prospects_of
 from app.sync.writeback import WORKER, WriteResult, claim, due, send_committing, writer_id
 from connectors.base import CrmConnector
 from connectors.records import CrmAccount, CrmDeal
@@ -42,11 +42,12 @@ SWEEP_SPAN = 10
 
 @dataclass(frozen=True, slots=True)
 class Changes:
-    """What a CRM sent: fresh records, and the CRM ids of accounts it no longer has."""
+    """What a CRM sent: fresh records, and the (object type, CRM id) of the account-like
+    records it no longer has (HubSpot ids are unique per object type only)."""
 
     accounts: Sequence[CrmAccount] = ()
     deals: Sequence[CrmDeal] = ()
-    gone: Collection[str] = frozenset()
+    gone: Collection[tuple[str, str]] = frozenset()
 
 
 @dataclass
@@ -104,26 +105,26 @@ class UpdatePipeline:
         makes them owed their write again."""
         now = self._clock()
         rows = upsert_accounts(self._session, changes.accounts, fetched_at=now)
+        stored = list(zip(changes.accounts, rows, strict=True))
         deleted = mark_deleted(self._session, self._source, changes.gone, now=now)
         if changes.deals:
             linked = upsert_deals(self._session, changes.deals, fetched_at=now)
             if self._rubric.fields_read & DEAL_FIELDS:  # else no score depends on deals
-                known = {row.crm_id for row in rows}
+                known = {row.id for row in rows}
                 rows += [
                     row
                     for row in accounts_by_crm_ids(self._session, self._source, linked)
-                    if row.crm_id not in known
+                    if row.id not in known and row.object_type not in PROSPECTS
                 ]
         report = self.rescore(rows)
-        stored = {row.crm_id: row for row in rows}  # one CRM's ids: unique across its types
-        drifted = repair_drift(self._session, changes.accounts, stored, mode=self._drift, now=now)
+        drifted = repair_drift(self._session, stored, mode=self._drift, now=now)
         self._session.flush()
         return Applied(report, {row.id for row in rows} | report.scored_ids, deleted, drifted)
 
     def rescore(self, rows: Sequence[Account]) -> RescoreReport:
         """Rescores these rows where their inputs changed (and the leads that borrow from a
         rescored account), recording the values the CRM should now hold."""
-        return rescore_with_leads_of(
+        return rescore_with_prospects_of(
             self._session,
             rows,
             rubric=self._rubric,

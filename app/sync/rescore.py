@@ -12,11 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.scoring import AccountFacts, CompiledRubric, ScoreResult, score
-from app.store.repo import accounts_by_domains, deal_counts
+from app.store.repo import accounts_by_domains, contacts_of, deal_counts, live_accounts
 from app.store.tables import Account, Score, ScoreHistory, WritebackState
 from app.sync import challengers as shadow
 from app.sync.challengers import Challenger
-from app.sync.facts import DEAL_FIELDS, DONOR, LEAD
+from app.sync.facts import COMPANY, CONTACT, DEAL_FIELDS, DONOR, LEAD, donor_key
 from app.sync.score_rows import account_score, differs, history_values, prepare, score_values
 from app.sync.writeback import mark_desired
 from connectors.base import AccountScore
@@ -113,7 +113,7 @@ def _shadow(
         report.shadow_ids.add(account.id)
 
 
-def rescore_with_leads_of(
+def rescore_with_prospects_of(
     session: Session,
     rows: Sequence[Account],
     *,
@@ -122,18 +122,20 @@ def rescore_with_leads_of(
     now: datetime,
     challengers: Sequence[Challenger] = (),
 ) -> RescoreReport:
-    """Rescores these records, then re-checks the leads that fall back on any of them that
-    was rescored (its inputs, lead-borrowable ones included, changed)."""
+    """Rescores these records, then re-checks the prospects that fall back on any of them that
+    was rescored (its inputs, prospect-borrowable ones included, changed): the leads at an
+    account's domain, a company's contacts."""
     report = rescore(session, rows, rubric=rubric, render=render, now=now, challengers=challengers)
-    rescored = report.scored_ids | report.shadow_ids
-    domains = {
-        row.domain for row in rows if row.object_type == DONOR and row.domain and row.id in rescored
-    }
+    rescored = [row for row in rows if row.id in report.scored_ids | report.shadow_ids]
+    domains = {row.domain for row in rescored if row.object_type == DONOR and row.domain}
+    companies = {row.crm_id for row in rescored if row.object_type == COMPANY}
     seen = {row.id for row in rows}
     source = rows[0].source if rows else ""
-    leads = [
-        lead for lead in accounts_by_domains(session, source, LEAD, domains) if lead.id not in seen
+    prospects = [
+        *accounts_by_domains(session, source, LEAD, domains),
+        *contacts_of(session, source, companies),
     ]
+    leads = [prospect for prospect in prospects if prospect.id not in seen]
     if leads:
         more = rescore(
             session, leads, rubric=rubric, render=render, now=now, challengers=challengers
@@ -153,7 +155,7 @@ def prepared(
     if not accounts:
         return
     source = accounts[0].source
-    donors = lead_accounts(session, source, accounts)
+    donors = donors_of(session, source, accounts)
     counts = (
         deal_counts(
             session,
@@ -174,13 +176,17 @@ def scored(
     return result if reason is None else result._replace(reasons=(reason, *result.reasons))
 
 
-def lead_accounts(session: Session, source: str, accounts: Sequence[Account]) -> dict[str, Account]:
-    """For the leads among `accounts`: domain → the account a lead with that domain falls back
-    on (the oldest live one, so the choice is stable)."""
-    domains = {a.domain for a in accounts if a.object_type == LEAD and a.domain}
+def donors_of(session: Session, source: str, accounts: Sequence[Account]) -> dict[str, Account]:
+    """For the prospects among `accounts`: `donor_key` → the record it falls back on: for a
+    lead's domain the oldest live account there (so the choice is stable), for a contact's
+    company id that company while it is live."""
+    domains = {donor_key(a) for a in accounts if a.object_type == LEAD}
+    companies = {donor_key(a) for a in accounts if a.object_type == CONTACT}
     donors: dict[str, Account] = {}
-    for account in accounts_by_domains(session, source, DONOR, domains):
+    for account in accounts_by_domains(session, source, DONOR, {d for d in domains if d}):
         donors.setdefault(str(account.domain), account)
+    for company in live_accounts(session, source, COMPANY, {c for c in companies if c}):
+        donors[company.crm_id] = company
     return donors
 
 

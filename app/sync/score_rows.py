@@ -13,10 +13,11 @@ from typing import Any, Protocol, TypeVar
 from app.scoring import AccountFacts, CompiledRubric, ScoreResult
 from app.store.repo import DealCounts
 from app.sync.facts import (
-    DONOR,
-    LEAD,
+    DONORS,
+    PROSPECTS,
     AccountColumns,
     account_facts,
+    donor_key,
     input_hash,
     lead_inputs_hash,
     with_account_fallback,
@@ -48,21 +49,24 @@ def prepare(
     counts: Mapping[str, DealCounts],
     rubric: CompiledRubric,
 ) -> Iterator[tuple[A, AccountFacts, str | None, str]]:
-    """Per account: the facts the rubric scores (a lead's completed from its donor, by domain),
-    the reason line saying where a lead's company data came from, and the digest of the inputs
-    (an account's includes what its leads could borrow). `donors`: domain → the account a lead
-    at that domain falls back on; `counts`: deal counts by CRM id (empty when the rubric reads
-    no deals)."""
+    """Per account: the facts the rubric scores (a prospect's completed from its donor), the
+    reason line saying where a prospect's company data came from, and the digest of the inputs
+    (a donor's includes what its prospects could borrow). `donors`: `donor_key` (a lead's
+    domain, a contact's company id) → the record a prospect falls back on; `counts`: deal
+    counts by CRM id (empty when the rubric reads no deals)."""
     for account in accounts:
         facts = account_facts(account, counts.get(account.crm_id, NO_DEALS))
         reason: str | None = None
         extra: str | None = None
-        if account.object_type == LEAD:
-            donor = donors.get(account.domain) if account.domain else None
+        if account.object_type in PROSPECTS:
+            key = donor_key(account)
+            donor = donors.get(key) if key else None
+            if donor is not None and donor.object_type != PROSPECTS[account.object_type]:
+                donor = None
             donor_deals = counts.get(donor.crm_id, NO_DEALS) if donor else NO_DEALS
             facts, reason = with_account_fallback(rubric, facts, donor, donor_deals)
             extra = reason
-        elif account.object_type == DONOR:
+        elif account.object_type in DONORS:
             extra = lead_inputs_hash(rubric, facts)
         yield account, facts, reason, input_hash(rubric, facts, extra)
 

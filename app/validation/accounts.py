@@ -62,6 +62,7 @@ class AccountRow(NamedTuple):
     properties: Mapping[str, Any]
     email: str | None
     title: str | None
+    company_crm_id: str | None
 
 
 COLUMNS = (
@@ -80,6 +81,7 @@ COLUMNS = (
     Account.properties,
     Account.email,
     Account.title,
+    Account.company_crm_id,
 )
 _NO_DEALS = DealCounts()
 

@@ -57,7 +57,13 @@ SUBSCRIPTIONS: dict[str, ObjectType] = {
     "deal.propertyChange": "deal",
     "deal.deletion": "deal",
     "contact.creation": "contact",
+    "contact.propertyChange": "contact",
+    "contact.deletion": "contact",
+    "contact.associationChange": "contact",
 }
+ASSOCIATION_CHANGE = "contact.associationChange"
+"""Names the contact in `fromObjectId` (HubSpot sends no `objectId`); acted on only for a link
+to a company (`associationType` CONTACT_TO_COMPANY …), the one a contact's score reads."""
 
 _DECODED_ESCAPES = re.compile(r"%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)", re.IGNORECASE)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -167,19 +173,31 @@ def parse_delivery(body: bytes) -> Delivery:
         type_key = "subscriptionType" if "subscriptionType" in raw else "eventType"
         subscription = require_str(require(raw, type_key, path), key(path, type_key))
         object_type = SUBSCRIPTIONS.get(subscription)
-        if object_type is None:
+        if object_type is None or (
+            subscription == ASSOCIATION_CHANGE and not _links_a_company(raw)
+        ):
             ignored += 1
             continue
         events.append(_event(raw, path, subscription, object_type))
     return Delivery(events=tuple(events), ignored=ignored)
 
 
+def _links_a_company(raw: dict[str, Any]) -> bool:
+    association = raw.get("associationType")
+    return isinstance(association, str) and "COMPANY" in association.upper()
+
+
 def _event(
     raw: dict[str, Any], path: str, subscription: str, object_type: ObjectType
 ) -> IncomingEvent:
     event_id = require_int(require(raw, "eventId", path), key(path, "eventId"))
-    object_id = require_int(require(raw, "objectId", path), key(path, "objectId"))
-    for name, number in (("eventId", event_id), ("objectId", object_id)):
+    id_key = (
+        "fromObjectId"
+        if subscription == ASSOCIATION_CHANGE and "objectId" not in raw
+        else "objectId"
+    )
+    object_id = require_int(require(raw, id_key, path), key(path, id_key))
+    for name, number in (("eventId", event_id), (id_key, object_id)):
         if number < 0:
             fail(key(path, name), f"expected a positive number, got {number}")
         if number >= ID_LIMIT:

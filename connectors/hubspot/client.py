@@ -40,7 +40,7 @@ from connectors.retry import Retrier
 
 logger = logging.getLogger(__name__)
 
-ObjectType = Literal["companies", "deals"]
+ObjectType = Literal["companies", "contacts", "deals"]
 Json = dict[str, Any]
 Timeout = float | tuple[float, float]
 DEFAULT_TIMEOUT: Timeout = (5.0, 30.0)
@@ -75,9 +75,10 @@ class HubSpotClient:
             retry=urllib3.Retry(total=False),
         )
         crm = sdk.crm
-        self._basic = {"companies": crm.companies.basic_api, "deals": crm.deals.basic_api}
-        self._batch = {"companies": crm.companies.batch_api, "deals": crm.deals.batch_api}
-        self._search = {"companies": crm.companies.search_api, "deals": crm.deals.search_api}
+        objects = {"companies": crm.companies, "contacts": crm.contacts, "deals": crm.deals}
+        self._basic = {name: api.basic_api for name, api in objects.items()}
+        self._batch = {name: api.batch_api for name, api in objects.items()}
+        self._search = {name: api.search_api for name, api in objects.items()}
         self._properties = crm.properties.core_api
         self._groups = crm.properties.groups_api
         self._associations = crm.associations.v4.batch_api
@@ -164,19 +165,22 @@ class HubSpotClient:
             ),
         )
 
-    def company_ids(
-        self, from_type: Literal["deals", "contacts"], ids: Sequence[str]
+    def associated_ids(
+        self,
+        from_type: Literal["deals", "contacts"],
+        ids: Sequence[str],
+        to_type: Literal["companies", "contacts"] = "companies",
     ) -> dict[str, tuple[str, ...]]:
-        """Company ids per deal or contact through the v4 association batch read (≤1,000
-        ids)."""
+        """Ids of the associated `to_type` records per deal or contact, through the v4
+        association batch read (≤1,000 ids)."""
         if not ids:
             return {}
         body = {"inputs": [{"id": i} for i in ids]}
         payload = self._call(
-            f"associations.{from_type}_companies.batch_read",
+            f"associations.{from_type}_{to_type}.batch_read",
             lambda: self._associations.get_page(
                 from_type,
-                "companies",
+                to_type,
                 batch_input_public_fetch_associations_batch_request=body,
                 **self._options(),
             ),

@@ -1,4 +1,9 @@
-"""`HubSpotConnector`: the `CrmConnector` protocol for HubSpot companies and deals.
+"""`HubSpotConnector`: the `CrmConnector` protocol for HubSpot companies, contacts and deals.
+
+Companies and contacts are both scored: a contact is a person at its primary company, scored
+as a prospect (person-level criteria read the contact, company-level ones its company).
+HubSpot ids are unique per object type only, so every read and write of an account-like
+record names its type.
 
 Pull semantics (full vs incremental, overlap, archived records, cursors) are documented in
 `connectors.hubspot.pull`; writeback batching and per-record isolation in
@@ -13,8 +18,13 @@ from datetime import timedelta
 
 from connectors.base import ApiStats, Closing, SchemaChange
 from connectors.hubspot import echo, schema
-from connectors.hubspot.client import DEFAULT_TIMEOUT, HubSpotClient, Json, Timeout
-from connectors.hubspot.mapping import company_to_account, deal_to_deal
+from connectors.hubspot.client import DEFAULT_TIMEOUT, HubSpotClient, Json, ObjectType, Timeout
+from connectors.hubspot.mapping import (
+    CONTACT_LAST_MODIFIED,
+    company_to_account,
+    contact_to_account,
+    deal_to_deal,
+)
 from connectors.hubspot.pull import SEARCH_RESULT_CAP, Puller, Stream, search_body_size
 from connectors.hubspot.render import render_score
 from connectors.hubspot.write import BatchWriter
@@ -66,6 +76,28 @@ COMPANY_PROPERTIES = (
     # in doubt (`app.sync.writeback`).
     *schema.WRITEBACK_PROPERTIES,
 )
+CONTACT_PROPERTIES = (
+    "email",
+    "firstname",
+    "lastname",
+    "jobtitle",
+    "company",
+    "website",
+    "country",
+    "state",
+    "city",
+    "lifecyclestage",
+    "hs_lead_status",
+    "hubspot_owner_id",
+    "notes_last_updated",
+    "notes_last_contacted",
+    "num_contacted_notes",
+    "associatedcompanyid",
+    "createdate",
+    CONTACT_LAST_MODIFIED,
+    "hs_object_id",
+    *schema.WRITEBACK_PROPERTIES,
+)
 DEAL_PROPERTIES = (
     "dealname",
     "amount",
@@ -93,7 +125,7 @@ class HubSpotConnector(Closing):
     """
 
     source: Source = "hubspot"
-    account_types: tuple[AccountType, ...] = ("company",)
+    account_types: tuple[AccountType, ...] = ("company", "contact")
     written_properties: frozenset[str] = frozenset(schema.WRITEBACK_PROPERTIES)
 
     def __init__(
@@ -117,7 +149,10 @@ class HubSpotConnector(Closing):
         if overlap < timedelta(0):
             raise ValueError("overlap must not be negative")
         company_properties = tuple(dict.fromkeys([*COMPANY_PROPERTIES, *extra_properties]))
-        for properties in (company_properties, DEAL_PROPERTIES):
+        # HubSpot leaves out a property a record type does not have, so a contact may be asked
+        # for the rubric's extra (company) properties too: those contacts have, it reads.
+        contact_properties = tuple(dict.fromkeys([*CONTACT_PROPERTIES, *extra_properties]))
+        for properties in (company_properties, contact_properties, DEAL_PROPERTIES):
             size = search_body_size(properties, page_size)
             if size > MAX_SEARCH_BODY:
                 raise ValueError(
@@ -135,7 +170,10 @@ class HubSpotConnector(Closing):
         )
         self._specs = schema.writeback_properties(tiers, flags)
         self._writer = BatchWriter(self._client)
-        self._company_properties = company_properties
+        self._properties: dict[AccountType, tuple[str, ...]] = {
+            "company": company_properties,
+            "contact": contact_properties,
+        }
         self._companies: Puller[CrmAccount] = Puller(
             self._client,
             Stream(
@@ -149,12 +187,26 @@ class HubSpotConnector(Closing):
             overlap=overlap,
             search_cap=search_cap,
         )
+        self._contacts: Puller[CrmAccount] = Puller(
+            self._client,
+            Stream(
+                "contacts",
+                contact_properties,
+                ("companies",),
+                from_list=_contacts,
+                from_search=_contacts,
+                last_modified=CONTACT_LAST_MODIFIED,
+            ),
+            page_size=page_size,
+            overlap=overlap,
+            search_cap=search_cap,
+        )
         self._deals: Puller[CrmDeal] = Puller(
             self._client,
             Stream(
                 "deals",
                 DEAL_PROPERTIES,
-                ("companies",),
+                ("companies", "contacts"),
                 from_list=_deals_with_associations,
                 from_search=self._deals_from_search,
             ),
@@ -178,12 +230,14 @@ class HubSpotConnector(Closing):
         *,
         resume: str | None = None,
     ) -> Iterator[Page[CrmAccount]]:
-        """Companies: everything when `since` is None (from `resume` on, when given), else
-        those modified at or after `since.modified_at - overlap` plus archived ones; cursor
-        and resume semantics in `pull`."""
-        if object_type not in (None, "company"):
-            raise ValueError(f"HubSpot has no {object_type!r} records")
-        return self._pull(self._companies, since, resume)
+        """Companies (default) or contacts: everything when `since` is None (from `resume`
+        on, when given), else those modified at or after `since.modified_at - overlap` plus
+        archived ones; cursor and resume semantics in `pull`."""
+        if object_type in (None, "company"):
+            return self._pull(self._companies, since, resume)
+        if object_type == "contact":
+            return self._pull(self._contacts, since, resume)
+        raise ValueError(f"HubSpot has no {object_type!r} records")
 
     def pull_deals(
         self, since: Cursor | None, *, resume: str | None = None
@@ -199,15 +253,22 @@ class HubSpotConnector(Closing):
             raise ValueError("resume goes with a full pull (since=None), not an incremental one")
         return puller.full(resume) if since is None else puller.incremental(since)
 
-    def fetch_accounts(self, crm_ids: Sequence[str]) -> list[CrmAccount]:
-        """Current state by batch read (100 ids a call), in the order asked; unknown ids are
-        left out."""
+    def fetch_accounts(
+        self, crm_ids: Sequence[str], object_type: AccountType | None = None
+    ) -> list[CrmAccount]:
+        """Current state of companies (default) or contacts by batch read (100 ids a call), in
+        the order asked; unknown ids are left out."""
+        kind: AccountType = object_type or "company"
+        if kind not in self.account_types:
+            raise ValueError(f"HubSpot has no {kind!r} records")
+        api_type: ObjectType = "contacts" if kind == "contact" else "companies"
+        to_accounts = _contacts if kind == "contact" else _companies
         wanted = list(dict.fromkeys(crm_ids))
         found: dict[str, CrmAccount] = {}
         for start in range(0, len(wanted), MAX_PAGE_SIZE):
             chunk = wanted[start : start + MAX_PAGE_SIZE]
-            payload = self._client.batch_read("companies", chunk, self._company_properties)
-            for account in _companies(payload.get("results") or []):
+            payload = self._client.batch_read(api_type, chunk, self._properties[kind])
+            for account in to_accounts(payload.get("results") or []):
                 found[account.crm_id] = account
         return [found[i] for i in wanted if i in found]
 
@@ -224,16 +285,6 @@ class HubSpotConnector(Closing):
                 found[deal.crm_id] = deal
         return [found[i] for i in wanted if i in found]
 
-    def accounts_of(self, object_type: str, crm_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
-        """Company ids per contact (a new inbound lead is a contact at a company)."""
-        if object_type != "contact":
-            return {}
-        wanted = list(dict.fromkeys(crm_ids))
-        found: dict[str, tuple[str, ...]] = {}
-        for start in range(0, len(wanted), 1_000):
-            found.update(self._client.company_ids("contacts", wanted[start : start + 1_000]))
-        return found
-
     def is_own_change(self, event_type: str, payload: Mapping[str, object]) -> bool:
         return echo.is_own_change(event_type, payload, self.written_properties)
 
@@ -249,13 +300,25 @@ class HubSpotConnector(Closing):
     # -- mapping with associations ---------------------------------------------------------
 
     def _deals_from_search(self, objects: Sequence[Json]) -> list[CrmDeal]:
-        """Search results carry no associations: one v4 batch read per page fills them in."""
-        companies = self._client.company_ids("deals", [str(o.get("id")) for o in objects])
-        return [deal_to_deal(o, companies.get(str(o.get("id")), ())) for o in objects]
+        """Search results carry no associations: two v4 batch reads per page (companies,
+        contacts) fill them in."""
+        ids = [str(o.get("id")) for o in objects]
+        companies = self._client.associated_ids("deals", ids)
+        contacts = self._client.associated_ids("deals", ids, "contacts")
+        return [
+            deal_to_deal(o, companies.get(deal_id, ()), contacts.get(deal_id, ()))
+            for o, deal_id in zip(objects, ids, strict=True)
+        ]
 
 
 def _companies(objects: Sequence[Json]) -> list[CrmAccount]:
     return [company_to_account(o) for o in objects if isinstance(o, Mapping)]
+
+
+def _contacts(objects: Sequence[Json]) -> list[CrmAccount]:
+    """Contacts from the list (with their `associations`) or from search and batch reads
+    (their primary company in `associatedcompanyid`)."""
+    return [contact_to_account(o) for o in objects if isinstance(o, Mapping)]
 
 
 def _deals_with_associations(objects: Sequence[Json]) -> list[CrmDeal]:

@@ -10,7 +10,7 @@ from collections.abc import Collection, Mapping
 
 from connectors.hubspot.schema import WRITEBACK_PROPERTIES
 
-PROPERTY_CHANGE = "company.propertyChange"
+PROPERTY_CHANGES = frozenset({"company.propertyChange", "contact.propertyChange"})
 API_SOURCES = frozenset({"INTEGRATION", "API"})
 """`changeSource` values of a write through the API, as our writeback makes."""
 
@@ -23,7 +23,7 @@ def is_own_change(
     """Whether the event is a change of one of the `owned` properties (default: those our
     writeback owns) made through the API. Used at receive time (an echo is not stored: a first
     sync of a few thousand companies brings back about six per company) and by the worker."""
-    if event_type != PROPERTY_CHANGE:
+    if event_type not in PROPERTY_CHANGES:
         return False
     payload = payload or {}
     name, source = payload.get("propertyName"), payload.get("changeSource")

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from connectors.normalise import normalise_domain
+from connectors.normalise import MAX_EMAIL_LENGTH, company_email_domain, normalise_domain
 from connectors.records import CrmAccount, CrmDeal
 from connectors.values import (
     EPOCH,
@@ -32,6 +32,10 @@ from connectors.values import (
 )
 
 MAX_LABEL_LENGTH = 255  # the store's deal stage and pipeline columns
+LAST_MODIFIED = "hs_lastmodifieddate"
+CONTACT_LAST_MODIFIED = "lastmodifieddate"
+"""Contacts keep their last modification in `lastmodifieddate`, the property their search
+filters and sorts on (companies and deals: `hs_lastmodifieddate`)."""
 
 
 def company_to_account(obj: Mapping[str, Any]) -> CrmAccount:
@@ -58,7 +62,45 @@ def company_to_account(obj: Mapping[str, Any]) -> CrmAccount:
     )
 
 
-def deal_to_deal(obj: Mapping[str, Any], account_ids: Iterable[str] = ()) -> CrmDeal:
+def contact_to_account(obj: Mapping[str, Any], company_ids: Iterable[str] = ()) -> CrmAccount:
+    """A HubSpot contact as a CrmAccount (object type `contact`): a person, scored as a
+    prospect. Its company is the primary one HubSpot keeps in `associatedcompanyid`, else the
+    first of its associated companies (`associations` block, then `company_ids`); its domain
+    is its work e-mail's (not a free-mail provider's), else its `website`."""
+    props = raw_properties(obj.get("properties"))
+    email = clean_text(props.get("email"), max_length=MAX_EMAIL_LENGTH)
+    website = clean_text(props.get("website"))
+    full_name = " ".join(
+        part
+        for part in (clean_text(props.get("firstname")), clean_text(props.get("lastname")))
+        if part
+    )
+    companies = dedupe([
+        *([primary] if (primary := crm_id(props.get("associatedcompanyid"))) else []),
+        *associated_ids(obj, "companies"),
+        *company_ids,
+    ])  # fmt: skip
+    return CrmAccount(
+        source="hubspot",
+        object_type="contact",
+        crm_id=_object_id(obj, props),
+        modified_at=modified_at(obj, props, CONTACT_LAST_MODIFIED),
+        name=full_name or email,
+        domain=company_email_domain(email) or (normalise_domain(website) if website else None),
+        country=clean_text(props.get("country")),
+        state=clean_text(props.get("state")),
+        email=email,
+        title=clean_text(props.get("jobtitle")),
+        created_at=created_at(obj, props),
+        archived=parse_bool(obj.get("archived")) is True,
+        properties=props,
+        company_id=companies[0] if companies else None,
+    )
+
+
+def deal_to_deal(
+    obj: Mapping[str, Any], account_ids: Iterable[str] = (), contact_ids: Iterable[str] = ()
+) -> CrmDeal:
     """A HubSpot deal as a CrmDeal. Company ids come from the object's `associations` block
     and/or `account_ids` (from a separate association read), deduplicated in order.
 
@@ -83,6 +125,7 @@ def deal_to_deal(obj: Mapping[str, Any], account_ids: Iterable[str] = ()) -> Crm
         archived=parse_bool(obj.get("archived")) is True,
         account_ids=dedupe([*associated_ids(obj, "companies"), *account_ids]),
         properties=props,
+        contact_ids=dedupe([*associated_ids(obj, "contacts"), *contact_ids]),
     )
 
 
@@ -108,12 +151,13 @@ def associated_ids(obj: Mapping[str, Any], to_type: str) -> tuple[str, ...]:
     return dedupe(i for i in ids if i)
 
 
-def modified_at(obj: Mapping[str, Any], props: Mapping[str, str | None]) -> datetime:
-    """`hs_lastmodifieddate` (what search filters and sorts on), else `updatedAt`; for an
-    archived object the archive time counts as a modification too. EPOCH if none is readable."""
-    moment = parse_datetime(props.get("hs_lastmodifieddate")) or parse_datetime(
-        obj.get("updatedAt")
-    )
+def modified_at(
+    obj: Mapping[str, Any], props: Mapping[str, str | None], name: str = LAST_MODIFIED
+) -> datetime:
+    """The last-modified property `name` (what search filters and sorts on:
+    `hs_lastmodifieddate`, a contact's `lastmodifieddate`), else `updatedAt`; for an archived
+    object the archive time counts as a modification too. EPOCH if none is readable."""
+    moment = parse_datetime(props.get(name)) or parse_datetime(obj.get("updatedAt"))
     if parse_bool(obj.get("archived")) is True:
         archived = parse_datetime(obj.get("archivedAt"))
         updated = parse_datetime(obj.get("updatedAt"))

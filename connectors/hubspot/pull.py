@@ -56,10 +56,10 @@ from typing import Any, Generic
 from connectors.errors import ConnectorError
 from connectors.full_pull import FullPull, capped, later, newest_of
 from connectors.hubspot.client import HubSpotClient, Json, ObjectType
+from connectors.hubspot.mapping import LAST_MODIFIED
 from connectors.records import Cursor, Page, RecordT
 from connectors.values import EPOCH, parse_datetime
 
-LAST_MODIFIED = "hs_lastmodifieddate"
 SEARCH_RESULT_CAP = 10_000
 LIVE, ARCHIVED = "live", "archived"
 """The full pull's two passes over the list endpoint (`archived=false`, then `true`)."""
@@ -77,6 +77,8 @@ class Stream(Generic[RecordT]):
     """Maps objects from the list endpoint (which carry `associations`)."""
     from_search: Callable[[Sequence[Json]], list[RecordT]]
     """Maps objects from search (no `associations`: may read them separately)."""
+    last_modified: str = LAST_MODIFIED
+    """The property search filters and sorts on (contacts: `lastmodifieddate`)."""
 
 
 class Puller(Generic[RecordT]):
@@ -138,15 +140,17 @@ class Puller(Generic[RecordT]):
         while True:
             payload = self._client.search(self._stream.object_type, self._search(lower, offset))
             objects = _results(payload)
-            fresh = [o for o in objects if not (sort_key(o) == lower and object_id(o) in seen)]
+            fresh = [
+                o for o in objects if not (self._sort_key(o) == lower and object_id(o) in seen)
+            ]
             if fresh:
                 yield self._stream.from_search(fresh)
             if not objects or not _has_next(payload):
                 return
-            last = sort_key(objects[-1])
+            last = self._sort_key(objects[-1])
             if last > lower:
                 lower = last
-                seen = {object_id(o) for o in objects if sort_key(o) == last}
+                seen = {object_id(o) for o in objects if self._sort_key(o) == last}
                 offset = 0
             else:  # the whole page shares one timestamp: walk the tie group by offset
                 seen.update(object_id(o) for o in objects)
@@ -162,10 +166,14 @@ class Puller(Generic[RecordT]):
             kept = [
                 o
                 for o in objects
-                if sort_key(o) > lower or (sort_key(o) == lower and object_id(o) not in seen)
+                if self._sort_key(o) > lower
+                or (self._sort_key(o) == lower and object_id(o) not in seen)
             ]
             if kept:
                 yield self._stream.from_list(kept)
+
+    def _sort_key(self, obj: Mapping[str, Any]) -> int:
+        return sort_key(obj, self._stream.last_modified)
 
     # -- requests -------------------------------------------------------------------------
 
@@ -173,25 +181,29 @@ class Puller(Generic[RecordT]):
         """The newest modification HubSpot holds right now (see the module docstring)."""
         body = {
             "filterGroups": [],
-            "sorts": [{"propertyName": LAST_MODIFIED, "direction": "DESCENDING"}],
-            "properties": [LAST_MODIFIED],
+            "sorts": [{"propertyName": self._stream.last_modified, "direction": "DESCENDING"}],
+            "properties": [self._stream.last_modified],
             "limit": 1,
         }
         objects = _results(self._client.search(self._stream.object_type, body))
         if not objects:
             return None
-        return Cursor(from_ms(sort_key(objects[0])), object_id(objects[0]))
+        return Cursor(from_ms(self._sort_key(objects[0])), object_id(objects[0]))
 
     def _search(self, lower: int, offset: int) -> dict[str, Any]:
         body: dict[str, Any] = {
             "filterGroups": [
                 {
                     "filters": [
-                        {"propertyName": LAST_MODIFIED, "operator": "GTE", "value": str(lower)}
+                        {
+                            "propertyName": self._stream.last_modified,
+                            "operator": "GTE",
+                            "value": str(lower),
+                        }
                     ]
                 }
             ],
-            "sorts": [{"propertyName": LAST_MODIFIED, "direction": "ASCENDING"}],
+            "sorts": [{"propertyName": self._stream.last_modified, "direction": "ASCENDING"}],
             "properties": list(self._stream.properties),
             "limit": self._page_size,
         }
@@ -225,13 +237,15 @@ class Puller(Generic[RecordT]):
             after = following
 
 
-def search_body_size(properties: Iterable[str], page_size: int) -> int:
+def search_body_size(
+    properties: Iterable[str], page_size: int, last_modified: str = LAST_MODIFIED
+) -> int:
     """Characters of the largest search body a pull sends (HubSpot refuses over 3,000)."""
     probe = {
         "filterGroups": [
-            {"filters": [{"propertyName": LAST_MODIFIED, "operator": "GTE", "value": "9" * 13}]}
+            {"filters": [{"propertyName": last_modified, "operator": "GTE", "value": "9" * 13}]}
         ],
-        "sorts": [{"propertyName": LAST_MODIFIED, "direction": "ASCENDING"}],
+        "sorts": [{"propertyName": last_modified, "direction": "ASCENDING"}],
         "properties": list(properties),
         "limit": page_size,
         "after": "9999",
@@ -250,10 +264,10 @@ def from_ms(ms: int) -> datetime:
     return EPOCH + ms * _ONE_MS
 
 
-def sort_key(obj: Mapping[str, Any]) -> int:
-    """What search sorts on: `hs_lastmodifieddate` in epoch ms (`updatedAt` if missing)."""
+def sort_key(obj: Mapping[str, Any], last_modified: str = LAST_MODIFIED) -> int:
+    """What search sorts on: the last-modified property in epoch ms (`updatedAt` if missing)."""
     props = obj.get("properties")
-    value = props.get(LAST_MODIFIED) if isinstance(props, Mapping) else None
+    value = props.get(last_modified) if isinstance(props, Mapping) else None
     moment = parse_datetime(value) or parse_datetime(obj.get("updatedAt")) or EPOCH
     return to_ms(moment)
 

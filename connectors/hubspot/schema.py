@@ -1,6 +1,7 @@
-"""The company properties icp-sync writes back, and the idempotent setup that creates them.
+"""The company and contact properties icp-sync writes back, and the idempotent setup that
+creates them.
 
-Group `icp_sync` ("ICP Sync") holding:
+On companies and on contacts alike, a group `icp_sync` ("ICP Sync") holding:
 
 | name                | type        | fieldType       | holds                                    |
 |---------------------|-------------|-----------------|------------------------------------------|
@@ -28,7 +29,8 @@ from typing import Any, Protocol
 from connectors.base import SchemaChange
 from connectors.errors import RejectedError
 
-OBJECT_TYPE = "companies"
+OBJECT_TYPES = ("companies", "contacts")
+"""Where the properties are defined: each record type has its own definitions."""
 GROUP_NAME = "icp_sync"
 GROUP_LABEL = "ICP Sync"
 DISQUALIFIED = "disqualified"
@@ -163,9 +165,15 @@ def option_label(value: str) -> str:
 
 
 def ensure_schema(client: SchemaClient, specs: Iterable[PropertySpec]) -> list[SchemaChange]:
-    """Creates or updates the group and each property; idempotent (see the module docstring)."""
-    changes = [_ensure_group(client)]
-    changes.extend(_ensure_property(client, spec) for spec in specs)
+    """Creates or updates the group and each property on companies, then on contacts;
+    idempotent (see the module docstring). A contact's change is named `contacts.<name>`."""
+    wanted = list(specs)
+    changes: list[SchemaChange] = []
+    for object_type in OBJECT_TYPES:
+        found = [_ensure_group(client, object_type)]
+        found.extend(_ensure_property(client, object_type, spec) for spec in wanted)
+        prefix = "" if object_type == "companies" else f"{object_type}."
+        changes.extend(SchemaChange(c.kind, prefix + c.name, c.action) for c in found)
     return changes
 
 
@@ -220,40 +228,40 @@ def merged_options(wanted: Sequence[OptionSpec], existing: object) -> list[dict[
     return [option.as_json() for option in wanted] + extras
 
 
-def _ensure_group(client: SchemaClient) -> SchemaChange:
-    existing = client.get_group(OBJECT_TYPE, GROUP_NAME)
+def _ensure_group(client: SchemaClient, object_type: str) -> SchemaChange:
+    existing = client.get_group(object_type, GROUP_NAME)
     if existing is None:
         try:
             client.create_group(
-                OBJECT_TYPE, {"name": GROUP_NAME, "label": GROUP_LABEL, "displayOrder": -1}
+                object_type, {"name": GROUP_NAME, "label": GROUP_LABEL, "displayOrder": -1}
             )
             return SchemaChange("property_group", GROUP_NAME, "created")
         except RejectedError as error:
             if error.status != 409:
                 raise
-            existing = client.get_group(OBJECT_TYPE, GROUP_NAME) or {"label": GROUP_LABEL}
+            existing = client.get_group(object_type, GROUP_NAME) or {"label": GROUP_LABEL}
     if existing.get("label") != GROUP_LABEL:
-        client.update_group(OBJECT_TYPE, GROUP_NAME, {"label": GROUP_LABEL})
+        client.update_group(object_type, GROUP_NAME, {"label": GROUP_LABEL})
         return SchemaChange("property_group", GROUP_NAME, "updated")
     return SchemaChange("property_group", GROUP_NAME, "unchanged")
 
 
-def _ensure_property(client: SchemaClient, spec: PropertySpec) -> SchemaChange:
-    existing = client.get_property(OBJECT_TYPE, spec.name)
+def _ensure_property(client: SchemaClient, object_type: str, spec: PropertySpec) -> SchemaChange:
+    existing = client.get_property(object_type, spec.name)
     if existing is None:
         try:
-            client.create_property(OBJECT_TYPE, spec.create_body())
+            client.create_property(object_type, spec.create_body())
             return SchemaChange("property", spec.name, "created")
         except RejectedError as error:
             if error.status != 409:
                 raise
-            existing = client.get_property(OBJECT_TYPE, spec.name)
+            existing = client.get_property(object_type, spec.name)
             if existing is None:
                 raise
     changes = property_changes(spec, existing)
     if not changes:
         return SchemaChange("property", spec.name, "unchanged")
-    client.update_property(OBJECT_TYPE, spec.name, changes)
+    client.update_property(object_type, spec.name, changes)
     return SchemaChange("property", spec.name, "updated")
 
 

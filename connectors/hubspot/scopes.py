@@ -17,10 +17,12 @@ REQUIRED_SCOPES: Mapping[str, str] = {
     "crm.objects.companies.read": "pull companies and read the ICP property definitions",
     "crm.objects.companies.write": "write the scores back",
     "crm.objects.deals.read": "pull deals and their companies",
-    "crm.objects.contacts.read": "find a new inbound contact's company (webhooks)",
+    "crm.objects.contacts.read": "pull contacts and their companies",
+    "crm.objects.contacts.write": "write the scores onto contacts",
     "crm.schemas.companies.write": "create and update the ICP properties (setup)",
+    "crm.schemas.contacts.write": "create and update the contacts' ICP properties (setup)",
 }
-SETUP_ONLY = frozenset({"crm.schemas.companies.write"})
+SETUP_ONLY = frozenset({"crm.schemas.companies.write", "crm.schemas.contacts.write"})
 """Needed by `icp-sync setup hubspot` alone: without it a sync still runs."""
 
 

@@ -1,6 +1,7 @@
-"""Writing property values to HubSpot companies in batches, one outcome per update.
+"""Writing property values to HubSpot companies and contacts in batches, one outcome per update.
 
-* Batches of up to 100 (`batch/update`), never two updates of the same record in one batch.
+* Batches of up to 100 (`batch/update`), one object type per batch, never two updates of the
+  same record in one batch.
 * 200: every input written. 207: `errors[].context.ids` name the failed records; a record in
   neither `results` nor `errors` is reported as not written (HubSpot may skip unknown ids).
 * A whole-batch 400 (HubSpot fails the whole batch for one bad value) is isolated so the good
@@ -32,12 +33,14 @@ from connectors.errors import (
     RetryableError,
     problem_of,
 )
-from connectors.hubspot.client import HubSpotClient, Json
+from connectors.hubspot.client import HubSpotClient, Json, ObjectType
 from connectors.records import PropertyUpdate, WriteOutcome
 
 MAX_BATCH = 100
 MAX_VALUE_IN_ERROR = 80
 SYSTEMATIC_CODES = frozenset({"PROPERTY_DOESNT_EXIST"})
+API_TYPES: Mapping[str, ObjectType] = {"company": "companies", "contact": "contacts"}
+"""The records the writeback writes, by our object type."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,13 +58,19 @@ class BatchWriter:
         outcomes: list[WriteOutcome | None] = [None] * len(updates)
         items: list[_Item] = []
         for index, update in enumerate(updates):
-            if update.object_type != "company":
+            if update.object_type not in API_TYPES:
                 outcomes[index] = WriteOutcome(
                     update.crm_id, False, f"HubSpot has no {update.object_type!r} records"
                 )
             else:
                 items.append(_Item(index, update))
-        batches = list(_batches(items, self._batch_size))
+        batches = [
+            batch
+            for kind in API_TYPES
+            for batch in _batches(
+                [i for i in items if i.update.object_type == kind], self._batch_size
+            )
+        ]
         for position, batch in enumerate(batches):
             try:
                 self._write(batch, outcomes)
@@ -77,7 +86,7 @@ class BatchWriter:
     def _write(self, batch: list[_Item], outcomes: list[WriteOutcome | None]) -> None:
         inputs = [{"id": i.update.crm_id, "properties": dict(i.update.values)} for i in batch]
         try:
-            payload = self._client.batch_update("companies", inputs)
+            payload = self._client.batch_update(API_TYPES[batch[0].update.object_type], inputs)
         except RetryableError as error:
             _fail_all(batch, outcomes, str(error), retryable=True)
             return

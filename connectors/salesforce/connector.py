@@ -163,10 +163,13 @@ class SalesforceConnector(Closing):
         """Opportunities with their account id, with the same semantics as `pull_accounts`."""
         return self._deals.pages(since, resume)
 
-    def fetch_accounts(self, crm_ids: Sequence[str]) -> list[CrmAccount]:
+    def fetch_accounts(
+        self, crm_ids: Sequence[str], object_type: AccountType | None = None
+    ) -> list[CrmAccount]:
         """Current state of live Accounts (`001…`) and Leads (`00Q…`) by `Id IN (…)`, in the
-        order asked. Any other id, or one that is not a well-formed Salesforce id, is left out
-        before a query is built."""
+        order asked, whatever `object_type` says (the id's prefix tells). Any other id, or one
+        that is not a well-formed Salesforce id, is left out before a query is built."""
+        del object_type
         wanted = record_ids(crm_ids)
         found: dict[str, CrmAccount] = {}
         for prefix, object_name in KEY_PREFIXES.items():
@@ -182,12 +185,6 @@ class SalesforceConnector(Closing):
         wanted = [i for i in record_ids(crm_ids) if i.startswith(OPPORTUNITY_PREFIX)]
         found = {deal.crm_id: deal for deal in self._deals.by_ids(wanted)}
         return [found[i] for i in wanted if i in found]
-
-    def accounts_of(self, object_type: str, crm_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
-        """Salesforce relates no other kind of record to accounts here (Leads are scored
-        themselves, Opportunities come with `fetch_deals`)."""
-        del object_type, crm_ids
-        return {}
 
     def is_own_change(self, event_type: str, payload: Mapping[str, object]) -> bool:
         del event_type  # every kind of notification carries the record's last modifier

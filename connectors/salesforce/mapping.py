@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from connectors.normalise import normalise_domain
+from connectors.normalise import MAX_EMAIL_LENGTH, company_email_domain, normalise_domain
 from connectors.records import CrmAccount, CrmDeal
 from connectors.values import (
     EPOCH,
@@ -38,34 +38,7 @@ from connectors.values import (
 )
 
 MAX_NESTING = 3
-MAX_EMAIL_LENGTH = 320  # the store's column (and more than any real address)
 MAX_LABEL_LENGTH = 255  # the store's deal stage column
-FREE_MAIL_DOMAINS = frozenset(
-    {
-        "aol.com",
-        "gmail.com",
-        "gmx.com",
-        "gmx.de",
-        "gmx.net",
-        "googlemail.com",
-        "hotmail.com",
-        "icloud.com",
-        "live.com",
-        "mac.com",
-        "mail.com",
-        "me.com",
-        "msn.com",
-        "outlook.com",
-        "proton.me",
-        "protonmail.com",
-        "web.de",
-        "yahoo.com",
-        "yandex.com",
-        "yandex.ru",
-        "zoho.com",
-    }
-)
-"""Mailbox providers: an address there names a person, not their company's domain."""
 
 
 def account_to_account(record: Mapping[str, Any]) -> CrmAccount:
@@ -134,14 +107,6 @@ def opportunity_to_deal(record: Mapping[str, Any]) -> CrmDeal:
         account_ids=(account_id,) if account_id else (),
         properties=raw_properties(record),
     )
-
-
-def company_email_domain(email: str | None) -> str | None:
-    """The domain of a work address; None for a free-mail one or anything that is no address."""
-    if email is None or "@" not in email:
-        return None
-    domain = normalise_domain(email.rsplit("@", 1)[1])
-    return None if domain is None or domain in FREE_MAIL_DOMAINS else domain
 
 
 def raw_properties(record: Mapping[str, Any]) -> dict[str, str | None]:

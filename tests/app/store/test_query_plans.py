@@ -62,7 +62,7 @@ from app.store.tables import (
 )
 from app.store.types import JSONDocument, UTCDateTime
 from app.sync.pipeline import Changes, UpdatePipeline
-from app.sync.rescore import rescore_with_leads_of
+from app.sync.rescore import rescore_with_prospects_of
 from app.sync.writeback import FAILED, SYNC, WORKER, WRITTEN, claim, due, owed_count
 from app.sync.writeback import PENDING as OWED
 from app.validation import accounts as validation_accounts
@@ -89,6 +89,8 @@ NOW = T0 + timedelta(days=30)
 COMPANIES = 20_000
 SF_ACCOUNTS = 1000
 SF_LEADS = 1000
+CONTACTS = 10_000
+"""HubSpot contacts, one at every other company."""
 WAITING = 50
 OFFLINE = "http://127.0.0.1:9"
 """No CRM listens here: nothing below calls the CRM."""
@@ -124,9 +126,17 @@ def _seed(engine: Engine, rubric: CompiledRubric) -> None:
          "crm_updated_at": T0, "fetched_at": T0}
         for i in range(1, SF_ACCOUNTS + SF_LEADS + 1)
     ]  # fmt: skip
-    company = Account.source == "hubspot"
+    contacts = [
+        {"id": COMPANIES + SF_ACCOUNTS + SF_LEADS + i, "source": "hubspot",
+         "object_type": "contact", "crm_id": str(i), "company_crm_id": str(2 * i),
+         "name": f"Person {i}", "domain": f"c{2 * i}.example.com", "title": "VP Sales",
+         "technologies": [], "properties": {}, "crm_updated_at": T0, "fetched_at": T0}
+        for i in range(1, CONTACTS + 1)
+    ]  # fmt: skip
+    company = (Account.source == "hubspot") & (Account.object_type == "company")
     with engine.begin() as connection:
         connection.execute(insert(Account), accounts)
+        connection.execute(insert(Account), contacts)
         # The rest derived from the accounts in the database: a tenth of the time of sending
         # every row (the module's setup is most of its time).
         copy = partial(_copy, connection)
@@ -209,7 +219,9 @@ def _webhook_event(session: Session, ctx: Context) -> object:
     deal = CrmDeal(source="hubspot", crm_id="d17", modified_at=NOW, is_closed=True,
                    is_won=True, account_ids=("17", "18"))  # fmt: skip
     return pipeline.apply(
-        Changes(accounts=[_company("17"), _company("new-1")], deals=[deal], gone={"19"})
+        Changes(
+            accounts=[_company("17"), _company("new-1")], deals=[deal], gone={("company", "19")}
+        )
     )
 
 
@@ -232,7 +244,26 @@ def _lead_fallback(session: Session, ctx: Context) -> object:
     )
     for row in rows:
         row.name = f"{row.name} renamed"
-    return rescore_with_leads_of(
+    return rescore_with_prospects_of(
+        session, rows, rubric=ctx.rubric, render=ctx.connector.render_score, now=NOW
+    )
+
+
+def _contact_fallback(session: Session, ctx: Context) -> object:
+    """A HubSpot company and a contact at another company rescored: the donor and contact
+    look-ups (a company's contacts, a contact's company)."""
+    rows = list(
+        session.scalars(
+            select(Account).where(
+                Account.source == "hubspot",
+                ((Account.object_type == "company") & (Account.crm_id == "18"))
+                | ((Account.object_type == "contact") & (Account.crm_id == "21")),
+            )
+        )
+    )
+    for row in rows:
+        row.name = f"{row.name} renamed"
+    return rescore_with_prospects_of(
         session, rows, rubric=ctx.rubric, render=ctx.connector.render_score, now=NOW
     )
 
@@ -270,9 +301,9 @@ def _retention(session: Session, ctx: Context) -> object:
 
 
 def _deletion(session: Session, ctx: Context) -> object:
-    return mark_deleted(session, "hubspot", ["23", "24"], now=NOW), accounts_by_domains(
-        session, "salesforce", "lead", ["s7.example.com"]
-    )
+    return mark_deleted(
+        session, "hubspot", [("company", "23"), ("company", "24")], now=NOW
+    ), accounts_by_domains(session, "salesforce", "lead", ["s7.example.com"])
 
 
 def _discarded(session: Session, ctx: Context) -> object:
@@ -289,6 +320,7 @@ LOOKUPS: dict[str, HotPath] = {
     "webhook event (pipeline.apply)": _webhook_event,
     "sync page (pipeline.apply)": _sync_page,
     "lead fallback (rescore)": _lead_fallback,
+    "contact fallback (rescore)": _contact_fallback,
     "deletion event": _deletion,
     "writeback claim (worker)": _worker_write,
     "writeback claim (sync)": _sync_write,

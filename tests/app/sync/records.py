@@ -68,6 +68,23 @@ def sf_lead(crm_id: str, domain: str, **fields: Any) -> CrmAccount:
     return replace(base, **fields)
 
 
+def contact(crm_id: str, company_id: str | None, **fields: Any) -> CrmAccount:
+    """A HubSpot contact at `company_id` (its primary company) with no company data of its
+    own: what it is scored on comes from its company."""
+    base = CrmAccount(
+        source="hubspot",
+        object_type="contact",
+        crm_id=crm_id,
+        modified_at=T0,
+        name=f"Person {crm_id}",
+        email=f"p{crm_id}@c{company_id}.example.com",
+        domain=f"c{company_id}.example.com",
+        title="VP Sales",
+        company_id=company_id,
+    )
+    return replace(base, **fields)
+
+
 def store(session: Session, *records: CrmAccount) -> list[Account]:
     """Upserts the records (all of one source) as a pull would."""
     return upsert_accounts(session, records, fetched_at=T0)

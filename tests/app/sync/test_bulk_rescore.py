@@ -35,7 +35,7 @@ from app.store.tables import (
 )
 from app.sync.bulk import BulkRescore
 from app.sync.challengers import Challenger
-from app.sync.rescore import RescoreReport, rescore_with_leads_of
+from app.sync.rescore import RescoreReport, rescore_with_prospects_of
 from app.sync.writeback import FAILED, WRITTEN
 from connectors.hubspot.render import render_score as hubspot_values
 from connectors.records import CrmAccount, CrmDeal
@@ -164,7 +164,7 @@ def per_record(
     batch: int,
     now: datetime = NOW,
 ) -> RescoreReport:
-    """The reference: the roll-out's loop as it was, `rescore_with_leads_of` a batch of ORM
+    """The reference: the roll-out's loop as it was, `rescore_with_prospects_of` a batch of ORM
     rows at a time."""
     report, after = RescoreReport(), 0
     while rows := list(
@@ -182,7 +182,7 @@ def per_record(
     ):
         after = rows[-1].id
         report.add(
-            rescore_with_leads_of(
+            rescore_with_prospects_of(
                 session,
                 rows,
                 rubric=rubric,
@@ -252,7 +252,9 @@ def fill(sessions: sessionmaker[Session], seed: int, champion: CompiledRubric) -
         upsert_accounts(session, made, fetched_at=T0)
         upsert_accounts(session, [company(f"H{i}") for i in range(20)], fetched_at=T0)
         upsert_deals(session, deals(rng, 120), fetched_at=T0)
-        mark_deleted(session, "salesforce", [f"A{i}" for i in range(0, 120, 17)], now=T0)
+        mark_deleted(
+            session, "salesforce", [("account", f"A{i}") for i in range(0, 120, 17)], now=T0
+        )
         session.commit()
         per_record(session, older, [], 50, T0)  # every record once scored, by an older rubric
         per_record(session, champion, [challenger], 50, LATER)  # then some by this one

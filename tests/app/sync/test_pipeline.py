@@ -118,7 +118,9 @@ def test_given_records_the_crm_no_longer_has_when_applied_then_they_are_marked_a
 ) -> None:
     applied(sessions, offline, rubric, Changes(accounts=[company("1"), company("2")]))
 
-    result = applied(sessions, offline, rubric, Changes(gone={"2", "404"}), now=LATER)
+    result = applied(
+        sessions, offline, rubric, Changes(gone={("company", "2"), ("company", "404")}), now=LATER
+    )
     with sessions() as session:
         planned = UpdatePipeline(session, offline, rubric, lambda: LATER).planned_writes(10)
         deleted_at = session.scalars(select(Account.deleted_at).where(Account.crm_id == "2")).one()

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.rubric import Rubric, load_rubric
 from app.scoring import CompiledRubric, compile_rubric
 from app.store.tables import Account, WritebackState
-from app.sync.rescore import RescoreReport, rescore, rescore_with_leads_of
+from app.sync.rescore import RescoreReport, rescore, rescore_with_prospects_of
 from app.sync.writeback import FAILED, PENDING, WRITTEN, values_hash
 from connectors.hubspot.render import render_score as hubspot_values
 from connectors.records import CrmAccount
@@ -59,7 +59,7 @@ def with_leads(
     id → CRM id of every stored record."""
     with sessions() as session:
         rows = store(session, *records)
-        report = rescore_with_leads_of(
+        report = rescore_with_prospects_of(
             session, rows, rubric=rubric, render=salesforce_values, now=now
         )
         session.commit()
@@ -248,7 +248,7 @@ def test_given_no_rows_when_rescored_then_the_report_is_empty(
     sessions: sessionmaker[Session], rubric: CompiledRubric
 ) -> None:
     with sessions() as session:
-        report = rescore_with_leads_of(
+        report = rescore_with_prospects_of(
             session, [], rubric=rubric, render=hubspot_values, now=T0 + timedelta(days=1)
         )
 

@@ -10,10 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from connectors.normalise import FREE_MAIL_DOMAINS, company_email_domain
 from connectors.salesforce.mapping import (
-    FREE_MAIL_DOMAINS,
     account_to_account,
-    company_email_domain,
     lead_to_account,
     opportunity_to_deal,
 )

@@ -1,0 +1,49 @@
+"""What a worker's batch of events asks the CRM for: the fresh state of every account-like record
+the events name, read by id and type (a webhook carries ids, not the truth)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+from sqlalchemy.orm import Session
+
+from app.inbox.batches import record_ids
+from app.store.repo import live_accounts
+from app.store.tables import WebhookEvent
+from connectors.base import CrmConnector
+from connectors.records import AccountType, CrmAccount
+
+ACCOUNT_KINDS: tuple[AccountType, ...] = ("company", "account", "contact", "lead")
+"""The records scored, fetched in this order: a prospect's company before the prospect."""
+
+
+def fetched_accounts(
+    session: Session,
+    connector: CrmConnector,
+    events: Sequence[WebhookEvent],
+    deleted: Collection[tuple[str, str]],
+) -> tuple[list[CrmAccount], set[tuple[str, str]]]:
+    """The records the events name, fresh from the CRM, and the (type, id) of those gone (a
+    deletion event, or a fetch that no longer returns them). A contact's company is fetched
+    too when the store does not hold it yet: a new inbound contact often comes with a new
+    company, whose data the contact's score borrows."""
+    wanted = {kind: record_ids(events, {kind}, exclude=set(deleted)) for kind in ACCOUNT_KINDS}
+    found: list[CrmAccount] = []
+    gone: set[tuple[str, str]] = {(k, crm_id) for k, crm_id in deleted if k in ACCOUNT_KINDS}
+    contacts = _fetch(connector, "contact", wanted["contact"], gone)
+    companies = {c.company_id for c in contacts if c.company_id} - set(wanted["company"])
+    stored = {a.crm_id for a in live_accounts(session, connector.source, "company", companies)}
+    wanted["company"] += sorted(companies - stored)
+    for kind in ACCOUNT_KINDS:
+        found += contacts if kind == "contact" else _fetch(connector, kind, wanted[kind], gone)
+    return found, gone
+
+
+def _fetch(
+    connector: CrmConnector, kind: AccountType, ids: list[str], gone: set[tuple[str, str]]
+) -> list[CrmAccount]:
+    if not ids:
+        return []
+    records = connector.fetch_accounts(ids, kind)
+    gone |= {(kind, crm_id) for crm_id in set(ids) - {r.crm_id for r in records}}
+    return records
