@@ -68,8 +68,9 @@ def test_given_a_contact_at_a_company_when_scored_then_it_borrows_the_company_da
 
     own, borrowed = score_of(sessions, "1"), score_of(sessions, "501")
     assert borrowed.reasons[0].startswith("company data: industry")
-    assert "from company Company 1 (c1.example.com); the rest the contact's own" in (
-        borrowed.reasons[0]
+    assert (
+        "from company Company 1 (c1.example.com); the rest the contact's own"
+        in (borrowed.reasons[0])
     )
     assert (borrowed.score, borrowed.tier) == (own.score, own.tier)
 
@@ -107,9 +108,7 @@ def test_given_a_companys_industry_changes_then_exactly_its_contacts_whose_score
     written(sessions)
     before = score_of(sessions, "601").score
 
-    owed = apply(
-        sessions, offline, rubric, Changes(accounts=[company("1", industry="RETAIL")])
-    )
+    owed = apply(sessions, offline, rubric, Changes(accounts=[company("1", industry="RETAIL")]))
 
     assert owed == {"company:1", "contact:601"}
     assert score_of(sessions, "601").score < before
