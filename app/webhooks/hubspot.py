@@ -193,7 +193,7 @@ def _event(
     event_id = require_int(require(raw, "eventId", path), key(path, "eventId"))
     id_key = (
         "fromObjectId"
-        if subscription == ASSOCIATION_CHANGE and "objectId" not in raw
+        if subscription == ASSOCIATION_CHANGE and raw.get("objectId") is None
         else "objectId"
     )
     object_id = require_int(require(raw, id_key, path), key(path, id_key))

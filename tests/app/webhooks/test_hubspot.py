@@ -171,6 +171,39 @@ def test_given_delivery_signed_like_hubspot_when_posted_then_stored_and_counted(
     assert received_after == received_before + 4
 
 
+def test_given_contact_events_when_posted_then_each_names_the_contact(
+    client: TestClient, database_url: str
+) -> None:
+    association = {
+        "fromObjectId": 901,
+        "toObjectId": 512,
+        "associationRemoved": False,
+        "isPrimaryAssociation": True,
+        "propertyName": None,
+        "objectId": None,
+    }
+    body = json.dumps(
+        [
+            event(201, subscriptionType="contact.propertyChange", objectId=901,
+                  propertyName="jobtitle", propertyValue="CRO"),
+            event(202, subscriptionType="contact.deletion", objectId=902, propertyName=None),
+            event(203, subscriptionType="contact.associationChange",
+                  associationType="CONTACT_TO_COMPANY", **association),
+            event(204, subscriptionType="contact.associationChange",
+                  associationType="CONTACT_TO_DEAL", **association),
+        ]
+    )  # fmt: skip
+
+    response = post(client, body, signed(body))
+
+    assert response.json() == {"received": 3, "duplicates": 0, "ignored": 1}
+    assert [(r.event_type, r.object_type, r.object_id) for r in inbox(database_url)] == [
+        ("contact.propertyChange", "contact", "901"),
+        ("contact.deletion", "contact", "902"),
+        ("contact.associationChange", "contact", "901"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("case", "change"),
     [

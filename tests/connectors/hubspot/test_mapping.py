@@ -1,4 +1,4 @@
-"""HubSpot company/deal payloads → CrmAccount/CrmDeal (pure mapping)."""
+"""HubSpot company/contact/deal payloads → CrmAccount/CrmDeal (pure mapping)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from connectors.hubspot.mapping import company_to_account, deal_to_deal
+from connectors.hubspot.mapping import company_to_account, contact_to_account, deal_to_deal
 from connectors.normalise import normalise_domain
 from connectors.values import EPOCH, parse_datetime, parse_decimal, parse_int, storable
 
@@ -35,6 +35,65 @@ ACME = {
     "updatedAt": "2024-09-11T13:27:39.356Z",
     "archived": False,
 }
+
+
+JANE = {
+    "id": "10000000042",
+    "properties": {
+        "email": "Jane.Doe@Acme-Analytics.com",
+        "firstname": "Jane",
+        "lastname": "Doe",
+        "jobtitle": " VP, Sales ",
+        "country": "Germany",
+        "associatedcompanyid": "512",
+        "lastmodifieddate": "2024-09-12T08:00:00.000Z",
+        "createdate": "2024-09-10T08:00:00.000Z",
+        "hs_object_id": "10000000042",
+    },
+    "associations": {"companies": {"results": [{"id": "777", "type": "contact_to_company"}]}},
+    "archived": False,
+}
+
+
+def test_given_a_contact_when_mapped_then_a_person_at_its_primary_company() -> None:
+    jane = contact_to_account(JANE)
+
+    assert (jane.object_type, jane.crm_id, jane.name) == ("contact", "10000000042", "Jane Doe")
+    assert (jane.email, jane.title) == ("Jane.Doe@Acme-Analytics.com", "VP, Sales")
+    assert jane.domain == "acme-analytics.com"
+    assert jane.company_id == "512"  # associatedcompanyid: the primary, before other links
+    assert jane.modified_at == datetime(2024, 9, 12, 8, tzinfo=UTC)
+    assert jane.properties["jobtitle"] == " VP, Sales "
+
+
+def test_given_a_contact_without_a_primary_company_when_mapped_then_its_first_link_or_none() -> (
+    None
+):
+    linked = {**JANE, "properties": {**JANE["properties"], "associatedcompanyid": None}}
+    alone = {**linked, "associations": {}}
+
+    assert contact_to_account(linked).company_id == "777"
+    assert contact_to_account(alone, ["901"]).company_id == "901"
+    assert contact_to_account(alone).company_id is None
+
+
+def test_given_a_free_mail_contact_when_mapped_then_its_domain_comes_from_its_website() -> None:
+    props = {"email": "jane@gmail.com", "website": "https://www.brightwave.io/team"}
+
+    assert contact_to_account({"id": "5", "properties": props}).domain == "brightwave.io"
+    no_site = contact_to_account({"id": "6", "properties": {"email": "jane@gmail.com"}})
+    assert (no_site.domain, no_site.name) == (None, "jane@gmail.com")
+
+
+@settings(max_examples=200, deadline=None)
+@given(properties=st.dictionaries(st.text(max_size=20), st.one_of(st.none(), st.text())))
+def test_given_arbitrary_contact_properties_when_mapped_then_never_raises(
+    properties: dict[str, str | None],
+) -> None:
+    contact = contact_to_account({"id": "9", "properties": properties})
+
+    assert contact.object_type == "contact"
+    assert set(contact.properties) == {storable(k) for k in properties}
 
 
 def test_given_a_realistic_company_when_mapped_then_canonical_fields_are_typed_and_normalised() -> (
