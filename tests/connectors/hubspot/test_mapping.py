@@ -37,7 +37,7 @@ ACME = {
 }
 
 
-JANE = {
+JANE: dict[str, Any] = {
     "id": "10000000042",
     "properties": {
         "email": "Jane.Doe@Acme-Analytics.com",
