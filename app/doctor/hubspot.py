@@ -1,8 +1,9 @@
 """`icp-sync doctor` against HubSpot: token, scopes, the ICP properties, the properties the
 rubric reads, API calls left today, and the webhook settings.
 
-Two read calls: the token's info (scopes) and the company property list, whose answer also
-carries the daily-limit headers. What only a person can see (a private app's webhook
+Three read calls: the token's info (scopes), the company property list, whose answer also
+carries the daily-limit headers, and the contact property list (contacts are scored and written
+too). What only a person can see (a private app's webhook
 subscriptions: no API reads them with a private-app token) is a `skip` saying what to check.
 """
 
@@ -25,6 +26,7 @@ CHECKS = (
     "credentials",
     "scopes",
     "icp_properties",
+    "contact_icp_properties",
     "rubric_fields",
     "api_calls_today",
     "webhook_secret",
@@ -46,18 +48,21 @@ def hubspot_checks(settings: Settings, rubric: Rubric | None) -> list[Check]:
                 "ICP_SYNC_HUBSPOT_TOKEN is not set (or empty)",
                 f"create a private app ({APP_PAGE}) and set its access token",
             ),
-            *skipped(SOURCE, CHECKS[1:5], "no token"),
+            *skipped(SOURCE, CHECKS[1:6], "no token"),
             *webhook_checks(settings),
         ]
     probe = HubSpotProbe(settings.hubspot_base_url, token)
     try:
         info = _attempt(probe.token_info)
         properties = _attempt(probe.company_properties)
+        contact_properties = (
+            _attempt(probe.contact_properties) if isinstance(properties, Properties) else None
+        )
     finally:
         probe.close()
     credentials = credentials_check(info, properties)
     if credentials.status == "fail":
-        return [credentials, *skipped(SOURCE, CHECKS[1:5], "credentials failed")]
+        return [credentials, *skipped(SOURCE, CHECKS[1:6], "credentials failed")]
     checks = [credentials, scopes_check(info, properties)]
     if isinstance(properties, Properties):
         definitions = {str(d.get("name")): d for d in properties.definitions}
@@ -65,14 +70,28 @@ def hubspot_checks(settings: Settings, rubric: Rubric | None) -> list[Check]:
             guarded(
                 SOURCE, "icp_properties", SETUP, lambda: icp_properties_check(rubric, definitions)
             ),
+            _contact_properties(rubric, contact_properties),
             _rubric_fields(rubric, definitions),
             _daily(properties),
         ]
     else:
         why = f"cannot read the company properties: {properties}"
-        checks += skipped(SOURCE, ("icp_properties", "rubric_fields"), why)
+        checks += skipped(
+            SOURCE, ("icp_properties", "contact_icp_properties", "rubric_fields"), why
+        )
         checks.append(_daily(properties))
     return [*checks, *webhook_checks(settings)]
+
+
+def _contact_properties(rubric: Rubric | None, properties: object) -> Check:
+    """The same writeback properties on contacts, which are scored and written too."""
+    name = "contact_icp_properties"
+    if not isinstance(properties, Properties):
+        return Check(name, SOURCE, "fail", f"cannot read the contact properties: {properties}",
+                     "grant crm.objects.contacts.read, then run doctor again")  # fmt: skip
+    definitions = {str(d.get("name")): d for d in properties.definitions}
+    check = guarded(SOURCE, name, SETUP, lambda: icp_properties_check(rubric, definitions))
+    return Check(name, SOURCE, check.status, f"on contacts: {check.detail}", check.fix)
 
 
 def _attempt(call: Any) -> Any:

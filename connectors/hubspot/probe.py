@@ -4,8 +4,8 @@
   answers `{"userId", "hubId", "appId", "scopes": [...]}` for a private-app token (HubSpot's
   private-apps guide; the endpoint needs no scope). The token goes in the body *and* as the
   bearer header, which EU tokens need. A server without the endpoint (404) gives None.
-- `company_properties()`: `GET /crm/v3/properties/companies` (PublicApiSpecs/CRM/Properties,
-  v3): every company property definition, and the limits as that answer's
+- `company_properties()` / `contact_properties()`: `GET /crm/v3/properties/{companies|contacts}`
+  (PublicApiSpecs/CRM/Properties, v3): every property definition, and the limits as that answer's
   `X-HubSpot-RateLimit-*` headers give them (daily ones on every non-search answer to a
   private-app token, hubspot.md §9). The call waits for its slot in the token's shared pacer
   and feeds it the headers, as every `HubSpotClient` call does (`connectors.hubspot.pacing`).
@@ -30,7 +30,7 @@ from connectors.errors import ConnectorError, NetworkError, error_from_response
 from connectors.hubspot.pacing import RateLimitStatus, pacer_for
 
 TOKEN_INFO_PATH = "/oauth/v2/private-apps/get/access-token-info"  # noqa: S105 - a path
-COMPANY_PROPERTIES_PATH = "/crm/v3/properties/companies"
+PROPERTIES_PATH = "/crm/v3/properties/{}"
 DEFAULT_TIMEOUT = 15.0
 REDACTED = "[redacted]"
 Json = dict[str, Any]
@@ -71,9 +71,18 @@ class HubSpotProbe:
         return None if response.status_code == 404 else _json(response)
 
     def company_properties(self) -> Properties:
+        return self._properties("companies")
+
+    def contact_properties(self) -> Properties:
+        return self._properties("contacts")
+
+    def _properties(self, object_type: str) -> Properties:
         with self._pacer.slot(time.sleep):
             response = self._send(
-                "properties.companies.list", "GET", COMPANY_PROPERTIES_PATH, paced=True
+                f"properties.{object_type}.list",
+                "GET",
+                PROPERTIES_PATH.format(object_type),
+                paced=True,
             )
         results = _json(response).get("results")
         definitions = (
