@@ -32,7 +32,7 @@ from app.store.partial import excluding
 from app.store.tables import WRITTEN as WRITTEN
 from app.store.tables import Account, WritebackState
 from connectors.base import CrmConnector
-from connectors.records import AccountType, PropertyUpdate, WriteOutcome
+from connectors.records import AccountType, CrmAccount, PropertyUpdate, WriteOutcome
 from connectors.text import holds_value
 
 PENDING, SENDING, FAILED = "pending", "sending", "failed"
@@ -255,7 +255,7 @@ def send_committing(
     confirmed = 0
     to_send = []
     for state, account in pairs:
-        if account.crm_id in landed:
+        if account.id in landed:
             state.status, state.written_at, state.updated_at = WRITTEN, now, now
             state.attempts, state.last_error, state.next_attempt_at = 0, None, None
             state.claimed_by, state.claimed_at = None, None
@@ -346,19 +346,25 @@ def _chunks(rows: Sequence[T]) -> list[Sequence[T]]:
 
 def _landed(
     connector: CrmConnector, in_doubt: Sequence[tuple[WritebackState, Account]]
-) -> set[str]:
-    """CRM ids of the in-doubt records that already hold every value they were sent."""
+) -> set[int]:
+    """The in-doubt accounts (ids) whose records already hold every value they were sent, read
+    back by type (HubSpot ids are unique per object type only)."""
     if not in_doubt:
         return set()
-    held = {record.crm_id: record for record in connector.fetch_accounts(
-        [account.crm_id for _, account in in_doubt]
-    )}  # fmt: skip
+    held: dict[tuple[str, str], CrmAccount] = {
+        (record.object_type, record.crm_id): record
+        for object_type in sorted({account.object_type for _, account in in_doubt})
+        for record in connector.fetch_accounts(
+            [a.crm_id for _, a in in_doubt if a.object_type == object_type],
+            cast(AccountType, object_type),
+        )
+    }
     return {
-        account.crm_id
+        account.id
         for state, account in in_doubt
-        if account.crm_id in held
+        if (found := held.get((account.object_type, account.crm_id))) is not None
         and all(
-            holds_value(str(value), held[account.crm_id].properties.get(name))
+            holds_value(str(value), found.properties.get(name))
             for name, value in state.values.items()
         )
     }
