@@ -15,6 +15,8 @@ from connectors.records import AccountType, CrmAccount
 
 ACCOUNT_KINDS: tuple[AccountType, ...] = ("company", "account", "contact", "lead")
 """The records scored, fetched in this order: a prospect's company before the prospect."""
+LINKING = frozenset({"contact.creation", "contact.associationChange"})
+"""A contact's events after which its company is read again as well."""
 
 
 def fetched_accounts(
@@ -24,16 +26,21 @@ def fetched_accounts(
     deleted: Collection[tuple[str, str]],
 ) -> tuple[list[CrmAccount], set[tuple[str, str]]]:
     """The records the events name, fresh from the CRM, and the (type, id) of those gone (a
-    deletion event, or a fetch that no longer returns them). A contact's company is fetched
-    too when the store does not hold it yet: a new inbound contact often comes with a new
-    company, whose data the contact's score borrows."""
+    deletion event, or a fetch that no longer returns them).
+
+    A contact's company is fetched too when the contact is new or linked to a company (a new
+    inbound contact often comes with a company HubSpot just created or enriched, whose data
+    its score borrows), or when the store does not hold that company yet. Its rescore then
+    re-checks its contacts, which changes nothing when nothing they borrow changed: no loop."""
     wanted = {kind: record_ids(events, {kind}, exclude=set(deleted)) for kind in ACCOUNT_KINDS}
     found: list[CrmAccount] = []
     gone: set[tuple[str, str]] = {(k, crm_id) for k, crm_id in deleted if k in ACCOUNT_KINDS}
     contacts = _fetch(connector, "contact", wanted["contact"], gone)
+    linked = {e.object_id for e in events if e.event_type in LINKING}
     companies = {c.company_id for c in contacts if c.company_id} - set(wanted["company"])
+    fresh = {c.company_id for c in contacts if c.company_id and c.crm_id in linked}
     stored = {a.crm_id for a in live_accounts(session, connector.source, "company", companies)}
-    wanted["company"] += sorted(companies - stored)
+    wanted["company"] += sorted((companies - stored) | (fresh & companies))
     for kind in ACCOUNT_KINDS:
         found += contacts if kind == "contact" else _fetch(connector, kind, wanted[kind], gone)
     return found, gone
