@@ -104,6 +104,7 @@ _DEPARTMENT_OF = re.compile(r"\b(?:of|for|de|des|du)\b")
 _POSSESSIVE = re.compile(r"^.*\b\w+(?:'s|s')(?:\s+|$)")
 _OFFICE_OF = re.compile(r"^office\s+of\b")
 _IN_OFFICE = re.compile(r"^.*?\b(?=office\s+(?!of\b)\w)")
+_RULES_APPLY = re.compile(rf"'|\boffice\b|{_FORMER.pattern}|{_SUBORDINATE.pattern}")
 _APOSTROPHES = str.maketrans({"’": "'", "`": "'", "´": "'"})
 _NOT_TITLES = frozenset(
     (
@@ -119,9 +120,11 @@ _LETTERS = re.compile(r"[^\W\d_]+")
 
 def normalise_title(title: str) -> str:
     """Lower case, accents and dots dropped, apostrophes made plain, spaces collapsed."""
-    folded = unicodedata.normalize("NFKD", title[: MAX_TITLE * 2].casefold())
-    plain = "".join(c for c in folded if not unicodedata.combining(c))
-    return " ".join(plain.translate(_APOSTROPHES).replace(".", "").split())[:MAX_TITLE]
+    folded = title[: MAX_TITLE * 2].casefold()
+    if not folded.isascii():  # most titles are ASCII: no accents to strip
+        decomposed = unicodedata.normalize("NFKD", folded)
+        folded = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(folded.translate(_APOSTROPHES).replace(".", "").split())[:MAX_TITLE]
 
 
 def _is_not_a_title(text: str) -> bool:
@@ -131,24 +134,27 @@ def _is_not_a_title(text: str) -> bool:
 
 def _part_rank(part: str) -> tuple[SeniorityLevel, str, bool] | None:
     """(level, deciding words, plain) for one part, or None when it says nothing of a rank."""
-    if _OFFICE_OF.match(part) or _is_not_a_title(part):
+    if _is_not_a_title(part):
         return None
-    if _FORMER.match(part):
-        return ("unknown", "former", False)
     plain = True
-    possessive = _POSSESSIVE.match(part)
-    if possessive:
-        part, plain = part[possessive.end() :], False
-    subordinate = _SUBORDINATE.search(part)
-    if (
-        subordinate
-        and not _GRADED_RANK.match(part, subordinate.end())
-        and not _DEPARTMENT_OF.search(part, 0, subordinate.start())
-    ):
-        return ("individual_contributor", subordinate["role"], False)
-    in_office = _IN_OFFICE.match(part)
-    if in_office and in_office.end():
-        part, plain = part[in_office.end() :], False
+    if _RULES_APPLY.search(part):  # most parts need none of these rules: one search skips them
+        if _OFFICE_OF.match(part):
+            return None
+        if _FORMER.match(part):
+            return ("unknown", "former", False)
+        possessive = _POSSESSIVE.match(part)
+        if possessive:
+            part, plain = part[possessive.end() :], False
+        subordinate = _SUBORDINATE.search(part)
+        if (
+            subordinate
+            and not _GRADED_RANK.match(part, subordinate.end())
+            and not _DEPARTMENT_OF.search(part, 0, subordinate.start())
+        ):
+            return ("individual_contributor", subordinate["role"], False)
+        in_office = _IN_OFFICE.match(part)
+        if in_office and in_office.end():
+            part, plain = part[in_office.end() :], False
     best: tuple[SeniorityLevel, str] | None = None
     found = 0
     for match in _RANKS.finditer(part):
