@@ -1,8 +1,8 @@
 """Reads accounts from CSV or JSON Lines files for offline scoring, and writes results.
 
 A column (or key) `id`, `crm_id` or `record_id` names each record, else its row number;
-`object_type` (company, account, lead) defaults to `account`. Every other column is a field the
-rubric can reference by name. Files are streamed, so a million rows do not sit in memory.
+`object_type` (company, account, lead, contact) defaults to `account`. Every other column is a
+field the rubric can reference by name. Files are streamed, so a million rows do not sit in memory.
 """
 
 from __future__ import annotations

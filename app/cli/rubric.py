@@ -16,6 +16,23 @@ if TYPE_CHECKING:
 cli = typer.Typer(help="Validate and inspect rubric files.", no_args_is_help=True)
 
 
+def object_type_notes(rubric: Rubric) -> list[str]:
+    """A note per `applies_to` that names no object type records come as (a typo such as
+    `leads` would leave the criterion out of every score without an error)."""
+    from app.rubric.model import OBJECT_TYPES
+
+    scoped = [("criterion", c.id, c.applies_to) for _, c in rubric.criteria] + [
+        ("disqualifier", d.id, d.applies_to) for d in rubric.disqualifiers
+    ]
+    return [
+        f"{kind} {name}: applies_to {unknown!r} is not an object type records come as "
+        f"({', '.join(OBJECT_TYPES)}), so it never applies"
+        for kind, name, applies_to in scoped
+        for unknown in applies_to or ()
+        if unknown not in OBJECT_TYPES
+    ]
+
+
 def rubric_summary(rubric: Rubric) -> dict[str, Any]:
     total = rubric.total_weight
     return {
@@ -46,6 +63,7 @@ def rubric_summary(rubric: Rubric) -> dict[str, Any]:
             {"id": d.id, "field": d.field, "reason": d.reason} for d in rubric.disqualifiers
         ],
         "fields": rubric.fields,
+        "notes": object_type_notes(rubric),
     }
 
 
@@ -95,6 +113,8 @@ def _print_summary(rubric: Rubric, file: Path) -> None:
             f"note: weights sum to {total:g}, not 100; scores are normalised by the total, "
             "so each weight counts as its share above."
         )
+    for note in object_type_notes(rubric):
+        out.print(f"note: {note}")
     tiers = Table(title="Tiers", title_justify="left")
     tiers.add_column("tier")
     tiers.add_column("label")

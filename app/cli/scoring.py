@@ -207,7 +207,10 @@ def explain(
         ),
     ] = None,
     object_type: Annotated[
-        str, typer.Option("--object-type", help="Object type for --set: company, account, lead.")
+        str,
+        typer.Option(
+            "--object-type", help="Object type for --set: company, account, lead, contact."
+        ),
     ] = DEFAULT_OBJECT_TYPE,
     rubric_file: RubricOption = None,
     as_of_option: AsOfOption = None,

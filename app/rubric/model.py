@@ -3,7 +3,7 @@ weight never silently scores with a default."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, model_validator
 
@@ -14,6 +14,15 @@ FieldName = Annotated[str, Field(min_length=1, max_length=128)]
 CrmSource = Literal["hubspot", "salesforce"]
 DISQUALIFIED_TIER = "disqualified"
 SKIP = "skip"
+SeniorityLevel = Literal[
+    "c_level", "vp", "head", "director", "manager", "individual_contributor", "unknown"
+]
+SENIORITY_LEVELS: tuple[SeniorityLevel, ...] = get_args(SeniorityLevel)
+"""Highest first; what `app.scoring.titles.seniority_of` reads from a job title."""
+_LEVEL_LIST = ", ".join(SENIORITY_LEVELS)
+OBJECT_TYPES = ("account", "company", "lead", "contact")
+"""The object types records come as (Salesforce account and lead, HubSpot company and
+contact); `applies_to` naming another is allowed but never matches a synced record."""
 
 
 def _parse_missing_policy(value: object) -> float | str:
@@ -110,7 +119,49 @@ class BooleanRule(_Strict):
     when_false: Points = 0
 
 
-RULE_KINDS = ("match", "bands", "any_of", "count", "recency", "boolean")
+def _shown(value: object) -> str:
+    try:
+        shown = repr(value)
+    except ValueError:  # an int past Python's 4,300-digit limit for int → str
+        return "a number with more than 4300 digits"
+    return shown if len(shown) <= 40 else shown[:37] + "..."
+
+
+class SeniorityRule(_Strict):
+    """Points per seniority level read from a job title (`app/scoring/titles.py`); a level
+    not given scores the criterion's `otherwise`."""
+
+    c_level: Points | None = None
+    vp: Points | None = None
+    head: Points | None = None
+    director: Points | None = None
+    manager: Points | None = None
+    individual_contributor: Points | None = None
+    unknown: Points | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_levels(cls, data: object) -> object:
+        if isinstance(data, dict):
+            if not data:
+                raise ValueError(f"`seniority` needs points for at least one of {_LEVEL_LIST}")
+            for key, value in data.items():
+                if key not in SENIORITY_LEVELS:
+                    raise ValueError(
+                        f"unknown seniority level {_shown(key)} (given {_shown(value)}); "
+                        f"expected one of {_LEVEL_LIST}"
+                    )
+        return data
+
+    def points_by_level(self) -> dict[SeniorityLevel, float]:
+        return {
+            level: points
+            for level in SENIORITY_LEVELS
+            if (points := getattr(self, level)) is not None
+        }
+
+
+RULE_KINDS = ("match", "bands", "any_of", "count", "recency", "boolean", "seniority")
 
 
 class Criterion(_Strict):
@@ -128,6 +179,7 @@ class Criterion(_Strict):
     count: CountRule | None = None
     recency: RecencyRule | None = None
     boolean: BooleanRule | None = None
+    seniority: SeniorityRule | None = None
 
     @model_validator(mode="after")
     def _exactly_one_rule(self) -> Criterion:

@@ -26,15 +26,17 @@ from app.scoring.parse import (
     parse_list,
     parse_number,
 )
+from app.scoring.titles import MAX_TITLE, seniority_of
 
 Outcome = tuple[float, str, Literal["matched", "unmatched"]]
 Evaluator = Callable[[object, datetime], Outcome | None]
 DisqualifierTest = Callable[[object], str | None]
 
-VALUE_ONLY_RULES = frozenset({"match", "bands", "any_of", "count", "boolean"})
+VALUE_ONLY_RULES = frozenset({"match", "bands", "any_of", "count", "boolean", "seniority"})
 """Rule kinds whose outcome depends on the value alone, never on `now`."""
 
 _SHOWN_ITEMS = 4
+_SHOWN_TITLE = 60
 _DAYS_MEMO_LIMIT = 4096
 
 
@@ -207,6 +209,41 @@ def _boolean(criterion: Criterion) -> Evaluator:
     return classify
 
 
+def _seniority(criterion: Criterion) -> Evaluator:
+    """Points for the seniority the title states; the reason quotes the title, names the level
+    and, when the title alone would not explain it, the words that decided it."""
+    rule = criterion.seniority
+    assert rule is not None
+    by_level = rule.points_by_level()
+    otherwise = criterion.otherwise
+
+    def classify_text(text: str) -> Outcome | None:
+        shown = " ".join(text[:MAX_TITLE].split())
+        if not shown:
+            return None
+        if len(shown) > _SHOWN_TITLE:
+            shown = shown[: _SHOWN_TITLE - 1] + "…"
+        found = seniority_of(text)
+        why = (
+            found.level
+            if found.plain or not found.words
+            else f'{found.level}, read from "{found.words}"'
+        )
+        points = by_level.get(found.level)
+        if points is None:
+            return otherwise, f'"{shown}" ({why})', "unmatched"
+        return points, f'"{shown}" ({why})', "matched"
+
+    def classify(raw: object, _now: datetime) -> Outcome | None:
+        text = _category_text(raw)
+        if text is not None:
+            return classify_text(text)
+        outcomes = [o for o in map(classify_text, parse_list(raw) or ()) if o is not None]
+        return max(outcomes, key=lambda outcome: outcome[0]) if outcomes else None
+
+    return classify
+
+
 def compile_criterion(criterion: Criterion) -> Evaluator:
     if criterion.recency is not None:
         return _recency(criterion)
@@ -218,6 +255,8 @@ def compile_criterion(criterion: Criterion) -> Evaluator:
         return _any_of(criterion.any_of.values, criterion.any_of.points, criterion.otherwise)
     if criterion.count is not None:
         return _count(criterion)
+    if criterion.seniority is not None:
+        return _seniority(criterion)
     return _boolean(criterion)
 
 

@@ -196,6 +196,34 @@ def test_given_missing_rubric_file_when_rubric_check_json_then_file_not_found_li
     }
 
 
+def test_given_applies_to_naming_no_object_type_when_rubric_check_then_a_note_names_it(
+    tmp_path: Path,
+) -> None:
+    document = yaml.safe_load(DEFAULT_RUBRIC_PATH.read_text("utf-8"))
+    criteria = document["layers"]["behavioural"]["criteria"]
+    criteria.append(
+        {
+            "id": "authority", "field": "title", "weight": 15, "reason": "Decision authority",
+            "applies_to": ["contact", "leads"], "seniority": {"c_level": 100, "manager": 60},
+        }
+    )  # fmt: skip
+    path = tmp_path / "typo.yaml"
+    path.write_text(yaml.safe_dump(document), "utf-8")
+
+    text = _invoke("rubric", "check", path)
+    summary = _json(_invoke("rubric", "check", path, "--json"))
+
+    note = (
+        "criterion authority: applies_to 'leads' is not an object type records come as "
+        "(account, company, lead, contact), so it never applies"
+    )
+    assert text.exit_code == 0, text.stdout
+    assert f"note: {note}" in text.stdout
+    assert "authority (contact, leads only)" in text.stdout
+    assert summary["notes"] == [note]
+    assert summary["layers"]["behavioural"]["criteria"][-1]["rule"] == "seniority"
+
+
 # --- score ----------------------------------------------------------------------------------
 
 

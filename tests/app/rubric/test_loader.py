@@ -20,8 +20,10 @@ _DELETE = object()
 """An edit value that removes the key (or list item) instead of setting it."""
 
 _NO_RULE_IN = (
-    "a criterion needs exactly one rule of match, bands, any_of, count, recency, boolean; found: "
+    "a criterion needs exactly one rule of match, bands, any_of, count, recency, boolean, "
+    "seniority; found: "
 )
+_LEVELS = "c_level, vp, head, director, manager, individual_contributor, unknown"
 _NO_TEST_IN = (
     "a disqualifier needs exactly one test of less_than, greater_than, one_of, domain_in, "
     "is_true; found: "
@@ -250,9 +252,9 @@ layers:
         field: title
         weight: 10
         reason: Decision authority
-        applies_to: [lead]
-        match:
-          - {label: C-level, points: 100, keywords: [chief, ceo]}
+        applies_to: [contact, lead]
+        otherwise: 15
+        seniority: {c_level: 100, vp: 80, manager: 60, unknown: 0}
 tiers:
   - {name: hot, label: Hot, min_score: 60}
   - {name: cold, label: Cold, min_score: 0}
@@ -289,7 +291,7 @@ def test_given_every_rule_kind_when_loaded_then_each_criterion_has_its_own_rule(
         ("stack", "count"),
         ("engagement", "recency"),
         ("champion", "boolean"),
-        ("decision_authority", "match"),
+        ("decision_authority", "seniority"),
     ]
 
 
@@ -346,7 +348,7 @@ def test_given_any_of_count_recency_boolean_when_loaded_then_their_settings_are_
 def test_given_applies_to_and_fields_mapping_when_loaded_then_both_are_kept(
     every_kind: Rubric,
 ) -> None:
-    assert _criterion(every_kind, "decision_authority").applies_to == ["lead"]
+    assert _criterion(every_kind, "decision_authority").applies_to == ["contact", "lead"]
     assert every_kind.fields == {"title": {"hubspot": "jobtitle", "salesforce": "Title"}}
 
 
@@ -370,6 +372,21 @@ def test_given_every_disqualifier_test_when_loaded_then_each_keeps_its_one_test(
         "do_not_contact": {"is_true": True},
     }
     assert every_kind.disqualifiers[1].applies_to == ["account"]
+
+
+def test_given_seniority_rule_when_loaded_then_points_per_level_and_otherwise_are_kept(
+    every_kind: Rubric,
+) -> None:
+    authority = _criterion(every_kind, "decision_authority")
+
+    assert authority.seniority.points_by_level() == {
+        "c_level": 100,
+        "vp": 80,
+        "manager": 60,
+        "unknown": 0,
+    }
+    assert authority.seniority.head is None  # a level not given scores `otherwise`
+    assert authority.otherwise == 15
 
 
 def test_given_minimal_rubric_when_loaded_then_it_is_valid(tmp_path: Path) -> None:
@@ -429,6 +446,33 @@ _SCHEMA_ERRORS: list[tuple[str, tuple[Edit, ...], str]] = [
         "criterion_with_two_rules",
         (((*INDUSTRY, "boolean"), {"when_true": 100}),),
         f"layers.firmographic.criteria[0]: {_NO_RULE_IN}match, boolean",
+    ),
+    (
+        "seniority_unknown_level",
+        (((*INDUSTRY, "match"), _DELETE), ((*INDUSTRY, "seniority"), {"ceo": 100, "vp": 80})),
+        "layers.firmographic.criteria[0].seniority: unknown seniority level 'ceo' (given 100); "
+        f"expected one of {_LEVELS}",
+    ),
+    (
+        "seniority_empty",
+        (((*INDUSTRY, "match"), _DELETE), ((*INDUSTRY, "seniority"), {})),
+        "layers.firmographic.criteria[0].seniority: "
+        f"`seniority` needs points for at least one of {_LEVELS}",
+    ),
+    (
+        "seniority_points_above_100",
+        (((*INDUSTRY, "match"), _DELETE), ((*INDUSTRY, "seniority"), {"vp": 120})),
+        "layers.firmographic.criteria[0].seniority.vp: expected less than or equal to 100, got 120",
+    ),
+    (
+        "seniority_points_as_text",
+        (((*INDUSTRY, "match"), _DELETE), ((*INDUSTRY, "seniority"), {"vp": "high"})),
+        "layers.firmographic.criteria[0].seniority.vp: expected a number, got 'high'",
+    ),
+    (
+        "seniority_as_a_list",
+        (((*INDUSTRY, "match"), _DELETE), ((*INDUSTRY, "seniority"), ["c_level", "vp"])),
+        "layers.firmographic.criteria[0].seniority: expected a mapping of keys to values",
     ),
     (
         "empty_match_list",

@@ -99,6 +99,15 @@ def every_kind() -> dict[str, Any]:
                         "recency": {"full_within_days": 7, "zero_after_days": 90, "points": 80},
                     },
                     {
+                        "id": "authority",
+                        "field": "title",
+                        "weight": 15,
+                        "reason": "Decision authority",
+                        "applies_to": ["contact", "lead"],
+                        "otherwise": 20,
+                        "seniority": {"c_level": 100, "vp": 80, "unknown": 0},
+                    },
+                    {
                         "id": "champion",
                         "field": "has_champion",
                         "weight": 10,
@@ -242,10 +251,15 @@ def assert_clear_error(error: RubricError, document: Any, path: Path_, value: ob
 def assert_scores(rubric: Rubric) -> None:
     compiled = compile_rubric(rubric)
     tiers = {tier.name for tier in rubric.tiers} | {DISQUALIFIED_TIER}
-    for object_type in ("account", "lead", "company"):
+    for object_type in ("account", "lead", "company", "contact"):
         facts = AccountFacts(
             id="1",
-            values={"industry": "Software", "employees": 120, "domain": "acme.com"},
+            values={
+                "industry": "Software",
+                "employees": 120,
+                "domain": "acme.com",
+                "title": "VP, Sales",
+            },
             object_type=object_type,
             source="hubspot",
             properties={"icp_signals": "demo;demo", "opted_out": "false"},

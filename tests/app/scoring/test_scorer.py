@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.rubric import load_rubric, parse_rubric
+from app.rubric.model import SENIORITY_LEVELS
 from app.scoring import AccountFacts, ScoreResult, compile_rubric, score
 from app.scoring.scorer import score_reference
 
@@ -369,7 +370,9 @@ def criteria(draw: st.DrawFn, index: int) -> dict[str, Any]:
         "missing": draw(st.one_of(points, st.just("skip"))),
         "otherwise": draw(points),
     }
-    kind = draw(st.sampled_from(["match", "bands", "any_of", "count", "recency", "boolean"]))
+    kind = draw(
+        st.sampled_from(["match", "bands", "any_of", "count", "recency", "boolean", "seniority"])
+    )
     if kind == "match":
         base["match"] = [
             {
@@ -404,6 +407,9 @@ def criteria(draw: st.DrawFn, index: int) -> dict[str, Any]:
             "zero_after_days": full + draw(st.integers(1, 300)),
             "points": draw(points),
         }
+    elif kind == "seniority":
+        levels = draw(st.lists(st.sampled_from(SENIORITY_LEVELS), min_size=1, unique=True))
+        base["seniority"] = {level: draw(points) for level in levels}
     else:
         base["boolean"] = {"when_true": draw(points), "when_false": draw(points)}
     return base
@@ -436,6 +442,7 @@ value = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.booleans(),
     st.sampled_from(["yes", "no", "50-100", "$1.2M", "gmail.com", "jane@gmail.com", "2026-10-01"]),
+    st.sampled_from(["VP, Sales", "Founder & CEO", "Assistant to the CEO", "Former CFO", "n/a"]),
     st.lists(words, max_size=5),
     st.datetimes(
         min_value=datetime(2020, 1, 1), max_value=datetime(2030, 1, 1), timezones=st.just(UTC)
@@ -444,7 +451,7 @@ value = st.one_of(
     st.text(max_size=30),
 )
 records = st.dictionaries(st.sampled_from(FIELDS), value, max_size=len(FIELDS))
-object_types = st.sampled_from(["company", "account", "lead"])
+object_types = st.sampled_from(["company", "account", "lead", "contact"])
 property_settings = settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -504,6 +511,8 @@ def _raised(document: dict[str, Any], index: int, delta: int) -> dict[str, Any]:
             spec[key]["points"] = up(spec[key]["points"])
     if "boolean" in spec:
         spec["boolean"] = {k: up(v) for k, v in spec["boolean"].items()}
+    if "seniority" in spec:
+        spec["seniority"] = {k: up(v) for k, v in spec["seniority"].items()}
     return raised
 
 
