@@ -83,6 +83,7 @@ CONTACT_PROPERTIES = (
     "jobtitle",
     "company",
     "website",
+    "industry",
     "country",
     "state",
     "city",

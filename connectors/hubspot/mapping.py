@@ -87,6 +87,7 @@ def contact_to_account(obj: Mapping[str, Any], company_ids: Iterable[str] = ()) 
         modified_at=modified_at(obj, props, CONTACT_LAST_MODIFIED),
         name=full_name or email,
         domain=company_email_domain(email) or (normalise_domain(website) if website else None),
+        industry=clean_text(props.get("industry")),
         country=clean_text(props.get("country")),
         state=clean_text(props.get("state")),
         email=email,
