@@ -81,6 +81,7 @@ CONTACT_PROPERTIES = (
     "firstname",
     "lastname",
     "jobtitle",
+    "hs_seniority",
     "company",
     "website",
     "industry",
