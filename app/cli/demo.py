@@ -2,13 +2,15 @@
 
 Starts both sandboxes on loopback, with their webhooks pointed at icp-sync's own service
 (webhook endpoints and inbox worker) beside them, and, on a fresh embedded SQLite store, with
-one rubric: HubSpot — creates the writeback properties, syncs, scores and writes back, shows
-the tiers and top accounts with their reasons, and reads a few companies back through the API;
+one rubric: HubSpot — creates the writeback properties, syncs, scores and writes back companies
+and their contacts (scored as prospects), shows the tiers and top records with their reasons,
+and reads a few companies back through the API;
 Salesforce — the same for accounts and leads (leads lacking company data scored on their
 account); `icp-sync doctor`'s checks of both CRMs, printed as its table; then a new inbound
 lead arrives in each CRM, is scored within seconds through webhook → inbox → worker, the delay
-is shown, and the org's assignment rule routes the Salesforce one to a queue by the tier
-written; then everything stops.
+is shown, and each CRM routes it by the tier written: the HubSpot portal's contact workflow sets
+the new contact's owner, the org's assignment rule sends the Salesforce lead to a queue; then
+everything stops.
 """
 
 from __future__ import annotations
@@ -120,7 +122,7 @@ def _realtime_part(sandbox: RunningSandbox) -> None:
         tier: str | None = None
         while time.monotonic() < deadline:
             if crm == "hubspot":
-                tier = sandbox.hubspot.company(str(lead.company_id)).get("icp_tier") or None
+                tier = sandbox.hubspot.contact(lead.object_id).get("icp_tier") or None
             elif org is not None:
                 tier = org.get("Lead", lead.object_id).get("ICP_Tier__c")
             if tier:
@@ -131,10 +133,16 @@ def _realtime_part(sandbox: RunningSandbox) -> None:
             out.print(f"{crm}: the new lead's tier did not arrive within {REALTIME_WAIT_S:.0f} s")
             continue
         if crm == "hubspot":
+            contact = sandbox.hubspot.contact(lead.object_id)
+            company_tier = sandbox.hubspot.company(str(lead.company_id)).get("icp_tier")
+            owner = contact.get("hubspot_owner_id")
             out.print(
-                f"HubSpot: new contact {lead.object_id} at new company {escape(lead.company_name)}"
-                f" → webhooks → inbox → worker → company {lead.company_id} is [bold]{tier}[/bold],"
-                f" written back [bold]{delay:.2f} s[/bold] after the contact was created"
+                f"HubSpot: new contact {lead.object_id} ({escape(contact.get('jobtitle') or '')})"
+                f" at new company {escape(lead.company_name)} → webhooks → inbox → worker → "
+                f"the contact is [bold]{tier}[/bold] (its company {company_tier}), written back "
+                f"[bold]{delay:.2f} s[/bold] after it was created; the portal's workflow "
+                f'"contact owner by ICP tier" routed it to '
+                + (f"[bold]owner {owner}[/bold]" if owner else "no owner (no rule for its tier)")
             )
         elif org is not None:
             queues = {queue_id: name for name, queue_id in org.queues.items()}
@@ -166,14 +174,21 @@ def _hubspot_part(
         _print_setup(connector.ensure_schema(), "property definitions")
         report = run_sync(connector, sessions, compiled)
         out.print(
-            f"sync: pulled {report.pulled['accounts']} companies and {report.pulled['deals']} "
-            f"deals, scored {report.rescore.scored}, wrote {report.written} "
-            f"({report.failed} failed) in {report.api_calls} API calls, {report.seconds:.1f} s"
+            f"sync: pulled {report.pulled['accounts']} companies, {report.pulled['contacts']} "
+            f"contacts and {report.pulled['deals']} deals, scored {report.rescore.scored}, wrote "
+            f"{report.written} ({report.failed} failed) in {report.api_calls} API calls, "
+            f"{report.seconds:.1f} s"
         )
         rows = _scored(sessions, "hubspot")
-        _print_tiers(rubric, {"companies": [score for _, score in rows]})
-        _print_top(rows[:5])
-        landed = connector.fetch_accounts([account.crm_id for account, _ in rows[:3]])
+        companies = [(a, s) for a, s in rows if a.object_type == "company"]
+        contacts = [(a, s) for a, s in rows if a.object_type == "contact"]
+        _print_tiers(
+            rubric,
+            {"companies": [s for _, s in companies], "contacts": [s for _, s in contacts]},
+        )
+        _print_top(companies[:5])
+        _print_top(contacts[:3], title="Top contacts")
+        landed = connector.fetch_accounts([account.crm_id for account, _ in companies[:3]])
     readback = Table(title="Read back through the HubSpot API", title_justify="left")
     for column in ("id", "name", "icp_fit_score", "icp_tier", "icp_scored_at"):
         readback.add_column(column)

@@ -28,8 +28,15 @@ def test_given_the_demo_when_run_then_both_crms_are_scored_and_new_leads_tiered_
     assert "setup: 14 of 14 custom fields created" in out
     assert "setup: 14 of 14 field grants created" in out  # FLS on by default
     assert re.search(r"doctor: \d+ ok, 0 warn, 0 fail, 2 skip", out), out
-    hubspot = re.search(r"company \d+ is (\w+), written back ([\d.]+) s after", out)
+    hubspot = re.search(
+        r"the contact is (\w+) \(its company \w+\), written back ([\d.]+) s after it was "
+        r"created; the portal's workflow \"contact owner by ICP tier\" routed it to "
+        r"(?:owner (\d+)|no owner)",
+        out,
+    )
     assert hubspot is not None, out
+    owner_of_tier = {"tier_1": "75100001", "tier_2": "75100002", "tier_3": "75100003"}
+    assert owner_of_tier.get(hubspot.group(1)) == hubspot.group(3)
     routed = re.search(
         r"worker → (\w+) written back ([\d.]+) s after it was created; assignment routed it to "
         r"the (\w+) queue",
@@ -50,5 +57,5 @@ def test_given_the_demo_when_run_then_both_crms_are_scored_and_new_leads_tiered_
             ).all()
         )
     engine.dispose()
-    assert set(scored) == {"company", "account", "lead"}
+    assert set(scored) == {"company", "contact", "account", "lead"}
     assert all(count > 0 for count in scored.values())
