@@ -8,8 +8,10 @@ The sandbox (HubSpot and Salesforce simulators, with their webhook senders) runs
 process; `icp-sync serve --no-schedules` runs as a second process on loopback, on a fresh
 SQLite store (or the empty database given), after one full sync so new leads count as new.
 For each rate, leads arrive at that rate for `--seconds`; a listener on the sandbox state
-records when each lead's tier lands (HubSpot: the company's `icp_tier`; Salesforce: the
-Lead's `ICP_Tier__c`). Reported: p50 / p95 / p99 / max seconds, and how many landed.
+records when each lead's tier lands (HubSpot: the new contact's own `icp_tier`; Salesforce:
+the Lead's `ICP_Tier__c`). Reported: p50 / p95 / p99 / max seconds, and how many landed. The
+sandbox seeds `--contacts-per-company` contacts per company (1.5 by default), so the store
+holds companies and contacts as a real portal's does.
 """
 
 from __future__ import annotations
@@ -64,7 +66,7 @@ class Landings:
             self.at.setdefault(record_id, time.monotonic())
 
     def _hubspot(self, event: Any) -> None:
-        if event.object_type == "companies" and event.properties.get("icp_tier"):
+        if event.object_type == "contacts" and event.properties.get("icp_tier"):
             self._land(event.object_id)
 
     def _salesforce(self, change: Any) -> None:
@@ -97,6 +99,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--crm", nargs="+", default=["hubspot", "salesforce"])
     parser.add_argument("--companies", type=int, default=500)
+    parser.add_argument("--contacts-per-company", type=float, default=1.5)
     parser.add_argument("--database-url", help="an empty database (default: a fresh SQLite file)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -109,6 +112,7 @@ def main() -> int:
         with start_sandbox(
             seed=7,
             companies=args.companies,
+            contacts_per_company=args.contacts_per_company,
             salesforce_port=0,
             webhook_target=f"http://127.0.0.1:{port}",
         ) as sandbox:
@@ -134,8 +138,7 @@ def main() -> int:
                         run = sandbox.simulate_inbound(rate, count, crm=crm)
                         run.wait(args.seconds * 3 + 60)
                         deadline = time.monotonic() + SETTLE_SECONDS
-                        key = "company_id" if crm == "hubspot" else "object_id"
-                        ids = [(getattr(lead, key), lead.created_monotonic) for lead in run.leads]
+                        ids = [(lead.object_id, lead.created_monotonic) for lead in run.leads]
                         while time.monotonic() < deadline and not all(
                             i in landings.at for i, _ in ids
                         ):
