@@ -20,6 +20,7 @@ from app.settings import settings_from
 from app.store.engine import make_engine, make_session_factory
 from app.store.migrate import upgrade_to_head
 from app.sync.orchestrator import run_sync
+from crm_sandbox.hubspot.workflows import DEFAULT_OWNERS
 from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.sandbox import RunningSandbox, serve_app
 from tests.support.service import free_port
@@ -38,7 +39,11 @@ def live(database_url: str, start_crm_sandbox: SandboxFactory) -> Iterator[Runni
     engine = make_engine(database_url)
     sessions = make_session_factory(engine)
     with start_crm_sandbox(
-        seed=21, companies=40, salesforce_port=0, webhook_target=f"http://127.0.0.1:{port}"
+        seed=21,
+        companies=40,
+        contacts_per_company=1.0,
+        salesforce_port=0,
+        webhook_target=f"http://127.0.0.1:{port}",
     ) as sandbox:
         settings = settings_from(sandbox.service_env(), database_url=database_url)
         _, stop = serve_app(create_app(settings), port, name="service-under-test")
@@ -75,22 +80,25 @@ def wait_for(check: Any) -> Any:
     return check()
 
 
-def test_given_a_new_hubspot_contact_then_its_company_is_tiered_once_and_the_echo_stops(
+def test_given_a_new_hubspot_contact_then_it_and_its_company_are_tiered_once_and_it_is_routed(
     live: RunningSandbox,
 ) -> None:
     live.hubspot.clear_writes()
     run = live.simulate_inbound(5.0, 1, crm="hubspot")
     assert run.wait(WAIT_S)
-    company = str(run.leads[0].company_id)
+    lead = run.leads[0]
+    company = str(lead.company_id)
 
-    tier = wait_for(lambda: live.hubspot.company(company).get("icp_tier"))
-    quiesce(live)  # the echo of our write has come back and been handled
+    tier = wait_for(lambda: live.hubspot.contact(lead.object_id).get("icp_tier"))
+    quiesce(live)  # the echoes of our writes and of the workflow's have come back and been handled
 
     assert tier in {"tier_1", "tier_2", "tier_3", "disqualified"}
-    ours = [
-        w for w in live.hubspot.writes("companies") if w.object_id == company and w.source == "API"
-    ]
-    assert len(ours) == 1  # no rescore loop
+    assert live.hubspot.company(company).get("icp_tier")
+    assert live.hubspot.contact(lead.object_id).get("hubspot_owner_id") == (
+        DEFAULT_OWNERS.get(tier)
+    )  # the portal's workflow routed the new contact by the tier we wrote
+    ours = [w for w in live.hubspot.writes() if w.source == "API"]
+    assert sorted(w.object_id for w in ours) == sorted([company, lead.object_id])  # no loop
 
 
 def test_given_a_new_salesforce_lead_then_it_is_tiered_and_routed_once(
