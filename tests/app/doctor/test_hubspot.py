@@ -109,6 +109,30 @@ def test_given_no_icp_properties_yet_then_each_is_named_missing_and_setup_is_the
     assert str(check.fix).startswith("run `icp-sync setup hubspot`")
 
 
+def test_given_the_company_properties_but_not_the_contact_ones_then_the_contacts_check_fails(
+    sandbox: RunningSandbox, rubric: Rubric
+) -> None:
+    set_up(sandbox, rubric)
+    properties_api(sandbox).archive("contacts", "icp_tier", _preload_content=False)
+
+    checks = by_name(hubspot_checks(settings_of(sandbox), rubric))
+
+    assert checks["icp_properties"].status == "ok"
+    assert checks["contact_icp_properties"].status == "fail"
+    assert checks["contact_icp_properties"].detail == "on contacts: missing: icp_tier"
+    assert str(checks["contact_icp_properties"].fix).startswith("run `icp-sync setup hubspot`")
+
+
+def test_given_setup_ran_then_the_contact_properties_pass(
+    sandbox: RunningSandbox, rubric: Rubric
+) -> None:
+    set_up(sandbox, rubric)
+
+    check = by_name(hubspot_checks(settings_of(sandbox), rubric))["contact_icp_properties"]
+
+    assert (check.status, check.detail) == ("ok", "on contacts: all 7 exist with their options")
+
+
 def test_given_a_property_made_with_the_wrong_type_then_its_type_and_the_expected_one_are_named(
     sandbox: RunningSandbox, rubric: Rubric
 ) -> None:
@@ -182,10 +206,13 @@ def test_given_a_private_app_lacking_write_scopes_then_scopes_fail_naming_each_a
     assert checks["scopes"].detail == (
         "the token lacks crm.objects.companies.write (write the scores back); "
         "crm.objects.deals.read (pull deals and their companies); "
-        "crm.schemas.companies.write (create and update the ICP properties (setup))"
+        "crm.objects.contacts.write (write the scores onto contacts); "
+        "crm.schemas.companies.write (create and update the ICP properties (setup)); "
+        "crm.schemas.contacts.write (create and update the contacts' ICP properties (setup))"
     )
     assert str(checks["scopes"].fix).startswith(
-        "add crm.objects.companies.write, crm.objects.deals.read, crm.schemas.companies.write in "
+        "add crm.objects.companies.write, crm.objects.deals.read, crm.objects.contacts.write, "
+        "crm.schemas.companies.write, crm.schemas.contacts.write in "
         "HubSpot → Settings → Integrations → Private Apps → your app → Scopes"
     )
     assert checks["icp_properties"].status == "fail"  # read with the companies read scope
