@@ -36,9 +36,10 @@ class HubSpot:
         self.http = http
         self.companies = self._ids("companies")
         self.deals = self._ids("deals")
-        # The connector reads contacts only through associations; the sandbox lists none.
-        with sandbox.hubspot.lock:
-            self.contacts = [str(i) for i in list(sandbox.hubspot.contacts.records)[:2]]
+        # The connector reads a new contact's companies through associations: contacts that have one.
+        self.contacts = [
+            i for i in sandbox.hubspot.contact_ids() if sandbox.hubspot.contact_company_ids(i)
+        ][:2]
 
     def call(
         self,
