@@ -222,7 +222,7 @@ def sandbox(
                 )
             _note(
                 f"Control: POST {running.control_url}/reset, /seed; GET or POST "
-                f"{running.control_url}/faults."
+                f"{running.control_url}/faults, /workflows/contact-owner-by-tier."
             )
             _note("Ctrl-C to stop.")
             stop.wait()

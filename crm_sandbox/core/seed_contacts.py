@@ -15,8 +15,9 @@ company-less contact per 40 companies, ~2 % archived.
 - Lifecycle stage from the company's deals (customer, opportunity, lead …); last activity,
   last contacted and times contacted for some; an owner for a quarter of them.
 - Deals: each deal of a company with live contacts gets one (55 %) or two (20 %) of them.
-  Won deals pick senior contacts far more often (`true_icp.contact_pick_weight`), so seniority
-  goes with winning without any deal's outcome changing.
+  Won deals pick senior contacts far more often (`true_icp.contact_pick_weight`), and companies
+  with a won deal have more senior contacts (C-level to director weighed `SENIOR_BOOST` times
+  more), so seniority goes with winning without any deal's outcome changing.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
     from crm_sandbox.core.seed import SeedCompany, SeedDeal
 
 DEFAULT_CONTACTS_PER_COMPANY = 1.5
+SENIOR_BOOST = 2.0
 OWNER_POOL = ("75100011", "75100012", "75100013")
 _LEAD_STATUSES = ("NEW", "OPEN", "IN_PROGRESS", "ATTEMPTED_TO_CONTACT", "CONNECTED")
 _PHONE_PREFIX = {"United States": "+1", "United Kingdom": "+44", "Germany": "+49", "France": "+33"}
@@ -99,8 +101,9 @@ def generate_contacts(
     by_company: dict[int, list[SeedContact]] = {}
     for company in companies:
         lifecycle = _lifecycle(stages.get(company.index, set()))
+        won = WON_STAGE in stages.get(company.index, set())
         for _ in range(maker.count(contacts_per_company)):
-            contact = maker.contact(len(made), company, lifecycle)
+            contact = maker.contact(len(made), company, lifecycle, won=won)
             made.append(contact)
             by_company.setdefault(company.index, []).append(contact)
     for _ in range(len(companies) // 40 + 1):
@@ -155,12 +158,16 @@ class _ContactMaker:
         self.emails.add(email)
         return email
 
-    def contact(self, index: int, company: SeedCompany | None, lifecycle: str) -> SeedContact:
+    def contact(
+        self, index: int, company: SeedCompany | None, lifecycle: str, *, won: bool = False
+    ) -> SeedContact:
         rng = self.rng
         first, last = rng.choice(CONTACT_FIRST_NAMES), rng.choice(CONTACT_SURNAMES)
         weights = list(LEVEL_WEIGHTS)
         if company is not None and (company.employees or 50) < 20:
             weights[0] *= 3.0  # small companies: founders answer
+        if won:  # where deals were won, senior people are in the CRM (`true_icp`)
+            weights[:4] = [weight * SENIOR_BOOST for weight in weights[:4]]
         level = rng.choices(LEVELS, weights)[0]
         title = rng.choice(TITLES[level])
         business = company is not None and company.domain not in PERSONAL_EMAIL_DOMAINS
