@@ -22,11 +22,13 @@ company-less contact per 40 companies, ~2 % archived.
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from crm_sandbox.core.people import (
@@ -49,6 +51,18 @@ DEFAULT_CONTACTS_PER_COMPANY = 1.5
 SENIOR_BOOST = 2.0
 OWNER_POOL = ("75100011", "75100012", "75100013")
 _LEAD_STATUSES = ("NEW", "OPEN", "IN_PROGRESS", "ATTEMPTED_TO_CONTACT", "CONNECTED")
+
+
+def _level_cumulative(small: bool, won: bool) -> list[float]:
+    weights = list(LEVEL_WEIGHTS)
+    if small:
+        weights[0] *= 3.0  # small companies: founders answer
+    if won:  # where deals were won, senior people are in the CRM (`true_icp`)
+        weights[:4] = [weight * SENIOR_BOOST for weight in weights[:4]]
+    return list(itertools.accumulate(weights))
+
+
+_LEVEL_CUMULATIVE = {(s, w): _level_cumulative(s, w) for s in (False, True) for w in (False, True)}
 _PHONE_PREFIX = {"United States": "+1", "United Kingdom": "+44", "Germany": "+49", "France": "+33"}
 
 
@@ -124,6 +138,7 @@ def _lifecycle(stages: set[str]) -> str:
     return "lead"
 
 
+@lru_cache(maxsize=1_024)
 def _ascii(text: str) -> str:
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return "".join(char for char in folded.lower() if char.isalnum())
@@ -163,12 +178,8 @@ class _ContactMaker:
     ) -> SeedContact:
         rng = self.rng
         first, last = rng.choice(CONTACT_FIRST_NAMES), rng.choice(CONTACT_SURNAMES)
-        weights = list(LEVEL_WEIGHTS)
-        if company is not None and (company.employees or 50) < 20:
-            weights[0] *= 3.0  # small companies: founders answer
-        if won:  # where deals were won, senior people are in the CRM (`true_icp`)
-            weights[:4] = [weight * SENIOR_BOOST for weight in weights[:4]]
-        level = rng.choices(LEVELS, weights)[0]
+        small = company is not None and (company.employees or 50) < 20
+        level = rng.choices(LEVELS, cum_weights=_LEVEL_CUMULATIVE[(small, won)])[0]
         title = rng.choice(TITLES[level])
         business = company is not None and company.domain not in PERSONAL_EMAIL_DOMAINS
         personal = not business or rng.random() < 0.06
