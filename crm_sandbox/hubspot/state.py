@@ -18,6 +18,7 @@ from crm_sandbox.core.times import epoch_ms, iso_ms
 from crm_sandbox.hubspot.association_links import link
 from crm_sandbox.hubspot.association_types import default_type
 from crm_sandbox.hubspot.backend import HubSpotBackend
+from crm_sandbox.hubspot.contacts import index_email
 from crm_sandbox.hubspot.records import MODIFIED_PROPERTY, ObjectType, StoredRecord, WriteRecord
 from crm_sandbox.hubspot.schema import PropertyDefinition
 from crm_sandbox.hubspot.seeding import load_seed
@@ -171,6 +172,9 @@ class HubSpotState(HubSpotBackend):
             store.ordered.remove(record)
             store.ids.remove(int(record.id))
             self.search_index.forget(object_type, record.id)
+            if object_type == "contacts":  # its e-mail address is free again
+                record.archived = True
+                index_email(self.contact_emails, record, record.properties.get("email"))
 
     def restore(self, object_type: ObjectType, object_id: str) -> None:
         with self.lock:

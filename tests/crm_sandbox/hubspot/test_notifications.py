@@ -221,3 +221,24 @@ def test_given_a_company_write_then_its_event_keeps_its_fields_and_their_order(
         "company.propertyChange",
         "CRM_UI",
     )
+
+
+def test_given_a_users_link_of_a_second_company_then_a_non_primary_association_change(
+    running: RunningSandbox, events: Events
+) -> None:
+    state = running.hubspot
+    contact = next(i for i in state.contact_ids() if len(state.contact_company_ids(i)) == 1)
+    [primary] = state.contact_company_ids(contact)
+    other = next(c for c in state.company_ids() if c != primary)
+
+    assert state.link_contact(contact, other)
+    assert not state.link_contact(contact, other)  # already linked: nothing happens
+    _settled(running)
+
+    [event] = [e for e in events.about(contact) if e.get("toObjectId") == int(other)]
+    assert (event["subscriptionType"], event["isPrimaryAssociation"], event["changeSource"]) == (
+        "contact.associationChange",
+        False,
+        "CRM_UI",
+    )
+    assert state.contact(contact)["associatedcompanyid"] == primary
