@@ -3,8 +3,8 @@
 
     POST /_sandbox/reset    back to the data the sandbox started with, as if restarted
     POST /_sandbox/seed     fresh data: {"seed": 7, "companies": 200, "deals_per_company": 2.0,
-                            "leads_per_company": 0.5}; a field left out keeps the value the
-                            sandbox started with
+                            "leads_per_company": 0.5, "contacts_per_company": 1.5}; a field
+                            left out keeps the value the sandbox started with
     GET  /_sandbox/faults   {"plan": {...} or null, "injected": {"hubspot": {kind: n}, ...}}
     POST /_sandbox/faults   {"plan": {"rate": 0.1, "kinds": ["server_error"], "seed": 3, ...}}
                             sets random faults on both CRMs' APIs (`FaultPlan`'s fields, any
@@ -17,6 +17,10 @@
     GET  /_sandbox/writes   {"<record id>": n, ...}: updates per HubSpot record since the start
                             or the last reset (creations not counted); the Salesforce port
                             answers the same for its records
+    GET  /_sandbox/workflows/contact-owner-by-tier   the simulated HubSpot workflow
+                            (`hubspot.workflows`): {"name", "enabled", "owners": {tier: owner
+                            id}, "routed": [{"contactId", "tier", "ownerId", "at"}, ...]}
+    POST (same path)        {"enabled": false} and/or {"owners": {...}} (replaces the map)
 
 Reset and seed answer what is now held (`{"seeding": {...}, "counts": {...}}`) and replace
 both CRMs' records in place: what was created, changed or set up (custom properties and
@@ -41,12 +45,14 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route, Router
 
 from crm_sandbox.core.faults import ALL_KINDS, FaultPlan
+from crm_sandbox.workflow_control import WORKFLOW_NAME, change_workflow
 
 if TYPE_CHECKING:
     from crm_sandbox.core.fault_middleware import AsgiApp, Receive, Scope, Send
     from crm_sandbox.sandbox import RunningSandbox
 
 CONTROL_PATH = "/_sandbox"
+WORKFLOW_PATH = f"{CONTROL_PATH}/workflows/{WORKFLOW_NAME}"
 MAX_COMPANIES = 100_000
 MAX_PER_COMPANY = 50.0
 
@@ -65,6 +71,7 @@ class Seeding:
     leads_per_company: float
     as_of: datetime
     salesforce_icp_fields: bool
+    contacts_per_company: float = 1.5
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -72,6 +79,7 @@ class Seeding:
             "companies": self.companies,
             "deals_per_company": self.deals_per_company,
             "leads_per_company": self.leads_per_company,
+            "contacts_per_company": self.contacts_per_company,
             "as_of": self.as_of.isoformat(),
         }
 
@@ -79,7 +87,11 @@ class Seeding:
 def reseed(sandbox: RunningSandbox, seeding: Seeding) -> None:
     """Replaces both CRMs' data in place with what `seeding` generates."""
     sandbox.hubspot.reseed(
-        seeding.seed, seeding.companies, seeding.deals_per_company, as_of=seeding.as_of
+        seeding.seed,
+        seeding.companies,
+        seeding.deals_per_company,
+        as_of=seeding.as_of,
+        contacts_per_company=seeding.contacts_per_company,
     )
     if sandbox.salesforce is not None:
         sandbox.salesforce.reseed(
@@ -110,6 +122,7 @@ class ControlPlane:
                 Route(f"{CONTROL_PATH}/scopes", self._scopes, methods=["GET", "POST"]),
                 Route(f"{CONTROL_PATH}/search-lag", self._search_lag, methods=["GET", "POST"]),
                 Route(f"{CONTROL_PATH}/writes", self._writes, methods=["GET"]),
+                Route(WORKFLOW_PATH, self._workflow, methods=["GET", "POST"]),
             ]
         )
 
@@ -172,6 +185,21 @@ class ControlPlane:
             return _problem(503, "the sandbox is still starting")
         return JSONResponse(self.sandbox.hubspot.update_counts())
 
+    async def _workflow(self, request: Request) -> JSONResponse:
+        sandbox = self.sandbox
+        if sandbox is None:
+            return _problem(503, "the sandbox is still starting")
+        state = sandbox.hubspot
+        try:
+            body = await _json_body(request, default=None) if request.method == "POST" else None
+            with state.lock:
+                if request.method == "POST":
+                    change_workflow(state.owner_workflow, body)
+                answer = state.owner_workflow.as_json()
+        except ValueError as error:  # BadInput too
+            return _problem(422, str(error))
+        return JSONResponse(answer)
+
     async def _scopes(self, request: Request) -> JSONResponse:
         sandbox = self.sandbox
         if sandbox is None:
@@ -220,7 +248,11 @@ def parse_scopes_body(body: object) -> frozenset[str]:
 
 def parse_seeding(body: object, started_with: Seeding) -> Seeding:
     """The seeding a `/_sandbox/seed` body asks for; what it leaves out stays as started."""
-    fields = _object(body, "body", {"seed", "companies", "deals_per_company", "leads_per_company"})
+    fields = _object(
+        body,
+        "body",
+        {"seed", "companies", "deals_per_company", "leads_per_company", "contacts_per_company"},
+    )
     return dataclasses.replace(
         started_with,
         seed=_integer(fields["seed"], "seed") if "seed" in fields else started_with.seed,
@@ -238,6 +270,11 @@ def parse_seeding(body: object, started_with: Seeding) -> Seeding:
             _per_company(fields["leads_per_company"], "leads_per_company")
             if "leads_per_company" in fields
             else started_with.leads_per_company
+        ),
+        contacts_per_company=(
+            _per_company(fields["contacts_per_company"], "contacts_per_company")
+            if "contacts_per_company" in fields
+            else started_with.contacts_per_company
         ),
     )
 
@@ -340,6 +377,7 @@ def _counts(sandbox: RunningSandbox) -> dict[str, Mapping[str, int]]:
         "hubspot": {
             "companies": sandbox.hubspot.count("companies"),
             "deals": sandbox.hubspot.count("deals"),
+            "contacts": sandbox.hubspot.count("contacts"),
         }
     }
     if sandbox.salesforce is not None:

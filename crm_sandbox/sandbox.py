@@ -32,6 +32,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from crm_sandbox.core.faults import FaultInjector, FaultPlan
+from crm_sandbox.core.seed_contacts import DEFAULT_CONTACTS_PER_COMPANY
 from crm_sandbox.hubspot.limits import DAILY_LIMIT, RATE_LIMIT
 from crm_sandbox.hubspot.search_index import DEFAULT_SEARCH_LAG_S
 from crm_sandbox.hubspot.state import HubSpotState
@@ -255,6 +256,7 @@ def start_sandbox(
     salesforce_field_security: bool = True,
     salesforce_user_permissions: UserPermissions | None = None,
     search_lag_s: float = DEFAULT_SEARCH_LAG_S,
+    contacts_per_company: float = DEFAULT_CONTACTS_PER_COMPANY,
 ) -> RunningSandbox:
     """Seeds a HubSpot sandbox and serves it on 127.0.0.1 until `stop()`.
 
@@ -279,6 +281,8 @@ def start_sandbox(
     back-off (tests make it fast). `faults`: random faults on both CRMs' APIs from the start
     (`crm_sandbox.core.faults`; switch later with `set_faults`). `search_lag_s`: how long a
     HubSpot change takes to reach search (0: at once; `wait_search_indexed` waits for it).
+    `contacts_per_company`: HubSpot contacts per company on average (`core.seed_contacts`; the
+    companies and deals do not change with it).
     Raises `SandboxError` if a port is taken.
     """
     from crm_sandbox.core.delivery import check_target_url
@@ -288,6 +292,8 @@ def start_sandbox(
         raise SandboxError(f"companies must be at least 0, got {companies}")
     if not 0 <= deals_per_company <= 50:
         raise SandboxError(f"deals per company must be within 0-50, got {deals_per_company}")
+    if not 0 <= contacts_per_company <= 50:
+        raise SandboxError(f"contacts per company must be within 0-50, got {contacts_per_company}")
     if rate_limit is not None and rate_limit < 1:
         raise SandboxError(f"rate limit must be at least 1 request per 10 s, got {rate_limit}")
     from crm_sandbox.hubspot.scopes import parse_scopes
@@ -313,7 +319,8 @@ def start_sandbox(
         from crm_sandbox.control import ControlPlane, Seeding
         from crm_sandbox.core.seed import resolve_as_of
 
-        state = HubSpotState.seeded(seed, companies, deals_per_company, as_of=as_of)
+        state = HubSpotState.seeded(seed, companies, deals_per_company, as_of=as_of,
+                                    contacts_per_company=contacts_per_company)  # fmt: skip
         state.search_index.lag_s = search_lag_s
         app = create_hubspot_app(
             state,
@@ -327,7 +334,8 @@ def start_sandbox(
             scopes=scopes,
         )
         started_with = Seeding(seed, companies, deals_per_company, leads_per_company,
-                               resolve_as_of(as_of), salesforce_icp_fields)  # fmt: skip
+                               resolve_as_of(as_of), salesforce_icp_fields,
+                               contacts_per_company)  # fmt: skip
         control = ControlPlane(app, started_with)  # /_sandbox/… beside the HubSpot API
         server = ServerThread(control, sock, name="hubspot-sandbox")
     except BaseException:

@@ -44,6 +44,15 @@ def sandbox(
     deals_per_company: Annotated[
         float, typer.Option(min=0, max=50, help="Average deals per company.")
     ] = 2.0,
+    contacts_per_company: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            max=50,
+            help="Average HubSpot contacts per company (the companies and deals do not change "
+            "with it).",
+        ),
+    ] = 1.5,
     rate_limit: Annotated[
         int,
         typer.Option(
@@ -135,6 +144,7 @@ def sandbox(
                 seed=seed,
                 companies=companies,
                 deals_per_company=deals_per_company,
+                contacts_per_company=contacts_per_company,
                 hubspot_port=hubspot_port,
                 hubspot_token=hubspot_token,
                 rate_limit=rate_limit or None,
@@ -161,7 +171,8 @@ def sandbox(
             state = running.hubspot
             _note(
                 f"HubSpot sandbox on {running.hubspot_url}: {state.count('companies')} "
-                f"companies, {state.count('deals')} deals (seed {seed})."
+                f"companies, {state.count('deals')} deals, {state.count('contacts')} contacts "
+                f"(seed {seed})."
             )
             limiter, scopes = running.hubspot_limiter, running.hubspot_private_app.scopes
             burst = "no burst limit" if limiter.burst is None else f"{limiter.burst} per 10 s"
@@ -211,7 +222,7 @@ def sandbox(
                 )
             _note(
                 f"Control: POST {running.control_url}/reset, /seed; GET or POST "
-                f"{running.control_url}/faults."
+                f"{running.control_url}/faults, /workflows/contact-owner-by-tier."
             )
             _note("Ctrl-C to stop.")
             stop.wait()

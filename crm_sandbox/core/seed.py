@@ -14,7 +14,8 @@ What is in it, roughly (20,000 companies are generated in well under a second):
 - a `;`-joined tech stack and 0-5 buying signals, a last-activity time (~18 % empty);
 - ~1 % archived companies, ~0.5 % archived deals;
 - deals (Poisson, mean `deals_per_company`) whose closed-won / closed-lost outcome follows the
-  hidden "true ICP" below, so a backtest of a rubric has something real to find.
+  hidden "true ICP" below, so a backtest of a rubric has something real to find;
+- optionally contacts (`contacts_per_company`, `seed_contacts`), from a separate random stream.
 
 The hidden true ICP is in `true_icp`, the vocabularies in `vocabulary`, the time helpers in
 `times`.
@@ -31,6 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TypeVar
 
+from crm_sandbox.core.seed_contacts import SeedContact, generate_contacts
 from crm_sandbox.core.times import DAY_MS, epoch_ms
 from crm_sandbox.core.true_icp import true_icp_probability
 from crm_sandbox.core.vocabulary import (
@@ -120,6 +122,8 @@ class SeedData:
     as_of_ms: int
     companies: tuple[SeedCompany, ...]
     deals: tuple[SeedDeal, ...]
+    contacts: tuple[SeedContact, ...] = ()
+    deal_contacts: tuple[tuple[int, int], ...] = ()  # (deal index, contact index)
 
 
 def default_as_of() -> datetime:
@@ -145,9 +149,12 @@ def generate(
     deals_per_company: float = 2.0,
     *,
     as_of: datetime | date | None = None,
+    contacts_per_company: float = 0.0,
 ) -> SeedData:
-    """Companies and deals, the same for the same arguments. `as_of` (default: the start of
-    today, UTC) is the newest time any record carries."""
+    """Companies and deals, the same for the same arguments, and `contacts_per_company`
+    contacts per company on average (`seed_contacts`: their own random stream, so the
+    companies and deals do not depend on it). `as_of` (default: the start of today, UTC) is the
+    newest time any record carries."""
     if companies < 0:
         raise ValueError(f"companies must be >= 0, got {companies}")
     if not 0 <= deals_per_company <= 50:
@@ -161,7 +168,15 @@ def generate(
         win_probability = true_icp_probability(company)
         for _ in range(_poisson(rng, deals_per_company)):
             deals.append(generator.deal(len(deals), company, win_probability))
-    return SeedData(seed=seed, as_of_ms=as_of_ms, companies=made, deals=tuple(deals))
+    contacts, deal_contacts = generate_contacts(seed, made, deals, contacts_per_company, as_of_ms)
+    return SeedData(
+        seed=seed,
+        as_of_ms=as_of_ms,
+        companies=made,
+        deals=tuple(deals),
+        contacts=contacts,
+        deal_contacts=deal_contacts,
+    )
 
 
 class NewCompanies:

@@ -3,6 +3,11 @@ real to find: a logistic function of industry fit, a 200-2,000 employee sweet sp
 of buying signals and the overlap with a complementary sales/data stack. Each company adds
 Gaussian noise (sd 0.5) to the logit once (`SeedCompany.icp_noise`), and each of its closed
 deals is won with the resulting probability.
+
+Contacts (`seed_contacts`) play no part in the probability (they are drawn after the deals, so
+their absence or presence changes no outcome); instead a won deal is associated with senior
+contacts far more often than a lost or open one (`contact_pick_weight`): a rubric that looks at
+who the company's people are can find that seniority goes with winning.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from crm_sandbox.core.people import SENIORITY_RANK, Level
 from crm_sandbox.core.vocabulary import (
     ADJACENT_FIT_INDUSTRIES,
     EXACT_FIT_INDUSTRIES,
@@ -88,3 +94,9 @@ def true_icp_probability(company: SeedCompany, *, with_noise: bool = True) -> fl
 def is_true_icp(company: SeedCompany) -> bool:
     """A company is "true ICP" when the noiseless win probability is at least one half."""
     return true_icp_probability(company, with_noise=False) >= 0.5
+
+
+def contact_pick_weight(level: Level, *, won: bool) -> float:
+    """How likely a deal is associated with a contact of this level, relative to the company's
+    other contacts: by seniority rank to the fourth power for won deals, evenly otherwise."""
+    return float(SENIORITY_RANK[level] ** 4) if won else 1.0

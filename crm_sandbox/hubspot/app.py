@@ -1,6 +1,6 @@
-"""The HubSpot sandbox's HTTP API as an ASGI app: CRM v3 objects, search, properties and v4
-associations (`routes`), close enough that `hubspot-api-client` works against it unchanged but
-for the host.
+"""The HubSpot sandbox's HTTP API as an ASGI app: CRM v3 objects (contacts, companies, deals),
+search, properties and v4 associations (`routes`), close enough that `hubspot-api-client`
+works against it unchanged but for the host.
 
 Every route checks the bearer token, then the rate limits, then the token's scopes, then
 answers with HubSpot's status codes (the client picks its response model by the exact status:
@@ -14,8 +14,7 @@ schemas), and a call outside them is answered 403 `MISSING_SCOPES`.
 `POST /oauth/v2/private-apps/get/access-token-info` says what the token is and may do
 (`responses.token_info`).
 
-Contacts are minimal (`contacts`): create (with company associations), read by id and v4
-association reads with companies; no list, search, batch, update or archive. Faults
+Contacts are served like companies and deals, with their own rules (`contacts`). Faults
 (`app.state.faults`, `crm_sandbox.core.faults`) come before all of it, on every `/crm/` path.
 
 Choices where hubspot.md is unconfirmed or conflicting:
@@ -55,7 +54,6 @@ from starlette.routing import Match, Route
 
 from crm_sandbox.core.fault_middleware import FaultMiddleware, Scope
 from crm_sandbox.core.faults import HUBSPOT_KINDS, FaultInjector, FaultPlan
-from crm_sandbox.hubspot import contacts
 from crm_sandbox.hubspot.backend import HubSpotBackend
 from crm_sandbox.hubspot.calls import BatchUpdateMissing, Call, HubSpotApi
 from crm_sandbox.hubspot.errors import (
@@ -202,7 +200,7 @@ def _route_name(method: str, template: str, params: Mapping[str, Any]) -> str:
     name = template
     for key in ("objectType", "toObjectType"):
         given = str(params.get(key, ""))
-        value = "contacts" if given in contacts.CONTACT_ALIASES else OBJECT_TYPE_ALIASES.get(given)
+        value = OBJECT_TYPE_ALIASES.get(given)
         if value is not None:
             name = name.replace("{" + key + "}", value)
     return f"{method} {name}"

@@ -1,7 +1,8 @@
 """Associations between any two records of companies, deals and contacts, as v4 reads and
-writes see them: the deal↔company links the backend keeps, the contact↔company links of the
-contact store, and the typed links (`association_types.TypedLinks`) of everything else
-(labels, parent/child companies, deal↔contact), merged into one v4 answer per record.
+writes see them: the deal↔company and contact↔company links the backend keeps, and the typed
+links (`association_types.TypedLinks`) of everything else (labels, parent/child companies,
+deal↔contact), merged into one v4 answer per record. `unlink` removes every type of a pair of
+records (v4 archive), which for a contact and a company is an `associationChange`.
 
 A labelled association is also an unlabeled one: associating with a label adds the pair's
 default type too, so reads show both, as HubSpot's v4 reads list every type of a pair.
@@ -9,7 +10,6 @@ default type too, so reads show both, as HubSpot's v4 reads list every type of a
 
 from __future__ import annotations
 
-from crm_sandbox.hubspot import contacts
 from crm_sandbox.hubspot.association_types import (
     BASE_TYPES,
     CHILD_TO_PARENT,
@@ -18,17 +18,19 @@ from crm_sandbox.hubspot.association_types import (
     Pair,
     default_type,
 )
-from crm_sandbox.hubspot.associations import live_associated, v4_types
+from crm_sandbox.hubspot.associations import (
+    V4_TYPE_IDS,
+    is_live_record,
+    live_associated,
+    v4_types,
+)
 from crm_sandbox.hubspot.backend import HubSpotBackend
 from crm_sandbox.hubspot.errors import JsonObject
 from crm_sandbox.hubspot.object_types import AnyType, object_not_found
 
 
 def is_live(backend: HubSpotBackend, object_type: AnyType, object_id: str) -> bool:
-    if object_type == "contacts":
-        return object_id in backend.contacts.records
-    record = backend.store(object_type).records.get(object_id)
-    return record is not None and not record.archived
+    return is_live_record(backend, object_type, object_id)
 
 
 def require_live(backend: HubSpotBackend, object_type: AnyType, object_id: str) -> None:
@@ -38,14 +40,20 @@ def require_live(backend: HubSpotBackend, object_type: AnyType, object_id: str) 
 
 
 def link(
-    backend: HubSpotBackend, pair: Pair, from_id: str, to_id: str, kind: AssociationType
+    backend: HubSpotBackend,
+    pair: Pair,
+    from_id: str,
+    to_id: str,
+    kind: AssociationType,
+    *,
+    source: str = "API",
 ) -> None:
     """Associates two live records with one type (and its inverse, and the default type)."""
     from_type, to_type = pair
     labels = backend.association_labels
     default = default_type(pair)
     if kind.type_id in BASE_TYPES or default.type_id in BASE_TYPES:
-        _base_link(backend, pair, from_id, to_id)
+        _base_link(backend, pair, from_id, to_id, source)
     if kind.type_id in BASE_TYPES:
         return
     reverse: Pair = (to_type, from_type)
@@ -76,39 +84,46 @@ def _record_parent(backend: HubSpotBackend, parent: str, child: str) -> None:
     backend.write("companies", store.records[parent], count, source="API")
 
 
-def _base_link(backend: HubSpotBackend, pair: Pair, from_id: str, to_id: str) -> None:
+def _base_link(backend: HubSpotBackend, pair: Pair, from_id: str, to_id: str, source: str) -> None:
     if pair == ("deals", "companies"):
         backend.associate(from_id, to_id)
     elif pair == ("companies", "deals"):
         backend.associate(to_id, from_id)
     elif pair == ("contacts", "companies"):
-        backend.contacts.associate(from_id, to_id)
+        backend.associate_contact(from_id, to_id, source=source)
     elif pair == ("companies", "contacts"):
-        backend.contacts.associate(to_id, from_id)
+        backend.associate_contact(to_id, from_id, source=source)
 
 
-def v4_results(
-    backend: HubSpotBackend, pair: Pair, from_name: str, to_name: str, object_id: str
-) -> list[JsonObject]:
+def unlink(
+    backend: HubSpotBackend, pair: Pair, from_id: str, to_id: str, *, source: str = "API"
+) -> None:
+    """Removes every association type between two records (both directions)."""
+    many, company = (to_id, from_id) if pair[0] == "companies" else (from_id, to_id)
+    if "contacts" in pair and "companies" in pair:
+        backend.dissociate_contact(many, company, source=source)
+    elif "deals" in pair and "companies" in pair:
+        links = backend.associations
+        if company in links[("deals", "companies")].get(many, []):
+            links[("deals", "companies")][many].remove(company)
+            links[("companies", "deals")][company].remove(many)
+    backend.typed_links.remove(pair, from_id, to_id)
+    backend.typed_links.remove((pair[1], pair[0]), to_id, from_id)
+
+
+def v4_results(backend: HubSpotBackend, pair: Pair, object_id: str) -> list[JsonObject]:
     """Every association of one record with records of another type, as v4 reads write them
     (`toObjectId`, `associationTypes`), unpaged."""
-    from_type, to_type = pair
-    results: list[JsonObject]
-    if contacts.is_contact_pair(from_name, to_name):
-        companies = backend.store("companies").records
-        results = contacts.contact_associations(
-            backend.contacts, companies, from_name, object_id, to_name
-        )
-    elif from_type != to_type and from_type != "contacts" and to_type != "contacts":
+    to_type = pair[1]
+    results: list[JsonObject] = []
+    if pair in V4_TYPE_IDS:
         results = [
             {
                 "toObjectId": int(other),
-                "associationTypes": v4_types(backend, from_type, object_id, other, position),
+                "associationTypes": v4_types(backend, pair, object_id, other, position),
             }
-            for position, other in enumerate(live_associated(backend, from_type, object_id))
+            for position, other in enumerate(live_associated(backend, pair, object_id))
         ]
-    else:
-        results = []
     by_id = {entry["toObjectId"]: entry for entry in results}
     for other, kinds in backend.typed_links.of(pair, object_id).items():
         if not is_live(backend, to_type, other):

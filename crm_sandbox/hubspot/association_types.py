@@ -145,5 +145,8 @@ class TypedLinks:
         if kind not in kinds:
             kinds.append(kind)
 
+    def remove(self, pair: Pair, from_id: str, to_id: str) -> None:
+        self.links.get(pair, {}).get(from_id, {}).pop(to_id, None)
+
     def of(self, pair: Pair, from_id: str) -> dict[str, list[AssociationType]]:
         return self.links.get(pair, {}).get(from_id, {})

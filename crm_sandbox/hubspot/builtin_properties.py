@@ -76,7 +76,7 @@ INDUSTRY_OPTIONS: tuple[str, ...] = (
 )  # fmt: skip
 
 
-def _builtin(
+def builtin(
     name: str,
     label: str,
     type_: str,
@@ -110,23 +110,23 @@ def _builtin(
     )
 
 
-def _calculated(
+def calculated(
     name: str, label: str, type_: str, field_type: str, group: str, at_ms: int, **extra: Any
 ) -> PropertyDefinition:
     """A property HubSpot calculates: its value is read-only."""
-    return _builtin(
+    return builtin(
         name, label, type_, field_type, group, at_ms, read_only=True, calculated=True, **extra
     )
 
 
-def _bools() -> list[JsonObject]:
+def bool_options() -> list[JsonObject]:
     return [dict(item) for item in BOOL_OPTIONS]
 
 
-def _owner(label: str, group: str, at_ms: int) -> PropertyDefinition:
+def owner_property(label: str, group: str, at_ms: int) -> PropertyDefinition:
     """`hubspot_owner_id`: an enumeration whose options are the portal's owners (external
     options, so any owner id is taken; the sandbox has no owners API)."""
-    return _builtin(
+    return builtin(
         "hubspot_owner_id",
         label,
         "enumeration",
@@ -157,10 +157,10 @@ def company_properties(at_ms: int) -> list[PropertyDefinition]:
     """HubSpot-defined company properties (and the portal's custom `icp_buying_signals`)."""
     info, activity, target = "companyinformation", "company_activity", "target_accounts"
     return [
-        _builtin("name", "Company name", "string", "text", info, at_ms),
-        _builtin("domain", "Company domain name", "string", "text", info, at_ms),
-        _builtin("website", "Website URL", "string", "text", info, at_ms),
-        _builtin(
+        builtin("name", "Company name", "string", "text", info, at_ms),
+        builtin("domain", "Company domain name", "string", "text", info, at_ms),
+        builtin("website", "Website URL", "string", "text", info, at_ms),
+        builtin(
             "industry",
             "Industry",
             "enumeration",
@@ -170,8 +170,8 @@ def company_properties(at_ms: int) -> list[PropertyDefinition]:
             options=options_of(INDUSTRY_OPTIONS),
             read_only_options=False,
         ),
-        _builtin("numberofemployees", "Number of Employees", "number", "number", info, at_ms),
-        _builtin(
+        builtin("numberofemployees", "Number of Employees", "number", "number", info, at_ms),
+        builtin(
             "annualrevenue",
             "Annual Revenue",
             "number",
@@ -180,20 +180,20 @@ def company_properties(at_ms: int) -> list[PropertyDefinition]:
             at_ms,
             show_currency_symbol=True,
         ),
-        _builtin("country", "Country/Region", "string", "text", info, at_ms),
-        _builtin("state", "State/Region", "string", "text", info, at_ms),
-        _builtin("city", "City", "string", "text", info, at_ms),
-        _builtin("zip", "Postal Code", "string", "text", info, at_ms),
-        _builtin("description", "Description", "string", "textarea", info, at_ms),
-        _builtin("founded_year", "Year Founded", "string", "text", info, at_ms),
-        _builtin("phone", "Phone Number", "string", "phonenumber", info, at_ms),
-        _builtin("address", "Street Address", "string", "text", info, at_ms),
-        _builtin("linkedin_company_page", "LinkedIn Company Page", "string", "text", info, at_ms),
-        _builtin(
-            "is_public", "Is Public", "bool", "booleancheckbox", info, at_ms, options=_bools()
+        builtin("country", "Country/Region", "string", "text", info, at_ms),
+        builtin("state", "State/Region", "string", "text", info, at_ms),
+        builtin("city", "City", "string", "text", info, at_ms),
+        builtin("zip", "Postal Code", "string", "text", info, at_ms),
+        builtin("description", "Description", "string", "textarea", info, at_ms),
+        builtin("founded_year", "Year Founded", "string", "text", info, at_ms),
+        builtin("phone", "Phone Number", "string", "phonenumber", info, at_ms),
+        builtin("address", "Street Address", "string", "text", info, at_ms),
+        builtin("linkedin_company_page", "LinkedIn Company Page", "string", "text", info, at_ms),
+        builtin(
+            "is_public", "Is Public", "bool", "booleancheckbox", info, at_ms, options=bool_options()
         ),
-        _owner("Company owner", info, at_ms),
-        _builtin(
+        owner_property("Company owner", info, at_ms),
+        builtin(
             "hs_parent_company_id",
             "Parent Company",
             "number",
@@ -202,7 +202,7 @@ def company_properties(at_ms: int) -> list[PropertyDefinition]:
             at_ms,
             read_only=True,
         ),
-        _calculated(
+        calculated(
             "hs_num_child_companies",
             "Number of child companies",
             "number",
@@ -210,7 +210,7 @@ def company_properties(at_ms: int) -> list[PropertyDefinition]:
             info,
             at_ms,
         ),
-        _builtin(
+        builtin(
             "lifecyclestage",
             "Lifecycle Stage",
             "enumeration",
@@ -231,7 +231,7 @@ def company_properties(at_ms: int) -> list[PropertyDefinition]:
             ),
             read_only_options=False,
         ),
-        _builtin(
+        builtin(
             "type",
             "Type",
             "enumeration",
@@ -241,7 +241,7 @@ def company_properties(at_ms: int) -> list[PropertyDefinition]:
             options=options_of(("PROSPECT", "PARTNER", "RESELLER", "VENDOR", "OTHER")),
             read_only_options=False,
         ),
-        _builtin(
+        builtin(
             "web_technologies",
             "Web Technologies",
             "enumeration",
@@ -251,7 +251,7 @@ def company_properties(at_ms: int) -> list[PropertyDefinition]:
             options=options_of(TECHNOLOGIES, {tool: tool for tool in TECHNOLOGIES}),
             read_only_options=False,
         ),
-        _calculated(
+        calculated(
             "notes_last_updated",
             "Last Activity Date",
             "datetime",
@@ -259,8 +259,8 @@ def company_properties(at_ms: int) -> list[PropertyDefinition]:
             activity,
             at_ms,
         ),
-        _builtin("createdate", "Create Date", "datetime", "date", info, at_ms),
-        _calculated(
+        builtin("createdate", "Create Date", "datetime", "date", info, at_ms),
+        calculated(
             "hs_lastmodifieddate",
             "Last Modified Date",
             "datetime",
@@ -268,8 +268,8 @@ def company_properties(at_ms: int) -> list[PropertyDefinition]:
             info,
             at_ms,
         ),
-        _builtin("hs_object_id", "Record ID", "number", "number", info, at_ms, read_only=True),
-        _builtin(
+        builtin("hs_object_id", "Record ID", "number", "number", info, at_ms, read_only=True),
+        builtin(
             "hs_ideal_customer_profile",
             "Ideal Customer Profile Tier",
             "enumeration",
@@ -282,17 +282,17 @@ def company_properties(at_ms: int) -> list[PropertyDefinition]:
             ),
             read_only_options=True,
         ),
-        _builtin(
+        builtin(
             "hs_is_target_account",
             "Target Account",
             "bool",
             "booleancheckbox",
             target,
             at_ms,
-            options=_bools(),
+            options=bool_options(),
             read_only_options=True,
         ),
-        _builtin(
+        builtin(
             "icp_buying_signals",
             "ICP buying signals",
             "enumeration",
@@ -308,9 +308,9 @@ def company_properties(at_ms: int) -> list[PropertyDefinition]:
 def deal_properties(at_ms: int) -> list[PropertyDefinition]:
     info = "dealinformation"
     return [
-        _builtin("dealname", "Deal Name", "string", "text", info, at_ms),
-        _builtin("amount", "Amount", "number", "number", info, at_ms, show_currency_symbol=True),
-        _builtin(
+        builtin("dealname", "Deal Name", "string", "text", info, at_ms),
+        builtin("amount", "Amount", "number", "number", info, at_ms, show_currency_symbol=True),
+        builtin(
             "dealstage",
             "Deal Stage",
             "enumeration",
@@ -320,7 +320,7 @@ def deal_properties(at_ms: int) -> list[PropertyDefinition]:
             options=options_of(DEAL_STAGES, STAGE_LABELS),
             read_only_options=False,
         ),
-        _builtin(
+        builtin(
             "pipeline",
             "Pipeline",
             "enumeration",
@@ -330,8 +330,8 @@ def deal_properties(at_ms: int) -> list[PropertyDefinition]:
             options=[option(DEFAULT_PIPELINE_ID, DEFAULT_PIPELINE_LABEL, 0)],
             read_only_options=False,
         ),
-        _builtin("closedate", "Close Date", "datetime", "date", info, at_ms),
-        _builtin(
+        builtin("closedate", "Close Date", "datetime", "date", info, at_ms),
+        builtin(
             "dealtype",
             "Deal Type",
             "enumeration",
@@ -344,12 +344,12 @@ def deal_properties(at_ms: int) -> list[PropertyDefinition]:
             ),
             read_only_options=False,
         ),
-        _builtin("description", "Deal Description", "string", "textarea", info, at_ms),
-        _owner("Deal owner", info, at_ms),
-        _builtin("closed_lost_reason", "Closed Lost Reason", "string", "textarea", info, at_ms),
-        _builtin("closed_won_reason", "Closed Won Reason", "string", "textarea", info, at_ms),
-        _builtin("createdate", "Create Date", "datetime", "date", info, at_ms),
-        _calculated(
+        builtin("description", "Deal Description", "string", "textarea", info, at_ms),
+        owner_property("Deal owner", info, at_ms),
+        builtin("closed_lost_reason", "Closed Lost Reason", "string", "textarea", info, at_ms),
+        builtin("closed_won_reason", "Closed Won Reason", "string", "textarea", info, at_ms),
+        builtin("createdate", "Create Date", "datetime", "date", info, at_ms),
+        calculated(
             "hs_lastmodifieddate",
             "Last Modified Date",
             "datetime",
@@ -357,26 +357,26 @@ def deal_properties(at_ms: int) -> list[PropertyDefinition]:
             info,
             at_ms,
         ),
-        _builtin("hs_object_id", "Record ID", "number", "number", info, at_ms, read_only=True),
-        _calculated(
+        builtin("hs_object_id", "Record ID", "number", "number", info, at_ms, read_only=True),
+        calculated(
             "hs_is_closed",
             "Is Deal Closed?",
             "bool",
             "booleancheckbox",
             info,
             at_ms,
-            options=_bools(),
+            options=bool_options(),
         ),
-        _calculated(
+        calculated(
             "hs_is_closed_won",
             "Is Closed Won",
             "bool",
             "booleancheckbox",
             info,
             at_ms,
-            options=_bools(),
+            options=bool_options(),
         ),
-        _calculated(
+        calculated(
             "hs_deal_stage_probability",
             "Deal Stage Probability",
             "number",

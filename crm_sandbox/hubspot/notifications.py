@@ -7,15 +7,23 @@ fired by every change the sandbox state reports, POSTed to the app's target URL 
     hooks.wait_idle(5.0)
 
 - Subscriptions (`subscriptions`, default `DEFAULT_SUBSCRIPTIONS`): `company.creation`,
-  `company.propertyChange`, `company.deletion`, the same for deals, `contact.creation`
-  (`*.restore` exists but is off by default). A propertyChange subscription is one per property
-  in HubSpot; the sandbox acts as if subscribed to every property (or to `properties` when
-  given), never to `hs_lastmodifieddate`. Each gets its own `subscriptionId`.
+  `company.propertyChange`, `company.deletion`, the same for deals and contacts, and
+  `contact.associationChange` (`*.restore` exists but is off by default). A propertyChange
+  subscription is one per property in HubSpot; the sandbox acts as if subscribed to every
+  property (or to `properties` when given), never to `hs_lastmodifieddate`/`lastmodifieddate`.
+  Each gets its own `subscriptionId`.
 - One event per change: a creation, an archive (`deletion`), and one `propertyChange` per
   property whose value changed (clearing sends `""`; writing the same value sends nothing).
   Writes through the API (batch update included: how icp-sync's own writeback echoes back) have
   `changeSource` `INTEGRATION`; direct state changes (`touch_company`, `create_company`, the
-  inbound simulator: what a user would do) `CRM_UI`.
+  inbound simulator: what a user would do) `CRM_UI`; the simulated workflows' writes
+  (`workflows`) `AUTOMATION_PLATFORM`, HubSpot's source for workflow actions.
+- `contact.associationChange`: one event when a contact↔company association is added or
+  removed (seen from the contact: `associationType` `CONTACT_TO_COMPANY`, `fromObjectId` the
+  contact, `toObjectId` the company, `associationRemoved`, `isPrimaryAssociation`; like
+  HubSpot's, it carries no `objectId`, `propertyName` or `changeFlag`). A contact created with
+  companies gets its `contact.creation`, then one per company. The company side
+  (`company.associationChange`, `COMPANY_TO_CONTACT`) is not sent.
 - Requests: a JSON array of at most 100 events raised within ~50 ms, compact JSON, numbers for
   ids and times; headers `Content-Type: application/json`, `X-HubSpot-Request-Timestamp` (epoch
   ms, per attempt), `X-HubSpot-Signature-v3` = base64(HMAC-SHA256(app secret, "POST" + target
@@ -57,6 +65,9 @@ DEFAULT_SUBSCRIPTIONS: tuple[str, ...] = (
     "deal.propertyChange",
     "deal.deletion",
     "contact.creation",
+    "contact.propertyChange",
+    "contact.deletion",
+    "contact.associationChange",
 )
 DEFAULT_PORTAL_ID = 24_680_135
 DEFAULT_APP_ID = 1_357_913
@@ -65,7 +76,8 @@ MAX_EVENTS_PER_REQUEST = 100
 NEVER_NOTIFIED = frozenset({"hs_lastmodifieddate", "lastmodifieddate"})
 USER_AGENT = "HubSpot Connect 2.0 (http://dev.hubspot.com/) - WebhooksExecutorDaemon"
 _SINGULAR = {"companies": "company", "deals": "deal", "contacts": "contact"}
-_CHANGE_SOURCE = {"API": "INTEGRATION", "SANDBOX": "CRM_UI"}
+_CHANGE_SOURCE = {"API": "INTEGRATION", "SANDBOX": "CRM_UI", "WORKFLOW": "AUTOMATION_PLATFORM"}
+_ASSOCIATION_TYPES = {("contacts", "companies"): "CONTACT_TO_COMPANY"}
 _DECODED_ESCAPES = re.compile(r"%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)", re.IGNORECASE)
 _CHANGE_FLAG = {"creation": "CREATED", "deletion": "DELETED", "restore": "RESTORED"}
 
@@ -90,6 +102,25 @@ def signature_v1(secret: str, body: bytes) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Association:
+    """What an `associationChange` event adds."""
+
+    association_type: str
+    to_object_id: int
+    removed: bool
+    primary: bool
+
+    def as_json(self, from_object_id: int) -> dict[str, Any]:
+        return {
+            "associationType": self.association_type,
+            "fromObjectId": from_object_id,
+            "toObjectId": self.to_object_id,
+            "associationRemoved": self.removed,
+            "isPrimaryAssociation": self.primary,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class HubSpotEvent:
     """One event as queued; `attemptNumber`, `portalId` and `appId` are added per request."""
 
@@ -102,6 +133,7 @@ class HubSpotEvent:
     property_name: str | None = None
     property_value: str | None = None
     change_flag: str | None = None
+    association: Association | None = None
 
     def as_json(self, *, portal_id: int, app_id: int, attempt: int) -> dict[str, Any]:
         event: dict[str, Any] = {
@@ -112,9 +144,13 @@ class HubSpotEvent:
             "occurredAt": self.occurred_at,
             "subscriptionType": self.subscription_type,
             "attemptNumber": attempt,
-            "objectId": self.object_id,
-            "changeSource": self.change_source,
         }
+        if self.association is not None:
+            event["changeSource"] = self.change_source
+            event.update(self.association.as_json(self.object_id))
+            return event
+        event["objectId"] = self.object_id
+        event["changeSource"] = self.change_source
         if self.property_name is not None:
             event["propertyName"] = self.property_name
             event["propertyValue"] = self.property_value
@@ -197,6 +233,24 @@ class HubSpotNotifications(Publisher):
             return
         source = _CHANGE_SOURCE.get(change.source, change.source)
         object_id = int(change.object_id)
+        if change.association is not None:
+            link = change.association
+            kind = _ASSOCIATION_TYPES.get((change.object_type, link.to_type))
+            if kind is None:
+                return
+            association = Association(kind, int(link.to_id), link.removed, link.primary)
+            self.notifier.submit(
+                HubSpotEvent(
+                    self._event_ids.next(),
+                    self.subscription_id(subscription_type),
+                    subscription_type,
+                    object_id,
+                    change.occurred_ms,
+                    source,
+                    association=association,
+                )
+            )
+            return
         if change.kind != "propertyChange":
             self.notifier.submit(
                 HubSpotEvent(

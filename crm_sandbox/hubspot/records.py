@@ -1,9 +1,12 @@
-"""What the HubSpot sandbox stores: records of the two full object types (companies, deals) in
-one `ObjectStore` each, the clock that dates their writes, and what a write or change leaves
-behind (`WriteRecord`, `ChangeEvent`).
+"""What the HubSpot sandbox stores: records of the three object types (contacts, companies,
+deals) in one `ObjectStore` each, the clock that dates their writes, and what a write or change
+leaves behind (`WriteRecord`, `ChangeEvent`).
 
-Record ids are numeric strings, companies from 20000000001 and deals from 30000000001 up, so an
-id used with the wrong object type is not found.
+Record ids are numeric strings, contacts from 10000000001, companies from 20000000001 and deals
+from 30000000001 up, so an id used with the wrong object type is not found.
+
+Contacts' last-modified property is `lastmodifieddate` (HubSpot's contacts carry no
+`hs_lastmodifieddate`); companies' and deals' is `hs_lastmodifieddate` (`MODIFIED_PROPERTY`).
 """
 
 from __future__ import annotations
@@ -15,12 +18,15 @@ from typing import Literal
 
 from crm_sandbox.hubspot.schema import PropertyDefinition, PropertyGroup
 
-ObjectType = Literal["companies", "deals"]
-#: What change events are about: the two full object types and the minimal contacts.
-EventObjectType = Literal["companies", "deals", "contacts"]
-OBJECT_TYPES: tuple[ObjectType, ...] = ("companies", "deals")
+ObjectType = Literal["companies", "deals", "contacts"]
+#: What change events are about (every object type).
+EventObjectType = ObjectType
+OBJECT_TYPES: tuple[ObjectType, ...] = ("companies", "deals", "contacts")
 #: Path spellings HubSpot accepts for each object type.
 OBJECT_TYPE_ALIASES: dict[str, ObjectType] = {
+    "contacts": "contacts",
+    "contact": "contacts",
+    "0-1": "contacts",
     "companies": "companies",
     "company": "companies",
     "0-2": "companies",
@@ -28,7 +34,16 @@ OBJECT_TYPE_ALIASES: dict[str, ObjectType] = {
     "deal": "deals",
     "0-3": "deals",
 }
-FIRST_ID: dict[ObjectType, int] = {"companies": 20_000_000_001, "deals": 30_000_000_001}
+FIRST_ID: dict[ObjectType, int] = {
+    "contacts": 10_000_000_001,
+    "companies": 20_000_000_001,
+    "deals": 30_000_000_001,
+}
+MODIFIED_PROPERTY: dict[ObjectType, str] = {
+    "contacts": "lastmodifieddate",
+    "companies": "hs_lastmodifieddate",
+    "deals": "hs_lastmodifieddate",
+}
 DEFAULT_PROPERTIES: dict[ObjectType, tuple[str, ...]] = {
     "companies": ("name", "domain", "createdate", "hs_lastmodifieddate", "hs_object_id"),
     "deals": (
@@ -41,10 +56,30 @@ DEFAULT_PROPERTIES: dict[ObjectType, tuple[str, ...]] = {
         "hs_lastmodifieddate",
         "hs_object_id",
     ),
+    "contacts": (
+        "createdate",
+        "email",
+        "firstname",
+        "hs_object_id",
+        "lastmodifieddate",
+        "lastname",
+    ),
 }
-ALWAYS_RETURNED = ("createdate", "hs_lastmodifieddate", "hs_object_id")
-SINGULAR: dict[ObjectType, str] = {"companies": "COMPANY", "deals": "DEAL"}
-OTHER_TYPE: dict[ObjectType, ObjectType] = {"companies": "deals", "deals": "companies"}
+SINGULAR: dict[ObjectType, str] = {"companies": "COMPANY", "deals": "DEAL", "contacts": "CONTACT"}
+#: The pairs whose associations the backend keeps itself (both directions), the "many" end
+#: first: its first company is its primary one.
+AssociationPair = tuple[ObjectType, ObjectType]
+BASE_PAIRS: tuple[AssociationPair, ...] = (
+    ("deals", "companies"),
+    ("companies", "deals"),
+    ("contacts", "companies"),
+    ("companies", "contacts"),
+)
+
+
+def always_returned(object_type: ObjectType) -> tuple[str, str, str]:
+    """The properties every record comes back with, asked for or not."""
+    return ("createdate", MODIFIED_PROPERTY[object_type], "hs_object_id")
 
 
 class ModificationClock:
@@ -70,7 +105,20 @@ class WriteRecord:
     object_id: str
     properties: Mapping[str, str]
     modified_ms: int
-    source: str  # "API" for writes through HTTP, "SANDBOX" for direct ones
+    source: str  # "API" through HTTP, "SANDBOX" direct, "WORKFLOW" the simulated workflows
+
+
+ChangeKind = Literal["creation", "propertyChange", "deletion", "restore", "associationChange"]
+
+
+@dataclass(frozen=True, slots=True)
+class AssociationChange:
+    """An association added or removed, seen from the event's record (`from`)."""
+
+    to_type: ObjectType
+    to_id: str
+    removed: bool
+    primary: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,10 +127,11 @@ class ChangeEvent:
 
     object_type: EventObjectType
     object_id: str
-    kind: Literal["creation", "propertyChange", "deletion", "restore"]
+    kind: ChangeKind
     properties: Mapping[str, str]
     occurred_ms: int
     source: str
+    association: AssociationChange | None = None
 
 
 Listener = Callable[[ChangeEvent], None]
@@ -90,7 +139,7 @@ Listener = Callable[[ChangeEvent], None]
 
 @dataclass(slots=True)
 class StoredRecord:
-    """One company or deal as the sandbox holds it: every value a non-empty string."""
+    """One record as the sandbox holds it: every value a non-empty string."""
 
     id: str
     properties: dict[str, str]

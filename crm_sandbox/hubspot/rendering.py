@@ -11,12 +11,12 @@ from crm_sandbox.hubspot.associations import v3_block
 from crm_sandbox.hubspot.backend import HubSpotBackend
 from crm_sandbox.hubspot.errors import JsonObject
 from crm_sandbox.hubspot.records import (
-    ALWAYS_RETURNED,
     DEFAULT_PROPERTIES,
     SINGULAR,
     ObjectStore,
     ObjectType,
     StoredRecord,
+    always_returned,
 )
 
 
@@ -34,7 +34,7 @@ def render_record(
     for name in wanted:
         if name in definitions:
             properties[name] = values.get(name)
-    for name in ALWAYS_RETURNED:
+    for name in always_returned(store.object_type):
         properties[name] = values.get(name)
     rendered: JsonObject = {
         "id": record.id,

@@ -123,6 +123,15 @@ ROUTES: tuple[HubSpotRoute, ...] = (
         association_writes.associate_labelled,
         scopes=ASSOCIATIONS,
     ),
+    HubSpotRoute(
+        "DELETE",
+        _V4_OBJECT + "/{toObjectType}/{toObjectId}",
+        association_writes.archive_one,
+        scopes=ASSOCIATIONS,
+    ),
+    HubSpotRoute(
+        "POST", _V4_PAIR + "/batch/archive", association_writes.batch_archive, scopes=ASSOCIATIONS
+    ),
     HubSpotRoute("GET", _V4_PAIR + "/labels", association_writes.list_labels, scopes=ASSOCIATIONS),
     HubSpotRoute(
         "POST", _V4_PAIR + "/labels", association_writes.create_label, scopes=ASSOCIATIONS

@@ -3,8 +3,8 @@ sort keys over stored records (the semantics are in `search`).
 
 Values compare by the property's type: numbers as numbers, dates and datetimes as epoch
 milliseconds, enumerations exactly, strings ignoring case; a checkbox (multi-select) property
-matches when any of its `;`-separated values does. `associations.company` filters a deal by its
-companies' ids.
+matches when any of its `;`-separated values does. `associations.company` filters a deal or a
+contact by its companies' ids.
 """
 
 from __future__ import annotations
@@ -35,7 +35,13 @@ _OPERATORS = frozenset(
     | {"NOT_HAS_PROPERTY", "CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN"}
 )
 _COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {"LT": lt, "LTE": le, "GT": gt, "GTE": ge}
-_TEXT_FIELDS = {"companies": ("name", "domain", "website"), "deals": ("dealname",)}
+_TEXT_FIELDS = {
+    "companies": ("name", "domain", "website"),
+    "deals": ("dealname",),
+    "contacts": ("firstname", "lastname", "email", "phone", "company"),
+}
+#: The last-modified property, compared and sorted by the record's modification time.
+_MODIFIED = frozenset({"hs_lastmodifieddate", "lastmodifieddate"})
 
 
 def always(_record: StoredRecord) -> bool:
@@ -95,7 +101,7 @@ class FilterCompiler:
         return lambda record: any(all(test(record) for test in group) for group in compiled)
 
     def _definition(self, name: str) -> PropertyDefinition | None:
-        if name == ASSOCIATED_COMPANY and self.object_type == "deals":
+        if name == ASSOCIATED_COMPANY and self.object_type in ("deals", "contacts"):
             return None
         definition = self.definitions.get(name)
         if definition is None or definition.archived:
@@ -154,7 +160,7 @@ class FilterCompiler:
             high = typed.parse(_text(item.get("highValue"), name, "highValue"), name)
             return lambda record: typed.between(getter(record), target, high)
         compare: Callable[[Any, Any], bool] = _COMPARISONS[str(operator)]
-        if name == "hs_lastmodifieddate" and isinstance(target, int):  # the incremental pull
+        if name in _MODIFIED and isinstance(target, int):  # the incremental pull
             return lambda record: compare(record.updated_ms, target)
         return lambda record: typed.compare(getter(record), target, compare)
 
@@ -210,7 +216,7 @@ class FilterCompiler:
         definition = self._definition(name)
         if definition is None:
             raise validation_error(f"Cannot sort by {name}")
-        if name == "hs_lastmodifieddate":
+        if name in _MODIFIED:
             return (lambda record: record.updated_ms), always, descending
         if name == "createdate":
             return (lambda record: record.created_ms), always, descending

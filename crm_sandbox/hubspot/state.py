@@ -1,9 +1,10 @@
 """The HubSpot sandbox's state: its backend (`backend`) with direct access for tests and the
 demo, bypassing the API (and its validation and limits): `touch_company(id, **props)`,
-`archive_company(id)`, `create_company(**props)`, `company(id)`, the same for deals,
-`create_contact(company_id, **props)`, `contact(id)`, and `writes()`: every write the API
-accepted, in order. Direct writes are reported to listeners with source "SANDBOX" (what a user
-in HubSpot's UI would do).
+`archive_company(id)`, `create_company(**props)`, `company(id)`, the same for deals and
+contacts (`create_contact(company_id, **props)`, `touch_contact`, `archive_contact`,
+`contact_ids()`, `link_contact` / `unlink_contact`), and `writes()`: every write the
+API accepted, in order. Direct writes are reported to listeners with source "SANDBOX" (what a
+user in HubSpot's UI would do).
 """
 
 from __future__ import annotations
@@ -12,9 +13,13 @@ from collections.abc import Iterable
 from datetime import date, datetime
 
 from crm_sandbox.core.seed import SeedData, generate
+from crm_sandbox.core.seed_contacts import DEFAULT_CONTACTS_PER_COMPANY
 from crm_sandbox.core.times import epoch_ms, iso_ms
+from crm_sandbox.hubspot.association_links import link
+from crm_sandbox.hubspot.association_types import default_type
 from crm_sandbox.hubspot.backend import HubSpotBackend
-from crm_sandbox.hubspot.records import ObjectType, StoredRecord, WriteRecord
+from crm_sandbox.hubspot.contacts import index_email
+from crm_sandbox.hubspot.records import MODIFIED_PROPERTY, ObjectType, StoredRecord, WriteRecord
 from crm_sandbox.hubspot.schema import PropertyDefinition
 from crm_sandbox.hubspot.seeding import load_seed
 
@@ -32,14 +37,22 @@ class HubSpotState(HubSpotBackend):
         deals_per_company: float = 2.0,
         *,
         as_of: datetime | date | None = None,
+        contacts_per_company: float = DEFAULT_CONTACTS_PER_COMPANY,
     ) -> HubSpotState:
         state = cls()
         state.search_index.seed = seed
-        state.load(generate(seed, companies, deals_per_company, as_of=as_of))
+        data = generate(
+            seed,
+            companies,
+            deals_per_company,
+            as_of=as_of,
+            contacts_per_company=contacts_per_company,
+        )
+        state.load(data)
         return state
 
     def load(self, data: SeedData) -> None:
-        """Adds the seed's companies and deals (with their company associations)."""
+        """Adds the seed's companies, deals and contacts (with their associations)."""
         load_seed(self, data)
 
     def reseed(
@@ -49,13 +62,22 @@ class HubSpotState(HubSpotBackend):
         deals_per_company: float,
         *,
         as_of: datetime | date | None = None,
+        contacts_per_company: float = DEFAULT_CONTACTS_PER_COMPANY,
     ) -> None:
         """Holds what `seeded(...)` would, in place, as if restarted (the control plane's reset):
-        the API and the listeners keep this object, the request counts stay."""
-        fresh = HubSpotState.seeded(seed, companies, deals_per_company, as_of=as_of)
+        the API and the listeners keep this object, the request counts stay, so do the
+        workflow's settings (what it routed is forgotten)."""
+        fresh = HubSpotState.seeded(
+            seed,
+            companies,
+            deals_per_company,
+            as_of=as_of,
+            contacts_per_company=contacts_per_company,
+        )
         with self.lock:
             self.stores, self.associations = fresh.stores, fresh.associations
-            self.contacts = fresh.contacts
+            self.contact_emails = fresh.contact_emails
+            self.owner_workflow.routed.clear()
             self.typed_links, self.association_labels = fresh.typed_links, fresh.association_labels
             self.search_index.clear()
             self.search_index.seed = seed
@@ -102,7 +124,8 @@ class HubSpotState(HubSpotBackend):
 
     def touch(self, object_type: ObjectType, object_id: str, **properties: object) -> str:
         """Sets values directly (no validation; read-only properties too; `""` or None clears)
-        and bumps the modification clock. Returns the new `hs_lastmodifieddate`."""
+        and bumps the modification clock. Returns the new `hs_lastmodifieddate` (contacts:
+        `lastmodifieddate`)."""
         with self.lock:
             store = self.stores[object_type]
             record = store.records[str(object_id)]
@@ -111,7 +134,7 @@ class HubSpotState(HubSpotBackend):
                 raise KeyError(f"unknown {object_type} properties: {', '.join(unknown)}")
             values = {name: _direct_value(value) for name, value in properties.items()}
             self.write(object_type, record, values, source="SANDBOX")
-            return record.properties["hs_lastmodifieddate"]
+            return record.properties[MODIFIED_PROPERTY[object_type]]
 
     def touch_company(self, object_id: str, **properties: object) -> str:
         return self.touch("companies", object_id, **properties)
@@ -131,7 +154,7 @@ class HubSpotState(HubSpotBackend):
                 record = records[str(object_id)]
                 self.search_index.before_change(object_type, record)
                 record.updated_ms = at_ms
-                record.properties["hs_lastmodifieddate"] = iso_ms(at_ms)
+                record.properties[MODIFIED_PROPERTY[object_type]] = iso_ms(at_ms)
                 self.search_index.changed(object_type, record)
             self.clock.observe(at_ms)
 
@@ -149,6 +172,9 @@ class HubSpotState(HubSpotBackend):
             store.ordered.remove(record)
             store.ids.remove(int(record.id))
             self.search_index.forget(object_type, record.id)
+            if object_type == "contacts":  # its e-mail address is free again
+                record.archived = True
+                index_email(self.contact_emails, record, record.properties.get("email"))
 
     def restore(self, object_type: ObjectType, object_id: str) -> None:
         with self.lock:
@@ -198,12 +224,52 @@ class HubSpotState(HubSpotBackend):
 
     def contact(self, contact_id: str) -> dict[str, str]:
         """The contact's property values (a copy); KeyError if there is none."""
-        with self.lock:
-            return dict(self.contacts.records[str(contact_id)].properties)
+        return self.record("contacts", contact_id).properties
+
+    def contact_ids(self, *, archived: bool = False) -> list[str]:
+        return self.ids("contacts", archived=archived)
+
+    def touch_contact(self, contact_id: str, **properties: object) -> str:
+        return self.touch("contacts", contact_id, **properties)
+
+    def archive_contact(self, contact_id: str) -> None:
+        self.archive("contacts", contact_id)
+
+    def restore_contact(self, contact_id: str) -> None:
+        self.restore("contacts", contact_id)
 
     def contact_company_ids(self, contact_id: str) -> list[str]:
+        """The contact's companies, its primary one first."""
         with self.lock:
-            return list(self.contacts.companies.get(str(contact_id), []))
+            return list(self.associated("contacts", str(contact_id), "companies"))
+
+    def company_contact_ids(self, company_id: str) -> list[str]:
+        with self.lock:
+            return list(self.associated("companies", str(company_id), "contacts"))
+
+    def link_contact(self, contact_id: str, company_id: str) -> bool:
+        """Links a contact with a company (a user's change: one `associationChange`)."""
+        with self.lock:
+            if str(contact_id) not in self.stores["contacts"].records:
+                raise KeyError(f"no contact {contact_id}")
+            if str(company_id) not in self.stores["companies"].records:
+                raise KeyError(f"no company {company_id}")
+            return self.associate_contact(str(contact_id), str(company_id), source="SANDBOX")
+
+    def unlink_contact(self, contact_id: str, company_id: str) -> bool:
+        """Unlinks a contact and a company (a user's change: one `associationChange`)."""
+        with self.lock:
+            return self.dissociate_contact(str(contact_id), str(company_id), source="SANDBOX")
+
+    def associate_deal_contact(self, deal_id: str, contact_id: str) -> None:
+        """Links a deal and a contact (HubSpot's deal→contact type 3, contact→deal 4)."""
+        with self.lock:
+            link(self, ("deals", "contacts"), str(deal_id), str(contact_id),
+                 default_type(("deals", "contacts")), source="SANDBOX")  # fmt: skip
+
+    def deal_contact_ids(self, deal_id: str) -> list[str]:
+        with self.lock:
+            return list(self.typed_links.of(("deals", "contacts"), str(deal_id)))
 
     def associated_company_ids(self, deal_id: str) -> list[str]:
         with self.lock:

@@ -94,6 +94,7 @@ def test_given_changes_in_both_crms_when_reset_then_both_hold_the_started_data_a
         "companies": 20,
         "deals_per_company": 2.0,
         "leads_per_company": 0.5,
+        "contacts_per_company": 1.5,
         "as_of": AS_OF.isoformat(),
     }
     assert reset.json()["counts"]["hubspot"]["companies"] == 20
@@ -105,15 +106,21 @@ def test_given_a_seed_body_when_reseeded_then_both_crms_hold_that_seeds_data_and
     sandbox: RunningSandbox,
 ) -> None:
     started = hubspot_companies(sandbox)
-    body = {"seed": 9, "companies": 12, "deals_per_company": 1.0, "leads_per_company": 1.0}
+    body = {"seed": 9, "companies": 12, "deals_per_company": 1.0, "leads_per_company": 1.0,
+            "contacts_per_company": 3.0}  # fmt: skip
 
     seeded = control(sandbox, "POST", "seed", json=body)
 
     assert seeded.status_code == 200, seeded.text
-    expected_hubspot = HubSpotState.seeded(9, 12, 1.0, as_of=AS_OF)
+    expected_hubspot = HubSpotState.seeded(9, 12, 1.0, as_of=AS_OF, contacts_per_company=3.0)
     assert hubspot_companies(sandbox) == {
         i: expected_hubspot.company(i) for i in expected_hubspot.company_ids()
     }
+    assert sandbox.hubspot.contact_ids() == expected_hubspot.contact_ids()
+    assert [sandbox.hubspot.contact(i) for i in sandbox.hubspot.contact_ids()] == [
+        expected_hubspot.contact(i) for i in expected_hubspot.contact_ids()
+    ]
+    assert seeded.json()["counts"]["hubspot"]["contacts"] == expected_hubspot.count("contacts")
     expected_org = SalesforceState.seeded(9, 12, 1.0, as_of=AS_OF, leads_per_company=1.0)
     assert org_records(sandbox) == {
         name: expected_org.snapshot(name, include_deleted=True) for name in OBJECTS

@@ -9,6 +9,10 @@ contacts (`association_links`):
 - `POST /crm/v4/associations/{from}/{to}/batch/create` (`PublicAssociationMultiPost` inputs):
   201 `BatchResponseLabelsBetweenObjectPair`, or 207 …`WithErrors` when some record is unknown
   (its input is left out, the others written).
+- `DELETE /crm/v4/objects/{from}/{fromId}/associations/{to}/{toId}` and
+  `POST /crm/v4/associations/{from}/{to}/batch/archive` (`PublicAssociationMultiArchive`
+  inputs: `from.id`, `to[].id`): every association type between the records removed; 204
+  (unknown records or pairs never associated too).
 - `GET` and `POST /crm/v4/associations/{from}/{to}/labels` (the path hubspot-api-client 12
   calls; HubSpot's spec writes it `/crm/associations/v4/{from}/{to}/labels`, served too):
   200 `CollectionResponseAssociationSpecWithLabelNoPaging`.
@@ -23,7 +27,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crm_sandbox.hubspot.association_links import link, require_live
+from crm_sandbox.hubspot.association_links import link, require_live, unlink
 from crm_sandbox.hubspot.association_types import AssociationType, Pair, default_type
 from crm_sandbox.hubspot.calls import Call, HubSpotApi, Reply, batch_inputs, batch_reply, now_iso
 from crm_sandbox.hubspot.errors import HubSpotApiError, JsonObject, validation_error
@@ -79,6 +83,33 @@ def batch_create(api: HubSpotApi, call: Call) -> Reply:
     if reply.status == 200:
         reply.status = 201
     return reply
+
+
+def archive_one(api: HubSpotApi, call: Call) -> Reply:
+    pair = _pair(call, "objectType")
+    unlink(api.backend, pair, call.path["objectId"], call.path["toObjectId"])
+    return Reply(204)
+
+
+def batch_archive(api: HubSpotApi, call: Call) -> Reply:
+    pair = _pair(call, "fromObjectType")
+    planned: list[tuple[str, str]] = []
+    for position, item in enumerate(_inputs(call)):
+        start = item.get("from") if isinstance(item, dict) else None
+        ends = item.get("to") if isinstance(item, dict) else None
+        from_id = start.get("id") if isinstance(start, dict) else None
+        if not isinstance(from_id, str | int) or isinstance(from_id, bool) or from_id == "":
+            raise validation_error(f"inputs[{position}].from: expected {{'id': ...}}")
+        if not isinstance(ends, list):
+            raise validation_error(f"inputs[{position}].to: expected a list of {{'id': ...}}")
+        for index, end in enumerate(ends):
+            to_id = end.get("id") if isinstance(end, dict) else None
+            if not isinstance(to_id, str | int) or isinstance(to_id, bool) or to_id == "":
+                raise validation_error(f"inputs[{position}].to[{index}]: expected {{'id': ...}}")
+            planned.append((str(from_id), str(to_id)))
+    for from_id, to_id in planned:
+        unlink(api.backend, pair, from_id, to_id)
+    return Reply(204)
 
 
 def list_labels(api: HubSpotApi, call: Call) -> Reply:

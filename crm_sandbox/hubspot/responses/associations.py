@@ -2,14 +2,13 @@
 `after`, `limit` up to 500), v4 and v3 batch reads. Reads of an unknown record answer 200 with
 no results; batch reads report ids without associations as `NO_ASSOCIATIONS_FOUND` errors
 (207). v4 reads cover companies, deals and contacts in any pair (`association_links`); the v3
-batch read deal↔company only. Writes are in `association_writes`.
+batch read deal↔company and contact↔company. Writes are in `association_writes`.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable
 
 from crm_sandbox.hubspot.association_links import v4_results
 from crm_sandbox.hubspot.associations import V3_TYPE_NAMES, live_associated
@@ -26,7 +25,6 @@ from crm_sandbox.hubspot.calls import (
 )
 from crm_sandbox.hubspot.errors import JsonObject, validation_error
 from crm_sandbox.hubspot.object_types import SINGULAR_NAMES, AnyType, any_type_of
-from crm_sandbox.hubspot.records import ObjectType
 
 MAX_ASSOCIATION_BATCH_INPUTS = 1_000
 MAX_ASSOCIATION_LIMIT = 500
@@ -36,7 +34,7 @@ def v4_associations(api: HubSpotApi, call: Call) -> Reply:
     limit = int_query(call.query, "limit", MAX_ASSOCIATION_LIMIT, MAX_ASSOCIATION_LIMIT)
     from_name, to_name = call.path["objectType"], call.path["toObjectType"]
     pair = (any_type_of(from_name), any_type_of(to_name))
-    all_results = v4_results(api.backend, pair, from_name, to_name, call.path["objectId"])
+    all_results = v4_results(api.backend, pair, call.path["objectId"])
     value = call.query.get("after")
     offset = 0
     if value:
@@ -59,7 +57,7 @@ def v4_batch_read(api: HubSpotApi, call: Call) -> Reply:
     errors: list[JsonObject] = []
     for position, item in enumerate(batch_inputs(call.body, maximum=MAX_ASSOCIATION_BATCH_INPUTS)):
         object_id = input_id(item, position)
-        linked = v4_results(api.backend, pair, from_name, to_name, object_id)
+        linked = v4_results(api.backend, pair, object_id)
         if linked:
             results.append({"from": {"id": object_id}, "to": linked})
         else:
@@ -68,31 +66,21 @@ def v4_batch_read(api: HubSpotApi, call: Call) -> Reply:
 
 
 def v3_batch_read(api: HubSpotApi, call: Call) -> Reply:
-    def targets(object_type: ObjectType, _object_id: str, linked: list[str]) -> list[JsonObject]:
-        primary, _ = V3_TYPE_NAMES[object_type]
-        return [{"id": other, "type": primary} for other in linked]
-
-    return _association_batch(api, call, targets)
-
-
-def _association_batch(
-    api: HubSpotApi, call: Call, targets: Callable[[ObjectType, str, list[str]], list[JsonObject]]
-) -> Reply:
-    """A batch read of deal↔company associations, each target written by `targets`."""
+    """A v3 batch read of deal↔company or contact↔company associations (primary type names)."""
     started = now_iso()
-    object_type = object_type_of(call.path["objectType"])
-    to_type = object_type_of(call.path["toObjectType"])
+    pair = (object_type_of(call.path["objectType"]), object_type_of(call.path["toObjectType"]))
     results: list[JsonObject] = []
     errors: list[JsonObject] = []
     for position, item in enumerate(batch_inputs(call.body, maximum=MAX_ASSOCIATION_BATCH_INPUTS)):
         object_id = input_id(item, position)
-        linked = (
-            live_associated(api.backend, object_type, object_id) if to_type != object_type else []
-        )
+        linked = live_associated(api.backend, pair, object_id)
         if not linked:
-            errors.append(_no_associations(object_type, to_type, object_id))
+            errors.append(_no_associations(pair[0], pair[1], object_id))
             continue
-        results.append({"from": {"id": object_id}, "to": targets(object_type, object_id, linked)})
+        primary, _ = V3_TYPE_NAMES[pair]
+        results.append(
+            {"from": {"id": object_id}, "to": [{"id": other, "type": primary} for other in linked]}
+        )
     return batch_reply(results, started, errors)
 
 

@@ -1,6 +1,7 @@
-"""Writing companies and deals: `PATCH /crm/v3/objects/{type}/{id}`, `POST …/batch/update`,
-`POST …` (contacts too, `contacts`), `POST …/batch/create`, `DELETE …/{id}` and
-`POST …/batch/archive`.
+"""Writing contacts, companies and deals: `PATCH /crm/v3/objects/{type}/{id}`,
+`POST …/batch/update`, `POST …`, `POST …/batch/create`, `DELETE …/{id}` and
+`POST …/batch/archive`. Contacts' own rules (a unique `email`, their inline associations) are
+in `contacts`.
 
 - A bad value anywhere in a batch update or create fails the whole batch with 400 (batch create
   accepts partial success only when every input has a distinct `objectWriteTraceId`).
@@ -15,6 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 from crm_sandbox.hubspot import contacts
+from crm_sandbox.hubspot.association_links import link
+from crm_sandbox.hubspot.association_types import default_type
 from crm_sandbox.hubspot.backend import HubSpotBackend
 from crm_sandbox.hubspot.calls import (
     Call,
@@ -43,6 +46,7 @@ REQUIRED_ON_CREATE: dict[ObjectType, tuple[tuple[str, ...], ...]] = {
     # any one property of each tuple must be given
     "companies": (("name", "domain"),),
     "deals": (("dealname",), ("dealstage",), ("pipeline",)),
+    "contacts": (),
 }
 
 
@@ -56,9 +60,12 @@ def update_object(api: HubSpotApi, call: Call) -> Reply:
     values = validated(store, body.get("properties"), "properties", problems)
     if problems:
         raise property_values_error(problems)
-    record = resolve(store, call.path["objectId"], call.query.get("idProperty"))
+    emails = api.backend.contact_emails
+    record = resolve(store, call.path["objectId"], call.query.get("idProperty"), emails)
     if record is None or record.archived:
         raise object_not_found(object_type, call.path["objectId"])
+    if object_type == "contacts":
+        contacts.check_email_free(emails, values, record.id)
     api.backend.write(object_type, record, values, source="API")
     return Reply(200, render_record(api.backend, store, record, list(values)))
 
@@ -86,8 +93,13 @@ def batch_update(api: HubSpotApi, call: Call) -> Reply:
         raise property_values_error(problems)
     results: list[JsonObject] = []
     missing: list[str] = []
-    for object_id, id_property, values in planned:
-        record = resolve(store, object_id, id_property)
+    emails = api.backend.contact_emails
+    found = [(object_id, resolve(store, object_id, id_property, emails), values)
+             for object_id, id_property, values in planned]  # fmt: skip
+    for _, record, values in found:
+        if object_type == "contacts" and record is not None and not record.archived:
+            contacts.check_email_free(emails, values, record.id)
+    for object_id, record, values in found:
         if record is None or record.archived:
             missing.append(object_id)
             continue
@@ -100,11 +112,6 @@ def batch_update(api: HubSpotApi, call: Call) -> Reply:
 
 
 def create_object(api: HubSpotApi, call: Call) -> Reply:
-    if call.path["objectType"] in contacts.CONTACT_ALIASES:
-        companies = api.backend.store("companies").records
-        values, linked = contacts.validated_contact(call.body, companies, api.backend.contacts)
-        record = api.backend.create_contact_record(values, linked, source="API")
-        return Reply(201, contacts.render_contact(record, list(values) or None))
     object_type = object_type_of(call.path["objectType"])
     return Reply(201, _create_one(api.backend, object_type, call.body, "body"))
 
@@ -122,14 +129,17 @@ def batch_create(api: HubSpotApi, call: Call) -> Reply:
     if not traced:  # all or nothing: validate every input before creating any
         store = api.backend.store(object_type)
         problems: list[PropertyValueError] = []
+        all_values: list[dict[str, str]] = []
         for position, item in enumerate(inputs):
             where = f"inputs[{position}]"
             if not isinstance(item, dict):
                 raise validation_error(f"{where}: expected {{'properties': {{...}}}}")
-            validated(store, item.get("properties", {}), where, problems)
+            all_values.append(validated(store, item.get("properties", {}), where, problems))
             _inline_associations(api.backend, object_type, item.get("associations"), where)
         if problems:
             raise property_values_error(problems)
+        if object_type == "contacts":
+            contacts.check_batch_emails(api.backend.contact_emails, all_values)
     results: list[JsonObject] = []
     errors: list[JsonObject] = []
     for position, item in enumerate(inputs):
@@ -208,6 +218,8 @@ def _create_one(
     if problems:
         raise property_values_error(problems)
     links = _inline_associations(backend, object_type, item.get("associations"), where)
+    if object_type == "contacts":
+        return _create_contact(backend, store, values, links)
     created = values.pop("createdate", "")  # validated ISO: a historical create date
     record = backend.create_record(
         object_type,
@@ -215,7 +227,7 @@ def _create_one(
         source="API",
         created_ms=parse_datetime_ms(created) if created else None,
     )
-    for other in links:
+    for _, other in links:
         if object_type == "deals":
             backend.associate(record.id, other)
         else:
@@ -223,23 +235,45 @@ def _create_one(
     return render_record(backend, store, record, list(values))
 
 
+def _create_contact(
+    backend: HubSpotBackend,
+    store: ObjectStore,
+    values: dict[str, str],
+    links: list[tuple[ObjectType, str]],
+) -> JsonObject:
+    contacts.check_email_free(backend.contact_emails, values)
+    companies = [other for kind, other in links if kind == "companies"]
+    record = backend.create_contact_record(values, companies, source="API")
+    for kind, other in links:
+        if kind == "deals":
+            pair: tuple[ObjectType, ObjectType] = ("contacts", "deals")
+            link(backend, pair, record.id, other, default_type(pair))
+    return render_record(backend, store, record, list(values))
+
+
 def _inline_associations(
     backend: HubSpotBackend, object_type: ObjectType, raw: Any, where: str
-) -> list[str]:
-    if raw is None:
+) -> list[tuple[ObjectType, str]]:
+    """The live records an input's inline `associations` name; 400 naming an unknown one."""
+    if object_type == "contacts":
+        targets = contacts.inline_targets(raw, where)
+    elif raw is None:
         return []
-    other_type: ObjectType = "companies" if object_type == "deals" else "deals"
-    others = backend.store(other_type).records
-    if not isinstance(raw, list):
+    elif not isinstance(raw, list):
         raise validation_error(f"{where}.associations: expected a list")
-    linked: list[str] = []
-    for position, association in enumerate(raw):
-        target = association.get("to") if isinstance(association, dict) else None
-        other = str(target.get("id", "")) if isinstance(target, dict) else ""
-        if other not in others or others[other].archived:
+    else:
+        other_type: ObjectType = "companies" if object_type == "deals" else "deals"
+        targets = []
+        for association in raw:
+            target = association.get("to") if isinstance(association, dict) else None
+            targets.append(
+                (other_type, str(target.get("id", "")) if isinstance(target, dict) else "")
+            )
+    for position, (other_type, other) in enumerate(targets):
+        record = backend.store(other_type).records.get(other)
+        if record is None or record.archived:
             raise validation_error(
                 f"{where}.associations[{position}]: no {SINGULAR_NAMES[other_type]} with id "
                 f"{other!r} to associate with"
             )
-        linked.append(other)
-    return linked
+    return targets

@@ -1,15 +1,15 @@
-"""Reading companies and deals: `GET /crm/v3/objects/{type}` (paged by an opaque `after`
+"""Reading contacts, companies and deals: `GET /crm/v3/objects/{type}` (paged by an opaque `after`
 cursor, `limit` up to 100, above → 400), `GET …/{id}` (also by a unique `idProperty`),
 `POST …/batch/read` (unknown or archived ids → 207 with one `OBJECT_NOT_FOUND` error listing
-them) and `POST …/search` (`search`). Contacts are read by `contacts`. Properties requested but
-empty are null; `propertiesWithHistory` is accepted and ignored.
+them) and `POST …/search` (`search`). Contacts are also read by `email` (`idProperty=email`).
+Properties requested but empty are null; `propertiesWithHistory` is accepted and ignored.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Mapping
 
-from crm_sandbox.hubspot import contacts
 from crm_sandbox.hubspot.calls import (
     Call,
     HubSpotApi,
@@ -26,6 +26,7 @@ from crm_sandbox.hubspot.calls import (
     object_type_of,
     requested_properties,
 )
+from crm_sandbox.hubspot.contacts import email_key
 from crm_sandbox.hubspot.errors import JsonObject, validation_error
 from crm_sandbox.hubspot.object_types import object_not_found
 from crm_sandbox.hubspot.records import ObjectStore, StoredRecord
@@ -65,11 +66,9 @@ def list_objects(api: HubSpotApi, call: Call) -> Reply:
 
 
 def get_object(api: HubSpotApi, call: Call) -> Reply:
-    if call.path["objectType"] in contacts.CONTACT_ALIASES:
-        names = list_param(call.query, "properties") or None
-        return Reply(200, contacts.get_contact(api.backend.contacts, call.path["objectId"], names))
     store = api.backend.store(object_type_of(call.path["objectType"]))
-    record = resolve(store, call.path["objectId"], call.query.get("idProperty"))
+    emails = api.backend.contact_emails
+    record = resolve(store, call.path["objectId"], call.query.get("idProperty"), emails)
     archived = bool_param(call.query, "archived", False)
     if record is None or record.archived != archived:
         raise object_not_found(store.object_type, call.path["objectId"])
@@ -93,7 +92,7 @@ def batch_read(api: HubSpotApi, call: Call) -> Reply:
         if object_id in seen:
             continue
         seen.add(object_id)
-        record = resolve(store, object_id, id_property)
+        record = resolve(store, object_id, id_property, api.backend.contact_emails)
         if record is None or record.archived != archived:
             missing.append(object_id)
         else:
@@ -115,7 +114,7 @@ def search(api: HubSpotApi, call: Call) -> Reply:
         call.body if call.body is not None else {},
         object_type=object_type,
         definitions=store.definitions,
-        associated_companies=lambda record: state.associated("deals", record.id),
+        associated_companies=lambda record: state.associated(object_type, record.id, "companies"),
     )
     index = state.search_index
     matches = run_search(plan, index.view(object_type, store.ordered), index.tie_key)
@@ -130,13 +129,23 @@ def search(api: HubSpotApi, call: Call) -> Reply:
     return Reply(200, body)
 
 
-def resolve(store: ObjectStore, object_id: str, id_property: str | None) -> StoredRecord | None:
+def resolve(
+    store: ObjectStore,
+    object_id: str,
+    id_property: str | None,
+    emails: Mapping[str, str] | None = None,
+) -> StoredRecord | None:
+    """The record an id names: by record id, a unique property (`idProperty`), or a contact's
+    `email` (`emails`: the backend's e-mail index)."""
     if id_property in (None, "", "hs_object_id"):
         return store.records.get(object_id)
     assert id_property is not None
+    if store.object_type == "contacts" and id_property == "email" and emails is not None:
+        found = emails.get(email_key(object_id))
+        return None if found is None else store.records.get(found)
     definition = store.definitions.get(id_property)
     if definition is None or not definition.has_unique_value:
-        singular = {"companies": "0-2", "deals": "0-3"}[store.object_type]
+        singular = {"contacts": "0-1", "companies": "0-2", "deals": "0-3"}[store.object_type]
         raise validation_error(
             f"Unable to perform read/update by non-unique {singular} property {id_property}"
         )

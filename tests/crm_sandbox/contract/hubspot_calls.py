@@ -36,9 +36,10 @@ class HubSpot:
         self.http = http
         self.companies = self._ids("companies")
         self.deals = self._ids("deals")
-        # The connector reads contacts only through associations; the sandbox lists none.
-        with sandbox.hubspot.lock:
-            self.contacts = [str(i) for i in list(sandbox.hubspot.contacts.records)[:2]]
+        # The connector reads a new contact's companies through associations: contacts that have one.
+        self.contacts = [
+            i for i in sandbox.hubspot.contact_ids() if sandbox.hubspot.contact_company_ids(i)
+        ][:2]
 
     def call(
         self,
@@ -92,17 +93,20 @@ def list_objects(object_type: str, properties: list[str], associations: list[str
     return send
 
 
-def search(object_type: str, properties: list[str], *, operator: str = "GTE") -> Send:
-    """The incremental pull's search: modified since a moment, oldest first, one page."""
+def search(
+    object_type: str,
+    properties: list[str],
+    *,
+    operator: str = "GTE",
+    modified: str = "hs_lastmodifieddate",
+) -> Send:
+    """The incremental pull's search: modified since a moment, oldest first, one page
+    (contacts' last-modified property is `lastmodifieddate`)."""
     body = {
         "filterGroups": [
-            {
-                "filters": [
-                    {"propertyName": "hs_lastmodifieddate", "operator": operator, "value": "0"}
-                ]
-            }
+            {"filters": [{"propertyName": modified, "operator": operator, "value": "0"}]}
         ],
-        "sorts": [{"propertyName": "hs_lastmodifieddate", "direction": "ASCENDING"}],
+        "sorts": [{"propertyName": modified, "direction": "ASCENDING"}],
         "properties": properties,
         "limit": 2,
     }
@@ -115,7 +119,9 @@ def search(object_type: str, properties: list[str], *, operator: str = "GTE") ->
 
 def batch_read(object_type: str, properties: list[str], *, missing: bool) -> Send:
     def send(api: HubSpot) -> Answer:
-        ids = api.companies if object_type == "companies" else api.deals
+        ids = {"companies": api.companies, "deals": api.deals, "contacts": api.contacts}[
+            object_type
+        ]
         wanted = [*ids[:2], *([MISSING_ID] if missing else [])]
         body = {"inputs": [{"id": i} for i in wanted], "properties": properties}
         return api.call(

@@ -7,7 +7,8 @@ bad value or filter, 401, 429).
 
 Calls the connectors do not make yet but the issue adds to the sandbox (pipelines, Associations
 v4 batch create and labels) have cases too; while the sandbox has no route for one, the case is
-a strict xfail, so it turns into a failure to look at the day the route lands.
+a strict xfail, so it turns into a failure to look at the day the route lands. Contacts (issue
+19: list, search on `lastmodifieddate`, batch read) are checked against the Contacts spec.
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ def hubspot(contract_sandbox: RunningSandbox) -> Iterator[HubSpot]:
 
 C = "hubspot/companies.json#"
 D = "hubspot/deals.json#"
+K = "hubspot/contacts.json#"
+CONTACT_PROPERTIES = ["email", "firstname", "lastname", "jobtitle", "hs_seniority"]
 P = "hubspot/properties.json#"
 A4 = "hubspot/associations_v4.json#"
 PROPS = "/crm/v3/properties/companies"
@@ -82,6 +85,24 @@ CASES: tuple[Case, ...] = (
         D + "CollectionResponseWithTotalSimplePublicObject",
         call.search("deals", DEAL_PROPERTIES),
         ("HubSpotClient.search",),
+    ),
+    Case(
+        "contacts.list with associations",
+        200,
+        K + "CollectionResponseSimplePublicObjectWithAssociationsForwardPaging",
+        call.list_objects("contacts", CONTACT_PROPERTIES, ["companies"]),
+    ),
+    Case(
+        "contacts.search",
+        200,
+        K + "CollectionResponseWithTotalSimplePublicObject",
+        call.search("contacts", CONTACT_PROPERTIES, modified="lastmodifieddate"),
+    ),
+    Case(
+        "contacts.batch_read unknown id 207",
+        207,
+        K + "BatchResponseSimplePublicObjectWithErrors",
+        call.batch_read("contacts", CONTACT_PROPERTIES, missing=True),
     ),
     Case(
         "companies.search bad operator 400",
