@@ -76,6 +76,7 @@ def contact_properties(at_ms: int) -> list[PropertyDefinition]:
         builtin("lastname", "Last Name", "string", "text", info, at_ms),
         builtin("jobtitle", "Job Title", "string", "text", info, at_ms),
         builtin("company", "Company Name", "string", "text", info, at_ms),
+        builtin("industry", "Industry", "string", "text", info, at_ms),
         builtin("website", "Website URL", "string", "text", info, at_ms),
         builtin("phone", "Phone Number", "string", "phonenumber", info, at_ms),
         builtin("city", "City", "string", "text", info, at_ms),
