@@ -71,7 +71,7 @@ class Seeding:
     leads_per_company: float
     as_of: datetime
     salesforce_icp_fields: bool
-    contacts_per_company: float = 1.5
+    contacts_per_company: float = 0.0
 
     def as_json(self) -> dict[str, Any]:
         return {

@@ -32,7 +32,6 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from crm_sandbox.core.faults import FaultInjector, FaultPlan
-from crm_sandbox.core.seed_contacts import DEFAULT_CONTACTS_PER_COMPANY
 from crm_sandbox.hubspot.limits import DAILY_LIMIT, RATE_LIMIT
 from crm_sandbox.hubspot.search_index import DEFAULT_SEARCH_LAG_S
 from crm_sandbox.hubspot.state import HubSpotState
@@ -256,7 +255,7 @@ def start_sandbox(
     salesforce_field_security: bool = True,
     salesforce_user_permissions: UserPermissions | None = None,
     search_lag_s: float = DEFAULT_SEARCH_LAG_S,
-    contacts_per_company: float = DEFAULT_CONTACTS_PER_COMPANY,
+    contacts_per_company: float = 0.0,
 ) -> RunningSandbox:
     """Seeds a HubSpot sandbox and serves it on 127.0.0.1 until `stop()`.
 
@@ -282,7 +281,9 @@ def start_sandbox(
     (`crm_sandbox.core.faults`; switch later with `set_faults`). `search_lag_s`: how long a
     HubSpot change takes to reach search (0: at once; `wait_search_indexed` waits for it).
     `contacts_per_company`: HubSpot contacts per company on average (`core.seed_contacts`; the
-    companies and deals do not change with it).
+    companies and deals do not change with it). None by default, so a test of companies counts
+    companies; `icp-sync sandbox`, the demo and the benchmarks seed
+    `DEFAULT_CONTACTS_PER_COMPANY` (1.5), as a real portal has contacts.
     Raises `SandboxError` if a port is taken.
     """
     from crm_sandbox.core.delivery import check_target_url

@@ -60,6 +60,7 @@ def demo(
     from app.store.migrate import upgrade_to_head
 
     require_sandbox("demo")
+    from crm_sandbox.core.seed_contacts import DEFAULT_CONTACTS_PER_COMPANY
     from crm_sandbox.sandbox import serve_app, start_sandbox
 
     rubric = resolve_rubric(rubric_file)
@@ -73,6 +74,7 @@ def demo(
     with start_sandbox(
         seed=seed,
         companies=companies,
+        contacts_per_company=DEFAULT_CONTACTS_PER_COMPANY,
         salesforce_port=0,
         salesforce_icp_fields=False,
         webhook_target=f"http://127.0.0.1:{port}",

@@ -52,7 +52,7 @@ def sandbox(
             help="Average HubSpot contacts per company (the companies and deals do not change "
             "with it).",
         ),
-    ] = 1.5,
+    ] = 1.5,  # crm_sandbox.core.seed_contacts.DEFAULT_CONTACTS_PER_COMPANY (an optional extra)
     rate_limit: Annotated[
         int,
         typer.Option(

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from crm_sandbox.core.seed import SeedCompany, SeedDeal
 
 DEFAULT_CONTACTS_PER_COMPANY = 1.5
+"""What `icp-sync sandbox`, the demo and the benchmarks seed (a library caller asks for it)."""
 SENIOR_BOOST = 2.0
 OWNER_POOL = ("75100011", "75100012", "75100013")
 _LEAD_STATUSES = ("NEW", "OPEN", "IN_PROGRESS", "ATTEMPTED_TO_CONTACT", "CONNECTED")

@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from datetime import date, datetime
 
 from crm_sandbox.core.seed import SeedData, generate
-from crm_sandbox.core.seed_contacts import DEFAULT_CONTACTS_PER_COMPANY
 from crm_sandbox.core.times import epoch_ms, iso_ms
 from crm_sandbox.hubspot.association_links import link
 from crm_sandbox.hubspot.association_types import default_type
@@ -37,7 +36,7 @@ class HubSpotState(HubSpotBackend):
         deals_per_company: float = 2.0,
         *,
         as_of: datetime | date | None = None,
-        contacts_per_company: float = DEFAULT_CONTACTS_PER_COMPANY,
+        contacts_per_company: float = 0.0,
     ) -> HubSpotState:
         state = cls()
         state.search_index.seed = seed
@@ -62,7 +61,7 @@ class HubSpotState(HubSpotBackend):
         deals_per_company: float,
         *,
         as_of: datetime | date | None = None,
-        contacts_per_company: float = DEFAULT_CONTACTS_PER_COMPANY,
+        contacts_per_company: float = 0.0,
     ) -> None:
         """Holds what `seeded(...)` would, in place, as if restarted (the control plane's reset):
         the API and the listeners keep this object, the request counts stay, so do the

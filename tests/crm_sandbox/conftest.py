@@ -18,7 +18,9 @@ AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
 def sandbox(start_shared_crm_sandbox: SandboxFactory) -> RunningSandbox:
     # Search limit relaxed: these tests are about the API's answers, through the bare client,
     # which does not pace its searches; the limit has its own tests (hubspot/test_search.py).
-    return start_shared_crm_sandbox(seed=11, companies=250, as_of=AS_OF, search_rate_limit=None)
+    return start_shared_crm_sandbox(
+        seed=11, companies=250, as_of=AS_OF, search_rate_limit=None, contacts_per_company=1.5
+    )
 
 
 @pytest.fixture(scope="session")

@@ -26,7 +26,9 @@ OBJECTS = ("Account", "Lead", "Opportunity")
 
 @pytest.fixture
 def sandbox(start_crm_sandbox: SandboxFactory) -> RunningSandbox:
-    return start_crm_sandbox(seed=3, companies=20, as_of=AS_OF, salesforce_port=0)
+    return start_crm_sandbox(
+        seed=3, companies=20, as_of=AS_OF, salesforce_port=0, contacts_per_company=1.5
+    )
 
 
 def hubspot_companies(sandbox: RunningSandbox) -> dict[str, dict[str, str]]:

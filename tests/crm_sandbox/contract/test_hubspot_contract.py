@@ -160,14 +160,14 @@ CASES: tuple[Case, ...] = (
         200,
         A4 + "BatchResponsePublicAssociationMultiWithLabel",
         call.associations("deals"),
-        ("HubSpotClient.company_ids",),
+        ("HubSpotClient.associated_ids",),
     ),
     Case(
         "associations.contacts_companies.batch_read",
         200,
         A4 + "BatchResponsePublicAssociationMultiWithLabel",
         call.associations("contacts"),
-        ("HubSpotClient.company_ids",),
+        ("HubSpotClient.associated_ids",),
     ),
     Case(
         "associations.deals_companies.batch_read unknown id 207",

@@ -140,7 +140,9 @@ def test_given_icp_syncs_setup_when_creating_the_group_and_tier_then_writable_an
 @pytest.fixture(scope="module")
 def companies_only(start_shared_crm_sandbox: SandboxFactory) -> Iterator[RunningSandbox]:
     scopes = ("crm.objects.companies.read", "crm.schemas.companies.read")
-    with start_shared_crm_sandbox(seed=3, companies=5, hubspot_scopes=scopes) as running:
+    with start_shared_crm_sandbox(
+        seed=3, companies=5, hubspot_scopes=scopes, contacts_per_company=1.5
+    ) as running:
         yield running
 
 

@@ -73,6 +73,7 @@ def running(events: Events, start_shared_crm_sandbox: SandboxFactory) -> Iterato
     with start_shared_crm_sandbox(
         seed=5,
         companies=20,
+        contacts_per_company=1.5,
         as_of=AS_OF,
         webhook_target=events.url,
         hubspot_app_secret="contact-events-secret",

@@ -12,7 +12,7 @@ AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
 
 def test_given_contacts_or_none_when_seeded_then_company_and_deal_records_are_identical() -> None:
     without = HubSpotState.seeded(5, 60, as_of=AS_OF, contacts_per_company=0)
-    default = HubSpotState.seeded(5, 60, as_of=AS_OF)
+    default = HubSpotState.seeded(5, 60, as_of=AS_OF, contacts_per_company=1.5)
 
     for object_type in ("companies", "deals"):
         ids = without.ids(object_type) + without.ids(object_type, archived=True)
@@ -25,7 +25,7 @@ def test_given_contacts_or_none_when_seeded_then_company_and_deal_records_are_id
 
 
 def test_given_seeded_contacts_then_primary_company_email_domain_and_deal_links_hold() -> None:
-    state = HubSpotState.seeded(5, 60, as_of=AS_OF)
+    state = HubSpotState.seeded(5, 60, as_of=AS_OF, contacts_per_company=1.5)
 
     for contact in state.contact_ids() + state.contact_ids(archived=True):
         values = state.contact(contact)

@@ -34,7 +34,9 @@ TIER = {
 
 @pytest.fixture
 def sandbox(start_crm_sandbox: SandboxFactory) -> RunningSandbox:
-    return start_crm_sandbox(seed=3, companies=10, as_of=AS_OF, search_lag_s=0)
+    return start_crm_sandbox(
+        seed=3, companies=10, as_of=AS_OF, search_lag_s=0, contacts_per_company=1.5
+    )
 
 
 @pytest.fixture
