@@ -117,7 +117,7 @@ def _print(report: dict[str, Any]) -> None:
             f"\nHubSpot contacts (their own deals, scored with their company's data, resampled"
             f" by company): {contacts['closed']} closed deals, {contacts['won']} won (base win"
             f" rate {pct(contacts['base_win_rate'])}), from {contacts['contacts']} contacts at"
-            f" {contacts['companies']} companies"
+            f" {contacts['companies']} companies and {contacts['without_company']} without one"
         )
         _print_figures(contacts)
 

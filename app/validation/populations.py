@@ -39,6 +39,9 @@ class Population:
         return self.name == CONTACTS
 
 
+COMPANY_CLUSTER, OWN_CLUSTER = "company:", "contact:"
+
+
 def cluster_of(crm_id: str, company_crm_id: str | None) -> str:
     """A contact's resampling cluster: its company, else itself (kept apart by a prefix)."""
-    return f"company:{company_crm_id}" if company_crm_id else f"contact:{crm_id}"
+    return COMPANY_CLUSTER + company_crm_id if company_crm_id else OWN_CLUSTER + crm_id

@@ -15,7 +15,8 @@ the rendered page, exactly the numbers the JSON holds:
   (`null` for none, a list for an interval): the text shown is only its formatting.
 
 HubSpot contacts, when there are, come after in a `<section data-population='contacts'>` of
-their own whose tables are named as the accounts' (read that section apart).
+their own whose tables are named as the accounts' (read that section apart), with how many
+contacts and companies in `population`.
 
 The charts keep their own attributes (`data-tier`, `data-win-rate`, `data-won`, `data-closed`,
 `data-from`, `data-lost`, `data-count`). Every text is escaped: account names come from a CRM.
@@ -134,11 +135,14 @@ def _contacts(contacts: Mapping[str, Any]) -> list[str]:
     parts = [
         "<section data-population='contacts'>",
         "<h2>HubSpot contacts: their own deals, scored with their company's data</h2>",
-        "<p>From "
+        "<p data-table='population'>From "
         + span("contacts", contacts["contacts"], str)
         + " contacts at "
         + span("companies", contacts["companies"], str)
-        + " companies; every interval resamples companies, not contacts.</p>",
+        + " companies and "
+        + span("without_company", contacts["without_company"], str)
+        + " without one; every interval resamples companies (a contact without one on its"
+        " own), not contacts.</p>",
         summary_paragraph(contacts),
         "<h3>Verdicts</h3>",
         verdicts_list("verdicts", contacts["verdicts"]),
@@ -151,6 +155,8 @@ def _contacts(contacts: Mapping[str, Any]) -> list[str]:
         criteria_table(contacts["criteria"]),
         "<h3>Negative ICP: what it would have thrown away</h3>",
         disqualifiers_table(contacts["disqualifiers"]),
+        "<h3>Win rate by tier and quarter (closed deals)</h3>",
+        quarters_table(contacts["quarters"], [row["tier"] for row in contacts["tiers"]]),
         "</section>",
     ]
     return parts

@@ -226,13 +226,15 @@ def summarise(
     seed: int = 0,
     high_at: float = 50.0,
     min_won: int = MIN_WON,
+    unit: str = "account",
 ) -> Validation:
     """All of the above on one set of outcomes, with totals and verdicts, as a
     :class:`Validation`.
 
     ``tiers`` is the rubric's tier order, best first, then ``disqualified``; ``weights`` maps
     each rubric criterion to its weight (criteria with weight > 0 are judged on their lift;
-    without ``weights`` every criterion seen is). Raises ``ValueError`` unless
+    without ``weights`` every criterion seen is). ``unit`` names what is resampled in the
+    warnings and verdicts (a contact's ``company``). Raises ``ValueError`` unless
     ``0 < confidence < 1`` and ``resamples >= 1``.
     """
     check_resampling(resamples, confidence)
@@ -275,6 +277,7 @@ def summarise(
                 min_accounts=MIN_ACCOUNTS,
                 min_outcome_accounts=MIN_OUTCOME_ACCOUNTS,
                 min_distinct_scores=MIN_DISTINCT_SCORES,
+                unit=unit,
             )
         ),
         accounts=size.accounts,
@@ -292,6 +295,7 @@ def summarise(
                 ranked_tiers=list(dict.fromkeys(tiers)),
                 weights=weights,
                 high_at=high_at,
+                unit=unit,
                 **found,
             )
         ),
