@@ -22,9 +22,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import yaml
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.rubric import DEFAULT_RUBRIC_PATH
+from app.rubric import Rubric, load_rubric
 from app.store.repo import upsert_accounts, upsert_deals
 from connectors.records import CrmDeal
 from tests.app.sync.records import T0, company, contact
@@ -35,34 +36,24 @@ JUNIORS = ("2", "4", "6", "8")
 ALONE = "9"
 """A contact without a company: a resampling cluster of its own."""
 
-_COMMENTED = """      # - id: decision_authority
-      #   field: title
-      #   weight: 15
-      #   reason: Decision authority
-      #   applies_to: [lead]
-      #   match:
-      #     - {label: C-level, points: 100, keywords: [chief, ceo, cro, cto, cfo, founder]}
-      #     - {label: VP, points: 80, keywords: [vp, vice president, head]}
-      #     - {label: manager, points: 60, keywords: [director, manager]}
-"""
-_SENIORITY = """      - id: seniority
-        field: title
-        weight: 100
-        reason: Seniority
-        applies_to: [contact]
-        match:
-          - {label: senior, points: 100, keywords: [chief, vp, head]}
-"""
+SENIORITY = {
+    "id": "seniority",
+    "field": "title",
+    "weight": 100,
+    "reason": "Seniority",
+    "applies_to": ["contact"],
+    "match": [{"label": "senior", "points": 100, "keywords": ["chief", "vp", "head"]}],
+}
 
 
 def seniority_rubric(folder: Path) -> Path:
     """The shipped rubric judging contacts on their seniority too (version `seniority`)."""
-    text = DEFAULT_RUBRIC_PATH.read_text(encoding="utf-8")
-    for old, new in ((_COMMENTED, _SENIORITY), ('"2026.11-default"', '"seniority"')):
-        assert old in text, old
-        text = text.replace(old, new)
+    document = load_rubric().model_dump(mode="json", exclude_none=True)
+    document["version"] = "seniority"
+    document["layers"]["behavioural"]["criteria"].append(SENIORITY)
+    Rubric.model_validate(document)
     path = folder / "seniority.yaml"
-    path.write_text(text, encoding="utf-8")
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
     return path
 
 

@@ -85,6 +85,7 @@ def test_given_contacts_into_disqualified_when_planned_with_csv_then_they_are_li
 ) -> None:
     strict = tmp_path / "strict.yaml"
     text = DEFAULT_RUBRIC_PATH.read_text(encoding="utf-8")
+    assert "less_than: 10\n" in text
     strict.write_text(text.replace("less_than: 10\n", "less_than: 1000\n"), encoding="utf-8")
     table = tmp_path / "changes.csv"
 
