@@ -13,6 +13,10 @@ parsed once per distinct day) into three arrays, accounts a page at a time
 (`app.validation.record_scores`), and an account's outcomes share its criteria and flags:
 the statistics take them as columns (`outcome_columns`), one record per account, not an
 object per deal.
+
+HubSpot contacts are a population of their own (`app.validation.populations`): their deals
+come through `deal_contacts`, each is scored with its company's data borrowed as a sync
+borrows it, and `population_columns` scores both populations in one pass over the store.
 """
 
 from __future__ import annotations

@@ -15,6 +15,8 @@ bootstrap over accounts (a cluster bootstrap): each resample draws every account
 Poisson(1) number of times (the Poisson bootstrap, the large-sample form of drawing accounts
 with replacement), with all of its deals, from a ``numpy`` generator seeded with ``seed``, so
 the same deals and seed always give the same intervals, in whatever order the deals come.
+Where the outcomes name a *cluster* per record (``OutcomeColumns.cluster``: a HubSpot
+contact's company), the cluster is what is resampled, as an account is.
 
 **Fast.** The deals are turned into arrays once. A statistic of a resample depends only on how
 many times each *kind* of account was drawn (for the AUC, accounts of the same score with the
