@@ -66,9 +66,10 @@ def plan(
     from app.validation.collection import collection_paused
     from app.validation.discarded import discarded_won
     from app.validation.json_out import Lazy, write_json
-    from app.validation.load import outcome_columns
+    from app.validation.load import population_columns
     from app.validation.plan import compare
-    from app.validation.rubric_validation import validate_rubric
+    from app.validation.populations import ACCOUNTS, CONTACTS
+    from app.validation.rubric_validation import contacts_validation, validate_rubric
     from app.validation.spool import Mapped
 
     if source not in (None, "hubspot", "salesforce"):
@@ -94,19 +95,23 @@ def plan(
                     keep=limit,
                 )
                 discarded = discarded_won(session, comparison.newly_disqualified)
-                found = {
-                    name: outcome_columns(
+                populations = {
+                    name: population_columns(
                         session, rubric, now=now, source=source, accounts=accounts
                     )
                     for name, rubric in (("champion", champion), ("challenger", challenger))
                 }
+            rubrics = (("champion", champion_rubric), ("challenger", challenger_rubric))
             with progress("statistics on both rubrics' closed deals"):
+                found = {name: populations[name][ACCOUNTS] for name, _ in rubrics}
                 figures = {
-                    name: asdict(validate_rubric(found[name], rubric))
-                    for name, rubric in (
-                        ("champion", champion_rubric),
-                        ("challenger", challenger_rubric),
-                    )
+                    name: asdict(validate_rubric(found[name], rubric)) for name, rubric in rubrics
+                }
+                contact_figures = {
+                    name: contacts_validation(populations[name][CONTACTS], rubric)
+                    if len(populations[name][CONTACTS])
+                    else None
+                    for name, rubric in rubrics
                 }
     finally:
         engine.dispose()
@@ -122,6 +127,8 @@ def plan(
         "no_longer_disqualified": Mapped(comparison.no_longer_disqualified, asdict),
         "discarded": _discarded_json(discarded),
     }
+    if comparison.contacts is not None:  # beside the accounts' figures, never mixed into them
+        report["contacts"] = _contacts_json(comparison.contacts, contact_figures, limit)
     if csv_path is not None:
         _write_csv(csv_path, comparison)
     if html is not None:
@@ -129,9 +136,34 @@ def plan(
         _write_html(html, title, figures["challenger"], found["challenger"].outcomes(), plan=report)
     if json_output:
         lazy = ("newly_disqualified", "no_longer_disqualified")
-        write_json({k: Lazy(v) if k in lazy else v for k, v in report.items()}, sys.stdout)
+
+        def lazily(part: dict[str, Any]) -> dict[str, Any]:
+            return {k: Lazy(v) if k in lazy else v for k, v in part.items()}
+
+        document = lazily(report)
+        if "contacts" in report:
+            document["contacts"] = lazily(report["contacts"])
+        write_json(document, sys.stdout)
         return
     _print_plan(report)
+
+
+def _contacts_json(
+    contacts: Comparison, figures: dict[str, dict[str, Any] | None], limit: int
+) -> dict[str, Any]:
+    """The contacts' tier movement and both rubrics' figures on their own deals (None without
+    any), apart from the accounts'."""
+    from app.validation.spool import Mapped
+
+    return {
+        "contacts": contacts.accounts,
+        "changed": contacts.changed_count,
+        "transitions": contacts.transitions,
+        "newly_disqualified": Mapped(contacts.newly_disqualified, asdict),
+        "changes": [asdict(c) for c in contacts.changed[:limit]],
+        "validation": figures,
+        "no_longer_disqualified": Mapped(contacts.no_longer_disqualified, asdict),
+    }
 
 
 def _discarded_json(discarded: DiscardedWon) -> dict[str, Any]:
@@ -150,6 +182,9 @@ def _write_csv(path: Path, comparison: Comparison) -> None:
     from app.validation.plan_csv import write_changes
 
     rows = chain(comparison.newly_disqualified, comparison.no_longer_disqualified)
+    if comparison.contacts is not None:  # after the accounts: a contact's type says so
+        contacts = comparison.contacts
+        rows = chain(rows, contacts.newly_disqualified, contacts.no_longer_disqualified)
     try:
         written = write_changes(path, rows)
     except OSError as error:
@@ -158,9 +193,6 @@ def _write_csv(path: Path, comparison: Comparison) -> None:
 
 
 def _print_plan(report: dict[str, Any]) -> None:
-    from rich.markup import escape
-    from rich.table import Table
-
     out = console()
     out.print(
         f"{report['challenger_version']} against {report['champion_version']}: "
@@ -169,23 +201,44 @@ def _print_plan(report: dict[str, Any]) -> None:
         f"{len(report['no_longer_disqualified'])} no longer disqualified (nothing written)"
     )
     listed = [row["tier"] for row in report["validation"]["champion"]["tiers"]]
-    seen = {t for row in report["transitions"].values() for t in row} | set(report["transitions"])
-    tiers = [t for t in listed if t in seen] + sorted(seen - set(listed))
-    matrix = Table(
-        title="Tier transitions (rows: now, columns: with the new rubric)", title_justify="left"
+    _print_movement(out, report, listed, "Tier transitions")
+    _print_disqualified(out, report)
+    _print_side_by_side(out, report["validation"], "Validation on closed deals")
+    contacts = report.get("contacts")
+    if contacts is None:
+        return
+    out.print(
+        f"\nHubSpot contacts (scored with their company's data): {contacts['changed']} of"
+        f" {contacts['contacts']} contacts change, {len(contacts['newly_disqualified'])} newly"
+        f" disqualified, {len(contacts['no_longer_disqualified'])} no longer disqualified"
     )
+    _print_movement(out, contacts, listed, "Contacts: tier transitions")
+    _print_lists(out, contacts)
+    if contacts["validation"]["champion"] and contacts["validation"]["challenger"]:
+        title = "Validation on contacts' closed deals (resampled by company)"
+        _print_side_by_side(out, contacts["validation"], title)
+
+
+def _print_movement(out: Console, part: dict[str, Any], listed: list[str], title: str) -> None:
+    """The tier transition matrix and the largest changes of accounts (or contacts)."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    seen = {t for row in part["transitions"].values() for t in row} | set(part["transitions"])
+    tiers = [t for t in listed if t in seen] + sorted(seen - set(listed))
+    matrix = Table(title=f"{title} (rows: now, columns: with the new rubric)", title_justify="left")
     matrix.add_column("now")
     for tier in tiers:
         matrix.add_column(tier, justify="right")
     for tier in tiers:
-        row = report["transitions"].get(tier, {})
+        row = part["transitions"].get(tier, {})
         matrix.add_row(tier, *(str(row.get(other, 0)) for other in tiers))
     out.print(matrix)
-    if report["changes"]:
+    if part["changes"]:
         changes = Table(title="Largest changes", title_justify="left")
         for column in ("crm", "id", "name", "tier", "score"):
             changes.add_column(column)
-        for change in report["changes"]:
+        for change in part["changes"]:
             changes.add_row(
                 change["source"],
                 change["crm_id"],
@@ -194,11 +247,15 @@ def _print_plan(report: dict[str, Any]) -> None:
                 f"{change['score_before']} → {change['score_after']}",
             )
         out.print(changes)
-    _print_disqualified(out, report)
-    side = Table(title="Validation on closed deals: champion vs challenger", title_justify="left")
+
+
+def _print_side_by_side(out: Console, validation: dict[str, Any], title: str) -> None:
+    from rich.table import Table
+
+    side = Table(title=f"{title}: champion vs challenger", title_justify="left")
     for column in ("figure", "champion", "challenger"):
         side.add_column(column, justify="left" if column == "figure" else "right")
-    champion, challenger = report["validation"]["champion"], report["validation"]["challenger"]
+    champion, challenger = validation["champion"], validation["challenger"]
     side.add_row("ROC AUC", num(champion["auc"]), num(challenger["auc"]))
     side.add_row(
         "ROC AUC: 95% interval",
@@ -223,6 +280,30 @@ def _print_plan(report: dict[str, Any]) -> None:
 def _print_disqualified(out: Console, report: dict[str, Any]) -> None:
     """Every account into or out of disqualified (the first `SHOWN` of each), then the won
     deals and revenue the new disqualifiers would have thrown away."""
+    from rich.table import Table
+
+    _print_lists(out, report)
+    discarded = report["discarded"]
+    if not report["newly_disqualified"]:
+        return
+    table = Table(
+        title="Won deals the new disqualifiers would have thrown away", title_justify="left"
+    )
+    for column in ("new disqualifier", "accounts", "won deals", "revenue", "no amount"):
+        table.add_column(column, justify="left" if column == "new disqualifier" else "right")
+    for row in (*discarded["by_flag"], discarded["total"]):
+        table.add_row(
+            row["flag"] or "all (a deal once)",
+            str(row["accounts"]),
+            str(row["won_deals"]),
+            f"{row['revenue']:,.2f}",
+            str(row["won_deals_without_amount"]),
+        )
+    out.print(table)
+
+
+def _print_lists(out: Console, part: dict[str, Any]) -> None:
+    """Every account (or contact) into or out of disqualified, the first `SHOWN` of each."""
     from rich.markup import escape
     from rich.table import Table
 
@@ -232,7 +313,7 @@ def _print_disqualified(out: Console, report: dict[str, Any]) -> None:
         ("newly_disqualified", "Newly disqualified"),
         ("no_longer_disqualified", "No longer disqualified"),
     ):
-        rows = report[key]
+        rows = part[key]
         if not rows:
             continue
         shown = (
@@ -256,20 +337,3 @@ def _print_disqualified(out: Console, report: dict[str, Any]) -> None:
                 " ".join(flags),
             )
         out.print(table)
-    discarded = report["discarded"]
-    if not report["newly_disqualified"]:
-        return
-    table = Table(
-        title="Won deals the new disqualifiers would have thrown away", title_justify="left"
-    )
-    for column in ("new disqualifier", "accounts", "won deals", "revenue", "no amount"):
-        table.add_column(column, justify="left" if column == "new disqualifier" else "right")
-    for row in (*discarded["by_flag"], discarded["total"]):
-        table.add_row(
-            row["flag"] or "all (a deal once)",
-            str(row["accounts"]),
-            str(row["won_deals"]),
-            f"{row['revenue']:,.2f}",
-            str(row["won_deals_without_amount"]),
-        )
-    out.print(table)

@@ -48,8 +48,9 @@ def validate(
     from app.store.engine import make_engine, make_session_factory
     from app.store.migrate import require_usable_schema
     from app.validation.collection import collection_paused
-    from app.validation.load import outcome_columns
-    from app.validation.rubric_validation import validate_rubric
+    from app.validation.load import population_columns
+    from app.validation.populations import ACCOUNTS, CONTACTS
+    from app.validation.rubric_validation import contacts_validation, validate_rubric
 
     first_day: date | None = None
     if since is not None:
@@ -78,7 +79,7 @@ def validate(
             collection_paused(),
             progress("reading and scoring closed deals") as advance,
         ):
-            found = outcome_columns(
+            populations = population_columns(
                 session,
                 compile_rubric(rubric),
                 now=datetime.now(UTC),
@@ -88,9 +89,12 @@ def validate(
             )
     finally:
         engine.dispose()
-    with progress(f"statistics on {len(found):,} closed deals"):
+    found, contacts = populations[ACCOUNTS], populations[CONTACTS]
+    with progress(f"statistics on {len(found) + len(contacts):,} closed deals"):
         report = asdict(validate_rubric(found, rubric))
-    report["rubric_version"] = rubric.version
+        report["rubric_version"] = rubric.version
+        if len(contacts):  # beside the accounts' figures, never mixed into them
+            report["contacts"] = contacts_validation(contacts, rubric)
     if html is not None:
         _write_html(html, f"ICP validation — rubric {rubric.version}", report, found.outcomes())
     if json_output:
@@ -100,14 +104,29 @@ def validate(
 
 
 def _print(report: dict[str, Any]) -> None:
-    from rich.table import Table
-
     out = console()
     out.print(
         f"rubric {report['rubric_version']}: {report['closed']} closed deals, "
         f"{report['won']} won (base win rate {pct(report['base_win_rate'])})"
         f", from {report.get('accounts', 0)} accounts"
     )
+    _print_figures(report)
+    contacts = report.get("contacts")
+    if contacts:
+        out.print(
+            f"\nHubSpot contacts (their own deals, scored with their company's data, resampled"
+            f" by company): {contacts['closed']} closed deals, {contacts['won']} won (base win"
+            f" rate {pct(contacts['base_win_rate'])}), from {contacts['contacts']} contacts at"
+            f" {contacts['companies']} companies and {contacts['without_company']} without one"
+        )
+        _print_figures(contacts)
+
+
+def _print_figures(report: dict[str, Any]) -> None:
+    """Every table of one population's figures, its verdicts and warnings."""
+    from rich.table import Table
+
+    out = console()
     tiers = Table(title="Win rate by tier", title_justify="left")
     for column in ("tier", "won", "lost", "closed", "win rate", "95% interval", "lift"):
         tiers.add_column(column, justify="left" if column == "tier" else "right")

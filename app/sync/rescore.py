@@ -16,7 +16,15 @@ from app.store.repo import accounts_by_domains, contacts_of, deal_counts, live_a
 from app.store.tables import Account, Score, ScoreHistory, WritebackState
 from app.sync import challengers as shadow
 from app.sync.challengers import Challenger
-from app.sync.facts import COMPANY, CONTACT, DEAL_FIELDS, DONOR, LEAD, donor_key
+from app.sync.facts import (
+    COMPANY,
+    CONTACT,
+    DEAL_FIELDS,
+    DONOR,
+    LEAD,
+    AccountColumns,
+    donor_key,
+)
 from app.sync.score_rows import account_score, differs, history_values, prepare, score_values
 from app.sync.writeback import mark_desired
 from connectors.base import AccountScore
@@ -176,7 +184,9 @@ def scored(
     return result if reason is None else result._replace(reasons=(reason, *result.reasons))
 
 
-def donors_of(session: Session, source: str, accounts: Sequence[Account]) -> dict[str, Account]:
+def donors_of(
+    session: Session, source: str, accounts: Sequence[AccountColumns]
+) -> dict[str, Account]:
     """For the prospects among `accounts`: `donor_key` → the record it falls back on: for a
     lead's domain the oldest live account there (so the choice is stable), for a contact's
     company id that company while it is live."""

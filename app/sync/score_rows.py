@@ -55,20 +55,29 @@ def prepare(
     domain, a contact's company id) → the record a prospect falls back on; `counts`: deal
     counts by CRM id (empty when the rubric reads no deals)."""
     for account in accounts:
-        facts = account_facts(account, counts.get(account.crm_id, NO_DEALS))
-        reason: str | None = None
-        extra: str | None = None
-        if account.object_type in PROSPECTS:
-            key = donor_key(account)
-            donor = donors.get(key) if key else None
-            if donor is not None and donor.object_type != PROSPECTS[account.object_type]:
-                donor = None
-            donor_deals = counts.get(donor.crm_id, NO_DEALS) if donor else NO_DEALS
-            facts, reason = with_account_fallback(rubric, facts, donor, donor_deals)
-            extra = reason
-        elif account.object_type in DONORS:
-            extra = lead_inputs_hash(rubric, facts)
+        facts, reason = facts_of(account, donors, counts, rubric)
+        extra = lead_inputs_hash(rubric, facts) if account.object_type in DONORS else reason
         yield account, facts, reason, input_hash(rubric, facts, extra)
+
+
+def facts_of(
+    account: AccountColumns,
+    donors: Mapping[str, AccountColumns],
+    counts: Mapping[str, DealCounts],
+    rubric: CompiledRubric,
+) -> tuple[AccountFacts, str | None]:
+    """What `prepare` scores of one account, without the digest: its facts (a prospect's
+    completed from its donor) and the reason line saying where a prospect's company data came
+    from (None for any other record)."""
+    facts = account_facts(account, counts.get(account.crm_id, NO_DEALS))
+    if account.object_type not in PROSPECTS:
+        return facts, None
+    key = donor_key(account)
+    donor = donors.get(key) if key else None
+    if donor is not None and donor.object_type != PROSPECTS[account.object_type]:
+        donor = None
+    donor_deals = counts.get(donor.crm_id, NO_DEALS) if donor else NO_DEALS
+    return with_account_fallback(rubric, facts, donor, donor_deals)
 
 
 def differs(current: ScoreContent, result: ScoreResult) -> bool:

@@ -8,10 +8,12 @@ scored and reduced to what the command keeps (counts, and a few numbers per acco
 dropped. Two scores of an account:
 
 - `own`: the account's own facts without its deal counts, what validation grades (a rubric
-  reading `deals_won` would otherwise be graded on the very outcome it predicts);
-- `as_synced`: the facts a sync scores (`app.sync.rescore.prepared`: deal counts, a lead
-  completed from its account), what `plan` compares. They are the account's own facts, so
-  the same score, unless the rubric reads deal counts or the record is a lead.
+  reading `deals_won` would otherwise be graded on the very outcome it predicts); a prospect
+  (a lead, a HubSpot contact) completed from its donor as a sync does, without the donor's
+  deal counts either (a contact's deals are mostly its company's);
+- `as_synced`: the facts a sync scores (`app.sync.rescore.prepared`: deal counts, a prospect
+  completed from its donor), what `plan` compares. They are the account's own facts, so
+  the same score, unless the rubric reads deal counts or the record is a prospect.
 """
 
 from __future__ import annotations
@@ -27,11 +29,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.scoring import AccountFacts, CompiledRubric, ScoreResult, score
-from app.store.repo import DealCounts, accounts_by_domains, deal_counts
+from app.store.repo import DealCounts, deal_counts
 from app.store.tables import Account
-from app.sync.facts import DEAL_FIELDS, DONOR, LEAD, account_facts, with_account_fallback
-from app.sync.rescore import scored
+from app.sync.facts import DEAL_FIELDS, PROSPECTS, AccountColumns, account_facts
+from app.sync.rescore import donors_of, scored
+from app.sync.score_rows import facts_of
 from app.validation.driver import driver_rows
+from app.validation.populations import ACCOUNTS, Population
 
 if TYPE_CHECKING:
     from app.validation.record_scores import Candidates, RecordScores
@@ -42,6 +46,8 @@ ClosedDeals = tuple[Ints, Bools, Ints]
 """Per closed deal and linked account: account id, won, close day (a date ordinal)."""
 Progress = Callable[[int], None]
 """Called with how many more records were read or scored."""
+Donors = Mapping[str, Mapping[str, AccountColumns]]
+"""Per source: `donor_key` → the record a prospect of a page falls back on (`donors_of`)."""
 
 
 class AccountRow(NamedTuple):
@@ -108,12 +114,34 @@ class ScoredAccounts:
         self._now = now
         self._source = source
         self.progress: Progress = progress or _ignore
-        self.closed_deals: ClosedDeals | None = None
-        """Read by `app.validation.load` on first use, reused by the next."""
-        self.candidates: dict[date | None, Candidates] = {}
+        self.populations: dict[str, Population] = {}
+        """Per population (`app.validation.populations`): its closed deals, read by
+        `app.validation.load` on first use, its candidates and scores."""
+
+    def population(self, name: str) -> Population:
+        found = self.populations.get(name)
+        if found is None:
+            found = self.populations[name] = Population(name)
+        return found
+
+    @property
+    def closed_deals(self) -> ClosedDeals | None:
+        """The accounts' closed deals (contacts' are their population's)."""
+        return self.population(ACCOUNTS).closed_deals
+
+    @closed_deals.setter
+    def closed_deals(self, deals: ClosedDeals | None) -> None:
+        self.population(ACCOUNTS).closed_deals = deals
+
+    @property
+    def candidates(self) -> dict[date | None, Candidates]:
         """The accounts of `closed_deals` per `since`, shared by the rubrics' outcomes."""
-        self.record_scores: dict[tuple[str, date | None], RecordScores] = {}
-        """Per rubric fingerprint and `since`: its candidates' own scores, until taken."""
+        return self.population(ACCOUNTS).candidates
+
+    @property
+    def record_scores(self) -> dict[tuple[str, date | None], RecordScores]:
+        """Per rubric fingerprint and `since`: the accounts' own scores, until taken."""
+        return self.population(ACCOUNTS).record_scores
 
     @property
     def now(self) -> datetime:
@@ -138,45 +166,63 @@ class ScoredAccounts:
             yield [AccountRow(*values) for values in chunk]
             self.progress(len(chunk))
 
-    def own(self, rubric: CompiledRubric, row: AccountRow) -> ScoreResult:
-        """The account's score on its own facts, without its deal counts."""
-        return score(self.own_facts(row), rubric, self._now)
+    def donors(self, rows: Sequence[AccountRow]) -> Donors:
+        """The donors of the prospects among `rows`, looked up as a sync looks them up."""
+        prospects: dict[str, list[AccountRow]] = {}
+        for row in rows:
+            if row.object_type in PROSPECTS:
+                prospects.setdefault(row.source, []).append(row)
+        return {
+            source: donors_of(self._session, source, found) for source, found in prospects.items()
+        }
+
+    def own(self, rubric: CompiledRubric, row: AccountRow, donors: Donors) -> ScoreResult:
+        """The account's score on its own facts, without deal counts (a prospect's completed
+        from its donor among `donors`)."""
+        return score(self.own_facts(row, rubric, donors), rubric, self._now)
 
     @staticmethod
-    def own_facts(row: AccountRow) -> AccountFacts:
-        return account_facts(row, _NO_DEALS)
+    def own_facts(row: AccountRow, rubric: CompiledRubric, donors: Donors) -> AccountFacts:
+        """The same for every rubric but a prospect's (what it borrows is what the rubric
+        reads)."""
+        if row.object_type not in PROSPECTS:
+            return account_facts(row, _NO_DEALS)
+        return facts_of(row, donors.get(row.source, {}), {}, rubric)[0]
 
     def as_synced(
         self,
         rows: Sequence[AccountRow],
         rubric: CompiledRubric,
         own: Callable[[int], ScoreResult],
+        donors: Donors,
     ) -> list[ScoreResult]:
         """The score a sync would give each of `rows` now (`prepared`, then `scored`): `own`
-        (by position in `rows`) unless the rubric reads deal counts or the row is a lead."""
+        (by position in `rows`) unless the rubric reads deal counts or the row is a prospect.
+        `donors`: those of `rows`' prospects."""
         reads_deals = bool(rubric.fields_read & DEAL_FIELDS)
         special: dict[str, list[AccountRow]] = {}
         for row in rows:
-            if reads_deals or row.object_type == LEAD:
+            if reads_deals or row.object_type in PROSPECTS:
                 special.setdefault(row.source, []).append(row)
         synced: dict[int, ScoreResult] = {}
         for source, found in special.items():
-            synced.update(self._synced(source, found, rubric))
+            synced.update(self._synced(source, found, rubric, donors.get(source, {})))
         return [
             result if (result := synced.get(row.id)) is not None else own(i)
             for i, row in enumerate(rows)
         ]
 
     def _synced(
-        self, source: str, rows: Sequence[AccountRow], rubric: CompiledRubric
+        self,
+        source: str,
+        rows: Sequence[AccountRow],
+        rubric: CompiledRubric,
+        donors: Mapping[str, AccountColumns],
     ) -> Iterator[tuple[int, ScoreResult]]:
         """What `app.sync.rescore.prepared` computes for these rows (without the input
         digest, which only a stored score needs), scored as `scored` does. Per row the same
-        whatever rows come with it: a lead's donor is the oldest live account of its domain."""
-        domains = {r.domain for r in rows if r.object_type == LEAD and r.domain}
-        donors: dict[str, Account] = {}
-        for account in accounts_by_domains(self._session, source, DONOR, domains):
-            donors.setdefault(str(account.domain), account)
+        whatever rows come with it: a lead's donor is the oldest live account of its domain,
+        a contact's its live company."""
         counts = (
             deal_counts(
                 self._session,
@@ -187,12 +233,7 @@ class ScoredAccounts:
             else {}
         )
         for row in rows:
-            facts = account_facts(row, counts.get(row.crm_id, _NO_DEALS))
-            reason: str | None = None
-            if row.object_type == LEAD:
-                donor = donors.get(row.domain) if row.domain else None
-                donor_deals = counts.get(donor.crm_id, _NO_DEALS) if donor else _NO_DEALS
-                facts, reason = with_account_fallback(rubric, facts, donor, donor_deals)
+            facts, reason = facts_of(row, donors, counts, rubric)
             yield row.id, scored(facts, reason, rubric, self._now)
 
 

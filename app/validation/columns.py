@@ -63,7 +63,7 @@ class OutcomeColumns:
     """Per record: `account_id`, `score`, `tier`, `criteria`, `flags` (as in `Outcome`);
     per deal: `deal_record` (index into the records), `won`, `closed_on` (a date ordinal).
     Every record has at least one deal, and records are numbered in the order their first
-    deal comes."""
+    deal comes. `cluster`: see below."""
 
     account_id: list[str]
     score: list[int]
@@ -73,6 +73,9 @@ class OutcomeColumns:
     deal_record: Ints
     won: Bools
     closed_on: Ints
+    cluster: list[str] | None = None
+    """Per record, what the bootstrap resamples it with (a contact's company); None: each
+    record by its `account_id`."""
 
     def __len__(self) -> int:
         return len(self.deal_record)

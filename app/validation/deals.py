@@ -31,7 +31,7 @@ class Deals:
     """
 
     n: int
-    accounts: int
+    accounts: int  # distinct accounts resampled (a contact's: its company, its cluster)
     won: Bools  # per deal
     tier: Ints  # per deal, index into tier_names
     quarter: Ints  # per deal, year * 4 + quarter - 1
@@ -129,7 +129,10 @@ def deals_of(outcomes: Outcomes, tiers: Sequence[str], extra_criteria: Sequence[
     columns = columns_of(outcomes)
     record = columns.deal_record
     n = len(record)
-    account_of_record, accounts = _account_index(columns.account_id)
+    # what is resampled: the account, or the record's cluster (a contact's company)
+    account_of_record, accounts = _account_index(
+        columns.account_id if columns.cluster is None else columns.cluster
+    )
     raw_tier, seen_tiers = _index(columns.tier)
     tier_names = list(dict.fromkeys(tiers))
     tier_names += sorted(set(seen_tiers) - set(tier_names))

@@ -29,3 +29,8 @@ def num_interval(interval: Sequence[float] | None) -> str:
 
 def pct_interval(interval: Sequence[float] | None) -> str:
     return "—" if not interval else f"{interval[0]:.1%}–{interval[1]:.1%}"
+
+
+def plural(noun: str) -> str:
+    """The plural of the few nouns counted in sentences (an account, a company)."""
+    return noun[:-1] + "ies" if noun.endswith("y") else noun + "s"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -17,10 +17,11 @@ from sqlalchemy.orm import Session
 
 from app.rubric.model import DISQUALIFIED_TIER
 from app.scoring import AccountFacts, CompiledRubric, ScoreResult, score
-from app.sync.facts import AccountColumns
-from app.validation.accounts import AccountRow, ScoredAccounts
+from app.sync.facts import CONTACT, PROSPECTS, AccountColumns
+from app.validation.accounts import AccountRow, Donors, ScoredAccounts
 from app.validation.load import candidates
-from app.validation.record_scores import RecordScores, positions
+from app.validation.populations import ACCOUNTS, CONTACTS, POPULATIONS
+from app.validation.record_scores import Candidates, RecordScores, positions
 from app.validation.spool import Spool
 
 INTO, OUT_OF = "into", "out_of"
@@ -58,6 +59,9 @@ class Comparison:
     newly_disqualified: Sequence[Change]
     no_longer_disqualified: Sequence[Change]
     """In the order of `changed`, every one, read from a temporary file as they are listed."""
+    contacts: Comparison | None = None
+    """The same of the HubSpot contacts, counted apart from the accounts above (None: the
+    store holds no live contact)."""
 
 
 def compare(
@@ -70,42 +74,55 @@ def compare(
     accounts: ScoredAccounts | None = None,
     keep: int | None = None,
 ) -> Comparison:
-    """Every account scored by both rubrics, a page at a time. `accounts`: shared with the
-    command's other calls (its `now` is the one scored with): then the closed deals are read
-    first, and both rubrics' own scores of their accounts are kept on it, in the same pass,
-    for `outcome_columns`. `keep`: how many of the largest changes `changed` holds."""
+    """Every account scored by both rubrics, a page at a time, the HubSpot contacts counted
+    apart (`Comparison.contacts`). `accounts`: shared with the command's other calls (its
+    `now` is the one scored with): then the closed deals are read first, and both rubrics'
+    own scores of their accounts and contacts are kept on it, in the same pass, for
+    `population_columns`. `keep`: how many of the largest changes `changed` holds."""
     shared = accounts is not None
     if accounts is None:
         accounts = ScoredAccounts(session, now=now, source=source)
-    found = candidates(session, accounts, None) if shared else None
-    filling: list[tuple[int, RecordScores]] = []
-    if found is not None:
+    filling: list[tuple[int, Candidates, RecordScores]] = []
+    for name in POPULATIONS if shared else ():
+        found = candidates(session, accounts, None, name)
+        population = accounts.population(name)
         for index, rubric in enumerate((champion, challenger)):
             key = (rubric.fingerprint, None)
-            if key not in accounts.record_scores:
-                accounts.record_scores[key] = RecordScores(len(found.ids))
-                filling.append((index, accounts.record_scores[key]))
-    tally = _Tally(keep)
+            if key not in population.record_scores:
+                scores = RecordScores(len(found.ids), by_company=population.by_company)
+                population.record_scores[key] = scores
+                filling.append((index, found, scores))
+    tallies = {ACCOUNTS: _Tally(keep), CONTACTS: _Tally(keep)}
     for rows in accounts.pages():
         page = _Page(accounts, rows)
         own = (page.scorer(champion), page.scorer(challenger))
-        olds = accounts.as_synced(rows, champion, own[0])
-        news = accounts.as_synced(rows, challenger, own[1])
-        if found is not None and filling:
+        olds = accounts.as_synced(rows, champion, own[0], page.donors)
+        news = accounts.as_synced(rows, challenger, own[1], page.donors)
+        for index, found, scores in filling:
             for i, at in positions(found, rows):
-                for index, scores in filling:
-                    scores.add(at, rows[i], own[index](i))
+                scores.add(at, rows[i], own[index](i))
         for row, old, new in zip(rows, olds, news, strict=True):
-            tally.add(row, old, new)
-    return tally.comparison()
+            tallies[CONTACTS if row.object_type == CONTACT else ACCOUNTS].add(row, old, new)
+    comparison = tallies[ACCOUNTS].comparison()
+    if tallies[CONTACTS].total:
+        return replace(comparison, contacts=tallies[CONTACTS].comparison())
+    return comparison
 
 
 class _Page:
-    """The own facts and scores of one page of accounts, each made once, when first asked."""
+    """The own facts and scores of one page of accounts, and the donors of its prospects,
+    each made once, when first asked."""
 
     def __init__(self, accounts: ScoredAccounts, rows: Sequence[AccountRow]) -> None:
         self._accounts, self._rows = accounts, rows
         self._facts: dict[int, AccountFacts] = {}
+        self._donors: Donors | None = None
+
+    @property
+    def donors(self) -> Donors:
+        if self._donors is None:
+            self._donors = self._accounts.donors(self._rows)
+        return self._donors
 
     def scorer(self, rubric: CompiledRubric) -> Callable[[int], ScoreResult]:
         results: dict[int, ScoreResult] = {}
@@ -113,9 +130,12 @@ class _Page:
         def own(i: int) -> ScoreResult:
             result = results.get(i)
             if result is None:
-                facts = self._facts.get(i)
+                row = self._rows[i]
+                facts = None if row.object_type in PROSPECTS else self._facts.get(i)
                 if facts is None:
-                    facts = self._facts[i] = self._accounts.own_facts(self._rows[i])
+                    facts = self._accounts.own_facts(row, rubric, self.donors)
+                    if row.object_type not in PROSPECTS:  # the same for every rubric
+                        self._facts[i] = facts
                 result = results[i] = score(facts, rubric, self._accounts.now)
             return result
 

@@ -19,6 +19,7 @@ import numpy as np
 from app.scoring import ScoreResult
 from app.validation.accounts import AccountRow, Bools, ClosedDeals, Ints
 from app.validation.columns import CriteriaTable, OutcomeColumns
+from app.validation.populations import cluster_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +60,11 @@ class RecordScores:
     as the pages of accounts go by; a candidate never filled was not read live (archived or
     deleted by a sync after the deals were read): its deals are left out."""
 
-    def __init__(self, candidates: int) -> None:
+    def __init__(self, candidates: int, *, by_company: bool = False) -> None:
         self.seen = np.zeros(candidates, np.bool_)
         self.crm_id: list[str] = [""] * candidates
+        self.cluster: list[str] | None = [""] * candidates if by_company else None
+        """With `by_company`: each candidate's resampling cluster (`cluster_of`)."""
         self.score = np.zeros(candidates, np.int64)
         self.tier: list[str] = [""] * candidates
         self.flags: list[tuple[str, ...]] = [()] * candidates
@@ -72,6 +75,8 @@ class RecordScores:
     def add(self, at: int, row: AccountRow, result: ScoreResult) -> None:
         self.seen[at] = True
         self.crm_id[at] = row.crm_id
+        if self.cluster is not None:
+            self.cluster[at] = cluster_of(row.crm_id, row.company_crm_id)
         self.score[at] = result.score
         self.tier[at] = result.tier
         self.flags[at] = self._flag_sets.setdefault(result.flags, result.flags)
@@ -121,4 +126,5 @@ def outcome_columns_of(candidates: Candidates, scores: RecordScores) -> OutcomeC
         deal_record=rank[inverse.reshape(-1)],
         won=won,
         closed_on=day,
+        cluster=None if scores.cluster is None else [scores.cluster[i] for i in records],
     )

@@ -14,6 +14,10 @@ the rendered page, exactly the numbers the JSON holds:
 - `data-field` names the figure as the JSON does and `data-value` holds its JSON value
   (`null` for none, a list for an interval): the text shown is only its formatting.
 
+HubSpot contacts, when there are, come after in a `<section data-population='contacts'>` of
+their own whose tables are named as the accounts' (read that section apart), with how many
+contacts and companies in `population`.
+
 The charts keep their own attributes (`data-tier`, `data-win-rate`, `data-won`, `data-closed`,
 `data-from`, `data-lost`, `data-count`). Every text is escaped: account names come from a CRM.
 
@@ -121,6 +125,40 @@ def _validation(
         "<h2>Win rate by tier and quarter (closed deals)</h2>",
         quarters_table(validation["quarters"], [row["tier"] for row in validation["tiers"]]),
     ]
+    if validation.get("contacts"):
+        parts += _contacts(validation["contacts"])
+    return parts
+
+
+def _contacts(contacts: Mapping[str, Any]) -> list[str]:
+    """The contacts' figures in a section of their own, its tables named as the accounts'."""
+    parts = [
+        "<section data-population='contacts'>",
+        "<h2>HubSpot contacts: their own deals, scored with their company's data</h2>",
+        "<p data-table='population'>From "
+        + span("contacts", contacts["contacts"], str)
+        + " contacts at "
+        + span("companies", contacts["companies"], str)
+        + " companies and "
+        + span("without_company", contacts["without_company"], str)
+        + " without one; every interval resamples companies (a contact without one on its"
+        " own), not contacts.</p>",
+        summary_paragraph(contacts),
+        "<h3>Verdicts</h3>",
+        verdicts_list("verdicts", contacts["verdicts"]),
+    ]
+    parts += warnings_list(contacts["warnings"])
+    parts += [
+        "<h3>Win rate by tier</h3>",
+        tiers_table(contacts["tiers"]),
+        "<h3>Criteria: win rate when high (≥ 50 points) vs not</h3>",
+        criteria_table(contacts["criteria"]),
+        "<h3>Negative ICP: what it would have thrown away</h3>",
+        disqualifiers_table(contacts["disqualifiers"]),
+        "<h3>Win rate by tier and quarter (closed deals)</h3>",
+        quarters_table(contacts["quarters"], [row["tier"] for row in contacts["tiers"]]),
+        "</section>",
+    ]
     return parts
 
 
@@ -172,5 +210,47 @@ def _plan(
         tier_chart(charted["tiers"]),
         "<h2>New rubric: score distribution, won (green) vs lost (red), by 10-point bin</h2>",
         histogram_chart(histogram),
+    ]
+    if plan.get("contacts"):
+        parts += _plan_contacts(plan["contacts"], tiers)
+    return parts
+
+
+def _plan_contacts(contacts: Mapping[str, Any], tiers: Sequence[str]) -> list[str]:
+    """The contacts' tier movement and figures in a section of their own, its tables named as
+    the accounts'."""
+    into, out_of = contacts["newly_disqualified"], contacts["no_longer_disqualified"]
+    parts = [
+        "<section data-population='contacts'>",
+        "<h2>HubSpot contacts, scored with their company's data</h2>",
+        "<p data-table='plan-summary'>"
+        + span("changed", contacts["changed"], str)
+        + " of "
+        + span("contacts", contacts["contacts"], str)
+        + " contacts change, "
+        + span("newly_disqualified", len(into), str)
+        + " newly disqualified, "
+        + span("no_longer_disqualified", len(out_of), str)
+        + " no longer disqualified.</p>",
+        "<h3>Tier transitions</h3>",
+        transitions_table(contacts["transitions"], tiers).replace(
+            "id='tier-transitions'", "id='contact-tier-transitions'", 1
+        ),
+    ]
+    champion, challenger = contacts["validation"]["champion"], contacts["validation"]["challenger"]
+    if champion and challenger:
+        parts += [
+            "<h3>Validation on their closed deals (resampled by company): current vs new</h3>",
+            side_by_side_table(champion, challenger),
+            side_by_side_tiers_table(champion, challenger, tiers),
+        ]
+    parts += [
+        "<h3>Largest changes</h3>",
+        changes_table("changes", contacts["changes"], contacts["changed"], "--limit lists more"),
+        "<h3>Newly disqualified</h3>",
+        changes_table("newly-disqualified", into[:SHOWN], len(into), LISTED_ALL),
+        "<h3>No longer disqualified</h3>",
+        changes_table("no-longer-disqualified", out_of[:SHOWN], len(out_of), LISTED_ALL),
+        "</section>",
     ]
     return parts

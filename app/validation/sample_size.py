@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.validation.deals import Deals
+from app.validation.figures import plural
 from app.validation.records import TierRate
 
 #: The rule of thumb (30-50 closed-won deals) below which win rates are indicative only.
@@ -24,7 +25,7 @@ MIN_DISTINCT_SCORES = 20
 
 
 def _plural(n: int, kind: str) -> str:
-    return f"{n:,} {kind}" + ("" if n == 1 else "s")
+    return f"{n:,} {kind if n == 1 else plural(kind)}"
 
 
 def _deals_word(n: int, kind: str) -> str:
@@ -58,7 +59,9 @@ def warnings_of(
     min_accounts: int,
     min_outcome_accounts: int,
     min_distinct_scores: int,
+    unit: str = "account",
 ) -> list[str]:
+    """`unit`: what is resampled (an account, a contact's company), in words."""
     won = int(deals.cell_won.sum())
     lost = deals.n - won
     out: list[str] = []
@@ -76,20 +79,22 @@ def warnings_of(
         if size.accounts < min_accounts:
             out.append(
                 f"the {_deals_word(deals.n, 'closed')} come from"
-                f" {_plural(size.accounts, 'account')}"
-                f" (fewer than {min_accounts}): the deals of one account are not independent, so"
-                f" the evidence is that of {_plural(size.accounts, 'account')}, not"
+                f" {_plural(size.accounts, unit)}"
+                f" (fewer than {min_accounts}): the deals of one {unit} are not independent, so"
+                f" the evidence is that of {_plural(size.accounts, unit)}, not"
                 f" {_deals_word(deals.n, 'closed')}; treat every figure as indicative"
             )
         for n, kind in ((size.won_accounts, "won"), (size.lost_accounts, "lost")):
             if 0 < n < min_outcome_accounts:
                 out.append(
-                    f"just {_plural(n, 'account')} {kind} a deal (fewer than"
-                    f" {min_outcome_accounts}): win rates and the AUC rest on too few accounts"
+                    f"just {_plural(n, unit)} {kind} a deal (fewer than"
+                    f" {min_outcome_accounts}): win rates and the AUC rest on too few"
+                    f" {plural(unit)}"
                 )
         if size.distinct_scores < min_distinct_scores:
+            holders = "the deals' accounts" if unit == "account" else "the deals"
             out.append(
-                f"the deals' accounts hold {_plural(size.distinct_scores, 'distinct score')}"
+                f"{holders} hold {_plural(size.distinct_scores, 'distinct score')}"
                 f" (fewer than {min_distinct_scores}): most comparisons behind the AUC are ties"
             )
     for row in tiers:

@@ -15,6 +15,8 @@ bootstrap over accounts (a cluster bootstrap): each resample draws every account
 Poisson(1) number of times (the Poisson bootstrap, the large-sample form of drawing accounts
 with replacement), with all of its deals, from a ``numpy`` generator seeded with ``seed``, so
 the same deals and seed always give the same intervals, in whatever order the deals come.
+Where the outcomes name a *cluster* per record (``OutcomeColumns.cluster``: a HubSpot
+contact's company), the cluster is what is resampled, as an account is.
 
 **Fast.** The deals are turned into arrays once. A statistic of a resample depends only on how
 many times each *kind* of account was drawn (for the AUC, accounts of the same score with the
@@ -226,13 +228,15 @@ def summarise(
     seed: int = 0,
     high_at: float = 50.0,
     min_won: int = MIN_WON,
+    unit: str = "account",
 ) -> Validation:
     """All of the above on one set of outcomes, with totals and verdicts, as a
     :class:`Validation`.
 
     ``tiers`` is the rubric's tier order, best first, then ``disqualified``; ``weights`` maps
     each rubric criterion to its weight (criteria with weight > 0 are judged on their lift;
-    without ``weights`` every criterion seen is). Raises ``ValueError`` unless
+    without ``weights`` every criterion seen is). ``unit`` names what is resampled in the
+    warnings and verdicts (a contact's ``company``). Raises ``ValueError`` unless
     ``0 < confidence < 1`` and ``resamples >= 1``.
     """
     check_resampling(resamples, confidence)
@@ -275,6 +279,7 @@ def summarise(
                 min_accounts=MIN_ACCOUNTS,
                 min_outcome_accounts=MIN_OUTCOME_ACCOUNTS,
                 min_distinct_scores=MIN_DISTINCT_SCORES,
+                unit=unit,
             )
         ),
         accounts=size.accounts,
@@ -292,6 +297,7 @@ def summarise(
                 ranked_tiers=list(dict.fromkeys(tiers)),
                 weights=weights,
                 high_at=high_at,
+                unit=unit,
                 **found,
             )
         ),

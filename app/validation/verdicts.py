@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from app.validation.figures import pct
+from app.validation.figures import pct, plural
 
 if TYPE_CHECKING:
     from app.validation.records import Interval
@@ -87,6 +87,7 @@ def rubric_verdict(
     won: int,
     accounts: int,
     confidence: float,
+    unit: str = "account",
 ) -> Verdict:
     low, high = auc_interval if auc_interval is not None else (None, None)
     figures: dict[str, Figure] = {
@@ -98,7 +99,7 @@ def rubric_verdict(
         "accounts": accounts,
     }
     level = _level(confidence)
-    basis = f"{closed:,} closed deals of {accounts:,} accounts"
+    basis = f"{closed:,} closed deals of {accounts:,} {plural(unit)}"
     if auc is None or low is None or high is None:
         reason = (
             f"the ROC AUC is undefined ({won:,} won and {closed - won:,} lost deals)"
@@ -280,6 +281,7 @@ def judge(
     disqualifiers: Sequence[FlagRate],
     weights: Mapping[str, float] | None,
     high_at: float,
+    unit: str = "account",
 ) -> list[Verdict]:
     """Every verdict of one validation: the rubric's first, then tiers, disqualifiers, criteria.
 
@@ -295,6 +297,7 @@ def judge(
             won=won,
             accounts=accounts,
             confidence=confidence,
+            unit=unit,
         ),
         *tier_verdicts(tiers, ranked_tiers, confidence),
         *disqualifier_verdicts(disqualifiers, confidence),

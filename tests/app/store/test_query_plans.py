@@ -54,6 +54,7 @@ from app.store.tables import (
     Base,
     Deal,
     DealAccount,
+    DealContact,
     Money,
     Score,
     ScoreHistory,
@@ -67,6 +68,7 @@ from app.sync.writeback import FAILED, SYNC, WORKER, WRITTEN, claim, due, owed_c
 from app.sync.writeback import PENDING as OWED
 from app.validation import accounts as validation_accounts
 from app.validation import load as validation_load
+from app.validation import populations
 from app.validation.accounts import ScoredAccounts
 from app.validation.discarded import won_deals
 from app.validation.driver import driver_rows
@@ -146,6 +148,9 @@ def _seed(engine: Engine, rubric: CompiledRubric) -> None:
              close_date=literal(T0.date(), Date), properties=literal({}, JSONDocument),
              fetched_at=literal(T0, UTCDateTime))  # fmt: skip
         copy(DealAccount, company, deal_id=Account.id, account_crm_id=Account.crm_id)
+        # each contact on its company's deal (contact i is at company 2i, whose deal is 2i)
+        copy(DealContact, Account.object_type == "contact", contact_crm_id=Account.crm_id,
+             deal_id=(Account.id - (COMPANIES + SF_ACCOUNTS + SF_LEADS)) * 2)  # fmt: skip
         scored = {"score": literal(50), "tier": literal("tier_2"), "disqualified": false(),
                   "flags": literal([], JSONDocument), "reasons": literal([], JSONDocument),
                   "rubric_version": literal(rubric.written_version),
@@ -344,7 +349,11 @@ def _unseen(session: Session, ctx: Context) -> object:
 
 
 def _validate(session: Session, ctx: Context) -> object:
-    return list(ScoredAccounts(session, now=NOW).pages()), read_closed_deals(session)
+    return (
+        list(ScoredAccounts(session, now=NOW).pages()),
+        read_closed_deals(session),
+        read_closed_deals(session, population=populations.CONTACTS),
+    )
 
 
 BULK: dict[str, HotPath] = {
