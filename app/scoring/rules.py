@@ -76,14 +76,7 @@ def _match(levels: list[MatchLevel], otherwise: float) -> Evaluator:
                 return points, f"{shown} ({label})", "matched"
         return otherwise, f"{shown} (no match)", "unmatched"
 
-    def classify(raw: object, _now: datetime) -> Outcome | None:
-        text = _category_text(raw)
-        if text is not None:
-            return classify_text(text)
-        outcomes = [o for o in map(classify_text, parse_list(raw) or ()) if o is not None]
-        return max(outcomes, key=lambda outcome: outcome[0]) if outcomes else None
-
-    return classify
+    return _best_of_texts(classify_text)
 
 
 def _band_text(band: Band) -> str:
@@ -233,6 +226,13 @@ def _seniority(criterion: Criterion) -> Evaluator:
         if points is None:
             return otherwise, f'"{shown}" ({why})', "unmatched"
         return points, f'"{shown}" ({why})', "matched"
+
+    return _best_of_texts(classify_text)
+
+
+def _best_of_texts(classify_text: Callable[[str], Outcome | None]) -> Evaluator:
+    """A text rule over a field's value: one text as it is; a list, each item, the best of
+    them (a multi-select holding several industries, a contact with several titles)."""
 
     def classify(raw: object, _now: datetime) -> Outcome | None:
         text = _category_text(raw)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.store.insert import insert_ignoring_conflicts
 from app.store.tables import Account, Deal, DealAccount, DealContact, SyncState
@@ -199,29 +199,29 @@ def accounts_by_domains(
 ) -> list[Account]:
     """Live (neither archived nor deleted) records of one type with one of these domains,
     oldest row first."""
-    wanted = {d for d in domains if d}
-    if not wanted:
-        return []
-    return list(
-        session.scalars(
-            select(Account)
-            .where(
-                Account.source == source,
-                Account.object_type == object_type,
-                Account.domain.in_(wanted),
-                Account.archived.is_(False),
-                Account.deleted_at.is_(None),
-            )
-            .order_by(Account.id)
-        )
-    )
+    return _live_where(session, source, object_type, Account.domain, domains)
 
 
 def live_accounts(
     session: Session, source: str, object_type: str, crm_ids: Iterable[str]
 ) -> list[Account]:
     """Live records of one type with these CRM ids, oldest row first."""
-    wanted = {i for i in crm_ids if i}
+    return _live_where(session, source, object_type, Account.crm_id, crm_ids)
+
+
+def contacts_of(session: Session, source: str, company_crm_ids: Iterable[str]) -> list[Account]:
+    """Live contacts whose primary company is one of these, oldest row first."""
+    return _live_where(session, source, "contact", Account.company_crm_id, company_crm_ids)
+
+
+def _live_where(
+    session: Session,
+    source: str,
+    object_type: str,
+    column: InstrumentedAttribute[str | None],
+    values: Iterable[str],
+) -> list[Account]:
+    wanted = {v for v in values if v}
     if not wanted:
         return []
     return list(
@@ -230,27 +230,7 @@ def live_accounts(
             .where(
                 Account.source == source,
                 Account.object_type == object_type,
-                Account.crm_id.in_(wanted),
-                Account.archived.is_(False),
-                Account.deleted_at.is_(None),
-            )
-            .order_by(Account.id)
-        )
-    )
-
-
-def contacts_of(session: Session, source: str, company_crm_ids: Iterable[str]) -> list[Account]:
-    """Live contacts whose primary company is one of these, oldest row first."""
-    wanted = set(company_crm_ids)
-    if not wanted:
-        return []
-    return list(
-        session.scalars(
-            select(Account)
-            .where(
-                Account.source == source,
-                Account.company_crm_id.in_(wanted),
-                Account.object_type == "contact",
+                column.in_(wanted),
                 Account.archived.is_(False),
                 Account.deleted_at.is_(None),
             )
