@@ -173,29 +173,22 @@ def parse_delivery(body: bytes) -> Delivery:
         type_key = "subscriptionType" if "subscriptionType" in raw else "eventType"
         subscription = require_str(require(raw, type_key, path), key(path, type_key))
         object_type = SUBSCRIPTIONS.get(subscription)
-        if object_type is None or (
-            subscription == ASSOCIATION_CHANGE and not _links_a_company(raw)
-        ):
+        if object_type is None:
             ignored += 1
             continue
-        events.append(_event(raw, path, subscription, object_type))
+        event = _event(raw, path, subscription, object_type)
+        if subscription == ASSOCIATION_CHANGE and "COMPANY" not in str(raw["associationType"]):
+            ignored += 1  # checked like any event, then left: a link to a deal, a ticket …
+            continue
+        events.append(event)
     return Delivery(events=tuple(events), ignored=ignored)
-
-
-def _links_a_company(raw: dict[str, Any]) -> bool:
-    association = raw.get("associationType")
-    return isinstance(association, str) and "COMPANY" in association.upper()
 
 
 def _event(
     raw: dict[str, Any], path: str, subscription: str, object_type: ObjectType
 ) -> IncomingEvent:
     event_id = require_int(require(raw, "eventId", path), key(path, "eventId"))
-    id_key = (
-        "fromObjectId"
-        if subscription == ASSOCIATION_CHANGE and raw.get("objectId") is None
-        else "objectId"
-    )
+    id_key = "fromObjectId" if subscription == ASSOCIATION_CHANGE else "objectId"
     object_id = require_int(require(raw, id_key, path), key(path, id_key))
     for name, number in (("eventId", event_id), (id_key, object_id)):
         if number < 0:
@@ -207,6 +200,8 @@ def _event(
         fail(key(path, "occurredAt"), f"not a time in epoch milliseconds: {occurred_ms}")
     if subscription.endswith(".propertyChange"):
         require_str(require(raw, "propertyName", path), key(path, "propertyName"))
+    if subscription == ASSOCIATION_CHANGE:
+        require_str(require(raw, "associationType", path), key(path, "associationType"))
     for optional in ("attemptNumber", "portalId"):
         if raw.get(optional) is not None:
             require_int(raw[optional], key(path, optional))

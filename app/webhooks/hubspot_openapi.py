@@ -54,6 +54,25 @@ def _event(types: list[str], *, property_change: bool) -> dict[str, Any]:
     }
 
 
+_ASSOCIATION_CHANGE: dict[str, Any] = {
+    "type": "object",
+    "description": "Names the contact in `fromObjectId`; only a link to a company is stored, "
+    "any other (`CONTACT_TO_DEAL` …) is counted as ignored. `toObjectId`, "
+    "`associationRemoved` and `isPrimaryAssociation` are kept as sent: the contact is read "
+    "again, whatever they say.",
+    "required": ["eventId", "subscriptionType", "fromObjectId", "occurredAt", "associationType"],
+    "properties": {
+        **{
+            name: value
+            for name, value in _event([hubspot.ASSOCIATION_CHANGE], property_change=False)[
+                "properties"
+            ].items()
+            if name != "objectId"
+        },
+        "fromObjectId": _ID,
+        "associationType": TEXT,
+    },
+}
 _SCHEMA: dict[str, Any] = {
     "type": "array",
     "maxItems": MAX_EVENTS,
@@ -64,9 +83,14 @@ _SCHEMA: dict[str, Any] = {
                 property_change=True,
             ),
             _event(
-                sorted(t for t in hubspot.SUBSCRIPTIONS if not t.endswith(".propertyChange")),
+                sorted(
+                    t
+                    for t in hubspot.SUBSCRIPTIONS
+                    if not t.endswith(".propertyChange") and t != hubspot.ASSOCIATION_CHANGE
+                ),
                 property_change=False,
             ),
+            _ASSOCIATION_CHANGE,
             {
                 "title": "Another subscription type: counted as ignored, not checked further",
                 "type": "object",
