@@ -28,7 +28,7 @@ from app.sync.health import ErrorSummary, record_failure, record_success, summar
 from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.sandbox import RunningSandbox
 
-HUBSPOT_STREAMS = {"accounts", "deals", "writeback"}
+HUBSPOT_STREAMS = {"accounts", "contacts", "deals", "writeback"}
 
 
 @pytest.fixture

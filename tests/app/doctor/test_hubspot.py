@@ -237,7 +237,7 @@ def test_given_the_default_private_app_then_scopes_pass(
 ) -> None:
     check = by_name(hubspot_checks(settings_of(sandbox), rubric))["scopes"]
 
-    assert (check.status, check.detail) == ("ok", "the token has the 5 scopes needed")
+    assert (check.status, check.detail) == ("ok", "the token has the 7 scopes needed")
 
 
 def test_given_no_token_info_endpoint_then_scopes_warn_and_list_what_to_check_by_hand() -> None:

@@ -285,7 +285,7 @@ def test_given_a_new_salesforce_lead_event_then_it_is_scored_and_routed_once(
     assert routed["OwnerId"] == org.queues["Nurture"]
 
 
-def test_given_a_contact_creation_then_its_company_is_fetched_and_rescored(
+def test_given_a_contact_creation_then_it_and_its_company_are_fetched_and_scored(
     sandbox: RunningSandbox,
     sessions: sessionmaker[Session],
     rubric: Rubric,
@@ -301,8 +301,9 @@ def test_given_a_contact_creation_then_its_company_is_fetched_and_rescored(
 
     report = Worker(sessions, {"hubspot": hubspot}, compile_rubric(rubric)).run_once()
 
-    assert (report.fetched, report.written) == (1, 1)
+    assert (report.fetched, report.written) == (2, 2)  # the new contact and its company
     assert written(sandbox) == Counter({company: 1})
+    assert sandbox.hubspot.contact(contact)["icp_tier"] == "disqualified"  # borrowed: too small
     with sessions() as session:
         score = session.scalars(select(Score).join(Account).where(Account.crm_id == company)).one()
     assert score.tier == "disqualified"

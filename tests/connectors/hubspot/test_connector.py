@@ -512,7 +512,8 @@ def test_given_setup_ran_when_run_again_then_all_unchanged_and_no_write_call(
     second = connector.ensure_schema()
 
     assert {c.action for c in first} == {"created"}
-    assert len(first) == 8  # the group and seven properties
+    assert len(first) == 16  # the group and seven properties, on companies then on contacts
+    assert [c.name for c in first][8:10] == ["contacts.icp_sync", "contacts.icp_fit_score"]
     assert [(c.name, c.action) for c in second] == [(c.name, "unchanged") for c in first]
     assert _property_writes(sandbox) == writes_before
 
@@ -524,7 +525,10 @@ def test_given_a_new_disqualifier_when_setup_runs_then_flag_options_are_updated_
 
     changes = make_connector(flags=(*FLAGS, "existing_customer")).ensure_schema()
 
-    assert [c.name for c in changes if c.action != "unchanged"] == ["icp_flags"]
+    assert [c.name for c in changes if c.action != "unchanged"] == [
+        "icp_flags",
+        "contacts.icp_flags",
+    ]
     definition = sandbox.hubspot.property_definition("companies", "icp_flags")
     values = [option["value"] for option in definition.options]
     assert values[: len(FLAGS) + 1] == [*FLAGS, "existing_customer"]
