@@ -75,6 +75,25 @@ class Landings:
             self._land(change.record_id)
 
 
+def api_counts(sandbox: RunningSandbox) -> tuple[int, int]:
+    """The HubSpot API's requests so far, and its 429s."""
+    stats = sandbox.hubspot.stats
+    return sum(stats.by_route.values()), stats.rate_limited
+
+
+def calls_per_lead(
+    sandbox: RunningSandbox, crm: str, leads: int, calls_before: int, limited_before: int
+) -> dict[str, float | int | None]:
+    """HubSpot API requests per lead during a run (the rate limit is 19 a second), and 429s."""
+    if crm != "hubspot" or not leads:
+        return {}
+    calls, limited = api_counts(sandbox)
+    return {
+        "api_calls_per_lead": round((calls - calls_before) / leads, 2),
+        "rate_limited": limited - limited_before,
+    }
+
+
 def percentile(values: list[float], share: float) -> float | None:
     if not values:
         return None
@@ -135,6 +154,7 @@ def main() -> int:
                 for crm in args.crm:
                     for rate in args.rates:
                         count = max(1, round(rate * args.seconds))
+                        calls_before, limited_before = api_counts(sandbox)
                         run = sandbox.simulate_inbound(rate, count, crm=crm)
                         run.wait(args.seconds * 3 + 60)
                         deadline = time.monotonic() + SETTLE_SECONDS
@@ -156,6 +176,9 @@ def main() -> int:
                                 "p95_s": _round(percentile(delays, 0.95)),
                                 "p99_s": _round(percentile(delays, 0.99)),
                                 "max_s": _round(max(delays) if delays else None),
+                                **calls_per_lead(
+                                    sandbox, crm, len(ids), calls_before, limited_before
+                                ),
                             }
                         )
             finally:

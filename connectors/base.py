@@ -90,6 +90,12 @@ class CrmConnector(Protocol):
         says about who made the change."""
         ...
 
+    def is_unscored_change(self, event_type: str, payload: Mapping[str, object]) -> bool:
+        """Whether a change notification names a property no score reads (a workflow setting
+        the owner, a note's timestamp): dropped without a fetch. False when the CRM's
+        notification does not say which property changed."""
+        ...
+
     def pull_accounts(
         self,
         since: Cursor | None,

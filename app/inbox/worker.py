@@ -1,7 +1,9 @@
 """The inbox worker: drains webhook events into fresh scores written back to the CRM.
 
 One pass claims a batch of events, and per CRM:
-1. drops our own echoes, as each CRM tells them apart (`CrmConnector.is_own_change`: HubSpot's
+1. drops the changes of properties no score reads (HubSpot names the property: a workflow
+   routing a contact sets its owner), and our own echoes, as each CRM tells them apart
+   (`CrmConnector.is_own_change`: HubSpot's
    `changeSource` INTEGRATION on a property the writeback owns, Salesforce's `LastModifiedById`
    the integration user): writing a score must not trigger another scoring; the same change by
    a person or another tool is drift, handled like any change: the record is fetched and the
@@ -82,6 +84,8 @@ def utc_now() -> datetime:
 class PassReport:
     claimed: int = 0
     echoes: int = 0
+    unscored: int = 0
+    """Changes of a property no score reads (a workflow's owner change): done, not fetched."""
     fetched: int = 0
     scored: int = 0
     written: int = 0
@@ -256,7 +260,11 @@ class Worker:
         `sending` mark first)."""
         echoes = [e for e in events if connector.is_own_change(e.event_type, e.payload or {})]
         report.echoes += len(echoes)
-        work = [e for e in events if e not in echoes]
+        unscored = [
+            e for e in events if connector.is_unscored_change(e.event_type, e.payload or {})
+        ]
+        report.unscored += len(unscored)
+        work = [e for e in events if e not in echoes and e not in unscored]
         deleted = {(e.object_type, e.object_id) for e in work if e.event_type in DELETIONS}
         accounts, gone = fetched_accounts(session, connector, work, deleted)
         deal_ids = record_ids(work, DEAL_KINDS, exclude=deleted)

@@ -20,7 +20,9 @@ from connectors.base import ApiStats, Closing, SchemaChange
 from connectors.hubspot import echo, schema
 from connectors.hubspot.client import DEFAULT_TIMEOUT, HubSpotClient, Json, ObjectType, Timeout
 from connectors.hubspot.mapping import (
+    COMPANY_SOURCES,
     CONTACT_LAST_MODIFIED,
+    CONTACT_SOURCES,
     company_to_account,
     contact_to_account,
     deal_to_deal,
@@ -41,6 +43,11 @@ from connectors.records import (
 )
 from connectors.retry import Clock, Retrier, RetryPolicy, Sleep
 
+SCORED_SOURCES = {
+    "company.propertyChange": COMPANY_SOURCES,
+    "contact.propertyChange": CONTACT_SOURCES,
+}
+"""Per change notification whose property names can be judged, what the mapping reads."""
 MAX_PAGE_SIZE = 100
 MAX_SEARCH_BODY = 3_000
 DEFAULT_OVERLAP = timedelta(minutes=5)
@@ -172,6 +179,7 @@ class HubSpotConnector(Closing):
         )
         self._specs = schema.writeback_properties(tiers, flags)
         self._writer = BatchWriter(self._client)
+        self._read = frozenset(extra_properties)
         self._properties: dict[AccountType, tuple[str, ...]] = {
             "company": company_properties,
             "contact": contact_properties,
@@ -289,6 +297,16 @@ class HubSpotConnector(Closing):
 
     def is_own_change(self, event_type: str, payload: Mapping[str, object]) -> bool:
         return echo.is_own_change(event_type, payload, self.written_properties)
+
+    def is_unscored_change(self, event_type: str, payload: Mapping[str, object]) -> bool:
+        """A company's or contact's property change of a property neither a canonical field
+        nor the rubrics (`extra_properties`) read, nor one the writeback owns (a person's edit
+        of a score is drift, fetched and repaired)."""
+        read = SCORED_SOURCES.get(event_type)
+        name = payload.get("propertyName")
+        if read is None or not isinstance(name, str):
+            return False
+        return name not in read and name not in self._read and name not in self.written_properties
 
     render_score = staticmethod(render_score)
     """A module's function, so the bulk rescoring can hand it to its scoring process."""

@@ -38,6 +38,18 @@ CONTACT_LAST_MODIFIED = "lastmodifieddate"
 filters and sorts on (companies and deals: `hs_lastmodifieddate`)."""
 
 
+COMPANY_SOURCES = frozenset({
+    "name", "domain", "website", "industry", "numberofemployees", "annualrevenue", "country",
+    "state", "web_technologies",
+})  # fmt: skip
+"""The company properties `company_to_account` reads into canonical fields."""
+CONTACT_SOURCES = frozenset({
+    "email", "firstname", "lastname", "jobtitle", "website", "industry", "country", "state",
+    "associatedcompanyid",
+})  # fmt: skip
+"""The contact properties `contact_to_account` reads into canonical fields (and its company)."""
+
+
 def company_to_account(obj: Mapping[str, Any]) -> CrmAccount:
     """A HubSpot company as a CrmAccount (object type `company`)."""
     props = raw_properties(obj.get("properties"))

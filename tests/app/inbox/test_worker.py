@@ -109,6 +109,44 @@ def test_given_a_429_while_processing_then_it_is_absorbed_and_counted_in_the_met
     assert (metrics.REGISTRY.get_sample_value(*sample) or 0.0) - before == 1
 
 
+def test_given_changes_of_properties_no_score_reads_then_done_without_a_fetch(
+    sandbox: RunningSandbox,
+    sessions: sessionmaker[Session],
+    rubric: Rubric,
+    hubspot: HubSpotConnector,
+) -> None:
+    run_sync(hubspot, sessions, compile_rubric(rubric))
+    company = sandbox.hubspot.company_ids()[1]
+    calls = hubspot.stats.calls
+    unscored = [  # a workflow routing a contact, a note logged on a company
+        ("contact", "10000000001", "hubspot_owner_id", "AUTOMATION_PLATFORM"),
+        ("company", company, "notes_last_contacted", "CRM_UI"),
+    ]
+    put(
+        sessions,
+        *(
+            {
+                "event_id": f"u-{name}",
+                "event_type": f"{kind}.propertyChange",
+                "object_type": kind,
+                "object_id": crm_id,
+                "payload": {"propertyName": name, "propertyValue": "1", "changeSource": source},
+            }
+            for kind, crm_id, name, source in unscored
+        ),
+    )
+
+    report = Worker(sessions, {"hubspot": hubspot}, compile_rubric(rubric)).run_once()
+
+    assert (report.unscored, report.fetched) == (2, 0)
+    assert hubspot.stats.calls == calls
+    read = {"propertyName": "icp_buying_signals"}  # a property the default rubric maps
+    assert not hubspot.is_unscored_change("company.propertyChange", read)
+    assert not hubspot.is_unscored_change("contact.propertyChange", {"propertyName": "jobtitle"})
+    assert not hubspot.is_unscored_change("company.propertyChange", {"propertyName": "icp_tier"})
+    assert not hubspot.is_unscored_change("contact.creation", {})
+
+
 def test_given_an_echo_of_our_own_write_then_nothing_is_fetched_or_written(
     sandbox: RunningSandbox,
     sessions: sessionmaker[Session],
@@ -157,7 +195,7 @@ def test_given_an_unchanged_company_event_then_it_is_fetched_but_not_rewritten(
             "event_type": "company.propertyChange",
             "object_type": "company",
             "object_id": company,
-            "payload": {"propertyName": "description", "propertyValue": "new text"},
+            "payload": {"propertyName": "industry", "propertyValue": "unchanged in the CRM"},
         },
     )
 

@@ -121,7 +121,7 @@ def test_given_our_own_writes_read_back_by_the_worker_then_they_are_not_drift(
         "event_type": "company.propertyChange",
         "object_type": "company",
         "object_id": synced.company,
-        "payload": {"propertyName": "description", "changeSource": "CRM_UI"},
+        "payload": {"propertyName": "industry", "changeSource": "CRM_UI"},
     }
 
     report = synced.work(event)
