@@ -96,6 +96,12 @@ class CrmConnector(Protocol):
         notification does not say which property changed."""
         ...
 
+    def ready_in(self, calls: int) -> float:
+        """Seconds until `calls` API calls could go without waiting for the CRM's rate limit
+        (0: now). The inbox worker holds a CRM's events back that long, so they gather into
+        fewer, larger batches instead of queueing call by call inside small ones."""
+        ...
+
     def pull_accounts(
         self,
         since: Cursor | None,

@@ -50,6 +50,7 @@ from app.inbox.batches import by_record, record_ids, reload
 from app.inbox.circuit import MAX_BACKOFF, OUTAGE_REASONS, Circuit, is_outage, outage_reason
 from app.inbox.events import DONE, STATUSES
 from app.inbox.fetch import fetched_accounts
+from app.inbox.gather import Gatherer
 from app.scoring import CompiledRubric
 from app.store.tables import WebhookEvent
 from app.sync.challengers import Rubrics
@@ -139,6 +140,7 @@ class Worker:
         self._done_depth_recorded = -DONE_DEPTH_EVERY_S
         self._outage_window = outage_window
         self._circuits = {s: Circuit(max_backoff=outage_max_backoff) for s in self._connectors}
+        self._gatherer = Gatherer(self._connectors)
         self._outage_reason: dict[str, str | None] = {}
         self._retry_writes_every = retry_writes_every
         self._writes_checked: datetime | None = None
@@ -147,7 +149,7 @@ class Worker:
         """Passes until `stop` is set; waits `idle_wait` seconds when the inbox is empty."""
         while not stop.is_set():
             try:
-                report = self.run_once()
+                report = self.run_once(gather=True)
             except Exception:  # a database outage must not kill the service's worker
                 logger.exception("inbox pass failed; retrying")
                 stop.wait(1.0)
@@ -155,11 +157,13 @@ class Worker:
             if report.claimed == 0:
                 stop.wait(idle_wait)
 
-    def run_once(self) -> PassReport:
+    def run_once(self, *, gather: bool = False) -> PassReport:
+        """One pass; with `gather`, a rate-limited CRM's events may wait (app.inbox.gather)."""
         report, started = PassReport(), time.monotonic()
         with self._sessions() as session:
             now = self._clock()
             tripped = [s for s, circuit in self._circuits.items() if circuit.is_open(now)]
+            tripped += self._gatherer.held(tripped) if gather else []
             claimed = queue.claim(
                 session,
                 self.worker_id,

@@ -298,6 +298,9 @@ class HubSpotConnector(Closing):
     def is_own_change(self, event_type: str, payload: Mapping[str, object]) -> bool:
         return echo.is_own_change(event_type, payload, self.written_properties)
 
+    def ready_in(self, calls: int) -> float:
+        return self._client.pacer.free_in(calls)
+
     def is_unscored_change(self, event_type: str, payload: Mapping[str, object]) -> bool:
         """A company's or contact's property change of a property neither a canonical field
         nor the rubrics (`extra_properties`) read, nor one the writeback owns (a person's edit

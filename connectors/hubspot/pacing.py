@@ -51,6 +51,8 @@ search), so pacing at 4/s avoids 429s rather than paying for them."""
 ASSUMED_MAX = 100
 """The burst limit assumed before HubSpot has said (Free/Starter private apps: 100 per 10 s)."""
 DEFAULT_INTERVAL = 10.0
+SMOOTHING = 10
+"""`free_in` spreads a window's budget over this many slices of it."""
 PROBE_TIMEOUT = 60.0
 """Seconds the other callers wait for the first answer before going on the assumed limit."""
 
@@ -113,23 +115,49 @@ class RateLimitPacer:
                 start = now if self._next_search is None else max(now, self._next_search)
                 self._next_search = start + self.search_interval
                 return start - now
-            budget = self._budget()
-            if budget is None:
+            slot = self._free_at(now, 1)
+            if slot is None:
                 return 0.0
-            horizon = now - self._interval
-            del self._sends[: bisect.bisect_right(self._sends, horizon)]
-            others = self._others if now < self._others_until else 0
-            slot = now
-            excess = len(self._sends) + others - budget
-            if excess >= 0:
-                # The slot opens when the (excess+1)-th oldest send leaves the window; with
-                # others' calls filling it alone, when their window ends.
-                if excess < len(self._sends):
-                    slot = self._sends[excess] + self._interval
-                else:
-                    slot = self._others_until
             bisect.insort(self._sends, max(slot, now))
             return max(0.0, slot - now)
+
+    def free_in(self, calls: int) -> float:
+        """Seconds until `calls` calls could go without waiting (0: now), nothing reserved: a
+        caller that batches work waits this long first, and gathers more into one batch.
+
+        Unlike `reserve`, it also spreads the window's budget over its tenths (at most a tenth
+        of the budget, or `calls`, in any tenth of the window): a window spent in a burst of
+        small batches stalls every caller until it slides, which is seconds of latency for a
+        webhook; spread, the batches grow instead."""
+        with self._lock:
+            now = self._clock()
+            slot = self._free_at(now, calls)
+            budget = self._budget()
+            if slot is None or budget is None:
+                return 0.0
+            tenth = self._interval / SMOOTHING
+            share = max(calls, math.ceil(budget / SMOOTHING))
+            recent = self._sends[bisect.bisect_right(self._sends, now - tenth) :]
+            excess = len(recent) + calls - share
+            spread = recent[excess - 1] + tenth if excess > 0 else now
+            return max(0.0, slot - now, spread - now)
+
+    def _free_at(self, now: float, calls: int) -> float | None:
+        """When `calls` more calls fit in the window (None: no burst limit known)."""
+        budget = self._budget()
+        if budget is None:
+            return None
+        horizon = now - self._interval
+        del self._sends[: bisect.bisect_right(self._sends, horizon)]
+        others = self._others if now < self._others_until else 0
+        excess = len(self._sends) + others + calls - 1 - budget
+        if excess < 0:
+            return now
+        # The last slot opens when the (excess+1)-th oldest send leaves the window; with
+        # others' calls filling it alone, when their window ends.
+        if excess < len(self._sends):
+            return self._sends[excess] + self._interval
+        return self._others_until
 
     def observe(
         self, headers: Mapping[str, str], *, search: bool = False, success: bool = True

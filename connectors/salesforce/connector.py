@@ -190,6 +190,11 @@ class SalesforceConnector(Closing):
         del event_type  # every kind of notification carries the record's last modifier
         return echo.is_own_change(payload, self._client.user_id)
 
+    def ready_in(self, calls: int) -> float:
+        """Salesforce counts API calls per day, not per burst: never a wait."""
+        del calls
+        return 0.0
+
     def is_unscored_change(self, event_type: str, payload: Mapping[str, object]) -> bool:
         """An Outbound Message or a callout does not say which field changed."""
         del event_type, payload

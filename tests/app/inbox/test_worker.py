@@ -5,6 +5,7 @@ dropped; a killed worker's events come back; failures back off into the dead let
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import closing
@@ -25,6 +26,7 @@ from app.settings import settings_from
 from app.store.tables import Account, Score, WebhookEvent
 from app.sync.orchestrator import run_sync
 from connectors.hubspot.connector import HubSpotConnector
+from connectors.hubspot.pacing import pacer_for
 from connectors.retry import RetryPolicy
 from crm_sandbox.sandbox import RunningSandbox
 from tests.support.inbox import put, statuses
@@ -107,6 +109,30 @@ def test_given_a_429_while_processing_then_it_is_absorbed_and_counted_in_the_met
     assert report.written == 1
     assert statuses(sessions) == {"limited": DONE}
     assert (metrics.REGISTRY.get_sample_value(*sample) or 0.0) - before == 1
+
+
+def test_given_a_burst_just_spent_the_rate_limit_then_the_events_wait_and_go_together(
+    sandbox: RunningSandbox,
+    sessions: sessionmaker[Session],
+    rubric: Rubric,
+    hubspot: HubSpotConnector,
+) -> None:
+    run_sync(hubspot, sessions, compile_rubric(rubric))
+    pacer = pacer_for(sandbox.hubspot_token)  # the process's one pacer for this token
+    while pacer.free_in(4) == 0.0:  # another caller's burst: a tenth of the window's budget
+        pacer.reserve()
+    companies = sandbox.hubspot.company_ids()[:3]
+    put(sessions, *({"event_id": f"b{i}", "event_type": "company.creation",
+                     "object_type": "company", "object_id": c} for i, c in enumerate(companies)))  # fmt: skip
+    worker = Worker(sessions, {"hubspot": hubspot}, compile_rubric(rubric))
+
+    held = worker.run_once(gather=True)
+    time.sleep(pacer.free_in(4) + 0.05)
+    done = worker.run_once(gather=True)
+
+    assert held.claimed == 0
+    assert (done.claimed, done.fetched) == (3, 3)  # together, in one batch
+    assert set(statuses(sessions).values()) == {DONE}
 
 
 def test_given_changes_of_properties_no_score_reads_then_done_without_a_fetch(

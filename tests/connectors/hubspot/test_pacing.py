@@ -159,3 +159,34 @@ def test_given_clients_of_one_token_when_asking_for_a_pacer_then_they_share_one(
 
     assert first is second
     assert other is not first
+
+
+def test_given_calls_made_in_a_burst_when_a_batcher_asks_then_it_waits_for_the_burst_to_age() -> (
+    None
+):
+    clock = FakeClock()
+    pacer = RateLimitPacer(clock=clock)
+    pacer.reserve()
+    pacer.observe(_headers(190, 189))  # a budget of 171 a window: 18 a tenth of it
+    assert pacer.free_in(4) == 0.0
+
+    _spend(pacer, clock, 17)  # 18 calls within the last second, the window far from full
+
+    assert [w == 0.0 for w in _spend(pacer, clock, 1)] == [True]  # reserve still lets it go
+    assert pacer.free_in(4) == 1.0  # a batcher waits for the burst to leave the last tenth
+    clock.now += 0.5
+    assert pacer.free_in(4) == 0.5
+    clock.now += 0.5
+    assert pacer.free_in(4) == 0.0
+
+
+def test_given_a_full_window_when_a_batcher_asks_then_it_waits_for_the_window() -> None:
+    clock = FakeClock()
+    pacer = RateLimitPacer(clock=clock)
+    pacer.reserve()
+    pacer.observe(_headers(20, 19))  # budget 18, a tenth of it rounds up to 2
+    for _ in range(17):
+        _spend(pacer, clock, 1)
+        clock.now += 0.5
+
+    assert pacer.free_in(4) == 10.0 - 0.5 * 17 + 0.5 * 2  # the 3rd oldest of 18 must leave
