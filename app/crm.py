@@ -51,10 +51,11 @@ def hubspot_connector(
     retry: RetryPolicy | None = None,
     overlap: timedelta | None = None,
     also: Sequence[Rubric] = (),
+    contacts: bool = True,
 ) -> HubSpotConnector:
     """A HubSpot connector whose writeback options and pulled properties follow the rubric
     (`retry`: the connector's retry policy, `overlap`: its incremental pulls' overlap; their
-    defaults when None)."""
+    defaults when None; `contacts`: whether contacts are scored)."""
     from connectors.hubspot.connector import DEFAULT_OVERLAP, HubSpotConnector
 
     return HubSpotConnector(
@@ -65,6 +66,7 @@ def hubspot_connector(
         extra_properties=pulled_properties(rubric, also, "hubspot"),
         retry=retry,
         overlap=DEFAULT_OVERLAP if overlap is None else overlap,
+        contacts=contacts,
     )
 
 
@@ -206,6 +208,7 @@ def make_connector(
             rubric,
             overlap=sync_overlap(settings),
             also=also,
+            contacts=settings.hubspot_contacts,
         )
     # Named without `--source`: `setup CRM` takes it as an argument.
     raise ConfigError(f"unknown CRM {source!r}; expected one of {', '.join(SOURCES)}")

@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     salesforce_ca_bundle: Path | None = None
     salesforce_org_id: str | None = None
     salesforce_webhook_secret: SecretStr | None = None
+    hubspot_contacts: bool = Field(
+        default=True,
+        description="Score HubSpot contacts as prospects and write their scores onto them "
+        "(false: companies only; a new contact then rescores its company).",
+    )
     salesforce_assign_new_leads: bool = Field(
         default=True,
         description="Run the org's lead assignment rules on a new lead's first scoring (only).",

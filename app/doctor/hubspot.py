@@ -19,7 +19,7 @@ from app.settings import Settings
 from connectors.errors import AuthError, ConnectorError, NetworkError, QuotaExhaustedError
 from connectors.hubspot.probe import HubSpotProbe, Properties
 from connectors.hubspot.schema import PropertySpec, writeback_properties
-from connectors.hubspot.scopes import REQUIRED_SCOPES, SETUP_ONLY, missing_scopes
+from connectors.hubspot.scopes import SETUP_ONLY, missing_scopes, required_scopes
 
 SOURCE = "hubspot"
 CHECKS = (
@@ -56,21 +56,28 @@ def hubspot_checks(settings: Settings, rubric: Rubric | None) -> list[Check]:
         info = _attempt(probe.token_info)
         properties = _attempt(probe.company_properties)
         contact_properties = (
-            _attempt(probe.contact_properties) if isinstance(properties, Properties) else None
+            _attempt(probe.contact_properties)
+            if isinstance(properties, Properties) and settings.hubspot_contacts
+            else None
         )
     finally:
         probe.close()
     credentials = credentials_check(info, properties)
     if credentials.status == "fail":
         return [credentials, *skipped(SOURCE, CHECKS[1:6], "credentials failed")]
-    checks = [credentials, scopes_check(info, properties)]
+    contacts = settings.hubspot_contacts
+    checks = [credentials, scopes_check(info, properties, contacts=contacts)]
     if isinstance(properties, Properties):
         definitions = {str(d.get("name")): d for d in properties.definitions}
         checks += [
             guarded(
                 SOURCE, "icp_properties", SETUP, lambda: icp_properties_check(rubric, definitions)
             ),
-            _contact_properties(rubric, contact_properties),
+            _contact_properties(rubric, contact_properties)
+            if contacts
+            else Check(
+                "contact_icp_properties", SOURCE, "skip", "off: ICP_SYNC_HUBSPOT_CONTACTS=false"
+            ),
             _rubric_fields(rubric, definitions),
             _daily(properties),
         ]
@@ -129,9 +136,11 @@ def credentials_check(info: object, properties: object) -> Check:
     return Check("credentials", SOURCE, "fail", str(error), fix)
 
 
-def scopes_check(info: object, properties: object) -> Check:
-    """The private app holds every scope in `REQUIRED_SCOPES`."""
-    wanted = ", ".join(REQUIRED_SCOPES)
+def scopes_check(info: object, properties: object, *, contacts: bool = True) -> Check:
+    """The private app holds every scope in `REQUIRED_SCOPES` (less the contacts' write
+    scopes when contacts are not scored)."""
+    required = required_scopes(contacts=contacts)
+    wanted = ", ".join(required)
     by_hand = f"check by hand in {APP_PAGE} → Scopes that it has {wanted}"
     refused = isinstance(properties, AuthError) and properties.status == 403
     if not isinstance(info, dict):
@@ -142,12 +151,10 @@ def scopes_check(info: object, properties: object) -> Check:
     granted = info.get("scopes")
     if not isinstance(granted, list):
         return Check("scopes", SOURCE, "warn", "the token info lists no scopes", by_hand)
-    missing = missing_scopes(str(s) for s in granted)
+    missing = missing_scopes((str(s) for s in granted), contacts=contacts)
     if not missing:
-        return Check(
-            "scopes", SOURCE, "ok", f"the token has the {len(REQUIRED_SCOPES)} scopes needed"
-        )
-    needs = "; ".join(f"{scope} ({REQUIRED_SCOPES[scope]})" for scope in missing)
+        return Check("scopes", SOURCE, "ok", f"the token has the {len(required)} scopes needed")
+    needs = "; ".join(f"{scope} ({required[scope]})" for scope in missing)
     return Check(
         "scopes",
         SOURCE,

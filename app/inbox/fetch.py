@@ -41,8 +41,14 @@ def fetched_accounts(
     fresh = {c.company_id for c in contacts if c.company_id and c.crm_id in linked}
     stored = {a.crm_id for a in live_accounts(session, connector.source, "company", companies)}
     wanted["company"] += sorted((companies - stored) | (fresh & companies))
+    scored_contacts = "contact" in connector.account_types  # else read for their company only
     for kind in ACCOUNT_KINDS:
-        found += contacts if kind == "contact" else _fetch(connector, kind, wanted[kind], gone)
+        if kind == "contact":
+            found += contacts if scored_contacts else []
+        else:
+            found += _fetch(connector, kind, wanted[kind], gone)
+    if not scored_contacts:
+        gone = {(kind, crm_id) for kind, crm_id in gone if kind != "contact"}
     return found, gone
 
 

@@ -134,7 +134,6 @@ class HubSpotConnector(Closing):
     """
 
     source: Source = "hubspot"
-    account_types: tuple[AccountType, ...] = ("company", "contact")
     written_properties: frozenset[str] = frozenset(schema.WRITEBACK_PROPERTIES)
 
     def __init__(
@@ -152,6 +151,7 @@ class HubSpotConnector(Closing):
         sleep: Sleep = time.sleep,
         search_cap: int = SEARCH_RESULT_CAP,
         clock: Clock = time.monotonic,
+        contacts: bool = True,
     ) -> None:
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"page_size must be 1-{MAX_PAGE_SIZE}, got {page_size}")
@@ -168,6 +168,9 @@ class HubSpotConnector(Closing):
                     f"{len(properties)} properties make a {size}-character search body; "
                     f"HubSpot refuses more than {MAX_SEARCH_BODY}: pull fewer properties"
                 )
+        self.account_types: tuple[AccountType, ...] = (
+            ("company", "contact") if contacts else ("company",)
+        )
         self.stats = ApiStats()
         self._client = HubSpotClient(
             base_url,
@@ -267,9 +270,10 @@ class HubSpotConnector(Closing):
         self, crm_ids: Sequence[str], object_type: AccountType | None = None
     ) -> list[CrmAccount]:
         """Current state of companies (default) or contacts by batch read (100 ids a call), in
-        the order asked; unknown ids are left out."""
+        the order asked; unknown ids are left out. Contacts are read even when they are not
+        scored (a new contact's company is found through it)."""
         kind: AccountType = object_type or "company"
-        if kind not in self.account_types:
+        if kind not in ("company", "contact"):
             raise ValueError(f"HubSpot has no {kind!r} records")
         api_type: ObjectType = "contacts" if kind == "contact" else "companies"
         to_accounts = _contacts if kind == "contact" else _companies
@@ -318,7 +322,10 @@ class HubSpotConnector(Closing):
         return self._writer.write(updates)
 
     def ensure_schema(self) -> list[SchemaChange]:
-        return schema.ensure_schema(self._client, self._specs)
+        """The properties on companies, and on contacts when they are scored."""
+        return schema.ensure_schema(
+            self._client, self._specs, contacts="contact" in self.account_types
+        )
 
     # -- mapping with associations ---------------------------------------------------------
 

@@ -164,12 +164,15 @@ def option_label(value: str) -> str:
     return text[:1].upper() + text[1:] if text else value
 
 
-def ensure_schema(client: SchemaClient, specs: Iterable[PropertySpec]) -> list[SchemaChange]:
-    """Creates or updates the group and each property on companies, then on contacts;
-    idempotent (see the module docstring). A contact's change is named `contacts.<name>`."""
+def ensure_schema(
+    client: SchemaClient, specs: Iterable[PropertySpec], *, contacts: bool = True
+) -> list[SchemaChange]:
+    """Creates or updates the group and each property on companies, then (`contacts`) on
+    contacts; idempotent (see the module docstring). A contact's change is named
+    `contacts.<name>`."""
     wanted = list(specs)
     changes: list[SchemaChange] = []
-    for object_type in OBJECT_TYPES:
+    for object_type in OBJECT_TYPES if contacts else OBJECT_TYPES[:1]:
         found = [_ensure_group(client, object_type)]
         found.extend(_ensure_property(client, object_type, spec) for spec in wanted)
         prefix = "" if object_type == "companies" else f"{object_type}."

@@ -26,7 +26,16 @@ SETUP_ONLY = frozenset({"crm.schemas.companies.write", "crm.schemas.contacts.wri
 """Needed by `icp-sync setup hubspot` alone: without it a sync still runs."""
 
 
-def missing_scopes(granted: Iterable[str]) -> list[str]:
+CONTACTS_ONLY = frozenset({"crm.objects.contacts.write", "crm.schemas.contacts.write"})
+"""Needed only when contacts are scored (`ICP_SYNC_HUBSPOT_CONTACTS`, on by default)."""
+
+
+def required_scopes(*, contacts: bool = True) -> dict[str, str]:
+    """`REQUIRED_SCOPES`, less those only scoring contacts needs when it is off."""
+    return {s: why for s, why in REQUIRED_SCOPES.items() if contacts or s not in CONTACTS_ONLY}
+
+
+def missing_scopes(granted: Iterable[str], *, contacts: bool = True) -> list[str]:
     """The required scopes not in `granted`, in `REQUIRED_SCOPES` order."""
     have = set(granted)
-    return [scope for scope in REQUIRED_SCOPES if scope not in have]
+    return [scope for scope in required_scopes(contacts=contacts) if scope not in have]

@@ -123,6 +123,23 @@ def test_given_the_company_properties_but_not_the_contact_ones_then_the_contacts
     assert str(checks["contact_icp_properties"].fix).startswith("run `icp-sync setup hubspot`")
 
 
+def test_given_contacts_not_scored_then_their_write_scopes_and_properties_are_not_asked_for(
+    start_crm_sandbox: SandboxFactory, rubric: Rubric
+) -> None:
+    reads = ["crm.objects.companies.read", "crm.objects.companies.write",
+             "crm.objects.deals.read", "crm.objects.contacts.read",
+             "crm.schemas.companies.write"]  # fmt: skip
+    sandbox = start_crm_sandbox(seed=4, companies=3, hubspot_scopes=reads)
+
+    checks = by_name(hubspot_checks(settings_of(sandbox, hubspot_contacts=False), rubric))
+
+    assert (checks["scopes"].status, checks["scopes"].detail) == (
+        "ok",
+        "the token has the 5 scopes needed",
+    )
+    assert checks["contact_icp_properties"].status == "skip"
+
+
 def test_given_setup_ran_then_the_contact_properties_pass(
     sandbox: RunningSandbox, rubric: Rubric
 ) -> None:

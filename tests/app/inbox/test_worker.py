@@ -371,3 +371,27 @@ def test_given_a_contact_creation_then_it_and_its_company_are_fetched_and_scored
     with sessions() as session:
         score = session.scalars(select(Score).join(Account).where(Account.crm_id == company)).one()
     assert score.tier == "disqualified"
+
+
+def test_given_contacts_not_scored_when_a_contact_is_created_then_only_its_company_is_rescored(
+    sandbox: RunningSandbox, sessions: sessionmaker[Session], rubric: Rubric
+) -> None:
+    with hubspot_connector(
+        sandbox.hubspot_url, sandbox.hubspot_token, rubric, contacts=False
+    ) as companies_only:
+        companies_only.ensure_schema()
+        run_sync(companies_only, sessions, compile_rubric(rubric))
+        sandbox.hubspot.clear_writes()
+        company = sandbox.hubspot.company_ids()[5]
+        sandbox.hubspot.touch_company(company, numberofemployees="2")  # changed, no event for it
+        contact = sandbox.hubspot.create_contact(company, email="another.lead@example.com")
+        put(sessions, {"event_id": "c2", "event_type": "contact.creation",
+                       "object_type": "contact", "object_id": contact})  # fmt: skip
+
+        report = Worker(sessions, {"hubspot": companies_only}, compile_rubric(rubric)).run_once()
+
+    assert (report.fetched, report.written) == (1, 1)  # its company, read through it
+    assert written(sandbox) == Counter({company: 1})
+    assert "icp_tier" not in sandbox.hubspot.contact(contact)
+    with sessions() as session:
+        assert not session.scalars(select(Account).where(Account.object_type == "contact")).all()
