@@ -106,18 +106,23 @@ def with_account_fallback(
 ) -> tuple[AccountFacts, str]:
     """A prospect scored on its own company data, each field it lacks taken from its donor:
     for a lead, the account whose domain matches its own (website or email domain); for a
-    contact, its primary company. Returns the facts and the reason line that says which data
-    came from where."""
+    contact, its primary company. Only company-level fields are borrowed, those the rubric
+    also reads for the donor's type: a criterion that applies to prospects alone (decision
+    authority, a person's own engagement) reads the person, and scores as missing when the
+    person lacks it. Returns the facts and the reason line that says which data came from
+    where."""
     kind = lead.object_type
     if account is None:
         why = "no company associated" if kind == CONTACT else "no account matches its domain"
         return lead, f"company data: the {kind}'s own ({why})"
     donor = account_facts(account, deals)
     plan = rubric.plan_for(lead.object_type, lead.source)
+    company_level = rubric.plan_for(account.object_type, lead.source)
+    shared = {key for _, key, _ in (*company_level.criteria, *company_level.disqualifiers)}
     values, properties = dict(lead.values), dict(lead.properties)
     borrowed: list[str] = []
     for _, key, from_properties in (*plan.criteria, *plan.disqualifiers):
-        if key in PERSONAL_FIELDS or key in borrowed:
+        if key in PERSONAL_FIELDS or key in borrowed or key not in shared:
             continue
         own, theirs = (properties, donor.properties) if from_properties else (values, donor.values)
         if _missing(own.get(key)) and not _missing(theirs.get(key)):

@@ -6,6 +6,7 @@ changed are owed a write; a contact without a company is scored on what it has."
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -20,6 +21,7 @@ from app.sync.writeback import PENDING
 from connectors.hubspot.connector import HubSpotConnector
 from tests.app.sync.records import LATER, T0, company, contact, score_of
 
+SEED_MODEL = Path(__file__).parents[3] / "examples" / "rubrics" / "seed-model.yaml"
 OFFLINE = "http://127.0.0.1:9"
 """No CRM listens here: storing and scoring never call the CRM."""
 
@@ -129,3 +131,17 @@ def test_given_a_contact_moves_to_another_company_when_pulled_then_it_borrows_fr
 
     assert owed == {"contact:701"}
     assert "from company Company 3" in score_of(sessions, "701").reasons[0]
+
+
+def test_given_a_person_level_criterion_then_a_contact_lacking_its_value_does_not_borrow_it(
+    sessions: sessionmaker[Session], offline: HubSpotConnector
+) -> None:
+    seed_model = compile_rubric(load_rubric(SEED_MODEL))
+    engaged = company("1", properties={"notes_last_updated": "2026-10-30T10:00:00Z"})
+    cold = contact("801", "1", title="VP Sales")  # no activity of its own
+
+    apply(sessions, offline, seed_model, Changes(accounts=[engaged, cold]))
+
+    reasons = score_of(sessions, "801").reasons
+    assert reasons[0].startswith("company data: industry, employees from company Company 1")
+    assert "Engagement history: missing +4" in reasons  # the seeds' "cold", not the company's
