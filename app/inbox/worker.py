@@ -262,13 +262,13 @@ class Worker:
         """Decides what the events ask for, fetches it, and has the pipeline store, score and
         write it; commits the events done with the scores (the pipeline's write commits its
         `sending` mark first)."""
-        echoes = [e for e in events if connector.is_own_change(e.event_type, e.payload or {})]
+        echoes = {e.id for e in events if connector.is_own_change(e.event_type, e.payload or {})}
+        unscored = {
+            e.id for e in events if connector.is_unscored_change(e.event_type, e.payload or {})
+        } - echoes
         report.echoes += len(echoes)
-        unscored = [
-            e for e in events if connector.is_unscored_change(e.event_type, e.payload or {})
-        ]
         report.unscored += len(unscored)
-        work = [e for e in events if e not in echoes and e not in unscored]
+        work = [e for e in events if e.id not in echoes and e.id not in unscored]
         deleted = {(e.object_type, e.object_id) for e in work if e.event_type in DELETIONS}
         accounts, gone = fetched_accounts(session, connector, work, deleted)
         deal_ids = record_ids(work, DEAL_KINDS, exclude=deleted)

@@ -116,13 +116,10 @@ def with_account_fallback(
         why = "no company associated" if kind == CONTACT else "no account matches its domain"
         return lead, f"company data: the {kind}'s own ({why})"
     donor = account_facts(account, deals)
-    plan = rubric.plan_for(lead.object_type, lead.source)
-    company_level = rubric.plan_for(account.object_type, lead.source)
-    shared = {key for _, key, _ in (*company_level.criteria, *company_level.disqualifiers)}
     values, properties = dict(lead.values), dict(lead.properties)
     borrowed: list[str] = []
-    for _, key, from_properties in (*plan.criteria, *plan.disqualifiers):
-        if key in PERSONAL_FIELDS or key in borrowed or key not in shared:
+    for key, from_properties in _borrowable(rubric, kind, account.object_type, lead.source):
+        if key in borrowed:
             continue
         own, theirs = (properties, donor.properties) if from_properties else (values, donor.values)
         if _missing(own.get(key)) and not _missing(theirs.get(key)):
@@ -134,6 +131,33 @@ def with_account_fallback(
         return lead, f"company data: the {kind}'s own ({label} {how}, not needed)"
     merged = replace(lead, values=values, properties=properties)
     return merged, f"company data: {', '.join(borrowed)} from {label}; the rest the {kind}'s own"
+
+
+_BORROWABLE: dict[tuple[str, str, str, str | None], tuple[tuple[str, bool], ...]] = {}
+"""`_borrowable` by rubric fingerprint, prospect type, donor type and source."""
+
+
+def _borrowable(
+    rubric: CompiledRubric, kind: str, donor_type: str, source: str | None
+) -> tuple[tuple[str, bool], ...]:
+    """The (field, read from the properties) a prospect of `kind` may take from its donor:
+    what its plan reads that describes a company, not the person, and that the rubric reads
+    for the donor's type too; once per rubric, for every prospect it scores."""
+    cache_key = (rubric.fingerprint, kind, donor_type, source)
+    found = _BORROWABLE.get(cache_key)
+    if found is None:
+        plan = rubric.plan_for(kind, source)
+        company_level = rubric.plan_for(donor_type, source)
+        shared = {key for _, key, _ in (*company_level.criteria, *company_level.disqualifiers)}
+        found = tuple(
+            dict.fromkeys(
+                (key, from_properties)
+                for _, key, from_properties in (*plan.criteria, *plan.disqualifiers)
+                if key not in PERSONAL_FIELDS and key in shared
+            )
+        )
+        _BORROWABLE[cache_key] = found
+    return found
 
 
 def lead_inputs_hash(rubric: CompiledRubric, account: AccountFacts) -> str:

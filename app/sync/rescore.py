@@ -140,13 +140,16 @@ def rescore_with_prospects_of(
     seen = {row.id for row in rows}
     source = rows[0].source if rows else ""
     prospects = [
-        *accounts_by_domains(session, source, LEAD, domains),
-        *contacts_of(session, source, companies),
+        prospect
+        for prospect in (
+            *accounts_by_domains(session, source, LEAD, domains),
+            *contacts_of(session, source, companies),
+        )
+        if prospect.id not in seen
     ]
-    leads = [prospect for prospect in prospects if prospect.id not in seen]
-    if leads:
+    if prospects:
         more = rescore(
-            session, leads, rubric=rubric, render=render, now=now, challengers=challengers
+            session, prospects, rubric=rubric, render=render, now=now, challengers=challengers
         )
         report.add(more)
         report.scored_ids |= more.scored_ids
