@@ -9,7 +9,7 @@ WORKDIR /srv/icp-sync
 # Dependencies first, exactly as locked, so a code change does not rebuild this layer; without
 # the `sandbox` extra (trustme), which only the CRM sandbox uses.
 COPY pyproject.toml uv.lock README.md ./
-RUN uv sync --frozen --no-dev --no-install-project
+RUN uv sync --frozen --no-dev --no-install-project --extra semantic
 # Only what the service needs: the CRM sandbox (crm_sandbox/), tests and benchmarks stay out
 # (.dockerignore keeps them out of the build context too). The editable install does not need
 # them; `icp-sync sandbox` and `icp-sync demo` say so in one line here, and
@@ -18,7 +18,7 @@ COPY app ./app
 COPY connectors ./connectors
 COPY migrations ./migrations
 COPY alembic.ini ./
-RUN uv sync --frozen --no-dev
+RUN uv sync --frozen --no-dev --extra semantic
 
 FROM python:3.11-slim
 RUN useradd --create-home --uid 10001 icp && mkdir /data && chown icp:icp /data

@@ -16,7 +16,7 @@ $(UV):
 	$(BIN)/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 $(VENV)/.synced: $(UV) pyproject.toml uv.lock
-	$(UV) sync --frozen --inexact --quiet --extra sandbox
+	$(UV) sync --frozen --inexact --quiet --extra sandbox --extra semantic
 	@touch $@
 
 install: $(VENV)/.synced
