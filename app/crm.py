@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from app.errors import ConfigError
 from app.rubric import Rubric
+from app.rubric.model import Criterion, Disqualifier
 from app.scoring.facts import CANONICAL_FIELDS
 from app.settings import Settings
 from connectors.base import CrmConnector
@@ -28,7 +29,13 @@ def rubric_properties(rubric: Rubric, source: str) -> list[str]:
     """The CRM properties a rubric reads beyond the canonical fields: those its `fields`
     section maps for this CRM, and fields it names that are no canonical column (read as raw
     properties of that name). A connector pulls them with every record."""
-    named = [c.field for _, c in rubric.criteria] + [d.field for d in rubric.disqualifiers]
+    rules: list[Criterion | Disqualifier] = [c for _, c in rubric.criteria]
+    rules += rubric.disqualifiers
+    named = [
+        name
+        for rule in rules
+        for name in (rule.semantic.fields if rule.semantic is not None else [rule.field])
+    ]
     wanted: list[str] = []
     for name in named:
         mapped = rubric.fields.get(name, {}).get(source)  # type: ignore[call-overload]

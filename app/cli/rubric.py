@@ -102,7 +102,7 @@ def _print_summary(rubric: Rubric, file: Path) -> None:
         criteria.add_row(
             layer,
             c.id + scope,
-            c.field,
+            ", ".join(c.semantic.fields) if c.semantic else c.field,
             c.rule_kind,
             f"{c.weight:g}",
             f"{100 * c.weight / total:.0f}%",
@@ -131,5 +131,7 @@ def _print_summary(rubric: Rubric, file: Path) -> None:
         negative.add_column("field")
         negative.add_column("reason")
         for d in rubric.disqualifiers:
-            negative.add_row(d.id, d.field, d.reason)
+            negative.add_row(
+                d.id, ", ".join(d.semantic.fields) if d.semantic else d.field, d.reason
+            )
         out.print(negative)

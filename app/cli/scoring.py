@@ -54,6 +54,7 @@ def score_file(
     """Score every account in a CSV or JSONL file with the rubric (nothing is stored)."""
     from app.accounts_file import read_accounts, result_record
     from app.scoring import compile_rubric, score
+    from app.semantic.enrich import enriched
 
     if output is not None and _same_file(input_file, output):
         raise IcpSyncError(f"--output: {output} is the input file; choose another file")
@@ -62,7 +63,8 @@ def score_file(
     rubric = compile_rubric(resolve_rubric(rubric_file))
     apply_gc_policy()
     now = as_of(as_of_option)
-    scored = ((facts, score(facts, rubric, now)) for facts in read_accounts(input_file))
+    records = enriched(rubric, read_accounts(input_file), now)
+    scored = ((facts, score(facts, rubric, now)) for facts in records)
     if output is not None:
         tiers = _write(scored, output)
         summary = _summary(rubric, now, tiers)
@@ -219,6 +221,7 @@ def explain(
     """Show how one record scores: every criterion's points and reason, and each disqualifier."""
     from app.accounts_file import result_record
     from app.scoring import AccountFacts, compile_rubric, score
+    from app.semantic.enrich import enriched
 
     if assignments and (input_file or record):
         raise IcpSyncError("use either --input with --record, or --set, not both")
@@ -232,6 +235,7 @@ def explain(
         raise IcpSyncError("give --input FILE --record ID, or one or more --set FIELD=VALUE")
     rubric = compile_rubric(resolve_rubric(rubric_file))
     now = as_of(as_of_option)
+    facts = next(enriched(rubric, [facts], now))
     result = score(facts, rubric, now)
     if json_output:
         print_json({**result_record(facts, result), "as_of": now.isoformat()})

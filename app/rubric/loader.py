@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from app.errors import RubricError
-from app.rubric.model import Rubric
+from app.rubric.model import Criterion, Rubric
 
 DEFAULT_RUBRIC_PATH = Path(__file__).with_name("default.yaml")
 MAX_RUBRIC_BYTES = 1024 * 1024
@@ -153,9 +153,23 @@ def parse_rubric(document: object, source: str = "<rubric>") -> Rubric:
             source, [f"(top level): expected a mapping of keys to values, got {found}"]
         )
     try:
-        return Rubric.model_validate(document)
+        rubric = Rubric.model_validate(document)
     except ValidationError as error:
         raise RubricError(source, [describe_error(e, document) for e in error.errors()]) from None
+    _refuse_without_model(rubric, source)
+    return rubric
+
+
+def _refuse_without_model(rubric: Rubric, source: str) -> None:
+    """A rubric that reads text by meaning is refused, not scored without that criterion, when
+    the local model is not installed."""
+    from app.semantic.model import INSTALL_HINT, available
+
+    rules = rubric.semantic_rules
+    if rules and not available():
+        kinds = ["criterion" if isinstance(rule, Criterion) else "disqualifier" for rule in rules]
+        named = ", ".join(f"{kind} {rule.id!r}" for kind, rule in zip(kinds, rules, strict=True))
+        raise RubricError(source, [f"{named}: `semantic` reads text by meaning; {INSTALL_HINT}"])
 
 
 def load_rubric(path: Path | str | None = None) -> Rubric:

@@ -161,7 +161,75 @@ class SeniorityRule(_Strict):
         }
 
 
-RULE_KINDS = ("match", "bands", "any_of", "count", "recency", "boolean", "seniority")
+Similarity = Annotated[float, Field(ge=-1, le=1, allow_inf_nan=False)]
+SEMANTIC_PREFIX = "semantic."
+"""The fact a semantic rule reads, `semantic.<id>`: set by the enrichment step
+(app/semantic), never a CRM property."""
+
+
+class SimilarityBand(_Strict):
+    """Cosine similarity from `min` (inclusive) up: the first band, highest first, whose `min`
+    the closest sentence reaches scores its points."""
+
+    min: Similarity
+    points: Points
+
+
+class SemanticRule(_Strict):
+    """Compares the text of `fields` (joined, split into sentences) by meaning with the
+    narrative: the rubric's `narrative.us`, or this rule's own `narrative`. The similarity is
+    that of the record's sentence closest to a sentence of the narrative."""
+
+    fields: list[FieldName] = Field(min_length=1, max_length=8)
+    bands: list[SimilarityBand] = Field(min_length=1)
+    narrative: Annotated[str, Field(min_length=1, max_length=8000)] | None = None
+
+    @model_validator(mode="after")
+    def _bands_descend(self) -> SemanticRule:
+        floors = [band.min for band in self.bands]
+        if floors != sorted(set(floors), reverse=True):
+            raise ValueError(
+                "semantic bands must be ordered by `min`, highest first, without repeats"
+            )
+        return self
+
+
+class SemanticTest(_Strict):
+    """Holds when the record's text is closer to the negative ICP (the rubric's
+    `narrative.not_us`, or this test's own `narrative`) than `at_least`, and closer to it than
+    to the ICP (`narrative.us`) by at least `margin`: a text near both (a consultancy that
+    implements what our buyers need) is judged by which it is nearer."""
+
+    fields: list[FieldName] = Field(min_length=1, max_length=8)
+    at_least: Similarity
+    margin: Annotated[float, Field(ge=-2, le=2, allow_inf_nan=False)] = 0.0
+    narrative: Annotated[str, Field(min_length=1, max_length=8000)] | None = None
+
+
+class Narrative(_Strict):
+    """The team's ICP in its own words: `us` (situation, trigger, problem), and optionally
+    `not_us` (the negative ICP). Paragraphs are separated by blank lines."""
+
+    us: Annotated[str, Field(min_length=1, max_length=8000)]
+    not_us: Annotated[str, Field(max_length=8000)] = ""
+
+
+def _semantic_field(data: object, kind: str) -> object:
+    """A semantic rule reads its own `fields`; its `field` is the fact the enrichment step
+    sets, `semantic.<id>`, filled in here so everything that reads `field` reads that."""
+    if isinstance(data, dict) and data.get("semantic") is not None:
+        if "field" in data:
+            raise ValueError(
+                f"a semantic {kind} reads the text fields in `semantic.fields`; "
+                f"remove `field` ({_shown(data['field'])})"
+            )
+        ident = data.get("id")
+        if isinstance(ident, str):
+            return {**data, "field": f"{SEMANTIC_PREFIX}{ident}"}
+    return data
+
+
+RULE_KINDS = ("match", "bands", "any_of", "count", "recency", "boolean", "seniority", "semantic")
 
 
 class Criterion(_Strict):
@@ -180,6 +248,12 @@ class Criterion(_Strict):
     recency: RecencyRule | None = None
     boolean: BooleanRule | None = None
     seniority: SeniorityRule | None = None
+    semantic: SemanticRule | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _semantic_reads_its_fields(cls, data: object) -> object:
+        return _semantic_field(data, "criterion")
 
     @model_validator(mode="after")
     def _exactly_one_rule(self) -> Criterion:
@@ -223,10 +297,16 @@ class Disqualifier(_Strict):
     one_of: list[Annotated[str, Field(min_length=1)]] | None = None
     domain_in: list[Annotated[str, Field(min_length=1)]] | None = None
     is_true: Literal[True] | None = None
+    semantic: SemanticTest | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _semantic_reads_its_fields(cls, data: object) -> object:
+        return _semantic_field(data, "disqualifier")
 
     @model_validator(mode="after")
     def _exactly_one_test(self) -> Disqualifier:
-        tests = ("less_than", "greater_than", "one_of", "domain_in", "is_true")
+        tests = ("less_than", "greater_than", "one_of", "domain_in", "is_true", "semantic")
         given = [test for test in tests if getattr(self, test) is not None]
         if len(given) != 1:
             found = ", ".join(given) if given else "none"
@@ -244,6 +324,7 @@ class Rubric(_Strict):
     layers: dict[Identifier, Layer] = Field(min_length=1)
     tiers: list[Tier] = Field(min_length=1)
     disqualifiers: list[Disqualifier] = []
+    narrative: Narrative | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Rubric:
@@ -256,7 +337,38 @@ class Rubric(_Strict):
         if repeated:
             raise ValueError(f"disqualifier ids must be unique; repeated: {', '.join(repeated)}")
         self._check_tiers()
+        self._check_narratives()
         return self
+
+    def _check_narratives(self) -> None:
+        us = self.narrative.us if self.narrative else ""
+        not_us = self.narrative.not_us if self.narrative else ""
+        for _, criterion in self.criteria:
+            if criterion.semantic is not None and not (criterion.semantic.narrative or us):
+                raise ValueError(
+                    f"semantic criterion {criterion.id!r} needs a narrative: give the rubric's "
+                    "`narrative.us` or the rule's own `narrative`"
+                )
+        for rule in self.disqualifiers:
+            if rule.semantic is None:
+                continue
+            if not (rule.semantic.narrative or not_us):
+                raise ValueError(
+                    f"semantic disqualifier {rule.id!r} needs a negative ICP: give the "
+                    "rubric's `narrative.not_us` or the test's own `narrative`"
+                )
+            if not us:
+                raise ValueError(
+                    f"semantic disqualifier {rule.id!r} compares with the ICP too: give the "
+                    "rubric's `narrative.us`"
+                )
+
+    @property
+    def semantic_rules(self) -> list[Criterion | Disqualifier]:
+        """The criteria and disqualifiers that read text by meaning."""
+        return [c for _, c in self.criteria if c.semantic is not None] + [
+            d for d in self.disqualifiers if d.semantic is not None
+        ]
 
     def _check_tiers(self) -> None:
         names = [tier.name for tier in self.tiers]

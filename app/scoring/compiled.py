@@ -28,6 +28,7 @@ from app.scoring.rules import (
     compile_criterion,
     compile_disqualifier,
 )
+from app.semantic.spec import SemanticSpec, semantic_specs
 
 Evaluation = tuple[float | None, str, Outcome]
 FastScorer = Callable[[AccountFacts, datetime], ScoreResult]
@@ -146,6 +147,9 @@ class CompiledRubric:
     tiers: tuple[tuple[int, str], ...]
     fingerprint: str
     """Digest of the whole rubric: a changed rubric rescores even under the same version."""
+    semantic: tuple[SemanticSpec, ...] = ()
+    """The rules that read text by meaning: their facts come from the enrichment step
+    (app.semantic.enrich), before scoring."""
     _plans: dict[tuple[str, str | None], Plan] = field(default_factory=dict, repr=False)
     fast_scorers: dict[tuple[str, str | None], FastScorer] = field(default_factory=dict, repr=False)
     """`Plan.fast` per (object type, source) planned so far: one look-up per record."""
@@ -287,4 +291,6 @@ def compile_rubric(rubric: Rubric) -> CompiledRubric:
         for d in rubric.disqualifiers
     )
     tiers = tuple((tier.min_score, tier.name) for tier in rubric.tiers)
-    return CompiledRubric(rubric, tuple(criteria), disqualifiers, tiers, content_hash(rubric))
+    return CompiledRubric(
+        rubric, tuple(criteria), disqualifiers, tiers, content_hash(rubric), semantic_specs(rubric)
+    )

@@ -26,13 +26,16 @@ from app.scoring.parse import (
     parse_list,
     parse_number,
 )
+from app.scoring.semantic_rules import semantic_criterion, semantic_disqualifier
 from app.scoring.titles import MAX_TITLE, seniority_of
 
 Outcome = tuple[float, str, Literal["matched", "unmatched"]]
 Evaluator = Callable[[object, datetime], Outcome | None]
 DisqualifierTest = Callable[[object], str | None]
 
-VALUE_ONLY_RULES = frozenset({"match", "bands", "any_of", "count", "boolean", "seniority"})
+VALUE_ONLY_RULES = frozenset(
+    {"match", "bands", "any_of", "count", "boolean", "seniority", "semantic"}
+)
 """Rule kinds whose outcome depends on the value alone, never on `now`."""
 
 _SHOWN_ITEMS = 4
@@ -245,6 +248,8 @@ def _best_of_texts(classify_text: Callable[[str], Outcome | None]) -> Evaluator:
 
 
 def compile_criterion(criterion: Criterion) -> Evaluator:
+    if criterion.semantic is not None:
+        return semantic_criterion(criterion.semantic, criterion.otherwise)
     if criterion.recency is not None:
         return _recency(criterion)
     if criterion.match is not None:
@@ -307,6 +312,8 @@ def compile_disqualifier(rule: Disqualifier) -> DisqualifierTest:
         return categorical
     if rule.domain_in is not None:
         return DomainIn(field, rule.domain_in)
+    if rule.semantic is not None:
+        return semantic_disqualifier(rule.semantic)
 
     def truthy(raw: object) -> str | None:
         return f"{field} is true" if parse_bool(raw) is True else None

@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     String,
@@ -381,3 +382,18 @@ class RubricRollout(Base):
     accounts: Mapped[int] = mapped_column(Integer)
     """Live accounts and leads the roll-out left on this rubric."""
     completed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TextEmbedding(Base):
+    """The sentence embeddings of one text (app.semantic): per model version and SHA-256 of the
+    text, at most `MAX_SENTENCES` float16 vectors (4 KB at most). Records with the same text
+    share a row; a text that changes gets a new one. Rows of another model version are deleted
+    when the model changes (app.semantic.cache.prune)."""
+
+    __tablename__ = "text_embeddings"
+
+    model_version: Mapped[str] = mapped_column(String(64), primary_key=True)
+    text_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sentences: Mapped[int] = mapped_column(Integer)
+    vectors: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

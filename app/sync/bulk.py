@@ -24,6 +24,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from app.scoring import CompiledRubric
+from app.semantic.enrich import NO_SEMANTICS, keep_fresh
 from app.store.bulk_write import ManyRows
 from app.store.engine import shared
 from app.store.insert import insert_updating_conflicts
@@ -161,6 +162,7 @@ class BulkRescore:
         self._history.write(self._session, outcome.history)
         self._scores.write(self._session, outcome.scores)
         self._states.write(self._session, outcome.states)
+        keep_fresh(self._session, outcome.fresh, now)
         report = RescoreReport(
             considered=done.considered,
             scored=len(outcome.scored_ids),
@@ -225,7 +227,9 @@ class BulkRescore:
         scores: list[dict[str, Any]] = []
         history: list[dict[str, Any]] = []
         counts = as_scored_by(rubric, job).counts
-        for account, facts, reason, digest in prepare(rows, job.donors, counts, rubric):
+        semantics = job.semantics.get(rubric.fingerprint, NO_SEMANTICS)
+        keep_fresh(self._session, semantics, now)
+        for account, facts, reason, digest in prepare(rows, job.donors, counts, rubric, semantics):
             current = currents.get(account.id)
             if current is not None and current.input_hash == digest:
                 continue

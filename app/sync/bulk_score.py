@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import NamedTuple
 
 from app.scoring import CompiledRubric
+from app.semantic.enrich import NO_SEMANTICS, Semantics
 from app.store.bulk_write import Columns, as_columns
 from app.sync.bulk_read import Current, PageJob, json_value
 from app.sync.facts import DEAL_FIELDS
@@ -41,6 +43,8 @@ class PageScores(NamedTuple):
     history: Columns
     scores: Columns
     states: Columns
+    fresh: Semantics = NO_SEMANTICS
+    """The vectors the champion's enrichment of the page computed: the writer's to keep."""
 
 
 class Content(NamedTuple):
@@ -66,7 +70,10 @@ def score_page(job: PageJob, rubric: CompiledRubric, render: Renderer, now: date
     transitions: Counter[tuple[str, str]] = Counter()
     scores, history, states = [], [], []
     job = as_scored_by(rubric, job)
-    for account, facts, reason, digest in prepare(job.rows, job.donors, job.counts, rubric):
+    semantics = job.semantics.get(rubric.fingerprint, NO_SEMANTICS)
+    for account, facts, reason, digest in prepare(
+        job.rows, job.donors, job.counts, rubric, semantics
+    ):
         current = currents[account.id]
         if current.input_hash == digest:
             continue
@@ -92,6 +99,7 @@ def score_page(job: PageJob, rubric: CompiledRubric, render: Renderer, now: date
         as_columns(history, HISTORY_COLUMNS, JSON_COLUMNS),
         as_columns(scores, ("account_id", *SCORE_COLUMNS), JSON_COLUMNS),
         as_columns(states, ("account_id", *STATE_COLUMNS), JSON_COLUMNS),
+        replace(semantics, texts={}, narratives={}),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any, Protocol
@@ -102,7 +102,11 @@ def account_facts(account: AccountColumns, deals: DealCounts) -> AccountFacts:
 
 
 def with_account_fallback(
-    rubric: CompiledRubric, lead: AccountFacts, account: AccountColumns | None, deals: DealCounts
+    rubric: CompiledRubric,
+    lead: AccountFacts,
+    account: AccountColumns | None,
+    deals: DealCounts,
+    enrich: Callable[[AccountFacts], AccountFacts] = lambda facts: facts,
 ) -> tuple[AccountFacts, str]:
     """A prospect scored on its own company data, each field it lacks taken from its donor:
     for a lead, the account whose domain matches its own (website or email domain); for a
@@ -115,7 +119,7 @@ def with_account_fallback(
     if account is None:
         why = "no company associated" if kind == CONTACT else "no account matches its domain"
         return lead, f"company data: the {kind}'s own ({why})"
-    donor = account_facts(account, deals)
+    donor = enrich(account_facts(account, deals))
     values, properties = dict(lead.values), dict(lead.properties)
     borrowed: list[str] = []
     for key, from_properties in _borrowable(rubric, kind, account.object_type, lead.source):

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.scoring import AccountFacts, CompiledRubric, ScoreResult, score
+from app.semantic.enrich import semantics_for
 from app.store.repo import accounts_by_domains, contacts_of, deal_counts, live_accounts
 from app.store.tables import Account, Score, ScoreHistory, WritebackState
 from app.sync import challengers as shadow
@@ -23,9 +24,17 @@ from app.sync.facts import (
     DONOR,
     LEAD,
     AccountColumns,
+    account_facts,
     donor_key,
 )
-from app.sync.score_rows import account_score, differs, history_values, prepare, score_values
+from app.sync.score_rows import (
+    NO_DEALS,
+    account_score,
+    differs,
+    history_values,
+    prepare,
+    score_values,
+)
 from app.sync.writeback import mark_desired
 from connectors.base import AccountScore
 
@@ -78,7 +87,7 @@ def rescore(
         w.account_id: w
         for w in session.scalars(select(WritebackState).where(WritebackState.account_id.in_(ids)))
     }
-    for account, facts, reason, digest in prepared(session, accounts, rubric):
+    for account, facts, reason, digest in prepared(session, accounts, rubric, now):
         current = scores.get(account.id)
         if current is not None and current.input_hash == digest:
             continue
@@ -108,7 +117,7 @@ def _shadow(
     """Scores these accounts with a challenger where its own inputs changed."""
     scores = shadow.current_scores(session, challenger.name, [a.id for a in accounts])
     started = False
-    for account, facts, reason, digest in prepared(session, accounts, challenger.rubric):
+    for account, facts, reason, digest in prepared(session, accounts, challenger.rubric, now):
         current = scores.get(account.id)
         if current is not None and current.input_hash == digest:
             continue
@@ -158,7 +167,7 @@ def rescore_with_prospects_of(
 
 
 def prepared(
-    session: Session, accounts: Sequence[Account], rubric: CompiledRubric
+    session: Session, accounts: Sequence[Account], rubric: CompiledRubric, now: datetime
 ) -> Iterator[tuple[Account, AccountFacts, str | None, str]]:
     """Per account (all of one source): the facts the rubric scores (a lead's completed from
     its account), the reason line saying where a lead's company data came from, and the
@@ -176,7 +185,10 @@ def prepared(
         if rubric.fields_read & DEAL_FIELDS
         else {}
     )
-    yield from prepare(accounts, donors, counts, rubric)
+    semantics = semantics_for(
+        session, rubric, [account_facts(a, NO_DEALS) for a in (*accounts, *donors.values())], now
+    )
+    yield from prepare(accounts, donors, counts, rubric, semantics)
 
 
 def scored(

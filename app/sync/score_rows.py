@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
 from app.scoring import AccountFacts, CompiledRubric, ScoreResult
+from app.semantic.enrich import NO_SEMANTICS, Semantics
 from app.store.repo import DealCounts
 from app.sync.facts import (
     DONORS,
@@ -48,14 +49,16 @@ def prepare(
     donors: Mapping[str, AccountColumns],
     counts: Mapping[str, DealCounts],
     rubric: CompiledRubric,
+    semantics: Semantics = NO_SEMANTICS,
 ) -> Iterator[tuple[A, AccountFacts, str | None, str]]:
     """Per account: the facts the rubric scores (a prospect's completed from its donor), the
     reason line saying where a prospect's company data came from, and the digest of the inputs
     (a donor's includes what its prospects could borrow). `donors`: `donor_key` (a lead's
     domain, a contact's company id) → the record a prospect falls back on; `counts`: deal
-    counts by CRM id (empty when the rubric reads no deals)."""
+    counts by CRM id (empty when the rubric reads no deals); `semantics`: the enrichment of
+    the rubric's semantic rules for these accounts and donors (`app.semantic.enrich`)."""
     for account in accounts:
-        facts, reason = facts_of(account, donors, counts, rubric)
+        facts, reason = facts_of(account, donors, counts, rubric, semantics)
         extra = lead_inputs_hash(rubric, facts) if account.object_type in DONORS else reason
         yield account, facts, reason, input_hash(rubric, facts, extra)
 
@@ -65,11 +68,14 @@ def facts_of(
     donors: Mapping[str, AccountColumns],
     counts: Mapping[str, DealCounts],
     rubric: CompiledRubric,
+    semantics: Semantics = NO_SEMANTICS,
 ) -> tuple[AccountFacts, str | None]:
     """What `prepare` scores of one account, without the digest: its facts (a prospect's
     completed from its donor) and the reason line saying where a prospect's company data came
     from (None for any other record)."""
-    facts = account_facts(account, counts.get(account.crm_id, NO_DEALS))
+    if semantics.specs is not rubric.semantic and semantics.specs != rubric.semantic:
+        raise ValueError("the rubric reads text by meaning: enrich with its own semantics")
+    facts = semantics.enrich(account_facts(account, counts.get(account.crm_id, NO_DEALS)))
     if account.object_type not in PROSPECTS:
         return facts, None
     key = donor_key(account)
@@ -77,7 +83,7 @@ def facts_of(
     if donor is not None and donor.object_type != PROSPECTS[account.object_type]:
         donor = None
     donor_deals = counts.get(donor.crm_id, NO_DEALS) if donor else NO_DEALS
-    return with_account_fallback(rubric, facts, donor, donor_deals)
+    return with_account_fallback(rubric, facts, donor, donor_deals, semantics.enrich)
 
 
 def differs(current: ScoreContent, result: ScoreResult) -> bool:

@@ -29,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.scoring import AccountFacts, CompiledRubric, ScoreResult, score
+from app.semantic.enrich import NO_SEMANTICS, Semantics, semantics_for
 from app.store.repo import DealCounts, deal_counts
 from app.store.tables import Account
 from app.sync.facts import DEAL_FIELDS, PROSPECTS, AccountColumns, account_facts
@@ -176,18 +177,40 @@ class ScoredAccounts:
             source: donors_of(self._session, source, found) for source, found in prospects.items()
         }
 
-    def own(self, rubric: CompiledRubric, row: AccountRow, donors: Donors) -> ScoreResult:
+    def semantics(
+        self, rubric: CompiledRubric, rows: Sequence[AccountRow], donors: Donors
+    ) -> Semantics:
+        """The enrichment of `rubric`'s semantic rules for `rows` and their `donors`, as a
+        sync enriches them (the store's cached embeddings, the rest computed and kept)."""
+        if not rubric.semantic:
+            return NO_SEMANTICS
+        with_donors = [*rows, *(d for found in donors.values() for d in found.values())]
+        facts = [account_facts(row, _NO_DEALS) for row in with_donors]
+        return semantics_for(self._session, rubric, facts, self._now)
+
+    def own(
+        self,
+        rubric: CompiledRubric,
+        row: AccountRow,
+        donors: Donors,
+        semantics: Semantics = NO_SEMANTICS,
+    ) -> ScoreResult:
         """The account's score on its own facts, without deal counts (a prospect's completed
-        from its donor among `donors`)."""
-        return score(self.own_facts(row, rubric, donors), rubric, self._now)
+        from its donor among `donors`); `semantics`: the rubric's for the row's page."""
+        return score(self.own_facts(row, rubric, donors, semantics), rubric, self._now)
 
     @staticmethod
-    def own_facts(row: AccountRow, rubric: CompiledRubric, donors: Donors) -> AccountFacts:
-        """The same for every rubric but a prospect's (what it borrows is what the rubric
-        reads)."""
+    def own_facts(
+        row: AccountRow,
+        rubric: CompiledRubric,
+        donors: Donors,
+        semantics: Semantics = NO_SEMANTICS,
+    ) -> AccountFacts:
+        """The same for every rubric without semantic rules but a prospect's (what it
+        borrows is what the rubric reads)."""
         if row.object_type not in PROSPECTS:
-            return account_facts(row, _NO_DEALS)
-        return facts_of(row, donors.get(row.source, {}), {}, rubric)[0]
+            return semantics.enrich(account_facts(row, _NO_DEALS))
+        return facts_of(row, donors.get(row.source, {}), {}, rubric, semantics)[0]
 
     def as_synced(
         self,
@@ -195,6 +218,7 @@ class ScoredAccounts:
         rubric: CompiledRubric,
         own: Callable[[int], ScoreResult],
         donors: Donors,
+        semantics: Semantics = NO_SEMANTICS,
     ) -> list[ScoreResult]:
         """The score a sync would give each of `rows` now (`prepared`, then `scored`): `own`
         (by position in `rows`) unless the rubric reads deal counts or the row is a prospect.
@@ -206,7 +230,7 @@ class ScoredAccounts:
                 special.setdefault(row.source, []).append(row)
         synced: dict[int, ScoreResult] = {}
         for source, found in special.items():
-            synced.update(self._synced(source, found, rubric, donors.get(source, {})))
+            synced.update(self._synced(source, found, rubric, donors.get(source, {}), semantics))
         return [
             result if (result := synced.get(row.id)) is not None else own(i)
             for i, row in enumerate(rows)
@@ -218,6 +242,7 @@ class ScoredAccounts:
         rows: Sequence[AccountRow],
         rubric: CompiledRubric,
         donors: Mapping[str, AccountColumns],
+        semantics: Semantics,
     ) -> Iterator[tuple[int, ScoreResult]]:
         """What `app.sync.rescore.prepared` computes for these rows (without the input
         digest, which only a stored score needs), scored as `scored` does. Per row the same
@@ -233,7 +258,7 @@ class ScoredAccounts:
             else {}
         )
         for row in rows:
-            facts, reason = facts_of(row, donors, counts, rubric)
+            facts, reason = facts_of(row, donors, counts, rubric, semantics)
             yield row.id, scored(facts, reason, rubric, self._now)
 
 

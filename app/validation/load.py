@@ -223,10 +223,13 @@ def population_columns(
         only = wanted[0] if len(wanted) == 1 else np.unique(np.concatenate(wanted))
         for rows in accounts.pages(only=only):
             hits = {name: positions(found[name], rows) for name in missing}
-            donors = accounts.donors([rows[i] for hit in hits.values() for i, _ in hit])
+            hit_rows = [rows[i] for hit in hits.values() for i, _ in hit]
+            donors = accounts.donors(hit_rows)
+            semantics = accounts.semantics(rubric, hit_rows, donors)
             for name, hit in hits.items():
                 for i, at in hit:
-                    missing[name].add(at, rows[i], accounts.own(rubric, rows[i], donors))
+                    own = accounts.own(rubric, rows[i], donors, semantics)
+                    missing[name].add(at, rows[i], own)
         scores.update(missing)
     return {name: outcome_columns_of(found[name], scores[name]) for name in populations}
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.rubric.model import DISQUALIFIED_TIER
 from app.scoring import AccountFacts, CompiledRubric, ScoreResult, score
+from app.semantic.enrich import Semantics
 from app.sync.facts import CONTACT, PROSPECTS, AccountColumns
 from app.validation.accounts import AccountRow, Donors, ScoredAccounts
 from app.validation.load import candidates
@@ -96,8 +97,8 @@ def compare(
     for rows in accounts.pages():
         page = _Page(accounts, rows)
         own = (page.scorer(champion), page.scorer(challenger))
-        olds = accounts.as_synced(rows, champion, own[0], page.donors)
-        news = accounts.as_synced(rows, challenger, own[1], page.donors)
+        olds = accounts.as_synced(rows, champion, own[0], page.donors, page.semantics(champion))
+        news = accounts.as_synced(rows, challenger, own[1], page.donors, page.semantics(challenger))
         for index, found, scores in filling:
             for i, at in positions(found, rows):
                 scores.add(at, rows[i], own[index](i))
@@ -117,12 +118,20 @@ class _Page:
         self._accounts, self._rows = accounts, rows
         self._facts: dict[int, AccountFacts] = {}
         self._donors: Donors | None = None
+        self._semantics: dict[str, Semantics] = {}
 
     @property
     def donors(self) -> Donors:
         if self._donors is None:
             self._donors = self._accounts.donors(self._rows)
         return self._donors
+
+    def semantics(self, rubric: CompiledRubric) -> Semantics:
+        found = self._semantics.get(rubric.fingerprint)
+        if found is None:
+            found = self._accounts.semantics(rubric, self._rows, self.donors)
+            self._semantics[rubric.fingerprint] = found
+        return found
 
     def scorer(self, rubric: CompiledRubric) -> Callable[[int], ScoreResult]:
         results: dict[int, ScoreResult] = {}
@@ -131,10 +140,12 @@ class _Page:
             result = results.get(i)
             if result is None:
                 row = self._rows[i]
-                facts = None if row.object_type in PROSPECTS else self._facts.get(i)
+                shared = row.object_type not in PROSPECTS and not rubric.semantic
+                facts = self._facts.get(i) if shared else None
                 if facts is None:
-                    facts = self._accounts.own_facts(row, rubric, self.donors)
-                    if row.object_type not in PROSPECTS:  # the same for every rubric
+                    semantics = self.semantics(rubric)
+                    facts = self._accounts.own_facts(row, rubric, self.donors, semantics)
+                    if shared:  # the same for every rubric without semantic rules
                         self._facts[i] = facts
                 result = results[i] = score(facts, rubric, self._accounts.now)
             return result

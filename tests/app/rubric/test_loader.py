@@ -21,12 +21,12 @@ _DELETE = object()
 
 _NO_RULE_IN = (
     "a criterion needs exactly one rule of match, bands, any_of, count, recency, boolean, "
-    "seniority; found: "
+    "seniority, semantic; found: "
 )
 _LEVELS = "c_level, vp, head, director, manager, individual_contributor, unknown"
 _NO_TEST_IN = (
     "a disqualifier needs exactly one test of less_than, greater_than, one_of, domain_in, "
-    "is_true; found: "
+    "is_true, semantic; found: "
 )
 
 

@@ -1,0 +1,97 @@
+"""Sentence embeddings kept in the store per model version and text hash (`text_embeddings`),
+so that a record is embedded once per text: rescoring it while its text is unchanged, after a
+restart or on another replica, reads the row instead. The caller owns the transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+
+import numpy as np
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from app.semantic.model import Embedder
+from app.semantic.text import SPLIT_VERSION, split_sentences, text_hash
+from app.semantic.vectors import DIMENSIONS, Vectors, pack, unpack
+from app.store.insert import insert_ignoring_conflicts
+from app.store.tables import TextEmbedding
+
+LOOKUP_CHUNK = 500
+"""Hashes per `IN (…)`: well under SQLite's bound-parameter limit."""
+EMBED_CHUNK = 512
+_NONE = np.zeros((0, DIMENSIONS), dtype=np.float32)
+
+
+def cache_version(embedder: Embedder) -> str:
+    """The model's version and the splitter's: either changing makes stored rows stale."""
+    return f"{embedder.version}/{SPLIT_VERSION}"[:64]
+
+
+def embed_texts(embedder: Embedder, texts: Iterable[str]) -> dict[str, Vectors]:
+    """text hash → the vectors of the text's sentences (`split_sentences`), computed now: the
+    sentences of many texts in one call per `EMBED_CHUNK` texts."""
+    found: dict[str, Vectors] = {}
+    pending = list(dict.fromkeys(texts))
+    for start in range(0, len(pending), EMBED_CHUNK):
+        chunk = pending[start : start + EMBED_CHUNK]
+        split = [split_sentences(text) for text in chunk]
+        vectors = embedder.embed([sentence for sentences in split for sentence in sentences])
+        at = 0
+        for text, sentences in zip(chunk, split, strict=True):
+            found[text_hash(text)] = vectors[at : at + len(sentences)] if sentences else _NONE
+            at += len(sentences)
+    return found
+
+
+def stored_vectors(session: Session, version: str, hashes: Iterable[str]) -> dict[str, Vectors]:
+    wanted = list(dict.fromkeys(hashes))
+    found: dict[str, Vectors] = {}
+    for start in range(0, len(wanted), LOOKUP_CHUNK):
+        query = select(TextEmbedding.text_hash, TextEmbedding.vectors).where(
+            TextEmbedding.model_version == version,
+            TextEmbedding.text_hash.in_(wanted[start : start + LOOKUP_CHUNK]),
+        )
+        for digest, blob in session.connection().execute(query):
+            found[digest] = unpack(blob)
+    return found
+
+
+def vectors_for(
+    session: Session | None, embedder: Embedder, texts: Iterable[str]
+) -> tuple[dict[str, Vectors], dict[str, Vectors]]:
+    """text hash → sentence vectors for every text that has a sentence: those read from the
+    store, and those embedded now (which `keep` adds to it). Without a session (scoring a
+    file) nothing is read."""
+    by_hash = {text_hash(text): text for text in texts if split_sentences(text)}
+    found = stored_vectors(session, cache_version(embedder), by_hash) if session else {}
+    missing = [text for digest, text in by_hash.items() if digest not in found]
+    return found, embed_texts(embedder, missing) if missing else {}
+
+
+def keep(session: Session, version: str, computed: Mapping[str, Vectors], now: datetime) -> None:
+    """Adds embeddings computed for the model `version` (`cache_version`); a row another
+    writer added meanwhile is left as it is."""
+    if not computed:
+        return
+    rows = [
+        {
+            "model_version": version,
+            "text_hash": digest,
+            "sentences": len(vectors),
+            "vectors": pack(vectors),
+            "created_at": now,
+        }
+        for digest, vectors in computed.items()
+    ]
+    statement = insert_ignoring_conflicts(session, TextEmbedding, ("model_version", "text_hash"))
+    session.connection().execute(statement, rows)
+
+
+def prune(session: Session, embedder: Embedder) -> int:
+    """Deletes the rows of every other model version (a model upgrade re-embeds on demand);
+    returns how many."""
+    result = session.connection().execute(
+        delete(TextEmbedding).where(TextEmbedding.model_version != cache_version(embedder))
+    )
+    return int(result.rowcount or 0)

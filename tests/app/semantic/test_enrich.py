@@ -1,0 +1,144 @@
+"""The enrichment step on a real store (SQLite and PostgreSQL) and the real model: the
+similarity reaches the scorer as a fact with a readable reason, embeddings are cached per text
+hash and model version, and rescoring an unchanged text embeds nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.semantic.cache import cache_version, prune
+from app.semantic.model import WordLlamaEmbedder, local_embedder
+from app.semantic.text import MAX_SENTENCES
+from app.semantic.vectors import BYTES_PER_VECTOR, Vectors
+from app.store.tables import TextEmbedding
+from app.sync.rescore import rescore
+from connectors.hubspot.render import render_score
+from tests.app.semantic.rubrics import semantic_rubric
+from tests.app.sync.records import LATER, T0, company, score_of, store
+
+FIT = "Family-owned chain of 45 supermarkets whose aging store software cannot keep up."
+PUBLIC = "The state liquor agency runs shops and buys everything through public tenders."
+
+
+class CountingEmbedder:
+    """The real model, counting the texts it is asked to embed."""
+
+    def __init__(self) -> None:
+        self._model = local_embedder()
+        self.version = self._model.version
+        self.embedded: list[str] = []
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        self.embedded += texts
+        return self._model.embed(texts)
+
+
+@pytest.fixture
+def counting(monkeypatch: pytest.MonkeyPatch) -> CountingEmbedder:
+    embedder = CountingEmbedder()
+    monkeypatch.setattr("app.semantic.enrich.local_embedder", lambda: embedder)
+    return embedder
+
+
+def _rescore(sessions: sessionmaker[Session], *records: Any, now: Any = T0) -> None:
+    with sessions() as session:
+        rows = store(session, *records)
+        rescore(session, rows, rubric=semantic_rubric(), render=render_score, now=now)
+        session.commit()
+
+
+def test_given_a_description_when_scored_then_the_reason_quotes_it_with_its_similarity(
+    sessions: sessionmaker[Session], counting: CountingEmbedder
+) -> None:
+    _rescore(sessions, company("1", properties={"description": FIT}))
+
+    found = score_of(sessions, "1")
+    story = next(r for r in found.reasons if r.startswith("Narrative fit: "))
+    assert f"'{FIT}' ~ 'Retail chains with many stores" in story
+    assert found.criteria["story"] in (50, 100)
+    assert found.tier != "disqualified"
+
+
+def test_given_a_not_us_description_when_scored_then_it_is_disqualified_with_the_quote(
+    sessions: sessionmaker[Session], counting: CountingEmbedder
+) -> None:
+    _rescore(sessions, company("2", properties={"description": PUBLIC}))
+
+    found = score_of(sessions, "2")
+    assert found.tier == "disqualified"
+    assert found.flags == ["public_body"]
+    assert any(
+        r.startswith(f"Not us: '{PUBLIC}' ~ not-us 'Government agencies") for r in found.reasons
+    )
+
+
+def test_given_an_unchanged_text_when_rescored_then_nothing_is_embedded_again(
+    sessions: sessionmaker[Session], counting: CountingEmbedder
+) -> None:
+    record = company("3", properties={"description": FIT, "about_us": "Since 1961."})
+    _rescore(sessions, record)
+    first = list(counting.embedded)
+    counting.embedded.clear()
+
+    _rescore(sessions, record, now=LATER)
+
+    assert first == [FIT, "Since 1961.", FIT]  # the criterion's text, the disqualifier's
+    assert counting.embedded == []
+    with sessions() as session:
+        rows = session.scalar(select(func.count()).select_from(TextEmbedding))
+    assert rows == 2
+
+
+def test_given_a_changed_text_when_rescored_then_only_the_new_text_is_embedded(
+    sessions: sessionmaker[Session], counting: CountingEmbedder
+) -> None:
+    _rescore(sessions, company("4", properties={"description": FIT}))
+    counting.embedded.clear()
+
+    _rescore(sessions, company("4", properties={"description": PUBLIC}), now=LATER)
+
+    assert counting.embedded == [PUBLIC]
+    assert score_of(sessions, "4").tier == "disqualified"
+
+
+def test_given_a_long_description_when_cached_then_its_row_stays_within_a_few_kb(
+    sessions: sessionmaker[Session], counting: CountingEmbedder
+) -> None:
+    pasted = " ".join(
+        f"Paragraph {i} of the website's about page, pasted whole." for i in range(200)
+    )
+    _rescore(sessions, company("5", properties={"description": pasted}))
+
+    with sessions() as session:
+        blob = session.scalar(select(TextEmbedding.vectors))
+    assert blob is not None
+    assert len(blob) == MAX_SENTENCES * BYTES_PER_VECTOR <= 4096
+
+
+def test_given_rows_of_an_older_model_when_pruned_then_only_the_current_model_is_kept(
+    sessions: sessionmaker[Session], counting: CountingEmbedder
+) -> None:
+    _rescore(sessions, company("6", properties={"description": FIT}))
+    with sessions() as session:
+        session.add(
+            TextEmbedding(
+                model_version="old-model/split-0",
+                text_hash="0" * 64,
+                sentences=1,
+                vectors=np.zeros(256, "<f2").tobytes(),
+                created_at=T0,
+            )
+        )
+        session.flush()
+
+        deleted = prune(session, WordLlamaEmbedder())
+
+        kept = session.scalars(select(TextEmbedding.model_version)).all()
+    assert deleted == 1
+    assert kept == [cache_version(counting)]
