@@ -286,7 +286,7 @@ def compile_rubric(rubric: Rubric) -> CompiledRubric:
             crm_properties=_crm_properties(rubric, d.field),
             applies_to=frozenset(d.applies_to) if d.applies_to is not None else None,
             holds=compile_disqualifier(d),
-            by_value=None if d.domain_in is not None else {},
+            by_value=None if d.domain_in is not None or d.semantic is not None else {},
         )
         for d in rubric.disqualifiers
     )
