@@ -33,6 +33,7 @@ from app.inbox.retention import prune_committing
 from app.inbox.worker import Worker
 from app.rubric import Rubric
 from app.scoring import compile_rubric
+from app.semantic.cache import prune as prune_embeddings
 from app.settings import Settings
 from app.store.locks import cluster_lock, holder_name, lock_holder, sync_lock_name
 from app.sync.challengers import LiveRubrics, Rubrics, live_rubrics
@@ -225,7 +226,20 @@ class Runtime:
                 pruned.events,
                 pruned.before.isoformat(),
             )
+        self._prune_embeddings()
         return pruned.events
+
+    def _prune_embeddings(self) -> None:
+        """Drops cached text embeddings of a model no longer installed (app.semantic.cache)."""
+        try:
+            with self.session_factory() as session:
+                dropped = prune_embeddings(session)
+                session.commit()
+        except Exception:
+            logger.exception("pruning cached text embeddings failed; retrying next round")
+            return
+        if dropped:
+            logger.info("deleted %d cached text embeddings of an older model", dropped)
 
     def sync(self, source: str, full: bool) -> bool:
         """One scheduled sync, if no other replica is running it; returns whether it ran."""

@@ -11,7 +11,7 @@ import numpy as np
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from app.semantic.model import Embedder
+from app.semantic.model import Embedder, available, model_version
 from app.semantic.text import SPLIT_VERSION, split_sentences, text_hash
 from app.semantic.vectors import DIMENSIONS, Vectors, pack, unpack
 from app.store.insert import insert_ignoring_conflicts
@@ -88,10 +88,13 @@ def keep(session: Session, version: str, computed: Mapping[str, Vectors], now: d
     session.connection().execute(statement, rows)
 
 
-def prune(session: Session, embedder: Embedder) -> int:
-    """Deletes the rows of every other model version (a model upgrade re-embeds on demand);
-    returns how many."""
+def prune(session: Session) -> int:
+    """Deletes the rows of every model version but the installed one (after an upgrade, texts
+    are re-embedded as they are scored); returns how many. Nothing without the model."""
+    if not available():
+        return 0
+    current = f"{model_version()}/{SPLIT_VERSION}"[:64]
     result = session.connection().execute(
-        delete(TextEmbedding).where(TextEmbedding.model_version != cache_version(embedder))
+        delete(TextEmbedding).where(TextEmbedding.model_version != current)
     )
     return int(result.rowcount or 0)

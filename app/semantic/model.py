@@ -48,6 +48,11 @@ def available() -> bool:
     return util.find_spec(PACKAGE) is not None
 
 
+def model_version() -> str:
+    """The installed model's version, without loading it."""
+    return f"{PACKAGE}-{metadata.version(PACKAGE)}/l2_supercat_256"
+
+
 def require_model(what: str) -> None:
     """Refuses `what` (a rubric using the semantic rule) when the model is not installed."""
     if not available():
@@ -69,7 +74,7 @@ class WordLlamaEmbedder:
             table = weights.get_tensor("embedding.weight")
         self._model = WordLlamaInference(table, tokenizer, binary=False)
         self._lock = threading.Lock()
-        self.version = f"{PACKAGE}-{metadata.version(PACKAGE)}/l2_supercat_256"
+        self.version = model_version()
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         if not texts:
