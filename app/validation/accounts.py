@@ -181,12 +181,13 @@ class ScoredAccounts:
         self, rubric: CompiledRubric, rows: Sequence[AccountRow], donors: Donors
     ) -> Semantics:
         """The enrichment of `rubric`'s semantic rules for `rows` and their `donors`, as a
-        sync enriches them (the store's cached embeddings, the rest computed and kept)."""
+        sync enriches them: the store's cached embeddings, the rest computed but not kept
+        (validation only reads: on SQLite a write would hold the store's lock for the run)."""
         if not rubric.semantic:
             return NO_SEMANTICS
         with_donors = [*rows, *(d for found in donors.values() for d in found.values())]
         facts = [account_facts(row, _NO_DEALS) for row in with_donors]
-        return semantics_for(self._session, rubric, facts, self._now)
+        return semantics_for(self._session, rubric, facts, self._now, store=False)
 
     def own(
         self,
