@@ -98,7 +98,9 @@ def render(results: Mapping[str, Row], facts: Mapping[str, str], start: Mapping[
         if "check" in r:
             lines.append(
                 f"  `--check`: ONNX graph vs numpy forward pass, max abs diff "
-                f"{r['check']['max_abs_diff']:.2e} over {r['check']['texts']} texts."
+                f"{r['check']['max_abs_diff']:.2e} over {r['check']['texts']} texts; cosine "
+                f"similarities of sentence-transformers' README example within "
+                f"{r['check']['published_max_diff']:.1e} of the published 4-decimal figures."
             )
     lines += [
         "",
