@@ -58,8 +58,8 @@ def _best(row: Row) -> str:
 def render(results: Mapping[str, Row], facts: Mapping[str, str], start: Mapping[str, str]) -> str:
     lines = [
         "| model | fit vs not_fit AUC, best (strategy) [95% CI] | not_us AUC, best [95% CI] "
-        "| texts/s, 1 core | cold start s | adds to empty venv MB | of which not in app lock MB "
-        "| wheels MB (own / all) |",
+        "| texts/s, 1 core (per CPU-s) | cold start s | adds to empty venv MB "
+        "| of which not in app lock MB | wheels MB (own / all) |",
         "| --- | --- | --- | ---: | ---: | ---: | ---: | --- |",
     ]
     for candidate, r in results.items():
@@ -67,6 +67,7 @@ def render(results: Mapping[str, Row], facts: Mapping[str, str], start: Mapping[
         lines.append(
             f"| {NAMES[candidate]} | {_best(r['quality']['fit_best'])} "
             f"| {_best(r['quality']['not_us_best'])} | {r['throughput']['per_second']:.0f} "
+            f"({r['throughput']['per_cpu_second']:.0f}) "
             f"| {r['cold_median']:.2f} | {_mb(size['site_packages_mb'])} "
             f"| {_mb(size['beyond_app_mb'])} "
             f"| {_mb(size['own_wheel_mb'])} / {_mb(size['wheels_mb'])} |"
