@@ -136,7 +136,7 @@ def test_given_no_admin_token_configured_when_admin_endpoints_called_then_404_as
 def test_given_no_or_wrong_bearer_token_when_inbox_read_then_401_without_echoing_it(
     client: TestClient, headers: dict[str, str]
 ) -> None:
-    encoded = {name: value.encode("utf-8") for name, value in headers.items()}
+    encoded = {name.encode(): value.encode("utf-8") for name, value in headers.items()}
 
     assert_unauthorized(client.get("/admin/inbox", headers=encoded))
     assert_unauthorized(

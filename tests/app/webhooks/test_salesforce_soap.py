@@ -7,8 +7,8 @@ import warnings
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -101,9 +101,10 @@ def client(database_url: str) -> Iterator[TestClient]:
         yield started
 
 
-def post(client: TestClient, body: str | bytes) -> httpx.Response:
+def post(client: TestClient, body: str | bytes) -> Any:
+    """The response, typed as the test client's HTTP library (httpx2, or httpx before it)."""
     content = body.encode() if isinstance(body, str) else body
-    response: httpx.Response = client.post(PATH, content=content, headers=HEADERS)
+    response = client.post(PATH, content=content, headers=HEADERS)
     assert SESSION_ID not in response.text
     return response
 
