@@ -57,6 +57,7 @@ from app.store.migrate import upgrade_to_head
 from app.store.tables import Account, Deal, DealAccount
 from connectors.hubspot.mapping import company_to_account, deal_to_deal
 from connectors.records import CrmAccount, CrmDeal
+from crm_sandbox.core.descriptions import describe_companies
 from crm_sandbox.core.seed import (
     SeedCompany,
     SeedDeal,
@@ -236,7 +237,7 @@ def seed_data(
         raise SystemExit(f"{per_company:.1f} deals per company: at most 50; ask for fewer")
     rng = random.Random(seed)
     generator = _Generator(rng, epoch_ms(AS_OF))
-    companies = tuple(generator.company(index) for index in range(accounts))
+    companies = describe_companies(seed, (generator.company(index) for index in range(accounts)))
 
     def deals() -> Iterator[SeedDeal]:
         index = 0

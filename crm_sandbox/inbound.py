@@ -6,12 +6,14 @@ benchmark can measure how long icp-sync takes from a lead's arrival to its tier 
     for lead in run.leads:
         lead.object_id, lead.company_id, lead.created_monotonic, lead.created_wall_ms
 
-- HubSpot: each lead is a new company (generated firmographics: `seed.NewCompanies`) and a
-  contact at its domain associated with it, both created as a user would (`changeSource`
-  `CRM_UI` in their webhooks): `company.creation`, then `contact.creation`.
-- Salesforce: each lead is a new Lead with its own company data (as a web-to-lead form with
-  enrichment would leave it), created by the site's guest user (`WEB_USER_ID`, not the
-  integration user) with the assignment rule run, firing the Lead Outbound Message.
+- HubSpot: each lead is a new company (generated firmographics and description:
+  `seed.NewCompanies`) and a contact at its domain associated with it, both created as a user
+  would (`changeSource` `CRM_UI` in their webhooks): `company.creation`, then
+  `contact.creation`.
+- Salesforce: each lead is a new Lead with its own company data and description (as a
+  web-to-lead form with enrichment would leave it), created by the site's guest user
+  (`WEB_USER_ID`, not the integration user) with the assignment rule run, firing the Lead
+  Outbound Message.
 
 Lead `n` is created at `start + n / rate` (no catch-up burst when creating runs late);
 `created_monotonic` is `time.monotonic()` and `created_wall_ms` the wall clock in epoch ms, both
@@ -182,6 +184,7 @@ def _hubspot_company(company: SeedCompany) -> dict[str, object]:
         "country": company.country,
         "state": company.state,
         "city": company.city,
+        "description": company.description or None,
         "web_technologies": list(company.technologies),
         "icp_buying_signals": list(company.buying_signals),
         "lifecyclestage": "lead",
@@ -217,6 +220,7 @@ def salesforce_lead_maker(state: SalesforceState, seed: int) -> LeadMaker:
             "NumberOfEmployees": company.employees,
             "AnnualRevenue": company.annual_revenue,
             "Country": company.country,
+            "Description": company.description or None,
             "Status": LEAD_STATUSES[0],
         }
         if has_state_field:

@@ -5,7 +5,7 @@
 The records are CRM-neutral: HubSpot's industry values (upper-snake) and deal stage ids are used
 as the canonical vocabulary, and each sandbox renders them in its own CRM's shape.
 
-What is in it, roughly (20,000 companies are generated in well under a second):
+What is in it, roughly (20,000 companies are generated in about a second):
 - names and unique business domains; ~1.5 % of companies are people signed up with a personal
   e-mail domain (gmail.com, …), which of course repeat across companies;
 - ~20 industries with a skewed distribution (software and IT services most common), ~4 % empty;
@@ -13,6 +13,8 @@ What is in it, roughly (20,000 companies are generated in well under a second):
   industry (~12 % empty), countries / states / cities with a US-heavy mix;
 - a `;`-joined tech stack and 0-5 buying signals, a last-activity time (~18 % empty);
 - ~1 % archived companies, ~0.5 % archived deals;
+- a free-text description per company (`descriptions`, its own random stream), in which a
+  hidden trigger of the true ICP shows, and only there;
 - deals (Poisson, mean `deals_per_company`) whose closed-won / closed-lost outcome follows the
   hidden "true ICP" below, so a backtest of a rubric has something real to find;
 - optionally contacts (`contacts_per_company`, `seed_contacts`), from a separate random stream.
@@ -32,6 +34,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TypeVar
 
+from crm_sandbox.core.description_themes import TextTheme
+from crm_sandbox.core.descriptions import Describer, describe_companies
 from crm_sandbox.core.seed_contacts import SeedContact, generate_contacts
 from crm_sandbox.core.times import DAY_MS, epoch_ms
 from crm_sandbox.core.true_icp import true_icp_probability
@@ -86,6 +90,8 @@ class SeedCompany:
     modified_ms: int
     archived: bool
     icp_noise: float  # the company's draw of the true ICP's noise term
+    description: str = ""  # free text, "" when empty (`descriptions`)
+    text_theme: TextTheme = "plain"  # what the description says, hidden (`descriptions`)
 
     @property
     def stack_overlap(self) -> int:
@@ -162,7 +168,7 @@ def generate(
     as_of_ms = epoch_ms(resolve_as_of(as_of))
     rng = random.Random(seed)  # noqa: S311 - reproducible fake data, not secrets
     generator = _Generator(rng, as_of_ms)
-    made = tuple(generator.company(index) for index in range(companies))
+    made = describe_companies(seed, (generator.company(index) for index in range(companies)))
     deals: list[SeedDeal] = []
     for company in made:
         win_probability = true_icp_probability(company)
@@ -182,18 +188,19 @@ def generate(
 class NewCompanies:
     """Companies beyond the seed's, one at a time, for simulated inbound traffic: the same
     vocabularies and distributions as `generate` (names, domains, industries, sizes, stacks,
-    signals, ~1.5 % personal e-mail domains), with business domains unique against
-    `taken_domains` and each other. Times are the generator's (in the past of `as_of_ms`): a
-    caller that creates the company now uses only its firmographics."""
+    signals, ~1.5 % personal e-mail domains, descriptions), with business domains unique
+    against `taken_domains` and each other. Times are the generator's (in the past of
+    `as_of_ms`): a caller that creates the company now uses only its firmographics and text."""
 
     def __init__(self, seed: int, *, as_of_ms: int, taken_domains: Iterable[str] = ()) -> None:
         self.rng = random.Random(seed)  # noqa: S311 - reproducible fake data, not secrets
         self._generator = _Generator(self.rng, as_of_ms)
         self._generator.domains.update(taken_domains)
+        self._describer = Describer.for_seed(seed)
         self._index = 0
 
     def next(self) -> SeedCompany:
-        company = self._generator.company(self._index)
+        company = self._describer.company(self._generator.company(self._index))
         self._index += 1
         return company
 

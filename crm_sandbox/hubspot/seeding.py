@@ -1,5 +1,6 @@
 """The HubSpot sandbox's first records, from the shared generator (`seed.generate`): a company
-per seed company (its lifecycle stage from its deals' stages), a deal per seed deal associated
+per seed company (its lifecycle stage from its deals' stages, its free text in the built-in
+`description`), a deal per seed deal associated
 with its company, a contact per seed contact associated with its company (its primary one) and
 with the deals the seed gives it (deal→contact type 3, contact→deal 4), archived ones archived
 as of their last modification. Loading notifies nobody."""
@@ -121,6 +122,7 @@ def _company_properties(company: SeedCompany, stages: Iterable[str]) -> dict[str
         "country": company.country or "",
         "state": company.state or "",
         "city": company.city or "",
+        "description": company.description,
         "web_technologies": ";".join(company.technologies),
         "icp_buying_signals": ";".join(company.buying_signals),
         "notes_last_updated": (

@@ -1,9 +1,12 @@
 """The sandbox org's first records, rendered from the shared generator (`seed.generate`).
 
-Companies become Accounts (archived ones sit in the recycle bin, `IsDeleted` true), deals become
-Opportunities, and Leads are made (`leads_per_company`): two thirds whose e-mail domain matches
-an Account's website (no company data of their own), one third with their own company data and
-a domain matching no Account. Every record carries every field of its object.
+Companies become Accounts (archived ones sit in the recycle bin, `IsDeleted` true; the company's
+free text in `Description`), deals become Opportunities, and Leads are made
+(`leads_per_company`): two thirds whose e-mail domain matches an Account's website (no company
+data of their own; a `Description` retelling the company's, same theme, its own words), one third
+with their own company data, description and a domain matching no Account. Lead descriptions
+come from their own random stream, so every other value is what it was without them. Every
+record carries every field of its object.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from fractions import Fraction
 from math import ceil, floor
 from typing import Any
 
+from crm_sandbox.core.descriptions import Describer, Subject
 from crm_sandbox.core.seed import SeedData, generate
 from crm_sandbox.core.times import DAY_MS
 from crm_sandbox.salesforce.ids import make_id
@@ -40,6 +44,8 @@ LEAD_TITLES: tuple[str, ...] = (
 _FIRST_NAMES = ("Ada", "Ben", "Cleo", "Dev", "Eli", "Fay", "Gus", "Hana", "Ivo", "Jun")
 _LAST_NAMES = ("Ng", "Park", "Okafor", "Silva", "Berg", "Khan", "Rossi", "Dubois")
 _OWNER = make_id("005", 2)  # the sales rep owning seeded records
+#: A Salesforce industry back to the seed's (the first seed industry that maps onto it).
+_SEED_INDUSTRY: dict[str, str] = {sf: seed for seed, sf in reversed(INDUSTRY_MAP.items())}
 
 Records = dict[str, dict[str, dict[str, Any]]]
 
@@ -118,6 +124,7 @@ def _accounts(data: SeedData, records: Records) -> tuple[list[str], int]:
                 sf_date(company.last_activity_ms) if company.last_activity_ms else None
             ),
             Buying_Signals__c=";".join(company.buying_signals) or None,
+            Description=company.description or None,
         )
         records["Account"][record["Id"]] = record
         account_ids.append(record["Id"])
@@ -148,6 +155,7 @@ def _leads(data: SeedData, records: Records, seed: int, leads_per_company: float
     """Adds the Leads: those at live companies' domains first, then those of their own."""
     rng = random.Random(seed * 7_919 + 1)  # noqa: S311 - reproducible fake data
     titles = random.Random(seed * 7_919 + 2)  # noqa: S311 - apart, so `rng` draws as before
+    texts = Describer.for_seed(seed, "lead-descriptions")
     rate = Fraction(leads_per_company).limit_denominator(1000)
     matched_rate = rate * 2 / 3  # leads per company at the company's own domain
     newest = data.as_of_ms
@@ -174,6 +182,7 @@ def _leads(data: SeedData, records: Records, seed: int, leads_per_company: float
                 AnnualRevenue=None,
                 Country=company.country,
                 State=company.state,
+                Description=texts.retell(Subject.of(company), company.text_theme) or None,
                 Status=rng.choice(LEAD_STATUSES[:2]),
                 IsConverted=False,
             )
@@ -200,6 +209,9 @@ def _leads(data: SeedData, records: Records, seed: int, leads_per_company: float
             Status=LEAD_STATUSES[0],
             IsConverted=False,
         )
+        subject = Subject(record["Company"], _SEED_INDUSTRY.get(record["Industry"]),
+                          record["NumberOfEmployees"], None, "United States")  # fmt: skip
+        record["Description"] = texts.new(subject)[1] or None
         records["Lead"][record["Id"]] = record
     return newest
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from crm_sandbox.core import seed
+from crm_sandbox.core.description_themes import TextTheme
 from crm_sandbox.core.times import iso_ms
 from crm_sandbox.core.true_icp import is_true_icp, true_icp_logit, true_icp_probability
 from crm_sandbox.core.vocabulary import DEAL_STAGES, PERSONAL_EMAIL_DOMAINS
@@ -123,6 +124,8 @@ def test_given_closed_deals_when_grouped_by_true_icp_then_true_icp_companies_win
         ({"buying_signals": 3}, {"buying_signals": 0}),
         ({"stack_overlap": 3}, {"stack_overlap": 0}),
         ({"personal_domain": False}, {"personal_domain": True}),
+        ({"text_theme": "trigger"}, {"text_theme": "plain"}),
+        ({"text_theme": "plain"}, {"text_theme": "not_us"}),
     ],
 )
 def test_given_the_hidden_icp_when_one_input_improves_then_the_log_odds_rise(
@@ -134,6 +137,7 @@ def test_given_the_hidden_icp_when_one_input_improves_then_the_log_odds_rise(
         "buying_signals": 1,
         "stack_overlap": 1,
         "personal_domain": False,
+        "text_theme": "plain",
     }
 
     assert true_icp_logit(**{**base, **better}) > true_icp_logit(**{**base, **worse})  # type: ignore[arg-type]
@@ -149,6 +153,7 @@ def test_given_a_company_when_its_probability_is_computed_then_it_follows_the_do
         buying_signals=len(company.buying_signals),
         stack_overlap=company.stack_overlap,
         personal_domain=company.domain in PERSONAL_EMAIL_DOMAINS,
+        text_theme=company.text_theme,
     )
 
     noiseless = true_icp_probability(company, with_noise=False)
@@ -157,6 +162,13 @@ def test_given_a_company_when_its_probability_is_computed_then_it_follows_the_do
     assert true_icp_logit(
         industry="COMPUTER_SOFTWARE", employees=500, buying_signals=2, stack_overlap=1
     ) == pytest.approx(-4.2 + 2.0 + 1.8 + 1.1 + 0.4)
+    terms: tuple[tuple[TextTheme, float], ...] = (
+        ("trigger", 1.6), ("not_us", -2.0), ("contrast", 0.0), ("blank", 0.0)
+    )  # fmt: skip
+    for theme, term in terms:
+        assert true_icp_logit(
+            industry="RETAIL", employees=80, buying_signals=0, stack_overlap=0, text_theme=theme
+        ) == pytest.approx(-4.2 + 0.9 + term)
 
 
 def test_given_iso_formatting_when_rendering_epoch_ms_then_it_matches_hubspot_format() -> None:
