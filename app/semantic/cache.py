@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.semantic.model import Embedder
 from app.semantic.text import SPLIT_VERSION, split_sentences, text_hash
-from app.semantic.vectors import DIMENSIONS, Vectors, pack, unpack
+from app.semantic.vectors import DIMENSIONS, Vectors, as_stored, pack, unpack
 from app.store.insert import insert_ignoring_conflicts
 from app.store.tables import TextEmbedding
 
@@ -30,13 +30,18 @@ def cache_version(embedder: Embedder) -> str:
 
 def embed_texts(embedder: Embedder, texts: Iterable[str]) -> dict[str, Vectors]:
     """text hash → the vectors of the text's sentences (`split_sentences`), computed now: the
-    sentences of many texts in one call per `EMBED_CHUNK` texts."""
+    sentences of many texts in one call per `EMBED_CHUNK` texts, each as the store keeps it
+    (`as_stored`): a record scored with fresh vectors and rescored later from the cache must
+    compare the very same numbers, or a similarity on a rounding edge moves by 0.01 and the
+    record is rescored (and written back) with no change in its text."""
     found: dict[str, Vectors] = {}
     pending = list(dict.fromkeys(texts))
     for start in range(0, len(pending), EMBED_CHUNK):
         chunk = pending[start : start + EMBED_CHUNK]
         split = [split_sentences(text) for text in chunk]
-        vectors = embedder.embed([sentence for sentences in split for sentence in sentences])
+        vectors = as_stored(
+            embedder.embed([sentence for sentences in split for sentence in sentences])
+        )
         at = 0
         for text, sentences in zip(chunk, split, strict=True):
             found[text_hash(text)] = vectors[at : at + len(sentences)] if sentences else _NONE
