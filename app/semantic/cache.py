@@ -63,12 +63,11 @@ def stored_vectors(session: Session, version: str, hashes: Iterable[str]) -> dic
 
 
 def vectors_for(
-    session: Session | None, embedder: Embedder, texts: Iterable[str]
+    session: Session | None, embedder: Embedder, by_hash: Mapping[str, str]
 ) -> tuple[dict[str, Vectors], dict[str, Vectors]]:
-    """text hash → sentence vectors for every text that has a sentence: those read from the
-    store, and those embedded now (which `keep` adds to it). Without a session (scoring a
-    file) nothing is read."""
-    by_hash = {text_hash(text): text for text in texts if split_sentences(text)}
+    """text hash → sentence vectors for every text of `by_hash` (text hash → a text that has a
+    sentence): those read from the store, and those embedded now (which `keep` adds to it).
+    Without a session (scoring a file) nothing is read."""
     found = stored_vectors(session, cache_version(embedder), by_hash) if session else {}
     missing = [text for digest, text in by_hash.items() if digest not in found]
     return found, embed_texts(embedder, missing) if missing else {}

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.semantic.cache import cache_version, prune
-from app.semantic.enrich import semantics_for
+from app.semantic.enrich import semantics_for, warm_up
 from app.semantic.model import WordLlamaEmbedder, local_embedder
 from app.semantic.text import MAX_SENTENCES
 from app.semantic.vectors import BYTES_PER_VECTOR, Vectors
@@ -44,8 +44,12 @@ class CountingEmbedder:
 
 @pytest.fixture
 def counting(monkeypatch: pytest.MonkeyPatch) -> CountingEmbedder:
+    """The counting model, the test rubric's narratives already embedded (whichever test ran
+    first): what a test counts is its records' texts."""
     embedder = CountingEmbedder()
     monkeypatch.setattr("app.semantic.enrich.local_embedder", lambda: embedder)
+    warm_up([semantic_rubric()])
+    embedder.embedded.clear()
     return embedder
 
 
