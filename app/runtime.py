@@ -34,6 +34,7 @@ from app.inbox.worker import Worker
 from app.rubric import Rubric
 from app.scoring import compile_rubric
 from app.semantic.cache import prune as prune_embeddings
+from app.semantic.enrich import warm_up
 from app.settings import Settings
 from app.store.locks import cluster_lock, holder_name, lock_holder, sync_lock_name
 from app.sync.challengers import LiveRubrics, Rubrics, live_rubrics
@@ -81,6 +82,9 @@ class Runtime:
             logger.warning("no CRM is configured: webhooks are stored but not processed")
         compiled = compile_rubric(self.rubric)
         if self.run_worker:
+            rubrics = [self.rubric, *self._challenger_rubrics()]
+            if warm_up(compile_rubric(r) for r in rubrics):
+                logger.info("semantic model loaded and narratives embedded")
             self._connectors = {
                 s: make_connector(s, self.settings, self.rubric, also=self._challenger_rubrics())
                 for s in sources

@@ -42,6 +42,7 @@ from app.rubric import Rubric, load_rubric
 from app.scoring import compile_rubric
 from app.store.engine import make_engine, make_session_factory
 from app.store.tables import Account
+from app.sync.rescore import Renderer
 from connectors.hubspot.render import render_score
 
 SOURCE = "hubspot"
@@ -77,13 +78,14 @@ def peak_rss_mib() -> int:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
-def timed_phase(url: str, rubric: Rubric) -> dict[str, Any]:
-    """One roll-out's rescoring phase, in this (fresh) process."""
+def timed_phase(url: str, rubric: Rubric, render: Renderer = render_score) -> dict[str, Any]:
+    """One roll-out's rescoring phase, in this (fresh) process, rendering with `render` (the
+    HubSpot connector's by default)."""
     from app.sync.rollout import _Rollout, utc_now  # the code under test: PYTHONPATH's
 
     engine = make_engine(url)
     factory = make_session_factory(engine)
-    connector: Any = SimpleNamespace(source=SOURCE, render_score=render_score)
+    connector: Any = SimpleNamespace(source=SOURCE, render_score=render)
     compiled = compile_rubric(rubric)
     postgres = engine.dialect.name == "postgresql"
     with factory() as session:
@@ -122,9 +124,9 @@ def timed_phase(url: str, rubric: Rubric) -> dict[str, Any]:
     }
 
 
-def in_fresh_process(url: str, rubric: Rubric) -> dict[str, Any]:
+def in_fresh_process(url: str, rubric: Rubric, render: Renderer = render_score) -> dict[str, Any]:
     with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
-        return pool.submit(timed_phase, url, rubric).result()
+        return pool.submit(timed_phase, url, rubric, render).result()
 
 
 class Store:

@@ -2,7 +2,7 @@
 to its ICP tier written back there, through webhooks, the inbox and the worker.
 
     .venv/bin/python bench/webhook_latency.py [--rates 10 100] [--seconds 20]
-        [--crm hubspot salesforce] [--database-url URL] [--json]
+        [--crm hubspot salesforce] [--database-url URL] [--semantic] [--json]
 
 The sandbox (HubSpot and Salesforce simulators, with their webhook senders) runs in this
 process; `icp-sync serve --no-schedules` runs as a second process on loopback, on a fresh
@@ -12,6 +12,15 @@ records when each lead's tier lands (HubSpot: the new contact's own `icp_tier`; 
 the Lead's `ICP_Tier__c`). Reported: p50 / p95 / p99 / max seconds, and how many landed. The
 sandbox seeds `--contacts-per-company` contacts per company (1.5 by default), so the store
 holds companies and contacts as a real portal's does.
+
+With `--semantic` (HubSpot only), the service and the syncs score with
+bench/data/narrative_rubric.yaml (a `semantic` criterion and disqualifier on the company's
+`description`), and each measured change sets an existing company's `description` to a new
+text (`semantic_changes`), a different company per change within a rate: the text is embedded
+on the webhook path, cold. A change has landed when the company's `icp_reasons` written back
+quote it: every sentence of its text starts with the change's own tag (`Ref <n>:`), so
+whichever sentence the reason quotes names the change. Run it without `--semantic` in the same
+sitting (new leads, the default rubric) for the reference.
 """
 
 from __future__ import annotations
@@ -20,24 +29,30 @@ import argparse
 import json
 import os
 import platform
+import re
 import socket
 import sys
 import tempfile
 import threading
 import time
 from contextlib import closing
+from itertools import count as counter
 from pathlib import Path
 from typing import Any
 
+from semantic_scale import RUBRIC as SEMANTIC_RUBRIC
+from semantic_scale import descriptions
 from webhook_ingest import start_service
 
 from app.crm import hubspot_connector, make_connector
 from app.rubric import load_rubric
 from app.scoring import compile_rubric
+from app.semantic.text import split_sentences
 from app.settings import settings_from
 from app.store.engine import make_engine, make_session_factory
 from app.store.migrate import upgrade_to_head
 from app.sync.orchestrator import run_sync
+from crm_sandbox.inbound import InboundLead, InboundSimulation, LeadMaker
 from crm_sandbox.sandbox import RunningSandbox, start_sandbox
 
 SETTLE_SECONDS = 30.0
@@ -75,6 +90,39 @@ class Landings:
         record = self._org.records.get(change.object_name, {}).get(change.record_id, {})
         if change.object_name == "Lead" and record.get("ICP_Tier__c"):
             self._land(change.record_id)
+
+
+TAG = re.compile(r"Ref (\d+):")
+
+
+class ReasonLandings(Landings):
+    """`--semantic`: when each change's tag was first quoted in a company's `icp_reasons`."""
+
+    def _hubspot(self, event: Any) -> None:
+        if event.object_type == "companies":
+            for tag in TAG.findall(event.properties.get("icp_reasons", "")):
+                self._land(tag)
+
+
+def semantic_changes(sandbox: RunningSandbox, texts: list[str]) -> LeadMaker:
+    """A maker of description changes: the i-th sets company i (of the seeded ones, in order,
+    round the list) to a text of `texts` tagged `Ref <n>:` sentence by sentence, `n` counting
+    every change made by this maker. The handle's `object_id` is the tag."""
+    state = sandbox.hubspot
+    with state.lock:
+        companies = state.company_ids()
+    numbers = counter(1)
+
+    def make(number: int) -> InboundLead:
+        tag = str(next(numbers))
+        company = companies[number % len(companies)]
+        base = texts[int(tag) % len(texts)]
+        text = " ".join(f"Ref {tag}: {sentence}" for sentence in split_sentences(base))
+        state.touch_company(company, description=text)
+        return InboundLead("hubspot", "companies", tag, company, "", "", time.monotonic(),
+                           time.time_ns() // 1_000_000)  # fmt: skip
+
+    return make
 
 
 def api_counts(sandbox: RunningSandbox) -> tuple[int, int]:
@@ -122,10 +170,17 @@ def main() -> int:
     parser.add_argument("--companies", type=int, default=500)
     parser.add_argument("--contacts-per-company", type=float, default=1.5)
     parser.add_argument("--database-url", help="an empty database (default: a fresh SQLite file)")
+    parser.add_argument(
+        "--semantic",
+        action="store_true",
+        help="score with bench/data/narrative_rubric.yaml; measure company description changes",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    if args.semantic:
+        args.crm = ["hubspot"]
 
-    rubric = load_rubric()
+    rubric = load_rubric(SEMANTIC_RUBRIC) if args.semantic else load_rubric()
     port = free_port()
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as folder:
@@ -139,6 +194,8 @@ def main() -> int:
         ) as sandbox:
             upgrade_to_head(url)
             env = service_env(sandbox, url)
+            if args.semantic:
+                env["ICP_SYNC_RUBRIC"] = str(SEMANTIC_RUBRIC)
             service = start_service(env, port)  # first: the syncs' echoes reach it
             try:
                 engine = make_engine(url)
@@ -155,12 +212,17 @@ def main() -> int:
                 # syncs' calls filled, cleared: a lead measured behind a window the sync spent
                 # would time the sync, not the webhook path
                 time.sleep(RATE_WINDOW_S + 1.0)
-                landings = Landings(sandbox)
+                landings = ReasonLandings(sandbox) if args.semantic else Landings(sandbox)
+                changes = semantic_changes(sandbox, descriptions(1_000)) if args.semantic else None
                 for crm in args.crm:
                     for rate in args.rates:
                         count = max(1, round(rate * args.seconds))
                         calls_before, limited_before = api_counts(sandbox)
-                        run = sandbox.simulate_inbound(rate, count, crm=crm)
+                        if changes is None:
+                            run = sandbox.simulate_inbound(rate, count, crm=crm)
+                        else:
+                            run = InboundSimulation(changes, rate, count, name="descriptions")
+                            run.start()
                         run.wait(args.seconds * 3 + 60)
                         deadline = time.monotonic() + SETTLE_SECONDS
                         ids = [(lead.object_id, lead.created_monotonic) for lead in run.leads]
@@ -190,7 +252,8 @@ def main() -> int:
                 service.terminate()
                 service.wait(30)
     meta = {"python": platform.python_version(), "machine": platform.machine(),
-            "database": url.split(":")[0], "cpus": os.cpu_count()}  # fmt: skip
+            "database": url.split(":")[0], "cpus": os.cpu_count(),
+            "semantic": args.semantic, "companies": args.companies}  # fmt: skip
     if args.json:
         print(json.dumps({"runs": rows, **meta}))
     else:

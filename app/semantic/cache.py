@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.semantic.model import Embedder, available, model_version
 from app.semantic.text import SPLIT_VERSION, split_sentences, text_hash
-from app.semantic.vectors import DIMENSIONS, Vectors, pack, unpack
+from app.semantic.vectors import DIMENSIONS, Vectors, as_stored, pack, unpack
 from app.store.insert import insert_ignoring_conflicts
 from app.store.tables import TextEmbedding
 
@@ -30,13 +30,18 @@ def cache_version(embedder: Embedder) -> str:
 
 def embed_texts(embedder: Embedder, texts: Iterable[str]) -> dict[str, Vectors]:
     """text hash → the vectors of the text's sentences (`split_sentences`), computed now: the
-    sentences of many texts in one call per `EMBED_CHUNK` texts."""
+    sentences of many texts in one call per `EMBED_CHUNK` texts, each as the store keeps it
+    (`as_stored`): a record scored with fresh vectors and rescored later from the cache must
+    compare the very same numbers, or a similarity on a rounding edge moves by 0.01 and the
+    record is rescored (and written back) with no change in its text."""
     found: dict[str, Vectors] = {}
     pending = list(dict.fromkeys(texts))
     for start in range(0, len(pending), EMBED_CHUNK):
         chunk = pending[start : start + EMBED_CHUNK]
         split = [split_sentences(text) for text in chunk]
-        vectors = embedder.embed([sentence for sentences in split for sentence in sentences])
+        vectors = as_stored(
+            embedder.embed([sentence for sentences in split for sentence in sentences])
+        )
         at = 0
         for text, sentences in zip(chunk, split, strict=True):
             found[text_hash(text)] = vectors[at : at + len(sentences)] if sentences else _NONE
@@ -58,12 +63,11 @@ def stored_vectors(session: Session, version: str, hashes: Iterable[str]) -> dic
 
 
 def vectors_for(
-    session: Session | None, embedder: Embedder, texts: Iterable[str]
+    session: Session | None, embedder: Embedder, by_hash: Mapping[str, str]
 ) -> tuple[dict[str, Vectors], dict[str, Vectors]]:
-    """text hash → sentence vectors for every text that has a sentence: those read from the
-    store, and those embedded now (which `keep` adds to it). Without a session (scoring a
-    file) nothing is read."""
-    by_hash = {text_hash(text): text for text in texts if split_sentences(text)}
+    """text hash → sentence vectors for every text of `by_hash` (text hash → a text that has a
+    sentence): those read from the store, and those embedded now (which `keep` adds to it).
+    Without a session (scoring a file) nothing is read."""
     found = stored_vectors(session, cache_version(embedder), by_hash) if session else {}
     missing = [text for digest, text in by_hash.items() if digest not in found]
     return found, embed_texts(embedder, missing) if missing else {}

@@ -37,6 +37,9 @@ class Semantics:
     specs: tuple[SemanticSpec, ...] = ()
     texts: Mapping[str, Vectors] = field(default_factory=dict)
     narratives: Mapping[str, NarrativeVectors] = field(default_factory=dict)
+    sentences: Mapping[str, list[str]] = field(default_factory=dict)
+    """The texts' sentences (by text hash), split once per batch: a text is read by each of a
+    rubric's semantic rules, and splitting it was a third of a warm rescoring's enrichment."""
     fresh: Mapping[str, Vectors] = field(default_factory=dict)
     """The texts' vectors computed for this batch, not yet in the store (kept when
     `semantics_for` was not asked to store them: `keep_fresh`)."""
@@ -53,10 +56,13 @@ class Semantics:
         return replace(facts, values=values)
 
     def match(self, spec: SemanticSpec, text: str) -> object:
-        sentences = split_sentences(text)
+        digest = text_hash(text)
+        sentences = self.sentences.get(digest)
+        if sentences is None:
+            sentences = split_sentences(text)
         if not sentences:
             return None
-        vectors = self.texts.get(text_hash(text))
+        vectors = self.texts.get(digest)
         if vectors is None:
             raise LookupError(f"text for {spec.key} was not embedded before scoring")
         found = closest(sentences, vectors, *self.narratives[spec.narrative])
@@ -87,8 +93,10 @@ def semantics_for(
         return NO_SEMANTICS
     model = embedder or local_embedder()
     version = cache_version(model)
-    texts = {spec.text_of(facts) for facts in records for spec in specs}
-    found, computed = vectors_for(session, model, texts)
+    texts = dict.fromkeys(spec.text_of(facts) for facts in records for spec in specs)
+    sentences = {text_hash(text): split_sentences(text) for text in texts}
+    by_hash = {digest: text for text in texts if sentences[digest := text_hash(text)]}
+    found, computed = vectors_for(session, model, by_hash)
     stored = session is not None and store
     if stored:
         keep(session, version, computed, now)  # type: ignore[arg-type]
@@ -96,6 +104,7 @@ def semantics_for(
         specs,
         found | computed if computed else found,
         {text: narrative_vectors(model, text) for spec in specs for text in _narratives(spec)},
+        sentences,
         {} if stored else computed,
         version,
     )
@@ -117,6 +126,20 @@ def narrative_vectors(embedder: Embedder, narrative: str) -> NarrativeVectors:
         sentences = narrative_sentences(narrative)
         found = _NARRATIVES[key] = (sentences, embedder.embed(sentences))
     return found
+
+
+def warm_up(rubrics: Iterable[CompiledRubric]) -> bool:
+    """Loads the model and embeds the narratives of `rubrics` that read text by meaning (False:
+    none does, nothing loaded), so that the first event a service scores does not wait for
+    them (about half a second) on top of its own text."""
+    specs = [spec for rubric in rubrics for spec in rubric.semantic]
+    if not specs:
+        return False
+    model = local_embedder()
+    for spec in specs:
+        for narrative in _narratives(spec):
+            narrative_vectors(model, narrative)
+    return True
 
 
 def enriched(

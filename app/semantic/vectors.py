@@ -26,3 +26,8 @@ def unpack(blob: bytes) -> Vectors:
     values = np.frombuffer(blob, dtype="<f2").reshape(-1, DIMENSIONS).astype(np.float32)
     norms = np.linalg.norm(values, axis=1, keepdims=True)
     return (values / np.where(norms > 0, norms, 1.0)).astype(np.float32)
+
+
+def as_stored(vectors: Vectors) -> Vectors:
+    """`vectors` as `unpack` returns them once packed: what a read from the store gives."""
+    return unpack(pack(vectors))

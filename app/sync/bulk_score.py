@@ -99,7 +99,7 @@ def score_page(job: PageJob, rubric: CompiledRubric, render: Renderer, now: date
         as_columns(history, HISTORY_COLUMNS, JSON_COLUMNS),
         as_columns(scores, ("account_id", *SCORE_COLUMNS), JSON_COLUMNS),
         as_columns(states, ("account_id", *STATE_COLUMNS), JSON_COLUMNS),
-        replace(semantics, texts={}, narratives={}),
+        replace(semantics, texts={}, narratives={}, sentences={}),
     )
 
 

@@ -13,11 +13,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.semantic.cache import cache_version, prune
+from app.semantic.enrich import semantics_for, warm_up
 from app.semantic.model import local_embedder
 from app.semantic.text import MAX_SENTENCES
 from app.semantic.vectors import BYTES_PER_VECTOR, Vectors
 from app.store.tables import TextEmbedding
+from app.sync.facts import account_facts
 from app.sync.rescore import rescore
+from app.sync.score_rows import NO_DEALS
 from connectors.hubspot.render import render_score
 from tests.app.semantic.rubrics import semantic_rubric
 from tests.app.sync.records import LATER, T0, company, score_of, store
@@ -41,8 +44,12 @@ class CountingEmbedder:
 
 @pytest.fixture
 def counting(monkeypatch: pytest.MonkeyPatch) -> CountingEmbedder:
+    """The counting model, the test rubric's narratives already embedded (whichever test ran
+    first): what a test counts is its records' texts."""
     embedder = CountingEmbedder()
     monkeypatch.setattr("app.semantic.enrich.local_embedder", lambda: embedder)
+    warm_up([semantic_rubric()])
+    embedder.embedded.clear()
     return embedder
 
 
@@ -143,3 +150,21 @@ def test_given_rows_of_an_older_model_when_pruned_then_only_the_current_model_is
         kept = session.scalars(select(TextEmbedding.model_version)).all()
     assert deleted == 1
     assert kept == [cache_version(counting)]
+
+
+def test_given_a_text_embedded_now_when_read_back_from_the_cache_then_its_vectors_are_the_same(
+    sessions: sessionmaker[Session], counting: CountingEmbedder
+) -> None:
+    record = company("7", properties={"description": f"{FIT} Founded in 1961. Around 800 staff."})
+    with sessions() as session:
+        rows = store(session, record)
+        facts = [account_facts(rows[0], NO_DEALS)]
+        fresh = semantics_for(session, semantic_rubric(), facts, T0)
+        session.commit()
+    with sessions() as session:
+        cached = semantics_for(session, semantic_rubric(), facts, LATER)
+
+    assert fresh.texts.keys() == cached.texts.keys()
+    for digest, vectors in fresh.texts.items():
+        assert np.array_equal(vectors, cached.texts[digest])  # bit for bit: no digest moves
+    assert fresh.enrich(facts[0]) == cached.enrich(facts[0])
