@@ -176,9 +176,9 @@ class SimilarityBand(_Strict):
 
 
 class SemanticRule(_Strict):
-    """Compares the text of `fields` (joined, split into sentences) by meaning with the
-    narrative: the rubric's `narrative.us`, or this rule's own `narrative`. The similarity is
-    that of the record's sentence closest to a sentence of the narrative."""
+    """Compares the text of `fields` (joined) by meaning with the narrative: the rubric's
+    `narrative.us`, or this rule's own `narrative`; the similarity of the whole texts scores,
+    the closest pair of sentences is quoted (app.semantic.match)."""
 
     fields: list[FieldName] = Field(min_length=1, max_length=8)
     bands: list[SimilarityBand] = Field(min_length=1)
@@ -195,14 +195,15 @@ class SemanticRule(_Strict):
 
 
 class SemanticTest(_Strict):
-    """Holds when the record's text is closer to the negative ICP (the rubric's
-    `narrative.not_us`, or this test's own `narrative`) than `at_least`, and closer to it than
-    to the ICP (`narrative.us`) by at least `margin`: a text near both (a consultancy that
-    implements what our buyers need) is judged by which it is nearer."""
+    """Holds when a sentence of the record is at least `at_least` similar to a sentence of the
+    negative ICP (the rubric's `narrative.not_us`, or this test's own `narrative`) and, with a
+    `margin`, more similar to it than any is to the ICP (`narrative.us`) by that much: a text
+    near both (a consultancy that implements what our buyers need) is judged by which it is
+    nearer."""
 
     fields: list[FieldName] = Field(min_length=1, max_length=8)
     at_least: Similarity
-    margin: Annotated[float, Field(ge=-2, le=2, allow_inf_nan=False)] = 0.0
+    margin: Annotated[float, Field(ge=-2, le=2, allow_inf_nan=False)] | None = None
     narrative: Annotated[str, Field(min_length=1, max_length=8000)] | None = None
 
 

@@ -22,11 +22,11 @@ def semantic_criterion(
     def classify(raw: object, _now: datetime) -> Outcome | None:
         if not isinstance(raw, SemanticMatch):
             return None
-        pair = f"'{raw.sentence}' ~ '{raw.narrative}' {raw.similarity:.2f}"
+        pair = f"'{raw.sentence}' ~ '{raw.narrative}', similarity {raw.similarity:.2f}"
         for floor, points in bands:
             if raw.similarity >= floor:
-                return points, f"{pair} (≥ {floor:.2f})", "matched"
-        return otherwise, f"{pair}, below {bands[-1][0]:.2f}", "unmatched"
+                return points, f"{pair} ≥ {floor:.2f}", "matched"
+        return otherwise, f"{pair} < {bands[-1][0]:.2f}", "unmatched"
 
     return classify
 
@@ -35,10 +35,10 @@ def semantic_disqualifier(test: SemanticTest) -> Callable[[object], str | None]:
     at_least, margin = test.at_least, test.margin
 
     def holds(raw: object) -> str | None:
-        if not isinstance(raw, SemanticMatch):
+        if not isinstance(raw, SemanticMatch) or raw.similarity < at_least:
             return None
         versus = raw.versus if raw.versus is not None else -1.0
-        if raw.similarity < at_least or raw.similarity - versus < margin:
+        if margin is not None and raw.similarity - versus < margin:
             return None
         return (
             f"'{raw.sentence}' ~ not-us '{raw.narrative}' {raw.similarity:.2f} (ICP {versus:.2f})"

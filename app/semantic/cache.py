@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from itertools import chain
 
 import numpy as np
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.semantic.model import Embedder, available, model_version
-from app.semantic.text import SPLIT_VERSION, split_sentences, text_hash
+from app.semantic.text import SPLIT_VERSION, embedded, split_sentences, text_hash
 from app.semantic.vectors import DIMENSIONS, Vectors, as_stored, pack, unpack
 from app.store.insert import insert_ignoring_conflicts
 from app.store.tables import TextEmbedding
@@ -29,8 +30,8 @@ def cache_version(embedder: Embedder) -> str:
 
 
 def embed_texts(embedder: Embedder, texts: Iterable[str]) -> dict[str, Vectors]:
-    """text hash → the vectors of the text's sentences (`split_sentences`), computed now: the
-    sentences of many texts in one call per `EMBED_CHUNK` texts, each as the store keeps it
+    """text hash → the vectors of the text as a whole and of its sentences (`embedded`),
+    computed now: many texts in one call per `EMBED_CHUNK` texts, each as the store keeps it
     (`as_stored`): a record scored with fresh vectors and rescored later from the cache must
     compare the very same numbers, or a similarity on a rounding edge moves by 0.01 and the
     record is rescored (and written back) with no change in its text."""
@@ -38,14 +39,13 @@ def embed_texts(embedder: Embedder, texts: Iterable[str]) -> dict[str, Vectors]:
     pending = list(dict.fromkeys(texts))
     for start in range(0, len(pending), EMBED_CHUNK):
         chunk = pending[start : start + EMBED_CHUNK]
-        split = [split_sentences(text) for text in chunk]
-        vectors = as_stored(
-            embedder.embed([sentence for sentences in split for sentence in sentences])
-        )
-        at = 0
-        for text, sentences in zip(chunk, split, strict=True):
-            found[text_hash(text)] = vectors[at : at + len(sentences)] if sentences else _NONE
-            at += len(sentences)
+        split = [embedded(split_sentences(text)) for text in chunk]
+        # each string once: a one-sentence text is its own whole, placeholders repeat
+        distinct = {piece: at for at, piece in enumerate(dict.fromkeys(chain.from_iterable(split)))}
+        vectors = as_stored(embedder.embed(list(distinct)))
+        for text, pieces in zip(chunk, split, strict=True):
+            rows = [distinct[piece] for piece in pieces]
+            found[text_hash(text)] = vectors[rows] if rows else _NONE
     return found
 
 

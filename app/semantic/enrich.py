@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 from app.scoring.compiled import CompiledRubric
 from app.scoring.facts import AccountFacts
 from app.semantic.cache import cache_version, keep, vectors_for
-from app.semantic.match import best_similarity, closest
+from app.semantic.match import best_pair, closest
 from app.semantic.model import Embedder, local_embedder
 from app.semantic.spec import SemanticSpec
-from app.semantic.text import narrative_sentences, split_sentences, text_hash
+from app.semantic.text import embedded, narrative_sentences, split_sentences, text_hash
 from app.semantic.vectors import Vectors
 
 NarrativeVectors = tuple[list[str], Vectors]
@@ -65,10 +65,13 @@ class Semantics:
         vectors = self.texts.get(digest)
         if vectors is None:
             raise LookupError(f"text for {spec.key} was not embedded before scoring")
-        found = closest(sentences, vectors, *self.narratives[spec.narrative])
+        disqualifier = spec.versus is not None
+        found = closest(
+            sentences, vectors, *self.narratives[spec.narrative], whole=not disqualifier
+        )
         if found is None or spec.versus is None:
             return found
-        return replace(found, versus=best_similarity(vectors, self.narratives[spec.versus][1]))
+        return replace(found, versus=best_pair(vectors, self.narratives[spec.versus][1]))
 
 
 NO_SEMANTICS = Semantics()
@@ -124,7 +127,7 @@ def narrative_vectors(embedder: Embedder, narrative: str) -> NarrativeVectors:
     found = _NARRATIVES.get(key)
     if found is None:
         sentences = narrative_sentences(narrative)
-        found = _NARRATIVES[key] = (sentences, embedder.embed(sentences))
+        found = _NARRATIVES[key] = (sentences, embedder.embed(embedded(sentences)))
     return found
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-MAX_SENTENCES = 8
+MAX_SENTENCES = 7
 MAX_SENTENCE_CHARS = 400
 MAX_TEXT_CHARS = 4000
 MIN_SENTENCE_CHARS = 3
@@ -17,9 +17,9 @@ _BREAK = re.compile(r"(?<=[.!?;])\s+|\s*\n\s*|\s+[•·]\s+")
 _SPACE = re.compile(r"\s+")
 
 
-SPLIT_VERSION = "split-1"
-"""Part of the cache's model version: a change to how texts are split changes which vectors a
-stored row holds."""
+SPLIT_VERSION = "split-2"
+"""Part of the cache's model version: a change to how texts are split (or to what a stored row
+holds: `embedded`) changes which vectors a row holds."""
 
 
 def split_sentences(text: str, limit: int | None = MAX_SENTENCES) -> list[str]:
@@ -34,6 +34,13 @@ def split_sentences(text: str, limit: int | None = MAX_SENTENCES) -> list[str]:
             if len(sentences) == limit:
                 break
     return sentences
+
+
+def embedded(sentences: list[str]) -> list[str]:
+    """What is embedded of a text split into `sentences`: the text as a whole (its sentences
+    joined), then each sentence. The whole ranks how well a text fits a narrative, a sentence
+    is what a reason quotes (docs/benchmarks.md, "Narrative ICP")."""
+    return [" ".join(sentences), *sentences] if sentences else []
 
 
 def joined_text(values: list[object]) -> str:

@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.semantic.match import SemanticMatch, best_similarity, closest, shortened
+from app.semantic.match import SemanticMatch, best_pair, closest, shortened
 
 
 def _unit(*rows: list[float]) -> np.ndarray:
@@ -15,20 +15,34 @@ def _unit(*rows: list[float]) -> np.ndarray:
     return unit
 
 
-def test_given_sentences_when_matched_then_the_closest_pair_is_quoted_with_its_similarity() -> None:
-    record = _unit([1, 0, 0], [0, 1, 0])
-    narrative = _unit([0, 0, 1], [0.6, 0.8, 0])
+RECORD = _unit([1, 1, 0], [1, 0, 0], [0, 1, 0])  # the whole text, then each sentence
+NARRATIVE = _unit([0, 0.6, 0.8], [0, 0, 1], [0.6, 0.8, 0])
 
-    found = closest(["Sells shoes.", "Opening ten stores."], record, ["A", "B"], narrative)
+
+def test_given_a_criterion_when_matched_then_whole_texts_score_and_the_closest_pair_is_quoted() -> (
+    None
+):
+    found = closest(
+        ["Sells shoes.", "Opening ten stores."], RECORD, ["A", "B"], NARRATIVE, whole=True
+    )
+
+    assert found == SemanticMatch(round(0.6 / 2**0.5, 2), "Opening ten stores.", "B")
+
+
+def test_given_a_disqualifier_when_matched_then_the_closest_pair_scores() -> None:
+    found = closest(
+        ["Sells shoes.", "Opening ten stores."], RECORD, ["A", "B"], NARRATIVE, whole=False
+    )
 
     assert found == SemanticMatch(0.8, "Opening ten stores.", "B")
+    assert best_pair(RECORD, NARRATIVE) == 0.8
 
 
 def test_given_no_sentence_on_either_side_when_matched_then_there_is_no_match() -> None:
     empty = np.zeros((0, 3), np.float32)
-    assert closest([], empty, ["A"], _unit([1, 0, 0])) is None
-    assert closest(["x y z"], _unit([1, 0, 0]), [], empty) is None
-    assert best_similarity(empty, _unit([1, 0, 0])) is None
+    assert closest([], empty, ["A"], NARRATIVE, whole=True) is None
+    assert closest(["x y z"], RECORD, [], empty, whole=False) is None
+    assert best_pair(empty, NARRATIVE) is None
 
 
 @given(st.text(min_size=0, max_size=300), st.integers(min_value=2, max_value=120))
