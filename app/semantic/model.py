@@ -79,9 +79,10 @@ class WordLlamaEmbedder:
     def embed(self, texts: Sequence[str]) -> Vectors:
         if not texts:
             return np.zeros((0, 256), dtype=np.float32)
-        with self._lock:
+        with np.errstate(invalid="ignore"), self._lock:
             found = self._model.embed(list(texts), norm=True, batch_size=64)
-        return np.asarray(found, dtype=np.float32)
+        # a text with no known token has no direction: a zero vector, similar to nothing
+        return np.nan_to_num(np.asarray(found, dtype=np.float32), nan=0.0)
 
 
 @cache
