@@ -113,9 +113,6 @@ def test_given_firmographic_fit_accounts_then_the_narrative_still_separates_won_
 
     assert len(high) > 50
     assert len(low) > 50
-    print(
-        f"firmographic fit: {sum(high)}/{len(high)} won when the text fits, {sum(low)}/{len(low)} else"
-    )
     assert sum(high) / len(high) > sum(low) / len(low) + 0.1
 
 
