@@ -3,7 +3,7 @@ that run on one replica at a time (the sync lock of app.store.locks)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,9 +15,7 @@ from app.api.app import create_app
 from app.rubric import Rubric, load_rubric
 from app.rubric.loader import parse_rubric
 from app.runtime import PRUNE_START_DELAY, Runtime
-from app.semantic.model import local_embedder
-from app.semantic.text import narrative_sentences
-from app.semantic.vectors import Vectors
+from app.semantic.text import embedded, narrative_sentences
 from app.settings import Settings, settings_from
 from app.store.engine import make_engine, make_session_factory
 from app.store.locks import cluster_lock
@@ -25,7 +23,7 @@ from app.store.migrate import upgrade_to_head
 from app.store.tables import WebhookEvent
 from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.sandbox import RunningSandbox
-from tests.app.semantic.rubrics import US, semantic_document
+from tests.app.semantic.support import US, CountingEmbedder, semantic_document
 
 
 @pytest.fixture
@@ -125,25 +123,12 @@ def test_given_a_retention_interval_when_the_schedules_start_then_retention_runs
     assert job.trigger.interval == timedelta(minutes=3)
 
 
-class _CountingEmbedder:
-    """The real model, keeping the texts it is asked to embed."""
-
-    def __init__(self) -> None:
-        self._model = local_embedder()
-        self.version = self._model.version
-        self.embedded: list[str] = []
-
-    def embed(self, texts: Sequence[str]) -> Vectors:
-        self.embedded += texts
-        return self._model.embed(texts)
-
-
 @pytest.mark.parametrize(
-    ("rubric", "embedded"),
+    ("rubric", "expected"),
     [
         pytest.param(
             lambda: parse_rubric(semantic_document(not_us="Tender-only public bodies.")),
-            [*narrative_sentences(US), "Tender-only public bodies."],
+            [*embedded(narrative_sentences(US)), *embedded(["Tender-only public bodies."])],
             id="semantic",
         ),
         pytest.param(load_rubric, [], id="default"),
@@ -154,9 +139,9 @@ def test_given_a_rubric_when_the_worker_starts_then_the_model_is_warmed_only_if_
     database_url: str,
     monkeypatch: pytest.MonkeyPatch,
     rubric: Callable[[], Rubric],
-    embedded: list[str],
+    expected: list[str],
 ) -> None:
-    counting = _CountingEmbedder()
+    counting = CountingEmbedder()
     monkeypatch.setattr("app.semantic.enrich.local_embedder", lambda: counting)
     monkeypatch.setattr("app.semantic.enrich._NARRATIVES", {})  # as a fresh process's
     engine = make_engine(database_url)
@@ -170,4 +155,4 @@ def test_given_a_rubric_when_the_worker_starts_then_the_model_is_warmed_only_if_
         runtime.stop()
         engine.dispose()
 
-    assert at_start == embedded  # the narratives, before any event; the default loads nothing
+    assert at_start == expected  # the narratives, before any event; the default loads nothing

@@ -7,7 +7,7 @@ import pytest
 
 from app.errors import RubricError
 from app.rubric.loader import parse_rubric
-from tests.app.semantic.rubrics import semantic_document
+from tests.app.semantic.support import semantic_document
 
 
 def test_given_a_semantic_criterion_then_it_reads_the_fact_its_enrichment_sets() -> None:

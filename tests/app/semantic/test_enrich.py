@@ -4,7 +4,6 @@ hash and model version, and rescoring an unchanged text embeds nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -14,32 +13,18 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.semantic.cache import cache_version, prune
 from app.semantic.enrich import semantics_for, warm_up
-from app.semantic.model import local_embedder
 from app.semantic.text import MAX_SENTENCES
-from app.semantic.vectors import BYTES_PER_VECTOR, Vectors
+from app.semantic.vectors import BYTES_PER_VECTOR
 from app.store.tables import TextEmbedding
 from app.sync.facts import account_facts
 from app.sync.rescore import rescore
 from app.sync.score_rows import NO_DEALS
 from connectors.hubspot.render import render_score
-from tests.app.semantic.rubrics import semantic_rubric
+from tests.app.semantic.support import CountingEmbedder, semantic_rubric
 from tests.app.sync.records import LATER, T0, company, score_of, store
 
 FIT = "Family-owned chain of 45 supermarkets whose aging store software cannot keep up."
 PUBLIC = "The state liquor agency runs shops and buys everything through public tenders."
-
-
-class CountingEmbedder:
-    """The real model, counting the texts it is asked to embed."""
-
-    def __init__(self) -> None:
-        self._model = local_embedder()
-        self.version = self._model.version
-        self.embedded: list[str] = []
-
-    def embed(self, texts: Sequence[str]) -> Vectors:
-        self.embedded += texts
-        return self._model.embed(texts)
 
 
 @pytest.fixture

@@ -1,11 +1,15 @@
-"""A small rubric with a semantic criterion and disqualifier, for the enrichment tests."""
+"""For the semantic rule's tests: a small rubric with a semantic criterion and disqualifier, and
+the real model counting what it embeds."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from app.rubric.loader import parse_rubric
 from app.scoring import CompiledRubric, compile_rubric
+from app.semantic.model import local_embedder
+from app.semantic.vectors import Vectors
 
 US = """Retail chains with many stores whose old systems cannot keep up with growth.
 
@@ -64,3 +68,16 @@ def semantic_document(**narrative: str) -> dict[str, Any]:
 
 def semantic_rubric(**narrative: str) -> CompiledRubric:
     return compile_rubric(parse_rubric(semantic_document(**narrative)))
+
+
+class CountingEmbedder:
+    """The real model, keeping the texts it is asked to embed."""
+
+    def __init__(self) -> None:
+        self._model = local_embedder()
+        self.version = self._model.version
+        self.embedded: list[str] = []
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        self.embedded += texts
+        return self._model.embed(texts)
