@@ -22,12 +22,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from semantic_scoring import auc  # noqa: E402
 
 from app.rubric.loader import parse_rubric  # noqa: E402
 from app.scoring import AccountFacts, CompiledRubric, compile_rubric  # noqa: E402
 from app.semantic.enrich import semantics_for  # noqa: E402
-from app.semantic.match import SemanticMatch  # noqa: E402
-from bench.semantic_scoring import auc  # noqa: E402
+from app.semantic.fact import SemanticMatch  # noqa: E402
 
 NOW = datetime(2026, 12, 5, tzinfo=UTC)
 NOT_US = "## Not us"

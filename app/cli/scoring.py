@@ -54,7 +54,7 @@ def score_file(
     """Score every account in a CSV or JSONL file with the rubric (nothing is stored)."""
     from app.accounts_file import read_accounts, result_record
     from app.scoring import compile_rubric, score
-    from app.semantic.enrich import enriched
+    from app.semantic.stream import enriched
 
     if output is not None and _same_file(input_file, output):
         raise IcpSyncError(f"--output: {output} is the input file; choose another file")
@@ -221,7 +221,7 @@ def explain(
     """Show how one record scores: every criterion's points and reason, and each disqualifier."""
     from app.accounts_file import result_record
     from app.scoring import AccountFacts, compile_rubric, score
-    from app.semantic.enrich import enriched
+    from app.semantic.stream import enriched
 
     if assignments and (input_file or record):
         raise IcpSyncError("use either --input with --record, or --set, not both")

@@ -163,10 +163,12 @@ def parse_rubric(document: object, source: str = "<rubric>") -> Rubric:
 def _refuse_without_model(rubric: Rubric, source: str) -> None:
     """A rubric that reads text by meaning is refused, not scored without that criterion, when
     the local model is not installed."""
+    rules = rubric.semantic_rules
+    if not rules:
+        return
     from app.semantic.model import INSTALL_HINT, available
 
-    rules = rubric.semantic_rules
-    if rules and not available():
+    if not available():
         kinds = ["criterion" if isinstance(rule, Criterion) else "disqualifier" for rule in rules]
         named = ", ".join(f"{kind} {rule.id!r}" for kind, rule in zip(kinds, rules, strict=True))
         raise RubricError(source, [f"{named}: `semantic` reads text by meaning; {INSTALL_HINT}"])

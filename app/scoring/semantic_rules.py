@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Literal
 
 from app.rubric.model import SemanticRule, SemanticTest
-from app.semantic.match import SemanticMatch
+from app.semantic.fact import SemanticMatch
 
 Outcome = tuple[float, str, Literal["matched", "unmatched"]]
 

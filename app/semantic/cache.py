@@ -6,47 +6,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from itertools import chain
 
-import numpy as np
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from app.semantic.embedding import cache_version, embed_texts
 from app.semantic.model import Embedder, available, model_version
-from app.semantic.text import SPLIT_VERSION, embedded, split_sentences, text_hash
-from app.semantic.vectors import DIMENSIONS, Vectors, as_stored, pack, unpack
+from app.semantic.text import SPLIT_VERSION
+from app.semantic.vectors import Vectors, pack, unpack
 from app.store.insert import insert_ignoring_conflicts
 from app.store.tables import TextEmbedding
 
 LOOKUP_CHUNK = 500
 """Hashes per `IN (…)`: well under SQLite's bound-parameter limit."""
-EMBED_CHUNK = 512
-_NONE = np.zeros((0, DIMENSIONS), dtype=np.float32)
-
-
-def cache_version(embedder: Embedder) -> str:
-    """The model's version and the splitter's: either changing makes stored rows stale."""
-    return f"{embedder.version}/{SPLIT_VERSION}"[:64]
-
-
-def embed_texts(embedder: Embedder, texts: Iterable[str]) -> dict[str, Vectors]:
-    """text hash → the vectors of the text as a whole and of its sentences (`embedded`),
-    computed now: many texts in one call per `EMBED_CHUNK` texts, each as the store keeps it
-    (`as_stored`): a record scored with fresh vectors and rescored later from the cache must
-    compare the very same numbers, or a similarity on a rounding edge moves by 0.01 and the
-    record is rescored (and written back) with no change in its text."""
-    found: dict[str, Vectors] = {}
-    pending = list(dict.fromkeys(texts))
-    for start in range(0, len(pending), EMBED_CHUNK):
-        chunk = pending[start : start + EMBED_CHUNK]
-        split = [embedded(split_sentences(text)) for text in chunk]
-        # each string once: a one-sentence text is its own whole, placeholders repeat
-        distinct = {piece: at for at, piece in enumerate(dict.fromkeys(chain.from_iterable(split)))}
-        vectors = as_stored(embedder.embed(list(distinct)))
-        for text, pieces in zip(chunk, split, strict=True):
-            rows = [distinct[piece] for piece in pieces]
-            found[text_hash(text)] = vectors[rows] if rows else _NONE
-    return found
 
 
 def stored_vectors(session: Session, version: str, hashes: Iterable[str]) -> dict[str, Vectors]:

@@ -8,21 +8,22 @@ and is not rescored."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from itertools import islice
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from app.scoring.compiled import CompiledRubric
 from app.scoring.facts import AccountFacts
-from app.semantic.cache import cache_version, keep, vectors_for
+from app.semantic.embedding import cache_version, embed_texts
 from app.semantic.match import best_pair, closest
 from app.semantic.model import Embedder, local_embedder
 from app.semantic.spec import SemanticSpec
 from app.semantic.text import embedded, narrative_sentences, split_sentences, text_hash
 from app.semantic.vectors import Vectors
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 NarrativeVectors = tuple[list[str], Vectors]
 _NARRATIVES: dict[tuple[str, str], NarrativeVectors] = {}
@@ -99,10 +100,16 @@ def semantics_for(
     texts = dict.fromkeys(spec.text_of(facts) for facts in records for spec in specs)
     sentences = {text_hash(text): split_sentences(text) for text in texts}
     by_hash = {digest: text for text in texts if sentences[digest := text_hash(text)]}
-    found, computed = vectors_for(session, model, by_hash)
+    found: dict[str, Vectors] = {}
+    if session is None:  # scoring a file: the store is not even imported
+        computed = embed_texts(model, by_hash.values())
+    else:
+        from app.semantic.cache import keep, vectors_for
+
+        found, computed = vectors_for(session, model, by_hash)
+        if store:
+            keep(session, version, computed, now)
     stored = session is not None and store
-    if stored:
-        keep(session, version, computed, now)  # type: ignore[arg-type]
     return Semantics(
         specs,
         found | computed if computed else found,
@@ -115,6 +122,8 @@ def semantics_for(
 
 def keep_fresh(session: Session, semantics: Semantics, now: datetime) -> None:
     """Stores the vectors a batch computed without storing them."""
+    from app.semantic.cache import keep
+
     keep(session, semantics.version, semantics.fresh, now)
 
 
@@ -143,17 +152,3 @@ def warm_up(rubrics: Iterable[CompiledRubric]) -> bool:
         for narrative in _narratives(spec):
             narrative_vectors(model, narrative)
     return True
-
-
-def enriched(
-    rubric: CompiledRubric, records: Iterable[AccountFacts], now: datetime, chunk: int = 512
-) -> Iterator[AccountFacts]:
-    """`records` enriched for `rubric` a chunk at a time, without a store (scoring a file):
-    each chunk's texts embedded in one call."""
-    if not rubric.semantic:
-        yield from records
-        return
-    pending = iter(records)
-    while batch := list(islice(pending, chunk)):
-        semantics = semantics_for(None, rubric, batch, now)
-        yield from map(semantics.enrich, batch)

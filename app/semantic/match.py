@@ -11,27 +11,15 @@ sentences, the evidence a RevOps lead reads (docs/benchmarks.md, "Narrative ICP"
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
+from app.semantic.fact import SemanticMatch
 from app.semantic.vectors import Vectors
 
 SHOWN_SENTENCE = 80
 SHOWN_NARRATIVE = 60
 DIGITS = 2
-
-
-@dataclass(frozen=True, slots=True)
-class SemanticMatch:
-    """A record's text against a narrative: `similarity` (rounded to what reasons show) of the
-    record's `sentence` closest to the narrative's sentence `narrative`; for a disqualifier,
-    `versus` is the record's similarity to the ICP narrative it is weighed against."""
-
-    similarity: float
-    sentence: str
-    narrative: str
-    versus: float | None = None
 
 
 def closest(

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from app.rubric.model import SemanticRule, SemanticTest, SimilarityBand
 from app.scoring.semantic_rules import semantic_criterion, semantic_disqualifier
-from app.semantic.match import SemanticMatch
+from app.semantic.fact import SemanticMatch
 
 NOW = datetime(2026, 12, 5, tzinfo=UTC)
 similarities = st.floats(-1, 1).map(lambda s: round(s, 2))

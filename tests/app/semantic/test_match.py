@@ -6,7 +6,8 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.semantic.match import SemanticMatch, best_pair, closest, shortened
+from app.semantic.fact import SemanticMatch
+from app.semantic.match import best_pair, closest, shortened
 
 
 def _unit(*rows: list[float]) -> np.ndarray:
