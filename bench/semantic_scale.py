@@ -123,13 +123,13 @@ def _note(path: str, what: str, count: int) -> None:
 
 def _install_counters(path: str) -> None:
     """Wraps this process's model and `embed_texts` with counters writing to `path`."""
-    import app.semantic.cache as cache
+    import app.semantic.embedding as embedding
     import app.semantic.enrich as enrich
 
     if getattr(enrich.local_embedder, "counting", False):  # type: ignore[attr-defined]
         return
     counting = _CountingEmbedder(local_embedder(), path)
-    embed_texts = cache.embed_texts
+    embed_texts = embedding.embed_texts
 
     def counted(embedder: Embedder, texts: Iterable[str]) -> dict[str, Vectors]:
         pending = list(dict.fromkeys(texts))
@@ -141,7 +141,7 @@ def _install_counters(path: str) -> None:
 
     provider.counting = True  # type: ignore[attr-defined]
     enrich.local_embedder = provider  # type: ignore[attr-defined,assignment]
-    cache.embed_texts = counted
+    embedding.embed_texts = counted
 
 
 class CountingRender:
@@ -213,7 +213,7 @@ def cache_size(url: str) -> dict[str, Any]:
 def throughput(texts: Sequence[str], repeats: int = 3) -> dict[str, Any]:
     """The model alone in this process: texts and sentences embedded per second (best of
     `repeats`, after a warm-up), as `embed_texts` batches them."""
-    from app.semantic.cache import embed_texts
+    from app.semantic.embedding import embed_texts
 
     model = local_embedder()
     embed_texts(model, texts[:512])

@@ -10,7 +10,8 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from app.semantic.embedding import cache_version, embed_texts
+from app.semantic import embedding
+from app.semantic.embedding import cache_version
 from app.semantic.model import Embedder, available, model_version
 from app.semantic.text import SPLIT_VERSION
 from app.semantic.vectors import Vectors, pack, unpack
@@ -42,7 +43,7 @@ def vectors_for(
     Without a session (scoring a file) nothing is read."""
     found = stored_vectors(session, cache_version(embedder), by_hash) if session else {}
     missing = [text for digest, text in by_hash.items() if digest not in found]
-    return found, embed_texts(embedder, missing) if missing else {}
+    return found, embedding.embed_texts(embedder, missing) if missing else {}
 
 
 def keep(session: Session, version: str, computed: Mapping[str, Vectors], now: datetime) -> None:

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 
 from app.scoring.compiled import CompiledRubric
 from app.scoring.facts import AccountFacts
-from app.semantic.embedding import cache_version, embed_texts
+from app.semantic import embedding
+from app.semantic.embedding import cache_version
 from app.semantic.match import best_pair, closest
 from app.semantic.model import Embedder, local_embedder
 from app.semantic.spec import SemanticSpec
@@ -102,7 +103,7 @@ def semantics_for(
     by_hash = {digest: text for text in texts if sentences[digest := text_hash(text)]}
     found: dict[str, Vectors] = {}
     if session is None:  # scoring a file: the store is not even imported
-        computed = embed_texts(model, by_hash.values())
+        computed = embedding.embed_texts(model, by_hash.values())
     else:
         from app.semantic.cache import keep, vectors_for
 

@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.semantic.cache import cache_version, prune
+from app.semantic.cache import prune
+from app.semantic.embedding import cache_version
 from app.semantic.enrich import semantics_for, warm_up
 from app.semantic.text import MAX_SENTENCES
 from app.semantic.vectors import BYTES_PER_VECTOR
