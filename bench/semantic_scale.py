@@ -20,7 +20,7 @@ per core), each phase in a fresh process:
 
 Embeddings are counted in every process that computes them (the writer and the scoring
 processes): the renderer handed to the bulk mode is pickled into each, and unpickling it wraps
-`app.semantic.enrich.local_embedder` and `app.semantic.cache.embed_texts` there with counters
+`app.semantic.enrich.local_embedder` and `app.semantic.embedding.embed_texts` there with counters
 that append to a file. Also measured: the model's throughput alone (one process), and the size
 of `text_embeddings` after a cold run.
 """
