@@ -1,10 +1,14 @@
-"""The enrichment step before the pure scorer: each semantic rule's fact (`semantic.<id>`, a
-`SemanticMatch` or None) put into a record's facts, from sentence vectors already at hand.
+"""The enrichment step before the pure scorer, in two phases.
 
-`semantics_for` gathers those vectors for a batch of records (the store's cache, the model for
-the rest); `Semantics.enrich` is then pure, so the scorer and the input digest read the match
-like any other value: a record whose text, narrative and model did not change digests the same
-and is not rescored."""
+1. `Semantics.refer` (pure, no vector): each semantic rule's fact (`semantic.<id>`) is a
+   `TextRef` (model version and text hash; None without a sentence). The input digest reads
+   it, so a record whose text did not change is found unchanged, and skipped, at the cost of
+   hashing its text.
+2. `Semantics.loaded` gathers the vectors of the records that will be scored (the store's
+   cache, the model for the rest); `Semantics.resolve` then replaces each reference by the
+   `SemanticMatch` the scorer reads.
+
+`Semantics.enrich` does both for callers that score every record (validate, plan, a file)."""
 
 from __future__ import annotations
 
@@ -15,68 +19,129 @@ from typing import TYPE_CHECKING
 
 from app.scoring.compiled import CompiledRubric
 from app.scoring.facts import AccountFacts
-from app.semantic import embedding
-from app.semantic.embedding import cache_version
-from app.semantic.match import best_pair, closest
-from app.semantic.model import Embedder, local_embedder
+from app.semantic.fact import TextRef
+from app.semantic.model import Embedder, local_embedder, model_version
 from app.semantic.spec import SemanticSpec
-from app.semantic.text import embedded, narrative_sentences, split_sentences, text_hash
-from app.semantic.vectors import Vectors
+from app.semantic.text import SPLIT_VERSION, split_sentences, text_hash
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-NarrativeVectors = tuple[list[str], Vectors]
+    from app.semantic.vectors import Vectors
+
+NarrativeVectors = tuple[list[str], "Vectors"]
 _NARRATIVES: dict[tuple[str, str], NarrativeVectors] = {}
 """Per (model version, narrative): a rubric's few narratives, embedded once per process."""
 
 
 @dataclass(frozen=True, slots=True)
 class Semantics:
-    """What enriching a batch needs: the rubric's semantic specs, the sentence vectors of the
-    batch's texts (by text hash) and of the narratives."""
+    """A rubric's semantic specs and, once `loaded`, the vectors of a batch's texts (by text
+    hash) and of the narratives."""
 
     specs: tuple[SemanticSpec, ...] = ()
+    version: str = ""
+    """The cache's model version (`embedding.cache_version`)."""
     texts: Mapping[str, Vectors] = field(default_factory=dict)
     narratives: Mapping[str, NarrativeVectors] = field(default_factory=dict)
-    sentences: Mapping[str, list[str]] = field(default_factory=dict)
-    """The texts' sentences (by text hash), split once per batch: a text is read by each of a
-    rubric's semantic rules, and splitting it was a third of a warm rescoring's enrichment."""
     fresh: Mapping[str, Vectors] = field(default_factory=dict)
-    """The texts' vectors computed for this batch, not yet in the store (kept when
-    `semantics_for` was not asked to store them: `keep_fresh`)."""
-    version: str = ""
-    """The cache's model version of the vectors."""
+    """The vectors computed for this batch and not yet stored (`keep_fresh`)."""
 
-    def enrich(self, facts: AccountFacts) -> AccountFacts:
-        """The facts with each semantic rule's match set (None: no text to compare)."""
+    def refer(self, facts: AccountFacts) -> AccountFacts:
+        """The facts with each semantic rule's text referenced (phase 1)."""
         if not self.specs:
             return facts
         values = dict(facts.values)
         for spec in self.specs:
-            values[spec.key] = self.match(spec, spec.text_of(facts))
+            text = spec.text_of(facts)
+            values[spec.key] = TextRef(text, f"{self.version}/{text_hash(text)}") if text else None
         return replace(facts, values=values)
 
-    def match(self, spec: SemanticSpec, text: str) -> object:
-        digest = text_hash(text)
-        sentences = self.sentences.get(digest)
-        if sentences is None:
-            sentences = split_sentences(text)
+    def resolve(self, facts: AccountFacts) -> AccountFacts:
+        """The facts with each reference replaced by its match (phase 2; `loaded` first)."""
+        if not self.specs:
+            return facts
+        values = dict(facts.values)
+        for spec in self.specs:
+            found = values.get(spec.key)
+            if isinstance(found, TextRef):
+                values[spec.key] = self._match(spec, found.text)
+        return replace(facts, values=values)
+
+    def enrich(self, facts: AccountFacts) -> AccountFacts:
+        return self.resolve(self.refer(facts))
+
+    def loaded(
+        self,
+        session: Session | None,
+        records: Iterable[AccountFacts],
+        now: datetime,
+        *,
+        store: bool = True,
+        embedder: Embedder | None = None,
+    ) -> Semantics:
+        """These semantics with the vectors of the texts `records` reference (refer them
+        first) or hold: read from the store's cache, the rest embedded now and, with `store`,
+        added to it (else left in `fresh` for the caller, as a scoring process that does not
+        write leaves them to the one that does). Without a session (a file) nothing is read."""
+        if not self.specs:
+            return self
+        texts = {
+            found.text
+            for facts in records
+            for spec in self.specs
+            if isinstance(found := facts.values.get(spec.key), TextRef)
+        }
+        from app.semantic.embedding import cache_version, embed_texts
+
+        model = embedder or local_embedder()
+        version = cache_version(model)
+        by_hash = {text_hash(t): t for t in texts if text_hash(t) not in self.texts}
+        by_hash = {digest: t for digest, t in by_hash.items() if split_sentences(t)}
+        found_vectors: dict[str, Vectors] = {}
+        if session is None:  # scoring a file: the store is not even imported
+            computed = embed_texts(model, by_hash.values())
+        else:
+            from app.semantic.cache import keep, vectors_for
+
+            found_vectors, computed = vectors_for(session, model, by_hash)
+            if store:
+                keep(session, version, computed, now)
+        narratives = {
+            text: narrative_vectors(model, text) for spec in self.specs for text in _texts(spec)
+        }
+        return replace(
+            self,
+            version=version,
+            texts={**self.texts, **found_vectors, **computed},
+            narratives=narratives,
+            fresh={**self.fresh, **({} if session is not None and store else computed)},
+        )
+
+    def _match(self, spec: SemanticSpec, text: str) -> object:
+        from app.semantic.match import best_pair, closest
+
+        sentences = split_sentences(text)
         if not sentences:
             return None
-        vectors = self.texts.get(digest)
+        vectors = self.texts.get(text_hash(text))
         if vectors is None:
-            raise LookupError(f"text for {spec.key} was not embedded before scoring")
-        disqualifier = spec.versus is not None
-        found = closest(
-            sentences, vectors, *self.narratives[spec.narrative], whole=not disqualifier
-        )
+            raise LookupError(f"text for {spec.key} was not loaded before scoring")
+        narrative = self.narratives[spec.narrative]
+        found = closest(sentences, vectors, *narrative, whole=spec.versus is None)
         if found is None or spec.versus is None:
             return found
         return replace(found, versus=best_pair(vectors, self.narratives[spec.versus][1]))
 
 
 NO_SEMANTICS = Semantics()
+
+
+def semantics_of(rubric: CompiledRubric) -> Semantics:
+    """The rubric's semantics before any vector is loaded (no model is loaded either)."""
+    if not rubric.semantic:
+        return NO_SEMANTICS
+    return Semantics(rubric.semantic, f"{model_version()}/{SPLIT_VERSION}"[:64])
 
 
 def semantics_for(
@@ -88,47 +153,22 @@ def semantics_for(
     store: bool = True,
     embedder: Embedder | None = None,
 ) -> Semantics:
-    """The vectors `rubric`'s semantic rules need for `records` (their own text, before any
-    fallback to a company: pass donors among them): from the store's cache, the rest embedded
-    now and, with `store`, added to it (else left in `fresh` for the caller, as a scoring
-    process that does not write leaves them to the one that does). A rubric without semantic
-    rules needs nothing."""
-    specs = rubric.semantic
-    if not specs:
-        return NO_SEMANTICS
-    model = embedder or local_embedder()
-    version = cache_version(model)
-    texts = dict.fromkeys(spec.text_of(facts) for facts in records for spec in specs)
-    sentences = {text_hash(text): split_sentences(text) for text in texts}
-    by_hash = {digest: text for text in texts if sentences[digest := text_hash(text)]}
-    found: dict[str, Vectors] = {}
-    if session is None:  # scoring a file: the store is not even imported
-        computed = embedding.embed_texts(model, by_hash.values())
-    else:
-        from app.semantic.cache import keep, vectors_for
-
-        found, computed = vectors_for(session, model, by_hash)
-        if store:
-            keep(session, version, computed, now)
-    stored = session is not None and store
-    return Semantics(
-        specs,
-        found | computed if computed else found,
-        {text: narrative_vectors(model, text) for spec in specs for text in _narratives(spec)},
-        sentences,
-        {} if stored else computed,
-        version,
-    )
+    """The rubric's semantics loaded for `records` (their own text, before any fallback to a
+    company: pass donors among them), for callers that enrich every record (`enrich`)."""
+    semantics = semantics_of(rubric)
+    refs = [semantics.refer(facts) for facts in records]
+    return semantics.loaded(session, refs, now, store=store, embedder=embedder)
 
 
 def keep_fresh(session: Session, semantics: Semantics, now: datetime) -> None:
     """Stores the vectors a batch computed without storing them."""
-    from app.semantic.cache import keep
+    if semantics.fresh:
+        from app.semantic.cache import keep
 
-    keep(session, semantics.version, semantics.fresh, now)
+        keep(session, semantics.version, semantics.fresh, now)
 
 
-def _narratives(spec: SemanticSpec) -> tuple[str, ...]:
+def _texts(spec: SemanticSpec) -> tuple[str, ...]:
     return (spec.narrative,) if spec.versus is None else (spec.narrative, spec.versus)
 
 
@@ -136,6 +176,8 @@ def narrative_vectors(embedder: Embedder, narrative: str) -> NarrativeVectors:
     key = (embedder.version, narrative)
     found = _NARRATIVES.get(key)
     if found is None:
+        from app.semantic.text import embedded, narrative_sentences
+
         sentences = narrative_sentences(narrative)
         found = _NARRATIVES[key] = (sentences, embedder.embed(embedded(sentences)))
     return found
@@ -150,6 +192,6 @@ def warm_up(rubrics: Iterable[CompiledRubric]) -> bool:
         return False
     model = local_embedder()
     for spec in specs:
-        for narrative in _narratives(spec):
+        for narrative in _texts(spec):
             narrative_vectors(model, narrative)
     return True

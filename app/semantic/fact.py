@@ -16,3 +16,17 @@ class SemanticMatch:
     sentence: str
     narrative: str
     versus: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TextRef:
+    """A semantic rule's text before it is compared (the first phase of enrichment): what the
+    input digest reads, so a record whose text, rubric and model are unchanged digests the same
+    without a vector being read or a similarity computed. Its `str` (what the digest encodes)
+    is the model's cache version and the text's hash, never the text."""
+
+    text: str
+    digest: str
+
+    def __str__(self) -> str:
+        return self.digest

@@ -24,7 +24,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from app.scoring import CompiledRubric
-from app.semantic.enrich import NO_SEMANTICS, keep_fresh
+from app.semantic.enrich import keep_fresh, semantics_of
 from app.store.bulk_write import ManyRows
 from app.store.engine import shared
 from app.store.insert import insert_updating_conflicts
@@ -55,7 +55,7 @@ from app.sync.bulk_worker import (
     cores,
 )
 from app.sync.challengers import Challenger
-from app.sync.rescore import Renderer, RescoreReport, scored
+from app.sync.rescore import Renderer, RescoreReport, scored, to_score
 from app.sync.score_rows import differs, history_values, prepare, score_values
 
 
@@ -227,12 +227,11 @@ class BulkRescore:
         scores: list[dict[str, Any]] = []
         history: list[dict[str, Any]] = []
         counts = as_scored_by(rubric, job).counts
-        semantics = job.semantics.get(rubric.fingerprint, NO_SEMANTICS)
-        keep_fresh(self._session, semantics, now)
-        for account, facts, reason, digest in prepare(rows, job.donors, counts, rubric, semantics):
+        digests = {account_id: current.input_hash for account_id, current in currents.items()}
+        items = prepare(rows, job.donors, counts, rubric, semantics_of(rubric))
+        todo, _ = to_score(self._session, items, digests, rubric, now)
+        for account, facts, reason, digest in todo:
             current = currents.get(account.id)
-            if current is not None and current.input_hash == digest:
-                continue
             if not scores:
                 shadow.note_start(self._session, challenger, now)
             result = scored(facts, reason, rubric, now)

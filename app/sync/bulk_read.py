@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -22,10 +22,9 @@ from sqlalchemy.orm import Session
 
 from app.rubric.model import SEMANTIC_PREFIX
 from app.scoring import CompiledRubric
-from app.semantic.enrich import Semantics, semantics_for
 from app.store.repo import DealCounts, deal_counts
 from app.store.tables import Account, Score, WritebackState
-from app.sync.facts import COMPANY, CONTACT, DEAL_FIELDS, DONOR, LEAD, PROSPECTS, account_facts
+from app.sync.facts import COMPANY, CONTACT, DEAL_FIELDS, DONOR, LEAD, PROSPECTS
 
 COLUMNS = ("name", "domain", "industry", "employees", "annual_revenue", "country", "state",
            "email", "title")  # fmt: skip
@@ -84,9 +83,6 @@ class PageJob(NamedTuple):
     currents: Sequence[Current]
     donors: Mapping[str, AccountRow]
     counts: Mapping[str, DealCounts]
-    semantics: Mapping[str, Semantics] = {}
-    """Per rubric fingerprint, the enrichment of its semantic rules for the page and donors
-    (vectors the store lacked are in each one's `fresh`, for the writer to keep)."""
 
 
 class PageReader:
@@ -111,7 +107,6 @@ class PageReader:
             for spec in rubric.semantic:
                 keys |= {key for key, _ in spec.reads(source)}
         keys = {key for key in keys if not key.startswith(SEMANTIC_PREFIX)}
-        self._rubrics = [rubric for rubric in rubrics if rubric.semantic]
         self._columns = [name for name in COLUMNS if name in keys or name in ALWAYS]
         if TECHNOLOGIES in keys:
             self._columns.append(TECHNOLOGIES)
@@ -135,17 +130,7 @@ class PageReader:
         if self._deals and rows:
             crm_ids = [r.crm_id for r in rows] + [d.crm_id for d in donors.values()]
             counts = deal_counts(session, self._source, crm_ids)
-        semantics = {
-            rubric.fingerprint: semantics_for(
-                session,
-                rubric,
-                [account_facts(r, DealCounts()) for r in (*rows, *donors.values())],
-                datetime.now(UTC),
-                store=False,
-            )
-            for rubric in self._rubrics
-        }
-        return PageJob(rows, [current for _, current in page], donors, counts, semantics)
+        return PageJob(rows, [current for _, current in page], donors, counts)
 
     def bound(self, session: Session, after_id: int, limit: int) -> int | None:
         """The id of the `limit`-th live record above `after_id` (None: fewer are left): where

@@ -11,16 +11,17 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import datetime
 from typing import NamedTuple
 
+from sqlalchemy.orm import Session
+
 from app.scoring import CompiledRubric
-from app.semantic.enrich import NO_SEMANTICS, Semantics
+from app.semantic.enrich import NO_SEMANTICS, Semantics, semantics_of
 from app.store.bulk_write import Columns, as_columns
 from app.sync.bulk_read import Current, PageJob, json_value
 from app.sync.facts import DEAL_FIELDS
-from app.sync.rescore import NEW, Renderer, scored
+from app.sync.rescore import NEW, Renderer, scored, to_score
 from app.sync.score_rows import account_score, differs, history_values, prepare, score_values
 from app.sync.writeback import desired_state, values_hash
 
@@ -63,20 +64,22 @@ def as_scored_by(rubric: CompiledRubric, job: PageJob) -> PageJob:
     return job if rubric.fields_read & DEAL_FIELDS else job._replace(counts={})
 
 
-def score_page(job: PageJob, rubric: CompiledRubric, render: Renderer, now: datetime) -> PageScores:
+def score_page(
+    session: Session, job: PageJob, rubric: CompiledRubric, render: Renderer, now: datetime
+) -> PageScores:
+    """The champion's scores of the page's records whose inputs changed. `session`: where the
+    semantic rules' cached vectors are read (those computed are left in `fresh`)."""
     currents = dict(zip((row.id for row in job.rows), job.currents, strict=True))
     scored_ids: list[int] = []
     changed = 0
     transitions: Counter[tuple[str, str]] = Counter()
     scores, history, states = [], [], []
     job = as_scored_by(rubric, job)
-    semantics = job.semantics.get(rubric.fingerprint, NO_SEMANTICS)
-    for account, facts, reason, digest in prepare(
-        job.rows, job.donors, job.counts, rubric, semantics
-    ):
+    digests = {account_id: current.input_hash for account_id, current in currents.items()}
+    items = prepare(job.rows, job.donors, job.counts, rubric, semantics_of(rubric))
+    todo, fresh = to_score(session, items, digests, rubric, now, store=False)
+    for account, facts, reason, digest in todo:
         current = currents[account.id]
-        if current.input_hash == digest:
-            continue
         result = scored(facts, reason, rubric, now)
         scored_ids.append(account.id)
         if current.score is None or differs(_content(current), result):
@@ -99,7 +102,7 @@ def score_page(job: PageJob, rubric: CompiledRubric, render: Renderer, now: date
         as_columns(history, HISTORY_COLUMNS, JSON_COLUMNS),
         as_columns(scores, ("account_id", *SCORE_COLUMNS), JSON_COLUMNS),
         as_columns(states, ("account_id", *STATE_COLUMNS), JSON_COLUMNS),
-        replace(semantics, texts={}, narratives={}, sentences={}),
+        fresh,
     )
 
 

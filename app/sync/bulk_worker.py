@@ -85,7 +85,7 @@ def read_and_score(
 ) -> PageDone:
     job = reader.job(session, task.after_id, task.upto_id, task.limit)
     last_id = job.rows[-1].id if job.rows else None
-    scores = score_page(job, rubric, render, task.now)
+    scores = score_page(session, job, rubric, render, task.now)
     return PageDone(len(job.rows), last_id, scores, job if keep_job else None)
 
 

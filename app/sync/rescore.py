@@ -4,15 +4,16 @@ the CRM should now hold (the writeback's desired state)."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.scoring import AccountFacts, CompiledRubric, ScoreResult, score
-from app.semantic.enrich import semantics_for
+from app.semantic.enrich import NO_SEMANTICS, Semantics, semantics_of
 from app.store.repo import accounts_by_domains, contacts_of, deal_counts, live_accounts
 from app.store.tables import Account, Score, ScoreHistory, WritebackState
 from app.sync import challengers as shadow
@@ -24,11 +25,9 @@ from app.sync.facts import (
     DONOR,
     LEAD,
     AccountColumns,
-    account_facts,
     donor_key,
 )
 from app.sync.score_rows import (
-    NO_DEALS,
     account_score,
     differs,
     history_values,
@@ -87,10 +86,10 @@ def rescore(
         w.account_id: w
         for w in session.scalars(select(WritebackState).where(WritebackState.account_id.in_(ids)))
     }
-    for account, facts, reason, digest in prepared(session, accounts, rubric, now):
+    digests = {account_id: score.input_hash for account_id, score in scores.items()}
+    items = prepared(session, accounts, rubric)
+    for account, facts, reason, digest in to_score(session, items, digests, rubric, now)[0]:
         current = scores.get(account.id)
-        if current is not None and current.input_hash == digest:
-            continue
         result = scored(facts, reason, rubric, now)
         report.scored += 1
         report.scored_ids.add(account.id)
@@ -117,10 +116,12 @@ def _shadow(
     """Scores these accounts with a challenger where its own inputs changed."""
     scores = shadow.current_scores(session, challenger.name, [a.id for a in accounts])
     started = False
-    for account, facts, reason, digest in prepared(session, accounts, challenger.rubric, now):
+    digests = {account_id: score.input_hash for account_id, score in scores.items()}
+    items = prepared(session, accounts, challenger.rubric)
+    for account, facts, reason, digest in to_score(session, items, digests, challenger.rubric, now)[
+        0
+    ]:
         current = scores.get(account.id)
-        if current is not None and current.input_hash == digest:
-            continue
         if not started:
             shadow.note_start(session, challenger, now)
             started = True
@@ -167,7 +168,7 @@ def rescore_with_prospects_of(
 
 
 def prepared(
-    session: Session, accounts: Sequence[Account], rubric: CompiledRubric, now: datetime
+    session: Session, accounts: Sequence[Account], rubric: CompiledRubric
 ) -> Iterator[tuple[Account, AccountFacts, str | None, str]]:
     """Per account (all of one source): the facts the rubric scores (a lead's completed from
     its account), the reason line saying where a lead's company data came from, and the
@@ -185,10 +186,37 @@ def prepared(
         if rubric.fields_read & DEAL_FIELDS
         else {}
     )
-    semantics = semantics_for(
-        session, rubric, [account_facts(a, NO_DEALS) for a in (*accounts, *donors.values())], now
-    )
-    yield from prepare(accounts, donors, counts, rubric, semantics)
+    yield from prepare(accounts, donors, counts, rubric, semantics_of(rubric))
+
+
+class _Stored(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+R = TypeVar("R", bound=_Stored)
+
+
+def to_score(
+    session: Session,
+    items: Iterable[tuple[R, AccountFacts, str | None, str]],
+    digests: Mapping[int, str | None],
+    rubric: CompiledRubric,
+    now: datetime,
+    *,
+    store: bool = True,
+) -> tuple[list[tuple[R, AccountFacts, str | None, str]], Semantics]:
+    """The prepared records whose digest differs from their stored score's (`digests`, by
+    record id), their semantic texts resolved: vectors are read, or embedded and (with
+    `store`) kept, for these records alone, so a pass over unchanged texts loads none. Also
+    the vectors embedded and not stored (without `store`: the writer's to keep)."""
+    todo = [item for item in items if digests.get(item[0].id) != item[3]]
+    semantics = semantics_of(rubric)
+    if not semantics.specs or not todo:
+        return todo, NO_SEMANTICS
+    loaded = semantics.loaded(session, [facts for _, facts, _, _ in todo], now, store=store)
+    resolved = [(record, loaded.resolve(facts), why, digest) for record, facts, why, digest in todo]
+    return resolved, replace(loaded, texts={}, narratives={})
 
 
 def scored(

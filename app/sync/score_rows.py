@@ -55,8 +55,9 @@ def prepare(
     reason line saying where a prospect's company data came from, and the digest of the inputs
     (a donor's includes what its prospects could borrow). `donors`: `donor_key` (a lead's
     domain, a contact's company id) → the record a prospect falls back on; `counts`: deal
-    counts by CRM id (empty when the rubric reads no deals); `semantics`: the enrichment of
-    the rubric's semantic rules for these accounts and donors (`app.semantic.enrich`)."""
+    counts by CRM id (empty when the rubric reads no deals); `semantics`: the rubric's
+    (`app.semantic.enrich.semantics_of`): its rules' texts are referenced, by hash, for the
+    digest; a record to score is then resolved (`Semantics.loaded`, `Semantics.resolve`)."""
     for account in accounts:
         facts, reason = facts_of(account, donors, counts, rubric, semantics)
         extra = lead_inputs_hash(rubric, facts) if account.object_type in DONORS else reason
@@ -75,7 +76,7 @@ def facts_of(
     from (None for any other record)."""
     if semantics.specs is not rubric.semantic and semantics.specs != rubric.semantic:
         raise ValueError("the rubric reads text by meaning: enrich with its own semantics")
-    facts = semantics.enrich(account_facts(account, counts.get(account.crm_id, NO_DEALS)))
+    facts = semantics.refer(account_facts(account, counts.get(account.crm_id, NO_DEALS)))
     if account.object_type not in PROSPECTS:
         return facts, None
     key = donor_key(account)
@@ -83,7 +84,7 @@ def facts_of(
     if donor is not None and donor.object_type != PROSPECTS[account.object_type]:
         donor = None
     donor_deals = counts.get(donor.crm_id, NO_DEALS) if donor else NO_DEALS
-    return with_account_fallback(rubric, facts, donor, donor_deals, semantics.enrich)
+    return with_account_fallback(rubric, facts, donor, donor_deals, semantics.refer)
 
 
 def differs(current: ScoreContent, result: ScoreResult) -> bool:

@@ -211,7 +211,9 @@ class ScoredAccounts:
         borrows is what the rubric reads)."""
         if row.object_type not in PROSPECTS:
             return semantics.enrich(account_facts(row, _NO_DEALS))
-        return facts_of(row, donors.get(row.source, {}), {}, rubric, semantics)[0]
+        return semantics.resolve(
+            facts_of(row, donors.get(row.source, {}), {}, rubric, semantics)[0]
+        )
 
     def as_synced(
         self,
@@ -260,7 +262,7 @@ class ScoredAccounts:
         )
         for row in rows:
             facts, reason = facts_of(row, donors, counts, rubric, semantics)
-            yield row.id, scored(facts, reason, rubric, self._now)
+            yield row.id, scored(semantics.resolve(facts), reason, rubric, self._now)
 
 
 def _kept(only: Ints | None) -> Callable[[Sequence[Sequence[Any]]], list[Any]] | None:

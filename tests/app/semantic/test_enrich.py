@@ -88,6 +88,25 @@ def test_given_an_unchanged_text_when_rescored_then_nothing_is_embedded_again(
     assert rows == 2
 
 
+def test_given_an_unchanged_text_when_rescored_then_no_vector_is_read_nor_compared(
+    sessions: sessionmaker[Session], counting: CountingEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its digest reads the text's hash: unchanged, the record is skipped before any vector."""
+    record = company("7", properties={"description": FIT})
+    _rescore(sessions, record)
+    looked_up: list[object] = []
+    compared: list[object] = []
+    monkeypatch.setattr("app.semantic.cache.stored_vectors", lambda *a: looked_up.append(a))
+    monkeypatch.setattr("app.semantic.match.closest", lambda *a, **k: compared.append(a))
+
+    with sessions() as session:
+        rows = store(session, record)
+        report = rescore(session, rows, rubric=semantic_rubric(), render=render_score, now=LATER)
+
+    assert report.scored == 0
+    assert looked_up == compared == []
+
+
 def test_given_a_changed_text_when_rescored_then_only_the_new_text_is_embedded(
     sessions: sessionmaker[Session], counting: CountingEmbedder
 ) -> None:

@@ -240,7 +240,7 @@ def synced_scores(session: Session, rubric: CompiledRubric) -> dict[str, ScoreRe
                 .order_by(Account.id)
             )
         )
-        for account, facts, reason, _ in prepared(session, accounts, rubric, NOW):
+        for account, facts, reason, _ in prepared(session, accounts, rubric):
             found[account.crm_id] = scored(facts, reason, rubric, NOW)
     return found
 

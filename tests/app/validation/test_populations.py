@@ -69,7 +69,7 @@ def test_given_contacts_when_validated_then_each_scores_as_a_sync_scores_it_from
         rows = session.scalars(select(Account).where(Account.object_type == "contact")).all()
         synced = {
             row.crm_id: scored(facts, reason, seniority, NOW)
-            for row, facts, reason, _ in prepared(session, rows, seniority, NOW)
+            for row, facts, reason, _ in prepared(session, rows, seniority)
         }
 
     assert {(o.account_id, o.score, o.tier) for o in found.outcomes()} == {
