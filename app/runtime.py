@@ -82,12 +82,11 @@ class Runtime:
             logger.warning("no CRM is configured: webhooks are stored but not processed")
         compiled = compile_rubric(self.rubric)
         if self.run_worker:
-            rubrics = [self.rubric, *self._challenger_rubrics()]
-            if warm_up(compile_rubric(r) for r in rubrics):
+            challengers = self._challenger_rubrics()
+            if warm_up([self.rubric, *challengers]):
                 logger.info("semantic model loaded and narratives embedded")
             self._connectors = {
-                s: make_connector(s, self.settings, self.rubric, also=self._challenger_rubrics())
-                for s in sources
+                s: make_connector(s, self.settings, self.rubric, also=challengers) for s in sources
             }
             worker = Worker(
                 self.session_factory,

@@ -11,9 +11,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.semantic import embedding
-from app.semantic.embedding import cache_version
 from app.semantic.model import Embedder, available, model_version
-from app.semantic.text import SPLIT_VERSION
+from app.semantic.text import stored_version
 from app.semantic.vectors import Vectors, pack, unpack
 from app.store.insert import insert_ignoring_conflicts
 from app.store.tables import TextEmbedding
@@ -36,18 +35,17 @@ def stored_vectors(session: Session, version: str, hashes: Iterable[str]) -> dic
 
 
 def vectors_for(
-    session: Session | None, embedder: Embedder, by_hash: Mapping[str, str]
+    session: Session, embedder: Embedder, by_hash: Mapping[str, str]
 ) -> tuple[dict[str, Vectors], dict[str, Vectors]]:
     """text hash → sentence vectors for every text of `by_hash` (text hash → a text that has a
-    sentence): those read from the store, and those embedded now (which `keep` adds to it).
-    Without a session (scoring a file) nothing is read."""
-    found = stored_vectors(session, cache_version(embedder), by_hash) if session else {}
+    sentence): those read from the store, and those embedded now (which `keep` adds to it)."""
+    found = stored_vectors(session, stored_version(embedder.version), by_hash)
     missing = [text for digest, text in by_hash.items() if digest not in found]
     return found, embedding.embed_texts(embedder, missing) if missing else {}
 
 
 def keep(session: Session, version: str, computed: Mapping[str, Vectors], now: datetime) -> None:
-    """Adds embeddings computed for the model `version` (`cache_version`); a row another
+    """Adds embeddings computed for the model `version` (`text.stored_version`); a row another
     writer added meanwhile is left as it is."""
     if not computed:
         return
@@ -70,7 +68,7 @@ def prune(session: Session) -> int:
     are re-embedded as they are scored); returns how many. Nothing without the model."""
     if not available():
         return 0
-    current = f"{model_version()}/{SPLIT_VERSION}"[:64]
+    current = stored_version(model_version())
     result = session.connection().execute(
         delete(TextEmbedding).where(TextEmbedding.model_version != current)
     )

@@ -10,16 +10,11 @@ from itertools import chain
 import numpy as np
 
 from app.semantic.model import Embedder
-from app.semantic.text import SPLIT_VERSION, embedded, split_sentences, text_hash
+from app.semantic.text import embedded, split_sentences, text_hash
 from app.semantic.vectors import DIMENSIONS, Vectors, as_stored
 
 EMBED_CHUNK = 512
 _NONE = np.zeros((0, DIMENSIONS), dtype=np.float32)
-
-
-def cache_version(embedder: Embedder) -> str:
-    """The model's version and the splitter's: either changing makes stored rows stale."""
-    return f"{embedder.version}/{SPLIT_VERSION}"[:64]
 
 
 def embed_texts(embedder: Embedder, texts: Iterable[str]) -> dict[str, Vectors]:

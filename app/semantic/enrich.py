@@ -17,12 +17,13 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from app.rubric.model import Rubric
 from app.scoring.compiled import CompiledRubric
 from app.scoring.facts import AccountFacts
 from app.semantic.fact import TextRef
 from app.semantic.model import Embedder, local_embedder, model_version
-from app.semantic.spec import SemanticSpec
-from app.semantic.text import SPLIT_VERSION, split_sentences, text_hash
+from app.semantic.spec import SemanticSpec, semantic_specs
+from app.semantic.text import split_sentences, stored_version, text_hash
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -41,7 +42,7 @@ class Semantics:
 
     specs: tuple[SemanticSpec, ...] = ()
     version: str = ""
-    """The cache's model version (`embedding.cache_version`)."""
+    """The cache's model version (`text.stored_version`)."""
     texts: Mapping[str, Vectors] = field(default_factory=dict)
     narratives: Mapping[str, NarrativeVectors] = field(default_factory=dict)
     fresh: Mapping[str, Vectors] = field(default_factory=dict)
@@ -54,7 +55,7 @@ class Semantics:
         values = dict(facts.values)
         for spec in self.specs:
             text = spec.text_of(facts)
-            values[spec.key] = TextRef(text, f"{self.version}/{text_hash(text)}") if text else None
+            values[spec.key] = TextRef(text, text_hash(text), self.version) if text else None
         return replace(facts, values=values)
 
     def resolve(self, facts: AccountFacts) -> AccountFacts:
@@ -65,7 +66,7 @@ class Semantics:
         for spec in self.specs:
             found = values.get(spec.key)
             if isinstance(found, TextRef):
-                values[spec.key] = self._match(spec, found.text)
+                values[spec.key] = self._match(spec, found)
         return replace(facts, values=values)
 
     def enrich(self, facts: AccountFacts) -> AccountFacts:
@@ -86,18 +87,18 @@ class Semantics:
         write leaves them to the one that does). Without a session (a file) nothing is read."""
         if not self.specs:
             return self
-        texts = {
-            found.text
+        by_hash = {
+            ref.hash: ref.text
             for facts in records
             for spec in self.specs
-            if isinstance(found := facts.values.get(spec.key), TextRef)
+            if isinstance(ref := facts.values.get(spec.key), TextRef)
+            and ref.hash not in self.texts
+            and split_sentences(ref.text)
         }
-        from app.semantic.embedding import cache_version, embed_texts
+        from app.semantic.embedding import embed_texts
 
         model = embedder or local_embedder()
-        version = cache_version(model)
-        by_hash = {text_hash(t): t for t in texts if text_hash(t) not in self.texts}
-        by_hash = {digest: t for digest, t in by_hash.items() if split_sentences(t)}
+        version = stored_version(model.version)
         found_vectors: dict[str, Vectors] = {}
         if session is None:  # scoring a file: the store is not even imported
             computed = embed_texts(model, by_hash.values())
@@ -118,13 +119,13 @@ class Semantics:
             fresh={**self.fresh, **({} if session is not None and store else computed)},
         )
 
-    def _match(self, spec: SemanticSpec, text: str) -> object:
+    def _match(self, spec: SemanticSpec, ref: TextRef) -> object:
         from app.semantic.match import best_pair, closest
 
-        sentences = split_sentences(text)
+        sentences = split_sentences(ref.text)
         if not sentences:
             return None
-        vectors = self.texts.get(text_hash(text))
+        vectors = self.texts.get(ref.hash)
         if vectors is None:
             raise LookupError(f"text for {spec.key} was not loaded before scoring")
         narrative = self.narratives[spec.narrative]
@@ -141,7 +142,7 @@ def semantics_of(rubric: CompiledRubric) -> Semantics:
     """The rubric's semantics before any vector is loaded (no model is loaded either)."""
     if not rubric.semantic:
         return NO_SEMANTICS
-    return Semantics(rubric.semantic, f"{model_version()}/{SPLIT_VERSION}"[:64])
+    return Semantics(rubric.semantic, stored_version(model_version()))
 
 
 def semantics_for(
@@ -183,11 +184,11 @@ def narrative_vectors(embedder: Embedder, narrative: str) -> NarrativeVectors:
     return found
 
 
-def warm_up(rubrics: Iterable[CompiledRubric]) -> bool:
+def warm_up(rubrics: Iterable[Rubric]) -> bool:
     """Loads the model and embeds the narratives of `rubrics` that read text by meaning (False:
     none does, nothing loaded), so that the first event a service scores does not wait for
     them (about half a second) on top of its own text."""
-    specs = [spec for rubric in rubrics for spec in rubric.semantic]
+    specs = [spec for rubric in rubrics for spec in semantic_specs(rubric)]
     if not specs:
         return False
     model = local_embedder()

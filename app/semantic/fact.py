@@ -26,7 +26,8 @@ class TextRef:
     is the model's cache version and the text's hash, never the text."""
 
     text: str
-    digest: str
+    hash: str
+    version: str
 
     def __str__(self) -> str:
-        return self.digest
+        return f"{self.version}/{self.hash}"

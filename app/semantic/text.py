@@ -22,6 +22,12 @@ SPLIT_VERSION = "split-2"
 holds: `embedded`) changes which vectors a row holds."""
 
 
+def stored_version(model_version: str) -> str:
+    """The version a cached row is kept under: the model's and the splitter's (either changing
+    makes stored rows stale), within the column's 64 characters."""
+    return f"{model_version}/{SPLIT_VERSION}"[:64]
+
+
 def split_sentences(text: str, limit: int | None = MAX_SENTENCES) -> list[str]:
     """The sentences of `text` (at `.`, `!`, `?`, `;`, line breaks and bullets), whitespace
     collapsed, each at most `MAX_SENTENCE_CHARS`; fragments of fewer than 3 characters or

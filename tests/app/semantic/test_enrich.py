@@ -12,9 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.semantic.cache import prune
-from app.semantic.embedding import cache_version
 from app.semantic.enrich import semantics_for, warm_up
-from app.semantic.text import MAX_SENTENCES
+from app.semantic.text import MAX_SENTENCES, stored_version
 from app.semantic.vectors import BYTES_PER_VECTOR
 from app.store.tables import TextEmbedding
 from app.sync.facts import account_facts
@@ -34,7 +33,7 @@ def counting(monkeypatch: pytest.MonkeyPatch) -> CountingEmbedder:
     first): what a test counts is its records' texts."""
     embedder = CountingEmbedder()
     monkeypatch.setattr("app.semantic.enrich.local_embedder", lambda: embedder)
-    warm_up([semantic_rubric()])
+    warm_up([semantic_rubric().rubric])
     embedder.embedded.clear()
     return embedder
 
@@ -153,7 +152,7 @@ def test_given_rows_of_an_older_model_when_pruned_then_only_the_current_model_is
 
         kept = session.scalars(select(TextEmbedding.model_version)).all()
     assert deleted == 1
-    assert kept == [cache_version(counting)]
+    assert kept == [stored_version(counting.version)]
 
 
 def test_given_a_text_embedded_now_when_read_back_from_the_cache_then_its_vectors_are_the_same(
