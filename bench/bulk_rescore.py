@@ -130,21 +130,22 @@ def in_fresh_process(url: str, rubric: Rubric, render: Renderer = render_score) 
 
 
 class Store:
-    """The seeded store, and a fresh copy of it per run."""
+    """The seeded store, and a fresh copy of it per run; `kind` names them apart from another
+    bench's (whose seed differs)."""
 
-    def __init__(self, options: argparse.Namespace) -> None:
+    def __init__(self, options: argparse.Namespace, kind: str = "bulk") -> None:
         self.options = options
         size = f"{options.accounts // 1000}k_{options.deals // 1000}k"
         if options.database == "sqlite":
-            self.seed = Path(options.cache) / f"bulk_seed_{size}.db"
-            self.work = Path(options.cache) / f"bulk_run_{size}.db"
+            self.seed = Path(options.cache) / f"{kind}_seed_{size}.db"
+            self.work = Path(options.cache) / f"{kind}_run_{size}.db"
             self.seed_url, self.url = f"sqlite:///{self.seed}", f"sqlite:///{self.work}"
         else:
             admin = make_url(options.postgres)
             self.admin = admin.render_as_string(hide_password=False)
             self.seed_name, self.work_name = (
-                f"icp_bench_bulk_seed{size}",
-                f"icp_bench_bulk_run{size}",
+                f"icp_bench_{kind}_seed{size}",
+                f"icp_bench_{kind}_run{size}",
             )
             self.seed_url = admin.set(database=self.seed_name).render_as_string(False)
             self.url = admin.set(database=self.work_name).render_as_string(False)

@@ -42,7 +42,7 @@ from typing import Any
 
 import yaml
 from bulk_rescore import Store, changed_rubric, in_fresh_process
-from sqlalchemy import func, make_url, select, text
+from sqlalchemy import func, select, text
 
 from app.rubric import Rubric, load_rubric
 from app.rubric.loader import parse_rubric
@@ -237,18 +237,7 @@ class SemanticStore(Store):
     description) and seeded with one."""
 
     def __init__(self, options: argparse.Namespace) -> None:
-        super().__init__(options)
-        size = f"{options.accounts // 1000}k_{options.deals // 1000}k"
-        if options.database == "sqlite":
-            self.seed = Path(options.cache) / f"semantic_seed_{size}.db"
-            self.work = Path(options.cache) / f"semantic_run_{size}.db"
-            self.seed_url, self.url = f"sqlite:///{self.seed}", f"sqlite:///{self.work}"
-        else:
-            admin = make_url(options.postgres)
-            self.seed_name = f"icp_bench_semantic_seed{size}"
-            self.work_name = f"icp_bench_semantic_run{size}"
-            self.seed_url = admin.set(database=self.seed_name).render_as_string(False)
-            self.url = admin.set(database=self.work_name).render_as_string(False)
+        super().__init__(options, "semantic")
 
     def ensure_seeded(self) -> None:
         from store_seed import seed_store

@@ -349,6 +349,20 @@ def test_given_a_new_salesforce_lead_event_then_it_is_scored_and_routed_once(
     assert routed["OwnerId"] == org.queues["Nurture"]
 
 
+def _contact_created_at_a_shrunk_company(
+    sandbox: RunningSandbox, sessions: sessionmaker[Session], index: int, event_id: str
+) -> tuple[str, str]:
+    """After a sync: the `index`-th company shrinks to 2 staff (changed, no event for it) and a
+    contact is created at it, its creation event stored; (company id, contact id)."""
+    sandbox.hubspot.clear_writes()
+    company = sandbox.hubspot.company_ids()[index]
+    sandbox.hubspot.touch_company(company, numberofemployees="2")
+    contact = sandbox.hubspot.create_contact(company, email=f"lead.{event_id}@example.com")
+    put(sessions, {"event_id": event_id, "event_type": "contact.creation",
+                   "object_type": "contact", "object_id": contact})  # fmt: skip
+    return company, contact
+
+
 def test_given_a_contact_creation_then_it_and_its_company_are_fetched_and_scored(
     sandbox: RunningSandbox,
     sessions: sessionmaker[Session],
@@ -356,12 +370,7 @@ def test_given_a_contact_creation_then_it_and_its_company_are_fetched_and_scored
     hubspot: HubSpotConnector,
 ) -> None:
     run_sync(hubspot, sessions, compile_rubric(rubric))
-    sandbox.hubspot.clear_writes()
-    company = sandbox.hubspot.company_ids()[4]
-    sandbox.hubspot.touch_company(company, numberofemployees="2")  # changed, no event for it
-    contact = sandbox.hubspot.create_contact(company, email="new.lead@example.com")
-    put(sessions, {"event_id": "c1", "event_type": "contact.creation",
-                   "object_type": "contact", "object_id": contact})  # fmt: skip
+    company, contact = _contact_created_at_a_shrunk_company(sandbox, sessions, 4, "c1")
 
     report = Worker(sessions, {"hubspot": hubspot}, compile_rubric(rubric)).run_once()
 
@@ -381,12 +390,7 @@ def test_given_contacts_not_scored_when_a_contact_is_created_then_only_its_compa
     ) as companies_only:
         companies_only.ensure_schema()
         run_sync(companies_only, sessions, compile_rubric(rubric))
-        sandbox.hubspot.clear_writes()
-        company = sandbox.hubspot.company_ids()[5]
-        sandbox.hubspot.touch_company(company, numberofemployees="2")  # changed, no event for it
-        contact = sandbox.hubspot.create_contact(company, email="another.lead@example.com")
-        put(sessions, {"event_id": "c2", "event_type": "contact.creation",
-                       "object_type": "contact", "object_id": contact})  # fmt: skip
+        company, contact = _contact_created_at_a_shrunk_company(sandbox, sessions, 5, "c2")
 
         report = Worker(sessions, {"hubspot": companies_only}, compile_rubric(rubric)).run_once()
 
