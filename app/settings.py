@@ -79,6 +79,19 @@ class Settings(BaseSettings):
     )
 
     admin_token: SecretStr | None = None
+    ui_users_file: Path | None = Field(
+        default=None,
+        description="The dashboard's users: one `name:hash` line each, the hash made by "
+        "`icp-sync ui-password` (argon2id). The admin token also logs in, with no user name.",
+    )
+    ui_session_secret: SecretStr | None = Field(
+        default=None,
+        description="Key that signs the dashboard's session cookies; the same in every process "
+        "and replica. Default: derived from the admin token (required with users and no token).",
+    )
+    ui_session_hours: float = Field(
+        default=12, gt=0, le=24 * 30, description="How long a dashboard login lasts."
+    )
 
     sync_interval_minutes: int = Field(
         default=15, ge=0, description="Incremental sync of each CRM every N minutes (0: off)."
@@ -183,7 +196,7 @@ class Settings(BaseSettings):
             )
         return value.rstrip("/")
 
-    @field_validator("admin_token")
+    @field_validator("admin_token", "ui_session_secret")
     @classmethod
     def _strong_admin_token(cls, value: SecretStr | None) -> SecretStr | None:
         token = value.get_secret_value() if value is not None else ""
@@ -193,7 +206,8 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"too easy to guess: use at least {ADMIN_TOKEN_MIN_LENGTH} random characters "
                 f"(for instance `openssl rand -hex {ADMIN_TOKEN_MIN_LENGTH}`), or leave it unset "
-                "to disable the admin API"
+                "to disable the admin API (and, for the session secret, to derive it from the "
+                "admin token)"
             )
         return value
 

@@ -15,6 +15,7 @@ from app.api.routes import admin, health, metrics, sync_freshness, webhooks
 from app.settings import Settings
 from app.store.engine import make_engine, make_session_factory
 from app.store.migrate import head_revision, upgrade_to_head
+from app.ui.dashboard import mount_dashboard
 
 if TYPE_CHECKING:
     from app.election import Background
@@ -27,7 +28,8 @@ def create_app(
     `runtime` (the inbox worker and scheduled syncs, built from the app's resources) is
     started, and stopped on shutdown. Without it the app only receives and answers.
 
-    A database URL that cannot be used raises `ConfigError` here, before anything is served.
+    A database URL or a dashboard users file that cannot be used raises `ConfigError` here,
+    before anything is served.
     """
     engine = make_engine(settings.database_url)
     session_factory = make_session_factory(engine)
@@ -64,4 +66,5 @@ def create_app(
     app.include_router(webhooks.router)
     app.include_router(metrics.router)
     app.include_router(admin.router)
+    mount_dashboard(app, settings, session_factory)
     return app

@@ -1,0 +1,1 @@
+"""The dashboard: read-only pages under /ui, server-rendered, behind a login."""
