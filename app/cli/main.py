@@ -24,6 +24,7 @@ from app.cli import (
     serve,
     status,
     sync,
+    ui_password,
     validate,
 )
 from app.cli.common import (
@@ -103,6 +104,7 @@ plan.register(cli)
 doctor.register(cli)
 promote.register(cli)
 rescore.register(cli)
+ui_password.register(cli)
 
 
 def run() -> None:

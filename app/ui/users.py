@@ -40,6 +40,11 @@ def hash_password(password: str) -> str:
     return _HASHER.hash(password)
 
 
+def check_name(name: str, where: str = "user name") -> None:
+    if not _NAME.fullmatch(name):
+        raise ConfigError(f"{where}: {name[:64]!r} must be 1-64 letters, digits or . _ @ + -")
+
+
 def parse_users(text: str, origin: str) -> Users:
     hashes: dict[str, str] = {}
     for number, raw in enumerate(text.splitlines(), start=1):
@@ -48,10 +53,7 @@ def parse_users(text: str, origin: str) -> Users:
             continue
         name, _, hashed = line.partition(":")
         where = f"{origin} line {number}"
-        if not _NAME.fullmatch(name):
-            raise ConfigError(
-                f"{where}: user name {name[:64]!r} must be 1-64 letters, digits or . _ @ + -"
-            )
+        check_name(name, f"{where}: user name")
         if not hashed.startswith("$argon2"):
             raise ConfigError(
                 f"{where}: user {name!r} has no argon2 hash after the colon; make one with "

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -38,45 +39,50 @@ class TierHistory:
         self._changes: dict[date, Counter[str]] = defaultdict(Counter)
 
     def series(self, session: Session, today: date, days: int) -> TierSeries:
-        """The `days` days up to and including `today`."""
+        """The `days` days up to and including `today`, after reading the rows appended since
+        the last call."""
         with self._lock:
-            self._read_new_rows(session)
-            first = today - timedelta(days=days - 1)
-            running: Counter[str] = Counter()
-            for changed_on, change in self._changes.items():
-                if changed_on < first:
-                    running.update(change)
-            by_day = {d: c for d, c in self._changes.items() if d >= first}
-            tiers = sorted({t for change in self._changes.values() for t in change})
-            counts: dict[str, list[int]] = {tier: [] for tier in tiers}
-            span = [first + timedelta(days=offset) for offset in range(days)]
-            for each_day in span:
-                running.update(by_day.get(each_day, Counter()))
-                for tier in tiers:
-                    counts[tier].append(running[tier])
-            return TierSeries(span, {t: c for t, c in counts.items() if any(c)})
+            while True:
+                rows = session.execute(
+                    select(ScoreHistory.id, ScoreHistory.account_id, ScoreHistory.tier,
+                           ScoreHistory.scored_at)
+                    .where(ScoreHistory.id > self._last_id)
+                    .order_by(ScoreHistory.id)
+                    .limit(READ_CHUNK)
+                ).all()  # fmt: skip
+                self._add(rows)
+                if len(rows) < READ_CHUNK:
+                    break
+            return self._series(today, days)
 
-    def _read_new_rows(self, session: Session) -> None:
-        while True:
-            rows = session.execute(
-                select(ScoreHistory.id, ScoreHistory.account_id, ScoreHistory.tier,
-                       ScoreHistory.scored_at)
-                .where(ScoreHistory.id > self._last_id)
-                .order_by(ScoreHistory.id)
-                .limit(READ_CHUNK)
-            ).all()  # fmt: skip
-            for row_id, account_id, tier, scored_at in rows:
-                self._apply(account_id, tier, scored_at)
-                self._last_id = row_id
-            if len(rows) < READ_CHUNK:
-                return
+    def add(self, rows: Iterable[tuple[int, int, str, datetime]]) -> None:
+        """History rows (id, account id, tier, scored at), in id order."""
+        with self._lock:
+            self._add(rows)
 
-    def _apply(self, account_id: int, tier: str, scored_at: datetime) -> None:
-        before = self._tier_of.get(account_id)
-        if before == tier:
-            return
-        change = self._changes[scored_at.date()]
-        if before is not None:
-            change[before] -= 1
-        change[tier] += 1
-        self._tier_of[account_id] = tier
+    def _add(self, rows: Iterable[tuple[int, int, str, datetime]]) -> None:
+        for row_id, account_id, tier, scored_at in rows:
+            before = self._tier_of.get(account_id)
+            self._last_id = row_id
+            if before == tier:
+                continue
+            change = self._changes[scored_at.date()]
+            if before is not None:
+                change[before] -= 1
+            change[tier] += 1
+            self._tier_of[account_id] = tier
+
+    def _series(self, today: date, days: int) -> TierSeries:
+        first = today - timedelta(days=days - 1)
+        running: Counter[str] = Counter()
+        for changed_on, change in self._changes.items():
+            if changed_on < first:
+                running.update(change)
+        tiers = sorted({tier for change in self._changes.values() for tier in change})
+        counts: dict[str, list[int]] = {tier: [] for tier in tiers}
+        span = [first + timedelta(days=offset) for offset in range(days)]
+        for each_day in span:
+            running.update(self._changes.get(each_day, Counter()))
+            for tier in tiers:
+                counts[tier].append(running[tier])
+        return TierSeries(span, {tier: c for tier, c in counts.items() if any(c)})
