@@ -15,6 +15,7 @@ everything stops.
 
 from __future__ import annotations
 
+import secrets
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -46,11 +47,20 @@ def demo(
     companies: Annotated[int, typer.Option(help="Companies the sandbox generates.")] = 500,
     seed: Annotated[int, typer.Option(help="Seed of the sandbox's data.")] = 7,
     rubric_file: RubricOption = None,
+    keep_running: Annotated[
+        bool,
+        typer.Option(
+            "--keep-running",
+            help="Leave the sandboxes and the service up after the demo, with the dashboard "
+            "on the demo's data, until Ctrl-C.",
+        ),
+    ] = False,
 ) -> None:
     """Run the full job against the built-in HubSpot and Salesforce sandboxes (no CRM account
     needed): one rubric scores HubSpot companies and Salesforce accounts and leads; then a new
     inbound lead in each CRM is scored in real time through webhooks, and the Salesforce one
-    is routed to a queue by its tier."""
+    is routed to a queue by its tier. With `--keep-running`, the dashboard's address and a
+    login token are printed and everything stays up."""
     from app.api.app import create_app
     from app.cli.sandbox import require_sandbox
     from app.runtime import Runtime
@@ -80,7 +90,11 @@ def demo(
         webhook_target=f"http://127.0.0.1:{port}",
     ) as sandbox:
         settings = settings_from(
-            sandbox.service_env(), database_url=url, sync_interval_minutes=0, full_sync_hour=-1
+            sandbox.service_env(),
+            database_url=url,
+            sync_interval_minutes=0,
+            full_sync_hour=-1,
+            admin_token=secrets.token_hex(24) if keep_running else None,
         )
         _, stop_service = serve_app(create_app(settings), port, name="icp-sync-service")
         runtime = Runtime(settings, rubric, engine, sessions, run_schedules=False)
@@ -91,11 +105,31 @@ def demo(
             _salesforce_part(sandbox, rubric, compiled, sessions)
             _doctor_part(settings, rubric_path(rubric_file))
             _realtime_part(sandbox)
+            if keep_running:
+                _keep_running(settings, rubric, sessions, port)
         finally:
             runtime.stop()
             stop_service()
     engine.dispose()
     console().print(f"sandbox stopped; the demo's store is {DEMO_DATABASE}")
+
+
+def _keep_running(
+    settings: Settings, rubric: Rubric, sessions: sessionmaker[Session], port: int
+) -> None:
+    from app.cli.signals import StopOnSignal
+
+    out = console()
+    out.rule("Dashboard")
+    _store_validation(rubric, sessions)
+    token = settings.admin_token.get_secret_value() if settings.admin_token else ""
+    out.print(
+        f"dashboard: [bold]http://127.0.0.1:{port}/ui/[/bold]\n"
+        f"log in with no user name and this admin token: {token}\n"
+        "the sandboxes and the service keep running (webhooks, inbox worker); Ctrl-C stops them"
+    )
+    with StopOnSignal() as stop:
+        stop.wait()
 
 
 def _free_port() -> int:
