@@ -66,8 +66,10 @@ __all__ = [
     "CHART_HEIGHT",
     "CHART_WIDTH",
     "LISTED_ALL",
+    "plan_sections",
     "render",
     "score_histogram",
+    "validation_sections",
 ]
 
 LISTED_ALL = "plan --json and --csv list every one"
@@ -98,14 +100,14 @@ def render(
         f"<h1>{escape(title)}</h1>",
     ]
     if plan is None:
-        parts += _validation(validation, histogram)
+        parts += validation_sections(validation, histogram)
     else:
-        parts += _plan(plan, validation, histogram)
+        parts += plan_sections(plan, validation, histogram)
     parts.append("</body></html>")
     return "".join(parts)
 
 
-def _validation(
+def validation_sections(
     validation: Mapping[str, Any], histogram: Sequence[tuple[int, int, int]]
 ) -> list[str]:
     parts = [summary_paragraph(validation)]
@@ -162,7 +164,7 @@ def _contacts(contacts: Mapping[str, Any]) -> list[str]:
     return parts
 
 
-def _plan(
+def plan_sections(
     plan: Mapping[str, Any],
     charted: Mapping[str, Any],
     histogram: Sequence[tuple[int, int, int]],

@@ -40,7 +40,7 @@ def tier_chart(tiers: Sequence[Mapping[str, Any]]) -> str:
             f"<text x='{x:.1f}' y='{CHART_HEIGHT - 2}'>{escape(row['tier'])} "
             f"{pct(row['win_rate'])}</text></g>"
         )
-    return _svg("win-rate-by-tier", "".join(bars))
+    return _svg("win-rate-by-tier", "Win rate of closed deals by tier", "".join(bars))
 
 
 def histogram_chart(histogram: Sequence[tuple[int, int, int]]) -> str:
@@ -60,11 +60,11 @@ def histogram_chart(histogram: Sequence[tuple[int, int, int]]) -> str:
             f"height='{lost_height:.1f}'/><text x='{x:.1f}' y='{CHART_HEIGHT - 2}'>{start}"
             f"</text></g>"
         )
-    return _svg("score-distribution", "".join(bars))
+    return _svg("score-distribution", "Won and lost deals by 10-point score bin", "".join(bars))
 
 
-def _svg(chart_id: str, body: str) -> str:
+def _svg(chart_id: str, label: str, body: str) -> str:
     return (
         f"<svg id='{chart_id}' xmlns='http://www.w3.org/2000/svg' width='{CHART_WIDTH}' "
-        f"height='{CHART_HEIGHT}' role='img'>{body}</svg>"
+        f"height='{CHART_HEIGHT}' role='img' aria-label='{escape(label)}'>{body}</svg>"
     )
