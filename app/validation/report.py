@@ -173,6 +173,10 @@ def plan_sections(
     tiers = [row["tier"] for row in champion["tiers"]]
     tiers += [row["tier"] for row in challenger["tiers"] if row["tier"] not in tiers]
     into, out_of = plan["newly_disqualified"], plan["no_longer_disqualified"]
+    into_count, out_of_count = (
+        _count(plan, "newly_disqualified"),
+        _count(plan, "no_longer_disqualified"),
+    )
     parts = [
         "<p data-table='plan-summary'>New rubric "
         + span("challenger_version", plan["challenger_version"], str)
@@ -183,9 +187,9 @@ def plan_sections(
         + " of "
         + span("accounts", plan["accounts"], str)
         + " accounts change, "
-        + span("newly_disqualified", len(into), str)
+        + span("newly_disqualified", into_count, str)
         + " newly disqualified, "
-        + span("no_longer_disqualified", len(out_of), str)
+        + span("no_longer_disqualified", out_of_count, str)
         + " no longer disqualified. Nothing was written.</p>"
     ]
     for name, label in (("challenger", "the new rubric"), ("champion", "the current rubric")):
@@ -205,9 +209,9 @@ def plan_sections(
         "<h2>Largest changes</h2>",
         changes_table("changes", plan["changes"], plan["changed"], "--limit lists more"),
         "<h2>Newly disqualified</h2>",
-        changes_table("newly-disqualified", into[:SHOWN], len(into), LISTED_ALL),
+        changes_table("newly-disqualified", into[:SHOWN], into_count, LISTED_ALL),
         "<h2>No longer disqualified</h2>",
-        changes_table("no-longer-disqualified", out_of[:SHOWN], len(out_of), LISTED_ALL),
+        changes_table("no-longer-disqualified", out_of[:SHOWN], out_of_count, LISTED_ALL),
         "<h2>New rubric: win rate by tier</h2>",
         tier_chart(charted["tiers"]),
         "<h2>New rubric: score distribution, won (green) vs lost (red), by 10-point bin</h2>",
@@ -218,10 +222,18 @@ def plan_sections(
     return parts
 
 
+def _count(plan: Mapping[str, Any], listed: str) -> int:
+    """A list's length; a stored plan (app.validation.runs) keeps its first entries and the
+    full count beside them."""
+    return int(plan.get(f"{listed}_count", len(plan[listed])))
+
+
 def _plan_contacts(contacts: Mapping[str, Any], tiers: Sequence[str]) -> list[str]:
     """The contacts' tier movement and figures in a section of their own, its tables named as
     the accounts'."""
     into, out_of = contacts["newly_disqualified"], contacts["no_longer_disqualified"]
+    into_count = _count(contacts, "newly_disqualified")
+    out_of_count = _count(contacts, "no_longer_disqualified")
     parts = [
         "<section data-population='contacts'>",
         "<h2>HubSpot contacts, scored with their company's data</h2>",
@@ -230,9 +242,9 @@ def _plan_contacts(contacts: Mapping[str, Any], tiers: Sequence[str]) -> list[st
         + " of "
         + span("contacts", contacts["contacts"], str)
         + " contacts change, "
-        + span("newly_disqualified", len(into), str)
+        + span("newly_disqualified", into_count, str)
         + " newly disqualified, "
-        + span("no_longer_disqualified", len(out_of), str)
+        + span("no_longer_disqualified", out_of_count, str)
         + " no longer disqualified.</p>",
         "<h3>Tier transitions</h3>",
         transitions_table(contacts["transitions"], tiers).replace(
@@ -250,9 +262,9 @@ def _plan_contacts(contacts: Mapping[str, Any], tiers: Sequence[str]) -> list[st
         "<h3>Largest changes</h3>",
         changes_table("changes", contacts["changes"], contacts["changed"], "--limit lists more"),
         "<h3>Newly disqualified</h3>",
-        changes_table("newly-disqualified", into[:SHOWN], len(into), LISTED_ALL),
+        changes_table("newly-disqualified", into[:SHOWN], into_count, LISTED_ALL),
         "<h3>No longer disqualified</h3>",
-        changes_table("no-longer-disqualified", out_of[:SHOWN], len(out_of), LISTED_ALL),
+        changes_table("no-longer-disqualified", out_of[:SHOWN], out_of_count, LISTED_ALL),
         "</section>",
     ]
     return parts
