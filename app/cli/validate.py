@@ -50,7 +50,8 @@ def validate(
 ) -> None:
     """Win rate per tier and its lift over the base rate, the score's ROC AUC with a bootstrap
     interval, which criteria earn their weight, what the negative ICP would have thrown away,
-    tiers by quarter (ICP decay), and warnings where the sample is too thin to conclude."""
+    tiers by quarter (ICP decay), and warnings where the sample is too thin to conclude. The
+    run's figures are kept in the store for the dashboard."""
     from app.cli.progress import progress
     from app.errors import IcpSyncError
     from app.scoring import compile_rubric
