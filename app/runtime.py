@@ -7,10 +7,9 @@ At start, a rubric that is not the one rolled out to a CRM is rolled out to it
 Schedules (APScheduler, in-process): per configured CRM, an incremental sync every
 `sync_interval_minutes` and a full reconcile nightly at `full_sync_hour` UTC; the validation
 of the champion and the plan of each challenger at `validation_hour` UTC, stored for the
-dashboard (app.validation.nightly); the inbox's
-retention (app.inbox.retention) a minute after the start, then every
-`retention_interval_minutes`; one instance of a job at
-a time, missed runs coalesced into one. Each run first takes the sync lock of its CRM
+dashboard (app.validation.nightly); the inbox's retention (app.inbox.retention) a minute after
+the start, then every `retention_interval_minutes`; one instance of a job at a time, missed
+runs coalesced into one. Each run first takes the sync lock of its CRM
 (app.store.locks, the one `icp-sync sync` takes too): the process that gets it runs the sync,
 the others skip that round.
 """
