@@ -5,10 +5,11 @@ At start, a rubric that is not the one rolled out to a CRM is rolled out to it
 (app.sync.rollout), in a thread of its own, under that CRM's sync lock.
 
 Schedules (APScheduler, in-process): per configured CRM, an incremental sync every
-`sync_interval_minutes` and a full reconcile nightly at `full_sync_hour` UTC; the inbox's
-retention (app.inbox.retention) a minute after the start, then every
-`retention_interval_minutes`; one instance of a job at
-a time, missed runs coalesced into one. Each run first takes the sync lock of its CRM
+`sync_interval_minutes` and a full reconcile nightly at `full_sync_hour` UTC; the validation
+of the champion and the plan of each challenger at `validation_hour` UTC, stored for the
+dashboard (app.validation.nightly); the inbox's retention (app.inbox.retention) a minute after
+the start, then every `retention_interval_minutes`; one instance of a job at a time, missed
+runs coalesced into one. Each run first takes the sync lock of its CRM
 (app.store.locks, the one `icp-sync sync` takes too): the process that gets it runs the sync,
 the others skip that round.
 """
@@ -41,6 +42,8 @@ from app.sync.challengers import LiveRubrics, Rubrics, live_rubrics
 from app.sync.health import secret_values, summarize_error
 from app.sync.orchestrator import run_sync
 from app.sync.rollout import roll_out
+from app.validation.nightly import validate_nightly
+from app.validation.runs import StoredRun, prune_runs
 from connectors.base import CrmConnector
 from connectors.errors import ConnectorError
 
@@ -147,6 +150,12 @@ class Runtime:
                     args=(source, True),
                     id=f"full-sync-{source}",
                 )
+        if self.settings.validation_hour >= 0:
+            scheduler.add_job(
+                self.validate_nightly,
+                CronTrigger(hour=self.settings.validation_hour, minute=0),
+                id="validation",
+            )
         scheduler.add_job(
             self.prune,
             IntervalTrigger(minutes=self.settings.retention_interval_minutes),
@@ -230,7 +239,44 @@ class Runtime:
                 pruned.before.isoformat(),
             )
         self._prune_embeddings()
+        self._prune_validation_runs(retention)
         return pruned.events
+
+    def validate_nightly(self, now: datetime | None = None) -> list[StoredRun]:
+        """The champion's validation and each challenger's plan, as of `now`, stored; a failure
+        is logged, never raised (the scheduler's thread goes on)."""
+        secrets = secret_values(self.settings)
+        try:
+            if self._rubrics is None:
+                champion, challengers, name = self.rubric, {}, None
+            else:
+                with self.session_factory() as session:
+                    chosen = self._rubrics.chosen(session)
+                champion, name = chosen.champion.rubric, chosen.champion.name
+                challengers = {c.name: c.rubric for c in chosen.challengers}
+            return validate_nightly(
+                self.session_factory,
+                champion,
+                challengers,
+                now=now or datetime.now(UTC),
+                champion_name=name,
+                secrets=secrets,
+            )
+        except Exception as error:
+            failure = summarize_error(error, secrets)
+            logger.error("nightly validation failed: %s: %s", failure.type, failure.message)
+            return []
+
+    def _prune_validation_runs(self, retention: timedelta) -> None:
+        """Drops stored validate and plan runs older than the retention, but the latest ones."""
+        try:
+            with self.session_factory.begin() as session:
+                dropped = prune_runs(session, datetime.now(UTC), retention)
+        except Exception:
+            logger.exception("pruning stored validation runs failed; retrying next round")
+            return
+        if dropped:
+            logger.info("deleted %d stored validation runs older than the retention", dropped)
 
     def _prune_embeddings(self) -> None:
         """Drops cached text embeddings of a model no longer installed (app.semantic.cache)."""

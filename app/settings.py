@@ -99,6 +99,13 @@ class Settings(BaseSettings):
     full_sync_hour: int = Field(
         default=2, ge=-1, le=23, description="Hour (UTC) of the nightly full reconcile (-1: off)."
     )
+    validation_hour: int = Field(
+        default=3,
+        ge=-1,
+        le=23,
+        description="Hour (UTC) of the nightly validation `serve` stores for the dashboard: the "
+        "champion's `validate` and each challenger's `plan` (-1: off).",
+    )
     sync_stale_minutes: int = Field(
         default=60,
         ge=0,

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from app.cli.common import JsonOption, console, resolve_rubric
+from app.cli.common import JsonOption, console, resolve_rubric, rubric_path
 from app.cli.html_report import HtmlOption
 from app.cli.html_report import write_html as _write_html
 from app.validation.figures import num, pct
@@ -18,7 +17,7 @@ from app.validation.figures import num, pct
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from app.validation.discarded import Discarded, DiscardedWon
+    from app.settings import Settings
     from app.validation.plan import Comparison
 
 
@@ -54,29 +53,22 @@ def plan(
     """Preview a rubric change on every stored account before it ships: the tier transition
     matrix, the accounts that change, every account newly disqualified or no longer
     disqualified, the won deals and revenue the new disqualifiers would have thrown away, and
-    the validation figures of both rubrics side by side. Nothing is stored and nothing is
-    written to a CRM."""
+    the validation figures of both rubrics side by side. Nothing is written to a CRM; the
+    run's figures are kept in the store for the dashboard."""
     from app.cli.progress import progress
     from app.errors import IcpSyncError
-    from app.scoring import compile_rubric
     from app.settings import get_settings
     from app.store.engine import make_engine, make_session_factory
     from app.store.migrate import require_usable_schema
-    from app.validation.accounts import ScoredAccounts
     from app.validation.collection import collection_paused
-    from app.validation.discarded import discarded_won
     from app.validation.json_out import Lazy, write_json
-    from app.validation.load import population_columns
-    from app.validation.plan import compare
-    from app.validation.populations import ACCOUNTS, CONTACTS
-    from app.validation.rubric_validation import contacts_validation, validate_rubric
-    from app.validation.spool import Mapped
+    from app.validation.plan_report import plan_inputs, plan_report
 
     if source not in (None, "hubspot", "salesforce"):
         raise IcpSyncError(f"--source: expected hubspot or salesforce, got {source!r}")
-    champion_rubric = resolve_rubric(current)
+    champion_path = rubric_path(current)
+    champion_rubric = resolve_rubric(champion_path)
     challenger_rubric = resolve_rubric(rubric_file)
-    champion, challenger = compile_rubric(champion_rubric), compile_rubric(challenger_rubric)
     now = datetime.now(UTC)
     settings = get_settings()
     require_usable_schema(settings.database_url)
@@ -84,56 +76,27 @@ def plan(
     try:
         with make_session_factory(engine)() as session, collection_paused():
             with progress("reading and scoring accounts and closed deals") as advance:
-                accounts = ScoredAccounts(session, now=now, source=source, progress=advance)
-                comparison = compare(
+                inputs = plan_inputs(
                     session,
-                    champion,
-                    challenger,
+                    champion_rubric,
+                    challenger_rubric,
                     now=now,
                     source=source,
-                    accounts=accounts,
                     keep=limit,
+                    progress=advance,
                 )
-                discarded = discarded_won(session, comparison.newly_disqualified)
-                populations = {
-                    name: population_columns(
-                        session, rubric, now=now, source=source, accounts=accounts
-                    )
-                    for name, rubric in (("champion", champion), ("challenger", challenger))
-                }
-            rubrics = (("champion", champion_rubric), ("challenger", challenger_rubric))
             with progress("statistics on both rubrics' closed deals"):
-                found = {name: populations[name][ACCOUNTS] for name, _ in rubrics}
-                figures = {
-                    name: asdict(validate_rubric(found[name], rubric)) for name, rubric in rubrics
-                }
-                contact_figures = {
-                    name: contacts_validation(populations[name][CONTACTS], rubric)
-                    if len(populations[name][CONTACTS])
-                    else None
-                    for name, rubric in rubrics
-                }
+                planned = plan_report(inputs, champion_rubric, challenger_rubric, keep=limit)
     finally:
         engine.dispose()
-    report: dict[str, Any] = {
-        "champion_version": champion_rubric.version,
-        "challenger_version": challenger_rubric.version,
-        "accounts": comparison.accounts,
-        "changed": comparison.changed_count,
-        "transitions": comparison.transitions,
-        "newly_disqualified": Mapped(comparison.newly_disqualified, asdict),
-        "changes": [asdict(c) for c in comparison.changed[:limit]],
-        "validation": figures,
-        "no_longer_disqualified": Mapped(comparison.no_longer_disqualified, asdict),
-        "discarded": _discarded_json(discarded),
-    }
-    if comparison.contacts is not None:  # beside the accounts' figures, never mixed into them
-        report["contacts"] = _contacts_json(comparison.contacts, contact_figures, limit)
+    report, comparison = planned.document, planned.comparison
+    _store_run(settings, (champion_path, rubric_file), source, now, report)
     if csv_path is not None:
         _write_csv(csv_path, comparison)
     if html is not None:
         title = f"ICP plan — {challenger_rubric.version} against {champion_rubric.version}"
-        _write_html(html, title, figures["challenger"], found["challenger"].outcomes(), plan=report)
+        figures = report["validation"]["challenger"]
+        _write_html(html, title, figures, planned.challenger_outcomes.outcomes(), plan=report)
     if json_output:
         lazy = ("newly_disqualified", "no_longer_disqualified")
 
@@ -148,31 +111,32 @@ def plan(
     _print_plan(report)
 
 
-def _contacts_json(
-    contacts: Comparison, figures: dict[str, dict[str, Any] | None], limit: int
-) -> dict[str, Any]:
-    """The contacts' tier movement and both rubrics' figures on their own deals (None without
-    any), apart from the accounts'."""
-    from app.validation.spool import Mapped
+def _store_run(
+    settings: Settings,
+    paths: tuple[Path, Path],
+    source: str | None,
+    started: datetime,
+    report: dict[str, Any],
+) -> None:
+    """Kept for the dashboard: a store that cannot take it only warns."""
+    from app.sync.health import secret_values
+    from app.validation.runs import CLI, PLAN, directory_name, plan_document, store_quietly
 
-    return {
-        "contacts": contacts.accounts,
-        "changed": contacts.changed_count,
-        "transitions": contacts.transitions,
-        "newly_disqualified": Mapped(contacts.newly_disqualified, asdict),
-        "changes": [asdict(c) for c in contacts.changed[:limit]],
-        "validation": figures,
-        "no_longer_disqualified": Mapped(contacts.no_longer_disqualified, asdict),
-    }
-
-
-def _discarded_json(discarded: DiscardedWon) -> dict[str, Any]:
-    """The won deals thrown away, revenue as a JSON number (`Deal.amount` has cents only)."""
-
-    def row(found: Discarded) -> dict[str, Any]:
-        return {**asdict(found), "revenue": float(found.revenue)}
-
-    return {"total": row(discarded.total), "by_flag": [row(r) for r in discarded.by_flag]}
+    champion, challenger = paths
+    store_quietly(
+        settings.database_url,
+        secret_values(settings),
+        kind=PLAN,
+        trigger=CLI,
+        rubric_name=directory_name(champion, settings.rubric_dir),
+        rubric_version=report["champion_version"],
+        challenger_name=directory_name(challenger, settings.rubric_dir),
+        challenger_version=report["challenger_version"],
+        source=source,
+        report=plan_document(report),
+        started_at=started,
+        finished_at=datetime.now(UTC),
+    )
 
 
 def _write_csv(path: Path, comparison: Comparison) -> None:

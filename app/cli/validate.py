@@ -3,16 +3,26 @@ on the stored accounts and their closed deals (HubSpot deals and Salesforce Oppo
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from app.cli.common import JsonOption, RubricOption, console, print_json, resolve_rubric
+from app.cli.common import (
+    JsonOption,
+    RubricOption,
+    console,
+    print_json,
+    resolve_rubric,
+    rubric_path,
+)
 from app.cli.html_report import HtmlOption
 from app.cli.html_report import write_html as _write_html
 from app.validation.figures import num, pct, pct_interval, ratio
+
+if TYPE_CHECKING:
+    from app.settings import Settings
 
 
 def register(cli: typer.Typer) -> None:
@@ -40,7 +50,8 @@ def validate(
 ) -> None:
     """Win rate per tier and its lift over the base rate, the score's ROC AUC with a bootstrap
     interval, which criteria earn their weight, what the negative ICP would have thrown away,
-    tiers by quarter (ICP decay), and warnings where the sample is too thin to conclude."""
+    tiers by quarter (ICP decay), and warnings where the sample is too thin to conclude. The
+    run's figures are kept in the store for the dashboard."""
     from app.cli.progress import progress
     from app.errors import IcpSyncError
     from app.scoring import compile_rubric
@@ -50,7 +61,7 @@ def validate(
     from app.validation.collection import collection_paused
     from app.validation.load import population_columns
     from app.validation.populations import ACCOUNTS, CONTACTS
-    from app.validation.rubric_validation import contacts_validation, validate_rubric
+    from app.validation.validate_report import validation_report
 
     first_day: date | None = None
     if since is not None:
@@ -69,9 +80,11 @@ def validate(
             )
         compare_rubrics(first_day, source, json_output=json_output)
         return
-    rubric = resolve_rubric(rubric_file)
+    path = rubric_path(rubric_file)
+    rubric = resolve_rubric(path)
     settings = get_settings()
     require_usable_schema(settings.database_url)
+    started = datetime.now(UTC)
     engine = make_engine(settings.database_url)
     try:
         with (
@@ -82,7 +95,7 @@ def validate(
             populations = population_columns(
                 session,
                 compile_rubric(rubric),
-                now=datetime.now(UTC),
+                now=started,
                 since=first_day,
                 source=source,
                 progress=advance,
@@ -91,16 +104,41 @@ def validate(
         engine.dispose()
     found, contacts = populations[ACCOUNTS], populations[CONTACTS]
     with progress(f"statistics on {len(found) + len(contacts):,} closed deals"):
-        report = asdict(validate_rubric(found, rubric))
-        report["rubric_version"] = rubric.version
-        if len(contacts):  # beside the accounts' figures, never mixed into them
-            report["contacts"] = contacts_validation(contacts, rubric)
+        report = validation_report(populations, rubric)
+    _store_run(settings, path, (first_day, source), started, report)
     if html is not None:
         _write_html(html, f"ICP validation — rubric {rubric.version}", report, found.outcomes())
     if json_output:
         print_json(report)
         return
     _print(report)
+
+
+def _store_run(
+    settings: Settings,
+    path: Path,
+    filters: tuple[date | None, str | None],
+    started: datetime,
+    report: dict[str, Any],
+) -> None:
+    """Kept for the dashboard: a store that cannot take it only warns."""
+    from app.sync.health import secret_values
+    from app.validation.runs import CLI, VALIDATE, directory_name, store_quietly, validate_document
+
+    since, source = filters
+    store_quietly(
+        settings.database_url,
+        secret_values(settings),
+        kind=VALIDATE,
+        trigger=CLI,
+        rubric_name=directory_name(path, settings.rubric_dir),
+        rubric_version=report["rubric_version"],
+        source=source,
+        since=since,
+        report=validate_document(report),
+        started_at=started,
+        finished_at=datetime.now(UTC),
+    )
 
 
 def _print(report: dict[str, Any]) -> None:

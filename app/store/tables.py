@@ -4,6 +4,9 @@ Timestamps are `UTCDateTime` (tz-aware UTC in, tz-aware UTC out) and are always 
 the caller, never defaulted from the clock here, so pipeline code can pass its own `now`.
 Free text copied from a CRM is `Text` (no length a CRM could exceed); identifiers and our own
 enumerations are bounded strings.
+
+Tables with a module of their own register on the same `Base` (app.store.base); they are
+imported at the end, so importing this module gives the whole schema (`Base.metadata`).
 """
 
 from __future__ import annotations
@@ -19,7 +22,6 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
-    MetaData,
     Numeric,
     String,
     Text,
@@ -28,27 +30,14 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine.default import DefaultExecutionContext
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from app.inbox.events import DONE, event_identity
+from app.store.base import Base as Base
 from app.store.partial import only_where_not
 from app.store.types import JSONDocument, UTCDateTime
 
-# Deterministic constraint and index names, so autogenerate and hand-written migrations agree
-# and a later migration can drop a constraint by name on both databases.
-NAMING_CONVENTION = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
 Money = Numeric(20, 2)
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 WRITTEN = "written"
@@ -397,3 +386,6 @@ class TextEmbedding(Base):
     sentences: Mapped[int] = mapped_column(Integer)
     vectors: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+from app.store import tables_runs  # noqa: E402, F401  (registers its tables)

@@ -52,8 +52,12 @@ class LiveRubrics:
         """Every rubric of the directory, champion or not."""
         return [f.rubric for f in self._files.values()]
 
+    def chosen(self, session: Session) -> RubricSet:
+        """The champion and challengers by name, as their files hold them."""
+        return choose(self._files, recorded_champion(session), self._setting)
+
     def __call__(self, session: Session) -> Rubrics:
-        chosen = choose(self._files, recorded_champion(session), self._setting)
+        chosen = self.chosen(session)
         return Rubrics(
             self._compiled[chosen.champion.name],
             tuple(Challenger(c.name, self._compiled[c.name]) for c in chosen.challengers),

@@ -161,6 +161,7 @@ def run_sync(
                     run.write_back_committing(write_batch)
                 report.completed_full_sync = full or first or bool(report.resumed)
                 finished = clock()
+                _count_calls(report, stats_before, connector.stats)
                 _record_run(session, connector.source, started_at, finished, report)
                 record_success(session, connector.source, synced_streams(connector), finished)
                 session.commit()
@@ -323,6 +324,7 @@ def _record_run(
         "changed": report.rescore.changed,
         "written": report.written,
         "failed": report.failed,
+        "api_calls": report.api_calls,
     }
     if report.completed_full_sync:
         state.full_sync_completed_at = finished

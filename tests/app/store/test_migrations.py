@@ -85,6 +85,26 @@ def test_given_database_at_head_when_downgraded_to_base_and_back_then_schema_is_
     assert _schema_diff(database_url) == []
 
 
+def test_given_a_store_of_the_release_before_runs_were_stored_when_upgraded_then_the_table_is_added(
+    database_url: str,
+) -> None:
+    upgrade_to_head(database_url)
+    downgrade_to(database_url, "0014")
+    before = _tables(database_url)
+
+    upgrade_to_head(database_url)
+
+    assert "validation_runs" not in before
+    assert _tables(database_url) == before | {"validation_runs"}
+    engine = make_engine(database_url)
+    try:
+        indexes = inspect(engine).get_indexes("validation_runs")
+    finally:
+        engine.dispose()
+    assert [i["column_names"] for i in indexes] == [["kind", "finished_at"]]
+    assert _schema_diff(database_url) == []
+
+
 # Each replica is its own process (Alembic's `context` is process-global): they line up at a
 # file barrier after importing, then all upgrade at once.
 _REPLICA = """

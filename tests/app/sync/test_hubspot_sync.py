@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.rubric import Rubric, load_rubric
 from app.scoring import compile_rubric
-from app.store.tables import Account, ScoreHistory, WritebackState
+from app.store.tables import Account, ScoreHistory, SyncState, WritebackState
 from app.sync.orchestrator import run_sync
 from crm_sandbox.pytest_plugin import SandboxFactory
 from crm_sandbox.sandbox import RunningSandbox
@@ -72,6 +72,10 @@ def test_given_a_fresh_store_when_synced_then_every_live_company_is_scored_and_w
         assert company["icp_rubric_version"] == compile_rubric(rubric).written_version
     for crm_id in archived:
         assert not sandbox.hubspot.company(crm_id).get("icp_tier")
+    with sessions() as session:
+        state = session.get(SyncState, ("hubspot", "accounts"))
+    assert state is not None
+    assert state.stats["api_calls"] == report.api_calls > 0  # the dashboard's calls per sync
 
 
 def test_given_a_synced_store_when_synced_again_without_crm_changes_then_nothing_is_written(
