@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from app.settings import Settings
     from app.validation.plan import Comparison
+    from app.validation.plan_report import PlanReport
 
 
 def register(cli: typer.Typer) -> None:
@@ -90,7 +91,7 @@ def plan(
     finally:
         engine.dispose()
     report, comparison = planned.document, planned.comparison
-    _store_run(settings, (champion_path, rubric_file), source, now, report)
+    _store_run(settings, (champion_path, rubric_file), source, now, planned)
     if csv_path is not None:
         _write_csv(csv_path, comparison)
     if html is not None:
@@ -116,13 +117,14 @@ def _store_run(
     paths: tuple[Path, Path],
     source: str | None,
     started: datetime,
-    report: dict[str, Any],
+    planned: PlanReport,
 ) -> None:
     """Kept for the dashboard: a store that cannot take it only warns."""
     from app.sync.health import secret_values
     from app.validation.runs import CLI, PLAN, directory_name, plan_document, store_quietly
 
     champion, challenger = paths
+    report = planned.document
     store_quietly(
         settings.database_url,
         secret_values(settings),
@@ -133,7 +135,7 @@ def _store_run(
         challenger_name=directory_name(challenger, settings.rubric_dir),
         challenger_version=report["challenger_version"],
         source=source,
-        report=plan_document(report),
+        report=plan_document(report, planned.challenger_outcomes),
         started_at=started,
         finished_at=datetime.now(UTC),
     )

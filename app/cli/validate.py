@@ -23,6 +23,7 @@ from app.validation.figures import num, pct, pct_interval, ratio
 
 if TYPE_CHECKING:
     from app.settings import Settings
+    from app.validation.columns import OutcomeColumns
 
 
 def register(cli: typer.Typer) -> None:
@@ -105,7 +106,7 @@ def validate(
     found, contacts = populations[ACCOUNTS], populations[CONTACTS]
     with progress(f"statistics on {len(found) + len(contacts):,} closed deals"):
         report = validation_report(populations, rubric)
-    _store_run(settings, path, (first_day, source), started, report)
+    _store_run(settings, path, (first_day, source), started, report, found)
     if html is not None:
         _write_html(html, f"ICP validation — rubric {rubric.version}", report, found.outcomes())
     if json_output:
@@ -120,6 +121,7 @@ def _store_run(
     filters: tuple[date | None, str | None],
     started: datetime,
     report: dict[str, Any],
+    outcomes: OutcomeColumns,
 ) -> None:
     """Kept for the dashboard: a store that cannot take it only warns."""
     from app.sync.health import secret_values
@@ -135,7 +137,7 @@ def _store_run(
         rubric_version=report["rubric_version"],
         source=source,
         since=since,
-        report=validate_document(report),
+        report=validate_document(report, outcomes),
         started_at=started,
         finished_at=datetime.now(UTC),
     )

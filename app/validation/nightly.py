@@ -51,8 +51,8 @@ def validate_nightly(
         return now + timedelta(seconds=time.monotonic() - started)
 
     def validated(session: Session) -> dict[str, Any]:
-        report = validate_store(session, champion, now=now)
-        return {"kind": VALIDATE, "report": validate_document(report)}
+        report, outcomes = validate_store(session, champion, now=now)
+        return {"kind": VALIDATE, "report": validate_document(report, outcomes)}
 
     def planned(name: str, challenger: Rubric) -> Compute:
         def compute(session: Session) -> dict[str, Any]:
@@ -61,7 +61,7 @@ def validate_nightly(
                 "kind": PLAN,
                 "challenger_name": name,
                 "challenger_version": challenger.version,
-                "report": plan_document(found.document),
+                "report": plan_document(found.document, found.challenger_outcomes),
             }
 
         return compute

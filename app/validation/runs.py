@@ -20,6 +20,8 @@ from sqlalchemy import ColumnElement, and_, delete, select
 from sqlalchemy.orm import Session
 
 from app.store.tables_runs import ValidationRun
+from app.validation.columns import OutcomeColumns
+from app.validation.report_charts import score_histogram
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +30,8 @@ CLI, NIGHTLY = "cli", "nightly"
 KEPT = 100
 """Entries a stored plan keeps of each list of accounts."""
 LISTS = ("newly_disqualified", "no_longer_disqualified", "changes")
+HISTOGRAM = "score_histogram"
+"""(bin start, won, lost) per 10-point bin; not in the `--json` documents."""
 
 
 @dataclass(frozen=True)
@@ -55,16 +59,19 @@ class StoredRun:
         return self.source is not None or self.since is not None
 
 
-def validate_document(report: dict[str, Any]) -> dict[str, Any]:
-    """`validate --json`'s document as stored."""
-    return _as_json(report)
+def validate_document(report: dict[str, Any], outcomes: OutcomeColumns) -> dict[str, Any]:
+    """`validate --json`'s document as stored, with the score distribution of the accounts'
+    won and lost deals (`score_histogram`, the HTML report's chart)."""
+    return _as_json(report | {HISTOGRAM: score_histogram(outcomes.outcomes())})
 
 
-def plan_document(document: dict[str, Any]) -> dict[str, Any]:
-    """`plan --json`'s document as stored: its lists (also the contacts') cut to `KEPT`."""
+def plan_document(document: dict[str, Any], outcomes: OutcomeColumns) -> dict[str, Any]:
+    """`plan --json`'s document as stored: its lists (also the contacts') cut to `KEPT`, with
+    the challenger's score distribution of won and lost deals (`score_histogram`)."""
     bounded = _bounded(document)
     if document.get("contacts") is not None:
         bounded["contacts"] = _bounded(document["contacts"])
+    bounded[HISTOGRAM] = score_histogram(outcomes.outcomes())
     return _as_json(bounded)
 
 

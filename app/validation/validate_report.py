@@ -37,9 +37,10 @@ def validate_store(
     since: date | None = None,
     source: str | None = None,
     progress: Progress | None = None,
-) -> dict[str, Any]:
-    """`validation_report` on the store's closed deals (on or after `since`, of `source`)."""
+) -> tuple[dict[str, Any], OutcomeColumns]:
+    """`validation_report` on the store's closed deals (on or after `since`, of `source`), and
+    the accounts' outcomes it summarises (the charts' score distribution)."""
     populations = population_columns(
         session, compile_rubric(rubric), now=now, since=since, source=source, progress=progress
     )
-    return validation_report(populations, rubric)
+    return validation_report(populations, rubric), populations[ACCOUNTS]

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.validation.columns import columns_of
+from app.validation.records import Outcome
 from app.validation.runs import (
     CLI,
     KEPT,
@@ -132,6 +134,16 @@ def test_given_runs_older_than_the_retention_then_all_but_the_latest_of_each_are
     assert pruned == 4
 
 
+OUTCOMES = columns_of(
+    [
+        Outcome("a", score, "t", won, date(2026, 1, 1), {})
+        for score, won in ((5, True), (95, False), (100, True), (91, True), (55, False))
+    ]
+)
+BINS = {0: (1, 0), 50: (0, 1), 90: (2, 1)}
+"""Won and lost of `OUTCOMES` per 10-point bin (100 falls in the last)."""
+
+
 def test_given_a_plan_with_long_lists_then_its_stored_document_keeps_the_first_with_counts() -> (
     None
 ):
@@ -146,7 +158,7 @@ def test_given_a_plan_with_long_lists_then_its_stored_document_keeps_the_first_w
         "contacts": contacts | {"no_longer_disqualified": Mapped(changes[:120], dict)},
     }
 
-    stored = plan_document(document)
+    stored = plan_document(document, OUTCOMES)
 
     assert stored["newly_disqualified"] == changes[:KEPT]
     assert stored["newly_disqualified_count"] == 150
@@ -159,6 +171,7 @@ def test_given_a_plan_with_long_lists_then_its_stored_document_keeps_the_first_w
     assert stored["contacts"]["changes_count"] == 3
     # as JSON prints it (a date as text) and JSONB takes it (no NaN)
     assert stored["validation"] == {"champion": {"auc": None, "closed": "2026-01-01"}}
+    assert stored["score_histogram"][9] == [90, 2, 1]
 
 
 def test_given_an_unknown_kind_then_storing_is_refused_naming_it(
@@ -173,8 +186,9 @@ def test_given_a_validate_document_then_it_is_stored_as_json_reads_what_the_comm
 ):
     document = {"since": date(2026, 1, 1), "interval": (0.5, 0.7), "lift": float("inf")}
 
-    assert validate_document(document) == {
+    assert validate_document(document, OUTCOMES) == {
         "since": "2026-01-01",
         "interval": [0.5, 0.7],
         "lift": None,
+        "score_histogram": [[start, *BINS.get(start, (0, 0))] for start in range(0, 100, 10)],
     }
