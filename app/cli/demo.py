@@ -125,7 +125,7 @@ def _keep_running(
     token = settings.admin_token.get_secret_value() if settings.admin_token else ""
     out.print(
         f"dashboard: [bold]http://127.0.0.1:{port}/ui/[/bold]\n"
-        f"log in with no user name and this admin token: {token}\n"
+        f"log in with no user name and this admin token:\n{token}\n"
         "the sandboxes and the service keep running (webhooks, inbox worker); Ctrl-C stops them"
     )
     with StopOnSignal() as stop:
@@ -133,8 +133,29 @@ def _keep_running(
 
 
 def _store_validation(rubric: Rubric, sessions: sessionmaker[Session]) -> None:
-    """Placeholder until the stored validation runs land (same session)."""
-    del rubric, sessions
+    """The demo's deals validated and the run stored, for the dashboard's Validation page."""
+    from datetime import UTC, datetime
+
+    from app.validation.runs import CLI, VALIDATE, store_run, validate_document
+    from app.validation.validate_report import validate_store
+
+    started = datetime.now(UTC)
+    with sessions() as session:
+        report, outcomes = validate_store(session, rubric, now=started)
+    with sessions.begin() as session:
+        store_run(
+            session,
+            kind=VALIDATE,
+            trigger=CLI,
+            rubric_version=rubric.version,
+            report=validate_document(report, outcomes),
+            started_at=started,
+            finished_at=datetime.now(UTC),
+        )
+    console().print(
+        f"validation of rubric {rubric.version} on the demo's closed deals stored "
+        f"(AUC {report['auc']:.2f})" if report.get("auc") is not None else "validation stored"
+    )
 
 
 def _free_port() -> int:

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import create_engine, func, select
 from typer.testing import CliRunner
 
 from app.cli.main import cli
 from app.store.tables import Account, Score
+from tests.support.processes import stop_process
 
 pytestmark = pytest.mark.slow  # the whole demo
 
@@ -59,3 +64,49 @@ def test_given_the_demo_when_run_then_both_crms_are_scored_and_new_leads_tiered_
     engine.dispose()
     assert set(scored) == {"company", "contact", "account", "lead"}
     assert all(count > 0 for count in scored.values())
+
+
+def test_given_keep_running_when_the_demo_is_done_then_the_dashboard_serves_its_data(
+    tmp_path: Path,
+) -> None:
+    command = [sys.executable, "-c", "from app.cli.main import run; run()", "demo",
+               "--companies", "60", "--keep-running"]  # fmt: skip
+    env = {**os.environ, "COLUMNS": "400"}
+    process = subprocess.Popen(
+        command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        printed = []
+        assert process.stdout is not None
+        for line in process.stdout:
+            printed.append(line)
+            if "Ctrl-C stops them" in line:
+                break
+        out = "".join(printed)
+        url = re.search(r"dashboard: (http://127\.0\.0\.1:\d+/ui/)", out)
+        token = re.search(r"admin token:\n(\w+)\n", out)
+        assert url is not None, out
+        assert token is not None, out
+        auth = {"authorization": f"Bearer {token.group(1)}"}
+        overview = httpx.get(url.group(1), headers=auth, timeout=30)
+        validation = httpx.get(f"{url.group(1)}validation", headers=auth, timeout=30)
+        anonymous = httpx.get(url.group(1), timeout=30)
+    finally:
+        stop_process(process)
+    assert process.returncode == 0
+    assert overview.status_code == 200
+    scored = re.search(r"\(([\d,]+) scored, ", overview.text)
+    assert scored is not None
+    engine = create_engine(f"sqlite:///{tmp_path / 'icp-sync-demo.db'}")
+    with engine.connect() as connection:
+        stored = connection.execute(
+            select(func.count())
+            .select_from(Score)
+            .join(Account, Account.id == Score.account_id)
+            .where(Account.archived.is_(False), Account.deleted_at.is_(None))
+        ).scalar_one()
+    engine.dispose()
+    assert int(scored.group(1).replace(",", "")) == stored > 0
+    assert "Latest validation" in validation.text
+    assert "data-table='tiers'" in validation.text
+    assert anonymous.status_code == 401
