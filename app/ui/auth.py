@@ -19,6 +19,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from app.errors import ConfigError
 from app.settings import Settings
+from app.ui.throttle import LoginThrottle
 from app.ui.users import Users, load_users
 
 COOKIE = "icp_sync_ui"
@@ -49,6 +50,7 @@ class UiAuth:
                 "for instance `openssl rand -hex 32`"
             )
         self.max_age = int(settings.ui_session_hours * 3600)
+        self.throttle = LoginThrottle()
         self._serializer = URLSafeTimedSerializer(secret or "disabled", salt=_SALT)
 
     def check_login(self, name: str, password: str) -> Viewer | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
@@ -39,14 +40,27 @@ def log_in(
     auth = dashboard_of(request).auth
     if not auth.enabled:
         raise HTTPException(404, "Not Found")
+    address, now = request.client.host if request.client else "", datetime.now(UTC)
+    wait = auth.throttle.retry_after(address, now)
+    if wait is not None:
+        context = {
+            "next": _safe_next(next),
+            "username": username,
+            "error": f"Too many failed logins: try again in {wait // 60 + 1} minutes.",
+        }
+        refused = render(request, "login.html", context, status_code=429)
+        refused.headers["Retry-After"] = str(wait)
+        return refused
     viewer = auth.check_login(username, password)
     if viewer is None:
+        auth.throttle.failed(address, now)
         context = {
             "next": _safe_next(next),
             "error": "Wrong user or password.",
             "username": username,
         }
         return render(request, "login.html", context, status_code=401)
+    auth.throttle.succeeded(address)
     response = RedirectResponse(_safe_next(next), status_code=303, headers=SECURITY_HEADERS)
     response.set_cookie(
         COOKIE,

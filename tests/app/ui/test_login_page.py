@@ -14,6 +14,7 @@ from pydantic import SecretStr
 from app.api.app import create_app
 from app.settings import Settings
 from app.ui.auth import COOKIE
+from app.ui.throttle import MAX_FAILURES
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -150,3 +151,17 @@ def test_given_a_login_form_when_served_then_its_assets_are_local(anonymous: Tes
     assert 'href="/ui/static/ui.css"' in form.text
     assert "http" not in form.text.replace("http-equiv", "")
     assert anonymous.get("/ui/static/ui.css").status_code == 200
+
+
+def test_given_many_failed_logins_when_trying_again_then_429_even_with_the_right_token(
+    anonymous: TestClient,
+) -> None:
+    for _ in range(MAX_FAILURES):
+        assert anonymous.post("/ui/login", data={"password": "guess"}).status_code == 401
+
+    refused = anonymous.post("/ui/login", data={"password": TOKEN})
+
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["retry-after"]) <= 15 * 60 + 1
+    assert "Too many failed logins" in refused.text
+    assert "set-cookie" not in refused.headers
