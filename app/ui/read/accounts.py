@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, column, exists, func, or_, select, text, type_coerce
@@ -22,6 +22,7 @@ from app.store.tables import Account, Score, ScoreHistory
 from app.ui.read.account_filter import PAGE_SIZE, AccountFilter
 
 CSV_CHUNK = 1_000
+FEW_CHANGES = 5_000
 TIER_CHOICES_LIMIT = 50
 
 
@@ -80,7 +81,21 @@ def _has_flag(dialect: str, flag: str) -> ColumnElement[bool]:
     return exists(select(1).select_from(element).where(column("value") == flag))
 
 
-def _conditions(found: AccountFilter, dialect: str) -> list[ColumnElement[bool]]:
+def _changed_since(session: Session, day: date) -> ColumnElement[bool]:
+    """A record with a history row on or after `day`. When few rows are that recent, the
+    records are looked up by those rows' ids; when many are (after a roll-out every record
+    has one), each record listed is probed instead (the page walks its sort index and stops
+    at 50, where an id list would be built in full first)."""
+    since = datetime.combine(day, time(), UTC)
+    recent = select(ScoreHistory.account_id).where(ScoreHistory.scored_at >= since)
+    few = select(func.count()).select_from(recent.limit(FEW_CHANGES + 1).subquery())
+    if (session.scalar(few) or 0) <= FEW_CHANGES:
+        return Account.id.in_(recent)
+    return exists().where(ScoreHistory.account_id == Account.id, ScoreHistory.scored_at >= since)
+
+
+def _conditions(found: AccountFilter, session: Session) -> list[ColumnElement[bool]]:
+    dialect = session.get_bind().dialect.name
     conditions = list(live())
     if found.q is not None:
         needle = found.q.lower()
@@ -103,9 +118,7 @@ def _conditions(found: AccountFilter, dialect: str) -> list[ColumnElement[bool]]
     if found.max_score is not None:
         conditions.append(Score.score <= found.max_score)
     if found.changed_since is not None:
-        since = datetime.combine(found.changed_since, time(), UTC)
-        changed = select(ScoreHistory.account_id).where(ScoreHistory.scored_at >= since)
-        conditions.append(Account.id.in_(changed))
+        conditions.append(_changed_since(session, found.changed_since))
     return conditions
 
 
@@ -115,13 +128,13 @@ def _needs_score(found: AccountFilter) -> bool:
     ) or found.sort in ("score", "tier")
 
 
-def _select(found: AccountFilter, dialect: str, *columns: Any) -> Select[Any]:
+def _select(found: AccountFilter, session: Session, *columns: Any) -> Select[Any]:
     statement = select(*columns).select_from(Account)
     if _needs_score(found):
         statement = statement.join(Score, Score.account_id == Account.id)
     else:
         statement = statement.outerjoin(Score, Score.account_id == Account.id)
-    return statement.where(*_conditions(found, dialect))
+    return statement.where(*_conditions(found, session))
 
 
 def _ordered(statement: Select[Any], found: AccountFilter) -> Select[Any]:
@@ -145,12 +158,8 @@ def _row(values: Any) -> AccountRow:
                       disqualified, list(flags or []), version, scored_at)  # fmt: skip
 
 
-def _dialect(session: Session) -> str:
-    return session.get_bind().dialect.name
-
-
 def count(session: Session, found: AccountFilter) -> int:
-    statement = _select(found, _dialect(session), func.count())
+    statement = _select(found, session, func.count())
     return int(session.scalar(statement) or 0)
 
 
@@ -159,7 +168,7 @@ def page_of(session: Session, found: AccountFilter) -> AccountPage:
     total = count(session, found)
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(found.page, pages)
-    statement = _ordered(_select(found, _dialect(session), *_COLUMNS), found)
+    statement = _ordered(_select(found, session, *_COLUMNS), found)
     rows = session.execute(statement.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     return AccountPage([_row(r) for r in rows], total, page, pages)
 
@@ -167,7 +176,7 @@ def page_of(session: Session, found: AccountFilter) -> AccountPage:
 def every_row(session: Session, found: AccountFilter) -> Iterator[AccountRow]:
     """All the filter's rows in its order, read `CSV_CHUNK` at a time (a server-side cursor on
     PostgreSQL): memory stays flat however many match."""
-    statement = _ordered(_select(found, _dialect(session), *_COLUMNS), found)
+    statement = _ordered(_select(found, session, *_COLUMNS), found)
     result = session.execute(statement.execution_options(yield_per=CSV_CHUNK))
     for values in result:
         yield _row(values)

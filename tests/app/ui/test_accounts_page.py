@@ -53,10 +53,14 @@ FILTERS = [
 
 
 def test_given_each_filter_when_listing_then_exactly_its_live_records_show(
-    client: Client, ids: dict[str, int]
+    client: Client, ids: dict[str, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for query, expected in FILTERS:
         assert sorted(listed(client, query, ids)) == sorted(expected), query
+    monkeypatch.setattr("app.ui.read.accounts.FEW_CHANGES", 1)  # many changes: probed instead
+    for query, expected in FILTERS:
+        if query.startswith("changed_since"):
+            assert sorted(listed(client, query, ids)) == sorted(expected), query
 
 
 def test_given_no_filter_when_listing_then_live_records_by_name_and_unscored_ones_too(
