@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
@@ -104,3 +105,16 @@ def test_given_an_unknown_or_bad_id_when_viewed_then_404_or_400_page(client: Cli
     assert bad.status_code == 400
     assert "id: &#39;12ab&#39; is not a record id" in bad.text
     assert client.get("/ui/accounts/1").status_code == 401
+
+
+def test_given_a_rubric_that_cannot_be_read_when_viewed_then_points_and_reasons_still_show(
+    database_url: str, ids: dict[str, int], tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("layers: [", encoding="utf-8")
+    with client_for(database_url, rubric=broken) as client:
+        page = client.get(f"/ui/accounts/{ids['Acme Robotics']}", headers=AUTH).text
+    assert re.search(
+        r'data-criterion="industry">.*?100\.0</td><td>—', section(page, "criteria-table")
+    )
+    assert "Industry: matched exactly" in section(page, "other-reasons")
