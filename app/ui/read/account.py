@@ -81,7 +81,8 @@ def criteria_lines(score: Score, catalog: Catalog) -> tuple[list[CriterionLine],
         info = catalog.criteria.get(criterion_id)
         reason = None
         if info is not None:
-            reason = next((r for r in reasons if r.startswith(f"{info.reason}: ")), None)
+            prefixes = tuple(f"{text}: " for text in info.reasons)
+            reason = next((r for r in reasons if r.startswith(prefixes)), None)
             if reason is not None:
                 reasons.remove(reason)
         value = None if points is None else float(points)

@@ -1,10 +1,13 @@
 """The accounts list: live records (not archived, not deleted) with their current score,
 narrowed by an `AccountFilter`, one page at a time or all of them for the CSV export.
 
-Records not scored yet are listed too (no tier, no score) unless a filter on the score,
-tier or flags leaves them out. "Changed since" a day means the record's score history has a
-row on or after it: its score, tier or flags changed (or it was first scored) that day or
-later. Sorting ties are broken by id, so paging never repeats or skips a record.
+Records not scored yet are listed too (no tier, no score) unless a filter on the score, tier
+or flags, or sorting by score or tier, leaves them out. "Changed since" a day means the
+record's score history has a row on or after it: its score, tier or flags changed (or it was
+first scored) that day or later. "Updated" sorts by when the CRM last changed the record (its
+own modified time), not by when it was scored. Sorting ties are broken by id, so paging never
+repeats or skips a record. The search ignores case: for ASCII letters only on SQLite (its
+`lower()`), for all on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -68,7 +71,7 @@ _COLUMNS = (
 )
 
 
-def live() -> tuple[ColumnElement[bool], ...]:
+def _live() -> tuple[ColumnElement[bool], ...]:
     return (Account.archived.is_(False), Account.deleted_at.is_(None))
 
 
@@ -96,7 +99,7 @@ def _changed_since(session: Session, day: date) -> ColumnElement[bool]:
 
 def _conditions(found: AccountFilter, session: Session) -> list[ColumnElement[bool]]:
     dialect = session.get_bind().dialect.name
-    conditions = list(live())
+    conditions = list(_live())
     if found.q is not None:
         needle = found.q.lower()
         conditions.append(

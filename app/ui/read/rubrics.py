@@ -24,7 +24,8 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class CriterionInfo:
     layer: str
-    reason: str
+    reasons: tuple[str, ...]
+    """Its reason text in each rubric that has it (rubrics may word it differently)."""
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,10 @@ def catalog_of(rubrics: list[Rubric]) -> Catalog:
     flags: list[str] = []
     for rubric in rubrics:
         for layer, criterion in rubric.criteria:
-            criteria.setdefault(criterion.id, CriterionInfo(layer, criterion.reason))
+            known = criteria.get(criterion.id, CriterionInfo(layer, ()))
+            if criterion.reason not in known.reasons:
+                known = CriterionInfo(known.layer, (*known.reasons, criterion.reason))
+            criteria[criterion.id] = known
         flags.extend(d.id for d in rubric.disqualifiers if d.id not in flags)
     return Catalog(criteria, sorted(flags))
 
