@@ -65,7 +65,7 @@ class Account(Base):
     object_type: Mapped[str] = mapped_column(String(16))  # company | account | lead
     crm_id: Mapped[str] = mapped_column(String(64))
 
-    name: Mapped[str | None] = mapped_column(Text)
+    name: Mapped[str | None] = mapped_column(Text, index=True)
     # Normalised: lower-case, no scheme, no "www.".
     domain: Mapped[str | None] = mapped_column(String(255), index=True)
     industry: Mapped[str | None] = mapped_column(Text)
@@ -82,7 +82,7 @@ class Account(Base):
     """A HubSpot contact's primary company: the record its company-level facts come from."""
 
     crm_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    crm_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    crm_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     archived: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -143,8 +143,8 @@ class Score(Base):
     __tablename__ = "scores"
 
     account_id: Mapped[int] = mapped_column(_account_fk(), primary_key=True)
-    score: Mapped[int] = mapped_column(Integer)
-    tier: Mapped[str] = mapped_column(String(32))
+    score: Mapped[int] = mapped_column(Integer, index=True)
+    tier: Mapped[str] = mapped_column(String(32), index=True)
     disqualified: Mapped[bool] = mapped_column(Boolean)
     flags: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
     reasons: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
@@ -169,7 +169,7 @@ class ScoreHistory(Base):
     flags: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
     reasons: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
     rubric_version: Mapped[str] = mapped_column(String(64))
-    scored_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    scored_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class WritebackState(Base):

@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.settings import Settings
 from app.ui.auth import COOKIE, UiAuth, Viewer
+from app.ui.crm_links import CrmLinks
+from app.ui.read.rubrics import RubricCatalog
 from app.ui.read.tier_history import TierHistory
 
 STATIC = Path(__file__).parent / "static"
@@ -23,6 +25,8 @@ STATIC = Path(__file__).parent / "static"
 class Dashboard:
     auth: UiAuth
     session_factory: sessionmaker[Session]
+    rubrics: RubricCatalog
+    crm_links: CrmLinks
     tier_history: TierHistory = field(default_factory=TierHistory)
 
 
@@ -30,12 +34,14 @@ def mount_dashboard(
     app: FastAPI, settings: Settings, session_factory: sessionmaker[Session]
 ) -> Dashboard:
     """Adds /ui to `app`; a users file that cannot be used raises `ConfigError` here."""
-    from app.ui.pages import accounts, login, overview, validation
+    from app.ui.pages import account, accounts, login, overview, validation
 
-    dashboard = Dashboard(UiAuth(settings), session_factory)
+    dashboard = Dashboard(
+        UiAuth(settings), session_factory, RubricCatalog(settings), CrmLinks(settings)
+    )
     app.state.dashboard = dashboard
     app.mount("/ui/static", StaticFiles(directory=STATIC), name="ui-static")
-    for module in (login, overview, accounts, validation):
+    for module in (login, overview, accounts, account, validation):
         app.include_router(module.router)
     return dashboard
 

@@ -1,0 +1,41 @@
+"""accounts, scores, score_history: indexes for the dashboard's accounts list
+
+The list (/ui/accounts) sorts live records by name, score, tier or CRM update time 50 at a
+time, offers the stored tiers, and finds the records whose score changed since a day. Without
+these indexes each page sorted or scanned the whole store (100,000 accounts: hundreds of
+milliseconds a page); with them a page walks an index and stops after its rows. An expand
+migration: the release before it runs on this schema unchanged.
+
+Revision ID: 0016
+Revises: 0014 (0015 is added concurrently: re-chain on merge)
+Create Date: 2026-12-05 13:40:00+00:00
+
+Self-contained on purpose: imports alembic and sqlalchemy only, never app code.
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0016"
+down_revision: str | Sequence[str] | None = "0014"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+INDEXES = (
+    ("ix_accounts_name", "accounts", "name"),
+    ("ix_accounts_crm_updated_at", "accounts", "crm_updated_at"),
+    ("ix_scores_score", "scores", "score"),
+    ("ix_scores_tier", "scores", "tier"),
+    ("ix_score_history_scored_at", "score_history", "scored_at"),
+)
+
+
+def upgrade() -> None:
+    for name, table, column in INDEXES:
+        op.create_index(name, table, [column])
+
+
+def downgrade() -> None:
+    for name, table, _ in INDEXES:
+        op.drop_index(name, table_name=table)
