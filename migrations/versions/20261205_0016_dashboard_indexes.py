@@ -7,7 +7,7 @@ milliseconds a page); with them a page walks an index and stops after its rows. 
 migration: the release before it runs on this schema unchanged.
 
 Revision ID: 0016
-Revises: 0014 (0015 is added concurrently: re-chain on merge)
+Revises: 0015
 Create Date: 2026-12-05 13:40:00+00:00
 
 Self-contained on purpose: imports alembic and sqlalchemy only, never app code.
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0016"
-down_revision: str | Sequence[str] | None = "0014"
+down_revision: str | Sequence[str] | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
