@@ -60,3 +60,12 @@ def render(
         viewer=viewer, path=request.url.path, **context
     )
     return HTMLResponse(page, status_code=status_code, headers=SECURITY_HEADERS)
+
+
+def message_page(
+    request: Request, status_code: int, title: str, message: str, back: tuple[str, str]
+) -> HTMLResponse:
+    """A page saying what went wrong (a bad parameter, a missing record), with a way back:
+    `back` is (address, link text)."""
+    context = {"title": title, "message": message, "back": back[0], "back_label": back[1]}
+    return render(request, "message.html", context, status_code=status_code)

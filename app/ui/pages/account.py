@@ -7,10 +7,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from app.ui.dashboard import ViewerDep, dashboard_of
-from app.ui.pages.accounts import bad_request
+from app.ui.pages.accounts import ALL_ACCOUNTS, bad_request
 from app.ui.read.account import account_view
 from app.ui.read.account_filter import BadParameter
-from app.ui.templating import render
+from app.ui.templating import message_page, render
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 MAX_ID = 2**63 - 1
@@ -24,13 +24,8 @@ def account_page(request: Request, account_id: str, _viewer: ViewerDep) -> HTMLR
     with dashboard.session_factory() as session:
         view = account_view(session, int(account_id), dashboard.rubrics.get())
         if view is None:
-            missing = {
-                "title": "No such record",
-                "message": f"No record has the id {account_id}.",
-                "back": "/ui/accounts",
-                "back_label": "Back to all accounts",
-            }
-            return render(request, "message.html", missing, status_code=404)
+            message = f"No record has the id {account_id}."
+            return message_page(request, 404, "No such record", message, ALL_ACCOUNTS)
         a = view.account
         link = dashboard.crm_links.link(session, a.source, a.object_type, a.crm_id)
         context: dict[str, object] = {

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from app.ui.dashboard import ViewerDep, dashboard_of
 from app.ui.read import accounts
 from app.ui.read.account_filter import KINDS, SOURCES, AccountFilter, BadParameter
-from app.ui.templating import SECURITY_HEADERS, render
+from app.ui.templating import SECURITY_HEADERS, message_page, render
 from app.validation.plan_csv import safe_text
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -34,14 +34,11 @@ CSV_COLUMNS = (
 COLUMNS = (("name", "Name"), ("score", "Score"), ("tier", "Tier"), ("updated", "Updated in CRM"))
 
 
-def bad_request(request: Request, error: BadParameter, back: str = "/ui/accounts") -> HTMLResponse:
-    context = {
-        "title": "Bad request",
-        "message": str(error),
-        "back": back,
-        "back_label": "Back to all accounts",
-    }
-    return render(request, "message.html", context, status_code=400)
+ALL_ACCOUNTS = ("/ui/accounts", "Back to all accounts")
+
+
+def bad_request(request: Request, error: BadParameter) -> HTMLResponse:
+    return message_page(request, 400, "Bad request", str(error), ALL_ACCOUNTS)
 
 
 @router.get("/accounts", response_class=HTMLResponse)

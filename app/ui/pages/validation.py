@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 from sqlalchemy.orm import Session
@@ -17,7 +17,7 @@ from app.errors import IcpSyncError
 from app.rubric.registry import choose, recorded_champion, rubric_files
 from app.settings import Settings
 from app.ui.dashboard import ViewerDep, dashboard_of
-from app.ui.templating import render
+from app.ui.templating import message_page, render
 from app.validation import runs
 from app.validation.report import plan_sections, validation_sections
 from app.validation.runs import HISTOGRAM
@@ -54,7 +54,9 @@ def plan_page(request: Request, name: str, _viewer: ViewerDep) -> HTMLResponse:
     with dashboard_of(request).session_factory() as session:
         plan = runs.latest_run(session, runs.PLAN, challenger_name=name)
     if plan is None:
-        raise HTTPException(404, f"no stored plan of challenger {name!r}")
+        message = f"No plan of a challenger named {name!r} is stored."
+        back = ("/ui/validation", "Back to validation")
+        return message_page(request, 404, "No such plan", message, back)
     report = plan.report
     charted = report["validation"]["challenger"]
     html = "".join(plan_sections(report, charted, _histogram(report)))
