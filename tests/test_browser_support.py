@@ -3,6 +3,7 @@ finds what is wrong with a page, and a missing chromium fails the test under CI.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from threading import Thread
@@ -11,7 +12,12 @@ import pytest
 from playwright.sync_api import Page
 
 from tests.support import browser as support
-from tests.support.browser import REQUIRE_BROWSER, axe_violations, format_violations
+from tests.support.browser import (
+    REQUIRE_BROWSER,
+    axe_violations,
+    format_violations,
+    launched_chromium,
+)
 
 ACCESSIBLE = """<!doctype html><html lang="en"><head><title>Accounts</title></head>
 <body><main><h1>Accounts</h1><p>12,345 accounts</p>
@@ -95,3 +101,22 @@ def test_given_no_chromium_and_the_browser_not_required_when_a_test_asks_for_it_
 
     assert "apt-get install chromium" in str(skipped.value)
     assert f"set {REQUIRE_BROWSER}=1 to fail instead" in str(skipped.value)
+
+
+def test_given_chromium_launched_and_closed_when_asyncio_runs_then_no_loop_is_left_running() -> (
+    None
+):
+    """In a thread of its own: this module's `browser` holds the main thread's loop."""
+    support.chromium_executable()  # skips or fails here, not unseen in the thread
+    outcome: list[object] = []
+
+    def launch_close_and_run() -> None:
+        with launched_chromium() as launched:
+            outcome.append(launched.is_connected())
+        outcome.append(asyncio.run(asyncio.sleep(0, result="ran")))
+
+    thread = Thread(target=launch_close_and_run)
+    thread.start()
+    thread.join()
+
+    assert outcome == [True, "ran"]

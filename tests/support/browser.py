@@ -6,7 +6,7 @@ flags that keep chromium off the network (it otherwise calls home for updates, s
 field trials). No chromium: the test is skipped with how to install it, or failed when
 ICP_SYNC_REQUIRE_BROWSER=1 (as in .ci/run), so CI never passes without running them.
 
-Fixtures (registered in tests/conftest.py): `browser`, one headless chromium per session;
+Fixtures (registered in tests/conftest.py): `browser`, one headless chromium per test module;
 `page`, a page in a new context (own cookies and storage) per test.
 """
 
@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -58,9 +59,9 @@ def chromium_executable() -> str:
     pytest.skip(f"{message}; set {REQUIRE_BROWSER}=1 to fail instead")
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    """Headless chromium for the whole session."""
+@contextmanager
+def launched_chromium() -> Iterator[Browser]:
+    """Headless chromium driven by Playwright's sync API, for the block."""
     executable = chromium_executable()
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
@@ -68,6 +69,15 @@ def browser() -> Iterator[Browser]:
             yield launched
         finally:
             launched.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Headless chromium for the test module. Not for the session: while Playwright's sync API
+    is up, this thread's asyncio loop counts as running, so `asyncio.run` (and whatever calls
+    it) fails in every test meanwhile; a module of browser tests must not call it either."""
+    with launched_chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
