@@ -56,8 +56,8 @@ from tests.support.store_rows import account_row, deal_row
 RENDERERS: dict[str, Renderer] = {"hubspot": hubspot_values, "salesforce": salesforce_values}
 EARLIER_VERSION = "2026.09-default"
 CHUNK = 5_000
-PAGES = 60
 MIN_PAGE = 50
+ROLLOUT_PAGE = 2_000
 GREW_EVERY = 12
 """One company or Salesforce account in this many grows in the last `GROWTH_DAYS` days."""
 GROWTH_DAYS = 28
@@ -76,7 +76,7 @@ class DashboardSeed:
     live_accounts: int
     """Accounts neither archived nor deleted: each has a score."""
     deals: dict[str, int]
-    """"won", "lost", "open" → deals (of both CRMs)."""
+    """"won", "lost", "open" → deals of both CRMs, archived ones included."""
     history_rows: int
     rubric_versions: tuple[str, str]
     """The written versions (app.scoring.compiled.written_version): earlier, current."""
@@ -115,9 +115,9 @@ def seed_dashboard_store(
         session.commit()
     earlier, current = _earlier_rubric(), compile_rubric(load_rubric())
     first = now - timedelta(days=90)
-    _rescore_all(sessions, earlier, lambda i, n: first + timedelta(days=29) * i / n)
+    _rescore_all(sessions, earlier, lambda i, n: first + timedelta(days=29) * i / n, pages=60)
     rollout = now - timedelta(days=30)
-    _rescore_all(sessions, current, lambda i, n: rollout + timedelta(seconds=3 * i))
+    _rescore_all(sessions, current, lambda i, n: rollout + timedelta(seconds=3 * i), pages=None)
     _grow(sessions, current, now)
     with sessions() as session:
         record_sync_runs(session, now)
@@ -166,22 +166,24 @@ def _rescore_all(
     sessions: sessionmaker[Session],
     rubric: CompiledRubric,
     clock: Callable[[int, int], datetime],
+    *,
+    pages: int | None,
 ) -> None:
-    """Each CRM's live records rescored by the product's bulk mode in `PAGES` pages (of at
-    least `MIN_PAGE` records), the i-th of n at `clock(i, n)`: so many scoring times."""
+    """Each CRM's live records rescored by the product's bulk mode in `pages` pages (of at
+    least `MIN_PAGE` records; None: of `ROLLOUT_PAGE`), the i-th of n at `clock(i, n)`."""
     for source, render in RENDERERS.items():
         with sessions() as session:
             count = session.scalar(
                 select(func.count()).select_from(Account).where(Account.source == source)
             )
-            size = max(MIN_PAGE, -(-(count or 0) // PAGES))
-            pages = max(1, -(-(count or 0) // size))
+            size = max(MIN_PAGE, -(-(count or 0) // pages)) if pages else ROLLOUT_PAGE
+            n = max(1, -(-(count or 0) // size))
             rescorer = BulkRescore(session, source, rubric, render, processes=0)
             after: int | None = 0
             page = 0
             try:
                 while after is not None:
-                    _, after = rescorer.page(after, size, clock(min(page, pages - 1), pages))
+                    _, after = rescorer.page(after, size, clock(min(page, n - 1), n))
                     page += 1
             finally:
                 rescorer.close()
