@@ -28,7 +28,9 @@ demo: install
 
 # The suite runs every store test on SQLite and on PostgreSQL (127.0.0.1:5432, database `test`).
 # Without a reachable PostgreSQL those tests are skipped with a message, unless
-# ICP_SYNC_REQUIRE_POSTGRES=1 (as in .ci/run), which turns the skip into a failure.
+# ICP_SYNC_REQUIRE_POSTGRES=1 (as in .ci/run), which turns the skip into a failure. The browser
+# tests drive Debian's chromium (`apt-get install chromium`); without it they are skipped, unless
+# ICP_SYNC_REQUIRE_BROWSER=1 (as in .ci/run), which turns the skip into a failure.
 test: install
 	$(BIN)/pytest
 

@@ -20,29 +20,19 @@ from typing import Any
 
 from sqlalchemy import insert, text
 from store_seed import chunks
-from validate_scale import account_row, deal_row
 
 from app.store.engine import make_engine
 from app.store.migrate import upgrade_to_head
 from app.store.tables import Account, Deal, DealAccount
 from connectors.hubspot.mapping import company_to_account, deal_to_deal
 from crm_sandbox.core.seed import SeedCompany, SeedData, SeedDeal
-from crm_sandbox.core.times import iso_ms
 from crm_sandbox.hubspot.records import FIRST_ID
 from crm_sandbox.hubspot.seeding import _company_properties, _deal_properties
+from tests.support.store_rows import account_row, deal_row, hubspot_object
 
 
 def company_id(company: SeedCompany) -> str:
     return str(FIRST_ID["companies"] + company.index)
-
-
-def _as_api(crm_id: str, properties: dict[str, str], created: int, modified: int,
-            archived: bool) -> dict[str, Any]:  # fmt: skip
-    values = {key: value for key, value in properties.items() if value != ""}
-    values |= {"hs_object_id": crm_id, "createdate": iso_ms(created),
-               "hs_lastmodifieddate": iso_ms(modified)}  # fmt: skip
-    return {"id": crm_id, "properties": values, "createdAt": iso_ms(created),
-            "updatedAt": iso_ms(modified), "archived": archived}  # fmt: skip
 
 
 def account_rows(data: SeedData, fetched_at: datetime) -> Iterator[dict[str, Any]]:
@@ -52,7 +42,7 @@ def account_rows(data: SeedData, fetched_at: datetime) -> Iterator[dict[str, Any
     for company in data.companies:
         crm_id = company_id(company)
         properties = _company_properties(company, stages.get(company.index, set()))
-        api = _as_api(crm_id, properties, company.created_ms, company.modified_ms,
+        api = hubspot_object(crm_id, properties, company.created_ms, company.modified_ms,
                       company.archived)  # fmt: skip
         yield account_row(company.index + 1, company_to_account(api), fetched_at)
 
@@ -68,7 +58,7 @@ def _deal_row(
     position: int, deal: SeedDeal, data: SeedData, fetched_at: datetime
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     crm_id = str(FIRST_ID["deals"] + position)
-    api = _as_api(crm_id, _deal_properties(deal), deal.created_ms, deal.modified_ms,
+    api = hubspot_object(crm_id, _deal_properties(deal), deal.created_ms, deal.modified_ms,
                   deal.archived)  # fmt: skip
     record = deal_to_deal(api, [company_id(data.companies[deal.company_index])])
     return deal_row(position + 1, record, fetched_at)

@@ -56,7 +56,6 @@ from app.store.engine import make_engine
 from app.store.migrate import upgrade_to_head
 from app.store.tables import Account, Deal, DealAccount
 from connectors.hubspot.mapping import company_to_account, deal_to_deal
-from connectors.records import CrmAccount, CrmDeal
 from crm_sandbox.core.descriptions import describe_companies
 from crm_sandbox.core.seed import (
     SeedCompany,
@@ -67,6 +66,7 @@ from crm_sandbox.core.seed import (
 from crm_sandbox.core.times import epoch_ms, iso_ms
 from crm_sandbox.core.true_icp import true_icp_probability
 from crm_sandbox.hubspot.seeding import _company_properties, _deal_properties
+from tests.support.store_rows import account_row, deal_row
 
 AS_OF = datetime(2026, 11, 23, tzinfo=UTC)
 """Fixed, so the cached store is the same whatever day it is built."""
@@ -160,60 +160,10 @@ def account_rows(companies: Iterable[SeedCompany]) -> Iterator[dict[str, Any]]:
         yield account_row(company.index + 1, company_to_account(hubspot_company(company)), AS_OF)
 
 
-def account_row(row_id: int, record: CrmAccount, fetched_at: datetime) -> dict[str, Any]:
-    """The `accounts` row a sync stores for `record` (bulk inserts of benchmark stores)."""
-    return {
-        "id": row_id,
-        "source": record.source,
-        "object_type": record.object_type,
-        "crm_id": record.crm_id,
-        "name": record.name,
-        "domain": record.domain,
-        "industry": record.industry,
-        "employees": record.employees,
-        "annual_revenue": record.annual_revenue,
-        "country": record.country,
-        "state": record.state,
-        "technologies": list(record.technologies),
-        "properties": dict(record.properties),
-        "email": record.email,
-        "title": record.title,
-        "crm_created_at": record.created_at,
-        "crm_updated_at": record.modified_at,
-        "archived": record.archived,
-        "deleted_at": None,
-        "fetched_at": fetched_at,
-    }
-
-
 def deal_rows(deals: Iterable[SeedDeal]) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
     for deal in deals:
         record = deal_to_deal(hubspot_deal(deal), [str(deal.company_index + 1)])
         yield deal_row(deal.index + 1, record, AS_OF)
-
-
-def deal_row(
-    row_id: int, record: CrmDeal, fetched_at: datetime
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The `deals` row a sync stores for `record`, and its link to its first account."""
-    row = {
-        "id": row_id,
-        "source": record.source,
-        "crm_id": record.crm_id,
-        "name": record.name,
-        "stage": record.stage,
-        "pipeline": record.pipeline,
-        "is_closed": record.is_closed,
-        "is_won": record.is_won,
-        "amount": record.amount,
-        "close_date": record.close_date,
-        "crm_created_at": record.created_at,
-        "crm_updated_at": record.modified_at,
-        "properties": dict(record.properties),
-        "archived": record.archived,
-        "fetched_at": fetched_at,
-    }
-    return row, {"deal_id": row_id, "account_crm_id": record.account_ids[0]}
 
 
 def _chunks(rows: Iterator[Any]) -> Iterator[list[Any]]:

@@ -25,7 +25,10 @@ from app.store.engine import make_engine, make_session_factory
 from app.store.migrate import upgrade_to_head
 from crm_sandbox.sandbox import RunningSandbox
 
-pytest_plugins = ["crm_sandbox.pytest_plugin"]  # start_crm_sandbox, start_shared_crm_sandbox
+pytest_plugins = [
+    "crm_sandbox.pytest_plugin",  # start_crm_sandbox, start_shared_crm_sandbox
+    "tests.support.browser",  # browser, page
+]
 
 REQUIRE_POSTGRES = "ICP_SYNC_REQUIRE_POSTGRES"
 POSTGRES_URL = "ICP_SYNC_TEST_POSTGRES_URL"

@@ -4,14 +4,13 @@ written or from the DOM a browser rendered, and checks them against the report's
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-import pytest
+from tests.support.browser import CHROMIUM_FLAGS, chromium_executable
 
 Cell = tuple[str | None, str | None]
 """(data-row, data-column) of a figure; (None, None) for a table's own figures (a count)."""
@@ -186,26 +185,13 @@ def assert_plan_figures(figures: FigureReader, report: Mapping[str, Any], shown:
             assert_verdicts(figures, f"verdicts-{name}", figures_of["verdicts"])
 
 
-CHROMIUM = shutil.which("chromium")
-CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-)
-
-
 def rendered_dom(page: Path, tmp_path: Path) -> str:
-    """The DOM headless Chromium built from the page; skips the test without chromium."""
-    if CHROMIUM is None:
-        pytest.skip("Debian's chromium is not installed (`apt-get install chromium`; .ci/run does)")
+    """The DOM headless Chromium built from the page; without chromium, skipped or failed as
+    `tests.support.browser.chromium_executable` decides."""
     result = subprocess.run(
         [
-            CHROMIUM,
+            chromium_executable(),
+            "--headless",
             *CHROMIUM_FLAGS,
             f"--user-data-dir={tmp_path / 'profile'}",
             "--dump-dom",
