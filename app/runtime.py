@@ -38,6 +38,7 @@ from app.semantic.cache import prune as prune_embeddings
 from app.semantic.enrich import warm_up
 from app.settings import Settings
 from app.store.locks import cluster_lock, holder_name, lock_holder, sync_lock_name
+from app.store.statistics import refresh_if_stale
 from app.sync.challengers import LiveRubrics, Rubrics, live_rubrics
 from app.sync.health import secret_values, summarize_error
 from app.sync.orchestrator import run_sync
@@ -240,7 +241,15 @@ class Runtime:
             )
         self._prune_embeddings()
         self._prune_validation_runs(retention)
+        self._refresh_statistics()
         return pruned.events
+
+    def _refresh_statistics(self) -> None:
+        try:
+            if refresh_if_stale(self.engine):
+                logger.info("store statistics refreshed (ANALYZE): the accounts have grown")
+        except Exception:
+            logger.exception("refreshing the store's statistics failed; retrying next hour")
 
     def validate_nightly(self, now: datetime | None = None) -> list[StoredRun]:
         """The champion's validation and each challenger's plan, as of `now`, stored; a failure

@@ -20,11 +20,12 @@ from collections.abc import Callable, Iterator, Mapping
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Engine, insert, text
+from sqlalchemy import insert, text
 from validate_scale import AS_OF, CLOSED_SHARE, account_rows, deal_rows
 
 from app.store.engine import make_engine
 from app.store.migrate import upgrade_to_head
+from app.store.statistics import analyse
 from app.store.tables import Account, Deal, DealAccount
 from crm_sandbox.core.seed import SeedDeal, generate
 
@@ -87,18 +88,6 @@ def _deals_up_to(deals: tuple[SeedDeal, ...], closed_deals: int) -> list[SeedDea
         closed += deal.is_closed
         kept.append(deal)
     return kept
-
-
-def analyse(engine: Engine) -> None:
-    """Fresh planner statistics (SQLite's ANALYZE; PostgreSQL's VACUUM ANALYZE)."""
-    if engine.dialect.name == "postgresql":
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text("VACUUM ANALYZE"))
-        return
-    with engine.connect() as connection:
-        connection.execute(text("ANALYZE"))
-        connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
-        connection.commit()
 
 
 def main() -> int:

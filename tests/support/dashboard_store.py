@@ -31,6 +31,7 @@ from app.rubric import DEFAULT_RUBRIC_PATH, load_rubric
 from app.rubric.loader import parse_rubric
 from app.scoring import CompiledRubric, compile_rubric
 from app.store.engine import make_session_factory
+from app.store.statistics import analyse
 from app.store.tables import (
     Account,
     Deal,
@@ -124,6 +125,8 @@ def seed_dashboard_store(
         record_inbox(session, now, events=max(20, accounts // 25))
         record_writeback_outcomes(session, now)
         session.commit()
+    analyse(sessions.kw["bind"])  # as months of `serve` leave it (app.store.statistics)
+    with sessions() as session:
         return _counted(session, now, (earlier.written_version, current.written_version))
 
 
