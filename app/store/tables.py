@@ -58,6 +58,7 @@ class Account(Base):
         Index(None, "source", "crm_id"),
         # A company's contacts, rescored when what they borrow from it changes.
         Index(None, "source", "company_crm_id"),
+        Index(None, "archived", "deleted_at", "source", "object_type"),  # live, by kind
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -149,7 +150,7 @@ class Score(Base):
     flags: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
     reasons: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
     criteria: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
-    rubric_version: Mapped[str] = mapped_column(String(64))
+    rubric_version: Mapped[str] = mapped_column(String(64), index=True)
     # Hash of the facts that were scored: an unchanged hash (and rubric) skips rescoring.
     input_hash: Mapped[str] = mapped_column(String(64))
     scored_at: Mapped[datetime] = mapped_column(UTCDateTime)
