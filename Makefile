@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install demo test test-fast test-sqlite lint format lock bench clean
+.PHONY: install demo test test-fast test-sqlite lint format lock bench screenshots clean
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,11 @@ lock: $(UV)
 
 bench: install
 	$(BIN)/python bench/score_throughput.py
+
+# The README's pictures of the dashboard (docs/screenshots/*.png): a 10,000-account store in a
+# temporary SQLite file, served and photographed in Debian's chromium (`apt-get install chromium`).
+screenshots: install
+	$(BIN)/python docs/screenshots/take.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
