@@ -47,7 +47,7 @@ from typing import Any
 
 from sqlalchemy import Engine, event, func, insert, literal, select, text, update
 from sqlalchemy.orm import Session
-from store_seed import analyse, seed_store
+from store_seed import seed_store
 
 from app.crm import hubspot_connector
 from app.inbox import queue
@@ -58,6 +58,7 @@ from app.scoring import compile_rubric
 from app.store.engine import make_engine, make_session_factory
 from app.store.migrate import upgrade_to_head
 from app.store.repo import accounts_by_crm_ids, deal_counts
+from app.store.statistics import analyse
 from app.store.tables import Account, Score, ScoreHistory, WebhookEvent, WritebackState
 from app.store.types import JSONDocument, UTCDateTime
 from app.sync.pipeline import Changes, UpdatePipeline

@@ -154,7 +154,9 @@ def _store_validation(rubric: Rubric, sessions: sessionmaker[Session]) -> None:
         )
     console().print(
         f"validation of rubric {rubric.version} on the demo's closed deals stored "
-        f"(AUC {report['auc']:.2f})" if report.get("auc") is not None else "validation stored"
+        f"(AUC {report['auc']:.2f})"
+        if report.get("auc") is not None
+        else "validation stored"
     )
 
 
