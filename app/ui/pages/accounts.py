@@ -60,6 +60,7 @@ def accounts_page(request: Request, _viewer: ViewerDep) -> HTMLResponse:
         "tiers": _with(tiers, found.tier),
         "flags": _with(flags, found.flag),
         "columns": COLUMNS,
+        "browsable": accounts.BROWSABLE,
     }
     return render(request, "accounts.html", context)
 

@@ -37,6 +37,10 @@ from app.store.tables import Account, Score, ScoreHistory
 from app.ui.read.account_filter import PAGE_SIZE, AccountFilter
 
 CSV_CHUNK = 1_000
+BROWSABLE = 10_000
+"""Matches that can be paged through, as HubSpot's own search stops at 10,000: a page costs
+its offset (page 1,000 of 100,000 accounts took 340 ms on PostgreSQL), and past this a list
+is better narrowed, sorted the other way, or exported (the CSV has every match)."""
 FEW_CHANGES = 25_000
 """Up to this many history rows since the "changed since" day, the records are found from
 those rows (an index range on score_history.scored_at: ~30 ms at 8,000 rows of 200,000);
@@ -68,6 +72,8 @@ class AccountPage:
     total: int
     page: int
     pages: int
+    last_page: int
+    """The last page that can be shown: `pages`, or fewer when more than `BROWSABLE` match."""
 
 
 _COLUMNS = (
@@ -187,13 +193,14 @@ def count(session: Session, found: AccountFilter) -> int:
 
 
 def page_of(session: Session, found: AccountFilter) -> AccountPage:
-    """The filter's page; past the last page, the last one."""
+    """The filter's page; past the last page that can be shown, that one."""
     total = count(session, found)
     pages = max(1, -(-total // PAGE_SIZE))
-    page = min(found.page, pages)
+    last_page = min(pages, BROWSABLE // PAGE_SIZE)
+    page = min(found.page, last_page)
     statement = _ordered(_select(found, session, *_COLUMNS), found)
     rows = session.execute(statement.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-    return AccountPage([_row(r) for r in rows], total, page, pages)
+    return AccountPage([_row(r) for r in rows], total, page, pages, last_page)
 
 
 def every_row(session: Session, found: AccountFilter) -> Iterator[AccountRow]:

@@ -101,6 +101,21 @@ def test_given_more_records_than_a_page_when_paging_then_each_record_once(
     assert "Page 2 of" in second
 
 
+def test_given_more_matches_than_can_be_paged_when_paging_then_it_stops_and_says_why(
+    client: Client, ids: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("app.ui.read.accounts.PAGE_SIZE", 2)
+    monkeypatch.setattr("app.ui.read.accounts.BROWSABLE", 4)  # two pages of the six records
+
+    second = client.get("/ui/accounts?page=2", headers=AUTH).text
+    beyond = listed(client, "page=3", ids)
+
+    assert "Page 2 of 3" in second
+    assert 'rel="next"' not in second
+    assert "The first 4 matches can be paged through" in second
+    assert beyond == listed(client, "page=2", ids)  # the last page that can be shown
+
+
 def test_given_filters_when_exporting_csv_then_every_matching_row_with_formulas_defused(
     client: Client, ids: dict[str, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
