@@ -107,7 +107,7 @@ def pages(client: httpx.Client) -> dict[str, str]:
         "accounts: score range + changed since":
             "/ui/accounts?min_score=40&max_score=80&changed_since=2026-11-10",
         "accounts: page 200, by name": "/ui/accounts?sort=name&page=200",
-        "accounts: page 200 (the last shown), by score": "/ui/accounts?sort=score&dir=desc&page=200",
+        "accounts: page 200 (the last), by score": "/ui/accounts?sort=score&dir=desc&page=200",
         "account": f"/ui/accounts/{first}",
         "validation": "/ui/validation",
         "plan": "/ui/validation/plans/challenger",
