@@ -59,6 +59,12 @@ class Settings(BaseSettings):
     hubspot_token: SecretStr | None = None
     hubspot_base_url: str = "https://api.hubapi.com"
     hubspot_app_secret: SecretStr | None = None
+    hubspot_portal_id: int | None = Field(
+        default=None,
+        ge=1,
+        description="The portal's Hub ID, for the dashboard's links to HubSpot records (else "
+        "learnt from the first HubSpot webhook).",
+    )
 
     salesforce_instance_url: str | None = None
     salesforce_client_id: SecretStr | None = None

@@ -2,9 +2,10 @@
 
 HubSpot's record URLs name the portal (`app.hubspot.com/contacts/<portal>/record/0-2/<id>`
 for a company, `0-1` for a contact), and neither the settings nor the synced records know
-it: only HubSpot's webhook payloads carry it (`portalId`), so the newest HubSpot event in the
-inbox is asked, once per process. Before any webhook has arrived there is no HubSpot link,
-and the page says why. Salesforce's Lightning URL is built on the instance URL setting.
+it unless `ICP_SYNC_HUBSPOT_PORTAL_ID` is set: HubSpot's webhook payloads carry it
+(`portalId`), so the newest HubSpot event in the inbox is asked, once per process. Without the
+setting and before any webhook has arrived there is no HubSpot link, and the page says why.
+Salesforce's Lightning URL is built on the instance URL setting.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ class CrmLinks:
     def __init__(self, settings: Settings) -> None:
         self._instance = (settings.salesforce_instance_url or "").rstrip("/")
         self._lock = threading.Lock()
-        self._portal: str | None = None
+        self._portal = str(settings.hubspot_portal_id) if settings.hubspot_portal_id else None
 
     def link(self, session: Session, source: str, object_type: str, crm_id: str) -> CrmLink:
         record = quote(crm_id, safe="")
@@ -53,7 +54,10 @@ class CrmLinks:
             portal = self._portal_id(session)
             if portal is None or kind is None:
                 return CrmLink(
-                    None, label, "the HubSpot portal id is not known until a webhook arrives"
+                    None,
+                    label,
+                    "the HubSpot portal id is not known: set ICP_SYNC_HUBSPOT_PORTAL_ID (your "
+                    "Hub ID), or it is learnt from the first HubSpot webhook",
                 )
             return CrmLink(f"{HUBSPOT_APP}/contacts/{portal}/record/{kind}/{record}", label)
         return CrmLink(None, "", f"records from {source} have no page in a CRM")

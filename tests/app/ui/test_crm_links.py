@@ -1,5 +1,5 @@
-"""Links to a record's page in its CRM: HubSpot's need the portal id, which only a stored
-webhook event tells; Salesforce's need the instance URL setting."""
+"""Links to a record's page in its CRM: HubSpot's need the portal id, set or told by a stored
+webhook event; Salesforce's need the instance URL setting."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ def test_given_no_hubspot_event_then_no_link_and_why_until_one_arrives(
     with sessions() as session:
         before = links.link(session, "hubspot", "company", "77")
         assert before.url is None
-        assert before.missing == "the HubSpot portal id is not known until a webhook arrives"
+        assert before.missing is not None
+        assert "set ICP_SYNC_HUBSPOT_PORTAL_ID" in before.missing
         session.add(
             WebhookEvent(source="hubspot", event_id="e", event_type="contact.creation",
                          object_type="contact", object_id="9", received_at=NOW,
@@ -30,6 +31,15 @@ def test_given_no_hubspot_event_then_no_link_and_why_until_one_arrives(
         session.commit()
         after = links.link(session, "hubspot", "contact", "a/b")
     assert after.url == "https://app.hubspot.com/contacts/62515/record/0-1/a%2Fb"
+
+
+def test_given_the_portal_id_setting_then_hubspot_links_need_no_webhook(
+    sessions: sessionmaker[Session], database_url: str
+) -> None:
+    links = CrmLinks(Settings(database_url=database_url, hubspot_portal_id=62515))
+    with sessions() as session:
+        company = links.link(session, "hubspot", "company", "77")
+    assert company.url == "https://app.hubspot.com/contacts/62515/record/0-2/77"
 
 
 def test_given_salesforce_with_and_without_an_instance_url_then_lightning_link_or_why(
