@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from app.inbox import queue
 from app.inbox.events import DEAD, PENDING, PROCESSING
 from app.rubric.model import DISQUALIFIED_TIER
+from app.rubric.registry import recorded_champion
 from app.store.partial import excluding
 from app.store.tables import (
     WRITTEN,
@@ -71,6 +72,8 @@ class RubricInForce:
     versions: list[tuple[str, int]]
     """The rubric versions of the stored scores, most used first."""
     rollouts: list[RubricRollout]
+    champion: str | None
+    """The rubric directory's champion last recorded by `icp-sync promote`, if any."""
 
 
 def _live() -> tuple[Any, ...]:
@@ -106,7 +109,8 @@ def rubric_in_force(session: Session) -> RubricInForce:
         .order_by(func.count().desc())
     ).all()
     rollouts = list(session.scalars(select(RubricRollout).order_by(RubricRollout.source)))
-    return RubricInForce([(v, int(n)) for v, n in versions], rollouts)
+    champion = recorded_champion(session)
+    return RubricInForce([(v, int(n)) for v, n in versions], rollouts, champion)
 
 
 def last_syncs(session: Session) -> list[LastSync]:

@@ -18,6 +18,7 @@ from app.api.app import create_app
 from app.inbox import queue
 from app.inbox.events import IncomingEvent
 from app.inbox.receive import enqueue
+from app.rubric.registry import record_champion
 from app.settings import Settings
 from app.store.tables import Account, Score, ScoreHistory, SyncState, WritebackState
 from app.sync.health import ErrorSummary, record_failure, record_success
@@ -73,6 +74,7 @@ def seed(sessions: sessionmaker[Session]) -> None:
                              "scored": 1540, "changed": 12, "written": 11, "failed": 1,
                              "api_calls": 77})
         )  # fmt: skip
+        record_champion(session, "q1-enterprise", NOW)
         record_success(session, "salesforce", ["accounts"], NOW)
         record_failure(
             session, "salesforce", ["leads"], ErrorSummary("AuthError", "session expired"), NOW
@@ -166,3 +168,4 @@ def test_given_scores_of_two_rubrics_when_the_overview_is_shown_then_both_versio
 ) -> None:
     assert re.search(r'<th scope="row">v2</th><td class="num">4</td>', page)
     assert re.search(r'<th scope="row">v1</th><td class="num">3</td>', page)
+    assert "<strong>q1-enterprise</strong> (last promoted)" in page
