@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -12,6 +13,7 @@ from app.ui.auth import COOKIE
 from app.ui.dashboard import dashboard_of
 from app.ui.templating import SECURITY_HEADERS, render
 
+logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/ui", include_in_schema=False)
 HOME = "/ui/"
 
@@ -50,10 +52,12 @@ def log_in(
         }
         refused = render(request, "login.html", context, status_code=429)
         refused.headers["Retry-After"] = str(wait)
+        logger.warning("dashboard: login refused from %s: too many failures", address)
         return refused
     viewer = auth.check_login(username, password)
     if viewer is None:
         auth.throttle.failed(address, now)
+        logger.warning("dashboard: failed login (user %r) from %s", username[:64], address)
         context = {
             "next": _safe_next(next),
             "error": "Wrong user or password.",
@@ -61,6 +65,7 @@ def log_in(
         }
         return render(request, "login.html", context, status_code=401)
     auth.throttle.succeeded(address)
+    logger.info("dashboard: %s logged in from %s", viewer.name, address)
     response = RedirectResponse(_safe_next(next), status_code=303, headers=SECURITY_HEADERS)
     response.set_cookie(
         COOKIE,
