@@ -58,7 +58,7 @@ class Account(Base):
         Index(None, "source", "crm_id"),
         # A company's contacts, rescored when what they borrow from it changes.
         Index(None, "source", "company_crm_id"),
-        Index(None, "archived", "deleted_at", "source", "object_type"),  # live, by kind
+        Index(None, "id", "archived", "deleted_at", "source", "object_type"),  # see 0016
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
