@@ -31,8 +31,11 @@ demo: install
 # ICP_SYNC_REQUIRE_POSTGRES=1 (as in .ci/run), which turns the skip into a failure. The browser
 # tests drive Debian's chromium (`apt-get install chromium`); without it they are skipped, unless
 # ICP_SYNC_REQUIRE_BROWSER=1 (as in .ci/run), which turns the skip into a failure.
+#
+# Spread over the cores by pytest-xdist, a test file to a process (a module's store, served
+# process or browser is built once); the slowest tests are listed at the end.
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile --durations=25
 
 # The loop while editing: every test not marked `slow` (most of the suite, in under two minutes
 # on two cores), spread over the cores by pytest-xdist. `make test` still runs them all. The
