@@ -52,6 +52,16 @@ def _drop_color_message(
     return event
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to `sys.stderr` as it is when a line is logged, not as it was when logging was
+    configured: a command run in-process (a test's CliRunner, which swaps stderr and closes
+    its own afterwards) must not leave later lines writing to a closed stream."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
 def configure_logging(log_format: str = "json", level: int = LEVEL) -> None:
     shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
@@ -74,7 +84,7 @@ def configure_logging(log_format: str = "json", level: int = LEVEL) -> None:
             renderer,
         ],
     )
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler()
     handler.setFormatter(formatter)
     handler.addFilter(_QuietProbes())
     root = logging.getLogger()

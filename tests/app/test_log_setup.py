@@ -5,9 +5,11 @@ probe and any other request are logged."""
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import sqlite3
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -64,3 +66,19 @@ def test_given_json_logs_when_probed_scraped_and_called_then_only_the_call_and_f
     assert not [r for r in records if "color_message" in r]
     assert "\\u001b" not in err
     assert "\x1b" not in err
+
+
+def test_given_logging_configured_under_a_stream_since_closed_when_logging_then_it_goes_to_stderr_now(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As a command run by a test's CliRunner leaves it: stderr swapped, then closed."""
+    before, after = io.StringIO(), io.StringIO()
+    monkeypatch.setattr(sys, "stderr", before)
+    configure_logging("json")
+    before.close()
+    monkeypatch.setattr(sys, "stderr", after)
+
+    logging.getLogger("icp_sync.test").warning("after the swap")
+
+    assert "after the swap" in after.getvalue()
+    assert "Logging error" not in after.getvalue()
